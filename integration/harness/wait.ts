@@ -1,0 +1,79 @@
+// Bounded, event-driven waits for tests. Every wait has a deadline and a message that says what
+// did not happen; none of them sleeps to "give things time".
+import type { EventEmitter } from 'node:events';
+import { Session, type Stat } from '../../src/index.js';
+
+export function waitForEvent<T extends unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  timeoutMs: number,
+  what: string,
+  filter: (...args: T) => boolean = () => true,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (event '${event}')`));
+    }, timeoutMs);
+    const listener = (...args: unknown[]): void => {
+      if (!filter(...(args as T))) return;
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(args as T);
+    };
+    emitter.on(event, listener);
+  });
+}
+
+/** Rejects with a clear message if `p` does not settle within `timeoutMs`. */
+export function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Waits, with exists-watches (no polling), until the node's stat satisfies `predicate`
+ * (stat is null when the node does not exist).
+ */
+export async function waitForNode(
+  session: Session,
+  path: string,
+  predicate: (stat: Stat | null) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Stat | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let fired!: () => void;
+    const changed = new Promise<void>((r) => (fired = r));
+    const stat = await session.exists(path, () => fired());
+    if (predicate(stat)) return stat;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last stat: ${JSON.stringify(stat)}`);
+    await within(changed, left, what).catch((err: Error) => {
+      throw new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
+    });
+  }
+}
+
+export function openSession(connect: string, sessionTimeoutMs = 4000): Promise<Session> {
+  return within(Session.open({ connect, sessionTimeoutMs }), 15_000, `a ZooKeeper session with ${connect}`);
+}
+
+/**
+ * Ends someone else's session deterministically: attach a second handle with the session's id and
+ * password, then close it. The server runs closeSession, deleting the session's ephemerals, and
+ * the original handle learns on its next contact that its session has expired.
+ */
+export async function killSession(connect: string, sessionId: string, password: string): Promise<void> {
+  const hijack = await within(
+    Session.open({ connect, sessionTimeoutMs: 4000, sessionId, sessionPassword: password }),
+    15_000,
+    `attaching to session 0x${sessionId}`,
+  );
+  if (hijack.id !== sessionId) throw new Error(`attached to 0x${hijack.id}, expected 0x${sessionId}`);
+  hijack.close();
+}

@@ -1,0 +1,256 @@
+// Starts a real, throwaway ZooKeeper 3.8 server (Debian's package or a ZOOKEEPER_HOME install)
+// on a free loopback port in a temp dir, and stops it again by pid. Used by the integration
+// tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
+// ordering of session expiry and ephemeral deletion.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ZooKeeperServerOptions {
+  /** ZooKeeper tick in ms; sessions may be as short as 2 ticks. */
+  tickTimeMs?: number;
+  /** How long to wait for the server to answer `ruok`. */
+  startTimeoutMs?: number;
+}
+
+export interface ZooKeeperServer {
+  /** `127.0.0.1:<port>` of the server. */
+  readonly connectString: string;
+  readonly port: number;
+  /** pid of the JVM, or undefined when an external server (ZK_CONNECT) is used. */
+  readonly pid: number | undefined;
+  /** SIGSTOP the JVM: the server keeps its sockets open but answers nothing (a stalled leader). */
+  pause(): void;
+  /** SIGCONT the JVM. */
+  resume(): void;
+  /** Sends a four-letter-word command and returns the answer. */
+  fourLetterWord(cmd: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const DEBIAN_CLASSPATH = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar'];
+const INSTALL_HINT =
+  'ZooKeeper 3.8 was not found. Install it with `apt-get update && apt-get install -y zookeeper` ' +
+  '(Debian), or set ZOOKEEPER_HOME to an unpacked Apache ZooKeeper release, or set ZK_CONNECT=host:port ' +
+  'to use a running server.';
+
+function classpath(): string {
+  const home = process.env.ZOOKEEPER_HOME;
+  if (home !== undefined && home !== '') {
+    const jars: string[] = [];
+    for (const dir of [home, join(home, 'lib')]) {
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) if (f.endsWith('.jar')) jars.push(join(dir, f));
+    }
+    if (jars.length === 0) throw new Error(`ZOOKEEPER_HOME=${home} holds no jars. ${INSTALL_HINT}`);
+    return [join(home, 'conf'), ...jars].join(':');
+  }
+  if (!existsSync(DEBIAN_CLASSPATH[1]!)) throw new Error(INSTALL_HINT);
+  return DEBIAN_CLASSPATH.join(':');
+}
+
+function javaBinary(): string {
+  const javaHome = process.env.JAVA_HOME;
+  if (javaHome !== undefined && javaHome !== '' && existsSync(join(javaHome, 'bin', 'java'))) {
+    return join(javaHome, 'bin', 'java');
+  }
+  return 'java';
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect({ host: '127.0.0.1', port });
+    let out = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`four-letter word '${cmd}' to 127.0.0.1:${port} got no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(cmd));
+    sock.on('data', (d) => (out += d.toString('utf8')));
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('exit', onExit);
+      resolve(false);
+    }, timeoutMs);
+    const onExit = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    child.once('exit', onExit);
+  });
+}
+
+/** Pids of servers this process started: killed on exit if a test forgot to stop one. */
+const started = new Set<number>();
+process.on('exit', () => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
+  const cp = classpath();
+  const tick = opts.tickTimeMs ?? 200;
+  const dir = mkdtempSync(join(tmpdir(), 'kzr-zk-'));
+  const port = await freePort();
+  const cfg = join(dir, 'zoo.cfg');
+  writeFileSync(
+    cfg,
+    [
+      `tickTime=${tick}`,
+      `dataDir=${join(dir, 'data')}`,
+      `clientPort=${port}`,
+      'clientPortAddress=127.0.0.1',
+      'maxClientCnxns=0',
+      '4lw.commands.whitelist=*',
+      'admin.enableServer=false',
+      `minSessionTimeout=${2 * tick}`,
+      'maxSessionTimeout=60000',
+      // fsync is what stalls real leaders; here it would only slow the suite down.
+      'forceSync=no',
+      '',
+    ].join('\n'),
+  );
+  const logFile = join(dir, 'server.log');
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(
+    javaBinary(),
+    ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp,
+      'org.apache.zookeeper.server.ZooKeeperServerMain', cfg],
+    { stdio: ['ignore', logFd, logFd], detached: false },
+  );
+  closeSync(logFd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`could not spawn java: ${INSTALL_HINT}`);
+  started.add(pid);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const logTail = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(pid, 'SIGCONT');
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      if (!(await waitForExit(child, 5000))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+        await waitForExit(child, 5000);
+      }
+    }
+    started.delete(pid);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    if (failed !== undefined) {
+      await stop();
+      throw new Error(`could not start ZooKeeper (${failed.message}). ${INSTALL_HINT}`);
+    }
+    if (child.exitCode !== null) {
+      const tail = logTail();
+      await stop();
+      throw new Error(`ZooKeeper exited with code ${child.exitCode} while starting:\n${tail}`);
+    }
+    const answer = await fourLetterWord(port, 'ruok', 500).catch(() => '');
+    if (answer === 'imok') break;
+    if (Date.now() > deadline) {
+      const tail = logTail();
+      await stop();
+      throw new Error(`ZooKeeper on 127.0.0.1:${port} did not answer 'ruok' within the start timeout:\n${tail}`);
+    }
+  }
+
+  return {
+    connectString: `127.0.0.1:${port}`,
+    port,
+    pid,
+    pause: () => process.kill(pid, 'SIGSTOP'),
+    resume: () => process.kill(pid, 'SIGCONT'),
+    fourLetterWord: (cmd) => fourLetterWord(port, cmd),
+    stop,
+  };
+}
+
+function external(connect: string): ZooKeeperServer {
+  const first = connect.split('/')[0]!.split(',')[0]!;
+  const port = Number(first.split(':').pop());
+  const notOurs = (): never => {
+    throw new Error('pause/resume need a server started by the harness; ZK_CONNECT points at an external one');
+  };
+  return {
+    connectString: connect,
+    port,
+    pid: undefined,
+    pause: notOurs,
+    resume: notOurs,
+    fourLetterWord: (cmd) => fourLetterWord(port, cmd),
+    stop: async () => undefined,
+  };
+}
+
+/**
+ * Starts a standalone ZooKeeper, or uses ZK_CONNECT when it is set. Start one per test file:
+ * a JVM takes seconds to start.
+ */
+export async function startZooKeeper(opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperServer> {
+  const ext = process.env.ZK_CONNECT;
+  if (ext !== undefined && ext !== '') return external(ext);
+  return startLocal(opts);
+}
+
+/** True when a standalone server can be started here (used to say why a suite is skipped). */
+export function canStartZooKeeper(): boolean {
+  try {
+    classpath();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,156 @@
+// Fresh registration, Kafka's znode format, restore after deletion, stop() semantics — against a
+// real ZooKeeper server.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BrokerRegistrar, Connection, decodeBrokerZNode, type Registration } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+
+function registrar(connect: string, brokerId: number, extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {}): BrokerRegistrar {
+  return zk.track(
+    new BrokerRegistrar({
+      zookeeper: { connect, sessionTimeoutMs: 4000 },
+      brokerId,
+      listeners: [
+        { name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 },
+        { name: 'internal', host: 'broker-1.example', port: 9093, securityProtocol: 'SASL_SSL' },
+      ],
+      rack: 'rack-a',
+      jmxPort: 9999,
+      ...extra,
+    }),
+  );
+}
+
+describe('fresh registration', () => {
+  test('creates /brokers/ids/<id> in Kafka format, owned by our session, epoch = czxid', async () => {
+    const connect = zk.chroot();
+    const r = registrar(connect, 1);
+    const before = Date.now();
+    const reg = await within(r.start(), 20_000, 'start()');
+    const obs = await zk.observer(connect);
+    const { data, stat } = await obs.get('/brokers/ids/1');
+
+    assert.equal(stat.ephemeralOwner, reg.sessionId, 'node must be owned by the registrar session');
+    assert.equal(reg.brokerEpoch, stat.czxid, 'broker epoch is the czxid');
+    assert.equal(r.brokerEpoch, stat.czxid);
+    const json = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json).sort(), [
+      'endpoints', 'features', 'host', 'jmx_port', 'listener_security_protocol_map', 'port', 'rack', 'timestamp', 'version',
+    ]);
+    assert.equal(json.version, 5);
+    assert.equal(json.host, '127.0.0.1');
+    assert.equal(json.port, 9092);
+    assert.deepEqual(json.endpoints, ['PLAINTEXT://127.0.0.1:9092', 'INTERNAL://broker-1.example:9093']);
+    assert.deepEqual(json.listener_security_protocol_map, { PLAINTEXT: 'PLAINTEXT', INTERNAL: 'SASL_SSL' });
+    assert.equal(json.jmx_port, 9999);
+    assert.equal(json.rack, 'rack-a');
+    assert.deepEqual(json.features, {});
+    assert.equal(typeof json.timestamp, 'string');
+    const ts = Number(json.timestamp);
+    assert.ok(ts >= before - 1000 && ts <= Date.now() + 1000, `timestamp ${json.timestamp} is not now`);
+
+    const decoded = decodeBrokerZNode(1, data);
+    assert.equal(decoded.endpoints[1]?.securityProtocol, 'SASL_SSL');
+
+    const st = r.status();
+    assert.equal(st.state, 'owned');
+    assert.equal(st.brokerEpoch, stat.czxid);
+    assert.equal(st.sessionId, reg.sessionId);
+    assert.equal(st.registrations, 1);
+    assert.equal(st.connection, 'connected');
+  });
+
+  test('znode version 4 has no features and the same endpoints', async () => {
+    const connect = zk.chroot();
+    const r = registrar(connect, 2, { znodeVersion: 4, listeners: [{ name: 'SSL', host: '::1', port: 9094 }], rack: undefined });
+    await within(r.start(), 20_000, 'start()');
+    const obs = await zk.observer(connect);
+    const json = JSON.parse((await obs.get('/brokers/ids/2')).data.toString('utf8')) as Record<string, unknown>;
+    assert.equal(json.version, 4);
+    assert.equal('features' in json, false);
+    assert.equal('rack' in json, false);
+    assert.equal(json.host, null, 'no PLAINTEXT endpoint: host is null');
+    assert.equal(json.port, -1);
+    assert.deepEqual(json.endpoints, ['SSL://[::1]:9094']);
+  });
+});
+
+describe('interference while the session is valid', () => {
+  test('a node deleted by another client is restored on the same session with a new epoch', async () => {
+    const connect = zk.chroot();
+    const r = registrar(connect, 3);
+    const first = await within(r.start(), 20_000, 'start()');
+    const obs = await zk.observer(connect);
+    const lost = waitForEvent(r, 'lost', 10_000, 'the registrar to notice the deletion');
+    const restored = waitForEvent<[Registration]>(r, 'restored', 10_000, 'the registrar to restore its node');
+    await obs.delete('/brokers/ids/3', -1);
+    const [info] = (await lost) as [{ reason: string }];
+    assert.equal(info.reason, 'deleted');
+    const [again] = await restored;
+    assert.equal(again.sessionId, first.sessionId, 'restored on the same session');
+    assert.notEqual(again.brokerEpoch, first.brokerEpoch, 'a re-created node has a new czxid');
+    const stat = await obs.exists('/brokers/ids/3');
+    assert.equal(stat?.ephemeralOwner, first.sessionId);
+    assert.equal(stat?.czxid, again.brokerEpoch);
+    assert.equal(r.status().registrations, 2);
+  });
+
+  test('data overwritten by another client is put back', async () => {
+    const connect = zk.chroot();
+    const r = registrar(connect, 4);
+    await within(r.start(), 20_000, 'start()');
+    const obs = await zk.observer(connect);
+    const original = (await obs.get('/brokers/ids/4')).data;
+    const restored = waitForEvent(r, 'restored', 10_000, 'the registrar to rewrite its data');
+    await obs.set('/brokers/ids/4', Buffer.from('{"garbage":true}'), -1);
+    await restored;
+    const now = await obs.get('/brokers/ids/4');
+    assert.deepEqual(now.data, original);
+  });
+});
+
+describe('stop()', () => {
+  test('deletes our node and leaves other brokers alone', async () => {
+    const connect = zk.chroot();
+    const mine = registrar(connect, 5);
+    const other = registrar(connect, 6);
+    await within(Promise.all([mine.start(), other.start()]), 20_000, 'both registrars to start');
+    const obs = await zk.observer(connect);
+    await mine.stop();
+    assert.equal(await obs.exists('/brokers/ids/5'), null, 'our node is gone after stop()');
+    assert.notEqual(await obs.exists('/brokers/ids/6'), null, 'the other broker is untouched');
+    assert.equal(mine.status().state, 'stopped');
+    assert.equal(mine.status().connection, 'closed');
+    await mine.stop(); // idempotent
+  });
+
+  test('does not delete a node that another session owns', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/7');
+    await obs.create('/brokers/ids/7', Buffer.from('{"not":"ours"}'), 'ephemeral');
+    const r = registrar(connect, 7);
+    const starting = r.start();
+    await waitForEvent(r, 'waiting', 10_000, 'the registrar to see the foreign owner');
+    await r.stop();
+    await assert.rejects(starting, { code: 'STOPPED' });
+    const { data, stat } = await obs.get('/brokers/ids/7');
+    assert.equal(stat.ephemeralOwner, obs.id);
+    assert.equal(data.toString(), '{"not":"ours"}');
+  });
+
+  test('on a shared connection, leaves the connection open', async () => {
+    const connect = zk.chroot();
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    const r = registrar(connect, 8, { zookeeper: conn });
+    await within(r.start(), 20_000, 'start()');
+    await r.stop();
+    assert.equal(conn.state, 'connected');
+    const s = conn.session;
+    assert.ok(s !== undefined);
+    await waitForNode(s, '/brokers/ids/8', (st) => st === null, 5000, 'the node to be deleted');
+  });
+});

@@ -1,0 +1,175 @@
+// Every error this library throws or emits is one of these classes, each with a stable `code`
+// string that callers can switch on without `instanceof` across package copies.
+
+export abstract class KafkaZkRegistrarError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration value is missing or out of range. `field` is the dotted path of the option. */
+export class InvalidConfigError extends KafkaZkRegistrarError {
+  readonly code = 'INVALID_CONFIG';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`invalid ${field}: ${describe(value)} (${reason})`);
+  }
+}
+
+/** A znode holds data that does not decode with Kafka's rules. Nothing was changed. */
+export class ZNodeFormatError extends KafkaZkRegistrarError {
+  readonly code = 'ZNODE_FORMAT';
+  constructor(
+    readonly path: string,
+    readonly data: string,
+    reason: string,
+  ) {
+    super(`znode ${path} does not hold a valid Kafka registration (${reason}): ${truncate(data)}`);
+  }
+}
+
+/**
+ * Our ephemeral node exists but belongs to another ZooKeeper session, and did not go away within the
+ * bound. Either a previous session of ours that the server has not yet expired, or a live
+ * duplicate (two brokers configured with one id).
+ */
+export class RegistrationConflictError extends KafkaZkRegistrarError {
+  readonly code = 'REGISTRATION_CONFLICT';
+  constructor(
+    readonly path: string,
+    readonly ownerSessionId: string,
+    readonly ourSessionId: string,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `${path} is owned by ZooKeeper session 0x${ownerSessionId}, not ours (0x${ourSessionId}); ` +
+        `still there after ${waitedMs} ms`,
+    );
+  }
+}
+
+/** No ZooKeeper session could be established within the connect timeout. */
+export class ConnectTimeoutError extends KafkaZkRegistrarError {
+  readonly code = 'CONNECT_TIMEOUT';
+  constructor(
+    readonly connectString: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`no ZooKeeper session with ${connectString} within ${timeoutMs} ms`);
+  }
+}
+
+/** The registrar or connection was stopped while an operation was waiting. */
+export class StoppedError extends KafkaZkRegistrarError {
+  readonly code = 'STOPPED';
+  constructor(what: string) {
+    super(`${what} was stopped`);
+  }
+}
+
+// ---- ZooKeeper return codes -------------------------------------------------------------------
+
+/** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */
+export class ZooKeeperError extends KafkaZkRegistrarError {
+  readonly code: string = 'ZOOKEEPER';
+  constructor(
+    readonly zkCode: number,
+    readonly operation: string,
+    readonly path: string | undefined,
+    text: string,
+  ) {
+    super(`${operation}${path === undefined ? '' : ` ${path}`} failed: ${text} (${zkCode})`);
+  }
+}
+
+export class NodeExistsError extends ZooKeeperError {
+  override readonly code = 'ZNODEEXISTS';
+}
+export class NoNodeError extends ZooKeeperError {
+  override readonly code = 'ZNONODE';
+}
+export class BadVersionError extends ZooKeeperError {
+  override readonly code = 'ZBADVERSION';
+}
+export class NotEmptyError extends ZooKeeperError {
+  override readonly code = 'ZNOTEMPTY';
+}
+export class NoAuthError extends ZooKeeperError {
+  override readonly code = 'ZNOAUTH';
+}
+export class ConnectionLossError extends ZooKeeperError {
+  override readonly code = 'ZCONNECTIONLOSS';
+}
+export class OperationTimeoutError extends ZooKeeperError {
+  override readonly code = 'ZOPERATIONTIMEOUT';
+}
+export class SessionExpiredError extends ZooKeeperError {
+  override readonly code = 'ZSESSIONEXPIRED';
+}
+export class SessionMovedError extends ZooKeeperError {
+  override readonly code = 'ZSESSIONMOVED';
+}
+export class NoChildrenForEphemeralsError extends ZooKeeperError {
+  override readonly code = 'ZNOCHILDRENFOREPHEMERALS';
+}
+export class AuthFailedError extends ZooKeeperError {
+  override readonly code = 'ZAUTHFAILED';
+}
+/** The handle is closed or closing; the operation never reached the server. */
+export class ClosingError extends ZooKeeperError {
+  override readonly code = 'ZCLOSING';
+}
+
+type ZkErrorClass = new (zkCode: number, operation: string, path: string | undefined, text: string) => ZooKeeperError;
+
+// Return codes from zookeeper.h. ZINVALIDSTATE (-9) is what the binding returns for a call on a
+// handle whose session already ended, so it maps to SessionExpired: the handle is unusable.
+const BY_CODE: ReadonlyMap<number, ZkErrorClass> = new Map<number, ZkErrorClass>([
+  [-4, ConnectionLossError],
+  [-7, OperationTimeoutError],
+  [-9, SessionExpiredError],
+  [-101, NoNodeError],
+  [-102, NoAuthError],
+  [-103, BadVersionError],
+  [-108, NoChildrenForEphemeralsError],
+  [-110, NodeExistsError],
+  [-111, NotEmptyError],
+  [-112, SessionExpiredError],
+  [-115, AuthFailedError],
+  [-116, ClosingError],
+  [-118, SessionMovedError],
+]);
+
+export function zooKeeperError(zkCode: number, operation: string, path: string | undefined, text: string): ZooKeeperError {
+  const Cls = BY_CODE.get(zkCode) ?? ZooKeeperError;
+  return new Cls(zkCode, operation, path, text);
+}
+
+/** Errors after which the same session may still be fine: retry once reconnected. */
+export function isRetryable(err: unknown): boolean {
+  return err instanceof ConnectionLossError || err instanceof OperationTimeoutError;
+}
+
+/** Errors that mean the session (and so anything it owned) is gone. */
+export function isSessionGone(err: unknown): boolean {
+  return err instanceof SessionExpiredError || err instanceof ClosingError || err instanceof SessionMovedError;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return truncate(JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}
+
+function truncate(s: string, max = 200): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}

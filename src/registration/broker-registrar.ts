@@ -1,0 +1,222 @@
+// BrokerRegistrar: registers one Kafka broker id at /brokers/ids/<id> the way a ZooKeeper-mode
+// broker does, but with the owner-checked ephemeral, so a registration cannot be silently lost to
+// the expiry/deletion race.
+import { EventEmitter } from 'node:events';
+import { Mutex } from 'async-mutex';
+import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError } from '../errors.js';
+import { logger } from '../log.js';
+import {
+  brokerIdPath,
+  encodeBrokerZNode,
+  listenersToEndpoints,
+  validateRack,
+  type BrokerRegistrationInfo,
+  type BrokerZNodeVersion,
+  type Listener,
+  type SupportedFeatureRange,
+} from '../znodes/broker-znode.js';
+import { Connection, type ConnectionOptions, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import { OwnedEphemeral, type ConflictPolicy, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
+
+const log = logger('broker');
+
+export interface BrokerRegistrarConfig {
+  /**
+   * Where to register: connection options (the registrar then owns the connection and closes it on
+   * stop), or a Connection shared with other recipes (started here if idle, never closed here).
+   */
+  readonly zookeeper: ConnectionOptions | Connection;
+  /** Kafka `broker.id`: an integer in 0..2147483647. */
+  readonly brokerId: number;
+  /** Advertised listeners, in the order Kafka should list them. */
+  readonly listeners: readonly Listener[];
+  readonly rack?: string;
+  /** JMX port to advertise; -1 (the default) means none. */
+  readonly jmxPort?: number;
+  /** Znode JSON version: 5 (Kafka 2.7+, the default) or 4 (Kafka 0.10.0 - 2.6). */
+  readonly znodeVersion?: BrokerZNodeVersion;
+  /** Supported features to advertise in a v5 znode. Default `{}`. */
+  readonly features?: Readonly<Record<string, SupportedFeatureRange>>;
+  readonly conflict?: {
+    /** Report a conflict when another session's node blocks us this long. Default: 2 x negotiated session timeout. */
+    readonly timeoutMs?: number;
+    /** `wait` (default): keep waiting for the node to go after reporting. `fail`: give up. */
+    readonly policy?: ConflictPolicy;
+  };
+}
+
+export interface Registration {
+  readonly brokerId: number;
+  readonly path: string;
+  /** Kafka's broker epoch: the czxid of the registration znode. Changes with every re-creation. */
+  readonly brokerEpoch: number;
+  readonly sessionId: string;
+}
+
+export type BrokerRegistrarState = OwnedEphemeralState | 'starting';
+
+export interface BrokerRegistrarStatus {
+  readonly state: BrokerRegistrarState;
+  readonly brokerId: number;
+  readonly path: string;
+  readonly connection: ConnectionState;
+  readonly sessionId: string | undefined;
+  readonly brokerEpoch: number | undefined;
+  /** While waiting: the session that owns our path instead of us. */
+  readonly blockedBySession: string | undefined;
+  /** How many times the node was (re-)created or adopted by us since start. */
+  readonly registrations: number;
+  readonly lastError: { readonly code: string; readonly message: string } | undefined;
+}
+
+export interface BrokerRegistrarEvents {
+  /** The first registration after start(). */
+  registered: [registration: Registration];
+  /** Registered again after a loss (new session, deleted node, ...). */
+  restored: [registration: Registration];
+  lost: [info: { readonly reason: LossReason; readonly sessionId: string }];
+  /** Our path is owned by another session; we are waiting for it to go. */
+  waiting: [info: { readonly ownerSessionId: string; readonly sessionId: string }];
+  conflict: [error: RegistrationConflictError];
+  sessionExpired: [info: { readonly sessionId: string; readonly cause: ExpiryCause }];
+  /** Registration gave up (conflict with policy `fail`, no permission, ...). */
+  failed: [error: KafkaZkRegistrarError];
+}
+
+export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
+  readonly brokerId: number;
+  readonly path: string;
+  private readonly info: BrokerRegistrationInfo;
+  private readonly connection: Connection;
+  private readonly ownsConnection: boolean;
+  private readonly ephemeral: OwnedEphemeral;
+  private registrations = 0;
+  private lastError: KafkaZkRegistrarError | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private readonly detach: () => void;
+
+  constructor(config: BrokerRegistrarConfig) {
+    super();
+    if (typeof config !== 'object' || config === null) throw new InvalidConfigError('config', config, 'expected an object');
+    this.brokerId = validateBrokerId(config.brokerId);
+    this.path = brokerIdPath(this.brokerId);
+    const version = config.znodeVersion ?? 5;
+    if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
+    const jmxPort = config.jmxPort ?? -1;
+    if (!Number.isInteger(jmxPort) || jmxPort < -1 || jmxPort > 65535 || jmxPort === 0) {
+      throw new InvalidConfigError('jmxPort', jmxPort, 'expected -1 (none) or an integer in 1..65535');
+    }
+    const conflictTimeoutMs = config.conflict?.timeoutMs;
+    if (conflictTimeoutMs !== undefined && (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)) {
+      throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
+    }
+    const policy = config.conflict?.policy ?? 'wait';
+    if (policy !== 'wait' && policy !== 'fail') throw new InvalidConfigError('conflict.policy', policy, 'expected "wait" or "fail"');
+    this.info = {
+      brokerId: this.brokerId,
+      endpoints: listenersToEndpoints(config.listeners),
+      rack: validateRack(config.rack),
+      jmxPort,
+      version,
+      features: config.features,
+    };
+    if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
+      throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... }');
+    }
+    this.ownsConnection = !(config.zookeeper instanceof Connection);
+    this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
+    this.ephemeral = new OwnedEphemeral({
+      connection: this.connection,
+      path: this.path,
+      data: () => encodeBrokerZNode(this.info, Date.now()),
+      conflictTimeoutMs,
+      onConflict: policy,
+      mutex: new Mutex(),
+    });
+    const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
+      this.emit('sessionExpired', e);
+    };
+    this.connection.on('expired', onExpired);
+    this.detach = () => this.connection.off('expired', onExpired);
+    this.ephemeral.on('owned', (o) => this.onOwned(o));
+    this.ephemeral.on('lost', (e) => this.emit('lost', e));
+    this.ephemeral.on('waiting', (e) => this.emit('waiting', e));
+    this.ephemeral.on('conflict', (e) => {
+      this.lastError = e;
+      this.emit('conflict', e);
+    });
+    this.ephemeral.on('failed', (e) => {
+      this.lastError = e;
+      this.emit('failed', e);
+    });
+  }
+
+  /**
+   * Connects and registers. Resolves once our session owns /brokers/ids/<id>; rejects with a typed
+   * error (ConnectTimeoutError, RegistrationConflictError with policy `fail`, ...) after releasing
+   * everything it opened.
+   */
+  async start(): Promise<Registration> {
+    if (this.started) throw new InvalidConfigError('start', 'twice', 'a BrokerRegistrar can be started once');
+    this.started = true;
+    try {
+      if (this.connection.state === 'idle') await this.connection.start();
+      const o = await this.ephemeral.start();
+      return this.registration(o);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** Deletes our registration (only if our session owns it) and closes the session. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.detach();
+      await this.ephemeral.stop();
+      if (this.ownsConnection) await this.connection.close();
+      log('broker %d registrar stopped', this.brokerId);
+    })();
+    return this.stopping;
+  }
+
+  /** The broker epoch (czxid of our znode) while registered. */
+  get brokerEpoch(): number | undefined {
+    return this.ephemeral.ownership?.czxid;
+  }
+
+  status(): BrokerRegistrarStatus {
+    const own = this.ephemeral.ownership;
+    const state: BrokerRegistrarState = this.ephemeral.state === 'idle' && this.started ? 'starting' : this.ephemeral.state;
+    return {
+      state,
+      brokerId: this.brokerId,
+      path: this.path,
+      connection: this.connection.state,
+      sessionId: this.connection.session?.id,
+      brokerEpoch: own?.czxid,
+      blockedBySession: this.ephemeral.blockedBy,
+      registrations: this.registrations,
+      lastError: this.lastError === undefined ? undefined : { code: this.lastError.code, message: this.lastError.message },
+    };
+  }
+
+  private onOwned(o: Ownership): void {
+    this.registrations++;
+    const r = this.registration(o);
+    log('broker %d registered, epoch %d, session 0x%s', this.brokerId, r.brokerEpoch, r.sessionId);
+    this.emit(this.registrations === 1 ? 'registered' : 'restored', r);
+  }
+
+  private registration(o: Ownership): Registration {
+    return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId };
+  }
+}
+
+function validateBrokerId(id: unknown): number {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 2147483647) {
+    throw new InvalidConfigError('brokerId', id, 'expected an integer in 0..2147483647');
+  }
+  return id;
+}

@@ -1,0 +1,216 @@
+// The /brokers/ids/<id> znode exactly as Kafka's BrokerIdZNode writes and reads it (ZooKeeper
+// mode, Kafka 0.10.0 through 3.x). Encoding rules that matter for compatibility:
+// - `host`/`port` at the top level are for pre-0.9 clients and come from the first endpoint whose
+//   *security protocol* is PLAINTEXT (not the listener name); without one they are null / -1;
+// - `timestamp` is a string of epoch milliseconds; `jmx_port` is -1 when unset;
+// - `rack` is written only when set; v4 adds `listener_security_protocol_map`, v5 adds `features`;
+// - endpoints are `LISTENER://host:port`, IPv6 hosts in brackets.
+import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
+
+export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+export interface Listener {
+  /** Listener name, e.g. "PLAINTEXT", "INTERNAL". Kafka upper-cases listener names. */
+  readonly name: string;
+  /** Advertised host name or IP literal. */
+  readonly host: string;
+  readonly port: number;
+  /** Defaults to `name` when the name is itself a security protocol. */
+  readonly securityProtocol?: SecurityProtocol;
+}
+
+export interface Endpoint {
+  readonly listenerName: string;
+  /** null when the endpoint binds all interfaces (empty host in the endpoint string). */
+  readonly host: string | null;
+  readonly port: number;
+  readonly securityProtocol: SecurityProtocol;
+}
+
+export interface SupportedFeatureRange {
+  readonly min_version: number;
+  readonly max_version: number;
+}
+
+export type BrokerZNodeVersion = 4 | 5;
+
+export interface BrokerRegistrationInfo {
+  readonly brokerId: number;
+  readonly endpoints: readonly Endpoint[];
+  readonly rack?: string | undefined;
+  /** -1 when unset. */
+  readonly jmxPort: number;
+  readonly version: BrokerZNodeVersion;
+  /** v5 only; Kafka brokers in ZooKeeper mode normally advertise `{}`. */
+  readonly features?: Readonly<Record<string, SupportedFeatureRange>> | undefined;
+}
+
+/** What Kafka's decoder recovers from a broker znode. */
+export interface DecodedBrokerZNode {
+  readonly brokerId: number;
+  readonly version: number;
+  readonly host: string | null;
+  readonly port: number;
+  readonly endpoints: readonly Endpoint[];
+  readonly jmxPort: number;
+  readonly timestamp: string | undefined;
+  readonly rack: string | undefined;
+  readonly features: Readonly<Record<string, SupportedFeatureRange>>;
+}
+
+export function brokerIdPath(brokerId: number): string {
+  return `/brokers/ids/${brokerId}`;
+}
+
+const LISTENER_NAME = /^[A-Za-z0-9_-]+$/;
+// Kafka's EndPoint parser accepts exactly these host characters.
+const HOST = /^[0-9A-Za-z\-%._:]+$/;
+const RACK_MAX = 255;
+
+/** Validates listeners as Kafka's config parser would and turns them into endpoints. */
+export function listenersToEndpoints(listeners: unknown, field = 'listeners'): Endpoint[] {
+  if (!Array.isArray(listeners) || listeners.length === 0) {
+    throw new InvalidConfigError(field, listeners, 'expected a non-empty array of { name, host, port, securityProtocol? }');
+  }
+  const seen = new Set<string>();
+  return listeners.map((l: unknown, i: number): Endpoint => {
+    const f = `${field}[${i}]`;
+    if (typeof l !== 'object' || l === null) throw new InvalidConfigError(f, l, 'expected an object');
+    const { name, host, port, securityProtocol } = l as Record<string, unknown>;
+    if (typeof name !== 'string' || !LISTENER_NAME.test(name)) {
+      throw new InvalidConfigError(`${f}.name`, name, 'expected letters, digits, "_" or "-"');
+    }
+    const listenerName = name.toUpperCase();
+    if (seen.has(listenerName)) throw new InvalidConfigError(`${f}.name`, name, 'listener names must be unique');
+    seen.add(listenerName);
+    if (typeof host !== 'string' || !HOST.test(host)) {
+      throw new InvalidConfigError(`${f}.host`, host, 'expected a host name or IP address');
+    }
+    if (host === '0.0.0.0' || host === '::' || host === '[::]') {
+      throw new InvalidConfigError(`${f}.host`, host, 'a wildcard address cannot be advertised');
+    }
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new InvalidConfigError(`${f}.port`, port, 'expected an integer in 1..65535');
+    }
+    let protocol: SecurityProtocol;
+    if (securityProtocol === undefined) {
+      if (!isSecurityProtocol(listenerName)) {
+        throw new InvalidConfigError(`${f}.securityProtocol`, securityProtocol, `required: listener "${listenerName}" is not a security protocol name`);
+      }
+      protocol = listenerName;
+    } else if (typeof securityProtocol === 'string' && isSecurityProtocol(securityProtocol.toUpperCase())) {
+      protocol = securityProtocol.toUpperCase() as SecurityProtocol;
+    } else {
+      throw new InvalidConfigError(`${f}.securityProtocol`, securityProtocol, `expected one of ${SECURITY_PROTOCOLS.join(', ')}`);
+    }
+    return { listenerName, host: host.replace(/^\[(.*)\]$/, '$1'), port, securityProtocol: protocol };
+  });
+}
+
+export function validateRack(rack: unknown, field = 'rack'): string | undefined {
+  if (rack === undefined) return undefined;
+  if (typeof rack !== 'string' || rack === '' || rack.length > RACK_MAX) {
+    throw new InvalidConfigError(field, rack, `expected a non-empty string of at most ${RACK_MAX} characters`);
+  }
+  return rack;
+}
+
+export function endpointString(e: Endpoint): string {
+  if (e.host === null) return `${e.listenerName}://:${e.port}`;
+  const host = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return `${e.listenerName}://${host}:${e.port}`;
+}
+
+/** JSON bytes for /brokers/ids/<id>, decodable by Kafka's BrokerIdZNode.decode. */
+export function encodeBrokerZNode(info: BrokerRegistrationInfo, timestampMs: number): Buffer {
+  const plaintext = info.endpoints.find((e) => e.securityProtocol === 'PLAINTEXT');
+  const json: Record<string, unknown> = {
+    version: info.version,
+    host: plaintext?.host ?? null,
+    port: plaintext?.port ?? -1,
+    endpoints: info.endpoints.map(endpointString),
+    jmx_port: info.jmxPort,
+    timestamp: String(Math.trunc(timestampMs)),
+  };
+  if (info.rack !== undefined) json.rack = info.rack;
+  const map: Record<string, string> = {};
+  for (const e of info.endpoints) map[e.listenerName] = e.securityProtocol;
+  json.listener_security_protocol_map = map;
+  if (info.version >= 5) json.features = info.features ?? {};
+  return Buffer.from(JSON.stringify(json), 'utf8');
+}
+
+// Kafka's EndPoint.createEndPoint pattern: LISTENER://host:port, host optionally bracketed.
+const ENDPOINT = /^(.*):\/\/\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)$/;
+
+/**
+ * Decodes a broker znode with Kafka's rules. Throws ZNodeFormatError (never anything else) for
+ * data another tool may have written: bad JSON, missing fields, unknown security protocols.
+ */
+export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBrokerZNode {
+  const path = brokerIdPath(brokerId);
+  const text = data.toString('utf8');
+  const fail = (why: string): never => {
+    throw new ZNodeFormatError(path, text, why);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return fail(`not JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  const o = parsed as Record<string, unknown>;
+  const version = o.version;
+  if (!isInt(version) || version < 1) return fail(`unsupported version ${JSON.stringify(version)}`);
+  if (!isInt(o.jmx_port)) return fail('jmx_port is missing or not an integer');
+  const host = o.host === null || o.host === undefined ? null : typeof o.host === 'string' ? o.host : fail('host is not a string');
+  const port = o.port === undefined ? -1 : isInt(o.port) ? o.port : fail('port is not an integer');
+
+  let endpoints: Endpoint[];
+  if (version === 1) {
+    if (host === null || port < 0) return fail('version 1 needs host and port');
+    endpoints = [{ listenerName: 'PLAINTEXT', host, port, securityProtocol: 'PLAINTEXT' }];
+  } else {
+    let protoMap: Record<string, SecurityProtocol> | undefined;
+    if (o.listener_security_protocol_map !== undefined) {
+      const m = o.listener_security_protocol_map;
+      if (typeof m !== 'object' || m === null || Array.isArray(m)) return fail('listener_security_protocol_map is not an object');
+      protoMap = {};
+      for (const [k, v] of Object.entries(m)) {
+        if (typeof v !== 'string' || !isSecurityProtocol(v)) return fail(`unknown security protocol ${JSON.stringify(v)} for listener ${k}`);
+        protoMap[k.toUpperCase()] = v;
+      }
+    }
+    if (!Array.isArray(o.endpoints) || !o.endpoints.every((e) => typeof e === 'string')) return fail('endpoints is not an array of strings');
+    endpoints = (o.endpoints as string[]).map((s) => {
+      const m = ENDPOINT.exec(s);
+      if (m === null) return fail(`endpoint ${JSON.stringify(s)} is not LISTENER://host:port`);
+      const listenerName = m[1]!.toUpperCase();
+      const protocol = protoMap !== undefined ? protoMap[listenerName] : isSecurityProtocol(listenerName) ? listenerName : undefined;
+      if (protocol === undefined) return fail(`no security protocol for listener ${listenerName}`);
+      return { listenerName, host: m[2] === '' ? null : m[2]!, port: Number(m[3]), securityProtocol: protocol };
+    });
+  }
+  const rack = o.rack === undefined || o.rack === null ? undefined : typeof o.rack === 'string' ? o.rack : fail('rack is not a string');
+  const timestamp = typeof o.timestamp === 'string' ? o.timestamp : undefined;
+  const features: Record<string, SupportedFeatureRange> = {};
+  if (o.features !== undefined && o.features !== null) {
+    if (typeof o.features !== 'object' || Array.isArray(o.features)) return fail('features is not an object');
+    for (const [k, v] of Object.entries(o.features as Record<string, unknown>)) {
+      const r = v as Record<string, unknown> | null;
+      if (r === null || typeof r !== 'object' || !isInt(r.min_version) || !isInt(r.max_version)) return fail(`feature ${k} has no integer min_version/max_version`);
+      features[k] = { min_version: r.min_version, max_version: r.max_version };
+    }
+  }
+  return { brokerId, version, host, port, endpoints, jmxPort: o.jmx_port, timestamp, rack, features };
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v);
+}
+
+function isSecurityProtocol(v: string): v is SecurityProtocol {
+  return (SECURITY_PROTOCOLS as readonly string[]).includes(v);
+}

@@ -1,0 +1,52 @@
+import { InvalidConfigError } from '../errors.js';
+
+export interface ParsedConnectString {
+  /** `host:port,host:port` without the chroot, as the C client wants it for a chroot-free handle. */
+  readonly hosts: string;
+  /** Chroot path (no trailing slash) or undefined. */
+  readonly chroot: string | undefined;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/**
+ * Validates a ZooKeeper connect string (`h1:2181,h2:2181/kafka`). The C client accepts almost
+ * anything and then retries forever against a bad address, so we reject typos up front.
+ */
+export function parseConnectString(value: unknown, field = 'zookeeper.connect'): ParsedConnectString {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InvalidConfigError(field, value, 'expected "host:port[,host:port...][/chroot]"');
+  }
+  const slash = value.indexOf('/');
+  const hostPart = slash === -1 ? value : value.slice(0, slash);
+  const chrootPart = slash === -1 ? undefined : value.slice(slash);
+  const hosts = hostPart.split(',');
+  for (const hp of hosts) {
+    const m = HOST_PORT.exec(hp);
+    const port = m === null ? NaN : Number(m[2]);
+    if (m === null || !(port >= 1 && port <= 65535)) {
+      throw new InvalidConfigError(field, value, `"${hp}" is not host:port with a port in 1..65535`);
+    }
+  }
+  let chroot: string | undefined;
+  if (chrootPart !== undefined && chrootPart !== '/') {
+    validateZnodePath(chrootPart, field, value);
+    chroot = chrootPart;
+  }
+  return { hosts: hostPart, chroot };
+}
+
+/** ZooKeeper's own path rules (PathUtils.validatePath), minus sequential suffixes. */
+export function validateZnodePath(path: string, field: string, value: unknown = path): void {
+  const bad = (why: string): never => {
+    throw new InvalidConfigError(field, value, `path ${JSON.stringify(path)} ${why}`);
+  };
+  if (!path.startsWith('/')) bad('must start with "/"');
+  if (path.length > 1 && path.endsWith('/')) bad('must not end with "/"');
+  if (path.includes('//')) bad('has an empty segment');
+  for (const seg of path.split('/').slice(1)) {
+    if (seg === '.' || seg === '..') bad('has a relative segment');
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/.test(path)) bad('has a character ZooKeeper rejects');
+}

@@ -1,0 +1,233 @@
+// A connection that outlives ZooKeeper sessions. When a session ends (declared expired by the
+// server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
+// the connection re-create whatever ephemeral state they need on the new session.
+import { EventEmitter } from 'node:events';
+import { ConnectTimeoutError, InvalidConfigError, StoppedError } from '../errors.js';
+import { logger } from '../log.js';
+import { backoffMs, delay } from '../util/timing.js';
+import { parseConnectString, type ParsedConnectString } from './connect-string.js';
+import { Session } from './session.js';
+
+const log = logger('connection');
+
+export interface ConnectionOptions {
+  /** `host:port[,host:port...][/chroot]`. A missing chroot is created (as Kafka does). */
+  readonly connect: string;
+  /** Requested session timeout; the server clamps it to [minSessionTimeout, maxSessionTimeout]. Default 18000. */
+  readonly sessionTimeoutMs?: number;
+  /** How long `start()` waits for the first session. Default 30000. */
+  readonly connectTimeoutMs?: number;
+  /** Backoff between attempts to open a new session after expiry. Default 100..5000 ms, jittered. */
+  readonly reconnectBackoffMs?: { readonly min: number; readonly max: number };
+}
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+export type ExpiryCause = 'server' | 'watchdog';
+
+export interface ConnectionEvents {
+  /** A new session was established (the first, or a replacement after expiry). */
+  session: [session: Session];
+  /** The current session is reachable again after a disconnect (same session id). */
+  connected: [session: Session];
+  /** The current session lost its server connection; it may still come back. */
+  disconnected: [session: Session];
+  /** The session is gone and everything it owned with it; a new one is being opened. */
+  expired: [info: { sessionId: string; cause: ExpiryCause }];
+}
+
+export class Connection extends EventEmitter<ConnectionEvents> {
+  readonly connectString: ParsedConnectString;
+  readonly sessionTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  private readonly backoff: { readonly min: number; readonly max: number };
+  private current: Session | undefined;
+  private st: ConnectionState = 'idle';
+  private readonly stopper = new AbortController();
+  private watchdog: NodeJS.Timeout | undefined;
+  private reopening: Promise<void> | undefined;
+
+  constructor(opts: ConnectionOptions) {
+    super();
+    this.connectString = parseConnectString(opts.connect);
+    this.sessionTimeoutMs = positiveInt(opts.sessionTimeoutMs ?? 18_000, 'zookeeper.sessionTimeoutMs');
+    this.connectTimeoutMs = positiveInt(opts.connectTimeoutMs ?? 30_000, 'zookeeper.connectTimeoutMs');
+    const b = opts.reconnectBackoffMs ?? { min: 100, max: 5000 };
+    positiveInt(b.min, 'zookeeper.reconnectBackoffMs.min');
+    positiveInt(b.max, 'zookeeper.reconnectBackoffMs.max');
+    if (b.max < b.min) throw new InvalidConfigError('zookeeper.reconnectBackoffMs.max', b.max, 'must be >= min');
+    this.backoff = b;
+  }
+
+  get state(): ConnectionState {
+    return this.st;
+  }
+
+  /** The current session, if one is established (it may be momentarily disconnected). */
+  get session(): Session | undefined {
+    return this.current;
+  }
+
+  /**
+   * Opens the first session. Rejects with ConnectTimeoutError (and leaves nothing open) if no
+   * session is granted within `connectTimeoutMs`.
+   */
+  async start(): Promise<Session> {
+    if (this.st !== 'idle') throw new StoppedError('connection (start called twice or after close)');
+    this.st = 'connecting';
+    const attempt = new AbortController();
+    const onStop = (): void => attempt.abort();
+    this.stopper.signal.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
+    try {
+      if (this.connectString.chroot !== undefined) await this.ensureChroot(attempt.signal);
+      const s = await Session.open({ connect: this.fullConnect(), sessionTimeoutMs: this.sessionTimeoutMs }, attempt.signal);
+      this.adopt(s);
+      return s;
+    } catch (err) {
+      this.st = 'closed';
+      this.stopper.abort();
+      throw attempt.signal.reason instanceof ConnectTimeoutError ? attempt.signal.reason : err;
+    } finally {
+      clearTimeout(timer);
+      this.stopper.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** Resolves with a connected session, waiting through disconnects and session replacement. */
+  waitForConnected(signal?: AbortSignal): Promise<Session> {
+    const s = this.current;
+    if (s !== undefined && s.isConnected) return Promise.resolve(s);
+    return new Promise<Session>((resolve, reject) => {
+      const done = (): void => {
+        this.off('connected', onUp);
+        this.off('session', onUp);
+        this.stopper.signal.removeEventListener('abort', onStop);
+        signal?.removeEventListener('abort', onStop);
+      };
+      const onUp = (session: Session): void => {
+        done();
+        resolve(session);
+      };
+      const onStop = (): void => {
+        done();
+        reject(new StoppedError('connection'));
+      };
+      if (this.stopper.signal.aborted || signal?.aborted === true) {
+        reject(new StoppedError('connection'));
+        return;
+      }
+      this.on('connected', onUp);
+      this.on('session', onUp);
+      this.stopper.signal.addEventListener('abort', onStop, { once: true });
+      signal?.addEventListener('abort', onStop, { once: true });
+    });
+  }
+
+  /** Closes the current session (the server deletes its ephemerals) and stops reconnecting. */
+  async close(): Promise<void> {
+    if (this.st === 'closed') return;
+    this.st = 'closed';
+    this.stopper.abort();
+    this.clearWatchdog();
+    const s = this.current;
+    this.current = undefined;
+    s?.close();
+    await this.reopening?.catch(() => undefined);
+  }
+
+  private fullConnect(): string {
+    return this.connectString.hosts + (this.connectString.chroot ?? '');
+  }
+
+  // Kafka creates its chroot with a chroot-less client before connecting "inside" it; ops under a
+  // missing chroot would otherwise fail with NoNode forever.
+  private async ensureChroot(signal: AbortSignal): Promise<void> {
+    const chroot = this.connectString.chroot as string;
+    const s = await Session.open({ connect: this.connectString.hosts, sessionTimeoutMs: this.sessionTimeoutMs }, signal);
+    try {
+      await s.createParents(`${chroot}/x`);
+    } finally {
+      s.close();
+    }
+  }
+
+  private adopt(s: Session): void {
+    this.current = s;
+    this.st = 'connected';
+    // Handlers stay attached after the session is replaced, so they check it is still current.
+    s.on('disconnected', () => {
+      if (this.current !== s) return;
+      this.st = 'disconnected';
+      this.armWatchdog(s);
+      this.emit('disconnected', s);
+    });
+    s.on('connected', () => {
+      if (this.current !== s) return;
+      this.clearWatchdog();
+      this.st = 'connected';
+      this.emit('connected', s);
+    });
+    s.on('ended', (reason) => {
+      if (reason === 'closed' || this.current !== s) return;
+      this.onExpired(s, 'server');
+    });
+    this.emit('session', s);
+  }
+
+  // The C client reconnects on its own, but a handle was seen to stop getting socket events after
+  // a failover and never recover. A session cannot outlive its timeout without a connection, so
+  // after that long disconnected the session is dead to the server too: replacing it is safe,
+  // and owners of ephemerals never trust a node of the old session anyway.
+  private armWatchdog(s: Session): void {
+    this.clearWatchdog();
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      if (this.current !== s || s.isConnected) return;
+      log('session 0x%s disconnected for %d ms: treating it as expired', s.id, s.timeoutMs);
+      this.onExpired(s, 'watchdog');
+      s.abandon();
+    }, s.timeoutMs);
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private onExpired(s: Session, cause: ExpiryCause): void {
+    this.clearWatchdog();
+    this.current = undefined;
+    this.st = 'connecting';
+    log('session 0x%s expired (%s)', s.id, cause);
+    this.emit('expired', { sessionId: s.id, cause });
+    this.reopening = this.reopen();
+  }
+
+  private async reopen(): Promise<void> {
+    const signal = this.stopper.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      // A bounded attempt: a handle that never connects is replaced rather than trusted forever.
+      const perAttempt = AbortSignal.any([signal, AbortSignal.timeout(Math.max(2 * this.sessionTimeoutMs, 2000))]);
+      try {
+        const s = await Session.open({ connect: this.fullConnect(), sessionTimeoutMs: this.sessionTimeoutMs }, perAttempt);
+        if (signal.aborted) {
+          s.close();
+          return;
+        }
+        this.adopt(s);
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        log('opening a new session failed (%s); retrying', (err as Error).message);
+        await delay(backoffMs(attempt, this.backoff.min, this.backoff.max), signal).catch(() => undefined);
+      }
+    }
+  }
+}
+
+function positiveInt(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new InvalidConfigError(field, v, 'expected a positive integer number of milliseconds');
+  }
+  return v;
+}

@@ -1,0 +1,305 @@
+// One ZooKeeper session = one native handle of the `zookeeper` binding, with a promise API and
+// typed errors. A handle whose session ended can never be reused (the binding frees its zhandle),
+// so this object is single-use by design; `Connection` makes new ones.
+import { EventEmitter } from 'node:events';
+import { ClosingError, SessionExpiredError, zooKeeperError } from '../errors.js';
+import { logger } from '../log.js';
+
+const log = logger('session');
+const nativeLog = logger('zk-native');
+
+/** The parts of a ZooKeeper Stat this library exposes. zxids are JS numbers (exact below 2^53). */
+export interface Stat {
+  readonly czxid: number;
+  readonly mzxid: number;
+  readonly version: number;
+  readonly dataLength: number;
+  readonly numChildren: number;
+  /** Session id (lowercase hex, no 0x) of the owner of an ephemeral node; "0" for persistent nodes. */
+  readonly ephemeralOwner: string;
+  readonly ctime: Date;
+  readonly mtime: Date;
+}
+
+export type WatchEventType = 'created' | 'deleted' | 'changed' | 'child';
+export type Watcher = (event: WatchEventType, path: string) => void;
+export type CreateMode = 'persistent' | 'ephemeral';
+
+export type SessionEndReason = 'expired' | 'auth_failed' | 'closed';
+
+export interface SessionOptions {
+  /** Connect string including an optional chroot. */
+  readonly connect: string;
+  readonly sessionTimeoutMs: number;
+  /** Reattach to an existing session (what the hijack-close test trick uses). */
+  readonly sessionId?: string;
+  readonly sessionPassword?: string;
+}
+
+export interface SessionEvents {
+  connected: [];
+  disconnected: [];
+  ended: [reason: SessionEndReason];
+}
+
+// The binding's callback-style handle. Typed here, at the one place we touch it, so that no `any`
+// leaks into the rest of the library.
+interface NativeStat {
+  czxid: number;
+  mzxid: number;
+  version: number;
+  dataLength: number;
+  numChildren: number;
+  ephemeralOwner: string;
+  ctime: Date;
+  mtime: Date;
+}
+type NativeWatch = (type: number, state: number, path: string) => void;
+interface NativeHandle {
+  readonly client_id: string;
+  readonly client_password: string;
+  readonly timeout: number;
+  on(event: 'connect' | 'connecting' | 'close', fn: () => void): void;
+  removeAllListeners(): void;
+  init(config: object): void;
+  close(): void;
+  a_create(path: string, data: Buffer, flags: number, cb: (rc: number, err: string, path: string) => void): number;
+  a_exists(path: string, watch: boolean, cb: (rc: number, err: string, stat: NativeStat | null) => void): number;
+  aw_exists(path: string, w: NativeWatch, cb: (rc: number, err: string, stat: NativeStat | null) => void): number;
+  a_get(path: string, watch: boolean, cb: (rc: number, err: string, stat: NativeStat | null, data: Buffer | null) => void): number;
+  aw_get(path: string, w: NativeWatch, cb: (rc: number, err: string, stat: NativeStat | null, data: Buffer | null) => void): number;
+  a_get_children(path: string, watch: boolean, cb: (rc: number, err: string, children: string[] | null) => void): number;
+  aw_get_children(path: string, w: NativeWatch, cb: (rc: number, err: string, children: string[] | null) => void): number;
+  a_set(path: string, data: Buffer, version: number, cb: (rc: number, err: string, stat: NativeStat | null) => void): number;
+  a_delete_(path: string, version: number, cb: (rc: number, err: string) => void): number;
+}
+type NativeCtor = new (config: object) => NativeHandle;
+
+const ZOO_EPHEMERAL = 1;
+const WATCH_TYPES: Readonly<Record<number, WatchEventType>> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child' };
+// zookeeper.h log levels: 0 silences the C client entirely (it otherwise prints to stderr).
+const ZOO_LOG_LEVEL_WARN = 2;
+
+export class Session extends EventEmitter<SessionEvents> {
+  /** Session id as lowercase hex (the form `Stat.ephemeralOwner` uses). */
+  readonly id: string;
+  readonly password: string;
+  /** The timeout the server granted, which may differ from the one asked for. */
+  readonly timeoutMs: number;
+  private connected = true;
+  private endReason: SessionEndReason | undefined;
+
+  private constructor(private readonly native: NativeHandle) {
+    super();
+    this.id = native.client_id;
+    this.password = native.client_password;
+    this.timeoutMs = native.timeout;
+    native.on('connect', () => {
+      if (this.endReason !== undefined) return;
+      this.connected = true;
+      log('session 0x%s reconnected', this.id);
+      this.emit('connected');
+    });
+    native.on('connecting', () => {
+      if (this.endReason !== undefined || !this.connected) return;
+      this.connected = false;
+      log('session 0x%s disconnected', this.id);
+      this.emit('disconnected');
+    });
+    native.on('close', () => this.markEnded('expired'));
+  }
+
+  /**
+   * Opens a handle and resolves once the server has granted a session. Rejects (and frees the
+   * handle) if the session ends first or `signal` aborts.
+   */
+  static open(opts: SessionOptions, signal?: AbortSignal): Promise<Session> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Native = require('zookeeper') as NativeCtor;
+    const config: Record<string, unknown> = {
+      connect: opts.connect,
+      timeout: opts.sessionTimeoutMs,
+      debug_level: nativeLog.enabled ? ZOO_LOG_LEVEL_WARN : 0,
+      host_order_deterministic: false,
+    };
+    if (opts.sessionId !== undefined && opts.sessionPassword !== undefined) {
+      config.client_id = opts.sessionId;
+      config.client_password = opts.sessionPassword;
+    }
+    const native = new Native(config);
+    return new Promise<Session>((resolve, reject) => {
+      const onAbort = (): void => {
+        cleanup();
+        native.close();
+        reject(signal?.reason instanceof Error ? signal.reason : new ClosingError(-116, 'connect', undefined, 'aborted'));
+      };
+      const cleanup = (): void => {
+        native.removeAllListeners();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      native.on('connect', () => {
+        cleanup();
+        const s = new Session(native);
+        log('session 0x%s established, timeout %d ms', s.id, s.timeoutMs);
+        resolve(s);
+      });
+      native.on('close', () => {
+        cleanup();
+        reject(new SessionExpiredError(-112, 'connect', undefined, 'session ended before it was established'));
+      });
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      native.init({});
+    });
+  }
+
+  get isConnected(): boolean {
+    return this.connected && this.endReason === undefined;
+  }
+
+  get ended(): SessionEndReason | undefined {
+    return this.endReason;
+  }
+
+  /** Closes the session: the server deletes its ephemeral nodes. Idempotent. */
+  close(): void {
+    if (this.endReason !== undefined) return;
+    this.markEnded('closed');
+    this.native.close();
+  }
+
+  /**
+   * Gives up on the handle without telling the server (the watchdog's verdict on a handle that
+   * has stopped hearing from the server). The server expires the session on its own clock.
+   */
+  abandon(): void {
+    if (this.endReason !== undefined) return;
+    this.markEnded('expired');
+    this.native.close();
+  }
+
+  create(path: string, data: Buffer, mode: CreateMode): Promise<string> {
+    return this.call<string>('create', path, (done) =>
+      this.native.a_create(path, data, mode === 'ephemeral' ? ZOO_EPHEMERAL : 0, (rc, err, created) =>
+        done(rc, err, () => created),
+      ),
+    );
+  }
+
+  /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node. */
+  async createParents(path: string): Promise<void> {
+    const parts = path.split('/').filter((p) => p !== '');
+    let cur = '';
+    for (const part of parts.slice(0, -1)) {
+      cur += `/${part}`;
+      try {
+        await this.create(cur, Buffer.alloc(0), 'persistent');
+      } catch (err) {
+        if (!(err instanceof Error && 'code' in err && err.code === 'ZNODEEXISTS')) throw err;
+      }
+    }
+  }
+
+  exists(path: string, watcher?: Watcher): Promise<Stat | null> {
+    return this.call<Stat | null>('exists', path, (done) => {
+      const cb = (rc: number, err: string, stat: NativeStat | null): void =>
+        rc === -101 ? done(0, err, () => null) : done(rc, err, () => (stat === null ? null : toStat(stat)));
+      return watcher === undefined
+        ? this.native.a_exists(path, false, cb)
+        : this.native.aw_exists(path, this.nativeWatch(watcher), cb);
+    });
+  }
+
+  get(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: Stat }> {
+    return this.call('get', path, (done) => {
+      const cb = (rc: number, err: string, stat: NativeStat | null, data: Buffer | null): void =>
+        done(rc, err, () => ({ data: data ?? Buffer.alloc(0), stat: toStat(stat as NativeStat) }));
+      return watcher === undefined
+        ? this.native.a_get(path, false, cb)
+        : this.native.aw_get(path, this.nativeWatch(watcher), cb);
+    });
+  }
+
+  getChildren(path: string, watcher?: Watcher): Promise<string[]> {
+    return this.call('getChildren', path, (done) => {
+      const cb = (rc: number, err: string, children: string[] | null): void => done(rc, err, () => children ?? []);
+      return watcher === undefined
+        ? this.native.a_get_children(path, false, cb)
+        : this.native.aw_get_children(path, this.nativeWatch(watcher), cb);
+    });
+  }
+
+  /** Conditional write: fails with BadVersionError unless the node is at `version` (-1: any). */
+  set(path: string, data: Buffer, version: number): Promise<Stat> {
+    return this.call('set', path, (done) =>
+      this.native.a_set(path, data, version, (rc, err, stat) => done(rc, err, () => toStat(stat as NativeStat))),
+    );
+  }
+
+  /** Conditional delete: fails with BadVersionError unless the node is at `version` (-1: any). */
+  delete(path: string, version: number): Promise<void> {
+    return this.call('delete', path, (done) => this.native.a_delete_(path, version, (rc, err) => done(rc, err, () => undefined)));
+  }
+
+  private markEnded(reason: SessionEndReason): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    this.connected = false;
+    log('session 0x%s ended: %s', this.id, reason);
+    this.emit('ended', reason);
+  }
+
+  // A watch event with type -1 is a session-state notification the C client copies to every
+  // registered watcher; the watch itself is still armed, so those are not passed on.
+  private nativeWatch(watcher: Watcher): NativeWatch {
+    let fired = false;
+    return (type, _state, path) => {
+      const ev = WATCH_TYPES[type];
+      if (ev === undefined || fired || this.endReason !== undefined) return;
+      fired = true;
+      watcher(ev, path);
+    };
+  }
+
+  // Completions run inside the native callback, where a thrown exception would leave the promise
+  // pending forever; so results are built lazily, only for rc 0, and guarded.
+  private call<T>(op: string, path: string, start: (done: (rc: number, err: string, value: () => T) => void) => number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const rc = start((code, text, value) => {
+        if (code !== 0) {
+          reject(zooKeeperError(code, op, path, text));
+          return;
+        }
+        try {
+          resolve(value());
+        } catch (err) {
+          reject(err);
+        }
+      });
+      // A non-zero synchronous return means the callback will never run (e.g. -9 on a dead handle).
+      if (rc !== 0) {
+        reject(
+          this.endReason === 'closed'
+            ? new ClosingError(-116, op, path, 'session closed by this client')
+            : zooKeeperError(rc, op, path, 'rejected by the client library'),
+        );
+      }
+    });
+  }
+}
+
+function toStat(s: NativeStat): Stat {
+  return {
+    czxid: s.czxid,
+    mzxid: s.mzxid,
+    version: s.version,
+    dataLength: s.dataLength,
+    numChildren: s.numChildren,
+    ephemeralOwner: s.ephemeralOwner,
+    ctime: s.ctime,
+    mtime: s.mtime,
+  };
+}
