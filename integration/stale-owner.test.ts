@@ -1,0 +1,148 @@
+// The race this library exists for, made deterministic: a node of a session that is dead to its
+// client but not yet deleted by the server. A registrar on a new session must not claim it, and
+// must own the path right after the old node goes. The naive registrar (NodeExists = success) must
+// lose its registration in the same scenario, which proves the test can see the bug.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerRegistrar, Connection, encodeBrokerZNode, listenersToEndpoints, type Registration } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { NaiveRegistrar } from './harness/naive-registrar.js';
+import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+const PATH = '/brokers/ids/1';
+const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
+
+/** Session "A": holds /brokers/ids/1 like a broker's previous, about-to-expire session. */
+async function staleOwner(connect: string): Promise<{ id: string; password: string }> {
+  const obs = await zk.observer(connect); // creates the chroot
+  await obs.createParents(PATH);
+  const a = zk.track(await openSession(connect, 10_000));
+  const data = encodeBrokerZNode({ brokerId: 1, endpoints: listenersToEndpoints(listeners), jmxPort: -1, version: 5 }, Date.now());
+  await a.create(PATH, data, 'ephemeral');
+  return { id: a.id, password: a.password };
+}
+
+describe('stale owner from a dead session', () => {
+  test('the registrar waits the stale node out and owns the path right after it is deleted', async () => {
+    const connect = zk.chroot();
+    const a = await staleOwner(connect);
+    const obs = await zk.observer(connect);
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners }));
+    let registeredAt: number | undefined;
+    r.on('registered', () => (registeredAt = Date.now()));
+
+    const waiting = waitForEvent<[{ ownerSessionId: string }]>(r, 'waiting', 10_000, 'the registrar to see the stale owner');
+    const started = r.start();
+    const [w] = await waiting;
+    assert.equal(w.ownerSessionId, a.id, 'the blocking owner is session A');
+    assert.equal(r.status().state, 'waiting');
+    assert.equal(r.status().blockedBySession, a.id);
+
+    // The stale node lives on for a while, as it does while a stalled leader catches up.
+    await sleep(1500);
+    assert.equal(registeredAt, undefined, 'must not report registered while A owns the node');
+    assert.equal((await obs.exists(PATH))?.ephemeralOwner, a.id, 'A still owns the node');
+
+    const killedAt = Date.now();
+    await killSession(connect, a.id, a.password);
+    const reg: Registration = await within(started, 10_000, 'start() to resolve after A is gone');
+    assert.ok(registeredAt !== undefined && registeredAt >= killedAt, 'registered only after A was killed');
+    const stat = await waitForNode(obs, PATH, (s) => s !== null, 5000, 'the node to exist');
+    assert.equal(stat?.ephemeralOwner, reg.sessionId, 'the node is owned by the registrar session');
+    assert.notEqual(reg.sessionId, a.id);
+    assert.equal(stat?.czxid, reg.brokerEpoch);
+  });
+
+  test('the naive registrar claims the stale node and ends up with no node (the bug)', async () => {
+    const connect = zk.chroot();
+    const a = await staleOwner(connect);
+    const obs = await zk.observer(connect);
+    const naive = zk.track(new NaiveRegistrar(connect, PATH, Buffer.from('{}')));
+    await within(naive.start(), 10_000, 'the naive registrar to start');
+    assert.equal(naive.registered, true, 'the naive registrar believes it is registered');
+    assert.equal((await obs.exists(PATH))?.ephemeralOwner, a.id, '...but the node is A\'s');
+
+    await killSession(connect, a.id, a.password);
+    await waitForNode(obs, PATH, (s) => s === null, 10_000, 'A\'s node to be deleted');
+    // Its session is valid and it believes it is registered, yet nothing will bring the node back.
+    assert.equal(naive.connection.state, 'connected');
+    assert.equal(naive.registered, true);
+    assert.equal(await obs.exists(PATH), null, 'the naive registrar lost its registration');
+  });
+});
+
+describe('expiry of our own session', () => {
+  test('re-registers on a new session with a new broker epoch', async () => {
+    const connect = zk.chroot();
+    // A shared connection, so the test can read the session's password to kill it.
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 2, listeners }));
+    const events: string[] = [];
+    for (const e of ['registered', 'lost', 'sessionExpired', 'restored'] as const) r.on(e, () => events.push(e));
+    const first = await within(r.start(), 10_000, 'start()');
+    const s = conn.session;
+    assert.ok(s !== undefined);
+    const restored = waitForEvent<[Registration]>(r, 'restored', 15_000, 'the registrar to re-register on a new session');
+    await killSession(connect, s.id, s.password);
+    const [second] = await restored;
+    assert.notEqual(second.sessionId, first.sessionId, 'a new session');
+    assert.ok(second.brokerEpoch > first.brokerEpoch, 'a new, larger broker epoch');
+    // 'lost' may come first: the dying session can still deliver the deletion of our node.
+    assert.equal(events[0], 'registered');
+    assert.deepEqual(events.slice(1, 3).sort(), ['lost', 'sessionExpired']);
+    assert.equal(events[3], 'restored');
+    assert.equal(events.length, 4);
+    const obs = await zk.observer(connect);
+    const stat = await obs.exists('/brokers/ids/2');
+    assert.equal(stat?.ephemeralOwner, second.sessionId);
+  });
+});
+
+describe('live conflict: two registrars with one broker id', () => {
+  test('one owns the node, the other reports RegistrationConflictError; the owner is untouched', async () => {
+    const connect = zk.chroot();
+    const owner = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 3, listeners }));
+    const reg = await within(owner.start(), 10_000, 'the first registrar');
+    const obs = await zk.observer(connect);
+    const before = await obs.get('/brokers/ids/3');
+
+    const dup = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect, sessionTimeoutMs: 4000 },
+        brokerId: 3,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.2', port: 9092 }],
+        conflict: { timeoutMs: 1000, policy: 'fail' },
+      }),
+    );
+    const conflictEvent = waitForEvent(dup, 'conflict', 10_000, 'a conflict event');
+    const err = await within(dup.start().then(() => undefined, (e: unknown) => e), 10_000, 'the duplicate to give up');
+    assert.equal((err as { code?: string }).code, 'REGISTRATION_CONFLICT');
+    assert.equal((err as { ownerSessionId?: string }).ownerSessionId, reg.sessionId);
+    await conflictEvent;
+    assert.equal(dup.status().state, 'stopped');
+
+    const after = await obs.get('/brokers/ids/3');
+    assert.equal(after.stat.ephemeralOwner, reg.sessionId);
+    assert.equal(after.stat.czxid, before.stat.czxid);
+    assert.deepEqual(after.data, before.data, 'the owner\'s data is untouched');
+    assert.equal(owner.status().state, 'owned');
+  });
+
+  test('with policy "wait", the duplicate reports the conflict and takes over once the owner stops', async () => {
+    const connect = zk.chroot();
+    const owner = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners }));
+    await within(owner.start(), 10_000, 'the first registrar');
+    const dup = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners, conflict: { timeoutMs: 500 } }));
+    const conflict = waitForEvent(dup, 'conflict', 10_000, 'a conflict event');
+    const started = dup.start();
+    await conflict;
+    assert.equal(dup.status().state, 'waiting');
+    assert.equal(dup.status().lastError?.code, 'REGISTRATION_CONFLICT');
+    await owner.stop();
+    const reg = await within(started, 10_000, 'the duplicate to take over');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.exists('/brokers/ids/4'))?.ephemeralOwner, reg.sessionId);
+  });
+});

@@ -1,0 +1,51 @@
+// The original report's reproduction, scaled down: the ZooKeeper server is SIGSTOPped (a leader
+// stuck in fsync) for longer than the session timeout. The client cannot even hear that its
+// session expired, so the watchdog must give up on it, open a new session once the server is
+// back, and re-register, waiting out the old node if it is still there.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerRegistrar, type Registration } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+
+test('a stall longer than the session timeout: watchdog expiry, then re-registration on a new session', async (t) => {
+  if (zk.server.pid === undefined) {
+    t.skip('ZK_CONNECT points at an external server, which this test cannot pause');
+    return;
+  }
+  const connect = zk.chroot();
+  const r = zk.track(
+    new BrokerRegistrar({
+      zookeeper: { connect, sessionTimeoutMs: 2000, reconnectBackoffMs: { min: 50, max: 500 } },
+      brokerId: 1,
+      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+    }),
+  );
+  const first = await within(r.start(), 10_000, 'start()');
+  const expired = waitForEvent<[{ cause: string; sessionId: string }]>(r, 'sessionExpired', 15_000, 'the watchdog to declare the session dead');
+  const restored = waitForEvent<[Registration]>(r, 'restored', 40_000, 'the registrar to re-register after the stall');
+
+  zk.server.pause();
+  let resumed = false;
+  try {
+    const [info] = await expired;
+    assert.equal(info.cause, 'watchdog', 'the server is frozen, so only the watchdog can tell');
+    assert.equal(info.sessionId, first.sessionId);
+    assert.notEqual(r.status().state, 'owned', 'no longer claims the registration');
+    await sleep(2000); // keep the stall going past the watchdog, like the 8 s stalls in the report
+  } finally {
+    zk.server.resume();
+    resumed = true;
+  }
+  assert.ok(resumed);
+  const [second] = await restored;
+  assert.notEqual(second.sessionId, first.sessionId);
+  assert.ok(second.brokerEpoch > first.brokerEpoch);
+  const obs = await zk.observer(connect);
+  const stat = await waitForNode(obs, '/brokers/ids/1', (s) => s?.ephemeralOwner === second.sessionId, 10_000, 'the node to be ours');
+  assert.equal(stat?.czxid, second.brokerEpoch);
+  assert.equal(r.status().state, 'owned');
+});
