@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what the demo and the tests need on a fresh Debian machine: Java and Debian's
+# ZooKeeper 3.8 package (only when missing), then the npm dependencies (which compiles the
+# `zookeeper` native binding and builds dist/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+[ -f /usr/share/java/zookeeper.jar ] || [ -n "${ZOOKEEPER_HOME:-}" ] || [ -n "${ZK_CONNECT:-}" ] || need_apt+=(zookeeper)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} with apt-get"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# The Debian package may start a system ZooKeeper service; the tests never use it (they start
+# their own on free ports), so it is left alone.
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

@@ -1,0 +1,69 @@
+// Bad configuration must fail fast with InvalidConfigError naming the field and the value.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BrokerRegistrar, Connection, InvalidConfigError, parseConnectString, type BrokerRegistrarConfig } from '../src/index.js';
+
+const good: BrokerRegistrarConfig = {
+  zookeeper: { connect: '127.0.0.1:2181' },
+  brokerId: 1,
+  listeners: [{ name: 'PLAINTEXT', host: 'localhost', port: 9092 }],
+};
+
+function rejects(config: unknown, field: string, value: unknown): void {
+  assert.throws(
+    () => new BrokerRegistrar(config as BrokerRegistrarConfig),
+    (err: unknown) => {
+      assert.ok(err instanceof InvalidConfigError, `expected InvalidConfigError, got ${String(err)}`);
+      assert.equal(err.code, 'INVALID_CONFIG');
+      assert.equal(err.field, field);
+      assert.deepEqual(err.value, value);
+      assert.ok(err.message.includes(field), `message names the field: ${err.message}`);
+      return true;
+    },
+  );
+}
+
+describe('BrokerRegistrar config validation', () => {
+  test('a good config constructs without touching the network', () => {
+    const r = new BrokerRegistrar(good);
+    assert.equal(r.status().state, 'idle');
+    assert.equal(r.path, '/brokers/ids/1');
+  });
+  test('missing config', () => rejects(undefined, 'config', undefined));
+  for (const id of [-1, 1.5, '1', 2147483648, NaN]) {
+    test(`brokerId ${String(id)}`, () => rejects({ ...good, brokerId: id }, 'brokerId', id));
+  }
+  test('no listeners', () => rejects({ ...good, listeners: [] }, 'listeners', []));
+  test('listener port 0', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 0 }] }, 'listeners[0].port', 0));
+  test('listener port 70000', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 70000 }] }, 'listeners[0].port', 70000));
+  test('listener host with a space', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'bad host', port: 1 }] }, 'listeners[0].host', 'bad host'));
+  test('wildcard host', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: '0.0.0.0', port: 1 }] }, 'listeners[0].host', '0.0.0.0'));
+  test('listener name with ://', () => rejects({ ...good, listeners: [{ name: 'A://', host: 'h', port: 1 }] }, 'listeners[0].name', 'A://'));
+  test('duplicate listener names', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1 }, { name: 'plaintext', host: 'h', port: 2 }] }, 'listeners[1].name', 'plaintext'));
+  test('custom listener without protocol', () => rejects({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }, 'listeners[0].securityProtocol', undefined));
+  test('unknown protocol', () => rejects({ ...good, listeners: [{ name: 'X', host: 'h', port: 1, securityProtocol: 'TLS' }] }, 'listeners[0].securityProtocol', 'TLS'));
+  test('jmxPort 0', () => rejects({ ...good, jmxPort: 0 }, 'jmxPort', 0));
+  test('znodeVersion 3', () => rejects({ ...good, znodeVersion: 3 }, 'znodeVersion', 3));
+  test('empty rack', () => rejects({ ...good, rack: '' }, 'rack', ''));
+  test('conflict policy', () => rejects({ ...good, conflict: { policy: 'adopt' } }, 'conflict.policy', 'adopt'));
+  test('conflict timeout', () => rejects({ ...good, conflict: { timeoutMs: -5 } }, 'conflict.timeoutMs', -5));
+  test('missing zookeeper', () => rejects({ ...good, zookeeper: undefined }, 'zookeeper', undefined));
+  test('connect string without port', () => rejects({ ...good, zookeeper: { connect: 'localhost' } }, 'zookeeper.connect', 'localhost'));
+  test('session timeout 0', () => rejects({ ...good, zookeeper: { connect: 'h:1', sessionTimeoutMs: 0 } }, 'zookeeper.sessionTimeoutMs', 0));
+  test('connect timeout string', () => rejects({ ...good, zookeeper: { connect: 'h:1', connectTimeoutMs: '5' } }, 'zookeeper.connectTimeoutMs', '5'));
+  test('backoff max < min', () =>
+    rejects({ ...good, zookeeper: { connect: 'h:1', reconnectBackoffMs: { min: 100, max: 10 } } }, 'zookeeper.reconnectBackoffMs.max', 10));
+});
+
+describe('connect strings', () => {
+  test('hosts and chroot', () => {
+    assert.deepEqual(parseConnectString('a:1,b.example:2181,[::1]:3/kafka/prod'), { hosts: 'a:1,b.example:2181,[::1]:3', chroot: '/kafka/prod' });
+    assert.deepEqual(parseConnectString('a:1/'), { hosts: 'a:1', chroot: undefined });
+  });
+  for (const bad of ['', 'a', 'a:0', 'a:99999', 'a:1,', 'a:1/k/', 'a:1//k', 'a:1/k/../x', 'a b:1']) {
+    test(`rejects ${JSON.stringify(bad)}`, () => {
+      assert.throws(() => new Connection({ connect: bad }), { code: 'INVALID_CONFIG', field: 'zookeeper.connect' });
+    });
+  }
+});
