@@ -30,6 +30,7 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
 }
 
+const SETPRIV = '/usr/bin/setpriv';
 const DEBIAN_CLASSPATH = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar'];
 const INSTALL_HINT =
   'ZooKeeper 3.8 was not found. Install it with `apt-get update && apt-get install -y zookeeper` ' +
@@ -145,12 +146,12 @@ async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer
   );
   const logFile = join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
-  const child = spawn(
-    javaBinary(),
-    ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp,
-      'org.apache.zookeeper.server.ZooKeeperServerMain', cfg],
-    { stdio: ['ignore', logFd, logFd], detached: false },
-  );
+  const javaArgs = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp,
+    'org.apache.zookeeper.server.ZooKeeperServerMain', cfg];
+  // setpriv --pdeathsig makes the kernel kill the JVM if this process dies without stopping it
+  // (SIGKILL, a CI timeout): no orphaned servers. The JVM keeps setpriv's pid (exec).
+  const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', javaBinary(), ...javaArgs]] : [javaBinary(), javaArgs];
+  const child = spawn(cmd, args, { stdio: ['ignore', logFd, logFd], detached: false });
   closeSync(logFd);
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not spawn java: ${INSTALL_HINT}`);
