@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, type Registration } from '../src/index.js';
+import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
@@ -48,4 +48,32 @@ test('a stall longer than the session timeout: watchdog expiry, then re-registra
   const stat = await waitForNode(obs, '/brokers/ids/1', (s) => s?.ephemeralOwner === second.sessionId, 10_000, 'the node to be ours');
   assert.equal(stat?.czxid, second.brokerEpoch);
   assert.equal(r.status().state, 'owned');
+});
+
+test('a stall shorter than the session timeout: same session, same registration, no spurious events', async (t) => {
+  if (zk.server.pid === undefined) {
+    t.skip('ZK_CONNECT points at an external server, which this test cannot pause');
+    return;
+  }
+  const connect = zk.chroot();
+  const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+  const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 2, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const first = await within(r.start(), 10_000, 'start()');
+  const events: string[] = [];
+  for (const e of ['lost', 'restored', 'sessionExpired', 'waiting'] as const) r.on(e, () => events.push(e));
+  const disconnected = waitForEvent(conn, 'disconnected', 15_000, 'the client to notice the stall');
+  zk.server.pause();
+  try {
+    await disconnected; // the C client gives up on the socket after 2/3 of the session timeout
+  } finally {
+    zk.server.resume();
+  }
+  await waitForEvent(conn, 'connected', 15_000, 'the same session to reconnect');
+  const obs = await zk.observer(connect);
+  const stat = await obs.exists('/brokers/ids/2');
+  assert.equal(stat?.ephemeralOwner, first.sessionId, 'still the same session');
+  assert.equal(stat?.czxid, first.brokerEpoch, 'still the same node');
+  assert.equal(r.status().state, 'owned');
+  assert.equal(r.status().registrations, 1);
+  assert.deepEqual(events, []);
 });
