@@ -141,7 +141,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     this.detach = () => this.connection.off('expired', onExpired);
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => this.emit('lost', e));
-    this.ephemeral.on('waiting', (e) => this.emit('waiting', e));
+    this.ephemeral.on('waiting', ({ ownerSessionId, sessionId }) => this.emit('waiting', { ownerSessionId, sessionId }));
     this.ephemeral.on('conflict', (e) => {
       this.lastError = e;
       this.emit('conflict', e);
@@ -196,7 +196,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       connection: this.connection.state,
       sessionId: this.connection.session?.id,
       brokerEpoch: own?.czxid,
-      blockedBySession: this.ephemeral.blockedBy,
+      blockedBySession: this.ephemeral.blockedBy?.ownerSessionId,
       registrations: this.registrations,
       lastError: this.lastError === undefined ? undefined : { code: this.lastError.code, message: this.lastError.message },
     };

@@ -5,6 +5,10 @@
 // deletes its ephemerals in separate steps. A client on a fresh session can get NodeExists for a
 // node that still belongs to its dead session and is about to be deleted. So NodeExists is only
 // success when the node's ephemeralOwner is our session id; anything else is waited out.
+//
+// Each run of the routine is one short, mutex-serialized pass: it ends "owned" or "blocked". While
+// blocked, nothing holds the mutex: an exists-watch on the path schedules the next pass the moment
+// the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
 import { EventEmitter } from 'node:events';
 import { Mutex } from 'async-mutex';
 import {
@@ -30,16 +34,21 @@ export interface OwnedEphemeralOptions {
   readonly path: string;
   /** Bytes for a fresh registration; called once per acquisition (so timestamps are fresh). */
   readonly data: () => Buffer;
-  /** How long a node owned by another session may block us before a conflict is reported. */
+  /**
+   * How long a node owned by another session may block us before a conflict is reported.
+   * Default: 2 x the negotiated session timeout. `Infinity`: never report.
+   */
   readonly conflictTimeoutMs?: number | undefined;
   /** After a conflict is reported: keep waiting for the node to go away, or give up. */
   readonly onConflict?: ConflictPolicy | undefined;
   /** Runs of this recipe are serialized on this mutex; share one to serialize several recipes. */
   readonly mutex?: Mutex | undefined;
+  /** The routine only contends while this returns true (e.g. "our broker is registered"). */
+  readonly runWhen?: (() => boolean) | undefined;
 }
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
-export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired';
+export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'released';
 
 export interface Ownership {
   readonly path: string;
@@ -50,27 +59,40 @@ export interface Ownership {
   readonly data: Buffer;
 }
 
+export interface BlockingNode {
+  readonly ownerSessionId: string;
+  readonly sessionId: string;
+  /** The blocking node's data, as read (it may be anything another client wrote). */
+  readonly data: Buffer;
+}
+
 export interface OwnedEphemeralEvents {
   owned: [ownership: Ownership];
   lost: [info: { reason: LossReason; sessionId: string }];
-  waiting: [info: { ownerSessionId: string; sessionId: string }];
+  waiting: [info: BlockingNode];
   conflict: [error: RegistrationConflictError];
   failed: [error: KafkaZkRegistrarError];
 }
 
+type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode };
+
 export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
   readonly path: string;
+  readonly mutex: Mutex;
   private readonly connection: Connection;
   private readonly dataFn: () => Buffer;
   private readonly conflictTimeoutMs: number | undefined;
   private readonly onConflict: ConflictPolicy;
-  private readonly mutex: Mutex;
+  private readonly runWhen: () => boolean;
   private readonly stopper = new AbortController();
   private st: OwnedEphemeralState = 'idle';
   private own: Ownership | undefined;
-  private blockingOwner: string | undefined;
-  private runs = 0;
+  private blocking: BlockingNode | undefined;
+  private blockedSince: number | undefined;
+  private conflictTimer: NodeJS.Timeout | undefined;
+  private conflictReported = false;
   private watchedBy: Session | undefined;
+  private runs = 0;
   private readonly unsubscribe: () => void;
 
   constructor(opts: OwnedEphemeralOptions) {
@@ -81,6 +103,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     this.conflictTimeoutMs = opts.conflictTimeoutMs;
     this.onConflict = opts.onConflict ?? 'wait';
     this.mutex = opts.mutex ?? new Mutex();
+    this.runWhen = opts.runWhen ?? (() => true);
 
     const onSession = (): void => this.schedule('new session');
     const onConnected = (): void => this.schedule('reconnected');
@@ -106,9 +129,9 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     return this.st === 'owned' ? this.own : undefined;
   }
 
-  /** Session id of the other owner we are waiting out, if any. */
-  get blockedBy(): string | undefined {
-    return this.st === 'waiting' ? this.blockingOwner : undefined;
+  /** The node we are waiting out, if any. */
+  get blockedBy(): BlockingNode | undefined {
+    return this.st === 'waiting' ? this.blocking : undefined;
   }
 
   /** Resolves at the first ownership; rejects if the recipe fails or is stopped first. */
@@ -135,6 +158,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
       this.on('failed', onFailed);
       this.stopper.signal.addEventListener('abort', onStop, { once: true });
     });
+    if (this.st === 'idle') this.st = 'acquiring';
     this.schedule('start');
     return first;
   }
@@ -147,52 +171,77 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     if (this.st === 'stopped') return;
     this.stopper.abort();
     this.unsubscribe();
+    this.clearConflictTimer();
     await this.mutex.runExclusive(async () => {
-      const s = this.connection.session;
-      if (s !== undefined && s.isConnected) {
-        try {
-          const { stat } = await s.get(this.path);
-          if (stat.ephemeralOwner === s.id) await s.delete(this.path, stat.version);
-        } catch (err) {
-          log('stop: %s not deleted: %s', this.path, (err as Error).message);
-        }
-      }
+      await this.deleteIfOwned();
       this.st = 'stopped';
       this.own = undefined;
     });
   }
 
+  /**
+   * Deletes the node if our current session owns it, and contends again (the deletion fires our
+   * watch). For callers that already hold `mutex` (e.g. a controller resigning after a lost epoch CAS).
+   */
+  async releaseLocked(): Promise<void> {
+    if (this.st === 'owned') this.markLost('released', this.own?.sessionId ?? '0');
+    await this.deleteIfOwned();
+  }
+
   /** Queues one run of the routine; runs never overlap (mutex). */
   schedule(why: string): void {
-    if (this.stopper.signal.aborted || this.st === 'failed' || this.st === 'idle' && why !== 'start') return;
+    if (this.stopper.signal.aborted || this.st === 'failed' || this.st === 'idle') return;
     void this.mutex
       .runExclusive(() => this.run(why))
       .catch((err: unknown) => log('run (%s) of %s ended: %s', why, this.path, (err as Error).message));
+  }
+
+  private async deleteIfOwned(): Promise<void> {
+    const s = this.connection.session;
+    if (s === undefined || !s.isConnected) return;
+    try {
+      const { stat } = await s.get(this.path);
+      if (stat.ephemeralOwner === s.id) await s.delete(this.path, stat.version);
+    } catch (err) {
+      log('%s not deleted: %s', this.path, (err as Error).message);
+    }
   }
 
   private async run(why: string): Promise<void> {
     if (this.stopper.signal.aborted || this.st === 'failed') return;
     const session = this.connection.session;
     if (session === undefined || session.ended !== undefined) return; // the next 'session' event re-runs us
+    if (this.st === 'owned' && this.own?.sessionId !== session.id) this.markLost('session-expired', this.own?.sessionId ?? '0');
+    if (this.st !== 'owned' && !this.runWhen()) return;
     const n = ++this.runs;
     log('run #%d for %s (%s) on session 0x%s', n, this.path, why, session.id);
     try {
-      if (this.st === 'owned' && this.own?.sessionId !== session.id) this.markLost('session-expired', this.own?.sessionId ?? '0');
       if (this.st === 'owned' && (await this.stillOurs(session))) return;
-      const o = await this.acquire(session);
-      this.own = o;
-      this.st = 'owned';
-      this.blockingOwner = undefined;
-      log('%s owned by session 0x%s (czxid %d)', this.path, o.sessionId, o.czxid);
-      this.emit('owned', o);
-      await this.watch(session);
+      const result = await this.attempt(session);
+      await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
+      if ('owned' in result) {
+        this.own = result.owned;
+        this.st = 'owned';
+        this.blocking = undefined;
+        this.blockedSince = undefined;
+        this.conflictReported = false;
+        this.clearConflictTimer();
+        log('%s owned by session 0x%s (czxid %d)', this.path, result.owned.sessionId, result.owned.czxid);
+        this.emit('owned', result.owned);
+      } else {
+        this.onBlocked(result.blockedBy, session);
+      }
     } catch (err) {
       if (err instanceof StoppedError || isSessionGone(err)) return; // stop() or the new session's run takes over
-      const e = err instanceof KafkaZkRegistrarError ? err : new StoppedError(`registration of ${this.path}: ${String(err)}`);
-      this.st = 'failed';
-      log('%s: giving up: %s', this.path, e.message);
-      this.emit('failed', e);
+      this.fail(err instanceof KafkaZkRegistrarError ? err : new StoppedError(`registration of ${this.path}: ${String(err)}`));
     }
+  }
+
+  private fail(e: KafkaZkRegistrarError): void {
+    this.st = 'failed';
+    this.clearConflictTimer();
+    log('%s: giving up: %s', this.path, e.message);
+    this.emit('failed', e);
   }
 
   /** Verifies an ownership we believe in. Returns false (after reporting the loss) if it is gone. */
@@ -211,11 +260,10 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
       return false;
     }
     if (got.stat.czxid === own.czxid && got.data.equals(own.data)) {
-      await this.watch(session);
+      await this.ensureWatch(session, session.id);
       return true;
     }
-    // Our node, but someone rewrote it (or it was deleted and re-created by us earlier in a run
-    // that failed half way): put our data back, version-checked.
+    // Our node, but someone rewrote it: the next attempt puts our data back, version-checked.
     this.markLost('data-changed', session.id);
     return false;
   }
@@ -227,11 +275,10 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     this.emit('lost', { reason, sessionId });
   }
 
-  private async acquire(session: Session): Promise<Ownership> {
-    if (this.st !== 'lost') this.st = 'acquiring';
+  /** One pass: create, or check who owns what is there. Ends owned or blocked by another owner. */
+  private async attempt(session: Session): Promise<Attempt> {
+    if (this.st !== 'lost' && this.st !== 'waiting') this.st = 'acquiring';
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
-    let blockedSince: number | undefined;
-    let reported = false;
     for (;;) {
       this.throwIfStopped(session);
       try {
@@ -251,37 +298,46 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
         if (err instanceof NoNodeError) continue; // deleted between our create and read: try again
         throw err;
       }
-      const owner = got.stat.ephemeralOwner;
-      if (owner === session.id) {
-        if (got.data.equals(data)) return this.ownership_(session, got.stat, data);
-        try {
-          const stat = await this.retrying(session, () => session.set(this.path, data, got.stat.version));
-          return this.ownership_(session, stat, data);
-        } catch (err) {
-          if (err instanceof BadVersionError || err instanceof NoNodeError) continue;
-          throw err;
-        }
+      if (got.stat.ephemeralOwner !== session.id) {
+        // Owned by another session (or a persistent node someone put in our place).
+        return { blockedBy: { ownerSessionId: got.stat.ephemeralOwner, sessionId: session.id, data: got.data } };
       }
-
-      // Owned by another session (or a persistent node someone put in our place).
-      blockedSince ??= Date.now();
-      if (this.blockingOwner !== owner || this.st !== 'waiting') {
-        this.blockingOwner = owner;
-        this.st = 'waiting';
-        log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, owner, session.id);
-        this.emit('waiting', { ownerSessionId: owner, sessionId: session.id });
-      }
-      const bound = this.conflictTimeoutMs ?? 2 * session.timeoutMs;
-      const remaining = reported ? undefined : Math.max(0, blockedSince + bound - Date.now());
-      const gone = await this.waitForDeletion(session, remaining);
-      if (!gone && !reported) {
-        reported = true;
-        const conflict = new RegistrationConflictError(this.path, owner, session.id, Date.now() - blockedSince);
-        log('%s', conflict.message);
-        this.emit('conflict', conflict);
-        if (this.onConflict === 'fail') throw conflict;
+      if (got.data.equals(data)) return { owned: this.ownership_(session, got.stat, data) };
+      try {
+        const stat = await this.retrying(session, () => session.set(this.path, data, got.stat.version));
+        return { owned: this.ownership_(session, stat, data) };
+      } catch (err) {
+        if (err instanceof BadVersionError || err instanceof NoNodeError) continue;
+        throw err;
       }
     }
+  }
+
+  private onBlocked(b: BlockingNode, session: Session): void {
+    const changedOwner = this.blocking?.ownerSessionId !== b.ownerSessionId;
+    this.blocking = b;
+    if (this.st !== 'waiting' || changedOwner) {
+      this.st = 'waiting';
+      log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, b.ownerSessionId, b.sessionId);
+      this.emit('waiting', b);
+    }
+    this.blockedSince ??= Date.now();
+    const bound = this.conflictTimeoutMs ?? 2 * session.timeoutMs;
+    if (this.conflictReported || this.conflictTimer !== undefined || !Number.isFinite(bound)) return;
+    this.conflictTimer = setTimeout(() => {
+      this.conflictTimer = undefined;
+      if (this.st !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
+      this.conflictReported = true;
+      const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince);
+      log('%s', conflict.message);
+      this.emit('conflict', conflict);
+      if (this.onConflict === 'fail') this.fail(conflict);
+    }, Math.max(0, this.blockedSince + bound - Date.now()));
+  }
+
+  private clearConflictTimer(): void {
+    if (this.conflictTimer !== undefined) clearTimeout(this.conflictTimer);
+    this.conflictTimer = undefined;
   }
 
   private ownership_(session: Session, stat: Stat, data: Buffer): Ownership {
@@ -289,53 +345,26 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Arms an exists-watch on the node and resolves true once it is deleted, false after
-   * `timeoutMs` (undefined: no bound). The watch, not polling, is what makes us re-create the
-   * node the moment the stale owner's node goes.
+   * Keeps one exists-watch on the path per session: whether we own the node or wait for another
+   * owner's node to go, any change to it schedules the next run. (The C client re-registers
+   * watches after a reconnect of the same session, so one is enough.)
    */
-  private waitForDeletion(session: Session, timeoutMs: number | undefined): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let settled = false;
-      const finish = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
-        if (timer !== undefined) clearTimeout(timer);
-        session.off('ended', onEnded);
-        this.stopper.signal.removeEventListener('abort', onStop);
-        fn();
-      };
-      const onEnded = (): void => finish(() => reject(new StoppedError(`session 0x${session.id}`)));
-      const onStop = (): void => finish(() => reject(new StoppedError(`registration of ${this.path}`)));
-      session.once('ended', onEnded);
-      this.stopper.signal.addEventListener('abort', onStop, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-      this.retrying(session, () =>
-        // deleted: re-create now; changed/created: still not ours, but look again
-        session.exists(this.path, () => finish(() => resolve(true))),
-      ).then(
-        (stat) => {
-          if (stat === null) finish(() => resolve(true));
-        },
-        (err: unknown) => finish(() => reject(err)),
-      );
-    });
-  }
-
-  /**
-   * Keeps one exists-watch on our node per session; any change to the node re-runs the routine.
-   * (The C client keeps watches across reconnects of the same session, so one is enough.)
-   */
-  private async watch(session: Session): Promise<void> {
+  private async ensureWatch(session: Session, expectedOwner: string): Promise<void> {
     if (this.watchedBy === session) return;
     this.watchedBy = session;
-    const stat = await this.retrying(session, () =>
-      session.exists(this.path, (ev) => {
-        if (this.watchedBy === session) this.watchedBy = undefined;
-        if (session.ended === undefined) this.schedule(`watch: ${ev}`);
-      }),
-    );
-    if (stat === null || stat.ephemeralOwner !== session.id) this.schedule('watch: gone');
+    try {
+      const stat = await this.retrying(session, () =>
+        session.exists(this.path, (ev) => {
+          if (this.watchedBy === session) this.watchedBy = undefined;
+          if (session.ended === undefined) this.schedule(`watch: ${ev}`);
+        }),
+      );
+      // Changed between our last read and the watch being set: look again now.
+      if (stat === null || stat.ephemeralOwner !== expectedOwner) this.schedule('changed before the watch was set');
+    } catch (err) {
+      if (this.watchedBy === session) this.watchedBy = undefined;
+      throw err;
+    }
   }
 
   /** Retries an operation on the *same* session across connection loss; never across sessions. */
