@@ -72,6 +72,33 @@ export class StoppedError extends KafkaZkRegistrarError {
   }
 }
 
+/** A controller-only operation was called on a broker that is not (or no longer) the controller. */
+export class NotControllerError extends KafkaZkRegistrarError {
+  readonly code = 'NOT_CONTROLLER';
+  constructor(readonly brokerId: number) {
+    super(`broker ${brokerId} is not the controller`);
+  }
+}
+
+/**
+ * /controller_epoch moved away from the zkVersion this controller was elected with: another
+ * controller (or a tool) bumped the epoch, so this one is fenced off and has resigned.
+ */
+export class ControllerMovedError extends KafkaZkRegistrarError {
+  readonly code = 'CONTROLLER_MOVED';
+  constructor(
+    readonly expectedEpochZkVersion: number,
+    readonly actualEpochZkVersion: number | undefined,
+    /** True when the guarded write itself went through and the epoch moved during it (see README). */
+    readonly writeApplied: boolean,
+  ) {
+    super(
+      `/controller_epoch is at zkVersion ${actualEpochZkVersion ?? '(deleted)'}, not ${expectedEpochZkVersion}: ` +
+        `this broker is no longer the controller${writeApplied ? ' (the write was applied while the epoch moved)' : ''}`,
+    );
+  }
+}
+
 // ---- ZooKeeper return codes -------------------------------------------------------------------
 
 /** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */

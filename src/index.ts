@@ -7,8 +7,25 @@ export type {
   BrokerRegistrarStatus,
   Registration,
 } from './registration/broker-registrar.js';
+export { ControllerCandidate } from './registration/controller-candidate.js';
+export type {
+  ControllerCandidateEvents,
+  ControllerElection,
+  ControllerView,
+  FencedWriteOptions,
+  ResignReason,
+} from './registration/controller-candidate.js';
+export {
+  CONTROLLER_EPOCH_PATH,
+  CONTROLLER_PATH,
+  decodeControllerEpoch,
+  decodeControllerZNode,
+  encodeControllerEpoch,
+  encodeControllerZNode,
+} from './znodes/controller-znode.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
+  BlockingNode,
   ConflictPolicy,
   LossReason,
   OwnedEphemeralEvents,
@@ -45,12 +62,14 @@ export {
   ClosingError,
   ConnectionLossError,
   ConnectTimeoutError,
+  ControllerMovedError,
   InvalidConfigError,
   KafkaZkRegistrarError,
   NoAuthError,
   NoChildrenForEphemeralsError,
   NodeExistsError,
   NoNodeError,
+  NotControllerError,
   NotEmptyError,
   OperationTimeoutError,
   RegistrationConflictError,

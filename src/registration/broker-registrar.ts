@@ -3,7 +3,7 @@
 // the expiry/deletion race.
 import { EventEmitter } from 'node:events';
 import { Mutex } from 'async-mutex';
-import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError } from '../errors.js';
+import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { logger } from '../log.js';
 import {
   brokerIdPath,
@@ -16,6 +16,7 @@ import {
   type SupportedFeatureRange,
 } from '../znodes/broker-znode.js';
 import { Connection, type ConnectionOptions, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import { ControllerCandidate, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { OwnedEphemeral, type ConflictPolicy, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
@@ -43,6 +44,11 @@ export interface BrokerRegistrarConfig {
     /** `wait` (default): keep waiting for the node to go after reporting. `fail`: give up. */
     readonly policy?: ConflictPolicy;
   };
+  /**
+   * Controller candidacy: contend for /controller once our broker znode is owned, fence with
+   * /controller_epoch. Off by default.
+   */
+  readonly controller?: { readonly enabled: boolean };
 }
 
 export interface Registration {
@@ -67,6 +73,8 @@ export interface BrokerRegistrarStatus {
   /** How many times the node was (re-)created or adopted by us since start. */
   readonly registrations: number;
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
+  /** With controller candidacy: whether we are controller, and /controller and /controller_epoch as last seen. */
+  readonly controller: ControllerView | undefined;
 }
 
 export interface BrokerRegistrarEvents {
@@ -81,6 +89,12 @@ export interface BrokerRegistrarEvents {
   sessionExpired: [info: { readonly sessionId: string; readonly cause: ExpiryCause }];
   /** Registration gave up (conflict with policy `fail`, no permission, ...). */
   failed: [error: KafkaZkRegistrarError];
+  /** Controller mode: we won /controller and bumped /controller_epoch. */
+  elected: [election: ControllerElection];
+  /** Controller mode: we are no longer the controller. Emitted first on session expiry. */
+  resigned: [info: { readonly reason: ResignReason; readonly brokerId: number; readonly epoch: number }];
+  /** Controller mode: /controller or /controller_epoch holds data Kafka could not decode; nothing was changed. */
+  invalidZNode: [error: ZNodeFormatError];
 }
 
 export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
@@ -90,6 +104,8 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
   private readonly connection: Connection;
   private readonly ownsConnection: boolean;
   private readonly ephemeral: OwnedEphemeral;
+  /** The controller candidacy, when enabled: use it for fenced writes. */
+  readonly controller: ControllerCandidate | undefined;
   private registrations = 0;
   private lastError: KafkaZkRegistrarError | undefined;
   private started = false;
@@ -112,6 +128,8 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
     }
     const policy = config.conflict?.policy ?? 'wait';
+    const controllerEnabled = config.controller?.enabled ?? false;
+    if (typeof controllerEnabled !== 'boolean') throw new InvalidConfigError('controller.enabled', controllerEnabled, 'expected true or false');
     if (policy !== 'wait' && policy !== 'fail') throw new InvalidConfigError('conflict.policy', policy, 'expected "wait" or "fail"');
     this.info = {
       brokerId: this.brokerId,
@@ -126,13 +144,15 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     }
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
+    // One mutex for every step of this broker: registration, election, resignation, fenced writes.
+    const mutex = new Mutex();
     this.ephemeral = new OwnedEphemeral({
       connection: this.connection,
       path: this.path,
       data: () => encodeBrokerZNode(this.info, Date.now()),
       conflictTimeoutMs,
       onConflict: policy,
-      mutex: new Mutex(),
+      mutex,
     });
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
       this.emit('sessionExpired', e);
@@ -150,6 +170,15 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       this.lastError = e;
       this.emit('failed', e);
     });
+    this.controller = controllerEnabled
+      ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned' })
+      : undefined;
+    this.controller?.on('elected', (e) => this.emit('elected', e));
+    this.controller?.on('resigned', (e) => this.emit('resigned', e));
+    this.controller?.on('invalidZNode', (e) => {
+      this.lastError = e;
+      this.emit('invalidZNode', e);
+    });
   }
 
   /**
@@ -162,8 +191,9 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     this.started = true;
     try {
       if (this.connection.state === 'idle') await this.connection.start();
-      const o = await this.ephemeral.start();
-      return this.registration(o);
+      const first = this.ephemeral.start();
+      this.controller?.start();
+      return this.registration(await first);
     } catch (err) {
       await this.stop();
       throw err;
@@ -174,6 +204,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.detach();
+      await this.controller?.stop();
       await this.ephemeral.stop();
       if (this.ownsConnection) await this.connection.close();
       log('broker %d registrar stopped', this.brokerId);
@@ -199,6 +230,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       blockedBySession: this.ephemeral.blockedBy?.ownerSessionId,
       registrations: this.registrations,
       lastError: this.lastError === undefined ? undefined : { code: this.lastError.code, message: this.lastError.message },
+      controller: this.controller?.view(),
     };
   }
 
@@ -207,6 +239,8 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     const r = this.registration(o);
     log('broker %d registered, epoch %d, session 0x%s', this.brokerId, r.brokerEpoch, r.sessionId);
     this.emit(this.registrations === 1 ? 'registered' : 'restored', r);
+    // Broker first, then contend: the candidacy only runs while our broker znode is owned.
+    this.controller?.schedule('broker registered');
   }
 
   private registration(o: Ownership): Registration {

@@ -72,6 +72,7 @@ interface NativeHandle {
   aw_get_children(path: string, w: NativeWatch, cb: (rc: number, err: string, children: string[] | null) => void): number;
   a_set(path: string, data: Buffer, version: number, cb: (rc: number, err: string, stat: NativeStat | null) => void): number;
   a_delete_(path: string, version: number, cb: (rc: number, err: string) => void): number;
+  a_sync(path: string, cb: (rc: number, err: string, path: string) => void): number;
 }
 type NativeCtor = new (config: object) => NativeHandle;
 
@@ -242,6 +243,14 @@ export class Session extends EventEmitter<SessionEvents> {
   /** Conditional delete: fails with BadVersionError unless the node is at `version` (-1: any). */
   delete(path: string, version: number): Promise<void> {
     return this.call('delete', path, (done) => this.native.a_delete_(path, version, (rc, err) => done(rc, err, () => undefined)));
+  }
+
+  /**
+   * Makes the server this handle talks to catch up with the leader, so that the next read sees
+   * every write committed before it (reads from a follower may otherwise lag).
+   */
+  sync(path: string): Promise<void> {
+    return this.call('sync', path, (done) => this.native.a_sync(path, (rc, err) => done(rc, err, () => undefined)));
   }
 
   private markEnded(reason: SessionEndReason): void {

@@ -1,0 +1,259 @@
+// Controller candidacy against a real ZooKeeper: one controller at a time, epochs that only go up,
+// stale /controller nodes waited out, fencing on /controller_epoch, garbage left alone.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerRegistrar, Connection, encodeControllerZNode, type ControllerElection } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+
+interface Candidate {
+  readonly id: number;
+  readonly conn: Connection;
+  readonly r: BrokerRegistrar;
+}
+
+function candidate(connect: string, id: number): Candidate {
+  // Shared connections, so a test can read a session's password and kill it.
+  const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+  const r = zk.track(
+    new BrokerRegistrar({
+      zookeeper: conn,
+      brokerId: id,
+      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id }],
+      controller: { enabled: true },
+    }),
+  );
+  return { id, conn, r };
+}
+
+function nextElection(cs: readonly Candidate[], timeoutMs: number, what: string, filter: (e: ControllerElection) => boolean = () => true): Promise<ControllerElection> {
+  const waits = cs.map((c) => waitForEvent<[ControllerElection]>(c.r, 'elected', timeoutMs, what, filter).then(([e]) => e));
+  return Promise.any(waits).catch(() => {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  });
+}
+
+/** Records, at every election event and on a fast timer, how many candidates claim to be controller. */
+function sampleControllers(cs: readonly Candidate[]): { stop: () => number[] } {
+  const counts: number[] = [];
+  const sample = (): void => {
+    counts.push(cs.filter((c) => c.r.controller?.isController === true).length);
+  };
+  for (const c of cs) {
+    c.r.on('elected', sample);
+    c.r.on('resigned', sample);
+  }
+  const timer = setInterval(sample, 10);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      for (const c of cs) {
+        c.r.off('elected', sample);
+        c.r.off('resigned', sample);
+      }
+      return counts;
+    },
+  };
+}
+
+async function controllerInZk(connect: string): Promise<{ brokerId: number; owner: string; epoch: number; epochVersion: number }> {
+  const obs = await zk.observer(connect);
+  const c = await obs.get('/controller');
+  const e = await obs.get('/controller_epoch');
+  return {
+    brokerId: (JSON.parse(c.data.toString()) as { brokerid: number }).brokerid,
+    owner: c.stat.ephemeralOwner,
+    epoch: Number(e.data.toString()),
+    epochVersion: e.stat.version,
+  };
+}
+
+describe('election', () => {
+  test('three candidates: exactly one controller at every sampled moment, epoch 1, Kafka format', async () => {
+    const connect = zk.chroot();
+    const cs = [1, 2, 3].map((id) => candidate(connect, id));
+    const sampler = sampleControllers(cs);
+    const elected = nextElection(cs, 15_000, 'a controller to be elected');
+    await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
+    const e = await elected;
+    await sleep(500); // keep sampling for a while after the election settles
+    const counts = sampler.stop();
+    assert.ok(counts.length > 10, 'sampled enough');
+    assert.ok(counts.every((n) => n <= 1), `two controllers at once: ${JSON.stringify(counts)}`);
+    assert.equal(counts[counts.length - 1], 1);
+    assert.equal(e.epoch, 1, 'first controller gets epoch 1');
+
+    const zkView = await controllerInZk(connect);
+    assert.equal(zkView.brokerId, e.brokerId);
+    assert.equal(zkView.owner, e.sessionId);
+    assert.equal(zkView.epoch, 1);
+    assert.equal(zkView.epochVersion, e.epochZkVersion);
+    const obs = await zk.observer(connect);
+    const json = JSON.parse((await obs.get('/controller')).data.toString()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json).sort(), ['brokerid', 'kraftControllerEpoch', 'timestamp', 'version']);
+    assert.equal(json.version, 2);
+    assert.equal(json.kraftControllerEpoch, -1);
+    assert.equal(typeof json.timestamp, 'string');
+
+    for (const c of cs) {
+      const v = c.r.status().controller;
+      assert.equal(v?.isController, c.id === e.brokerId);
+      if (c.id === e.brokerId) assert.equal(v?.epoch, 1);
+    }
+  });
+
+  test('killing the controller session: it resigns first, another candidate is elected, epoch goes up', async () => {
+    const connect = zk.chroot();
+    const cs = [1, 2, 3].map((id) => candidate(connect, id));
+    const first = nextElection(cs, 15_000, 'the first election');
+    await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
+    const e1 = await first;
+    const old = cs.find((c) => c.id === e1.brokerId) as Candidate;
+    const s = old.conn.session;
+    assert.ok(s !== undefined);
+    const order: string[] = [];
+    for (const ev of ['resigned', 'sessionExpired', 'restored', 'elected'] as const) old.r.on(ev, () => order.push(ev));
+    const resigned = waitForEvent<[{ reason: string; epoch: number }]>(old.r, 'resigned', 15_000, 'the old controller to resign');
+    const second = nextElection(cs, 15_000, 'a new controller on another session', (e) => e.sessionId !== e1.sessionId);
+    const restored = waitForEvent(old.r, 'restored', 15_000, 'the old controller to re-register its broker');
+
+    await killSession(connect, s.id, s.password);
+    const [info] = await resigned;
+    assert.equal(info.epoch, 1);
+    const e2 = await second;
+    assert.ok(e2.epoch > e1.epoch, `epoch must increase: ${e1.epoch} -> ${e2.epoch}`);
+    assert.equal(e2.epoch, 2);
+    await restored;
+    assert.equal(order[0], 'resigned', `resigned must come first: ${order.join(',')}`);
+    const zkView = await controllerInZk(connect);
+    assert.equal(zkView.owner, e2.sessionId);
+    assert.equal(zkView.epoch, 2);
+  });
+
+  test('stop() of the controller deletes /controller and another candidate takes over', async () => {
+    const connect = zk.chroot();
+    const cs = [1, 2].map((id) => candidate(connect, id));
+    const first = nextElection(cs, 15_000, 'the first election');
+    await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
+    const e1 = await first;
+    const old = cs.find((c) => c.id === e1.brokerId) as Candidate;
+    const other = cs.find((c) => c.id !== e1.brokerId) as Candidate;
+    const resigned = waitForEvent<[{ reason: string }]>(old.r, 'resigned', 5000, 'resigned on stop');
+    const takeover = waitForEvent<[ControllerElection]>(other.r, 'elected', 15_000, 'the other candidate to take over');
+    await old.r.stop();
+    assert.equal((await resigned)[0].reason, 'stopped');
+    const [e2] = await takeover;
+    assert.equal(e2.epoch, 2);
+    assert.equal((await controllerInZk(connect)).brokerId, other.id);
+  });
+});
+
+describe('stale and foreign /controller nodes', () => {
+  test('a /controller of a dead-but-not-expired session (our own broker id) is not claimed until deleted', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    const stale = zk.track(await openSession(connect, 10_000));
+    await stale.create('/controller', encodeControllerZNode(1, Date.now()), 'ephemeral');
+    const cs = [1, 2].map((id) => candidate(connect, id));
+    let electedAt: number | undefined;
+    for (const c of cs) c.r.on('elected', () => (electedAt ??= Date.now()));
+    await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
+    await sleep(1500); // the stale node lingers, as it does while a stalled leader catches up
+    assert.equal(electedAt, undefined, 'nobody may claim a /controller owned by another session');
+    assert.equal((await obs.exists('/controller'))?.ephemeralOwner, stale.id);
+    assert.equal(cs[0]?.r.status().controller?.controllerId, 1, 'status shows the controller id ZooKeeper has');
+
+    const elected = nextElection(cs, 10_000, 'an election after the stale node is deleted');
+    const killedAt = Date.now();
+    await killSession(connect, stale.id, stale.password);
+    const e = await elected;
+    assert.ok(electedAt !== undefined && electedAt >= killedAt);
+    assert.equal(e.epoch, 1);
+    const stat = await waitForNode(obs, '/controller', (st) => st !== null, 5000, '/controller to exist');
+    assert.equal(stat?.ephemeralOwner, e.sessionId);
+  });
+
+  test('garbage in /controller from another tool: invalidZNode event, no crash, nothing deleted', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.create('/controller', Buffer.from('this is {not json'), 'persistent');
+    const c = candidate(connect, 1);
+    const invalid = waitForEvent<[{ code: string; path: string }]>(c.r, 'invalidZNode', 10_000, 'an invalidZNode event');
+    await within(c.r.start(), 10_000, 'the broker to register');
+    const [err] = await invalid;
+    assert.equal(err.code, 'ZNODE_FORMAT');
+    assert.equal(err.path, '/controller');
+    assert.equal((await obs.get('/controller')).data.toString(), 'this is {not json', 'the foreign node is untouched');
+    assert.equal(c.r.controller?.isController, false);
+    assert.equal(c.r.status().controller?.controllerId, undefined);
+    assert.equal(c.r.status().state, 'owned', 'the broker registration is unaffected');
+
+    const elected = waitForEvent<[ControllerElection]>(c.r, 'elected', 10_000, 'an election once the garbage is removed');
+    await obs.delete('/controller', -1);
+    const [e] = await elected;
+    assert.equal(e.brokerId, 1);
+  });
+
+  test('garbage in /controller_epoch: invalidZNode, candidacy given up, /controller not held, epoch untouched', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.create('/controller_epoch', Buffer.from('seven'), 'persistent');
+    const c = candidate(connect, 1);
+    const invalid = waitForEvent<[{ path: string }]>(c.r, 'invalidZNode', 10_000, 'an invalidZNode event');
+    await within(c.r.start(), 10_000, 'the broker to register');
+    assert.equal((await invalid)[0].path, '/controller_epoch');
+    await waitForNode(obs, '/controller', (s) => s === null, 5000, '/controller to be released');
+    assert.equal((await obs.get('/controller_epoch')).data.toString(), 'seven');
+    assert.equal(c.r.controller?.isController, false);
+  });
+});
+
+describe('fencing', () => {
+  test('an epoch bumped behind the controller: the fenced write is rejected, it resigns, then re-elected above', async () => {
+    const connect = zk.chroot();
+    const c = candidate(connect, 1);
+    const elected = waitForEvent<[ControllerElection]>(c.r, 'elected', 10_000, 'the election');
+    await within(c.r.start(), 10_000, 'the broker to register');
+    const [e1] = await elected;
+    const ctl = c.r.controller;
+    assert.ok(ctl !== undefined);
+    const obs = await zk.observer(connect);
+    await obs.createParents('/admin/x');
+    const created = await ctl.fencedWrite('/admin/state', Buffer.from('v1'), { create: true });
+    assert.equal(created.version, 0);
+    const updated = await ctl.fencedWrite('/admin/state', Buffer.from('v2'), { version: 0 });
+    assert.equal(updated.version, 1);
+
+    // Someone else moves the epoch (another controller, or a tool).
+    await obs.set('/controller_epoch', Buffer.from('5'), -1);
+    const resigned = waitForEvent<[{ reason: string; epoch: number }]>(c.r, 'resigned', 10_000, 'the controller to resign');
+    const reElected = waitForEvent<[ControllerElection]>(c.r, 'elected', 10_000, 're-election above the bumped epoch');
+    await assert.rejects(ctl.fencedWrite('/admin/state', Buffer.from('v3'), { version: 1 }), (err: unknown) => {
+      assert.equal((err as { code?: string }).code, 'CONTROLLER_MOVED');
+      assert.equal((err as { writeApplied?: boolean }).writeApplied, false);
+      return true;
+    });
+    const [r] = await resigned;
+    assert.equal(r.reason, 'epoch-changed');
+    assert.equal(r.epoch, e1.epoch);
+    assert.equal((await obs.get('/admin/state')).data.toString(), 'v2', 'the fenced write did not happen');
+    const [e2] = await reElected;
+    assert.equal(e2.epoch, 6, 'the new epoch is above the bumped one');
+    await assert.rejects(ctl.fencedWrite('/admin/state', Buffer.from('v3'), { version: 99 }), { code: 'ZBADVERSION' });
+  });
+
+  test('a fenced write by a broker that is not the controller is refused', async () => {
+    const connect = zk.chroot();
+    const cs = [1, 2].map((id) => candidate(connect, id));
+    const first = nextElection(cs, 15_000, 'the election');
+    await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
+    const e = await first;
+    const loser = cs.find((c) => c.id !== e.brokerId) as Candidate;
+    await assert.rejects(loser.r.controller?.fencedWrite('/x', Buffer.from('x'), { create: true }) ?? Promise.resolve(), { code: 'NOT_CONTROLLER' });
+    const obs = await zk.observer(connect);
+    assert.equal(await obs.exists('/x'), null);
+  });
+});

@@ -1,0 +1,268 @@
+// ControllerCandidate: contends for /controller like a ZooKeeper-mode Kafka broker, with the same
+// owner check as the broker registration, and fences itself with /controller_epoch.
+//
+// Kafka creates /controller and bumps /controller_epoch in one multi-op. The `zookeeper` binding has
+// no multi, so election is two guarded steps, both inside the registrar's mutex:
+//   1. win /controller with the owner-checked ephemeral (a stale node of our own dead session is
+//      waited out, never adopted);
+//   2. compare-and-set /controller_epoch from the (epoch, zkVersion) we read to epoch + 1.
+// Only after both do we announce `elected`. If the CAS loses, someone moved the epoch under us: we
+// are not the controller, so we delete /controller (only if our session owns it) and contend again.
+// Between the steps a reader can see our broker id in /controller with the previous epoch; no
+// controller action is taken in that window, and every later write is fenced on the new zkVersion.
+import { EventEmitter } from 'node:events';
+import type { Mutex } from 'async-mutex';
+import {
+  BadVersionError,
+  ControllerMovedError,
+  NodeExistsError,
+  NoNodeError,
+  NotControllerError,
+  ZNodeFormatError,
+} from '../errors.js';
+import { logger } from '../log.js';
+import {
+  CONTROLLER_EPOCH_PATH,
+  CONTROLLER_PATH,
+  decodeControllerEpoch,
+  decodeControllerZNode,
+  encodeControllerEpoch,
+  encodeControllerZNode,
+  INITIAL_CONTROLLER_EPOCH,
+} from '../znodes/controller-znode.js';
+import type { Connection } from '../zookeeper/connection.js';
+import type { Session, Stat } from '../zookeeper/session.js';
+import { OwnedEphemeral, type Ownership } from './owned-ephemeral.js';
+
+const log = logger('controller');
+
+export interface ControllerElection {
+  readonly brokerId: number;
+  readonly epoch: number;
+  /** zkVersion of /controller_epoch after our bump: the fencing token for fenced writes. */
+  readonly epochZkVersion: number;
+  readonly sessionId: string;
+}
+
+export type ResignReason = 'session-expired' | 'epoch-changed' | 'node-lost' | 'stopped';
+
+export interface ControllerView {
+  readonly isController: boolean;
+  /** Broker id in /controller as last seen; undefined when there is none or it is unreadable. */
+  readonly controllerId: number | undefined;
+  /** /controller_epoch as last read. */
+  readonly epoch: number | undefined;
+  readonly epochZkVersion: number | undefined;
+}
+
+export interface ControllerCandidateEvents {
+  elected: [election: ControllerElection];
+  resigned: [info: { readonly reason: ResignReason; readonly brokerId: number; readonly epoch: number }];
+  /** /controller or /controller_epoch holds data that Kafka could not decode. Nothing was changed. */
+  invalidZNode: [error: ZNodeFormatError];
+}
+
+export interface ControllerCandidateOptions {
+  readonly connection: Connection;
+  readonly brokerId: number;
+  /** The registrar's mutex: election, resignation and fenced writes never interleave with registration. */
+  readonly mutex: Mutex;
+  /** Contend only while this is true (the registrar: "our broker znode is owned"). */
+  readonly runWhen: () => boolean;
+}
+
+export interface FencedWriteOptions {
+  /** Create the node (persistent) instead of updating it. */
+  readonly create?: boolean;
+  /** For updates: the node's expected zkVersion (-1, the default, for any). */
+  readonly version?: number;
+}
+
+export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents> {
+  readonly brokerId: number;
+  private readonly connection: Connection;
+  private readonly mutex: Mutex;
+  private readonly ephemeral: OwnedEphemeral;
+  private election: ControllerElection | undefined;
+  private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined } = {
+    controllerId: undefined,
+    epoch: undefined,
+    epochZkVersion: undefined,
+  };
+  private readonly detach: () => void;
+
+  constructor(opts: ControllerCandidateOptions) {
+    super();
+    this.brokerId = opts.brokerId;
+    this.connection = opts.connection;
+    this.mutex = opts.mutex;
+    this.ephemeral = new OwnedEphemeral({
+      connection: opts.connection,
+      path: CONTROLLER_PATH,
+      data: () => encodeControllerZNode(this.brokerId, Date.now()),
+      // Another broker holding /controller is the normal state of a candidate, not a conflict.
+      conflictTimeoutMs: Number.POSITIVE_INFINITY,
+      mutex: opts.mutex,
+      runWhen: opts.runWhen,
+    });
+    this.ephemeral.on('owned', (o) => this.queue(() => this.claimEpoch(o)));
+    this.ephemeral.on('lost', () => this.resign('node-lost'));
+    this.ephemeral.on('waiting', ({ data }) => {
+      this.seen.controllerId = this.decodeController(data);
+      this.queue(() => this.readEpoch());
+    });
+    // We stop being controller the moment the session is gone: before anyone else hears of it.
+    const onExpired = (): void => this.resign('session-expired');
+    this.connection.prependListener('expired', onExpired);
+    this.detach = () => this.connection.off('expired', onExpired);
+  }
+
+  get isController(): boolean {
+    return this.election !== undefined;
+  }
+
+  /** The current election, while we are the controller. */
+  get elected(): ControllerElection | undefined {
+    return this.election;
+  }
+
+  view(): ControllerView {
+    return { isController: this.isController, ...this.seen };
+  }
+
+  start(): void {
+    this.ephemeral.start().catch((err: unknown) => log('candidacy ended: %s', (err as Error).message));
+  }
+
+  /** Contend now if allowed (e.g. our broker znode was just registered). */
+  schedule(why: string): void {
+    this.ephemeral.schedule(why);
+  }
+
+  /** Resigns (deleting /controller only if our session owns it) and stops contending. */
+  async stop(): Promise<void> {
+    this.detach();
+    this.resign('stopped');
+    await this.ephemeral.stop();
+  }
+
+  /**
+   * A write guarded by the controller epoch: rejected with ControllerMovedError (and we resign)
+   * unless /controller_epoch is still at the zkVersion we were elected with. Without multi, the
+   * check is a synced read before the write plus a read after it; see the README for exactly what
+   * that guarantees.
+   */
+  fencedWrite(path: string, data: Buffer, opts: FencedWriteOptions = {}): Promise<Stat> {
+    return this.mutex.runExclusive(async () => {
+      const e = this.election;
+      const s = this.connection.session;
+      if (e === undefined || s === undefined || s.id !== e.sessionId) throw new NotControllerError(this.brokerId);
+      await s.sync(CONTROLLER_EPOCH_PATH);
+      await this.checkEpoch(s, e, false);
+      let stat: Stat;
+      if (opts.create === true) {
+        await s.create(path, data, 'persistent');
+        stat = (await s.get(path)).stat;
+      } else {
+        stat = await s.set(path, data, opts.version ?? -1);
+      }
+      await this.checkEpoch(s, e, true);
+      return stat;
+    });
+  }
+
+  private async checkEpoch(s: Session, e: ControllerElection, afterWrite: boolean): Promise<void> {
+    const actual = await s.exists(CONTROLLER_EPOCH_PATH);
+    if (actual !== null && actual.version === e.epochZkVersion) return;
+    log('epoch zkVersion moved from %d to %s: resigning', e.epochZkVersion, actual?.version ?? 'deleted');
+    this.resign('epoch-changed');
+    await this.ephemeral.releaseLocked();
+    throw new ControllerMovedError(e.epochZkVersion, actual?.version, afterWrite);
+  }
+
+  private queue(job: () => Promise<void>): void {
+    void this.mutex.runExclusive(job).catch((err: unknown) => log('controller step failed: %s', (err as Error).message));
+  }
+
+  private resign(reason: ResignReason): void {
+    const e = this.election;
+    if (e === undefined) return;
+    this.election = undefined;
+    log('broker %d resigns as controller (epoch %d): %s', this.brokerId, e.epoch, reason);
+    this.emit('resigned', { reason, brokerId: this.brokerId, epoch: e.epoch });
+  }
+
+  private decodeController(data: Buffer): number | undefined {
+    try {
+      return decodeControllerZNode(data);
+    } catch (err) {
+      if (!(err instanceof ZNodeFormatError)) throw err;
+      log('%s', err.message);
+      this.emit('invalidZNode', err);
+      return undefined;
+    }
+  }
+
+  /** Reads /controller_epoch, creating it as Kafka does ("0") when absent. */
+  private async epochNow(s: Session): Promise<{ epoch: number; stat: Stat }> {
+    for (;;) {
+      try {
+        const { data, stat } = await s.get(CONTROLLER_EPOCH_PATH);
+        return { epoch: decodeControllerEpoch(data), stat };
+      } catch (err) {
+        if (!(err instanceof NoNodeError)) throw err;
+      }
+      try {
+        await s.create(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(INITIAL_CONTROLLER_EPOCH), 'persistent');
+      } catch (err) {
+        if (!(err instanceof NodeExistsError)) throw err;
+      }
+    }
+  }
+
+  private async readEpoch(): Promise<void> {
+    const s = this.connection.session;
+    if (s === undefined || !s.isConnected) return;
+    try {
+      const { data, stat } = await s.get(CONTROLLER_EPOCH_PATH);
+      this.seen.epoch = decodeControllerEpoch(data);
+      this.seen.epochZkVersion = stat.version;
+    } catch (err) {
+      if (err instanceof ZNodeFormatError) this.emit('invalidZNode', err);
+      else if (!(err instanceof NoNodeError)) throw err;
+    }
+  }
+
+  /** Step 2 of the election, run in the mutex right after we won /controller. */
+  private async claimEpoch(o: Ownership): Promise<void> {
+    const s = this.connection.session;
+    if (s === undefined || s.id !== o.sessionId || this.ephemeral.ownership?.czxid !== o.czxid) return; // superseded
+    let current: { epoch: number; stat: Stat };
+    try {
+      current = await this.epochNow(s);
+    } catch (err) {
+      if (!(err instanceof ZNodeFormatError)) throw err;
+      // Kafka's own controller would fail here too. Do not hold /controller unfenced, and do not
+      // loop re-creating it: give up the candidacy and report it.
+      this.emit('invalidZNode', err);
+      await this.ephemeral.releaseLocked();
+      void this.ephemeral.stop();
+      return;
+    }
+    let bumped: Stat;
+    try {
+      bumped = await s.set(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(current.epoch + 1), current.stat.version);
+    } catch (err) {
+      if (!(err instanceof BadVersionError) && !(err instanceof NoNodeError)) throw err;
+      log('lost the epoch CAS at zkVersion %d: not the controller, contending again', current.stat.version);
+      await this.ephemeral.releaseLocked();
+      return;
+    }
+    const still = await s.get(CONTROLLER_PATH).catch(() => undefined);
+    if (still === undefined || still.stat.ephemeralOwner !== s.id) return; // the watch re-runs the election
+    this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
+    this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version };
+    log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
+    this.emit('elected', this.election);
+  }
+}

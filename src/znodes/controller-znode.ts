@@ -1,0 +1,48 @@
+// /controller and /controller_epoch as ZooKeeper-mode Kafka writes and reads them.
+// - /controller (ephemeral): {"version":2,"brokerid":N,"timestamp":"<ms>","kraftControllerEpoch":-1};
+//   readers of every Kafka version only need `brokerid` (version 1 lacks kraftControllerEpoch).
+// - /controller_epoch (persistent): the epoch as a decimal string; its zkVersion is the fencing
+//   token every controller write is conditional on.
+import { ZNodeFormatError } from '../errors.js';
+
+export const CONTROLLER_PATH = '/controller';
+export const CONTROLLER_EPOCH_PATH = '/controller_epoch';
+/** Kafka creates /controller_epoch as "0" when absent, so the first controller gets epoch 1. */
+export const INITIAL_CONTROLLER_EPOCH = 0;
+
+export function encodeControllerZNode(brokerId: number, timestampMs: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({ version: 2, brokerid: brokerId, timestamp: String(Math.trunc(timestampMs)), kraftControllerEpoch: -1 }),
+    'utf8',
+  );
+}
+
+/** The controller's broker id, by Kafka's rule (only `brokerid` matters). Throws ZNodeFormatError. */
+export function decodeControllerZNode(data: Buffer): number {
+  const text = data.toString('utf8');
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (err) {
+    throw new ZNodeFormatError(CONTROLLER_PATH, text, `not JSON: ${(err as Error).message}`);
+  }
+  const id = typeof o === 'object' && o !== null ? (o as Record<string, unknown>).brokerid : undefined;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 2147483647) {
+    throw new ZNodeFormatError(CONTROLLER_PATH, text, 'brokerid is missing or not an int32');
+  }
+  return id;
+}
+
+export function encodeControllerEpoch(epoch: number): Buffer {
+  return Buffer.from(String(epoch), 'utf8');
+}
+
+/** Kafka parses the epoch with String.toInt: an optional sign and decimal digits, int32 range. */
+export function decodeControllerEpoch(data: Buffer): number {
+  const text = data.toString('utf8');
+  const n = /^[-+]?\d{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
+    throw new ZNodeFormatError(CONTROLLER_EPOCH_PATH, text, 'not a decimal int32');
+  }
+  return n;
+}
