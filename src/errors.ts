@@ -99,6 +99,14 @@ export class ControllerMovedError extends KafkaZkRegistrarError {
   }
 }
 
+/** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */
+export class ClusterUnreachableError extends KafkaZkRegistrarError {
+  readonly code = 'CLUSTER_UNREACHABLE';
+  constructor(detail: string, cause?: unknown) {
+    super(`the Kafka cluster could not be asked for metadata: ${detail}`, { cause });
+  }
+}
+
 // ---- ZooKeeper return codes -------------------------------------------------------------------
 
 /** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */

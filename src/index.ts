@@ -23,6 +23,16 @@ export {
   encodeControllerEpoch,
   encodeControllerZNode,
 } from './znodes/controller-znode.js';
+export { ClusterConfirmation } from './confirmation/cluster-confirmation.js';
+export type {
+  ClusterConfirmationEvents,
+  ClusterView,
+  ConfirmationOptions,
+  ConfirmationState,
+  ConfirmationStatus,
+  ConfirmationTarget,
+  UnconfirmedReason,
+} from './confirmation/cluster-confirmation.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
   BlockingNode,
@@ -60,6 +70,7 @@ export {
   AuthFailedError,
   BadVersionError,
   ClosingError,
+  ClusterUnreachableError,
   ConnectionLossError,
   ConnectTimeoutError,
   ControllerMovedError,

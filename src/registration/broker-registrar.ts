@@ -16,6 +16,12 @@ import {
   type SupportedFeatureRange,
 } from '../znodes/broker-znode.js';
 import { Connection, type ConnectionOptions, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import {
+  ClusterConfirmation,
+  type ClusterConfirmationEvents,
+  type ConfirmationOptions,
+  type ConfirmationStatus,
+} from '../confirmation/cluster-confirmation.js';
 import { ControllerCandidate, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { OwnedEphemeral, type ConflictPolicy, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
@@ -49,6 +55,8 @@ export interface BrokerRegistrarConfig {
    * /controller_epoch. Off by default.
    */
   readonly controller?: { readonly enabled: boolean };
+  /** Confirm through kafkajs metadata that the cluster lists the broker after every (re-)registration. */
+  readonly confirm?: ConfirmationOptions;
 }
 
 export interface Registration {
@@ -75,6 +83,8 @@ export interface BrokerRegistrarStatus {
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
   /** With controller candidacy: whether we are controller, and /controller and /controller_epoch as last seen. */
   readonly controller: ControllerView | undefined;
+  /** With `confirm`: whether the cluster lists the current registration, and what it showed. */
+  readonly confirmation: ConfirmationStatus | undefined;
 }
 
 export interface BrokerRegistrarEvents {
@@ -95,6 +105,12 @@ export interface BrokerRegistrarEvents {
   resigned: [info: { readonly reason: ResignReason; readonly brokerId: number; readonly epoch: number }];
   /** Controller mode: /controller or /controller_epoch holds data Kafka could not decode; nothing was changed. */
   invalidZNode: [error: ZNodeFormatError];
+  /** With `confirm`: the cluster lists the current registration with our endpoint. */
+  confirmed: ClusterConfirmationEvents['confirmed'];
+  /** With `confirm`: the deadline passed and the cluster did not show us as expected. */
+  unconfirmed: ClusterConfirmationEvents['unconfirmed'];
+  /** With `confirm` and re-checks: ZooKeeper has our node but the cluster stopped listing us; the routine re-runs once. */
+  missing: ClusterConfirmationEvents['missing'];
 }
 
 export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
@@ -106,6 +122,8 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
   private readonly ephemeral: OwnedEphemeral;
   /** The controller candidacy, when enabled: use it for fenced writes. */
   readonly controller: ControllerCandidate | undefined;
+  private readonly confirmation: ClusterConfirmation | undefined;
+  private readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   private registrations = 0;
   private lastError: KafkaZkRegistrarError | undefined;
   private started = false;
@@ -179,6 +197,23 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       this.lastError = e;
       this.emit('invalidZNode', e);
     });
+    if (config.confirm !== undefined) {
+      if (typeof config.confirm !== 'object' || config.confirm === null) throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
+      const name = config.confirm.listener?.toUpperCase() ?? this.info.endpoints[0]?.listenerName;
+      const ep = this.info.endpoints.find((e) => e.listenerName === name);
+      if (ep === undefined || ep.host === null) {
+        throw new InvalidConfigError('confirm.listener', config.confirm.listener, `not one of the listeners (${this.info.endpoints.map((e) => e.listenerName).join(', ')})`);
+      }
+      this.confirmEndpoint = { host: ep.host, port: ep.port };
+      this.confirmation = new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
+      this.confirmation.on('confirmed', (e) => this.emit('confirmed', e));
+      this.confirmation.on('unconfirmed', (e) => {
+        if (e.error !== undefined) this.lastError = e.error;
+        this.emit('unconfirmed', e);
+      });
+      this.confirmation.on('missing', (e) => this.emit('missing', e));
+      this.ephemeral.on('lost', () => this.confirmation?.forget());
+    }
   }
 
   /**
@@ -204,6 +239,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.detach();
+      await this.confirmation?.stop();
       await this.controller?.stop();
       await this.ephemeral.stop();
       if (this.ownsConnection) await this.connection.close();
@@ -231,6 +267,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       registrations: this.registrations,
       lastError: this.lastError === undefined ? undefined : { code: this.lastError.code, message: this.lastError.message },
       controller: this.controller?.view(),
+      confirmation: this.confirmation?.status(),
     };
   }
 
@@ -241,6 +278,17 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     this.emit(this.registrations === 1 ? 'registered' : 'restored', r);
     // Broker first, then contend: the candidacy only runs while our broker znode is owned.
     this.controller?.schedule('broker registered');
+    const ep = this.confirmEndpoint;
+    if (ep !== undefined) {
+      const controller = this.controller;
+      this.confirmation?.confirm({
+        brokerId: this.brokerId,
+        brokerEpoch: r.brokerEpoch,
+        host: ep.host,
+        port: ep.port,
+        controllerId: () => controller?.view().controllerId,
+      });
+    }
   }
 
   private registration(o: Ownership): Registration {

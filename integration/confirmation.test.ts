@@ -1,0 +1,219 @@
+// Cluster-side confirmation through real kafkajs, against the Kafka-protocol test cluster whose
+// metadata is derived from a real ZooKeeper.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerRegistrar, Connection, type ClusterView, type Registration } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { NaiveRegistrar } from './harness/naive-registrar.js';
+import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { freePort } from './harness/zookeeper-server.js';
+import { TestCluster } from './kafka-double/test-cluster.js';
+import type { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+
+const zk = useZooKeeper();
+
+type Confirmed = [{ brokerId: number; brokerEpoch: number; latencyMs: number; view: ClusterView }];
+type Unconfirmed = [{ reason: string; seen: ClusterView | undefined; error: { code: string } | undefined; brokerEpoch: number }];
+
+async function cluster(connect: string, propagationDelayMs = 0): Promise<TestCluster> {
+  return zk.track(await within(TestCluster.start({ connect, brokerIds: [1, 2], propagationDelayMs }), 30_000, 'the test cluster to start'));
+}
+
+function served(c: TestCluster, broker: FakeKafkaBroker, id: number, extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {}, connect?: string): BrokerRegistrar {
+  return zk.track(
+    new BrokerRegistrar({
+      zookeeper: { connect: connect ?? '', sessionTimeoutMs: 4000 },
+      brokerId: id,
+      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: broker.port }],
+      confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 10_000 },
+      ...extra,
+    }),
+  );
+}
+
+describe('confirmation through kafkajs metadata', () => {
+  test('register -> confirmed with our host:port, the controller and the cluster id ZooKeeper has', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const r = served(c, b, 7, { controller: { enabled: true } }, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
+    const reg = await within(r.start(), 10_000, 'start()');
+    const [info] = await confirmed;
+    assert.equal(info.brokerEpoch, reg.brokerEpoch);
+    const me = info.view.brokers.find((x) => x.nodeId === 7);
+    assert.deepEqual(me, { nodeId: 7, host: '127.0.0.1', port: b.port });
+    const obs = await zk.observer(connect);
+    const clusterId = (JSON.parse((await obs.get('/cluster/id')).data.toString()) as { id: string }).id;
+    assert.equal(info.view.clusterId, clusterId);
+    assert.match(clusterId, /^[A-Za-z0-9_-]{22}$/);
+    const controllerId = (JSON.parse((await obs.get('/controller')).data.toString()) as { brokerid: number }).brokerid;
+    assert.equal(info.view.controller, controllerId);
+    assert.deepEqual(info.view.brokers.map((x) => x.nodeId), [1, 2, 7]);
+    const st = r.status().confirmation;
+    assert.equal(st?.state, 'confirmed');
+    assert.equal(st?.brokerEpoch, reg.brokerEpoch);
+  });
+
+  test('a user-supplied kafkajs Admin works the same, and is left connected', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const admin = new Kafka({ brokers: c.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    after(() => admin.disconnect());
+    const r = served(c, b, 8, { confirm: { admin, timeoutMs: 10_000 } }, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
+    await r.start();
+    await confirmed;
+    await r.stop();
+    const view = await admin.describeCluster(); // still usable after our stop()
+    assert.ok(view.brokers.length >= 2);
+  });
+
+  test('propagation delay: confirmation waits for it', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect, 1500);
+    const b = await c.serve();
+    const r = served(c, b, 9, {}, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
+    await r.start();
+    assert.equal(r.status().confirmation?.state, 'pending');
+    const [info] = await confirmed;
+    assert.ok(info.latencyMs >= 1000, `confirmed after ${info.latencyMs} ms, before metadata could have propagated`);
+  });
+
+  test('frozen controller: unconfirmed after the deadline, with what the cluster showed instead', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    c.freeze();
+    const r = served(c, b, 10, { confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 1500 } }, connect);
+    const unconfirmed = waitForEvent<Unconfirmed>(r, 'unconfirmed', 15_000, 'unconfirmed');
+    await r.start();
+    const [info] = await unconfirmed;
+    assert.equal(info.reason, 'not-listed');
+    assert.deepEqual(info.seen?.brokers.map((x) => x.nodeId), [1, 2], 'the cluster showed only the other brokers');
+    assert.equal(r.status().confirmation?.state, 'unconfirmed');
+    assert.equal(r.status().state, 'owned', 'the registration itself is fine');
+  });
+
+  test('session expiry: re-registered and re-confirmed, for the new registration', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    const r = served(c, b, 11, { zookeeper: conn }, connect);
+    const first = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'first confirmation');
+    const reg1 = await r.start();
+    await first;
+    const restored = waitForEvent<[Registration]>(r, 'restored', 15_000, 're-registration');
+    const second = waitForEvent<Confirmed>(r, 'confirmed', 20_000, 'confirmation of the new registration', (i) => i.brokerEpoch !== reg1.brokerEpoch);
+    const s = conn.session;
+    assert.ok(s !== undefined);
+    await killSession(connect, s.id, s.password);
+    const [reg2] = await restored;
+    const [info] = await second;
+    assert.equal(info.brokerEpoch, reg2.brokerEpoch);
+    assert.notEqual(reg2.brokerEpoch, reg1.brokerEpoch);
+    assert.equal(r.status().confirmation?.brokerEpoch, reg2.brokerEpoch);
+  });
+
+  test('kafkajs bootstrap unreachable: typed unconfirmed event, registration keeps working', async () => {
+    const connect = zk.chroot();
+    const port = await freePort(); // nothing listens
+    const r = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect, sessionTimeoutMs: 4000 },
+        brokerId: 12,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+        confirm: { kafka: { brokers: [`127.0.0.1:${port}`] }, timeoutMs: 1500 },
+      }),
+    );
+    const unconfirmed = waitForEvent<Unconfirmed>(r, 'unconfirmed', 15_000, 'unconfirmed');
+    await r.start();
+    const [info] = await unconfirmed;
+    assert.equal(info.reason, 'unreachable');
+    assert.equal(info.error?.code, 'CLUSTER_UNREACHABLE');
+    assert.equal(r.status().lastError?.code, 'CLUSTER_UNREACHABLE');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.exists('/brokers/ids/12'))?.ephemeralOwner, r.status().sessionId);
+    assert.equal(r.status().state, 'owned');
+  });
+
+  test('periodic re-check: cluster stops listing us while ZooKeeper has us -> missing, routine re-runs once', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const r = served(c, b, 13, { confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 5000, recheckIntervalMs: 200, missingAfterMs: 600 } }, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
+    await r.start();
+    await confirmed;
+    // Make the cluster forget us while our znode stays: serve metadata from a snapshot without us.
+    c.freeze({ hide: [13] });
+    const [missing] = await waitForEvent<[{ missingForMs: number; seen: ClusterView | undefined }]>(r, 'missing', 10_000, 'a missing report');
+    assert.ok(missing.missingForMs >= 600);
+    assert.equal(missing.seen?.brokers.some((x) => x.nodeId === 13), false);
+    assert.equal(r.status().confirmation?.state, 'missing');
+    assert.equal(r.status().state, 'owned', 'ZooKeeper still has us');
+  });
+});
+
+describe('the stale-owner race, seen from the cluster', () => {
+  let c: TestCluster;
+  let connect: string;
+  before(async () => {
+    connect = zk.chroot();
+    c = await cluster(connect);
+  });
+
+  async function staleNode(id: number, port: number): Promise<{ id: string; password: string }> {
+    const { encodeBrokerZNode, listenersToEndpoints } = await import('../src/index.js');
+    const obs = await zk.observer(connect);
+    await obs.createParents(`/brokers/ids/${id}`);
+    const a = zk.track(await openSession(connect, 10_000));
+    await a.create(
+      `/brokers/ids/${id}`,
+      encodeBrokerZNode({ brokerId: id, endpoints: listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port }]), jmxPort: -1, version: 5 }, Date.now()),
+      'ephemeral',
+    );
+    return { id: a.id, password: a.password };
+  }
+
+  async function listed(id: number): Promise<boolean> {
+    const admin = new Kafka({ brokers: c.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      return (await admin.describeCluster()).brokers.some((b) => b.nodeId === id);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  test("the naive registrar's broker disappears from kafkajs metadata; ours stays", async () => {
+    const obs = await zk.observer(connect);
+    const bNaive = await c.serve();
+    const bOurs = await c.serve();
+    const staleNaive = await staleNode(20, bNaive.port);
+    const staleOurs = await staleNode(21, bOurs.port);
+
+    const naive = zk.track(new NaiveRegistrar(connect, '/brokers/ids/20', Buffer.from('unused')));
+    await naive.start();
+    const ours = served(c, bOurs, 21, {}, connect);
+    const confirmed = waitForEvent<Confirmed>(ours, 'confirmed', 20_000, 'our broker to be confirmed');
+    const started = ours.start();
+
+    assert.equal(await listed(20), true, 'before: the cluster lists broker 20 (the old session\'s node)');
+    await killSession(connect, staleNaive.id, staleNaive.password);
+    await killSession(connect, staleOurs.id, staleOurs.password);
+    await waitForNode(obs, '/brokers/ids/20', (s) => s === null, 10_000, 'the stale node of broker 20 to go');
+    await c.waitForMetadata((m) => !m.brokers.has(20), 10_000, 'broker 20 to leave the metadata');
+    const reg = await within(started, 10_000, 'our registrar to own its node');
+    const [info] = await confirmed;
+    assert.equal(info.brokerEpoch, reg.brokerEpoch);
+    assert.equal(naive.registered, true, 'the naive registrar still believes it is registered');
+    assert.equal(await listed(21), true, 'our broker is in kafkajs metadata');
+    assert.equal(await listed(20), false, "the naive registrar's broker has vanished from kafkajs metadata");
+  });
+});

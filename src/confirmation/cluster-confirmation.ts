@@ -1,0 +1,277 @@
+// Owning /brokers/ids/<id> is half the job: the point is that the *cluster* sees the broker. This
+// module asks the cluster through kafkajs (Metadata, via admin.describeCluster) until it lists our
+// broker id with the advertised host:port (and the controller ZooKeeper names), and keeps checking.
+//
+// kafkajs facts this has to live with: describeCluster answers from a random broker of its pool, so
+// two rounds can disagree while metadata propagates; it swallows per-broker errors, and a failed
+// round can surface as a TypeError rather than a KafkaJS error. Every round is therefore guarded,
+// and one bad round never decides anything.
+import { EventEmitter } from 'node:events';
+import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
+import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
+import { logger } from '../log.js';
+import { backoffMs, delay } from '../util/timing.js';
+import { kafkajsLogCreator, kafkajsLogLevel } from './kafkajs-log.js';
+
+const log = logger('confirmation');
+
+export interface ConfirmationOptions {
+  /** A kafkajs Admin the host application already has (connected by it, never disconnected by us). */
+  readonly admin?: Admin;
+  /** Or kafkajs client options (brokers, ssl, sasl, clientId, ...) from which we make our own admin. */
+  readonly kafka?: KafkaConfig;
+  /** The listener the kafkajs client connects through; its endpoint is what the cluster must show. Default: the first listener. */
+  readonly listener?: string;
+  /** Deadline for each confirmation after a (re-)registration. Default 30000. */
+  readonly timeoutMs?: number;
+  /** Re-check that the cluster still lists us this often (0, the default: never). */
+  readonly recheckIntervalMs?: number;
+  /** Report `missing` when ZooKeeper says we are registered but the cluster has not listed us for this long. Default: timeoutMs. */
+  readonly missingAfterMs?: number;
+}
+
+export interface ClusterView {
+  readonly brokers: ReadonlyArray<{ readonly nodeId: number; readonly host: string; readonly port: number }>;
+  readonly controller: number | null;
+  readonly clusterId: string;
+}
+
+/** What the cluster has to show for a registration to count as confirmed. */
+export interface ConfirmationTarget {
+  readonly brokerId: number;
+  /** The registration this is about (its broker epoch distinguishes re-registrations). */
+  readonly brokerEpoch: number;
+  readonly host: string;
+  readonly port: number;
+  /** The controller id ZooKeeper names, when known; the cluster must agree. */
+  readonly controllerId: () => number | undefined;
+}
+
+export type UnconfirmedReason = 'unreachable' | 'not-listed' | 'endpoint-mismatch' | 'controller-mismatch';
+export type ConfirmationState = 'pending' | 'confirmed' | 'unconfirmed' | 'missing';
+
+export interface ConfirmationStatus {
+  readonly state: ConfirmationState;
+  readonly brokerEpoch: number;
+  readonly latencyMs: number | undefined;
+  /** What the cluster showed at the last successful round. */
+  readonly seen: ClusterView | undefined;
+  readonly checkedAt: number | undefined;
+  readonly lastError: { readonly code: string; readonly message: string } | undefined;
+}
+
+export interface ClusterConfirmationEvents {
+  confirmed: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly latencyMs: number; readonly view: ClusterView }];
+  unconfirmed: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly reason: UnconfirmedReason; readonly seen: ClusterView | undefined; readonly error: KafkaZkRegistrarError | undefined }];
+  /** ZooKeeper says we are registered, but the cluster has not listed us for longer than `missingAfterMs`. */
+  missing: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly missingForMs: number; readonly seen: ClusterView | undefined }];
+}
+
+type Round = { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> } | { readonly error: KafkaZkRegistrarError };
+
+export class ClusterConfirmation extends EventEmitter<ClusterConfirmationEvents> {
+  readonly listener: string | undefined;
+  private readonly admin: Admin;
+  private readonly ownsAdmin: boolean;
+  private readonly timeoutMs: number;
+  private readonly recheckIntervalMs: number;
+  private readonly missingAfterMs: number;
+  private readonly stopper = new AbortController();
+  private inFlight: AbortController | undefined;
+  private target: ConfirmationTarget | undefined;
+  private st: ConfirmationStatus | undefined;
+  private lastListedAt = 0;
+  private missingReported = false;
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+
+  /** @param onMissing called once per incident when the cluster stops listing a registration ZooKeeper has. */
+  constructor(opts: ConfirmationOptions, private readonly onMissing: () => void) {
+    super();
+    if ((opts.admin === undefined) === (opts.kafka === undefined)) {
+      throw new InvalidConfigError('confirm', Object.keys(opts), 'give exactly one of confirm.admin or confirm.kafka');
+    }
+    this.timeoutMs = nonNegative(opts.timeoutMs ?? 30_000, 'confirm.timeoutMs', 1);
+    this.recheckIntervalMs = nonNegative(opts.recheckIntervalMs ?? 0, 'confirm.recheckIntervalMs', 0);
+    this.missingAfterMs = nonNegative(opts.missingAfterMs ?? this.timeoutMs, 'confirm.missingAfterMs', 0);
+    this.listener = opts.listener;
+    if (opts.admin !== undefined) {
+      if (typeof opts.admin.describeCluster !== 'function') throw new InvalidConfigError('confirm.admin', '(object)', 'expected a kafkajs Admin');
+      this.admin = opts.admin;
+      this.ownsAdmin = false;
+    } else {
+      const k = opts.kafka as KafkaConfig;
+      if (typeof k.brokers !== 'function' && (!Array.isArray(k.brokers) || k.brokers.length === 0 || !k.brokers.every((b) => typeof b === 'string' && /^.+:\d+$/.test(b)))) {
+        throw new InvalidConfigError('confirm.kafka.brokers', k.brokers, 'expected a non-empty array of "host:port"');
+      }
+      this.admin = new Kafka({
+        clientId: 'kafka-zk-registrar',
+        connectionTimeout: 1000,
+        // We poll with our own deadline and backoff; kafkajs's retries would only hide rounds.
+        retry: { retries: 0 },
+        requestTimeout: Math.min(this.timeoutMs, 10_000),
+        ...k,
+        logCreator: kafkajsLogCreator,
+        logLevel: kafkajsLogLevel(),
+      }).admin();
+      this.ownsAdmin = true;
+    }
+  }
+
+  status(): ConfirmationStatus | undefined {
+    return this.st;
+  }
+
+  /** Starts confirming a (re-)registration, abandoning any confirmation of an older one. */
+  confirm(target: ConfirmationTarget): void {
+    this.inFlight?.abort();
+    const ac = new AbortController();
+    this.inFlight = ac;
+    this.target = target;
+    this.missingReported = false;
+    this.lastListedAt = Date.now();
+    this.st = { state: 'pending', brokerEpoch: target.brokerEpoch, latencyMs: undefined, seen: undefined, checkedAt: undefined, lastError: undefined };
+    this.armRecheck();
+    void this.run(target, AbortSignal.any([ac.signal, this.stopper.signal])).finally(() => {
+      if (this.inFlight === ac) this.inFlight = undefined;
+    });
+  }
+
+  /** Our registration is gone (lost, expired): nothing to confirm until the next one. */
+  forget(): void {
+    this.inFlight?.abort();
+    this.target = undefined;
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    this.inFlight?.abort();
+    if (this.recheckTimer !== undefined) clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
+    if (this.ownsAdmin) await this.admin.disconnect().catch(() => undefined);
+  }
+
+  private async run(target: ConfirmationTarget, signal: AbortSignal): Promise<void> {
+    const started = Date.now();
+    const deadline = started + this.timeoutMs;
+    let last: Round | undefined;
+    // The last round that got an answer decides the reason: a final round cut short by the
+    // deadline should not turn "the cluster does not list us" into "unreachable".
+    let answered: Extract<Round, { view: ClusterView }> | undefined;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      last = await this.round(target, deadline - Date.now());
+      if (signal.aborted) return;
+      if ('view' in last) answered = last;
+      this.record(last);
+      if ('view' in last && last.verdict === 'ok') {
+        const latencyMs = Date.now() - started;
+        this.lastListedAt = Date.now();
+        this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
+        log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
+        this.emit('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view: last.view });
+        return;
+      }
+      const wait = Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());
+      if (deadline - Date.now() - wait < 50) break; // no time left for a meaningful round
+      try {
+        await delay(wait, signal);
+      } catch {
+        return;
+      }
+    }
+    if (signal.aborted || last === undefined) return;
+    const reason: UnconfirmedReason = answered !== undefined ? (answered.verdict as UnconfirmedReason) : 'unreachable';
+    const error = 'error' in last && answered === undefined ? last.error : undefined;
+    const lastView = answered?.view;
+    this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
+    log('broker %d (epoch %d) not confirmed within %d ms: %s', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
+    this.emit('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, seen: lastView, error });
+  }
+
+  /** One guarded describeCluster round, bounded by `budgetMs`. Never throws. */
+  private async round(target: ConfirmationTarget, budgetMs: number): Promise<Round> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const call = (async () => {
+        if (this.ownsAdmin) await this.admin.connect();
+        return this.admin.describeCluster();
+      })();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(0, budgetMs)} ms`)), Math.max(1, budgetMs));
+      });
+      const raw = await Promise.race([call, timeout]);
+      call.catch(() => undefined);
+      const view = toView(raw);
+      return { view, verdict: verdict(view, target) };
+    } catch (err) {
+      // A KafkaJS error, a timeout, or a TypeError from inside kafkajs after a failed broker round.
+      return { error: new ClusterUnreachableError(err instanceof Error ? err.message : String(err), err) };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  private record(r: Round): void {
+    if (this.st === undefined) return;
+    this.st = 'view' in r
+      ? { ...this.st, seen: r.view, checkedAt: Date.now() }
+      : { ...this.st, checkedAt: Date.now(), lastError: { code: r.error.code, message: r.error.message } };
+  }
+
+  private armRecheck(): void {
+    if (this.recheckIntervalMs === 0 || this.recheckTimer !== undefined) return;
+    this.recheckTimer = setInterval(() => void this.recheck(), this.recheckIntervalMs);
+  }
+
+  private async recheck(): Promise<void> {
+    const target = this.target;
+    if (target === undefined || this.inFlight !== undefined || this.probing || this.stopper.signal.aborted) return;
+    this.probing = true;
+    try {
+      const r = await this.round(target, Math.min(this.timeoutMs, this.recheckIntervalMs));
+      if (this.target !== target || this.stopper.signal.aborted) return;
+      this.record(r);
+      if ('view' in r && r.verdict === 'ok') {
+        this.lastListedAt = Date.now();
+        this.missingReported = false;
+        if (this.st !== undefined && this.st.state !== 'confirmed') this.st = { ...this.st, state: 'confirmed' };
+        return;
+      }
+      const missingForMs = Date.now() - this.lastListedAt;
+      if (missingForMs < this.missingAfterMs || this.missingReported) return;
+      this.missingReported = true;
+      if (this.st !== undefined) this.st = { ...this.st, state: 'missing' };
+      log('broker %d registered in ZooKeeper but not listed by the cluster for %d ms', target.brokerId, missingForMs);
+      this.emit('missing', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, missingForMs, seen: 'view' in r ? r.view : undefined });
+      this.onMissing();
+    } finally {
+      this.probing = false;
+    }
+  }
+}
+
+function toView(raw: unknown): ClusterView {
+  const r = raw as Partial<ClusterView> | null | undefined;
+  if (r === null || r === undefined || !Array.isArray(r.brokers)) throw new TypeError('describeCluster returned no broker list');
+  return {
+    brokers: r.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+    controller: r.controller ?? null,
+    clusterId: r.clusterId ?? '',
+  };
+}
+
+function verdict(view: ClusterView, t: ConfirmationTarget): 'ok' | Exclude<UnconfirmedReason, 'unreachable'> {
+  const me = view.brokers.find((b) => b.nodeId === t.brokerId);
+  if (me === undefined) return 'not-listed';
+  if (me.host !== t.host || me.port !== t.port) return 'endpoint-mismatch';
+  const expected = t.controllerId();
+  if (expected !== undefined && view.controller !== expected) return 'controller-mismatch';
+  return 'ok';
+}
+
+function nonNegative(v: unknown, field: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new InvalidConfigError(field, v, `expected an integer >= ${min} (milliseconds)`);
+  }
+  return v;
+}
