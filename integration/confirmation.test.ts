@@ -217,3 +217,48 @@ describe('the stale-owner race, seen from the cluster', () => {
     assert.equal(await listed(20), false, "the naive registrar's broker has vanished from kafkajs metadata");
   });
 });
+
+describe('registerTemporaryBroker (for users\' integration tests)', () => {
+  test('a broker id appears in kafkajs metadata, served by a caller-supplied endpoint, and disappears on dispose', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const endpoint = await c.serve();
+    const { registerTemporaryBroker } = await import('../src/index.js');
+    const tmp = await registerTemporaryBroker({
+      zookeeper: { connect },
+      brokerId: 4242,
+      kafka: { brokers: c.bootstrap },
+      endpoint: { host: '127.0.0.1', port: endpoint.port },
+      timeoutMs: 10_000,
+    });
+    const admin = new Kafka({ brokers: c.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    await admin.connect();
+    try {
+      const seen = (await admin.describeCluster()).brokers.find((b) => b.nodeId === 4242);
+      assert.deepEqual(seen, { nodeId: 4242, host: '127.0.0.1', port: endpoint.port });
+      await tmp.dispose();
+      assert.equal((await admin.describeCluster()).brokers.some((b) => b.nodeId === 4242), false);
+    } finally {
+      await admin.disconnect();
+    }
+    const obs = await zk.observer(connect);
+    assert.equal(await obs.exists('/brokers/ids/4242'), null);
+  });
+
+  test('a cluster that never lists it: ConfirmationFailedError, and nothing left registered', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    c.freeze();
+    const { registerTemporaryBroker } = await import('../src/index.js');
+    await assert.rejects(
+      registerTemporaryBroker({ zookeeper: { connect }, brokerId: 4243, kafka: { brokers: c.bootstrap }, endpoint: { host: '127.0.0.1', port: 1 }, timeoutMs: 1000 }),
+      (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'CONFIRMATION_FAILED');
+        assert.equal((err as { reason?: string }).reason, 'not-listed');
+        return true;
+      },
+    );
+    const obs = await zk.observer(connect);
+    assert.equal(await obs.exists('/brokers/ids/4243'), null);
+  });
+});

@@ -107,6 +107,19 @@ export class ClusterUnreachableError extends KafkaZkRegistrarError {
   }
 }
 
+/** The cluster did not show what was expected in time (see `reason` and `seen`). */
+export class ConfirmationFailedError extends KafkaZkRegistrarError {
+  readonly code = 'CONFIRMATION_FAILED';
+  constructor(
+    readonly brokerId: number,
+    readonly reason: string,
+    readonly seen: unknown,
+    cause?: unknown,
+  ) {
+    super(`broker ${brokerId}: the cluster did not confirm in time (${reason})`, { cause });
+  }
+}
+
 // ---- ZooKeeper return codes -------------------------------------------------------------------
 
 /** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */

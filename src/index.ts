@@ -33,6 +33,8 @@ export type {
   ConfirmationTarget,
   UnconfirmedReason,
 } from './confirmation/cluster-confirmation.js';
+export { registerTemporaryBroker } from './testing/temporary-broker.js';
+export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
   BlockingNode,
@@ -71,6 +73,7 @@ export {
   BadVersionError,
   ClosingError,
   ClusterUnreachableError,
+  ConfirmationFailedError,
   ConnectionLossError,
   ConnectTimeoutError,
   ControllerMovedError,

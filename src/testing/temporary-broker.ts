@@ -1,0 +1,100 @@
+// For users' own integration tests against a real cluster: make a broker id appear in the cluster
+// (registered in ZooKeeper, confirmed through kafkajs metadata) and disappear again on dispose.
+import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
+import { kafkajsLogCreator, kafkajsLogLevel } from '../confirmation/kafkajs-log.js';
+import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
+import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
+import { backoffMs, delay } from '../util/timing.js';
+import type { ConnectionOptions } from '../zookeeper/connection.js';
+import type { SecurityProtocol } from '../znodes/broker-znode.js';
+
+export interface TemporaryBrokerOptions {
+  readonly zookeeper: ConnectionOptions;
+  readonly brokerId: number;
+  /** How to ask the cluster: kafkajs client options, or an Admin you already have (left connected). */
+  readonly kafka?: KafkaConfig;
+  readonly admin?: Admin;
+  /**
+   * The endpoint the cluster will advertise for this broker — typically a server of yours that
+   * answers for it. Give the listener the kafkajs client uses (default name PLAINTEXT).
+   */
+  readonly endpoint: { readonly host: string; readonly port: number; readonly listenerName?: string; readonly securityProtocol?: SecurityProtocol };
+  /** Bound for confirmation on start and for disappearance on dispose. Default 30000. */
+  readonly timeoutMs?: number;
+}
+
+export interface TemporaryBroker {
+  readonly brokerId: number;
+  readonly registration: Registration;
+  readonly registrar: BrokerRegistrar;
+  /** Deregisters, then waits until the cluster no longer lists the broker (ConfirmationFailedError if it still does). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Registers `brokerId` in ZooKeeper and resolves once the cluster lists it with `endpoint`.
+ * Rejects with ConfirmationFailedError (after cleaning up) if the cluster does not confirm in time.
+ */
+export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Promise<TemporaryBroker> {
+  if ((opts.kafka === undefined) === (opts.admin === undefined)) {
+    throw new InvalidConfigError('kafka', opts.kafka, 'give exactly one of kafka (client options) or admin');
+  }
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const ownAdmin = opts.admin === undefined;
+  const admin =
+    opts.admin ??
+    new Kafka({ clientId: 'kafka-zk-registrar-test', retry: { retries: 0 }, connectionTimeout: 1000, ...(opts.kafka as KafkaConfig), logCreator: kafkajsLogCreator, logLevel: kafkajsLogLevel() }).admin();
+  const listenerName = opts.endpoint.listenerName ?? 'PLAINTEXT';
+  const registrar = new BrokerRegistrar({
+    zookeeper: opts.zookeeper,
+    brokerId: opts.brokerId,
+    listeners: [{ name: listenerName, host: opts.endpoint.host, port: opts.endpoint.port, ...(opts.endpoint.securityProtocol === undefined ? {} : { securityProtocol: opts.endpoint.securityProtocol }) }],
+    confirm: { admin, timeoutMs },
+  });
+  const cleanup = async (): Promise<void> => {
+    await registrar.stop();
+    if (ownAdmin) await admin.disconnect().catch(() => undefined);
+  };
+  if (ownAdmin) await admin.connect().catch(() => undefined); // an unreachable cluster shows up as unconfirmed
+  const outcome = new Promise<void>((resolve, reject) => {
+    registrar.once('confirmed', () => resolve());
+    registrar.once('unconfirmed', (e) => reject(new ConfirmationFailedError(opts.brokerId, e.reason, e.seen, e.error)));
+  });
+  let registration: Registration;
+  try {
+    registration = await registrar.start();
+    await outcome;
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return {
+    brokerId: opts.brokerId,
+    registration,
+    registrar,
+    dispose: async () => {
+      await registrar.stop();
+      try {
+        await waitUntilUnlisted(admin, opts.brokerId, timeoutMs);
+      } finally {
+        if (ownAdmin) await admin.disconnect().catch(() => undefined);
+      }
+    },
+  };
+}
+
+async function waitUntilUnlisted(admin: Admin, brokerId: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: unknown;
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    try {
+      const view = await admin.describeCluster();
+      seen = view;
+      if (!view.brokers.some((b) => b.nodeId === brokerId)) return;
+    } catch (err) {
+      seen = err instanceof Error ? err.message : String(err);
+    }
+    await delay(Math.max(0, Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now())));
+  }
+  throw new ConfirmationFailedError(brokerId, 'still-listed', seen);
+}
