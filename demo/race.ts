@@ -2,8 +2,9 @@
 // Kafka report, and shows a naive registrar losing its broker registration while BrokerRegistrar
 // keeps it. Run with `npm run demo`.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection, encodeBrokerZNode, listenersToEndpoints, Session } from '../src/index.js';
+import { BrokerRegistrar, Connection, type Session } from '../src/index.js';
 import { NaiveRegistrar } from '../integration/harness/naive-registrar.js';
+import { holdBrokerNode } from '../integration/harness/stale-node.js';
 import { killSession, waitForNode } from '../integration/harness/wait.js';
 import { startZooKeeper } from '../integration/harness/zookeeper-server.js';
 
@@ -12,17 +13,9 @@ const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
 const t0 = Date.now();
 const say = (msg: string): void => console.log(`[${((Date.now() - t0) / 1000).toFixed(2).padStart(5)}s] ${msg}`);
 
-/** The broker's previous session: it still owns /brokers/ids/1, but the server is about to expire it. */
-async function oldSession(connect: string): Promise<Session> {
-  const a = await Session.open({ connect, sessionTimeoutMs: 10_000 });
-  await a.createParents(PATH);
-  await a.create(PATH, encodeBrokerZNode({ brokerId: 1, endpoints: listenersToEndpoints(listeners), jmxPort: -1, version: 5 }, Date.now()), 'ephemeral');
-  return a;
-}
-
 async function round(name: string, connect: string, observer: Session, register: () => Promise<{ believes: () => boolean; stop: () => Promise<void> }>): Promise<boolean> {
   console.log(`\n=== ${name} ===`);
-  const a = await oldSession(connect);
+  const a = await holdBrokerNode(connect, 1);
   say(`the broker's OLD session 0x${a.id} owns ${PATH} (its expiry is under way, the node not yet deleted)`);
   const reg = await register();
   say(`after registering on a NEW session, the registrar believes it is registered: ${reg.believes()}`);

@@ -6,7 +6,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BrokerRegistrar, Connection, type ClusterView, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
-import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { isListed } from './harness/kafka-client.js';
+import { holdBrokerNode } from './harness/stale-node.js';
+import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { freePort } from './harness/zookeeper-server.js';
 import { TestCluster } from './kafka-double/test-cluster.js';
 import type { FakeKafkaBroker } from './kafka-double/fake-broker.js';
@@ -168,35 +170,14 @@ describe('the stale-owner race, seen from the cluster', () => {
     c = await cluster(connect);
   });
 
-  async function staleNode(id: number, port: number): Promise<{ id: string; password: string }> {
-    const { encodeBrokerZNode, listenersToEndpoints } = await import('../src/index.js');
-    const obs = await zk.observer(connect);
-    await obs.createParents(`/brokers/ids/${id}`);
-    const a = zk.track(await openSession(connect, 10_000));
-    await a.create(
-      `/brokers/ids/${id}`,
-      encodeBrokerZNode({ brokerId: id, endpoints: listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port }]), jmxPort: -1, version: 5 }, Date.now()),
-      'ephemeral',
-    );
-    return { id: a.id, password: a.password };
-  }
-
-  async function listed(id: number): Promise<boolean> {
-    const admin = new Kafka({ brokers: c.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-    await admin.connect();
-    try {
-      return (await admin.describeCluster()).brokers.some((b) => b.nodeId === id);
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const listed = (id: number): Promise<boolean> => isListed(c.bootstrap, id);
 
   test("the naive registrar's broker disappears from kafkajs metadata; ours stays", async () => {
     const obs = await zk.observer(connect);
     const bNaive = await c.serve();
     const bOurs = await c.serve();
-    const staleNaive = await staleNode(20, bNaive.port);
-    const staleOurs = await staleNode(21, bOurs.port);
+    const staleNaive = zk.track(await holdBrokerNode(connect, 20, bNaive.port));
+    const staleOurs = zk.track(await holdBrokerNode(connect, 21, bOurs.port));
 
     const naive = zk.track(new NaiveRegistrar(connect, '/brokers/ids/20', Buffer.from('unused')));
     await naive.start();

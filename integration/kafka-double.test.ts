@@ -3,8 +3,8 @@
 // follows ZooKeeper.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
-import { BrokerRegistrar } from '../src/index.js';
+import { BrokerRegistrar, type ClusterView } from '../src/index.js';
+import { describeCluster } from './harness/kafka-client.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { within } from './harness/wait.js';
 import { TestCluster } from './kafka-double/test-cluster.js';
@@ -12,15 +12,7 @@ import type { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 
 const zk = useZooKeeper();
 
-async function describeVia(broker: FakeKafkaBroker): Promise<Awaited<ReturnType<ReturnType<Kafka['admin']>['describeCluster']>>> {
-  const admin = new Kafka({ brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  await admin.connect();
-  try {
-    return await admin.describeCluster();
-  } finally {
-    await admin.disconnect();
-  }
-}
+const describeVia = (broker: FakeKafkaBroker): Promise<ClusterView> => describeCluster([`127.0.0.1:${broker.port}`]);
 
 describe('kafkajs against the test cluster', () => {
   for (const metadataMax of [0, 1, 2, 3, 4]) {

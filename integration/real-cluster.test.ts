@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
 import { BrokerRegistrar, registerTemporaryBroker } from '../src/index.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+import { isListed } from './harness/kafka-client.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
+import { holdBrokerNode } from './harness/stale-node.js';
 import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const zkConnect = process.env.ZK_CONNECT ?? '';
@@ -30,15 +31,7 @@ function whySkipped(): string | false {
 const skip = whySkipped();
 const spareId = (n: number): number => 9000 + ((process.pid * 7 + n) % 900);
 
-async function listed(id: number): Promise<boolean> {
-  const admin = new Kafka({ brokers: bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-  await admin.connect();
-  try {
-    return (await admin.describeCluster()).brokers.some((b) => b.nodeId === id);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const listed = (id: number): Promise<boolean> => isListed(bootstrap, id);
 
 async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -71,17 +64,10 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
   });
 
   test('the stale-owner race against the real controller: naive broker vanishes, ours stays', { skip }, async () => {
-    const { encodeBrokerZNode, listenersToEndpoints } = await import('../src/index.js');
     const [naiveId, ourId] = [spareId(2), spareId(3)];
     const [sNaive, sOurs] = [await socket(), await socket()];
-    const stale = async (id: number, port: number): Promise<{ id: string; password: string }> => {
-      const a = await openSession(zkConnect, 10_000);
-      await a.createParents(`/brokers/ids/${id}`);
-      await a.create(`/brokers/ids/${id}`, encodeBrokerZNode({ brokerId: id, endpoints: listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port }]), jmxPort: -1, version: 5 }, Date.now()), 'ephemeral');
-      return { id: a.id, password: a.password };
-    };
-    const aNaive = await stale(naiveId, sNaive.port);
-    const aOurs = await stale(ourId, sOurs.port);
+    const aNaive = await holdBrokerNode(zkConnect, naiveId, sNaive.port);
+    const aOurs = await holdBrokerNode(zkConnect, ourId, sOurs.port);
     const naive = new NaiveRegistrar(zkConnect, `/brokers/ids/${naiveId}`, Buffer.from('unused'));
     await naive.start();
     const ours = new BrokerRegistrar({

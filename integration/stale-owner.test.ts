@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection, encodeBrokerZNode, listenersToEndpoints, type Registration } from '../src/index.js';
+import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
+import { holdBrokerNode } from './harness/stale-node.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
-import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const zk = useZooKeeper();
 const PATH = '/brokers/ids/1';
@@ -16,12 +17,8 @@ const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
 
 /** Session "A": holds /brokers/ids/1 like a broker's previous, about-to-expire session. */
 async function staleOwner(connect: string): Promise<{ id: string; password: string }> {
-  const obs = await zk.observer(connect); // creates the chroot
-  await obs.createParents(PATH);
-  const a = zk.track(await openSession(connect, 10_000));
-  const data = encodeBrokerZNode({ brokerId: 1, endpoints: listenersToEndpoints(listeners), jmxPort: -1, version: 5 }, Date.now());
-  await a.create(PATH, data, 'ephemeral');
-  return { id: a.id, password: a.password };
+  await zk.observer(connect); // creates the chroot
+  return zk.track(await holdBrokerNode(connect, 1));
 }
 
 describe('stale owner from a dead session', () => {
