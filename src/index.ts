@@ -35,6 +35,8 @@ export type {
 } from './confirmation/cluster-confirmation.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
+export { auditRegistrations } from './cli/audit.js';
+export type { BrokerAudit, RegistrationsAudit } from './cli/audit.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
   BlockingNode,

@@ -1,0 +1,108 @@
+// The sidecar CLI as users run it (dist/cli/main.js), against a real ZooKeeper: JSON event lines,
+// deregistration on SIGTERM (sent by pid to the process this test started), audit output.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import { useZooKeeper } from './harness/fixture.js';
+import { within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+interface Run {
+  readonly child: ChildProcess;
+  next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
+  exit(): Promise<number | null>;
+}
+
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: (() => void)[] = [];
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+    try {
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      lines.push({ event: 'raw', line: l });
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  zk.track({ stop: async () => void (child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL')) });
+  return {
+    child,
+    exit: () => within(exited, 20_000, 'the CLI to exit'),
+    next: (event, timeoutMs) =>
+      within(
+        (async () => {
+          for (;;) {
+            const i = lines.findIndex((l) => l.event === event);
+            if (i >= 0) return lines.splice(0, i + 1)[i] as Record<string, unknown>;
+            await new Promise<void>((r) => waiters.push(r));
+          }
+        })(),
+        timeoutMs,
+        `the CLI to print a '${event}' line`,
+      ),
+  };
+}
+
+describe('kafka-zk-registrar CLI', () => {
+  test('register prints JSON events, keeps the node, and deregisters on SIGTERM', async () => {
+    const connect = zk.chroot();
+    const cli = run(['register', '--zookeeper', connect, '--broker-id', '7', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--controller', '--session-timeout-ms', '4000']);
+    const reg = await cli.next('registered', 20_000);
+    assert.equal(reg.brokerId, 7);
+    await cli.next('elected', 10_000);
+    const obs = await zk.observer(connect);
+    const stat = await obs.exists('/brokers/ids/7');
+    assert.equal(stat?.ephemeralOwner, reg.sessionId);
+    assert.equal(stat?.czxid, reg.brokerEpoch);
+
+    const audit = run(['audit', '--zookeeper', connect]);
+    assert.equal(await audit.exit(), 0);
+
+    process.kill(cli.child.pid as number, 'SIGTERM');
+    await cli.next('resigned', 10_000);
+    const stopped = await cli.next('stopped', 10_000);
+    assert.equal(stopped.state, 'stopped');
+    assert.equal(await cli.exit(), 0);
+    assert.equal(await obs.exists('/brokers/ids/7'), null);
+    assert.equal(await obs.exists('/controller'), null);
+  });
+
+  test('audit reports registrations, owners, garbage and the controller without changing anything', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/x');
+    await obs.create('/brokers/ids/1', Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'), 'ephemeral');
+    await obs.create('/brokers/ids/2', Buffer.from('garbage'), 'ephemeral');
+    await obs.create('/controller_epoch', Buffer.from('3'), 'persistent');
+    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await within(once(child, 'exit'), 20_000, 'audit to exit')) as [number];
+    assert.equal(code, 0);
+    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number } };
+    assert.equal(report.brokers.length, 2);
+    assert.equal(report.brokers[0]?.ownerSessionId, obs.id);
+    assert.equal(report.brokers[0]?.registration?.endpoints.length, 1);
+    assert.match(report.brokers[1]?.problem ?? '', /ZNODE_FORMAT/);
+    assert.equal(report.controller, undefined);
+    assert.equal(report.controllerEpoch.epoch, 3);
+    assert.equal((await obs.get('/brokers/ids/2')).data.toString(), 'garbage');
+  });
+
+  test('bad arguments: exit code 2 and a message naming the option', async () => {
+    const child = spawn(process.execPath, [BIN, 'register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await within(once(child, 'exit'), 20_000, 'the CLI to exit')) as [number];
+    assert.equal(code, 2);
+    assert.match(err, /zookeeper\.connect/);
+    assert.match(err, /"localhost"/);
+  });
+});

@@ -1,0 +1,114 @@
+// Command-line arguments -> BrokerRegistrar config, in Kafka's own vocabulary (advertised.listeners,
+// listener.security.protocol.map, broker.rack, ...) so that a broker wrapper can pass its settings
+// through unchanged.
+import { parseArgs } from 'node:util';
+import { InvalidConfigError } from '../errors.js';
+import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
+import type { Listener, SecurityProtocol } from '../znodes/broker-znode.js';
+
+export type Command =
+  | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig }
+  | { readonly kind: 'audit'; readonly connect: string }
+  | { readonly kind: 'help' };
+
+export const USAGE = `Usage:
+  kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
+      --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
+      [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5] [--session-timeout-ms <ms>]
+      [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
+      [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
+    Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
+    Prints one JSON line per event on stdout.
+  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]>
+    Prints every broker registration, its owner session and the controller, as JSON.
+Exit codes: 0 stopped cleanly, 1 registration failed, 2 invalid arguments.`;
+
+const ENDPOINT = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.%a-z]+\]|[^:/]+):(\d+)$/;
+
+function int(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new InvalidConfigError(field, value, 'expected an integer');
+  return Number(value);
+}
+
+function required(value: string | undefined, field: string): string {
+  if (value === undefined || value === '') throw new InvalidConfigError(field, value, 'required');
+  return value;
+}
+
+export function parseCommand(argv: readonly string[]): Command {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { kind: 'help' };
+  const { values } = parseArgs({
+    args: [...rest],
+    strict: true,
+    options: {
+      zookeeper: { type: 'string' },
+      'broker-id': { type: 'string' },
+      listeners: { type: 'string' },
+      'listener-security-protocol-map': { type: 'string' },
+      rack: { type: 'string' },
+      'jmx-port': { type: 'string' },
+      'znode-version': { type: 'string' },
+      'session-timeout-ms': { type: 'string' },
+      'conflict-policy': { type: 'string' },
+      'conflict-timeout-ms': { type: 'string' },
+      controller: { type: 'boolean' },
+      'confirm-bootstrap': { type: 'string' },
+      'confirm-timeout-ms': { type: 'string' },
+      'recheck-interval-ms': { type: 'string' },
+    },
+  });
+  const connect = required(values.zookeeper, '--zookeeper');
+  if (cmd === 'audit') return { kind: 'audit', connect };
+  if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
+
+  const protocolMap = new Map<string, string>();
+  for (const pair of (values['listener-security-protocol-map'] ?? '').split(',').filter((p) => p !== '')) {
+    const [name, proto] = pair.split(':');
+    if (name === undefined || proto === undefined || name === '' || proto === '') {
+      throw new InvalidConfigError('--listener-security-protocol-map', pair, 'expected NAME:PROTOCOL');
+    }
+    protocolMap.set(name.toUpperCase(), proto.toUpperCase());
+  }
+  const listeners: Listener[] = required(values.listeners, '--listeners')
+    .split(',')
+    .map((ep) => {
+      const m = ENDPOINT.exec(ep.trim());
+      if (m === null) throw new InvalidConfigError('--listeners', ep, 'expected NAME://host:port');
+      const name = m[1] as string;
+      const proto = protocolMap.get(name.toUpperCase());
+      return { name, host: (m[2] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(m[3]), ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
+    });
+  const version = int(values['znode-version'], '--znode-version');
+  const policy = values['conflict-policy'];
+  const bootstrap = values['confirm-bootstrap']?.split(',').filter((b) => b !== '');
+  const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
+  const conflictTimeoutMs = int(values['conflict-timeout-ms'], '--conflict-timeout-ms');
+  const confirmTimeoutMs = int(values['confirm-timeout-ms'], '--confirm-timeout-ms');
+  const recheckIntervalMs = int(values['recheck-interval-ms'], '--recheck-interval-ms');
+  const jmxPort = int(values['jmx-port'], '--jmx-port');
+  const config: BrokerRegistrarConfig = {
+    zookeeper: { connect, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }) },
+    brokerId: int(required(values['broker-id'], '--broker-id'), '--broker-id') as number,
+    listeners,
+    ...(values.rack === undefined ? {} : { rack: values.rack }),
+    ...(jmxPort === undefined ? {} : { jmxPort }),
+    ...(version === undefined ? {} : { znodeVersion: version as 4 | 5 }),
+    conflict: {
+      ...(policy === undefined ? {} : { policy: policy as 'wait' | 'fail' }),
+      ...(conflictTimeoutMs === undefined ? {} : { timeoutMs: conflictTimeoutMs }),
+    },
+    ...(values.controller === true ? { controller: { enabled: true } } : {}),
+    ...(bootstrap === undefined
+      ? {}
+      : {
+          confirm: {
+            kafka: { brokers: bootstrap },
+            ...(confirmTimeoutMs === undefined ? {} : { timeoutMs: confirmTimeoutMs }),
+            ...(recheckIntervalMs === undefined ? {} : { recheckIntervalMs }),
+          },
+        }),
+  };
+  return { kind: 'register', config };
+}

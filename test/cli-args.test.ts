@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseCommand } from '../src/cli/args.js';
+import { BrokerRegistrar, InvalidConfigError } from '../src/index.js';
+
+test('register: Kafka-style listeners and protocol map become a valid config', () => {
+  const cmd = parseCommand([
+    'register', '--zookeeper', 'zk:2181/kafka', '--broker-id', '3',
+    '--listeners', 'PLAINTEXT://b3:9092,INTERNAL://[::1]:9093', '--listener-security-protocol-map', 'INTERNAL:SASL_SSL',
+    '--rack', 'r1', '--jmx-port', '9999', '--znode-version', '4', '--controller', '--confirm-bootstrap', 'k1:9092,k2:9092',
+  ]);
+  assert.equal(cmd.kind, 'register');
+  if (cmd.kind !== 'register') return;
+  assert.deepEqual(cmd.config.listeners, [
+    { name: 'PLAINTEXT', host: 'b3', port: 9092 },
+    { name: 'INTERNAL', host: '::1', port: 9093, securityProtocol: 'SASL_SSL' },
+  ]);
+  assert.equal(cmd.config.brokerId, 3);
+  assert.equal(cmd.config.znodeVersion, 4);
+  assert.deepEqual(cmd.config.controller, { enabled: true });
+  assert.deepEqual(cmd.config.confirm?.kafka?.brokers, ['k1:9092', 'k2:9092']);
+  const r = new BrokerRegistrar(cmd.config); // the library accepts it
+  assert.equal(r.path, '/brokers/ids/3');
+});
+
+for (const [args, field] of [
+  [['register', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1'], '--zookeeper'],
+  [['register', '--zookeeper', 'z:1', '--listeners', 'PLAINTEXT://h:1'], '--broker-id'],
+  [['register', '--zookeeper', 'z:1', '--broker-id', 'one', '--listeners', 'PLAINTEXT://h:1'], '--broker-id'],
+  [['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'h:1'], '--listeners'],
+  [['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--listener-security-protocol-map', 'X'], '--listener-security-protocol-map'],
+  [['frobnicate', '--zookeeper', 'z:1'], 'command'],
+] as const) {
+  test(`bad arguments name the option: ${field}`, () => {
+    assert.throws(() => parseCommand(args), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+  });
+}
+
+test('unknown options are rejected', () => {
+  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /Unknown option/);
+});
