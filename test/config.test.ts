@@ -67,3 +67,18 @@ describe('connect strings', () => {
     });
   }
 });
+
+describe('a rejected config leaves a shared connection untouched', () => {
+  for (const [name, extra, field] of [
+    ['bad confirm listener', { confirm: { kafka: { brokers: ['k:9092'] }, listener: 'NOPE' } }, 'confirm.listener'],
+    ['bad confirm timeout', { confirm: { kafka: { brokers: ['k:9092'] }, timeoutMs: -1 } }, 'confirm.timeoutMs'],
+    ['both admin and kafka missing', { confirm: {} }, 'confirm'],
+    ['bad bootstrap', { confirm: { kafka: { brokers: ['nohostport'] } } }, 'confirm.kafka.brokers'],
+  ] as const) {
+    test(name, () => {
+      const conn = new Connection({ connect: '127.0.0.1:2181' });
+      assert.throws(() => new BrokerRegistrar({ ...good, zookeeper: conn, ...(extra as object) } as BrokerRegistrarConfig), { code: 'INVALID_CONFIG', field });
+      for (const ev of ['session', 'connected', 'disconnected', 'expired'] as const) assert.equal(conn.listenerCount(ev), 0, `${ev} listeners left behind`);
+    });
+  }
+});

@@ -4,12 +4,11 @@
 import { EventEmitter } from 'node:events';
 import { Mutex } from 'async-mutex';
 import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { normalizeBrokerConfig } from './broker-config.js';
 import { logger } from '../log.js';
 import {
   brokerIdPath,
   encodeBrokerZNode,
-  listenersToEndpoints,
-  validateRack,
   type BrokerRegistrationInfo,
   type BrokerZNodeVersion,
   type Listener,
@@ -132,44 +131,24 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
 
   constructor(config: BrokerRegistrarConfig) {
     super();
-    if (typeof config !== 'object' || config === null) throw new InvalidConfigError('config', config, 'expected an object');
-    this.brokerId = validateBrokerId(config.brokerId);
+    // Everything is validated before anything subscribes to a (possibly shared) connection.
+    const settings = normalizeBrokerConfig(config);
+    this.brokerId = settings.info.brokerId;
     this.path = brokerIdPath(this.brokerId);
-    const version = config.znodeVersion ?? 5;
-    if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
-    const jmxPort = config.jmxPort ?? -1;
-    if (!Number.isInteger(jmxPort) || jmxPort < -1 || jmxPort > 65535 || jmxPort === 0) {
-      throw new InvalidConfigError('jmxPort', jmxPort, 'expected -1 (none) or an integer in 1..65535');
-    }
-    const conflictTimeoutMs = config.conflict?.timeoutMs;
-    if (conflictTimeoutMs !== undefined && (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)) {
-      throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
-    }
-    const policy = config.conflict?.policy ?? 'wait';
-    const controllerEnabled = config.controller?.enabled ?? false;
-    if (typeof controllerEnabled !== 'boolean') throw new InvalidConfigError('controller.enabled', controllerEnabled, 'expected true or false');
-    if (policy !== 'wait' && policy !== 'fail') throw new InvalidConfigError('conflict.policy', policy, 'expected "wait" or "fail"');
-    this.info = {
-      brokerId: this.brokerId,
-      endpoints: listenersToEndpoints(config.listeners),
-      rack: validateRack(config.rack),
-      jmxPort,
-      version,
-      features: config.features,
-    };
-    if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
-      throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... }');
-    }
+    this.info = settings.info;
+    this.confirmEndpoint = settings.confirmEndpoint;
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
+    this.confirmation =
+      config.confirm === undefined ? undefined : new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
     // One mutex for every step of this broker: registration, election, resignation, fenced writes.
     const mutex = new Mutex();
     this.ephemeral = new OwnedEphemeral({
       connection: this.connection,
       path: this.path,
       data: () => encodeBrokerZNode(this.info, Date.now()),
-      conflictTimeoutMs,
-      onConflict: policy,
+      conflictTimeoutMs: settings.conflictTimeoutMs,
+      onConflict: settings.conflictPolicy,
       mutex,
     });
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
@@ -188,7 +167,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       this.lastError = e;
       this.emit('failed', e);
     });
-    this.controller = controllerEnabled
+    this.controller = settings.controllerEnabled
       ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned' })
       : undefined;
     this.controller?.on('elected', (e) => this.emit('elected', e));
@@ -197,23 +176,13 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       this.lastError = e;
       this.emit('invalidZNode', e);
     });
-    if (config.confirm !== undefined) {
-      if (typeof config.confirm !== 'object' || config.confirm === null) throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
-      const name = config.confirm.listener?.toUpperCase() ?? this.info.endpoints[0]?.listenerName;
-      const ep = this.info.endpoints.find((e) => e.listenerName === name);
-      if (ep === undefined || ep.host === null) {
-        throw new InvalidConfigError('confirm.listener', config.confirm.listener, `not one of the listeners (${this.info.endpoints.map((e) => e.listenerName).join(', ')})`);
-      }
-      this.confirmEndpoint = { host: ep.host, port: ep.port };
-      this.confirmation = new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
-      this.confirmation.on('confirmed', (e) => this.emit('confirmed', e));
-      this.confirmation.on('unconfirmed', (e) => {
-        if (e.error !== undefined) this.lastError = e.error;
-        this.emit('unconfirmed', e);
-      });
-      this.confirmation.on('missing', (e) => this.emit('missing', e));
-      this.ephemeral.on('lost', () => this.confirmation?.forget());
-    }
+    this.confirmation?.on('confirmed', (e) => this.emit('confirmed', e));
+    this.confirmation?.on('unconfirmed', (e) => {
+      if (e.error !== undefined) this.lastError = e.error;
+      this.emit('unconfirmed', e);
+    });
+    this.confirmation?.on('missing', (e) => this.emit('missing', e));
+    this.ephemeral.on('lost', () => this.confirmation?.forget());
   }
 
   /**
@@ -294,11 +263,4 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
   private registration(o: Ownership): Registration {
     return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId };
   }
-}
-
-function validateBrokerId(id: unknown): number {
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id > 2147483647) {
-    throw new InvalidConfigError('brokerId', id, 'expected an integer in 0..2147483647');
-  }
-  return id;
 }

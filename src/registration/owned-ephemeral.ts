@@ -302,10 +302,10 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
         // Owned by another session (or a persistent node someone put in our place).
         return { blockedBy: { ownerSessionId: got.stat.ephemeralOwner, sessionId: session.id, data: got.data } };
       }
-      if (got.data.equals(data)) return { owned: this.ownership_(session, got.stat, data) };
+      if (got.data.equals(data)) return { owned: this.ownershipOf(session, got.stat, data) };
       try {
         const stat = await this.retrying(session, () => session.set(this.path, data, got.stat.version));
-        return { owned: this.ownership_(session, stat, data) };
+        return { owned: this.ownershipOf(session, stat, data) };
       } catch (err) {
         if (err instanceof BadVersionError || err instanceof NoNodeError) continue;
         throw err;
@@ -340,7 +340,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     this.conflictTimer = undefined;
   }
 
-  private ownership_(session: Session, stat: Stat, data: Buffer): Ownership {
+  private ownershipOf(session: Session, stat: Stat, data: Buffer): Ownership {
     return { path: this.path, sessionId: session.id, czxid: stat.czxid, version: stat.version, data };
   }
 

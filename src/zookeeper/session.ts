@@ -2,7 +2,7 @@
 // typed errors. A handle whose session ended can never be reused (the binding frees its zhandle),
 // so this object is single-use by design; `Connection` makes new ones.
 import { EventEmitter } from 'node:events';
-import { ClosingError, SessionExpiredError, zooKeeperError } from '../errors.js';
+import { ClosingError, NodeExistsError, SessionExpiredError, zooKeeperError } from '../errors.js';
 import { logger } from '../log.js';
 
 const log = logger('session');
@@ -199,7 +199,7 @@ export class Session extends EventEmitter<SessionEvents> {
       try {
         await this.create(cur, Buffer.alloc(0), 'persistent');
       } catch (err) {
-        if (!(err instanceof Error && 'code' in err && err.code === 'ZNODEEXISTS')) throw err;
+        if (!(err instanceof NodeExistsError)) throw err;
       }
     }
   }

@@ -1,0 +1,54 @@
+// Validation of a BrokerRegistrarConfig into normalized settings. Every problem is an
+// InvalidConfigError naming the option (e.g. `listeners[1].port`) and the value, raised before
+// any connection is made or any listener attached.
+import { InvalidConfigError } from '../errors.js';
+import { listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
+import type { BrokerRegistrarConfig } from './broker-registrar.js';
+import type { ConflictPolicy } from './owned-ephemeral.js';
+
+export interface BrokerSettings {
+  readonly info: BrokerRegistrationInfo;
+  readonly conflictTimeoutMs: number | undefined;
+  readonly conflictPolicy: ConflictPolicy;
+  readonly controllerEnabled: boolean;
+  /** The endpoint the cluster must show for confirmation, when `confirm` is set. */
+  readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
+}
+
+export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSettings {
+  if (typeof config !== 'object' || config === null) throw new InvalidConfigError('config', config, 'expected an object');
+  const brokerId = config.brokerId;
+  if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > 2147483647) {
+    throw new InvalidConfigError('brokerId', brokerId, 'expected an integer in 0..2147483647');
+  }
+  const version = config.znodeVersion ?? 5;
+  if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
+  const jmxPort = config.jmxPort ?? -1;
+  if (!Number.isInteger(jmxPort) || jmxPort < -1 || jmxPort > 65535 || jmxPort === 0) {
+    throw new InvalidConfigError('jmxPort', jmxPort, 'expected -1 (none) or an integer in 1..65535');
+  }
+  const conflictTimeoutMs = config.conflict?.timeoutMs;
+  if (conflictTimeoutMs !== undefined && (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)) {
+    throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
+  }
+  const conflictPolicy = config.conflict?.policy ?? 'wait';
+  if (conflictPolicy !== 'wait' && conflictPolicy !== 'fail') throw new InvalidConfigError('conflict.policy', conflictPolicy, 'expected "wait" or "fail"');
+  const controllerEnabled = config.controller?.enabled ?? false;
+  if (typeof controllerEnabled !== 'boolean') throw new InvalidConfigError('controller.enabled', controllerEnabled, 'expected true or false');
+  const endpoints = listenersToEndpoints(config.listeners);
+  const info: BrokerRegistrationInfo = { brokerId, endpoints, rack: validateRack(config.rack), jmxPort, version, features: config.features };
+  if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
+    throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... } or a Connection');
+  }
+  let confirmEndpoint: BrokerSettings['confirmEndpoint'];
+  if (config.confirm !== undefined) {
+    if (typeof config.confirm !== 'object' || config.confirm === null) throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
+    const name = config.confirm.listener?.toUpperCase() ?? endpoints[0]?.listenerName;
+    const ep = endpoints.find((e) => e.listenerName === name);
+    if (ep === undefined || ep.host === null) {
+      throw new InvalidConfigError('confirm.listener', config.confirm.listener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
+    }
+    confirmEndpoint = { host: ep.host, port: ep.port };
+  }
+  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, confirmEndpoint };
+}
