@@ -10,9 +10,17 @@ import { freePort } from './harness/zookeeper-server.js';
 const zk = useZooKeeper();
 const CHILD = join(__dirname, 'fixtures', 'lifecycle-child.js');
 
-function runChild(args: string[], timeoutMs: number): Promise<{ code: number | null; report: { outcome: string; resources: string[] } }> {
+interface Report {
+  outcome: string;
+  resources: string[];
+  state: string;
+  owner: boolean;
+  thrown: string[];
+}
+
+function runChild(args: string[], timeoutMs: number, script = CHILD): Promise<{ code: number | null; report: Report }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => {
@@ -22,7 +30,7 @@ function runChild(args: string[], timeoutMs: number): Promise<{ code: number | n
     child.on('exit', (code) => {
       clearTimeout(timer);
       try {
-        resolve({ code, report: JSON.parse(out.trim().split('\n').pop() ?? '{}') as { outcome: string; resources: string[] } });
+        resolve({ code, report: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Report });
       } catch (err) {
         reject(new Error(`child printed no report (exit ${code}): ${out} ${(err as Error).message}`));
       }
@@ -47,4 +55,14 @@ test('a start() that cannot reach ZooKeeper rejects with ConnectTimeoutError and
   assert.equal(report.outcome, 'CONNECT_TIMEOUT');
   assert.equal(code, 0);
   assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), []);
+});
+
+test('a listener that throws does not break the registration; its error still surfaces', async () => {
+  const connect = zk.chroot();
+  await zk.observer(connect); // creates the chroot
+  const { code, report } = await runChild([connect], 20_000, join(__dirname, 'fixtures', 'throwing-listener-child.js'));
+  assert.equal(code, 0);
+  assert.equal(report.state, 'owned', 'still maintaining the registration');
+  assert.equal(report.owner, true, 'the deleted node was restored');
+  assert.deepEqual(report.thrown, ['listener bug on registered', 'listener bug on restored']);
 });

@@ -6,7 +6,7 @@
 // two rounds can disagree while metadata propagates; it swallows per-broker errors, and a failed
 // round can surface as a TypeError rather than a KafkaJS error. Every round is therefore guarded,
 // and one bad round never decides anything.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
 import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
@@ -69,7 +69,7 @@ export interface ClusterConfirmationEvents {
 
 type Round = { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> } | { readonly error: KafkaZkRegistrarError };
 
-export class ClusterConfirmation extends EventEmitter<ClusterConfirmationEvents> {
+export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> {
   readonly listener: string | undefined;
   private readonly admin: Admin;
   private readonly ownsAdmin: boolean;
@@ -168,7 +168,7 @@ export class ClusterConfirmation extends EventEmitter<ClusterConfirmationEvents>
         this.lastListedAt = Date.now();
         this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
         log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
-        this.emit('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view: last.view });
+        this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view: last.view });
         return;
       }
       const wait = Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());
@@ -185,7 +185,7 @@ export class ClusterConfirmation extends EventEmitter<ClusterConfirmationEvents>
     const lastView = answered?.view;
     this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
     log('broker %d (epoch %d) not confirmed within %d ms: %s', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
-    this.emit('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, seen: lastView, error });
+    this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, seen: lastView, error });
   }
 
   /** One guarded describeCluster round, bounded by `budgetMs`. Never throws. */
@@ -242,7 +242,7 @@ export class ClusterConfirmation extends EventEmitter<ClusterConfirmationEvents>
       this.missingReported = true;
       if (this.st !== undefined) this.st = { ...this.st, state: 'missing' };
       log('broker %d registered in ZooKeeper but not listed by the cluster for %d ms', target.brokerId, missingForMs);
-      this.emit('missing', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, missingForMs, seen: 'view' in r ? r.view : undefined });
+      this.notify('missing', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, missingForMs, seen: 'view' in r ? r.view : undefined });
       this.onMissing();
     } finally {
       this.probing = false;

@@ -1,7 +1,7 @@
 // BrokerRegistrar: registers one Kafka broker id at /brokers/ids/<id> the way a ZooKeeper-mode
 // broker does, but with the owner-checked ephemeral, so a registration cannot be silently lost to
 // the expiry/deletion race.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import { Mutex } from 'async-mutex';
 import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { normalizeBrokerConfig } from './broker-config.js';
@@ -112,7 +112,7 @@ export interface BrokerRegistrarEvents {
   missing: ClusterConfirmationEvents['missing'];
 }
 
-export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
+export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   readonly brokerId: number;
   readonly path: string;
   private readonly info: BrokerRegistrationInfo;
@@ -152,36 +152,36 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
       mutex,
     });
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
-      this.emit('sessionExpired', e);
+      this.notify('sessionExpired', e);
     };
     this.connection.on('expired', onExpired);
     this.detach = () => this.connection.off('expired', onExpired);
     this.ephemeral.on('owned', (o) => this.onOwned(o));
-    this.ephemeral.on('lost', (e) => this.emit('lost', e));
-    this.ephemeral.on('waiting', ({ ownerSessionId, sessionId }) => this.emit('waiting', { ownerSessionId, sessionId }));
+    this.ephemeral.on('lost', (e) => this.notify('lost', e));
+    this.ephemeral.on('waiting', ({ ownerSessionId, sessionId }) => this.notify('waiting', { ownerSessionId, sessionId }));
     this.ephemeral.on('conflict', (e) => {
       this.lastError = e;
-      this.emit('conflict', e);
+      this.notify('conflict', e);
     });
     this.ephemeral.on('failed', (e) => {
       this.lastError = e;
-      this.emit('failed', e);
+      this.notify('failed', e);
     });
     this.controller = settings.controllerEnabled
       ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned' })
       : undefined;
-    this.controller?.on('elected', (e) => this.emit('elected', e));
-    this.controller?.on('resigned', (e) => this.emit('resigned', e));
+    this.controller?.on('elected', (e) => this.notify('elected', e));
+    this.controller?.on('resigned', (e) => this.notify('resigned', e));
     this.controller?.on('invalidZNode', (e) => {
       this.lastError = e;
-      this.emit('invalidZNode', e);
+      this.notify('invalidZNode', e);
     });
-    this.confirmation?.on('confirmed', (e) => this.emit('confirmed', e));
+    this.confirmation?.on('confirmed', (e) => this.notify('confirmed', e));
     this.confirmation?.on('unconfirmed', (e) => {
       if (e.error !== undefined) this.lastError = e.error;
-      this.emit('unconfirmed', e);
+      this.notify('unconfirmed', e);
     });
-    this.confirmation?.on('missing', (e) => this.emit('missing', e));
+    this.confirmation?.on('missing', (e) => this.notify('missing', e));
     this.ephemeral.on('lost', () => this.confirmation?.forget());
   }
 
@@ -244,7 +244,7 @@ export class BrokerRegistrar extends EventEmitter<BrokerRegistrarEvents> {
     this.registrations++;
     const r = this.registration(o);
     log('broker %d registered, epoch %d, session 0x%s', this.brokerId, r.brokerEpoch, r.sessionId);
-    this.emit(this.registrations === 1 ? 'registered' : 'restored', r);
+    this.notify(this.registrations === 1 ? 'registered' : 'restored', r);
     // Broker first, then contend: the candidacy only runs while our broker znode is owned.
     this.controller?.schedule('broker registered');
     const ep = this.confirmEndpoint;

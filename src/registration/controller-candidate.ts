@@ -10,7 +10,7 @@
 // are not the controller, so we delete /controller (only if our session owns it) and contend again.
 // Between the steps a reader can see our broker id in /controller with the previous epoch; no
 // controller action is taken in that window, and every later write is fenced on the new zkVersion.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import type { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -78,7 +78,7 @@ export interface FencedWriteOptions {
   readonly version?: number;
 }
 
-export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents> {
+export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> {
   readonly brokerId: number;
   private readonly connection: Connection;
   private readonly mutex: Mutex;
@@ -189,7 +189,7 @@ export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents>
     if (e === undefined) return;
     this.election = undefined;
     log('broker %d resigns as controller (epoch %d): %s', this.brokerId, e.epoch, reason);
-    this.emit('resigned', { reason, brokerId: this.brokerId, epoch: e.epoch });
+    this.notify('resigned', { reason, brokerId: this.brokerId, epoch: e.epoch });
   }
 
   private decodeController(data: Buffer): number | undefined {
@@ -198,7 +198,7 @@ export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents>
     } catch (err) {
       if (!(err instanceof ZNodeFormatError)) throw err;
       log('%s', err.message);
-      this.emit('invalidZNode', err);
+      this.notify('invalidZNode', err);
       return undefined;
     }
   }
@@ -228,7 +228,7 @@ export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents>
       this.seen.epoch = decodeControllerEpoch(data);
       this.seen.epochZkVersion = stat.version;
     } catch (err) {
-      if (err instanceof ZNodeFormatError) this.emit('invalidZNode', err);
+      if (err instanceof ZNodeFormatError) this.notify('invalidZNode', err);
       else if (!(err instanceof NoNodeError)) throw err;
     }
   }
@@ -244,7 +244,7 @@ export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents>
       if (!(err instanceof ZNodeFormatError)) throw err;
       // Kafka's own controller would fail here too. Do not hold /controller unfenced, and do not
       // loop re-creating it: give up the candidacy and report it.
-      this.emit('invalidZNode', err);
+      this.notify('invalidZNode', err);
       await this.ephemeral.releaseLocked();
       void this.ephemeral.stop();
       return;
@@ -263,6 +263,6 @@ export class ControllerCandidate extends EventEmitter<ControllerCandidateEvents>
     this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
     this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version };
     log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
-    this.emit('elected', this.election);
+    this.notify('elected', this.election);
   }
 }

@@ -9,7 +9,7 @@
 // Each run of the routine is one short, mutex-serialized pass: it ends "owned" or "blocked". While
 // blocked, nothing holds the mutex: an exists-watch on the path schedules the next pass the moment
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -76,7 +76,7 @@ export interface OwnedEphemeralEvents {
 
 type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode };
 
-export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
+export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   readonly path: string;
   readonly mutex: Mutex;
   private readonly connection: Connection;
@@ -227,7 +227,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
         this.conflictReported = false;
         this.clearConflictTimer();
         log('%s owned by session 0x%s (czxid %d)', this.path, result.owned.sessionId, result.owned.czxid);
-        this.emit('owned', result.owned);
+        this.notify('owned', result.owned);
       } else {
         this.onBlocked(result.blockedBy, session);
       }
@@ -241,7 +241,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     this.st = 'failed';
     this.clearConflictTimer();
     log('%s: giving up: %s', this.path, e.message);
-    this.emit('failed', e);
+    this.notify('failed', e);
   }
 
   /** Verifies an ownership we believe in. Returns false (after reporting the loss) if it is gone. */
@@ -272,7 +272,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     if (this.st !== 'owned') return;
     this.st = 'lost';
     log('%s lost (%s)', this.path, reason);
-    this.emit('lost', { reason, sessionId });
+    this.notify('lost', { reason, sessionId });
   }
 
   /** One pass: create, or check who owns what is there. Ends owned or blocked by another owner. */
@@ -319,7 +319,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
     if (this.st !== 'waiting' || changedOwner) {
       this.st = 'waiting';
       log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, b.ownerSessionId, b.sessionId);
-      this.emit('waiting', b);
+      this.notify('waiting', b);
     }
     this.blockedSince ??= Date.now();
     const bound = this.conflictTimeoutMs ?? 2 * session.timeoutMs;
@@ -330,7 +330,7 @@ export class OwnedEphemeral extends EventEmitter<OwnedEphemeralEvents> {
       this.conflictReported = true;
       const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince);
       log('%s', conflict.message);
-      this.emit('conflict', conflict);
+      this.notify('conflict', conflict);
       if (this.onConflict === 'fail') this.fail(conflict);
     }, Math.max(0, this.blockedSince + bound - Date.now()));
   }

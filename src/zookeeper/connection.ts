@@ -1,7 +1,7 @@
 // A connection that outlives ZooKeeper sessions. When a session ends (declared expired by the
 // server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
 // the connection re-create whatever ephemeral state they need on the new session.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import { ConnectTimeoutError, InvalidConfigError, StoppedError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
@@ -35,7 +35,7 @@ export interface ConnectionEvents {
   expired: [info: { sessionId: string; cause: ExpiryCause }];
 }
 
-export class Connection extends EventEmitter<ConnectionEvents> {
+export class Connection extends SafeEmitter<ConnectionEvents> {
   readonly connectString: ParsedConnectString;
   readonly sessionTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -159,19 +159,19 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       if (this.current !== s) return;
       this.st = 'disconnected';
       this.armWatchdog(s);
-      this.emit('disconnected', s);
+      this.notify('disconnected', s);
     });
     s.on('connected', () => {
       if (this.current !== s) return;
       this.clearWatchdog();
       this.st = 'connected';
-      this.emit('connected', s);
+      this.notify('connected', s);
     });
     s.on('ended', (reason) => {
       if (reason === 'closed' || this.current !== s) return;
       this.onExpired(s, 'server');
     });
-    this.emit('session', s);
+    this.notify('session', s);
   }
 
   // The C client reconnects on its own, but a handle was seen to stop getting socket events after
@@ -199,7 +199,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.current = undefined;
     this.st = 'connecting';
     log('session 0x%s expired (%s)', s.id, cause);
-    this.emit('expired', { sessionId: s.id, cause });
+    this.notify('expired', { sessionId: s.id, cause });
     this.reopening = this.reopen();
   }
 

@@ -1,7 +1,7 @@
 // One ZooKeeper session = one native handle of the `zookeeper` binding, with a promise API and
 // typed errors. A handle whose session ended can never be reused (the binding frees its zhandle),
 // so this object is single-use by design; `Connection` makes new ones.
-import { EventEmitter } from 'node:events';
+import { SafeEmitter } from '../util/safe-emitter.js';
 import { ClosingError, NodeExistsError, SessionExpiredError, zooKeeperError } from '../errors.js';
 import { logger } from '../log.js';
 
@@ -81,7 +81,7 @@ const WATCH_TYPES: Readonly<Record<number, WatchEventType>> = { 1: 'created', 2:
 // zookeeper.h log levels: 0 silences the C client entirely (it otherwise prints to stderr).
 const ZOO_LOG_LEVEL_WARN = 2;
 
-export class Session extends EventEmitter<SessionEvents> {
+export class Session extends SafeEmitter<SessionEvents> {
   /** Session id as lowercase hex (the form `Stat.ephemeralOwner` uses). */
   readonly id: string;
   readonly password: string;
@@ -99,13 +99,13 @@ export class Session extends EventEmitter<SessionEvents> {
       if (this.endReason !== undefined) return;
       this.connected = true;
       log('session 0x%s reconnected', this.id);
-      this.emit('connected');
+      this.notify('connected');
     });
     native.on('connecting', () => {
       if (this.endReason !== undefined || !this.connected) return;
       this.connected = false;
       log('session 0x%s disconnected', this.id);
-      this.emit('disconnected');
+      this.notify('disconnected');
     });
     native.on('close', () => this.markEnded('expired'));
   }
@@ -258,7 +258,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.endReason = reason;
     this.connected = false;
     log('session 0x%s ended: %s', this.id, reason);
-    this.emit('ended', reason);
+    this.notify('ended', reason);
   }
 
   // A watch event with type -1 is a session-state notification the C client copies to every
