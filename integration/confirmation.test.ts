@@ -144,6 +144,20 @@ describe('confirmation through kafkajs metadata', () => {
     assert.equal(r.status().state, 'owned');
   });
 
+  test('one broker of the kafkajs pool is down: failed rounds are survived and confirmation still arrives', async () => {
+    const connect = zk.chroot();
+    const c = zk.track(await within(TestCluster.start({ connect, brokerIds: [1, 2, 3] }), 30_000, 'the test cluster to start'));
+    // Broker 3 stays registered (so metadata lists it and kafkajs puts it in its pool) but its socket is gone.
+    await c.brokers.get(3)?.broker.close();
+    const b = await c.serve();
+    const r = served(c, b, 14, { confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 15_000 } }, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 20_000, 'confirmation despite a dead broker');
+    await r.start();
+    const [info] = await confirmed;
+    assert.ok(info.view.brokers.some((x) => x.nodeId === 14));
+    assert.equal(r.status().state, 'owned');
+  });
+
   test('periodic re-check: cluster stops listing us while ZooKeeper has us -> missing, routine re-runs once', async () => {
     const connect = zk.chroot();
     const c = await cluster(connect);
@@ -193,6 +207,9 @@ describe('the stale-owner race, seen from the cluster', () => {
     const reg = await within(started, 10_000, 'our registrar to own its node');
     const [info] = await confirmed;
     assert.equal(info.brokerEpoch, reg.brokerEpoch);
+    // Metadata carries no broker epoch, so wait until the cluster's view is of *our* registration
+    // (not the stale node's, which had the same endpoint) before asking kafkajs.
+    await c.waitForMetadata((m) => m.brokerEpochs.get(21) === reg.brokerEpoch, 10_000, 'our registration of broker 21');
     assert.equal(naive.registered, true, 'the naive registrar still believes it is registered');
     assert.equal(await listed(21), true, 'our broker is in kafkajs metadata');
     assert.equal(await listed(20), false, "the naive registrar's broker has vanished from kafkajs metadata");

@@ -15,6 +15,8 @@ import {
 
 export interface ClusterSnapshot {
   readonly brokers: ReadonlyMap<number, DecodedBrokerZNode>;
+  /** Broker epochs (czxid of each registration), as a ZooKeeper-mode controller tracks them. */
+  readonly brokerEpochs: ReadonlyMap<number, number>;
   readonly controllerId: number;
   readonly clusterId: string;
 }
@@ -91,12 +93,14 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
     await s.createParents('/brokers/ids/x');
     const ids = await s.getChildren('/brokers/ids', this.watcher('/brokers/ids'));
     const brokers = new Map<number, DecodedBrokerZNode>();
+    const brokerEpochs = new Map<number, number>();
     for (const child of ids) {
       const id = Number(child);
       if (!Number.isInteger(id)) continue;
       try {
-        const { data } = await s.get(`/brokers/ids/${child}`, this.watcher(`/brokers/ids/${child}`));
+        const { data, stat } = await s.get(`/brokers/ids/${child}`, this.watcher(`/brokers/ids/${child}`));
         brokers.set(id, decodeBrokerZNode(id, data));
+        brokerEpochs.set(id, stat.czxid);
       } catch (err) {
         if (err instanceof NoNodeError) this.watching.delete(`/brokers/ids/${child}`);
         // an undecodable registration is not a live broker to Kafka's controller either
@@ -112,7 +116,7 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
       }
     }
     if (this.closed) return;
-    this.current = { brokers, controllerId, clusterId };
+    this.current = { brokers, brokerEpochs, controllerId, clusterId };
     this.emit('snapshot', this.current);
   }
 
