@@ -10,6 +10,7 @@ export type {
 export { ControllerCandidate } from './registration/controller-candidate.js';
 export type {
   ControllerCandidateEvents,
+  ControllerCandidateOptions,
   ControllerElection,
   ControllerView,
   FencedWriteOptions,
@@ -50,7 +51,7 @@ export type {
 export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';
 export { Session } from './zookeeper/session.js';
-export type { CreateMode, SessionEndReason, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
+export type { CreateMode, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
 export { parseConnectString } from './zookeeper/connect-string.js';
 export type { ParsedConnectString } from './zookeeper/connect-string.js';
 export {
