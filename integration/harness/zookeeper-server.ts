@@ -3,7 +3,7 @@
 // tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
 // ordering of session expiry and ephemeral deletion.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,33 +121,37 @@ process.on('exit', () => {
   }
 });
 
+function baseConfig(dir: string, port: number, tick: number): string[] {
+  return [
+    `tickTime=${tick}`,
+    `dataDir=${join(dir, 'data')}`,
+    `clientPort=${port}`,
+    'clientPortAddress=127.0.0.1',
+    'maxClientCnxns=0',
+    '4lw.commands.whitelist=*',
+    'admin.enableServer=false',
+    `minSessionTimeout=${2 * tick}`,
+    'maxSessionTimeout=60000',
+    // fsync is what stalls real leaders; here it would only slow the suite down.
+    'forceSync=no',
+  ];
+}
+
 async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
-  const cp = classpath();
-  const tick = opts.tickTimeMs ?? 200;
   const dir = mkdtempSync(join(tmpdir(), 'kzr-zk-'));
   const port = await freePort();
+  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, opts.startTimeoutMs);
+}
+
+/** Starts one server JVM from a config, waits until it answers `ruok`, and owns its temp dir. */
+async function launch(dir: string, config: string[], mainClass: string, port: number, startTimeoutMs = 30_000): Promise<ZooKeeperServer> {
+  const cp = classpath();
   const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(
-    cfg,
-    [
-      `tickTime=${tick}`,
-      `dataDir=${join(dir, 'data')}`,
-      `clientPort=${port}`,
-      'clientPortAddress=127.0.0.1',
-      'maxClientCnxns=0',
-      '4lw.commands.whitelist=*',
-      'admin.enableServer=false',
-      `minSessionTimeout=${2 * tick}`,
-      'maxSessionTimeout=60000',
-      // fsync is what stalls real leaders; here it would only slow the suite down.
-      'forceSync=no',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(cfg, `${config.join('\n')}\n`);
   const logFile = join(dir, 'server.log');
   const logFd = openSync(logFile, 'a');
   const javaArgs = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp,
-    'org.apache.zookeeper.server.ZooKeeperServerMain', cfg];
+    mainClass, cfg];
   // setpriv --pdeathsig makes the kernel kill the JVM if this process dies without stopping it
   // (SIGKILL, a CI timeout): no orphaned servers. The JVM keeps setpriv's pid (exec).
   const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', javaBinary(), ...javaArgs]] : [javaBinary(), javaArgs];
@@ -187,7 +191,7 @@ async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer
     rmSync(dir, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
     if (failed !== undefined) {
@@ -254,4 +258,63 @@ export function canStartZooKeeper(): boolean {
   } catch {
     return false;
   }
+}
+
+export interface ZooKeeperEnsemble {
+  readonly servers: readonly ZooKeeperServer[];
+  /** All members: `127.0.0.1:p1,127.0.0.1:p2,...`. */
+  readonly connectString: string;
+  /** Index of the member whose `srvr` says it is the leader, or -1. */
+  leader(): Promise<number>;
+  /** Index of the member that has a connection from `sessionId` (hex), or -1. */
+  serving(sessionId: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts a quorum of `size` QuorumPeerMain JVMs on loopback and waits until every member serves. */
+export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperEnsemble> {
+  const tick = opts.tickTimeMs ?? 200;
+  const members = [];
+  for (let i = 1; i <= size; i++) members.push({ id: i, client: await freePort(), peer: await freePort(), election: await freePort() });
+  const servers: ZooKeeperServer[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of servers) await s.stop();
+  };
+  try {
+    for (const m of members) {
+      const dir = mkdtempSync(join(tmpdir(), `kzr-zk${m.id}-`));
+      mkdirSync(join(dir, 'data'), { recursive: true });
+      writeFileSync(join(dir, 'data', 'myid'), `${m.id}\n`);
+      const config = [
+        ...baseConfig(dir, m.client, tick),
+        'initLimit=20',
+        'syncLimit=10',
+        ...members.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`),
+      ];
+      servers.push(await launch(dir, config, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', m.client, opts.startTimeoutMs));
+    }
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+    for (const s of servers) {
+      for (;;) {
+        const srvr = await s.fourLetterWord('srvr').catch(() => '');
+        if (/Mode: (leader|follower)/.test(srvr)) break;
+        if (Date.now() > deadline) throw new Error(`ensemble member on port ${s.port} never joined a quorum: ${srvr}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const modes = (): Promise<string[]> => Promise.all(servers.map((s) => s.fourLetterWord('srvr').catch(() => '')));
+  return {
+    servers,
+    connectString: servers.map((s) => s.connectString).join(','),
+    leader: async () => (await modes()).findIndex((m) => m.includes('Mode: leader')),
+    serving: async (sessionId) => {
+      const cons = await Promise.all(servers.map((s) => s.fourLetterWord('cons').catch(() => '')));
+      return cons.findIndex((c) => c.toLowerCase().includes(`sid=0x${sessionId}`));
+    },
+    stop,
+  };
 }
