@@ -133,10 +133,13 @@ describe('stop()', () => {
     await obs.createParents('/brokers/ids/7');
     await obs.create('/brokers/ids/7', Buffer.from('{"not":"ours"}'), 'ephemeral');
     const r = registrar(connect, 7);
+    let announced = false;
+    r.on('registered', () => (announced = true));
     const starting = r.start();
     await waitForEvent(r, 'waiting', 10_000, 'the registrar to see the foreign owner');
     await r.stop();
     await assert.rejects(starting, { code: 'STOPPED' });
+    assert.equal(announced, false, 'nothing is announced after stop()');
     const { data, stat } = await obs.get('/brokers/ids/7');
     assert.equal(stat.ephemeralOwner, obs.id);
     assert.equal(data.toString(), '{"not":"ours"}');

@@ -219,6 +219,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       if (this.st === 'owned' && (await this.stillOurs(session))) return;
       const result = await this.attempt(session);
       await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
+      // stop() was called during this pass: it deletes the node once we release the mutex, so
+      // announcing an ownership now would be announcing something already being undone.
+      this.throwIfStopped(session);
       if ('owned' in result) {
         this.own = result.owned;
         this.st = 'owned';
