@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
-import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { holdBrokerNode } from './harness/stale-node.js';
+import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const zk = useZooKeeper();
 
@@ -76,4 +77,38 @@ test('a stall shorter than the session timeout: same session, same registration,
   assert.equal(r.status().state, 'owned');
   assert.equal(r.status().registrations, 1);
   assert.deepEqual(events, []);
+});
+
+test('connection loss while waiting out a stale owner: the same session keeps waiting, then owns the path', async (t) => {
+  if (zk.server.pid === undefined) {
+    t.skip('ZK_CONNECT points at an external server, which this test cannot pause');
+    return;
+  }
+  const connect = zk.chroot();
+  await zk.observer(connect);
+  const stale = zk.track(await holdBrokerNode(connect, 3)); // 10 s session: survives the stall below
+  const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+  const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 3, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const waiting = waitForEvent(r, 'waiting', 10_000, 'the registrar to see the stale owner');
+  const started = r.start();
+  await waiting;
+  const before = r.status().sessionId;
+
+  const disconnected = waitForEvent(conn, 'disconnected', 15_000, 'the client to notice the stall');
+  const reconnected = waitForEvent(conn, 'connected', 20_000, 'the same session to reconnect');
+  zk.server.pause();
+  try {
+    await disconnected;
+  } finally {
+    zk.server.resume();
+  }
+  await reconnected;
+  assert.equal(r.status().sessionId, before, 'no new session');
+  assert.equal(r.status().state, 'waiting', 'still waiting, not claiming');
+
+  await killSession(connect, stale.id, stale.password);
+  const reg = await within(started, 10_000, 'ownership once the stale node goes');
+  assert.equal(reg.sessionId, before);
+  const obs = await zk.observer(connect);
+  assert.equal((await obs.exists('/brokers/ids/3'))?.ephemeralOwner, before);
 });
