@@ -7,11 +7,11 @@
 // round can surface as a TypeError rather than a KafkaJS error. Every round is therefore guarded,
 // and one bad round never decides anything.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
+import type { Admin, KafkaConfig } from 'kafkajs';
 import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
-import { kafkajsLogCreator, kafkajsLogLevel } from './kafkajs-log.js';
+import { createAdmin } from './kafkajs-client.js';
 
 const log = logger('confirmation');
 
@@ -100,20 +100,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       this.admin = opts.admin;
       this.ownsAdmin = false;
     } else {
-      const k = opts.kafka as KafkaConfig;
-      if (typeof k.brokers !== 'function' && (!Array.isArray(k.brokers) || k.brokers.length === 0 || !k.brokers.every((b) => typeof b === 'string' && /^.+:\d+$/.test(b)))) {
-        throw new InvalidConfigError('confirm.kafka.brokers', k.brokers, 'expected a non-empty array of "host:port"');
-      }
-      this.admin = new Kafka({
-        clientId: 'kafka-zk-registrar',
-        connectionTimeout: 1000,
-        // We poll with our own deadline and backoff; kafkajs's retries would only hide rounds.
-        retry: { retries: 0 },
-        requestTimeout: Math.min(this.timeoutMs, 10_000),
-        ...k,
-        logCreator: kafkajsLogCreator,
-        logLevel: kafkajsLogLevel(),
-      }).admin();
+      this.admin = createAdmin(opts.kafka as KafkaConfig, 'confirm.kafka', Math.min(this.timeoutMs, 10_000));
       this.ownsAdmin = true;
     }
   }

@@ -78,7 +78,7 @@ type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNod
 
 export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   readonly path: string;
-  readonly mutex: Mutex;
+  private readonly mutex: Mutex;
   private readonly connection: Connection;
   private readonly dataFn: () => Buffer;
   private readonly conflictTimeoutMs: number | undefined;

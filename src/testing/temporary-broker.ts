@@ -1,7 +1,7 @@
 // For users' own integration tests against a real cluster: make a broker id appear in the cluster
 // (registered in ZooKeeper, confirmed through kafkajs metadata) and disappear again on dispose.
-import { Kafka, type Admin, type KafkaConfig } from 'kafkajs';
-import { kafkajsLogCreator, kafkajsLogLevel } from '../confirmation/kafkajs-log.js';
+import type { Admin, KafkaConfig } from 'kafkajs';
+import { createAdmin } from '../confirmation/kafkajs-client.js';
 import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
 import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
 import { backoffMs, delay } from '../util/timing.js';
@@ -41,9 +41,7 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
   }
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const ownAdmin = opts.admin === undefined;
-  const admin =
-    opts.admin ??
-    new Kafka({ clientId: 'kafka-zk-registrar-test', retry: { retries: 0 }, connectionTimeout: 1000, ...(opts.kafka as KafkaConfig), logCreator: kafkajsLogCreator, logLevel: kafkajsLogLevel() }).admin();
+  const admin = opts.admin ?? createAdmin(opts.kafka as KafkaConfig, 'kafka', Math.min(timeoutMs, 10_000));
   const listenerName = opts.endpoint.listenerName ?? 'PLAINTEXT';
   const registrar = new BrokerRegistrar({
     zookeeper: opts.zookeeper,
