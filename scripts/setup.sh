@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine: Java and Debian's
-# ZooKeeper 3.8 package (only when missing), then the npm dependencies (which compiles the
-# `zookeeper` native binding and builds dist/).
+# ZooKeeper 3.8 package (only when missing), a ZooKeeper-mode Kafka broker from Maven Central
+# (scripts/fetch-kafka.sh), then the npm dependencies (which compiles the `zookeeper` native
+# binding against this Node's own headers, offline, and builds dist/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
+command -v java >/dev/null 2>&1 || need_apt+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 [ -f /usr/share/java/zookeeper.jar ] || [ -n "${ZOOKEEPER_HOME:-}" ] || [ -n "${ZK_CONNECT:-}" ] || need_apt+=(zookeeper)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get"
@@ -18,4 +20,10 @@ fi
 
 # The Debian package may start a system ZooKeeper service; the tests never use it (they start
 # their own on free ports), so it is left alone.
+bash scripts/fetch-kafka.sh
+
+# node-gyp would otherwise download Node's headers; the installed Node ships them.
+node_prefix=$(dirname "$(dirname "$(command -v node)")")
+if [ -f "${node_prefix}/include/node/node.h" ]; then export npm_config_nodedir="${node_prefix}"; fi
+
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi

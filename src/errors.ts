@@ -27,7 +27,8 @@ export class ZNodeFormatError extends KafkaZkRegistrarError {
   constructor(
     readonly path: string,
     readonly data: string,
-    reason: string,
+    /** Why it does not decode, in Kafka's terms. */
+    readonly reason: string,
   ) {
     super(`znode ${path} does not hold a valid Kafka registration (${reason}): ${truncate(data)}`);
   }
@@ -97,6 +98,37 @@ export class ControllerMovedError extends KafkaZkRegistrarError {
         `this broker is no longer the controller${writeApplied ? ' (the write was applied while the epoch moved)' : ''}`,
     );
   }
+}
+
+/**
+ * Our registration lacks a listener that every broker of the cluster registers (which includes the
+ * one Kafka's brokers talk to each other on). Kafka's controller would fail on such a znode, on
+ * every broker change, for as long as it exists: nothing was written.
+ */
+export class ListenerMismatchError extends KafkaZkRegistrarError {
+  readonly code = 'LISTENER_MISMATCH';
+  constructor(
+    readonly brokerId: number,
+    /** Listener names the cluster needs and our registration lacks. */
+    readonly missing: readonly string[],
+    /** Our listener names. */
+    readonly ours: readonly string[],
+    /** Where the requirement came from: the broker ids it was learned from, or the option. */
+    readonly learnedFrom: readonly number[] | 'interBrokerListener',
+  ) {
+    super(
+      `broker ${brokerId} would register without listener ${missing.join(', ')} (ours: ${ours.join(', ')}), which ` +
+        (learnedFrom === 'interBrokerListener'
+          ? 'the interBrokerListener option names'
+          : `every registered broker has (${learnedFrom.join(', ')})`) +
+        '; Kafka\'s controller cannot add a broker without its inter-broker listener and would stall on every broker change',
+    );
+  }
+}
+
+/** An audit could not be made (ZooKeeper unreachable, the chroot does not exist). Nothing was written. */
+export class AuditFailedError extends KafkaZkRegistrarError {
+  readonly code = 'AUDIT_FAILED';
 }
 
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */

@@ -36,8 +36,9 @@ export type {
 } from './confirmation/cluster-confirmation.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
-export { auditRegistrations } from './cli/audit.js';
-export type { BrokerAudit, RegistrationsAudit } from './cli/audit.js';
+export { auditRegistrations } from './audit/registrations-audit.js';
+export type { AuditOptions, BrokerAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
+export { CLUSTER_ID_PATH, decodeClusterId } from './znodes/cluster-id-znode.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
   BlockingNode,
@@ -55,6 +56,7 @@ export type { CreateMode, SessionEndReason, SessionEvents, SessionOptions, Stat,
 export { parseConnectString } from './zookeeper/connect-string.js';
 export type { ParsedConnectString } from './zookeeper/connect-string.js';
 export {
+  BROKER_IDS_PATH,
   brokerIdPath,
   decodeBrokerZNode,
   encodeBrokerZNode,
@@ -72,6 +74,7 @@ export type {
   SupportedFeatureRange,
 } from './znodes/broker-znode.js';
 export {
+  AuditFailedError,
   AuthFailedError,
   BadVersionError,
   ClosingError,
@@ -82,6 +85,7 @@ export {
   ControllerMovedError,
   InvalidConfigError,
   KafkaZkRegistrarError,
+  ListenerMismatchError,
   NoAuthError,
   NoChildrenForEphemeralsError,
   NodeExistsError,

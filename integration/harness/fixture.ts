@@ -3,6 +3,7 @@
 import { after, before } from 'node:test';
 import { startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
 import { within } from './wait.js';
+import { kafkaSkipReason, startKafkaCluster, type KafkaCluster, type KafkaClusterOptions } from './kafka-cluster.js';
 import { Connection, type Session } from '../../src/index.js';
 
 interface Closable {
@@ -22,11 +23,13 @@ export interface ZooKeeperFixture {
 
 let counter = 0;
 
-export function useZooKeeper(opts: { tickTimeMs?: number } = {}): ZooKeeperFixture {
+export function useZooKeeper(opts: { tickTimeMs?: number; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
   let server: ZooKeeperServer | undefined;
   const tracked: Closable[] = [];
   before(async () => {
     server = await startZooKeeper(opts);
+    // Root-level before() hooks of one file may run concurrently: what needs the server runs here.
+    await opts.then?.(server);
   });
   after(async () => {
     for (const t of tracked.reverse()) {
@@ -56,4 +59,34 @@ export function useZooKeeper(opts: { tickTimeMs?: number } = {}): ZooKeeperFixtu
     },
   };
   return fixture;
+}
+
+export interface KafkaFixture {
+  readonly zk: ZooKeeperFixture;
+  readonly cluster: KafkaCluster;
+}
+
+/**
+ * One real ZooKeeper-mode Kafka cluster for a test file, on the file's ZooKeeper server. When the
+ * Kafka jars are absent nothing is started (the file's tests skip with `kafkaSkipReason()`).
+ */
+export function useKafkaCluster(opts: Omit<KafkaClusterOptions, 'zookeeper'> & { readonly prepare?: (zk: ZooKeeperServer) => Promise<Partial<KafkaClusterOptions>> }): KafkaFixture {
+  let cluster: KafkaCluster | undefined;
+  const zk: ZooKeeperFixture = useZooKeeper({
+    then: async (server) => {
+      if (kafkaSkipReason() !== false) return;
+      const extra = (await opts.prepare?.(server)) ?? {};
+      const c = await startKafkaCluster({ ...opts, ...extra, zookeeper: server.connectString });
+      cluster = c;
+      // Stopped with what the file's tests tracked, before the ZooKeeper server goes.
+      zk.track({ stop: () => c.stop() });
+    },
+  });
+  return {
+    zk,
+    get cluster(): KafkaCluster {
+      if (cluster === undefined) throw new Error('Kafka fixture used before its before() hook ran (or without the Kafka jars)');
+      return cluster;
+    },
+  };
 }

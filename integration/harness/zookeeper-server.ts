@@ -2,11 +2,11 @@
 // on a free loopback port in a temp dir, and stops it again by pid. Used by the integration
 // tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
 // ordering of session expiry and ephemeral deletion.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnJvm } from './jvm.js';
 
 export interface ZooKeeperServerOptions {
   /** ZooKeeper tick in ms; sessions may be as short as 2 ticks. */
@@ -30,7 +30,6 @@ export interface ZooKeeperServer {
   stop(): Promise<void>;
 }
 
-const SETPRIV = '/usr/bin/setpriv';
 const DEBIAN_CLASSPATH = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar'];
 const INSTALL_HINT =
   'ZooKeeper 3.8 was not found. Install it with `apt-get update && apt-get install -y zookeeper` ' +
@@ -50,14 +49,6 @@ function classpath(): string {
   }
   if (!existsSync(DEBIAN_CLASSPATH[1]!)) throw new Error(INSTALL_HINT);
   return DEBIAN_CLASSPATH.join(':');
-}
-
-function javaBinary(): string {
-  const javaHome = process.env.JAVA_HOME;
-  if (javaHome !== undefined && javaHome !== '' && existsSync(join(javaHome, 'bin', 'java'))) {
-    return join(javaHome, 'bin', 'java');
-  }
-  return 'java';
 }
 
 export function freePort(): Promise<number> {
@@ -94,33 +85,6 @@ export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Pro
   });
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, timeoutMs);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-/** Pids of servers this process started: killed on exit if a test forgot to stop one. */
-const started = new Set<number>();
-process.on('exit', () => {
-  for (const pid of started) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-});
-
 function baseConfig(dir: string, port: number, tick: number): string[] {
   return [
     `tickTime=${tick}`,
@@ -148,60 +112,25 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
   const cp = classpath();
   const cfg = join(dir, 'zoo.cfg');
   writeFileSync(cfg, `${config.join('\n')}\n`);
-  const logFile = join(dir, 'server.log');
-  const logFd = openSync(logFile, 'a');
-  const javaArgs = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-cp', cp,
-    mainClass, cfg];
-  // setpriv --pdeathsig makes the kernel kill the JVM if this process dies without stopping it
-  // (SIGKILL, a CI timeout): no orphaned servers. The JVM keeps setpriv's pid (exec).
-  const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', javaBinary(), ...javaArgs]] : [javaBinary(), javaArgs];
-  const child = spawn(cmd, args, { stdio: ['ignore', logFd, logFd], detached: false });
-  closeSync(logFd);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn java: ${INSTALL_HINT}`);
-  started.add(pid);
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-
-  const logTail = (): string => {
-    try {
-      return readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  };
-
+  const jvm = spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m' });
+  const pid = jvm.pid;
+  const logTail = (): string => jvm.logTail();
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(pid, 'SIGCONT');
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-      if (!(await waitForExit(child, 5000))) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-        await waitForExit(child, 5000);
-      }
-    }
-    started.delete(pid);
+    await jvm.stop();
     rmSync(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
-    const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    const failed = await Promise.race([jvm.spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
     if (failed !== undefined) {
       await stop();
       throw new Error(`could not start ZooKeeper (${failed.message}). ${INSTALL_HINT}`);
     }
-    if (child.exitCode !== null) {
+    if (jvm.exited) {
       const tail = logTail();
       await stop();
-      throw new Error(`ZooKeeper exited with code ${child.exitCode} while starting:\n${tail}`);
+      throw new Error(`ZooKeeper exited while starting:\n${tail}`);
     }
     const answer = await fourLetterWord(port, 'ruok', 500).catch(() => '');
     if (answer === 'imok') break;

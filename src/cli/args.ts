@@ -8,20 +8,22 @@ import type { Listener, SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig }
-  | { readonly kind: 'audit'; readonly connect: string }
+  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined }
   | { readonly kind: 'help' };
 
 export const USAGE = `Usage:
   kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
       --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
-      [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5] [--session-timeout-ms <ms>]
+      [--inter-broker-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5] [--session-timeout-ms <ms>]
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
     Prints one JSON line per event on stdout.
-  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]>
-    Prints every broker registration, its owner session and the controller, as JSON.
-Exit codes: 0 stopped cleanly, 1 registration failed, 2 invalid arguments.`;
+  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>]
+    Prints every broker registration, its owner session, the controller and the cluster id as JSON,
+    and with --bootstrap what each of those brokers' Metadata lists beside it. Never writes.
+Exit codes: register: 0 stopped cleanly, 1 registration failed; audit: 0 no problem found,
+1 a problem found (listed under "problems") or the audit could not be made; 2 invalid arguments.`;
 
 const ENDPOINT = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.%a-z]+\]|[^:/]+):(\d+)$/;
 
@@ -57,10 +59,12 @@ export function parseCommand(argv: readonly string[]): Command {
       'confirm-bootstrap': { type: 'string' },
       'confirm-timeout-ms': { type: 'string' },
       'recheck-interval-ms': { type: 'string' },
+      'inter-broker-listener-name': { type: 'string' },
+      bootstrap: { type: 'string' },
     },
   });
   const connect = required(values.zookeeper, '--zookeeper');
-  if (cmd === 'audit') return { kind: 'audit', connect };
+  if (cmd === 'audit') return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== '') };
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
 
   const protocolMap = new Map<string, string>();
@@ -93,6 +97,7 @@ export function parseCommand(argv: readonly string[]): Command {
     brokerId: int(required(values['broker-id'], '--broker-id'), '--broker-id') as number,
     listeners,
     ...(values.rack === undefined ? {} : { rack: values.rack }),
+    ...(values['inter-broker-listener-name'] === undefined ? {} : { interBrokerListener: values['inter-broker-listener-name'] }),
     ...(jmxPort === undefined ? {} : { jmxPort }),
     ...(version === undefined ? {} : { znodeVersion: version as 4 | 5 }),
     conflict: {

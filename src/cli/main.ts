@@ -4,7 +4,7 @@
 import { InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
 import { parseCommand, USAGE, type Command } from './args.js';
-import { auditRegistrations } from './audit.js';
+import { auditRegistrations } from '../audit/registrations-audit.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -62,8 +62,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (cmd.kind === 'audit') {
     try {
-      process.stdout.write(`${JSON.stringify(await auditRegistrations(cmd.connect), null, 2)}\n`);
-      return 0;
+      const report = await auditRegistrations(cmd.connect, cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap });
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);
+      return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {
       process.stderr.write(`kafka-zk-registrar: ${(err as Error).message}\n`);
       return EXIT_FAILED;

@@ -1,8 +1,8 @@
 // Validation of a BrokerRegistrarConfig into normalized settings. Every problem is an
 // InvalidConfigError naming the option (e.g. `listeners[1].port`) and the value, raised before
 // any connection is made or any listener attached.
-import { InvalidConfigError } from '../errors.js';
-import { listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
+import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
+import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
 import type { BrokerRegistrarConfig } from './broker-registrar.js';
 import type { ConflictPolicy } from './owned-ephemeral.js';
 
@@ -11,6 +11,8 @@ export interface BrokerSettings {
   readonly conflictTimeoutMs: number | undefined;
   readonly conflictPolicy: ConflictPolicy;
   readonly controllerEnabled: boolean;
+  /** The listener Kafka's brokers talk to each other on, when the config names it (upper-cased). */
+  readonly interBrokerListener: string | undefined;
   /** The endpoint the cluster must show for confirmation, when `confirm` is set. */
   readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
 }
@@ -36,7 +38,26 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   const controllerEnabled = config.controller?.enabled ?? false;
   if (typeof controllerEnabled !== 'boolean') throw new InvalidConfigError('controller.enabled', controllerEnabled, 'expected true or false');
   const endpoints = listenersToEndpoints(config.listeners);
+  if (config.features !== undefined && (typeof config.features !== 'object' || config.features === null || Array.isArray(config.features))) {
+    throw new InvalidConfigError('features', config.features, 'expected { name: { min_version, max_version } }');
+  }
   const info: BrokerRegistrationInfo = { brokerId, endpoints, rack: validateRack(config.rack), jmxPort, version, features: config.features };
+  // Whatever we write must decode with Kafka's rules: a broker znode the controller cannot decode
+  // makes it drop every broker-change event for as long as the znode exists.
+  try {
+    decodeBrokerZNode(brokerId, encodeBrokerZNode(info, 0));
+  } catch (err) {
+    if (!(err instanceof ZNodeFormatError)) throw err;
+    throw new InvalidConfigError('features', config.features, `Kafka would not decode it: ${err.reason}`);
+  }
+  let interBrokerListener: string | undefined;
+  if (config.interBrokerListener !== undefined) {
+    const name = typeof config.interBrokerListener === 'string' ? config.interBrokerListener.toUpperCase() : undefined;
+    if (name === undefined || !endpoints.some((e) => e.listenerName === name)) {
+      throw new InvalidConfigError('interBrokerListener', config.interBrokerListener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
+    }
+    interBrokerListener = name;
+  }
   if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
     throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... } or a Connection');
   }
@@ -50,5 +71,5 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     }
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
-  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, confirmEndpoint };
+  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint };
 }

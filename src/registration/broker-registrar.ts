@@ -3,8 +3,9 @@
 // the expiry/deletion race.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Mutex } from 'async-mutex';
-import { InvalidConfigError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { InvalidConfigError, isRetryable, isSessionGone, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { normalizeBrokerConfig } from './broker-config.js';
+import { checkClusterListeners } from './listener-preflight.js';
 import { logger } from '../log.js';
 import {
   brokerIdPath,
@@ -56,6 +57,12 @@ export interface BrokerRegistrarConfig {
   readonly controller?: { readonly enabled: boolean };
   /** Confirm through kafkajs metadata that the cluster lists the broker after every (re-)registration. */
   readonly confirm?: ConfirmationOptions;
+  /**
+   * Kafka's `inter.broker.listener.name`: the listener our registration must have for the controller
+   * to add the broker. Default: learned at start() from the registered brokers (every listener name
+   * they all share); name it for the first broker of a new cluster.
+   */
+  readonly interBrokerListener?: string;
 }
 
 export interface Registration {
@@ -116,6 +123,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   readonly brokerId: number;
   readonly path: string;
   private readonly info: BrokerRegistrationInfo;
+  private readonly interBrokerListener: string | undefined;
   private readonly connection: Connection;
   private readonly ownsConnection: boolean;
   private readonly ephemeral: OwnedEphemeral;
@@ -136,6 +144,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.brokerId = settings.info.brokerId;
     this.path = brokerIdPath(this.brokerId);
     this.info = settings.info;
+    this.interBrokerListener = settings.interBrokerListener;
     this.confirmEndpoint = settings.confirmEndpoint;
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
@@ -186,21 +195,34 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   }
 
   /**
-   * Connects and registers. Resolves once our session owns /brokers/ids/<id>; rejects with a typed
-   * error (ConnectTimeoutError, RegistrationConflictError with policy `fail`, ...) after releasing
-   * everything it opened.
+   * Connects, checks that the cluster's controller could use our registration (listeners), and
+   * registers. Resolves once our session owns /brokers/ids/<id>; rejects with a typed error
+   * (ConnectTimeoutError, ListenerMismatchError, RegistrationConflictError with policy `fail`, ...)
+   * after releasing everything it opened.
    */
   async start(): Promise<Registration> {
     if (this.started) throw new InvalidConfigError('start', 'twice', 'a BrokerRegistrar can be started once');
     this.started = true;
     try {
       if (this.connection.state === 'idle') await this.connection.start();
+      await this.preflight();
       const first = this.ephemeral.start();
       this.controller?.start();
       return this.registration(await first);
     } catch (err) {
       await this.stop();
       throw err;
+    }
+  }
+
+  private async preflight(): Promise<void> {
+    for (;;) {
+      try {
+        await checkClusterListeners(await this.connection.waitForConnected(), this.brokerId, this.info.endpoints, this.interBrokerListener);
+        return;
+      } catch (err) {
+        if (!isRetryable(err) && !isSessionGone(err)) throw err;
+      }
     }
   }
 

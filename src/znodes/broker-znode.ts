@@ -59,8 +59,10 @@ export interface DecodedBrokerZNode {
   readonly features: Readonly<Record<string, SupportedFeatureRange>>;
 }
 
+export const BROKER_IDS_PATH = '/brokers/ids';
+
 export function brokerIdPath(brokerId: number): string {
-  return `/brokers/ids/${brokerId}`;
+  return `${BROKER_IDS_PATH}/${brokerId}`;
 }
 
 const LISTENER_NAME = /^[A-Za-z0-9_-]+$/;
@@ -195,16 +197,28 @@ export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBroker
   }
   const rack = o.rack === undefined || o.rack === null ? undefined : typeof o.rack === 'string' ? o.rack : fail('rack is not a string');
   const timestamp = typeof o.timestamp === 'string' ? o.timestamp : undefined;
-  const features: Record<string, SupportedFeatureRange> = {};
-  if (o.features !== undefined && o.features !== null) {
-    if (typeof o.features !== 'object' || Array.isArray(o.features)) return fail('features is not an object');
-    for (const [k, v] of Object.entries(o.features as Record<string, unknown>)) {
-      const r = v as Record<string, unknown> | null;
-      if (r === null || typeof r !== 'object' || !isInt(r.min_version) || !isInt(r.max_version)) return fail(`feature ${k} has no integer min_version/max_version`);
-      features[k] = { min_version: r.min_version, max_version: r.max_version };
-    }
-  }
+  const features = o.features === undefined || o.features === null ? {} : decodeFeatures(o.features, fail);
   return { brokerId, version, host, port, endpoints, jmxPort: o.jmx_port, timestamp, rack, features };
+}
+
+// Kafka reads features as Map[String, Map[String, Int]], narrows each version to a Short, and builds
+// a SupportedVersionRange, which rejects negative versions and max < min: any of these makes the
+// controller's decode (and with it the whole broker-change event) fail.
+function decodeFeatures(v: unknown, fail: (why: string) => never): Record<string, SupportedFeatureRange> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return fail('features is not an object');
+  const features: Record<string, SupportedFeatureRange> = {};
+  for (const [name, range] of Object.entries(v as Record<string, unknown>)) {
+    if (range === null || typeof range !== 'object' || Array.isArray(range)) return fail(`feature ${name} is not an object`);
+    const r = range as Record<string, unknown>;
+    for (const [key, value] of Object.entries(r)) {
+      if (!isInt(value)) return fail(`feature ${name}: ${key} is not an integer`);
+    }
+    const { min_version: min, max_version: max } = r;
+    if (!isInt(min) || !isInt(max)) return fail(`feature ${name} has no integer min_version/max_version`);
+    if (min < 0 || max > 32767 || max < min) return fail(`feature ${name}: versions ${min}..${max} are not a range in 0..32767`);
+    features[name] = { min_version: min, max_version: max };
+  }
+  return features;
 }
 
 function isInt(v: unknown): v is number {

@@ -1,0 +1,206 @@
+// A read-only report of what ZooKeeper holds for Kafka's registrations, for operators: each broker
+// znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
+// controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
+// it. It never writes: a missing chroot is an error, not something to create.
+import type { Admin } from 'kafkajs';
+import { AuditFailedError, KafkaZkRegistrarError, NoNodeError, ZooKeeperError } from '../errors.js';
+import { createAdmin } from '../confirmation/kafkajs-client.js';
+import { BROKER_IDS_PATH, decodeBrokerZNode, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
+import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerZNode } from '../znodes/controller-znode.js';
+import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
+import { parseConnectString } from '../zookeeper/connect-string.js';
+import { Session, type Stat } from '../zookeeper/session.js';
+
+export interface BrokerAudit {
+  readonly brokerId: number | string;
+  /** Session id (hex) owning the ephemeral node; "0" means someone created a persistent node there. */
+  readonly ownerSessionId: string;
+  readonly brokerEpoch: number;
+  readonly registration: DecodedBrokerZNode | undefined;
+  readonly problem: string | undefined;
+}
+
+/** What one broker's Metadata answer listed. */
+export interface MetadataView {
+  /** The bootstrap address asked. */
+  readonly source: string;
+  readonly brokers: ReadonlyArray<{ readonly nodeId: number; readonly host: string; readonly port: number }>;
+  readonly controller: number | null;
+  readonly clusterId: string;
+}
+
+export interface MetadataAudit {
+  readonly views: readonly MetadataView[];
+  /** Bootstrap addresses that could not be asked, with why. */
+  readonly unreachable: ReadonlyArray<{ readonly source: string; readonly error: string }>;
+  /** Registered in ZooKeeper, but missing from the Metadata of these sources. */
+  readonly registeredNotListed: ReadonlyArray<{ readonly brokerId: number; readonly missingFrom: readonly string[] }>;
+  /** Listed by these sources, but not registered in ZooKeeper. */
+  readonly listedNotRegistered: ReadonlyArray<{ readonly brokerId: number; readonly listedBy: readonly string[] }>;
+}
+
+export interface RegistrationsAudit {
+  readonly brokers: readonly BrokerAudit[];
+  readonly controller: { readonly brokerId: number | undefined; readonly ownerSessionId: string; readonly problem: string | undefined } | undefined;
+  readonly controllerEpoch: { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined } | undefined;
+  /** /cluster/id, when the cluster has written it. */
+  readonly clusterId: string | undefined;
+  /** With `bootstrap`: what the cluster's Metadata lists beside what ZooKeeper holds. */
+  readonly metadata: MetadataAudit | undefined;
+  /** Every problem found, one sentence each. Empty: nothing to act on. */
+  readonly problems: readonly string[];
+}
+
+export interface AuditOptions {
+  readonly connectTimeoutMs?: number;
+  /** Kafka bootstrap addresses (`host:port`): each is asked for Metadata on its own. */
+  readonly bootstrap?: readonly string[];
+}
+
+function problemOf(err: unknown): string {
+  if (err instanceof KafkaZkRegistrarError) return `${err.code}: ${err.message}`;
+  throw err;
+}
+
+async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; stat: Stat } | undefined> {
+  try {
+    return await s.get(path);
+  } catch (err) {
+    if (err instanceof NoNodeError) return undefined;
+    throw err;
+  }
+}
+
+export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
+  const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
+  const timeoutMs = opts.connectTimeoutMs ?? 15_000;
+  let s: Session;
+  try {
+    // A chroot-free session, with the chroot prefixed by hand: a chrooted Connection would create it.
+    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000 }, AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    throw new AuditFailedError(`no ZooKeeper session with ${hosts} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    if (chroot !== '' && (await s.exists(chroot)) === null) {
+      throw new AuditFailedError(`chroot ${chroot} does not exist on ${hosts}: nothing is registered there (check the connect string)`);
+    }
+    const zk = await readZooKeeper(s, chroot);
+    const metadata = opts.bootstrap === undefined ? undefined : await readMetadata(opts.bootstrap, zk.brokers);
+    return { ...zk, metadata, problems: problems(zk, metadata) };
+  } catch (err) {
+    if (err instanceof ZooKeeperError) throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}`, { cause: err });
+    throw err;
+  } finally {
+    s.close();
+  }
+}
+
+type ZooKeeperPart = Omit<RegistrationsAudit, 'metadata' | 'problems'>;
+
+async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart> {
+  let ids: string[] = [];
+  try {
+    ids = await s.getChildren(chroot + BROKER_IDS_PATH);
+  } catch (err) {
+    if (!(err instanceof NoNodeError)) throw err;
+  }
+  const brokers: BrokerAudit[] = [];
+  for (const child of ids.sort((a, b) => Number(a) - Number(b))) {
+    const got = await optionalGet(s, `${chroot}${BROKER_IDS_PATH}/${child}`);
+    if (got === undefined) continue; // deleted while we listed
+    const id = /^\d+$/.test(child) ? Number(child) : child;
+    let registration: DecodedBrokerZNode | undefined;
+    let problem: string | undefined;
+    if (typeof id !== 'number') problem = `child name ${JSON.stringify(child)} is not a broker id`;
+    else {
+      try {
+        registration = decodeBrokerZNode(id, got.data);
+      } catch (err) {
+        problem = problemOf(err);
+      }
+    }
+    if (problem === undefined && got.stat.ephemeralOwner === '0') problem = 'persistent node: no broker session owns it';
+    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, registration, problem });
+  }
+  const c = await optionalGet(s, chroot + CONTROLLER_PATH);
+  let controller: RegistrationsAudit['controller'];
+  if (c !== undefined) {
+    try {
+      controller = { brokerId: decodeControllerZNode(c.data), ownerSessionId: c.stat.ephemeralOwner, problem: undefined };
+    } catch (err) {
+      controller = { brokerId: undefined, ownerSessionId: c.stat.ephemeralOwner, problem: problemOf(err) };
+    }
+  }
+  const e = await optionalGet(s, chroot + CONTROLLER_EPOCH_PATH);
+  let controllerEpoch: RegistrationsAudit['controllerEpoch'];
+  if (e !== undefined) {
+    try {
+      controllerEpoch = { epoch: decodeControllerEpoch(e.data), zkVersion: e.stat.version, problem: undefined };
+    } catch (err) {
+      controllerEpoch = { epoch: undefined, zkVersion: e.stat.version, problem: problemOf(err) };
+    }
+  }
+  const idNode = await optionalGet(s, chroot + CLUSTER_ID_PATH);
+  let clusterId: string | undefined;
+  if (idNode !== undefined) {
+    try {
+      clusterId = decodeClusterId(idNode.data);
+    } catch {
+      clusterId = undefined;
+    }
+  }
+  return { brokers, controller, controllerEpoch, clusterId };
+}
+
+async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
+  const views: MetadataView[] = [];
+  const unreachable: { source: string; error: string }[] = [];
+  // One admin per address: kafkajs answers describeCluster from one broker of its pool, and the
+  // point here is to see what each broker serves.
+  await Promise.all(
+    bootstrap.map(async (source) => {
+      let admin: Admin | undefined;
+      try {
+        admin = createAdmin({ brokers: [source], connectionTimeout: 3000 }, 'bootstrap', 5000);
+        await admin.connect();
+        const d = await admin.describeCluster();
+        views.push({ source, brokers: d.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId), controller: d.controller, clusterId: d.clusterId });
+      } catch (err) {
+        unreachable.push({ source, error: (err as Error).message });
+      } finally {
+        await admin?.disconnect().catch(() => undefined);
+      }
+    }),
+  );
+  views.sort((a, b) => a.source.localeCompare(b.source));
+  const registeredIds = registered.flatMap((b) => (typeof b.brokerId === 'number' ? [b.brokerId] : []));
+  const registeredNotListed = registeredIds
+    .map((brokerId) => ({ brokerId, missingFrom: views.filter((v) => !v.brokers.some((b) => b.nodeId === brokerId)).map((v) => v.source) }))
+    .filter((r) => r.missingFrom.length > 0);
+  const listedIds = [...new Set(views.flatMap((v) => v.brokers.map((b) => b.nodeId)))].sort((a, b) => a - b);
+  const listedNotRegistered = listedIds
+    .filter((id) => !registeredIds.includes(id))
+    .map((brokerId) => ({ brokerId, listedBy: views.filter((v) => v.brokers.some((b) => b.nodeId === brokerId)).map((v) => v.source) }));
+  return { views, unreachable, registeredNotListed, listedNotRegistered };
+}
+
+function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): string[] {
+  const out: string[] = [];
+  for (const b of zk.brokers) if (b.problem !== undefined) out.push(`broker ${b.brokerId}: ${b.problem}`);
+  if (zk.controller?.problem !== undefined) out.push(`/controller: ${zk.controller.problem}`);
+  if (zk.controllerEpoch?.problem !== undefined) out.push(`/controller_epoch: ${zk.controllerEpoch.problem}`);
+  const cid = zk.controller?.brokerId;
+  if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && !zk.brokers.some((b) => b.brokerId === cid)) {
+    out.push(`/controller: persistent node naming broker ${cid}, which is not registered`);
+  }
+  if (metadata !== undefined) {
+    for (const u of metadata.unreachable) out.push(`metadata from ${u.source}: unreachable (${u.error})`);
+    for (const r of metadata.registeredNotListed) out.push(`broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
+    for (const l of metadata.listedNotRegistered) out.push(`broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
+    if (zk.clusterId !== undefined) {
+      for (const v of metadata.views) if (v.clusterId !== zk.clusterId) out.push(`metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// Before a broker registration is written: make sure Kafka's controller can use it.
+//
+// A ZooKeeper-mode controller re-reads every /brokers/ids/<id> on each broker change, and for a new
+// broker opens a channel on the cluster's inter-broker listener (KafkaController.processBrokerChange
+// -> ControllerChannelManager.addBroker -> Broker.node(interBrokerListenerName)). A registration
+// without that listener throws there, and the whole broker-change event is dropped: real brokers
+// that die or restart are not noticed for as long as our znode exists. We cannot read the cluster's
+// inter.broker.listener.name from ZooKeeper, but every registered broker must have it, so the
+// listener names that all registered brokers share are the names ours must have too.
+import { ListenerMismatchError, NoNodeError, ZNodeFormatError } from '../errors.js';
+import { logger } from '../log.js';
+import { BROKER_IDS_PATH, brokerIdPath, decodeBrokerZNode, type Endpoint } from '../znodes/broker-znode.js';
+import type { Session } from '../zookeeper/session.js';
+
+const log = logger('broker');
+
+/**
+ * Throws ListenerMismatchError if our endpoints lack a listener the cluster needs: the
+ * `interBrokerListener` when given, otherwise every listener name that all other registered (and
+ * decodable) brokers share. With no other broker registered and no option, there is nothing to
+ * learn from and the check passes (the first broker of a new cluster).
+ */
+export async function checkClusterListeners(session: Session, brokerId: number, endpoints: readonly Endpoint[], interBrokerListener: string | undefined): Promise<void> {
+  const ours = endpoints.map((e) => e.listenerName);
+  if (interBrokerListener !== undefined) {
+    if (!ours.includes(interBrokerListener)) throw new ListenerMismatchError(brokerId, [interBrokerListener], ours, 'interBrokerListener');
+    return;
+  }
+  let children: string[];
+  try {
+    children = await session.getChildren(BROKER_IDS_PATH);
+  } catch (err) {
+    if (err instanceof NoNodeError) return;
+    throw err;
+  }
+  let shared: Set<string> | undefined;
+  const learnedFrom: number[] = [];
+  for (const child of children) {
+    if (!/^\d+$/.test(child) || Number(child) === brokerId) continue;
+    const id = Number(child);
+    try {
+      const { data } = await session.get(brokerIdPath(id));
+      const names = new Set(decodeBrokerZNode(id, data).endpoints.map((e) => e.listenerName));
+      shared = shared === undefined ? names : new Set([...shared].filter((n) => names.has(n)));
+      learnedFrom.push(id);
+    } catch (err) {
+      // Gone since we listed it, or someone else's garbage (audit reports that): nothing to learn.
+      if (!(err instanceof NoNodeError) && !(err instanceof ZNodeFormatError)) throw err;
+    }
+  }
+  const missing = [...(shared ?? [])].filter((n) => !ours.includes(n)).sort();
+  log('broker %d: listeners shared by brokers [%s]: [%s]; ours [%s]', brokerId, learnedFrom.join(','), [...(shared ?? [])].join(','), ours.join(','));
+  if (missing.length > 0) throw new ListenerMismatchError(brokerId, missing, ours, learnedFrom.sort((a, b) => a - b));
+}
