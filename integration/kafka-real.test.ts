@@ -63,7 +63,7 @@ async function observer(): Promise<Session> {
 /** Which broker ids the Metadata of every running broker lists. */
 async function listedEverywhere(c: KafkaCluster, id: number, port?: number): Promise<boolean> {
   for (const addr of c.running()) {
-    const m = await metadataFrom([addr]);
+    const m = await metadataFrom(addr);
     const b = m.brokers.find((x) => x.nodeId === id);
     if (b === undefined || (port !== undefined && b.port !== port)) return false;
   }
@@ -71,7 +71,7 @@ async function listedEverywhere(c: KafkaCluster, id: number, port?: number): Pro
 }
 
 async function listedNowhere(c: KafkaCluster, id: number): Promise<boolean> {
-  for (const addr of c.running()) if ((await metadataFrom([addr])).brokers.some((x) => x.nodeId === id)) return false;
+  for (const addr of c.running()) if ((await metadataFrom(addr)).brokers.some((x) => x.nodeId === id)) return false;
   return true;
 }
 
@@ -102,7 +102,7 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     const epoch = decodeControllerEpoch((await obs.get('/controller_epoch')).data);
     assert.ok(epoch >= 1);
     const clusterId = decodeClusterId((await obs.get('/cluster/id')).data);
-    const meta = await metadataFrom(c.bootstrap);
+    const meta = await metadataFrom(c.bootstrap[0] as string);
     assert.equal(meta.clusterId, clusterId);
 
     const audit = await auditRegistrations(c.zkConnect, { bootstrap: c.bootstrap });
@@ -160,5 +160,196 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     await r.stop();
     assert.equal(await obs.exists(`/brokers/ids/${id}`), null);
     await eventually(() => listedNowhere(c, id), 30_000, 'broker 101 to leave every broker\'s metadata after stop()');
+  });
+
+  test('never wedge the cluster: a registration without the inter-broker listener stalls Kafka\'s controller, so ours is refused', { skip }, async () => {
+    const c = kafka.cluster;
+    const obs = await observer();
+    const controllerId = decodeControllerZNode((await obs.get('/controller')).data);
+    const controller = c.broker(controllerId);
+    const victim = c.brokers.find((b) => b.id !== controllerId) as (typeof c.brokers)[number];
+    const brokerChangeErrors = (): number => controller.log().split('\n').filter((l) => l.includes('Error processing event BrokerChange')).length;
+    const errorsBefore = brokerChangeErrors();
+
+    // 1. Kafka's behaviour, shown with a raw znode: decodable, but only a CLIENT listener.
+    const sock = await endpoint();
+    const bad = JSON.stringify({ version: 5, host: null, port: -1, endpoints: [`CLIENT://127.0.0.1:${sock.port}`], listener_security_protocol_map: { CLIENT: 'PLAINTEXT' }, jmx_port: -1, timestamp: String(Date.now()), features: {} });
+    await obs.create('/brokers/ids/150', Buffer.from(bad), 'ephemeral');
+    const tail = (): string => controller.log().split('\n').filter((l) => /ERROR|Exception/.test(l)).slice(-6).join('\n');
+    await eventually(async () => brokerChangeErrors() > errorsBefore, 20_000, `controller ${controllerId} to fail on the broker change`, tail);
+    assert.match(controller.log(), /BrokerEndPointNotAvailableException|End point with listener name PLAINTEXT not found/);
+
+    // A real broker dies: its node goes, and the controller does not notice.
+    await victim.kill();
+    await waitForNode(obs, `/brokers/ids/${victim.id}`, (st) => st === null, 30_000, `the killed broker ${victim.id}'s node to expire`);
+    await eventually(async () => brokerChangeErrors() > errorsBefore + 1, 20_000, 'the controller to fail on that broker change too');
+    const stale = await metadataFrom(controller.address);
+    assert.ok(stale.brokers.some((b) => b.nodeId === victim.id), `the dead broker ${victim.id} is still listed: the cluster did not notice`);
+
+    // The audit sees both sides of it, and says so with its exit code.
+    const cli = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await within(once(cli, 'exit'), 30_000, 'audit --bootstrap to exit')) as [number];
+    assert.ok(out.startsWith('{'), `audit printed JSON (stderr: ${err})`);
+    const report = JSON.parse(out) as { metadata: { registeredNotListed: { brokerId: number }[]; listedNotRegistered: { brokerId: number }[] }; problems: string[] };
+    assert.equal(code, 1, 'audit exits non-zero when it finds a problem');
+    assert.deepEqual(report.metadata.registeredNotListed.map((r) => r.brokerId), [150]);
+    assert.deepEqual(report.metadata.listedNotRegistered.map((r) => r.brokerId), [victim.id]);
+    assert.ok(report.problems.some((p) => p.includes(`broker ${victim.id}: listed by`)));
+
+    // Removing the bad znode un-wedges it: the next broker change is processed.
+    await obs.delete('/brokers/ids/150', -1);
+    await eventually(async () => !(await metadataFrom(controller.address)).brokers.some((b) => b.nodeId === victim.id), 30_000, `the controller to drop dead broker ${victim.id}`);
+    await victim.start();
+
+    // 2. The library refuses to write such a registration, with a typed error naming the listener.
+    const refused = new BrokerRegistrar({ zookeeper: { connect: c.zkConnect }, brokerId: 150, listeners: [{ name: 'CLIENT', host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' }] });
+    kafka.zk.track(refused);
+    await assert.rejects(refused.start(), (err: unknown) => {
+      assert.ok(err instanceof ListenerMismatchError, String(err));
+      assert.equal(err.code, 'LISTENER_MISMATCH');
+      assert.deepEqual(err.missing, ['PLAINTEXT']);
+      assert.deepEqual(err.learnedFrom, [1, 2, 3]);
+      assert.match(err.message, /PLAINTEXT/);
+      return true;
+    });
+    assert.equal(await obs.exists('/brokers/ids/150'), null, 'nothing was written');
+
+    // 3. After our (valid) registrations come and go, a real broker restart is still noticed.
+    for (const id of [151, 152]) {
+      const s2 = await endpoint();
+      const r = new BrokerRegistrar({ zookeeper: { connect: c.zkConnect }, brokerId: id, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: s2.port }] });
+      kafka.zk.track(r);
+      await within(r.start(), 20_000, `broker ${id} to register`);
+      await eventually(() => listedEverywhere(c, id), 30_000, `broker ${id} to be listed`);
+      await r.stop();
+    }
+    await victim.stop();
+    await eventually(async () => !(await metadataFrom(controller.address)).brokers.some((b) => b.nodeId === victim.id), 30_000, `the controller to notice broker ${victim.id} stopping`);
+    await victim.start();
+    await eventually(() => listedEverywhere(c, victim.id, victim.port), 30_000, `broker ${victim.id} to be listed again after its restart`);
+  });
+
+  test('controller mode beside real controllers: never takes /controller from Kafka, elections move the epoch up by one, fenced writes fail after a real takeover', { skip }, async (t) => {
+    const c = kafka.cluster;
+    const obs = await observer();
+    // Every value /controller_epoch takes, seen through data watches: it must never go down.
+    const epochs: number[] = [];
+    let watching = true;
+    const monitor = (async () => {
+      while (watching) {
+        let fired!: () => void;
+        const changed = new Promise<void>((r) => (fired = r));
+        const { data } = await obs.get('/controller_epoch', () => fired());
+        epochs.push(decodeControllerEpoch(data));
+        await Promise.race([changed, new Promise((r) => setTimeout(r, 500))]);
+      }
+    })();
+    const epochNow = async (): Promise<{ epoch: number; version: number }> => {
+      const { data, stat } = await obs.get('/controller_epoch');
+      return { epoch: decodeControllerEpoch(data), version: stat.version };
+    };
+    const controllerNow = async (): Promise<{ id: number; czxid: number; version: number }> => {
+      const { data, stat } = await obs.get('/controller');
+      return { id: decodeControllerZNode(data), czxid: stat.czxid, version: stat.version };
+    };
+    /** Waits for a new /controller (another czxid than `old`) and a moved epoch. */
+    const nextElection = async (old: { czxid: number }, oldEpochVersion: number, what: string): Promise<{ id: number; epoch: number }> => {
+      await waitForNode(obs, '/controller', (st) => st !== null && st.czxid !== old.czxid, 30_000, what);
+      await waitForNode(obs, '/controller_epoch', (st) => st !== null && st.version > oldEpochVersion, 30_000, `${what}: the epoch bump`);
+      return { id: (await controllerNow()).id, epoch: (await epochNow()).epoch };
+    };
+
+    const ourProxy = await startTcpProxy(kafka.zk.server.port);
+    t.after(() => ourProxy.close());
+    const sock = await endpoint();
+    const ours = new BrokerRegistrar({
+      zookeeper: { connect: `${ourProxy.address}${c.chroot}`, sessionTimeoutMs: 10_000 },
+      brokerId: 120,
+      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }],
+      controller: { enabled: true },
+    });
+    kafka.zk.track(ours);
+
+    // A. A live Kafka controller is never challenged.
+    const before = await controllerNow();
+    const epoch0 = await epochNow();
+    await within(ours.start(), 20_000, 'our candidate to register');
+    await eventually(async () => ours.status().controller?.controllerId === before.id, 10_000, 'our candidate to see the Kafka controller');
+    assert.equal(ours.controller?.isController, false);
+    assert.deepEqual(await controllerNow(), before, '/controller untouched');
+    assert.deepEqual(await epochNow(), epoch0, '/controller_epoch untouched');
+
+    // B. The Kafka controller stops: exactly one successor, one epoch up, ours or Kafka's.
+    await c.broker(before.id).stop();
+    const b = await nextElection(before, epoch0.version, `a successor to controller ${before.id}`);
+    assert.equal(b.epoch, epoch0.epoch + 1);
+    t.diagnostic(`after broker ${before.id} stopped, broker ${b.id} won /controller at epoch ${b.epoch}${b.id === 120 ? ' (ours)' : ' (Kafka)'}`);
+    if (b.id === 120) {
+      await eventually(async () => ours.controller?.isController === true, 10_000, 'our candidate to announce its election');
+    } else {
+      assert.ok(c.running().includes(c.broker(b.id).address), `the winner ${b.id} is a running Kafka broker`);
+      assert.equal(ours.controller?.isController, false);
+      await eventually(async () => (await metadataFrom(c.broker(b.id).address)).controller === b.id, 20_000, `Kafka's metadata to name controller ${b.id}`);
+    }
+
+    // C. Make ours the controller deterministically: hold the Kafka brokers' ZooKeeper traffic
+    // (their sessions stay alive; the hold is far shorter than their session timeout), then free /controller.
+    let current = { id: b.id, epoch: b.epoch };
+    let elections = 1;
+    if (current.id !== 120) {
+      elections++;
+      const kafkaProxies = c.brokers.filter((x) => x.running).map((x) => proxies.get(x.id) as TcpProxy);
+      const elected = waitForEvent<[{ epoch: number }]>(ours, 'elected', 10_000, 'our candidate to be elected');
+      const cur = await controllerNow();
+      const ev = await epochNow();
+      for (const p of kafkaProxies) p.set('hold');
+      try {
+        await obs.delete('/controller', cur.version);
+        current = await nextElection(cur, ev.version, 'our candidate to take the free /controller');
+        assert.equal((await elected)[0].epoch, current.epoch);
+      } finally {
+        for (const p of kafkaProxies) p.set('pass');
+      }
+      assert.equal(current.id, 120);
+      assert.equal(current.epoch, b.epoch + 1);
+    }
+
+    // D. A real Kafka broker takes over while our candidate cannot hear of it; the fenced write
+    // issued then must fail with ControllerMovedError and must not be applied.
+    const cur = await controllerNow();
+    const ev = await epochNow();
+    ourProxy.set('hold');
+    let write: Promise<unknown> | undefined;
+    try {
+      await obs.delete('/controller', cur.version);
+      const d = await nextElection(cur, ev.version, 'a Kafka broker to take /controller over');
+      assert.notEqual(d.id, 120);
+      assert.equal(d.epoch, current.epoch + 1);
+      elections++;
+      assert.equal(ours.controller?.isController, true, 'our candidate has not heard of it yet');
+      write = ours.controller?.fencedWrite('/kzr-fenced-write', Buffer.from('from a deposed controller'), { create: true });
+      write?.catch(() => undefined);
+    } finally {
+      ourProxy.set('pass');
+    }
+    await assert.rejects(within(write as Promise<unknown>, 15_000, 'the fenced write to settle'), (err: unknown) => {
+      assert.ok(err instanceof ControllerMovedError, String(err));
+      assert.equal(err.writeApplied, false);
+      return true;
+    });
+    assert.equal(await obs.exists('/kzr-fenced-write'), null, 'the fenced write was not applied');
+    assert.equal(ours.controller?.isController, false);
+
+    // E. The epoch never went backwards, and moved exactly once per election.
+    watching = false;
+    await monitor;
+    for (let i = 1; i < epochs.length; i++) assert.ok((epochs[i] as number) >= (epochs[i - 1] as number), `epochs seen: ${epochs.join(',')}`);
+    assert.equal((await epochNow()).epoch, epoch0.epoch + elections);
+    await ours.stop();
+    await c.broker(before.id).start();
   });
 });

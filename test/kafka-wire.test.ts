@@ -8,7 +8,7 @@ import {
   readRequestHeader,
   response,
 } from '../integration/kafka-double/protocol.js';
-import { frame, FrameSplitter, Reader } from '../integration/kafka-double/wire.js';
+import { frame, FrameSplitter, Reader } from '../src/kafka-protocol/wire.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

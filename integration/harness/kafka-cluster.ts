@@ -6,9 +6,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { Session } from '../../src/index.js';
 import { spawnJvm, type Jvm } from './jvm.js';
+import { probeMetadata as metadataFrom } from '../../src/kafka-protocol/metadata-probe.js';
+
+export { metadataFrom };
 import { waitForNode, within } from './wait.js';
 import { freePort } from './zookeeper-server.js';
 
@@ -128,17 +130,6 @@ function brokerProperties(id: number, port: number, dir: string, zkConnect: stri
   ].join('\n');
 }
 
-/** A kafkajs admin's describeCluster, one-shot (connect, ask, disconnect), no retries. */
-export async function metadataFrom(brokers: string[]): Promise<{ brokers: { nodeId: number; host: string; port: number }[]; controller: number | null; clusterId: string }> {
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 2000, requestTimeout: 5000 }).admin();
-  await admin.connect();
-  try {
-    return await admin.describeCluster();
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /**
  * Polls `check` with backoff until it is true. For the cluster's metadata only: Kafka offers no
  * watch on what a broker serves, so this is the one place the harness polls.
@@ -209,7 +200,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
           ]);
           await Promise.race([
             died,
-            eventually(async () => (await metadataFrom([`127.0.0.1:${port}`])).brokers.some((b) => b.nodeId === id), startTimeoutMs, `Kafka broker ${id} to list itself in Metadata`),
+            eventually(async () => (await metadataFrom(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id), startTimeoutMs, `Kafka broker ${id} to list itself in Metadata`),
           ]);
         } catch (err) {
           await started.kill();
@@ -242,7 +233,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
     const all = brokers.map((b) => b.address);
     // Every broker serves Metadata that lists the whole cluster (the controller has propagated it).
     for (const b of brokers) {
-      await eventually(async () => (await metadataFrom([b.address])).brokers.length === brokers.length, startTimeoutMs, `broker ${b.id} to list all ${brokers.length} brokers`);
+      await eventually(async () => (await metadataFrom(b.address)).brokers.length === brokers.length, startTimeoutMs, `broker ${b.id} to list all ${brokers.length} brokers`);
     }
     return {
       brokers,

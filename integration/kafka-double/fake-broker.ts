@@ -14,7 +14,7 @@ import {
   response,
   type MetadataBroker,
 } from './protocol.js';
-import { frame, FrameSplitter, Reader } from './wire.js';
+import { frame, FrameSplitter, Reader } from '../../src/kafka-protocol/wire.js';
 
 export interface FakeBrokerOptions {
   /** The listener this socket is (Kafka filters metadata to the listener a client connected on). */

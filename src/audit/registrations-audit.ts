@@ -2,9 +2,8 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import type { Admin } from 'kafkajs';
 import { AuditFailedError, KafkaZkRegistrarError, NoNodeError, ZooKeeperError } from '../errors.js';
-import { createAdmin } from '../confirmation/kafkajs-client.js';
+import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerZNode } from '../znodes/controller-znode.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
@@ -53,7 +52,10 @@ export interface RegistrationsAudit {
 
 export interface AuditOptions {
   readonly connectTimeoutMs?: number;
-  /** Kafka bootstrap addresses (`host:port`): each is asked for Metadata on its own. */
+  /**
+   * Kafka broker addresses (`host:port` of PLAINTEXT listeners): each one is asked for its own
+   * Metadata, so that brokers serving different views are seen as such.
+   */
   readonly bootstrap?: readonly string[];
 }
 
@@ -156,20 +158,13 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
 async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
   const views: MetadataView[] = [];
   const unreachable: { source: string; error: string }[] = [];
-  // One admin per address: kafkajs answers describeCluster from one broker of its pool, and the
-  // point here is to see what each broker serves.
   await Promise.all(
     bootstrap.map(async (source) => {
-      let admin: Admin | undefined;
       try {
-        admin = createAdmin({ brokers: [source], connectionTimeout: 3000 }, 'bootstrap', 5000);
-        await admin.connect();
-        const d = await admin.describeCluster();
-        views.push({ source, brokers: d.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId), controller: d.controller, clusterId: d.clusterId });
+        const m = await probeMetadata(source, 5000);
+        views.push({ source, brokers: m.brokers.sort((a, b) => a.nodeId - b.nodeId), controller: m.controller < 0 ? null : m.controller, clusterId: m.clusterId ?? '' });
       } catch (err) {
         unreachable.push({ source, error: (err as Error).message });
-      } finally {
-        await admin?.disconnect().catch(() => undefined);
       }
     }),
   );
