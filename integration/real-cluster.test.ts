@@ -1,46 +1,31 @@
-// Real-cluster mode: with ZK_CONNECT and KAFKA_BOOTSTRAP pointing at a real ZooKeeper-mode Kafka
-// cluster (integration/docker-compose.yml), register spare broker ids in the cluster's own
-// namespace, served by a test broker socket the real controller can reach, and check what the real
-// metadata says. Without those variables this suite is skipped, and says why: it never passes
-// silently.
+// A real ZooKeeper-mode Kafka cluster, as users run it: by default one broker started by the
+// harness (Kafka from Maven Central, see scripts/fetch-kafka.sh); with ZK_CONNECT and
+// KAFKA_BOOTSTRAP set, the user's own cluster instead. Spare broker ids are registered in the
+// cluster's own namespace, served by test broker sockets the real controller can reach, and the
+// real metadata decides. Without the Kafka jars (and without those variables) the suite is skipped
+// and says which command fetches them: it never passes silently.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import { BrokerRegistrar, registerTemporaryBroker } from '../src/index.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+import { useKafkaCluster } from './harness/fixture.js';
+import { eventually, kafkaSkipReason } from './harness/kafka-cluster.js';
 import { isListed } from './harness/kafka-client.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
 import { holdBrokerNode } from './harness/stale-node.js';
 import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 
-const zkConnect = process.env.ZK_CONNECT ?? '';
-const bootstrap = (process.env.KAFKA_BOOTSTRAP ?? '').split(',').filter((b) => b !== '');
+const userZk = process.env.ZK_CONNECT ?? '';
+const userBootstrap = (process.env.KAFKA_BOOTSTRAP ?? '').split(',').filter((b) => b !== '');
+const external = userZk !== '' && userBootstrap.length > 0;
+const kafka = external ? undefined : useKafkaCluster({ size: 1 });
+const skip = external ? false : kafkaSkipReason();
 
-function whySkipped(): string | false {
-  if (zkConnect !== '' && bootstrap.length > 0) return false;
-  let docker = 'no Docker engine is available here';
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
-    docker = 'Docker is available: docker compose -f integration/docker-compose.yml up -d';
-  } catch {
-    /* keep the message */
-  }
-  return `real-cluster mode needs ZK_CONNECT and KAFKA_BOOTSTRAP set to a ZooKeeper-mode Kafka cluster (${docker})`;
+function target(): { zkConnect: string; bootstrap: string[] } {
+  if (kafka === undefined) return { zkConnect: userZk, bootstrap: userBootstrap };
+  return { zkConnect: kafka.cluster.zkConnect, bootstrap: kafka.cluster.bootstrap };
 }
-
-const skip = whySkipped();
 const spareId = (n: number): number => 9000 + ((process.pid * 7 + n) % 900);
-
-const listed = (id: number): Promise<boolean> => isListed(bootstrap, id);
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
-    if (await check()) return;
-    if (Date.now() + wait > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, wait));
-  }
-}
 
 describe('against a real ZooKeeper-mode Kafka cluster', () => {
   const sockets: FakeKafkaBroker[] = [];
@@ -55,6 +40,8 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
   }
 
   test('a temporary broker appears in the real metadata and disappears on dispose', { skip }, async () => {
+    const { zkConnect, bootstrap } = target();
+    const listed = (id: number): Promise<boolean> => isListed(bootstrap, id);
     const s = await socket();
     const id = spareId(1);
     const tmp = await registerTemporaryBroker({ zookeeper: { connect: zkConnect }, brokerId: id, kafka: { brokers: bootstrap }, endpoint: { host: '127.0.0.1', port: s.port }, timeoutMs: 60_000 });
@@ -64,6 +51,8 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
   });
 
   test('the stale-owner race against the real controller: naive broker vanishes, ours stays', { skip }, async () => {
+    const { zkConnect, bootstrap } = target();
+    const listed = (id: number): Promise<boolean> => isListed(bootstrap, id);
     const [naiveId, ourId] = [spareId(2), spareId(3)];
     const [sNaive, sOurs] = [await socket(), await socket()];
     const aNaive = await holdBrokerNode(zkConnect, naiveId, sNaive.port);
@@ -93,6 +82,9 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
     } finally {
       await ours.stop();
       await naive.stop();
+      // Their sessions were ended from another handle; these handles must still be freed.
+      aNaive.close();
+      aOurs.close();
     }
   });
 });

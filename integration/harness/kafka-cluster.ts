@@ -137,7 +137,12 @@ function brokerProperties(id: number, port: number, dir: string, zkConnect: stri
 export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string, last?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-    if (await check().catch(() => false)) return;
+    // Each check is bounded by what is left of the deadline: a check that hangs must not hang us.
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
+    const ok = await Promise.race([check().catch(() => false), cut]);
+    clearTimeout(timer);
+    if (ok) return;
     if (Date.now() + wait > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
     await new Promise((r) => setTimeout(r, wait));
   }

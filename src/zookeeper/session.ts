@@ -80,6 +80,7 @@ const ZOO_EPHEMERAL = 1;
 const WATCH_TYPES: Readonly<Record<number, WatchEventType>> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child' };
 // zookeeper.h log levels: 0 silences the C client entirely (it otherwise prints to stderr).
 const ZOO_LOG_LEVEL_WARN = 2;
+const NO_RESPONSE_LIMIT_OFF = 2_147_483_647;
 
 export class Session extends SafeEmitter<SessionEvents> {
   /** Session id as lowercase hex (the form `Stat.ephemeralOwner` uses). */
@@ -122,6 +123,13 @@ export class Session extends SafeEmitter<SessionEvents> {
       timeout: opts.sessionTimeoutMs,
       debug_level: nativeLog.enabled ? ZOO_LOG_LEVEL_WARN : 0,
       host_order_deterministic: false,
+      // The binding declares a handle expired (and closes it) once the C client's
+      // zookeeper_process has returned ZNOTHING 10 times in a row. A handle connecting to, or
+      // connected to, a stalled ensemble member does that within milliseconds, so the heuristic
+      // reported live sessions as expired and failed every new one during a leader stall. Whether
+      // a session is gone is the server's verdict (or our watchdog's, after a full session timeout
+      // without a connection), so the heuristic is switched off.
+      response_counter_limit: NO_RESPONSE_LIMIT_OFF,
     };
     if (opts.sessionId !== undefined && opts.sessionPassword !== undefined) {
       config.client_id = opts.sessionId;

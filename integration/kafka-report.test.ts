@@ -1,0 +1,166 @@
+// The original report, against real Kafka: real ZooKeeper-mode brokers and our registrars on one
+// 3-member ZooKeeper ensemble; the leader is SIGSTOPped for longer than everyone's session timeout,
+// then resumed, for several cycles. After each cycle every real broker and every registration of
+// ours must be present, owned by its registrant's live session, and listed in every broker's
+// Metadata. Kafka's own outcome (its registration code is the anchor) is recorded beside ours.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerRegistrar, Connection } from '../src/index.js';
+import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+import { eventually, KAFKA_VERSION, kafkaSkipReason, metadataFrom, startKafkaCluster, type KafkaCluster } from './harness/kafka-cluster.js';
+import { within } from './harness/wait.js';
+import { startEnsemble, type ZooKeeperEnsemble } from './harness/zookeeper-server.js';
+
+const SESSION_MS = 4000;
+const STALL_MS = 2 * SESSION_MS;
+const CYCLES = 3;
+const OUR_IDS = [201, 202, 203];
+
+const external = process.env.ZK_CONNECT !== undefined && process.env.ZK_CONNECT !== '';
+const skip = kafkaSkipReason() || (external ? 'ZK_CONNECT is set: this suite needs its own ensemble to pause members' : false);
+
+let ensemble: ZooKeeperEnsemble | undefined;
+let cluster: KafkaCluster | undefined;
+const cleanup: (() => Promise<void>)[] = [];
+before(async () => {
+  if (skip !== false) return;
+  ensemble = await startEnsemble(3);
+  cluster = await startKafkaCluster({ zookeeper: ensemble.connectString, size: 2, zkSessionTimeoutMs: SESSION_MS });
+});
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  await cluster?.stop();
+  await ensemble?.stop();
+});
+
+/**
+ * One znode's history from an exists-watch chain: how often it was re-created (a new czxid: the
+ * registrant lost it and registered again) and how long it was seen missing.
+ */
+class Presence {
+  readonly gaps: number[] = [];
+  recreations = 0;
+  private czxid: number | undefined;
+  private goneSince: number | undefined;
+  private stopped = false;
+  constructor(
+    private readonly conn: Connection,
+    readonly path: string,
+  ) {}
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      let fired!: () => void;
+      const changed = new Promise<void>((r) => (fired = r));
+      // The observer's own session may be ended by the stall too: always ask on the current one.
+      const st = await this.conn
+        .waitForConnected()
+        .then((s) => s.exists(this.path, () => fired()))
+        .catch(() => undefined);
+      if (st === null && this.goneSince === undefined) this.goneSince = Date.now();
+      if (st !== null && st !== undefined) {
+        if (this.czxid !== undefined && st.czxid !== this.czxid) this.recreations++;
+        this.czxid = st.czxid;
+      }
+      if (st !== null && st !== undefined && this.goneSince !== undefined) {
+        this.gaps.push(Date.now() - this.goneSince);
+        this.goneSince = undefined;
+      }
+      await Promise.race([changed, sleep(1000)]);
+    }
+  }
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
+}
+
+test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, ${CYCLES} cycles; every broker registered, owned and listed after each`, { skip, timeout: 600_000 }, async (t) => {
+  const e = ensemble as ZooKeeperEnsemble;
+  const c = cluster as KafkaCluster;
+  const obsConn = new Connection({ connect: c.zkConnect, sessionTimeoutMs: 30_000 });
+  cleanup.push(() => obsConn.close());
+  await within(obsConn.start(), 20_000, 'an observer session');
+
+  const ours: { id: number; r: BrokerRegistrar; events: { lost: number; restored: number; expired: number } }[] = [];
+  for (const id of OUR_IDS) {
+    const sock = new FakeKafkaBroker();
+    await sock.listen();
+    cleanup.push(() => sock.close());
+    const r = new BrokerRegistrar({ zookeeper: { connect: c.zkConnect, sessionTimeoutMs: SESSION_MS }, brokerId: id, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }] });
+    cleanup.push(() => r.stop());
+    const events = { lost: 0, restored: 0, expired: 0 };
+    r.on('lost', () => events.lost++);
+    r.on('restored', () => events.restored++);
+    r.on('sessionExpired', () => events.expired++);
+    await within(r.start(), 20_000, `our broker ${id} to register`);
+    ours.push({ id, r, events });
+  }
+  const presence = [...c.brokers.map((b) => b.id), ...OUR_IDS].map((id) => new Presence(obsConn, `/brokers/ids/${id}`));
+  const watching = presence.map((p) => p.run());
+  const allIds = [...c.brokers.map((b) => b.id), ...OUR_IDS];
+  const settleTimes: { kafka: number[]; ours: number[] } = { kafka: [], ours: [] };
+
+  /** Registered, owned by a live session (ours: the registrar's current one), listed by every broker. */
+  const why = new Map<number, string>();
+  const healthy = async (id: number): Promise<boolean> => {
+    const no = (reason: string): boolean => {
+      why.set(id, reason);
+      return false;
+    };
+    const st = await (await obsConn.waitForConnected()).exists(`/brokers/ids/${id}`);
+    if (st === null) return no('no node');
+    const mine = ours.find((o) => o.id === id);
+    if (mine !== undefined) {
+      const s = mine.r.status();
+      if (s.state !== 'owned' || s.sessionId !== st.ephemeralOwner) return no(`registrar ${s.state} on 0x${s.sessionId}, node owned by 0x${st.ephemeralOwner}`);
+    } else if ((await e.serving(st.ephemeralOwner)) < 0) return no(`owner 0x${st.ephemeralOwner} is not connected to any member`);
+    for (const b of c.brokers) if (!(await metadataFrom(b.address)).brokers.some((x) => x.nodeId === id)) return no(`not listed by broker ${b.id}`);
+    return true;
+  };
+
+  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    const leader = await e.leader();
+    assert.ok(leader >= 0, 'the ensemble has a leader');
+    e.servers[leader]?.pause();
+    try {
+      // The fault itself lasts this long: this is the stall, not a wait for something to happen.
+      await sleep(STALL_MS);
+    } finally {
+      e.servers[leader]?.resume();
+    }
+    const resumed = Date.now();
+    const settled = new Map<number, number>();
+    await eventually(
+      async () => {
+        for (const id of allIds) {
+          if (!settled.has(id) && (await healthy(id).catch((err: Error) => (why.set(id, err.message), false)))) settled.set(id, Date.now() - resumed);
+        }
+        return settled.size === allIds.length;
+      },
+      90_000,
+      `cycle ${cycle}: every broker registered, owned by its live session and listed`,
+      () => `settled: ${JSON.stringify([...settled])}; not yet: ${JSON.stringify([...why].filter(([id]) => !settled.has(id)))}`,
+    );
+    for (const [id, ms] of settled) (OUR_IDS.includes(id) ? settleTimes.ours : settleTimes.kafka).push(ms);
+    t.diagnostic(`cycle ${cycle}: leader member ${leader + 1} stalled ${STALL_MS} ms; settled after resume (ms): ${allIds.map((id) => `${id}=${settled.get(id)}`).join(' ')}`);
+  }
+  for (const p of presence) p.stop();
+  await Promise.all(watching);
+
+  const of = (ids: number[]): Presence[] => presence.filter((p) => ids.some((id) => p.path.endsWith(`/${id}`)));
+  const summary = (name: string, ids: number[], settle: number[]): string => {
+    const gaps = of(ids).flatMap((p) => p.gaps);
+    const recreated = of(ids).reduce((n, p) => n + p.recreations, 0);
+    return `${name}: ${recreated} re-registrations, ${gaps.length} seen missing (p50 ${pct(gaps, 50)} ms, max ${pct(gaps, 100)} ms), all present/owned/listed after resume p50 ${pct(settle, 50)} ms max ${pct(settle, 100)} ms`;
+  };
+  t.diagnostic(summary(`Kafka ${KAFKA_VERSION} (${c.brokers.length} brokers)`, c.brokers.map((b) => b.id), settleTimes.kafka));
+  t.diagnostic(`${summary(`ours (${OUR_IDS.length} registrars)`, OUR_IDS, settleTimes.ours)}; events ${JSON.stringify(ours.map((o) => ({ id: o.id, ...o.events })))}`);
+  // Every loss of ours was reported and restored: the registrar never believed in a node it did not have.
+  for (const o of ours) assert.equal(o.events.lost, o.events.restored, `broker ${o.id}: every loss restored`);
+});
