@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
-import { within } from './harness/wait.js';
+import { openSession, within } from './harness/wait.js';
 
 const zk = useZooKeeper();
 const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -81,12 +81,16 @@ describe('kafka-zk-registrar CLI', () => {
     await obs.create('/brokers/ids/1', Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'), 'ephemeral');
     await obs.create('/brokers/ids/2', Buffer.from('garbage'), 'ephemeral');
     await obs.create('/controller_epoch', Buffer.from('3'), 'persistent');
-    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const [code] = (await within(once(child, 'exit'), 20_000, 'audit to exit')) as [number];
-    assert.equal(code, 0);
-    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number } };
+    assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
+    assert.match(err, /broker 2: ZNODE_FORMAT/);
+    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: string[] };
+    assert.equal(report.problems.length, 1);
     assert.equal(report.brokers.length, 2);
     assert.equal(report.brokers[0]?.ownerSessionId, obs.id);
     assert.equal(report.brokers[0]?.registration?.endpoints.length, 1);
@@ -94,6 +98,26 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(report.controller, undefined);
     assert.equal(report.controllerEpoch.epoch, 3);
     assert.equal((await obs.get('/brokers/ids/2')).data.toString(), 'garbage');
+  });
+
+  test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {
+    const connect = `${zk.chroot()}/nothing/here`;
+    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await within(once(child, 'exit'), 20_000, 'audit to exit')) as [number];
+    assert.equal(code, 1);
+    assert.equal(out, '');
+    assert.match(err, /chroot \/kzr-[^ ]*\/nothing\/here does not exist/);
+    const root = await openSession(zk.server.connectString);
+    try {
+      const top = connect.slice(connect.indexOf('/'), connect.indexOf('/nothing'));
+      assert.equal(await root.exists(top), null, `audit created nothing (not even ${top})`);
+    } finally {
+      root.close();
+    }
   });
 
   test('bad arguments: exit code 2 and a message naming the option', async () => {
