@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
 import { openSession, within } from './harness/wait.js';
+import { freePort } from './harness/zookeeper-server.js';
 
 const zk = useZooKeeper();
 const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -118,6 +119,30 @@ describe('kafka-zk-registrar CLI', () => {
     } finally {
       root.close();
     }
+  });
+
+  test('SIGTERM stops register promptly while it waits out another owner', async () => {
+    const connect = zk.chroot();
+    const holder = await zk.observer(connect);
+    await holder.createParents('/brokers/ids/8');
+    await holder.create('/brokers/ids/8', Buffer.from('{}'), 'ephemeral');
+    const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--conflict-timeout-ms', '500', '--session-timeout-ms', '4000']);
+    await cli.next('waiting', 20_000);
+    await cli.next('conflict', 10_000);
+    process.kill(cli.child.pid as number, 'SIGTERM');
+    await cli.next('stopping', 5000);
+    assert.equal((await cli.next('stopped', 5000)).state, 'stopped');
+    assert.equal(await cli.exit(), 0);
+    assert.equal((await holder.exists('/brokers/ids/8'))?.ephemeralOwner, holder.id, "the other owner's node is untouched");
+  });
+
+  test('SIGTERM stops register promptly while ZooKeeper cannot be reached', async () => {
+    const port = await freePort(); // nothing listens
+    const cli = run(['register', '--zookeeper', `127.0.0.1:${port}`, '--broker-id', '9', '--listeners', 'PLAINTEXT://127.0.0.1:9092']);
+    await cli.next('starting', 10_000);
+    process.kill(cli.child.pid as number, 'SIGTERM');
+    await cli.next('stopped', 5000);
+    assert.equal(await cli.exit(), 0);
   });
 
   test('bad arguments: exit code 2 and a message naming the option', async () => {

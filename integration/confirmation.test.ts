@@ -1,6 +1,7 @@
 // Cluster-side confirmation through real kafkajs, against the Kafka-protocol test cluster whose
 // metadata is derived from a real ZooKeeper.
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerRegistrar, Connection, type ClusterView, type Registration } from '../src/index.js';
@@ -8,7 +9,7 @@ import { useZooKeeper } from './harness/fixture.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
 import { isListed } from './harness/kafka-client.js';
 import { holdBrokerNode } from './harness/stale-node.js';
-import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { eventually, killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { freePort } from './harness/zookeeper-server.js';
 import { TestCluster } from './kafka-double/test-cluster.js';
 import type { FakeKafkaBroker } from './kafka-double/fake-broker.js';
@@ -130,15 +131,22 @@ describe('confirmation through kafkajs metadata', () => {
         zookeeper: { connect, sessionTimeoutMs: 4000 },
         brokerId: 12,
         listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
-        confirm: { kafka: { brokers: [`127.0.0.1:${port}`] }, timeoutMs: 1500 },
+        confirm: { kafka: { brokers: [`127.0.0.1:${port}`] }, timeoutMs: 1500, recheckIntervalMs: 200, missingAfterMs: 300 },
       }),
     );
+    const missing: unknown[] = [];
+    r.on('missing', (m) => missing.push(m));
     const unconfirmed = waitForEvent<Unconfirmed>(r, 'unconfirmed', 15_000, 'unconfirmed');
     await r.start();
     const [info] = await unconfirmed;
     assert.equal(info.reason, 'unreachable');
     assert.equal(info.error?.code, 'CLUSTER_UNREACHABLE');
-    assert.equal(r.status().lastError?.code, 'CLUSTER_UNREACHABLE');
+    assert.equal(r.status().confirmation?.lastError?.code, 'CLUSTER_UNREACHABLE');
+    assert.equal(r.status().lastError, undefined, "the cluster's error is not the registration's");
+    // Re-checks keep failing to reach the cluster, well past missingAfterMs: that is not "missing".
+    const firstCheck = r.status().confirmation?.checkedAt ?? 0;
+    await eventually(async () => (r.status().confirmation?.checkedAt ?? 0) > firstCheck + 1000, 15_000, 're-checks for over a second past missingAfterMs');
+    assert.deepEqual(missing, [], 'an unreachable cluster never makes a registration "missing"');
     const obs = await zk.observer(connect);
     assert.equal((await obs.exists('/brokers/ids/12'))?.ephemeralOwner, r.status().sessionId);
     assert.equal(r.status().state, 'owned');
@@ -258,5 +266,34 @@ describe('registerTemporaryBroker (for users\' integration tests)', () => {
     );
     const obs = await zk.observer(connect);
     assert.equal(await obs.exists('/brokers/ids/4243'), null);
+  });
+
+  test('timeoutMs is one deadline: a cluster that accepts connections and never answers does not stretch it', async () => {
+    const connect = zk.chroot();
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const held = new Set<Socket>();
+    silent.on('connection', (s) => held.add(s));
+    const port = (silent.address() as AddressInfo).port;
+    const { registerTemporaryBroker } = await import('../src/index.js');
+    const started = Date.now();
+    try {
+      await assert.rejects(
+        registerTemporaryBroker({ zookeeper: { connect }, brokerId: 4244, kafka: { brokers: [`127.0.0.1:${port}`] }, endpoint: { host: '127.0.0.1', port: 1 }, timeoutMs: 2000 }),
+        (err: unknown) => {
+          assert.equal((err as { code?: string }).code, 'CONFIRMATION_FAILED');
+          assert.equal((err as { reason?: string }).reason, 'unreachable');
+          return true;
+        },
+      );
+      const tookMs = Date.now() - started;
+      // The contract under test is the deadline itself; the slack covers the cleanup after it.
+      assert.ok(tookMs < 2000 + 1000, `rejected after ${tookMs} ms for a 2000 ms timeout`);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+    const obs = await zk.observer(connect);
+    assert.equal(await obs.exists('/brokers/ids/4244'), null);
   });
 });

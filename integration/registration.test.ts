@@ -2,7 +2,7 @@
 // real ZooKeeper server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, Connection, decodeBrokerZNode, type Registration } from '../src/index.js';
+import { BrokerRegistrar, Connection, decodeBrokerZNode, PathClaimedError, PersistentNodeError, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
@@ -155,5 +155,63 @@ describe('stop()', () => {
     const s = conn.session;
     assert.ok(s !== undefined);
     await waitForNode(s, '/brokers/ids/8', (st) => st === null, 5000, 'the node to be deleted');
+  });
+});
+
+describe('misuse that used to fight or hang', () => {
+  test('two recipes for one path on one Connection: the second is refused, the first keeps its node', async () => {
+    const connect = zk.chroot();
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    await conn.start();
+    const a = registrar(connect, 1, { zookeeper: conn });
+    const b = registrar(connect, 1, { zookeeper: conn });
+    const events: string[] = [];
+    a.on('lost', (e) => events.push(`lost ${e.reason}`));
+    a.on('restored', () => events.push('restored'));
+    const reg = await within(a.start(), 10_000, 'the first registrar');
+    await assert.rejects(b.start(), (err: unknown) => {
+      assert.ok(err instanceof PathClaimedError, String(err));
+      assert.equal(err.code, 'PATH_CLAIMED');
+      assert.equal(err.path, '/brokers/ids/1');
+      return true;
+    });
+    await b.stop();
+    const obs = await zk.observer(connect);
+    const st = await obs.exists('/brokers/ids/1');
+    assert.equal(st?.ephemeralOwner, reg.sessionId, 'the refused registrar deleted nothing');
+    assert.equal(st?.czxid, reg.brokerEpoch, 'and rewrote nothing');
+    assert.equal(a.status().state, 'owned');
+    assert.deepEqual(events, []);
+
+    // At most one controller candidate per Connection, for the same reason.
+    const c1 = registrar(connect, 2, { zookeeper: conn, controller: { enabled: true } });
+    const c2 = registrar(connect, 3, { zookeeper: conn, controller: { enabled: true } });
+    const elected = waitForEvent(c1, 'elected', 10_000, 'the first candidate to be elected');
+    await c1.start();
+    await elected;
+    await assert.rejects(c2.start(), (err: unknown) => err instanceof PathClaimedError && err.path === '/controller');
+    assert.equal((await obs.get('/controller_epoch')).data.toString(), '1');
+    assert.equal(await obs.exists('/brokers/ids/3'), null);
+
+    // A stopped recipe gives its path back.
+    await a.stop();
+    const again = registrar(connect, 1, { zookeeper: conn });
+    const reg2 = await within(again.start(), 10_000, 'a new registrar for the released path');
+    assert.equal(reg2.sessionId, conn.session?.id);
+  });
+
+  test('a persistent node at /brokers/ids/<id>: start() fails with PersistentNodeError and the node is untouched', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/5');
+    await obs.create('/brokers/ids/5', Buffer.from('left by a tool'), 'persistent');
+    const r = registrar(connect, 5);
+    await assert.rejects(within(r.start(), 10_000, 'start() to settle'), (err: unknown) => {
+      assert.ok(err instanceof PersistentNodeError, String(err));
+      assert.equal(err.code, 'PERSISTENT_NODE');
+      assert.equal(err.path, '/brokers/ids/5');
+      return true;
+    });
+    assert.equal((await obs.get('/brokers/ids/5')).data.toString(), 'left by a tool');
   });
 });

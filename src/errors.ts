@@ -131,6 +131,31 @@ export class AuditFailedError extends KafkaZkRegistrarError {
   readonly code = 'AUDIT_FAILED';
 }
 
+/**
+ * A persistent znode sits where our ephemeral registration belongs. No session owns it, so it never
+ * goes away by itself: an operator must delete it. Nothing was changed.
+ */
+export class PersistentNodeError extends KafkaZkRegistrarError {
+  readonly code = 'PERSISTENT_NODE';
+  constructor(readonly path: string) {
+    super(`${path} is a persistent znode (no ZooKeeper session owns it): it will not go away by itself, so an operator must delete it before we can register`);
+  }
+}
+
+/**
+ * Another recipe on the same Connection already maintains this path. Two recipes on one session
+ * cannot tell their nodes apart (both pass the owner check), so they would fight over it.
+ */
+export class PathClaimedError extends KafkaZkRegistrarError {
+  readonly code = 'PATH_CLAIMED';
+  constructor(
+    readonly path: string,
+    readonly holder: string,
+  ) {
+    super(`${path} is already maintained by ${holder} on this Connection: use one recipe per path (and one controller candidate) per Connection`);
+  }
+}
+
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */
 export class ClusterUnreachableError extends KafkaZkRegistrarError {
   readonly code = 'CLUSTER_UNREACHABLE';

@@ -93,6 +93,8 @@ export {
   NotControllerError,
   NotEmptyError,
   OperationTimeoutError,
+  PathClaimedError,
+  PersistentNodeError,
   RegistrationConflictError,
   SessionExpiredError,
   SessionMovedError,

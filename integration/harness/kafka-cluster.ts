@@ -10,8 +10,8 @@ import { Session } from '../../src/index.js';
 import { spawnJvm, type Jvm } from './jvm.js';
 import { probeMetadata as metadataFrom } from '../../src/kafka-protocol/metadata-probe.js';
 
-export { metadataFrom };
-import { waitForNode, within } from './wait.js';
+export { eventually, metadataFrom };
+import { eventually, waitForNode, within } from './wait.js';
 import { freePort } from './zookeeper-server.js';
 
 /** The Kafka version scripts/fetch-kafka.sh pins (kafka/pom.xml). */
@@ -128,24 +128,6 @@ function brokerProperties(id: number, port: number, dir: string, zkConnect: stri
     'controlled.shutdown.retry.backoff.ms=500',
     '',
   ].join('\n');
-}
-
-/**
- * Polls `check` with backoff until it is true. For the cluster's metadata only: Kafka offers no
- * watch on what a broker serves, so this is the one place the harness polls.
- */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string, last?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-    // Each check is bounded by what is left of the deadline: a check that hangs must not hang us.
-    let timer: NodeJS.Timeout | undefined;
-    const cut = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
-    const ok = await Promise.race([check().catch(() => false), cut]);
-    clearTimeout(timer);
-    if (ok) return;
-    if (Date.now() + wait > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
-    await new Promise((r) => setTimeout(r, wait));
-  }
 }
 
 export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<KafkaCluster> {

@@ -87,3 +87,21 @@ export async function killSession(connect: string, sessionId: string, password: 
   }
   throw new Error(`session 0x${sessionId} survived 20 attempts to close it`);
 }
+
+/**
+ * Polls `check` with backoff until it is true. For what offers no watch or event (a Kafka
+ * broker's metadata, a log file, a status field): the one place the harness polls.
+ */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string, last?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    // Each check is bounded by what is left of the deadline: a check that hangs must not hang us.
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
+    const ok = await Promise.race([check().catch(() => false), cut]);
+    clearTimeout(timer);
+    if (ok) return;
+    if (Date.now() + wait > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}

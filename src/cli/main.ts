@@ -21,26 +21,37 @@ async function register(r: BrokerRegistrar): Promise<number> {
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
+  let signalled = false;
+  // A sidecar must stop promptly on SIGTERM in every state (Kubernetes sends SIGKILL after its
+  // grace period): stop() also ends a start() that is still connecting or waiting out another owner.
+  // A second signal exits at once.
   const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
+    const onSignal = (signal: string): void => {
+      if (signalled) {
+        line('forcedExit', { signal });
+        process.exit(EXIT_FAILED);
+      }
+      signalled = true;
       line('stopping', { signal });
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
     r.once('failed', () => {
       exitCode = EXIT_FAILED;
       resolve();
     });
   });
-  try {
-    await r.start();
-  } catch (err) {
-    line('startFailed', err instanceof KafkaZkRegistrarError ? err : { message: String(err) });
+  line('starting', { brokerId: r.brokerId, pid: process.pid });
+  const started = r.start();
+  const first = await Promise.race([started.then(() => 'started' as const, (err: unknown) => err), stopped.then(() => 'stop' as const)]);
+  if (first !== 'started' && first !== 'stop') {
+    line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
     return EXIT_FAILED;
   }
   await stopped;
   await r.stop();
+  await started.catch(() => undefined); // a start() cut short by the signal rejects with StoppedError
   line('stopped', r.status());
   return exitCode;
 }

@@ -80,7 +80,8 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private inFlight: AbortController | undefined;
   private target: ConfirmationTarget | undefined;
   private st: ConfirmationStatus | undefined;
-  private lastListedAt = 0;
+  /** When the cluster last listed the current registration as expected; undefined: not yet. */
+  private lastListedAt: number | undefined;
   private missingReported = false;
   private recheckTimer: NodeJS.Timeout | undefined;
   private probing = false;
@@ -116,7 +117,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.inFlight = ac;
     this.target = target;
     this.missingReported = false;
-    this.lastListedAt = Date.now();
+    this.lastListedAt = undefined;
     this.st = { state: 'pending', brokerEpoch: target.brokerEpoch, latencyMs: undefined, seen: undefined, checkedAt: undefined, lastError: undefined };
     this.armRecheck();
     void this.run(target, AbortSignal.any([ac.signal, this.stopper.signal])).finally(() => {
@@ -224,6 +225,10 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         if (this.st !== undefined && this.st.state !== 'confirmed') this.st = { ...this.st, state: 'confirmed' };
         return;
       }
+      // Missing means the cluster *stopped* listing a registration it had listed, as it answered.
+      // A cluster that cannot be asked says nothing about us, and one that never listed us was
+      // already reported as `unconfirmed`.
+      if (!('view' in r) || this.lastListedAt === undefined) return;
       const missingForMs = Date.now() - this.lastListedAt;
       if (missingForMs < this.missingAfterMs || this.missingReported) return;
       this.missingReported = true;

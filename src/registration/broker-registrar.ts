@@ -186,10 +186,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       this.notify('invalidZNode', e);
     });
     this.confirmation?.on('confirmed', (e) => this.notify('confirmed', e));
-    this.confirmation?.on('unconfirmed', (e) => {
-      if (e.error !== undefined) this.lastError = e.error;
-      this.notify('unconfirmed', e);
-    });
+    // A confirmation error is the cluster's, not the registration's: it stays in status().confirmation.
+    this.confirmation?.on('unconfirmed', (e) => this.notify('unconfirmed', e));
     this.confirmation?.on('missing', (e) => this.notify('missing', e));
     this.ephemeral.on('lost', () => this.confirmation?.forget());
   }
@@ -205,9 +203,11 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.started = true;
     try {
       if (this.connection.state === 'idle') await this.connection.start();
+      // Claims first (throwing PathClaimedError if another recipe on this Connection has either
+      // path); the candidacy only contends once our broker znode is owned.
+      this.controller?.start();
       await this.preflight();
       const first = this.ephemeral.start();
-      this.controller?.start();
       return this.registration(await first);
     } catch (err) {
       await this.stop();

@@ -102,6 +102,9 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       data: () => encodeControllerZNode(this.brokerId, Date.now()),
       // Another broker holding /controller is the normal state of a candidate, not a conflict.
       conflictTimeoutMs: Number.POSITIVE_INFINITY,
+      // A persistent /controller (a tool's, or a KRaft controller's during a migration) is waited
+      // out too: the candidate contends again the moment it is deleted.
+      onPersistentNode: 'wait',
       mutex: opts.mutex,
       runWhen: opts.runWhen,
     });

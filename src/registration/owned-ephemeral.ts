@@ -18,6 +18,7 @@ import {
   KafkaZkRegistrarError,
   NodeExistsError,
   NoNodeError,
+  PersistentNodeError,
   RegistrationConflictError,
   StoppedError,
 } from '../errors.js';
@@ -26,6 +27,8 @@ import type { Connection } from '../zookeeper/connection.js';
 import type { Session, Stat } from '../zookeeper/session.js';
 
 const log = logger('ephemeral');
+/** `Stat.ephemeralOwner` of a persistent node. */
+const PERSISTENT_OWNER = '0';
 
 export type ConflictPolicy = 'wait' | 'fail';
 
@@ -45,6 +48,12 @@ export interface OwnedEphemeralOptions {
   readonly mutex?: Mutex | undefined;
   /** The routine only contends while this returns true (e.g. "our broker is registered"). */
   readonly runWhen?: (() => boolean) | undefined;
+  /**
+   * A persistent node in our place never goes away by itself. `fail` (default): give up with
+   * PersistentNodeError, as Kafka's broker registration does. `wait`: wait for an operator to delete
+   * it (a controller candidate: Kafka's brokers keep watching /controller whatever holds it).
+   */
+  readonly onPersistentNode?: 'fail' | 'wait' | undefined;
 }
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
@@ -84,6 +93,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly conflictTimeoutMs: number | undefined;
   private readonly onConflict: ConflictPolicy;
   private readonly runWhen: () => boolean;
+  private readonly onPersistentNode: 'fail' | 'wait';
   private readonly stopper = new AbortController();
   private st: OwnedEphemeralState = 'idle';
   private own: Ownership | undefined;
@@ -94,6 +104,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private watchedBy: Session | undefined;
   private runs = 0;
   private readonly unsubscribe: () => void;
+  private releaseClaim: (() => void) | undefined;
+  private static holders = 0;
+  private readonly holderName: string;
 
   constructor(opts: OwnedEphemeralOptions) {
     super();
@@ -104,6 +117,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.onConflict = opts.onConflict ?? 'wait';
     this.mutex = opts.mutex ?? new Mutex();
     this.runWhen = opts.runWhen ?? (() => true);
+    this.onPersistentNode = opts.onPersistentNode ?? 'fail';
+    this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
 
     const onSession = (): void => this.schedule('new session');
     const onConnected = (): void => this.schedule('reconnected');
@@ -134,8 +149,12 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     return this.st === 'waiting' ? this.blocking : undefined;
   }
 
-  /** Resolves at the first ownership; rejects if the recipe fails or is stopped first. */
+  /**
+   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Throws
+   * PathClaimedError at once if another recipe on the same Connection maintains this path.
+   */
   start(): Promise<Ownership> {
+    if (this.releaseClaim === undefined && this.st !== 'stopped') this.releaseClaim = this.connection.claim(this.path, this.holderName);
     const first = new Promise<Ownership>((resolve, reject) => {
       const cleanup = (): void => {
         this.off('owned', onOwned);
@@ -177,6 +196,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.st = 'stopped';
       this.own = undefined;
     });
+    this.releaseClaim?.();
   }
 
   /**
@@ -197,6 +217,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   private async deleteIfOwned(): Promise<void> {
+    // Our session owning the node is not enough: a recipe that never started (its claim refused)
+    // shares the session with the recipe that did, and must not delete that one's node.
+    if (this.releaseClaim === undefined) return;
     const s = this.connection.session;
     if (s === undefined || !s.isConnected) return;
     try {
@@ -301,8 +324,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         if (err instanceof NoNodeError) continue; // deleted between our create and read: try again
         throw err;
       }
+      // A persistent node never goes away by itself: waiting for it would be waiting forever.
+      if (got.stat.ephemeralOwner === PERSISTENT_OWNER && this.onPersistentNode === 'fail') throw new PersistentNodeError(this.path);
       if (got.stat.ephemeralOwner !== session.id) {
-        // Owned by another session (or a persistent node someone put in our place).
         return { blockedBy: { ownerSessionId: got.stat.ephemeralOwner, sessionId: session.id, data: got.data } };
       }
       if (got.data.equals(data)) return { owned: this.ownershipOf(session, got.stat, data) };

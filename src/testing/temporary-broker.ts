@@ -53,18 +53,39 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     await registrar.stop();
     if (ownAdmin) await admin.disconnect().catch(() => undefined);
   };
-  if (ownAdmin) await admin.connect().catch(() => undefined); // an unreachable cluster shows up as unconfirmed
   const outcome = new Promise<void>((resolve, reject) => {
     registrar.once('confirmed', () => resolve());
     registrar.once('unconfirmed', (e) => reject(new ConfirmationFailedError(opts.brokerId, e.reason, e.seen, e.error)));
   });
+  outcome.catch(() => undefined);
+  // One deadline for all of it (connecting kafkajs, registering, confirming): a cluster that
+  // accepts connections and never answers must not stretch `timeoutMs`.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Said in the confirmation's own terms, from what the cluster last showed.
+      const c = registrar.status().confirmation;
+      const me = c?.seen?.brokers.find((b) => b.nodeId === opts.brokerId);
+      const reason = c?.seen === undefined ? 'unreachable' : me === undefined ? 'not-listed' : 'endpoint-mismatch';
+      reject(new ConfirmationFailedError(opts.brokerId, reason, c?.seen ?? c?.lastError));
+    }, timeoutMs);
+  });
   let registration: Registration;
   try {
-    registration = await registrar.start();
-    await outcome;
+    registration = await Promise.race([
+      (async () => {
+        if (ownAdmin) await admin.connect().catch(() => undefined); // an unreachable cluster shows up as unconfirmed
+        const r = await registrar.start();
+        await outcome;
+        return r;
+      })(),
+      deadline,
+    ]);
   } catch (err) {
     await cleanup();
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     brokerId: opts.brokerId,

@@ -2,7 +2,7 @@
 // server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
 // the connection re-create whatever ephemeral state they need on the new session.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import { ConnectTimeoutError, InvalidConfigError, StoppedError } from '../errors.js';
+import { ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
@@ -45,6 +45,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private readonly stopper = new AbortController();
   private watchdog: NodeJS.Timeout | undefined;
   private reopening: Promise<void> | undefined;
+  private readonly claims = new Map<string, string>();
 
   constructor(opts: ConnectionOptions) {
     super();
@@ -91,6 +92,23 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       clearTimeout(timer);
       this.stopper.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  /**
+   * Records that `holder` maintains the node at `path` on this connection's sessions, and returns the
+   * function that releases the claim. Throws PathClaimedError if another holder has it: the owner
+   * check compares sessions, and two recipes on one session would both pass it.
+   */
+  claim(path: string, holder: string): () => void {
+    const other = this.claims.get(path);
+    if (other !== undefined) throw new PathClaimedError(path, other);
+    this.claims.set(path, holder);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.claims.delete(path);
+    };
   }
 
   /** Resolves with a connected session, waiting through disconnects and session replacement. */
