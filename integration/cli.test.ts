@@ -136,6 +136,19 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal((await holder.exists('/brokers/ids/8'))?.ephemeralOwner, holder.id, "the other owner's node is untouched");
   });
 
+  test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {
+    const port = await freePort(); // no Kafka there
+    const cli = run(['register', '--zookeeper', zk.chroot(), '--broker-id', '10', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--confirm-bootstrap', `127.0.0.1:${port}`, '--confirm-timeout-ms', '500']);
+    const u = await cli.next('unconfirmed', 20_000);
+    assert.equal(u.reason, 'unreachable');
+    const error = u.error as { code?: string; message?: string };
+    assert.equal(error.code, 'CLUSTER_UNREACHABLE');
+    assert.match(error.message ?? '', /could not be asked/);
+    process.kill(cli.child.pid as number, 'SIGTERM');
+    await cli.next('stopped', 10_000);
+    assert.equal(await cli.exit(), 0);
+  });
+
   test('SIGTERM stops register promptly while ZooKeeper cannot be reached', async () => {
     const port = await freePort(); // nothing listens
     const cli = run(['register', '--zookeeper', `127.0.0.1:${port}`, '--broker-id', '9', '--listeners', 'PLAINTEXT://127.0.0.1:9092']);
@@ -151,7 +164,16 @@ describe('kafka-zk-registrar CLI', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const [code] = (await within(once(child, 'exit'), 20_000, 'the CLI to exit')) as [number];
     assert.equal(code, 2);
-    assert.match(err, /zookeeper\.connect/);
-    assert.match(err, /"localhost"/);
+    assert.match(err, /invalid --zookeeper: "localhost"/);
+    // A field the library validates is named as the option the user typed, not as the config field.
+    const port0 = spawn(process.execPath, [BIN, 'register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err2 = '';
+    port0.stderr.on('data', (d: Buffer) => (err2 += d.toString()));
+    const [code2] = (await within(once(port0, 'exit'), 20_000, 'the CLI to exit')) as [number];
+    assert.equal(code2, 2);
+    assert.match(err2, /invalid --listeners: 0 /);
+    // No command at all is a usage error too.
+    const none = spawn(process.execPath, [BIN], { stdio: ['ignore', 'ignore', 'ignore'] });
+    assert.equal(((await within(once(none, 'exit'), 20_000, 'the CLI to exit')) as [number])[0], 2);
   });
 });

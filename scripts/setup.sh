@@ -27,3 +27,4 @@ node_prefix=$(dirname "$(dirname "$(command -v node)")")
 if [ -f "${node_prefix}/include/node/node.h" ]; then export npm_config_nodedir="${node_prefix}"; fi
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+npm run build --silent

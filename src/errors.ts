@@ -1,8 +1,40 @@
 // Every error this library throws or emits is one of these classes, each with a stable `code`
 // string that callers can switch on without `instanceof` across package copies.
 
+/** Codes of the ZooKeeper return-code errors (`ZOOKEEPER` for a code without its own class). */
+export type ZooKeeperErrorCode =
+  | 'ZOOKEEPER'
+  | 'ZNODEEXISTS'
+  | 'ZNONODE'
+  | 'ZBADVERSION'
+  | 'ZNOTEMPTY'
+  | 'ZNOAUTH'
+  | 'ZCONNECTIONLOSS'
+  | 'ZOPERATIONTIMEOUT'
+  | 'ZSESSIONEXPIRED'
+  | 'ZSESSIONMOVED'
+  | 'ZNOCHILDRENFOREPHEMERALS'
+  | 'ZAUTHFAILED'
+  | 'ZCLOSING';
+/** Every `code` this library's errors carry: `switch (err.code)` narrows on it. */
+export type ErrorCode =
+  | 'INVALID_CONFIG'
+  | 'ZNODE_FORMAT'
+  | 'REGISTRATION_CONFLICT'
+  | 'CONNECT_TIMEOUT'
+  | 'STOPPED'
+  | 'NOT_CONTROLLER'
+  | 'CONTROLLER_MOVED'
+  | 'LISTENER_MISMATCH'
+  | 'AUDIT_FAILED'
+  | 'PERSISTENT_NODE'
+  | 'PATH_CLAIMED'
+  | 'CLUSTER_UNREACHABLE'
+  | 'CONFIRMATION_FAILED'
+  | ZooKeeperErrorCode;
+
 export abstract class KafkaZkRegistrarError extends Error {
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -181,7 +213,7 @@ export class ConfirmationFailedError extends KafkaZkRegistrarError {
 
 /** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */
 export class ZooKeeperError extends KafkaZkRegistrarError {
-  readonly code: string = 'ZOOKEEPER';
+  readonly code: ZooKeeperErrorCode = 'ZOOKEEPER';
   constructor(
     readonly zkCode: number,
     readonly operation: string,
@@ -267,7 +299,8 @@ export function isSessionGone(err: unknown): boolean {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === undefined) return 'undefined';
+  // JSON would print NaN and Infinity as null.
+  if (value === undefined || typeof value === 'number' || typeof value === 'bigint') return String(value);
   try {
     return truncate(JSON.stringify(value) ?? String(value));
   } catch {

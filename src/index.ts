@@ -102,3 +102,4 @@ export {
   ZNodeFormatError,
   ZooKeeperError,
 } from './errors.js';
+export type { ErrorCode, ZooKeeperErrorCode } from './errors.js';

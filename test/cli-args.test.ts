@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCommand } from '../src/cli/args.js';
+import { optionFor, parseCommand } from '../src/cli/args.js';
 import { BrokerRegistrar, InvalidConfigError } from '../src/index.js';
 
 test('register: Kafka-style listeners and protocol map become a valid config', () => {
@@ -38,4 +38,32 @@ for (const [args, field] of [
 
 test('unknown options are rejected', () => {
   assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /Unknown option/);
+});
+
+test('an option given twice is refused, not silently the last', () => {
+  assert.throws(
+    () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--broker-id', '2', '--listeners', 'PLAINTEXT://h:1']),
+    (e: unknown) => e instanceof InvalidConfigError && e.field === '--broker-id' && /more than once/.test(e.message),
+  );
+});
+
+test('no command at all is a usage error, not help', () => {
+  assert.throws(() => parseCommand([]), (e: unknown) => e instanceof InvalidConfigError && e.field === 'command');
+  assert.equal(parseCommand(['help']).kind, 'help');
+});
+
+test('audit validates --zookeeper like register does', () => {
+  assert.throws(() => parseCommand(['audit', '--zookeeper', 'localhost']), (e: unknown) => e instanceof InvalidConfigError && e.field === '--zookeeper');
+});
+
+test('--connect-timeout-ms reaches the connection options', () => {
+  const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--connect-timeout-ms', '5000']);
+  assert.ok(cmd.kind === 'register' && 'connectTimeoutMs' in cmd.config.zookeeper && cmd.config.zookeeper.connectTimeoutMs === 5000);
+});
+
+test('library field names map back to the option a CLI user typed', () => {
+  assert.equal(optionFor('listeners[0].port'), '--listeners');
+  assert.equal(optionFor('listeners[1].securityProtocol'), '--listener-security-protocol-map');
+  assert.equal(optionFor('zookeeper.sessionTimeoutMs'), '--session-timeout-ms');
+  assert.equal(optionFor('brokerId'), '--broker-id');
 });

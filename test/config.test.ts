@@ -33,6 +33,15 @@ describe('BrokerRegistrar config validation', () => {
   for (const id of [-1, 1.5, '1', 2147483648, NaN]) {
     test(`brokerId ${String(id)}`, () => rejects({ ...good, brokerId: id }, 'brokerId', id));
   }
+  test('brokerId NaN is named as NaN, not null', () => {
+    assert.throws(() => new BrokerRegistrar({ ...good, brokerId: NaN }), /invalid brokerId: NaN/);
+  });
+  test('a misspelled key is refused, not ignored', () => rejects({ ...good, brokerID: 2 }, 'brokerID', 2));
+  test('controller: true (a shorthand) is refused, not ignored', () => rejects({ ...good, controller: true }, 'controller', true));
+  test('an unknown nested key is refused', () => rejects({ ...good, conflict: { timeout: 5 } }, 'conflict.timeout', 5));
+  test('an unknown listener key is refused', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, protocol: 'SSL' }] }, 'listeners[0].protocol', 'SSL'));
+  test('features Kafka would not decode (max < min) are refused', () =>
+    rejects({ ...good, features: { 'metadata.version': { min_version: 5, max_version: 1 } } }, 'features', { 'metadata.version': { min_version: 5, max_version: 1 } }));
   test('no listeners', () => rejects({ ...good, listeners: [] }, 'listeners', []));
   test('listener port 0', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 0 }] }, 'listeners[0].port', 0));
   test('listener port 70000', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 70000 }] }, 'listeners[0].port', 70000));

@@ -3,6 +3,7 @@
 // through unchanged.
 import { parseArgs } from 'node:util';
 import { InvalidConfigError } from '../errors.js';
+import { parseConnectString } from '../zookeeper/connect-string.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
 import type { Listener, SecurityProtocol } from '../znodes/broker-znode.js';
 
@@ -14,7 +15,8 @@ export type Command =
 export const USAGE = `Usage:
   kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
       --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
-      [--inter-broker-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5] [--session-timeout-ms <ms>]
+      [--inter-broker-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5]
+      [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
@@ -38,12 +40,38 @@ function required(value: string | undefined, field: string): string {
   return value;
 }
 
+// Config fields as the CLI user knows them: an error about `listeners[0].port` is about --listeners.
+const OPTION_OF: readonly (readonly [RegExp, string])[] = [
+  [/^zookeeper\.connect$/, '--zookeeper'],
+  [/^zookeeper\.sessionTimeoutMs$/, '--session-timeout-ms'],
+  [/^zookeeper\.connectTimeoutMs$/, '--connect-timeout-ms'],
+  [/^brokerId$/, '--broker-id'],
+  [/^listeners(\[\d+\]\.securityProtocol)$/, '--listener-security-protocol-map'],
+  [/^listeners(\[.*)?$/, '--listeners'],
+  [/^rack$/, '--rack'],
+  [/^jmxPort$/, '--jmx-port'],
+  [/^znodeVersion$/, '--znode-version'],
+  [/^conflict\.policy$/, '--conflict-policy'],
+  [/^conflict\.timeoutMs$/, '--conflict-timeout-ms'],
+  [/^interBrokerListener$/, '--inter-broker-listener-name'],
+  [/^confirm\.kafka.*$/, '--confirm-bootstrap'],
+  [/^confirm\.timeoutMs$/, '--confirm-timeout-ms'],
+  [/^confirm\.recheckIntervalMs$/, '--recheck-interval-ms'],
+];
+
+/** The command-line option a config field came from, or the field itself. */
+export function optionFor(field: string): string {
+  return OPTION_OF.find(([re]) => re.test(field))?.[1] ?? field;
+}
+
 export function parseCommand(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { kind: 'help' };
-  const { values } = parseArgs({
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') return { kind: 'help' };
+  if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
+  const { values, tokens } = parseArgs({
     args: [...rest],
     strict: true,
+    tokens: true,
     options: {
       zookeeper: { type: 'string' },
       'broker-id': { type: 'string' },
@@ -61,9 +89,17 @@ export function parseCommand(argv: readonly string[]): Command {
       'recheck-interval-ms': { type: 'string' },
       'inter-broker-listener-name': { type: 'string' },
       bootstrap: { type: 'string' },
+      'connect-timeout-ms': { type: 'string' },
     },
   });
+  const seen = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'given more than once');
+    seen.add(t.name);
+  }
   const connect = required(values.zookeeper, '--zookeeper');
+  parseConnectString(connect, '--zookeeper');
   if (cmd === 'audit') return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== '') };
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
 
@@ -88,12 +124,13 @@ export function parseCommand(argv: readonly string[]): Command {
   const policy = values['conflict-policy'];
   const bootstrap = values['confirm-bootstrap']?.split(',').filter((b) => b !== '');
   const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
+  const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
   const conflictTimeoutMs = int(values['conflict-timeout-ms'], '--conflict-timeout-ms');
   const confirmTimeoutMs = int(values['confirm-timeout-ms'], '--confirm-timeout-ms');
   const recheckIntervalMs = int(values['recheck-interval-ms'], '--recheck-interval-ms');
   const jmxPort = int(values['jmx-port'], '--jmx-port');
   const config: BrokerRegistrarConfig = {
-    zookeeper: { connect, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }) },
+    zookeeper: { connect, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }), ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }) },
     brokerId: int(required(values['broker-id'], '--broker-id'), '--broker-id') as number,
     listeners,
     ...(values.rack === undefined ? {} : { rack: values.rack }),

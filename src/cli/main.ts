@@ -3,15 +3,22 @@
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
 import { InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
-import { parseCommand, USAGE, type Command } from './args.js';
+import { optionFor, parseCommand, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
+// Errors, wherever they sit in a payload (e.g. `unconfirmed.error`), keep their code and message:
+// JSON.stringify would turn them into {}.
+function errorsAsData(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  return { name: value.name, ...(value instanceof KafkaZkRegistrarError ? { code: value.code } : {}), message: value.message };
+}
+
 function line(event: string, payload: unknown): void {
-  const body = payload instanceof KafkaZkRegistrarError ? { code: payload.code, message: payload.message } : payload;
-  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) })}\n`);
+  const body = payload instanceof Error ? errorsAsData('', payload) : payload;
+  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`);
 }
 
 async function register(r: BrokerRegistrar): Promise<number> {
@@ -63,7 +70,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     cmd = parseCommand(argv);
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
-    const msg = err instanceof InvalidConfigError ? err.message : (err as Error).message;
+    const msg = err instanceof InvalidConfigError ? `invalid ${optionFor(err.field)}: ${err.message.replace(/^invalid [^:]+: /, '')}` : (err as Error).message;
     process.stderr.write(`kafka-zk-registrar: ${msg}\n\n${USAGE}\n`);
     return EXIT_USAGE;
   }

@@ -4,6 +4,7 @@
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
 import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
 import type { BrokerRegistrarConfig } from './broker-registrar.js';
+import { Connection } from '../zookeeper/connection.js';
 import type { ConflictPolicy } from './owned-ephemeral.js';
 
 export interface BrokerSettings {
@@ -17,8 +18,33 @@ export interface BrokerSettings {
   readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
 }
 
+// What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
+// (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
+const KEYS = {
+  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener'],
+  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs'],
+  conflict: ['timeoutMs', 'policy'],
+  controller: ['enabled'],
+  confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],
+  listener: ['name', 'host', 'port', 'securityProtocol'],
+} as const;
+
+function onlyKnownKeys(value: unknown, allowed: readonly string[], field: string, shape: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidConfigError(field, value, `expected ${shape}`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidConfigError(field === 'config' ? key : `${field}.${key}`, (value as Record<string, unknown>)[key], `unknown option; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
 export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSettings {
-  if (typeof config !== 'object' || config === null) throw new InvalidConfigError('config', config, 'expected an object');
+  onlyKnownKeys(config, KEYS.config, 'config', 'an object');
+  if (!(config.zookeeper instanceof Connection)) onlyKnownKeys(config.zookeeper, KEYS.zookeeper, 'zookeeper', '{ connect, sessionTimeoutMs?, ... } or a Connection');
+  if (config.conflict !== undefined) onlyKnownKeys(config.conflict, KEYS.conflict, 'conflict', '{ timeoutMs?, policy? }');
+  if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ enabled: boolean }');
+  if (config.confirm !== undefined) onlyKnownKeys(config.confirm, KEYS.confirm, 'confirm', '{ admin } or { kafka }, with options');
+  if (Array.isArray(config.listeners)) config.listeners.forEach((l, i) => onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }'));
   const brokerId = config.brokerId;
   if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > 2147483647) {
     throw new InvalidConfigError('brokerId', brokerId, 'expected an integer in 0..2147483647');
