@@ -144,6 +144,14 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     assert.ok(versions.length > 0, 'kafkajs logged its Metadata requests');
     assert.equal(Math.max(...versions), 6, `kafkajs 2.2.4's highest Metadata version (v6) is what Kafka 3.9 serves it: saw ${versions.join(',')}`);
 
+    // A live update (Kafka's updateBrokerInfo): same znode, same epoch, the cluster follows.
+    const moved = await endpoint();
+    const upd = await r.update({ listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: moved.port }] });
+    assert.equal(upd?.brokerEpoch, reg.brokerEpoch);
+    await eventually(() => listedEverywhere(c, id, moved.port), 30_000, 'every real broker to list broker 101 at its updated endpoint');
+    await r.update({ listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }] });
+    await eventually(() => listedEverywhere(c, id, sock.port), 30_000, 'every real broker to list broker 101 back at its first endpoint');
+
     // Deleted behind our back: lost, restored with a new epoch, confirmed again.
     const lost = waitForEvent<[{ reason: string }]>(r, 'lost', 10_000, 'the deletion to be noticed');
     const restored = waitForEvent<[{ brokerEpoch: number }]>(r, 'restored', 10_000, 'broker 101 to be restored');

@@ -2,7 +2,7 @@
 // real ZooKeeper server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, Connection, decodeBrokerZNode, PathClaimedError, PersistentNodeError, type Registration } from '../src/index.js';
+import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, PathClaimedError, PersistentNodeError, StartAbortedError, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
@@ -213,5 +213,65 @@ describe('misuse that used to fight or hang', () => {
       return true;
     });
     assert.equal((await obs.get('/brokers/ids/5')).data.toString(), 'left by a tool');
+  });
+});
+
+describe('what users expect from Kafka and Curator', () => {
+  test('update(): a live registration changes in place, version-checked, keeping the broker epoch', async () => {
+    const connect = zk.chroot();
+    const r = registrar(connect, 21);
+    const events: string[] = [];
+    for (const e of ['lost', 'restored'] as const) r.on(e, () => events.push(e));
+    const reg = await within(r.start(), 10_000, 'start()');
+    const obs = await zk.observer(connect);
+    const before = await obs.get('/brokers/ids/21');
+    const updated = await r.update({ rack: 'rack-b', listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9094 }] });
+    assert.equal(updated?.brokerEpoch, reg.brokerEpoch);
+    const after = await obs.get('/brokers/ids/21');
+    assert.equal(after.stat.czxid, before.stat.czxid, 'same znode: same broker epoch');
+    assert.equal(after.stat.version, before.stat.version + 1);
+    const decoded = decodeBrokerZNode(21, after.data);
+    assert.equal(decoded.rack, 'rack-b');
+    assert.deepEqual(decoded.endpoints.map((e) => e.port), [9094]);
+    // Bad changes are refused before anything is written.
+    await assert.rejects(r.update({ listeners: [] }), /invalid listeners/);
+    assert.equal((await obs.get('/brokers/ids/21')).stat.version, after.stat.version);
+    // Our own watch sees the rewrite as ours: no loss, no restore.
+    await r.update({ rack: 'rack-c' });
+    const again = await waitForNode(obs, '/brokers/ids/21', (st) => st?.version === after.stat.version + 1, 5000, 'the second update');
+    assert.equal(again?.czxid, reg.brokerEpoch);
+    assert.equal(r.status().state, 'owned');
+    assert.deepEqual(events, []);
+  });
+
+  test('start({ signal }): an overall deadline; everything it opened is released', async () => {
+    const connect = zk.chroot();
+    const holder = await zk.observer(connect);
+    await holder.createParents('/brokers/ids/22');
+    await holder.create('/brokers/ids/22', Buffer.from('{}'), 'ephemeral');
+    const r = registrar(connect, 22);
+    await assert.rejects(within(r.start({ signal: AbortSignal.timeout(300) }), 10_000, 'start() to give up'), (err: unknown) => {
+      assert.ok(err instanceof StartAbortedError, String(err));
+      assert.equal(err.code, 'START_ABORTED');
+      return true;
+    });
+    assert.equal(r.status().state, 'stopped');
+    assert.equal(r.status().connection, 'closed');
+    assert.equal((await holder.exists('/brokers/ids/22'))?.ephemeralOwner, holder.id, "the other owner's node is untouched");
+  });
+
+  test('clusterId: refuses to register where /cluster/id names another cluster or none', async () => {
+    const connect = zk.chroot();
+    const elsewhere = registrar(connect, 23, { clusterId: 'LH7Br1EvRAi2Gm2qrqskqQ' });
+    await assert.rejects(elsewhere.start(), (err: unknown) => err instanceof ClusterIdMismatchError && err.found === undefined);
+    const obs = await zk.observer(connect);
+    await obs.createParents('/cluster/id');
+    await obs.create('/cluster/id', Buffer.from('{"version":"1","id":"AAAAAAAAAAAAAAAAAAAAAA"}'), 'persistent');
+    const wrong = registrar(connect, 23, { clusterId: 'LH7Br1EvRAi2Gm2qrqskqQ' });
+    await assert.rejects(wrong.start(), (err: unknown) => err instanceof ClusterIdMismatchError && err.found === 'AAAAAAAAAAAAAAAAAAAAAA' && err.code === 'CLUSTER_ID_MISMATCH');
+    assert.equal(await obs.exists('/brokers/ids/23'), null, 'nothing was registered');
+    const right = registrar(connect, 23, { clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    await within(right.start(), 10_000, 'start() in the right cluster');
+    assert.equal(right.status().clusterId, 'AAAAAAAAAAAAAAAAAAAAAA');
   });
 });

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'AUDIT_FAILED'
   | 'PERSISTENT_NODE'
   | 'PATH_CLAIMED'
+  | 'CLUSTER_ID_MISMATCH'
+  | 'START_ABORTED'
   | 'CLUSTER_UNREACHABLE'
   | 'CONFIRMATION_FAILED'
   | ZooKeeperErrorCode;
@@ -186,6 +188,26 @@ export class PathClaimedError extends KafkaZkRegistrarError {
   ) {
     super(`${path} is already maintained by ${holder} on this Connection: use one recipe per path (and one controller candidate) per Connection`);
   }
+}
+
+/** `/cluster/id` names another cluster than the registrar expects (or none): wrong connect string or chroot? */
+export class ClusterIdMismatchError extends KafkaZkRegistrarError {
+  readonly code = 'CLUSTER_ID_MISMATCH';
+  constructor(
+    readonly expected: string,
+    readonly found: string | undefined,
+  ) {
+    super(
+      found === undefined
+        ? `expected to join cluster ${expected}, but /cluster/id does not exist here: is the connect string's chroot right?`
+        : `expected to join cluster ${expected}, but /cluster/id here says ${found}: is the connect string's chroot right?`,
+    );
+  }
+}
+
+/** `start()` was given up through its AbortSignal (see `cause`); everything it opened was released. */
+export class StartAbortedError extends KafkaZkRegistrarError {
+  readonly code = 'START_ABORTED';
 }
 
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */

@@ -2,6 +2,7 @@
 export { BrokerRegistrar } from './registration/broker-registrar.js';
 export type {
   BrokerRegistrarConfig,
+  BrokerUpdate,
   BrokerRegistrarEvents,
   BrokerRegistrarState,
   BrokerRegistrarStatus,
@@ -78,6 +79,7 @@ export {
   AuthFailedError,
   BadVersionError,
   ClosingError,
+  ClusterIdMismatchError,
   ClusterUnreachableError,
   ConfirmationFailedError,
   ConnectionLossError,
@@ -98,6 +100,7 @@ export {
   RegistrationConflictError,
   SessionExpiredError,
   SessionMovedError,
+  StartAbortedError,
   StoppedError,
   ZNodeFormatError,
   ZooKeeperError,

@@ -21,7 +21,7 @@ export interface BrokerSettings {
 // What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
-  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener'],
+  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId'],
   zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs'],
   conflict: ['timeoutMs', 'policy'],
   controller: ['enabled'],
@@ -75,6 +75,9 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   } catch (err) {
     if (!(err instanceof ZNodeFormatError)) throw err;
     throw new InvalidConfigError('features', config.features, `Kafka would not decode it: ${err.reason}`);
+  }
+  if (config.clusterId !== undefined && (typeof config.clusterId !== 'string' || config.clusterId === '')) {
+    throw new InvalidConfigError('clusterId', config.clusterId, 'expected the non-empty id /cluster/id holds');
   }
   let interBrokerListener: string | undefined;
   if (config.interBrokerListener !== undefined) {

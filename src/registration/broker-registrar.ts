@@ -3,9 +3,10 @@
 // the expiry/deletion race.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Mutex } from 'async-mutex';
-import { InvalidConfigError, isRetryable, isSessionGone, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { ClusterIdMismatchError, InvalidConfigError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { normalizeBrokerConfig } from './broker-config.js';
 import { checkClusterListeners } from './listener-preflight.js';
+import { readClusterId } from '../znodes/cluster-id-znode.js';
 import { logger } from '../log.js';
 import {
   brokerIdPath,
@@ -63,7 +64,15 @@ export interface BrokerRegistrarConfig {
    * they all share); name it for the first broker of a new cluster.
    */
   readonly interBrokerListener?: string;
+  /**
+   * The cluster id this broker belongs to (`/cluster/id`). When set, start() refuses to register
+   * where /cluster/id is missing or names another cluster: a broker pointed at the wrong chroot.
+   */
+  readonly clusterId?: string;
 }
+
+/** What `update()` can change in a live registration (Kafka's `updateBrokerInfo`). */
+export type BrokerUpdate = Partial<Pick<BrokerRegistrarConfig, 'listeners' | 'rack' | 'jmxPort' | 'features'>>;
 
 export interface Registration {
   readonly brokerId: number;
@@ -91,6 +100,8 @@ export interface BrokerRegistrarStatus {
   readonly controller: ControllerView | undefined;
   /** With `confirm`: whether the cluster lists the current registration, and what it showed. */
   readonly confirmation: ConfirmationStatus | undefined;
+  /** `/cluster/id` as read at start(); undefined before, or where the cluster has not written one. */
+  readonly clusterId: string | undefined;
 }
 
 export interface BrokerRegistrarEvents {
@@ -122,15 +133,17 @@ export interface BrokerRegistrarEvents {
 export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   readonly brokerId: number;
   readonly path: string;
-  private readonly info: BrokerRegistrationInfo;
+  private readonly config: BrokerRegistrarConfig;
+  private info: BrokerRegistrationInfo;
   private readonly interBrokerListener: string | undefined;
+  private clusterId: string | undefined;
   private readonly connection: Connection;
   private readonly ownsConnection: boolean;
   private readonly ephemeral: OwnedEphemeral;
   /** The controller candidacy, when enabled: use it for fenced writes. */
   readonly controller: ControllerCandidate | undefined;
   private readonly confirmation: ClusterConfirmation | undefined;
-  private readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
+  private confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   private registrations = 0;
   private lastError: KafkaZkRegistrarError | undefined;
   private started = false;
@@ -143,6 +156,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     const settings = normalizeBrokerConfig(config);
     this.brokerId = settings.info.brokerId;
     this.path = brokerIdPath(this.brokerId);
+    this.config = config;
     this.info = settings.info;
     this.interBrokerListener = settings.interBrokerListener;
     this.confirmEndpoint = settings.confirmEndpoint;
@@ -198,9 +212,15 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    * (ConnectTimeoutError, ListenerMismatchError, RegistrationConflictError with policy `fail`, ...)
    * after releasing everything it opened.
    */
-  async start(): Promise<Registration> {
+  async start(opts: { readonly signal?: AbortSignal } = {}): Promise<Registration> {
     if (this.started) throw new InvalidConfigError('start', 'twice', 'a BrokerRegistrar can be started once');
     this.started = true;
+    // Giving up through the signal is a stop(): everything opened so far is released, and the
+    // pending steps below end with StoppedError, which is reported as StartAbortedError.
+    const signal = opts.signal;
+    const onAbort = (): void => void this.stop();
+    if (signal?.aborted === true) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (this.connection.state === 'idle') await this.connection.start();
       // Claims first (throwing PathClaimedError if another recipe on this Connection has either
@@ -211,14 +231,42 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       return this.registration(await first);
     } catch (err) {
       await this.stop();
+      if (signal?.aborted === true) throw new StartAbortedError(`start() of broker ${this.brokerId} was aborted`, { cause: signal.reason });
       throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  private async preflight(): Promise<void> {
+  /**
+   * Changes a live registration in place, as Kafka's updateBrokerInfo does: the znode is rewritten
+   * version-checked, so the broker epoch (its czxid) stays. Validated like the constructor's config
+   * (InvalidConfigError) and by the listener pre-flight (ListenerMismatchError) before anything is
+   * written. Resolves with the registration, or undefined when not registered right now (the next
+   * registration uses the new settings anyway).
+   */
+  async update(changes: BrokerUpdate): Promise<Registration | undefined> {
+    const settings = normalizeBrokerConfig({ ...this.config, ...changes });
+    if (this.started) await this.preflight(settings.info.endpoints);
+    this.info = settings.info;
+    this.confirmEndpoint = settings.confirmEndpoint;
+    const own = await this.ephemeral.rewrite();
+    if (own === undefined) return undefined;
+    log('broker %d registration updated in place, epoch %d', this.brokerId, own.czxid);
+    this.confirmCurrent(own);
+    return this.registration(own);
+  }
+
+  private async preflight(endpoints = this.info.endpoints): Promise<void> {
     for (;;) {
       try {
-        await checkClusterListeners(await this.connection.waitForConnected(), this.brokerId, this.info.endpoints, this.interBrokerListener);
+        const s = await this.connection.waitForConnected();
+        if (this.config.clusterId !== undefined) {
+          this.clusterId = await readClusterId(s);
+          if (this.clusterId !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, this.clusterId);
+        }
+        await checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener);
+        this.clusterId ??= await readClusterId(s);
         return;
       } catch (err) {
         if (!isRetryable(err) && !isSessionGone(err)) throw err;
@@ -259,6 +307,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       lastError: this.lastError === undefined ? undefined : { code: this.lastError.code, message: this.lastError.message },
       controller: this.controller?.view(),
       confirmation: this.confirmation?.status(),
+      clusterId: this.clusterId,
     };
   }
 
@@ -269,6 +318,11 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.notify(this.registrations === 1 ? 'registered' : 'restored', r);
     // Broker first, then contend: the candidacy only runs while our broker znode is owned.
     this.controller?.schedule('broker registered');
+    this.confirmCurrent(o);
+  }
+
+  private confirmCurrent(o: Ownership): void {
+    const r = this.registration(o);
     const ep = this.confirmEndpoint;
     if (ep !== undefined) {
       const controller = this.controller;

@@ -200,6 +200,31 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
+   * Writes fresh `data()` into the node we own, in place: version-checked against the version we
+   * hold, so the node (and its czxid, Kafka's broker epoch) stays the same. Resolves with the new
+   * ownership, or undefined when we do not own the node right now (the next acquisition writes the
+   * fresh data anyway); if the node changed under us, the routine runs again to restore it.
+   */
+  rewrite(): Promise<Ownership | undefined> {
+    return this.mutex.runExclusive(async () => {
+      const s = this.connection.session;
+      const own = this.ownership;
+      if (s === undefined || own === undefined || own.sessionId !== s.id) return undefined;
+      const data = this.dataFn();
+      try {
+        const stat = await this.retrying(s, () => s.set(this.path, data, own.version));
+        this.own = this.ownershipOf(s, stat, data);
+        log('%s rewritten in place (version %d)', this.path, stat.version);
+        return this.own;
+      } catch (err) {
+        if (!(err instanceof BadVersionError || err instanceof NoNodeError)) throw err;
+        this.schedule('changed under a rewrite');
+        return undefined;
+      }
+    });
+  }
+
+  /**
    * Deletes the node if our current session owns it, and contends again (the deletion fires our
    * watch). For callers that already hold `mutex` (e.g. a controller resigning after a lost epoch CAS).
    */
