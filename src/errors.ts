@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'PATH_CLAIMED'
   | 'CLUSTER_ID_MISMATCH'
   | 'START_ABORTED'
+  | 'UNEXPECTED'
+  | 'LIFECYCLE'
   | 'CLUSTER_UNREACHABLE'
   | 'CONFIRMATION_FAILED'
   | ZooKeeperErrorCode;
@@ -210,6 +212,26 @@ export class StartAbortedError extends KafkaZkRegistrarError {
   readonly code = 'START_ABORTED';
 }
 
+/** Something this library did not anticipate went wrong inside a registration run; see `cause`. */
+export class UnexpectedError extends KafkaZkRegistrarError {
+  readonly code = 'UNEXPECTED';
+}
+
+/**
+ * A method was called in a lifecycle state that does not allow it: start() twice, or after stop()/
+ * close(). Objects are single-use: create a new one. Thrown or rejected at once; nothing was changed.
+ */
+export class LifecycleError extends KafkaZkRegistrarError {
+  readonly code = 'LIFECYCLE';
+  constructor(
+    readonly what: string,
+    readonly operation: string,
+    readonly state: string,
+  ) {
+    super(`${what}: ${operation}() is not allowed once ${state === 'started' ? 'started' : state} (it can be started once; create a new one)`);
+  }
+}
+
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */
 export class ClusterUnreachableError extends KafkaZkRegistrarError {
   readonly code = 'CLUSTER_UNREACHABLE';
@@ -284,24 +306,42 @@ export class ClosingError extends ZooKeeperError {
   override readonly code = 'ZCLOSING';
 }
 
+/** The C client's return codes (zookeeper.h) that this library compares against. */
+export const ZRC = {
+  OK: 0,
+  CONNECTIONLOSS: -4,
+  OPERATIONTIMEOUT: -7,
+  INVALIDSTATE: -9,
+  NONODE: -101,
+  NOAUTH: -102,
+  BADVERSION: -103,
+  NOCHILDRENFOREPHEMERALS: -108,
+  NODEEXISTS: -110,
+  NOTEMPTY: -111,
+  SESSIONEXPIRED: -112,
+  AUTHFAILED: -115,
+  CLOSING: -116,
+  SESSIONMOVED: -118,
+} as const;
+
 type ZkErrorClass = new (zkCode: number, operation: string, path: string | undefined, text: string) => ZooKeeperError;
 
 // Return codes from zookeeper.h. ZINVALIDSTATE (-9) is what the binding returns for a call on a
 // handle whose session already ended, so it maps to SessionExpired: the handle is unusable.
 const BY_CODE: ReadonlyMap<number, ZkErrorClass> = new Map<number, ZkErrorClass>([
-  [-4, ConnectionLossError],
-  [-7, OperationTimeoutError],
-  [-9, SessionExpiredError],
-  [-101, NoNodeError],
-  [-102, NoAuthError],
-  [-103, BadVersionError],
-  [-108, NoChildrenForEphemeralsError],
-  [-110, NodeExistsError],
-  [-111, NotEmptyError],
-  [-112, SessionExpiredError],
-  [-115, AuthFailedError],
-  [-116, ClosingError],
-  [-118, SessionMovedError],
+  [ZRC.CONNECTIONLOSS, ConnectionLossError],
+  [ZRC.OPERATIONTIMEOUT, OperationTimeoutError],
+  [ZRC.INVALIDSTATE, SessionExpiredError],
+  [ZRC.NONODE, NoNodeError],
+  [ZRC.NOAUTH, NoAuthError],
+  [ZRC.BADVERSION, BadVersionError],
+  [ZRC.NOCHILDRENFOREPHEMERALS, NoChildrenForEphemeralsError],
+  [ZRC.NODEEXISTS, NodeExistsError],
+  [ZRC.NOTEMPTY, NotEmptyError],
+  [ZRC.SESSIONEXPIRED, SessionExpiredError],
+  [ZRC.AUTHFAILED, AuthFailedError],
+  [ZRC.CLOSING, ClosingError],
+  [ZRC.SESSIONMOVED, SessionMovedError],
 ]);
 
 export function zooKeeperError(zkCode: number, operation: string, path: string | undefined, text: string): ZooKeeperError {

@@ -87,6 +87,7 @@ export {
   ControllerMovedError,
   InvalidConfigError,
   KafkaZkRegistrarError,
+  LifecycleError,
   ListenerMismatchError,
   NoAuthError,
   NoChildrenForEphemeralsError,
@@ -102,6 +103,7 @@ export {
   SessionMovedError,
   StartAbortedError,
   StoppedError,
+  UnexpectedError,
   ZNodeFormatError,
   ZooKeeperError,
 } from './errors.js';

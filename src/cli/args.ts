@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { InvalidConfigError } from '../errors.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
-import type { Listener, SecurityProtocol } from '../znodes/broker-znode.js';
+import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig }
@@ -27,7 +27,6 @@ export const USAGE = `Usage:
 Exit codes: register: 0 stopped cleanly, 1 registration failed; audit: 0 no problem found,
 1 a problem found (listed under "problems") or the audit could not be made; 2 invalid arguments.`;
 
-const ENDPOINT = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.%a-z]+\]|[^:/]+):(\d+)$/;
 
 function int(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
@@ -113,12 +112,11 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const listeners: Listener[] = required(values.listeners, '--listeners')
     .split(',')
-    .map((ep) => {
-      const m = ENDPOINT.exec(ep.trim());
-      if (m === null) throw new InvalidConfigError('--listeners', ep, 'expected NAME://host:port');
-      const name = m[1] as string;
-      const proto = protocolMap.get(name.toUpperCase());
-      return { name, host: (m[2] as string).replace(/^\[(.*)\]$/, '$1'), port: Number(m[3]), ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
+    .map((s) => {
+      const ep = parseEndpointString(s.trim());
+      if (ep === undefined || ep.host === null) throw new InvalidConfigError('--listeners', s, 'expected NAME://host:port');
+      const proto = protocolMap.get(ep.listenerName);
+      return { name: ep.listenerName, host: ep.host, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
     });
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];

@@ -1,11 +1,59 @@
-// Validation of a BrokerRegistrarConfig into normalized settings. Every problem is an
+// BrokerRegistrarConfig, and its validation into normalized settings. Every problem is an
 // InvalidConfigError naming the option (e.g. `listeners[1].port`) and the value, raised before
 // any connection is made or any listener attached.
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
 import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
-import type { BrokerRegistrarConfig } from './broker-registrar.js';
 import { Connection } from '../zookeeper/connection.js';
 import type { ConflictPolicy } from './owned-ephemeral.js';
+import type { ConfirmationOptions } from '../confirmation/cluster-confirmation.js';
+import type { BrokerZNodeVersion, Listener, SupportedFeatureRange } from '../znodes/broker-znode.js';
+import type { ConnectionOptions } from '../zookeeper/connection.js';
+
+export interface BrokerRegistrarConfig {
+  /**
+   * Where to register: connection options (the registrar then owns the connection and closes it on
+   * stop), or a Connection shared with other recipes (started here if idle, never closed here).
+   */
+  readonly zookeeper: ConnectionOptions | Connection;
+  /** Kafka `broker.id`: an integer in 0..2147483647. */
+  readonly brokerId: number;
+  /** Advertised listeners, in the order Kafka should list them. */
+  readonly listeners: readonly Listener[];
+  readonly rack?: string;
+  /** JMX port to advertise; -1 (the default) means none. */
+  readonly jmxPort?: number;
+  /** Znode JSON version: 5 (Kafka 2.7+, the default) or 4 (Kafka 0.10.0 - 2.6). */
+  readonly znodeVersion?: BrokerZNodeVersion;
+  /** Supported features to advertise in a v5 znode. Default `{}`. */
+  readonly features?: Readonly<Record<string, SupportedFeatureRange>>;
+  readonly conflict?: {
+    /** Report a conflict when another session's node blocks us this long. Default: 2 x negotiated session timeout. */
+    readonly timeoutMs?: number;
+    /** `wait` (default): keep waiting for the node to go after reporting. `fail`: give up. */
+    readonly policy?: ConflictPolicy;
+  };
+  /**
+   * Controller candidacy: contend for /controller once our broker znode is owned, fence with
+   * /controller_epoch. Off by default.
+   */
+  readonly controller?: { readonly enabled: boolean };
+  /** Confirm through kafkajs metadata that the cluster lists the broker after every (re-)registration. */
+  readonly confirm?: ConfirmationOptions;
+  /**
+   * Kafka's `inter.broker.listener.name`: the listener our registration must have for the controller
+   * to add the broker. Default: learned at start() from the registered brokers (every listener name
+   * they all share); name it for the first broker of a new cluster.
+   */
+  readonly interBrokerListener?: string;
+  /**
+   * The cluster id this broker belongs to (`/cluster/id`). When set, start() refuses to register
+   * where /cluster/id is missing or names another cluster: a broker pointed at the wrong chroot.
+   */
+  readonly clusterId?: string;
+}
+
+/** What `update()` can change in a live registration (Kafka's `updateBrokerInfo`). */
+export type BrokerUpdate = Partial<Pick<BrokerRegistrarConfig, 'listeners' | 'rack' | 'jmxPort' | 'features'>>;
 
 export interface BrokerSettings {
   readonly info: BrokerRegistrationInfo;

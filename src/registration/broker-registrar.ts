@@ -2,9 +2,12 @@
 // broker does, but with the owner-checked ephemeral, so a registration cannot be silently lost to
 // the expiry/deletion race.
 import { SafeEmitter } from '../util/safe-emitter.js';
+import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
-import { ClusterIdMismatchError, InvalidConfigError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
-import { normalizeBrokerConfig } from './broker-config.js';
+import { ClusterIdMismatchError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } from './broker-config.js';
+
+export type { BrokerRegistrarConfig, BrokerUpdate };
 import { checkClusterListeners } from './listener-preflight.js';
 import { readClusterId } from '../znodes/cluster-id-znode.js';
 import { logger } from '../log.js';
@@ -12,67 +15,17 @@ import {
   brokerIdPath,
   encodeBrokerZNode,
   type BrokerRegistrationInfo,
-  type BrokerZNodeVersion,
-  type Listener,
-  type SupportedFeatureRange,
 } from '../znodes/broker-znode.js';
-import { Connection, type ConnectionOptions, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import { Connection, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
 import {
   ClusterConfirmation,
   type ClusterConfirmationEvents,
-  type ConfirmationOptions,
   type ConfirmationStatus,
 } from '../confirmation/cluster-confirmation.js';
 import { ControllerCandidate, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
-import { OwnedEphemeral, type ConflictPolicy, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
+import { OwnedEphemeral, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
-
-export interface BrokerRegistrarConfig {
-  /**
-   * Where to register: connection options (the registrar then owns the connection and closes it on
-   * stop), or a Connection shared with other recipes (started here if idle, never closed here).
-   */
-  readonly zookeeper: ConnectionOptions | Connection;
-  /** Kafka `broker.id`: an integer in 0..2147483647. */
-  readonly brokerId: number;
-  /** Advertised listeners, in the order Kafka should list them. */
-  readonly listeners: readonly Listener[];
-  readonly rack?: string;
-  /** JMX port to advertise; -1 (the default) means none. */
-  readonly jmxPort?: number;
-  /** Znode JSON version: 5 (Kafka 2.7+, the default) or 4 (Kafka 0.10.0 - 2.6). */
-  readonly znodeVersion?: BrokerZNodeVersion;
-  /** Supported features to advertise in a v5 znode. Default `{}`. */
-  readonly features?: Readonly<Record<string, SupportedFeatureRange>>;
-  readonly conflict?: {
-    /** Report a conflict when another session's node blocks us this long. Default: 2 x negotiated session timeout. */
-    readonly timeoutMs?: number;
-    /** `wait` (default): keep waiting for the node to go after reporting. `fail`: give up. */
-    readonly policy?: ConflictPolicy;
-  };
-  /**
-   * Controller candidacy: contend for /controller once our broker znode is owned, fence with
-   * /controller_epoch. Off by default.
-   */
-  readonly controller?: { readonly enabled: boolean };
-  /** Confirm through kafkajs metadata that the cluster lists the broker after every (re-)registration. */
-  readonly confirm?: ConfirmationOptions;
-  /**
-   * Kafka's `inter.broker.listener.name`: the listener our registration must have for the controller
-   * to add the broker. Default: learned at start() from the registered brokers (every listener name
-   * they all share); name it for the first broker of a new cluster.
-   */
-  readonly interBrokerListener?: string;
-  /**
-   * The cluster id this broker belongs to (`/cluster/id`). When set, start() refuses to register
-   * where /cluster/id is missing or names another cluster: a broker pointed at the wrong chroot.
-   */
-  readonly clusterId?: string;
-}
-
-/** What `update()` can change in a live registration (Kafka's `updateBrokerInfo`). */
-export type BrokerUpdate = Partial<Pick<BrokerRegistrarConfig, 'listeners' | 'rack' | 'jmxPort' | 'features'>>;
 
 export interface Registration {
   readonly brokerId: number;
@@ -146,7 +99,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   private registrations = 0;
   private lastError: KafkaZkRegistrarError | undefined;
-  private started = false;
+  private readonly lifecycle = new Lifecycle('BrokerRegistrar');
   private stopping: Promise<void> | undefined;
   private readonly detach: () => void;
 
@@ -213,8 +166,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    * after releasing everything it opened.
    */
   async start(opts: { readonly signal?: AbortSignal } = {}): Promise<Registration> {
-    if (this.started) throw new InvalidConfigError('start', 'twice', 'a BrokerRegistrar can be started once');
-    this.started = true;
+    this.lifecycle.start();
     // Giving up through the signal is a stop(): everything opened so far is released, and the
     // pending steps below end with StoppedError, which is reported as StartAbortedError.
     const signal = opts.signal;
@@ -247,7 +199,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    */
   async update(changes: BrokerUpdate): Promise<Registration | undefined> {
     const settings = normalizeBrokerConfig({ ...this.config, ...changes });
-    if (this.started) await this.preflight(settings.info.endpoints);
+    if (this.lifecycle.state === 'started') await this.preflight(settings.info.endpoints);
     this.info = settings.info;
     this.confirmEndpoint = settings.confirmEndpoint;
     const own = await this.ephemeral.rewrite();
@@ -276,6 +228,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 
   /** Deletes our registration (only if our session owns it) and closes the session. Idempotent. */
   stop(): Promise<void> {
+    this.lifecycle.close();
     this.stopping ??= (async () => {
       this.detach();
       await this.confirmation?.stop();
@@ -294,7 +247,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 
   status(): BrokerRegistrarStatus {
     const own = this.ephemeral.ownership;
-    const state: BrokerRegistrarState = this.ephemeral.state === 'idle' && this.started ? 'starting' : this.ephemeral.state;
+    const state: BrokerRegistrarState = this.ephemeral.state === 'idle' && this.lifecycle.state === 'started' ? 'starting' : this.ephemeral.state;
     return {
       state,
       brokerId: this.brokerId,

@@ -32,7 +32,7 @@ import {
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Session, Stat } from '../zookeeper/session.js';
-import { OwnedEphemeral, type Ownership } from './owned-ephemeral.js';
+import { OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('controller');
 
@@ -179,7 +179,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     if (actual !== null && actual.version === e.epochZkVersion) return;
     log('epoch zkVersion moved from %d to %s: resigning', e.epochZkVersion, actual?.version ?? 'deleted');
     this.resign('epoch-changed');
-    await this.ephemeral.releaseLocked();
+    await this.ephemeral[releaseLocked]();
     throw new ControllerMovedError(e.epochZkVersion, actual?.version, afterWrite);
   }
 
@@ -248,7 +248,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       // Kafka's own controller would fail here too. Do not hold /controller unfenced, and do not
       // loop re-creating it: give up the candidacy and report it.
       this.notify('invalidZNode', err);
-      await this.ephemeral.releaseLocked();
+      await this.ephemeral[releaseLocked]();
       void this.ephemeral.stop();
       return;
     }
@@ -258,7 +258,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     } catch (err) {
       if (!(err instanceof BadVersionError) && !(err instanceof NoNodeError)) throw err;
       log('lost the epoch CAS at zkVersion %d: not the controller, contending again', current.stat.version);
-      await this.ephemeral.releaseLocked();
+      await this.ephemeral[releaseLocked]();
       return;
     }
     const still = await s.get(CONTROLLER_PATH).catch(() => undefined);

@@ -10,6 +10,7 @@
 // blocked, nothing holds the mutex: an exists-watch on the path schedules the next pass the moment
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
 import { SafeEmitter } from '../util/safe-emitter.js';
+import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -21,6 +22,7 @@ import {
   PersistentNodeError,
   RegistrationConflictError,
   StoppedError,
+  UnexpectedError,
 } from '../errors.js';
 import { logger } from '../log.js';
 import type { Connection } from '../zookeeper/connection.js';
@@ -31,6 +33,9 @@ const log = logger('ephemeral');
 const PERSISTENT_OWNER = '0';
 
 export type ConflictPolicy = 'wait' | 'fail';
+
+/** The key of the one method that assumes the caller holds the recipe's mutex (not public API). */
+export const releaseLocked = Symbol('releaseLocked');
 
 export interface OwnedEphemeralOptions {
   readonly connection: Connection;
@@ -95,6 +100,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly runWhen: () => boolean;
   private readonly onPersistentNode: 'fail' | 'wait';
   private readonly stopper = new AbortController();
+  private readonly lifecycle: Lifecycle;
   private st: OwnedEphemeralState = 'idle';
   private own: Ownership | undefined;
   private blocking: BlockingNode | undefined;
@@ -119,6 +125,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.runWhen = opts.runWhen ?? (() => true);
     this.onPersistentNode = opts.onPersistentNode ?? 'fail';
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
+    this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
 
     const onSession = (): void => this.schedule('new session');
     const onConnected = (): void => this.schedule('reconnected');
@@ -150,11 +157,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Throws
-   * PathClaimedError at once if another recipe on the same Connection maintains this path.
+   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Throws at once
+   * (as Curator's recipes do) LifecycleError when started twice or after stop(), and
+   * PathClaimedError if another recipe on the same Connection maintains this path.
    */
   start(): Promise<Ownership> {
-    if (this.releaseClaim === undefined && this.st !== 'stopped') this.releaseClaim = this.connection.claim(this.path, this.holderName);
+    this.lifecycle.start();
+    this.releaseClaim = this.connection.claim(this.path, this.holderName);
     const first = new Promise<Ownership>((resolve, reject) => {
       const cleanup = (): void => {
         this.off('owned', onOwned);
@@ -187,7 +196,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * ephemeralOwner, then deleted with the version we read).
    */
   async stop(): Promise<void> {
-    if (this.st === 'stopped') return;
+    if (!this.lifecycle.close()) return;
     this.stopper.abort();
     this.unsubscribe();
     this.clearConflictTimer();
@@ -226,9 +235,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /**
    * Deletes the node if our current session owns it, and contends again (the deletion fires our
-   * watch). For callers that already hold `mutex` (e.g. a controller resigning after a lost epoch CAS).
+   * watch). Only for callers that already hold `mutex` (a controller resigning after a lost epoch
+   * CAS), so it is keyed by a symbol that the package's entry point does not export.
    */
-  async releaseLocked(): Promise<void> {
+  async [releaseLocked](): Promise<void> {
     if (this.st === 'owned') this.markLost('released', this.own?.sessionId ?? '0');
     await this.deleteIfOwned();
   }
@@ -284,7 +294,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       }
     } catch (err) {
       if (err instanceof StoppedError || isSessionGone(err)) return; // stop() or the new session's run takes over
-      this.fail(err instanceof KafkaZkRegistrarError ? err : new StoppedError(`registration of ${this.path}: ${String(err)}`));
+      this.fail(err instanceof KafkaZkRegistrarError ? err : new UnexpectedError(`registration of ${this.path} failed: ${String(err)}`, { cause: err }));
     }
   }
 

@@ -147,8 +147,33 @@ export function encodeBrokerZNode(info: BrokerRegistrationInfo, timestampMs: num
 const ENDPOINT = /^(.*):\/\/\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)$/;
 
 /**
- * Decodes a broker znode with Kafka's rules. Throws ZNodeFormatError (never anything else) for
- * data another tool may have written: bad JSON, missing fields, unknown security protocols.
+ * `LISTENER://host:port` as Kafka's EndPoint parser reads it (listener upper-cased, IPv6 brackets
+ * removed, an empty host meaning all interfaces), or undefined when it is not one. The one parser for
+ * this format: znodes and command-line `--listeners` alike.
+ */
+export function parseEndpointString(s: string): { readonly listenerName: string; readonly host: string | null; readonly port: number } | undefined {
+  const m = ENDPOINT.exec(s);
+  if (m === null || m[1] === '') return undefined;
+  return { listenerName: (m[1] as string).toUpperCase(), host: m[2] === '' ? null : (m[2] as string), port: Number(m[3]) };
+}
+
+/**
+ * Decodes a broker znode with Kafka's rules (BrokerIdZNode.decode). Throws ZNodeFormatError (never
+ * anything else) for data another tool may have written: bad JSON, missing fields, unknown security
+ * protocols, feature ranges Kafka rejects. The versions it accepts:
+ *
+ *   v1 {"version":1,"host":"localhost","port":9092,"jmx_port":9999,"timestamp":"2233345666"}
+ *   v2 {"version":2,"host":"localhost","port":9092,"jmx_port":9999,"timestamp":"2233345666",
+ *       "endpoints":["PLAINTEXT://host1:9092","SSL://host1:9093"]}
+ *   v3 v2 + "rack":"dc1"
+ *   v4 {"version":4,"host":"localhost","port":9092,"jmx_port":9999,"timestamp":"2233345666",
+ *       "endpoints":["CLIENT://host1:9092","REPLICATION://host1:9093"],"rack":"dc1",
+ *       "listener_security_protocol_map":{"CLIENT":"SSL","REPLICATION":"PLAINTEXT"}}
+ *   v5 v4 + "features":{"feature":{"min_version":1,"max_version":3}}   (what Kafka 2.7-3.9 writes;
+ *       a ZooKeeper-mode 3.9 broker writes "features":{})
+ *
+ * From v2 on, only `endpoints` says where the broker is (`host`/`port` are for pre-0.9 clients and
+ * may be null/-1); without a protocol map, listener names must be security protocol names.
  */
 export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBrokerZNode {
   const path = brokerIdPath(brokerId);
@@ -187,12 +212,11 @@ export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBroker
     }
     if (!Array.isArray(o.endpoints) || !o.endpoints.every((e) => typeof e === 'string')) return fail('endpoints is not an array of strings');
     endpoints = (o.endpoints as string[]).map((s) => {
-      const m = ENDPOINT.exec(s);
-      if (m === null) return fail(`endpoint ${JSON.stringify(s)} is not LISTENER://host:port`);
-      const listenerName = m[1]!.toUpperCase();
-      const protocol = protoMap !== undefined ? protoMap[listenerName] : isSecurityProtocol(listenerName) ? listenerName : undefined;
-      if (protocol === undefined) return fail(`no security protocol for listener ${listenerName}`);
-      return { listenerName, host: m[2] === '' ? null : m[2]!, port: Number(m[3]), securityProtocol: protocol };
+      const ep = parseEndpointString(s);
+      if (ep === undefined) return fail(`endpoint ${JSON.stringify(s)} is not LISTENER://host:port`);
+      const protocol = protoMap !== undefined ? protoMap[ep.listenerName] : isSecurityProtocol(ep.listenerName) ? ep.listenerName : undefined;
+      if (protocol === undefined) return fail(`no security protocol for listener ${ep.listenerName}`);
+      return { ...ep, securityProtocol: protocol };
     });
   }
   const rack = o.rack === undefined || o.rack === null ? undefined : typeof o.rack === 'string' ? o.rack : fail('rack is not a string');

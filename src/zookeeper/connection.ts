@@ -2,6 +2,7 @@
 // server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
 // the connection re-create whatever ephemeral state they need on the new session.
 import { SafeEmitter } from '../util/safe-emitter.js';
+import { Lifecycle } from '../util/lifecycle.js';
 import { ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
@@ -46,6 +47,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private watchdog: NodeJS.Timeout | undefined;
   private reopening: Promise<void> | undefined;
   private readonly claims = new Map<string, string>();
+  private readonly lifecycle = new Lifecycle('Connection');
 
   constructor(opts: ConnectionOptions) {
     super();
@@ -73,7 +75,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
    * session is granted within `connectTimeoutMs`.
    */
   async start(): Promise<Session> {
-    if (this.st !== 'idle') throw new StoppedError('connection (start called twice or after close)');
+    this.lifecycle.start();
     this.st = 'connecting';
     const attempt = new AbortController();
     const onStop = (): void => attempt.abort();
@@ -85,6 +87,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       this.adopt(s);
       return s;
     } catch (err) {
+      this.lifecycle.close();
       this.st = 'closed';
       this.stopper.abort();
       throw attempt.signal.reason instanceof ConnectTimeoutError ? attempt.signal.reason : err;
@@ -143,7 +146,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   /** Closes the current session (the server deletes its ephemerals) and stops reconnecting. */
   async close(): Promise<void> {
-    if (this.st === 'closed') return;
+    if (!this.lifecycle.close()) return;
     this.st = 'closed';
     this.stopper.abort();
     this.clearWatchdog();

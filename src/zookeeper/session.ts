@@ -2,7 +2,7 @@
 // typed errors. A handle whose session ended can never be reused (the binding frees its zhandle),
 // so this object is single-use by design; `Connection` makes new ones.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import { ClosingError, NodeExistsError, SessionExpiredError, zooKeeperError } from '../errors.js';
+import { ClosingError, NodeExistsError, SessionExpiredError, zooKeeperError, ZRC } from '../errors.js';
 import { logger } from '../log.js';
 
 const log = logger('session');
@@ -25,7 +25,7 @@ export type WatchEventType = 'created' | 'deleted' | 'changed' | 'child';
 export type Watcher = (event: WatchEventType, path: string) => void;
 export type CreateMode = 'persistent' | 'ephemeral';
 
-export type SessionEndReason = 'expired' | 'auth_failed' | 'closed';
+export type SessionEndReason = 'expired' | 'closed';
 
 export interface SessionOptions {
   /** Connect string including an optional chroot. */
@@ -140,7 +140,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       const onAbort = (): void => {
         cleanup();
         native.close();
-        reject(signal?.reason instanceof Error ? signal.reason : new ClosingError(-116, 'connect', undefined, 'aborted'));
+        reject(signal?.reason instanceof Error ? signal.reason : new ClosingError(ZRC.CLOSING, 'connect', undefined, 'aborted'));
       };
       const cleanup = (): void => {
         native.removeAllListeners();
@@ -154,7 +154,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       });
       native.on('close', () => {
         cleanup();
-        reject(new SessionExpiredError(-112, 'connect', undefined, 'session ended before it was established'));
+        reject(new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, 'session ended before it was established'));
       });
       if (signal?.aborted === true) {
         onAbort();
@@ -215,7 +215,7 @@ export class Session extends SafeEmitter<SessionEvents> {
   exists(path: string, watcher?: Watcher): Promise<Stat | null> {
     return this.call<Stat | null>('exists', path, (done) => {
       const cb = (rc: number, err: string, stat: NativeStat | null): void =>
-        rc === -101 ? done(0, err, () => null) : done(rc, err, () => (stat === null ? null : toStat(stat)));
+        rc === ZRC.NONODE ? done(ZRC.OK, err, () => null) : done(rc, err, () => (stat === null ? null : toStat(stat)));
       return watcher === undefined
         ? this.native.a_exists(path, false, cb)
         : this.native.aw_exists(path, this.nativeWatch(watcher), cb);
@@ -286,7 +286,7 @@ export class Session extends SafeEmitter<SessionEvents> {
   private call<T>(op: string, path: string, start: (done: (rc: number, err: string, value: () => T) => void) => number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const rc = start((code, text, value) => {
-        if (code !== 0) {
+        if (code !== ZRC.OK) {
           reject(zooKeeperError(code, op, path, text));
           return;
         }
@@ -297,10 +297,10 @@ export class Session extends SafeEmitter<SessionEvents> {
         }
       });
       // A non-zero synchronous return means the callback will never run (e.g. -9 on a dead handle).
-      if (rc !== 0) {
+      if (rc !== ZRC.OK) {
         reject(
           this.endReason === 'closed'
-            ? new ClosingError(-116, op, path, 'session closed by this client')
+            ? new ClosingError(ZRC.CLOSING, op, path, 'session closed by this client')
             : zooKeeperError(rc, op, path, 'rejected by the client library'),
         );
       }
