@@ -15,7 +15,8 @@ import {
   type Session,
 } from '../src/index.js';
 import { holdBrokerNode } from '../integration/harness/stale-node.js';
-import { killSession, waitForNode } from '../integration/harness/wait.js';
+import { waitForNode } from '../integration/harness/wait.js';
+import { killSession } from '../integration/harness/sessions.js';
 import { startZooKeeper } from '../integration/harness/zookeeper-server.js';
 
 interface Stats {

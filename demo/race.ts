@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, type Session } from '../src/index.js';
 import { NaiveRegistrar } from '../integration/harness/naive-registrar.js';
 import { holdBrokerNode } from '../integration/harness/stale-node.js';
-import { killSession, waitForNode } from '../integration/harness/wait.js';
+import { waitForNode } from '../integration/harness/wait.js';
+import { killSession } from '../integration/harness/sessions.js';
 import { startZooKeeper } from '../integration/harness/zookeeper-server.js';
 
 const PATH = '/brokers/ids/1';

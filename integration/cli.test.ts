@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
-import { openSession, within } from './harness/wait.js';
+import { within } from './harness/wait.js';
+import { openSession } from './harness/sessions.js';
 import { freePort } from './harness/zookeeper-server.js';
 
 const zk = useZooKeeper();

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, encodeControllerZNode, type ControllerElection } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
-import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { killSession, openSession } from './harness/sessions.js';
 
 const zk = useZooKeeper();
 

@@ -13,7 +13,8 @@ import { eventually, kafkaSkipReason } from './harness/kafka-cluster.js';
 import { isListed } from './harness/kafka-client.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
 import { holdBrokerNode } from './harness/stale-node.js';
-import { killSession, openSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { killSession, openSession } from './harness/sessions.js';
 
 const userZk = process.env.ZK_CONNECT ?? '';
 const userBootstrap = (process.env.KAFKA_BOOTSTRAP ?? '').split(',').filter((b) => b !== '');

@@ -9,7 +9,8 @@ import { BrokerRegistrar, Connection, type Registration } from '../src/index.js'
 import { holdBrokerNode } from './harness/stale-node.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
-import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { killSession } from './harness/sessions.js';
 
 const zk = useZooKeeper();
 const PATH = '/brokers/ids/1';

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { holdBrokerNode } from './harness/stale-node.js';
-import { killSession, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { killSession } from './harness/sessions.js';
 
 const zk = useZooKeeper();
 

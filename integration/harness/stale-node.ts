@@ -1,7 +1,7 @@
 // "A broker's previous session": a session of its own holding /brokers/ids/<id>, in Kafka's format,
 // which a test then ends (killSession) to play the server finishing that session's expiry.
 import { encodeBrokerZNode, listenersToEndpoints, type Session } from '../../src/index.js';
-import { openSession } from './wait.js';
+import { openSession } from './sessions.js';
 
 /** Opens a session that creates /brokers/ids/<id> (parents included) and returns it, still open. */
 export async function holdBrokerNode(connect: string, brokerId: number, port = 9092): Promise<Session> {

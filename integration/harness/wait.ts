@@ -1,7 +1,7 @@
-// Bounded, event-driven waits for tests. Every wait has a deadline and a message that says what
+// Bounded waits for tests. Every wait has a deadline and a message that says what
 // did not happen; none of them sleeps to "give things time".
 import type { EventEmitter } from 'node:events';
-import { Session, type Stat } from '../../src/index.js';
+import type { Session, Stat } from '../../src/index.js';
 
 export function waitForEvent<T extends unknown[]>(
   emitter: EventEmitter,
@@ -57,35 +57,6 @@ export async function waitForNode(
       throw new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
     });
   }
-}
-
-export function openSession(connect: string, sessionTimeoutMs = 4000): Promise<Session> {
-  return within(Session.open({ connect, sessionTimeoutMs }), 15_000, `a ZooKeeper session with ${connect}`);
-}
-
-/**
- * Ends someone else's session deterministically: attach a second handle with the session's id and
- * password, then close it, so the server runs closeSession and deletes the session's ephemerals.
- * The original handle may win its connection back before our close arrives (the server lets one
- * connection hold a session), so we repeat until attaching is refused because the session is gone.
- */
-export async function killSession(connect: string, sessionId: string, password: string): Promise<void> {
-  for (let attempt = 1; attempt <= 20; attempt++) {
-    let hijack: Session;
-    try {
-      hijack = await within(
-        Session.open({ connect, sessionTimeoutMs: 4000, sessionId, sessionPassword: password }),
-        15_000,
-        `attaching to session 0x${sessionId}`,
-      );
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ZSESSIONEXPIRED') return;
-      throw err;
-    }
-    if (hijack.id !== sessionId) throw new Error(`attached to 0x${hijack.id}, expected 0x${sessionId}`);
-    hijack.close();
-  }
-  throw new Error(`session 0x${sessionId} survived 20 attempts to close it`);
 }
 
 /**

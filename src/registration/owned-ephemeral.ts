@@ -11,13 +11,13 @@
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
+import { checkOwner, PERSISTENT_OWNER } from './owner-check.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
   isRetryable,
   isSessionGone,
   KafkaZkRegistrarError,
-  NodeExistsError,
   NoNodeError,
   PersistentNodeError,
   RegistrationConflictError,
@@ -29,8 +29,6 @@ import type { Connection } from '../zookeeper/connection.js';
 import type { Session, Stat } from '../zookeeper/session.js';
 
 const log = logger('ephemeral');
-/** `Stat.ephemeralOwner` of a persistent node. */
-const PERSISTENT_OWNER = '0';
 
 export type ConflictPolicy = 'wait' | 'fail';
 
@@ -336,42 +334,21 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.notify('lost', { reason, sessionId });
   }
 
-  /** One pass: create, or check who owns what is there. Ends owned or blocked by another owner. */
+  /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session): Promise<Attempt> {
     if (this.st !== 'lost' && this.st !== 'waiting') this.st = 'acquiring';
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
-    for (;;) {
-      this.throwIfStopped(session);
-      try {
-        await this.retrying(session, () => session.create(this.path, data, 'ephemeral'));
-      } catch (err) {
-        if (err instanceof NoNodeError) {
-          await this.retrying(session, () => session.createParents(this.path));
-          continue;
-        }
-        if (!(err instanceof NodeExistsError)) throw err;
-        // NodeExists is a claim to check, not a success: see the header comment.
-      }
-      let got: { data: Buffer; stat: Stat };
-      try {
-        got = await this.retrying(session, () => session.get(this.path));
-      } catch (err) {
-        if (err instanceof NoNodeError) continue; // deleted between our create and read: try again
-        throw err;
-      }
-      // A persistent node never goes away by itself: waiting for it would be waiting forever.
-      if (got.stat.ephemeralOwner === PERSISTENT_OWNER && this.onPersistentNode === 'fail') throw new PersistentNodeError(this.path);
-      if (got.stat.ephemeralOwner !== session.id) {
-        return { blockedBy: { ownerSessionId: got.stat.ephemeralOwner, sessionId: session.id, data: got.data } };
-      }
-      if (got.data.equals(data)) return { owned: this.ownershipOf(session, got.stat, data) };
-      try {
-        const stat = await this.retrying(session, () => session.set(this.path, data, got.stat.version));
-        return { owned: this.ownershipOf(session, stat, data) };
-      } catch (err) {
-        if (err instanceof BadVersionError || err instanceof NoNodeError) continue;
-        throw err;
-      }
+    const io = { run: <T>(op: () => Promise<T>) => this.retrying(session, op), checkpoint: () => this.throwIfStopped(session) };
+    const v = await checkOwner(session, this.path, data, io);
+    switch (v.kind) {
+      case 'owned':
+        return { owned: this.ownershipOf(session, v.stat, data) };
+      case 'blocked':
+        return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data } };
+      case 'persistent':
+        // It never goes away by itself: waiting for it would be waiting forever, unless asked to.
+        if (this.onPersistentNode === 'fail') throw new PersistentNodeError(this.path);
+        return { blockedBy: { ownerSessionId: PERSISTENT_OWNER, sessionId: session.id, data: v.data } };
     }
   }
 

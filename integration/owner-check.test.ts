@@ -1,0 +1,117 @@
+// Every row of the owner check's decision table (src/registration/owner-check.ts), on a real
+// ZooKeeper server. The rare interleavings — the node deleted between our create and our read,
+// changed or deleted under our conditional set — are made to happen exactly there: a second session
+// acts from the step hook, before the next step's request is sent.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { checkOwner, type OwnerCheckIo, type StepHook, type Verdict } from '../src/registration/owner-check.js';
+import type { Session } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+
+const zk = useZooKeeper();
+const io: OwnerCheckIo = { run: (op) => op(), checkpoint: () => undefined };
+const DATA = Buffer.from('ours');
+
+async function sessions(): Promise<{ ours: Session; other: Session }> {
+  const connect = zk.chroot();
+  const ours = await zk.observer(connect);
+  const other = await zk.observer(connect);
+  await ours.createParents('/row/x');
+  return { ours, other };
+}
+
+/** Runs the check with a hook that records each step's outcome and can act once at a given step. */
+async function run(s: Session, path: string, act?: { at: string; then: () => Promise<void> }): Promise<{ verdict: Verdict; steps: string[] }> {
+  const steps: string[] = [];
+  let acted = false;
+  const hook: StepHook = async (step, outcome) => {
+    steps.push(`${step}:${outcome}`);
+    if (act !== undefined && !acted && act.at === `${step}:${outcome}`) {
+      acted = true;
+      await act.then();
+    }
+  };
+  return { verdict: await checkOwner(s, path, DATA, io, hook), steps };
+}
+
+describe('owner check: every row of the decision table', () => {
+  test('create: created -> read: ours -> OWNED (created)', async () => {
+    const { ours } = await sessions();
+    const { verdict, steps } = await run(ours, '/row/node');
+    assert.deepEqual(steps, ['create:created', 'read:ours']);
+    assert.equal(verdict.kind, 'owned');
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+  });
+
+  test('create: no-parent -> parents created -> create: created -> OWNED', async () => {
+    const { ours } = await sessions();
+    const { verdict, steps } = await run(ours, '/row/missing/parents/node');
+    assert.deepEqual(steps, ['create:no-parent', 'create:created', 'read:ours']);
+    assert.equal(verdict.kind, 'owned');
+  });
+
+  test('create: exists -> read: ours, same data -> OWNED (adopted)', async () => {
+    const { ours } = await sessions();
+    await ours.create('/row/node', DATA, 'ephemeral');
+    const { verdict, steps } = await run(ours, '/row/node');
+    assert.deepEqual(steps, ['create:exists', 'read:ours']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'adopted');
+  });
+
+  test('create: exists -> read: ours, other data -> rewrite: done -> OWNED (rewritten), same czxid', async () => {
+    const { ours } = await sessions();
+    await ours.create('/row/node', Buffer.from('stale'), 'ephemeral');
+    const before = await ours.exists('/row/node');
+    const { verdict, steps } = await run(ours, '/row/node');
+    assert.deepEqual(steps, ['create:exists', 'read:ours-other-data', 'rewrite:done']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'rewritten');
+    assert.equal(verdict.kind === 'owned' && verdict.stat.czxid, before?.czxid);
+    assert.equal((await ours.get('/row/node')).data.toString(), 'ours');
+  });
+
+  test('create: exists -> read: foreign -> BLOCKED, the node untouched', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('theirs'), 'ephemeral');
+    const { verdict, steps } = await run(ours, '/row/node');
+    assert.deepEqual(steps, ['create:exists', 'read:foreign']);
+    assert.equal(verdict.kind === 'blocked' && verdict.owner, other.id);
+    const st = await ours.get('/row/node');
+    assert.equal(st.stat.ephemeralOwner, other.id);
+    assert.equal(st.data.toString(), 'theirs');
+  });
+
+  test('create: exists -> read: persistent -> PERSISTENT, the node untouched', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('left by a tool'), 'persistent');
+    const { verdict, steps } = await run(ours, '/row/node');
+    assert.deepEqual(steps, ['create:exists', 'read:persistent']);
+    assert.equal(verdict.kind, 'persistent');
+    assert.equal((await ours.get('/row/node')).data.toString(), 'left by a tool');
+  });
+
+  test('rare: deleted between our create and our read -> read: gone -> create again -> OWNED', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('theirs'), 'ephemeral');
+    const { verdict, steps } = await run(ours, '/row/node', { at: 'create:exists', then: () => other.delete('/row/node', -1) });
+    assert.deepEqual(steps, ['create:exists', 'read:gone', 'create:created', 'read:ours']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+    assert.equal((await other.exists('/row/node'))?.ephemeralOwner, ours.id);
+  });
+
+  test('rare: version changed under our conditional set -> rewrite: conflict -> read again -> rewrite: done', async () => {
+    const { ours, other } = await sessions();
+    await ours.create('/row/node', Buffer.from('stale'), 'ephemeral');
+    const { verdict, steps } = await run(ours, '/row/node', { at: 'read:ours-other-data', then: async () => void (await other.set('/row/node', Buffer.from('meddled'), -1)) });
+    assert.deepEqual(steps, ['create:exists', 'read:ours-other-data', 'rewrite:conflict', 'create:exists', 'read:ours-other-data', 'rewrite:done']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'rewritten');
+    assert.equal((await ours.get('/row/node')).data.toString(), 'ours');
+  });
+
+  test('rare: deleted under our conditional set -> rewrite: conflict -> create again -> OWNED', async () => {
+    const { ours, other } = await sessions();
+    await ours.create('/row/node', Buffer.from('stale'), 'ephemeral');
+    const { verdict, steps } = await run(ours, '/row/node', { at: 'read:ours-other-data', then: () => other.delete('/row/node', -1) });
+    assert.deepEqual(steps, ['create:exists', 'read:ours-other-data', 'rewrite:conflict', 'create:created', 'read:ours']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+  });
+});

@@ -1,0 +1,109 @@
+// The owner check, written as the decision table it is (after Kafka's KafkaZkClient.CheckedEphemeral):
+// three named steps, each returning a tagged outcome, and one function that routes between them.
+//
+//   step     outcome              next
+//   create   created              read (to learn the stat our create made)
+//            no-parent            create the persistent parents, then create again
+//            exists               read: NodeExists is a claim to check, never a success
+//   read     ours, same data      OWNED (created, or adopted: a create of ours that raced a disconnect)
+//            ours, other data     rewrite, version-checked
+//            foreign session      BLOCKED: wait for that node to go (never adopted)
+//            persistent (owner 0) PERSISTENT: it never goes away by itself
+//            gone                 create again (deleted between our create and our read)
+//   rewrite  done                 OWNED (rewritten)
+//            conflict             create again (changed or deleted under our conditional set)
+//
+// Every step runs on one session; a run never moves to another (a node of an old session of ours
+// is exactly what must not be trusted). `io.run` retries a step on the same session across
+// connection loss, and ends the run when the session is gone or the recipe is stopped.
+import { BadVersionError, NodeExistsError, NoNodeError } from '../errors.js';
+import type { Session, Stat } from '../zookeeper/session.js';
+
+/** `Stat.ephemeralOwner` of a persistent node. */
+export const PERSISTENT_OWNER = '0';
+
+export type CreateOutcome = 'created' | 'exists' | 'no-parent';
+export type ReadOutcome =
+  | { readonly kind: 'ours'; readonly stat: Stat; readonly data: Buffer }
+  | { readonly kind: 'foreign'; readonly owner: string; readonly data: Buffer }
+  | { readonly kind: 'persistent'; readonly data: Buffer }
+  | { readonly kind: 'gone' };
+export type RewriteOutcome = { readonly kind: 'done'; readonly stat: Stat } | { readonly kind: 'conflict' };
+
+export type Verdict =
+  | { readonly kind: 'owned'; readonly stat: Stat; readonly how: 'created' | 'adopted' | 'rewritten' }
+  | { readonly kind: 'blocked'; readonly owner: string; readonly data: Buffer }
+  | { readonly kind: 'persistent'; readonly data: Buffer };
+
+export interface OwnerCheckIo {
+  /** Runs one ZooKeeper call on the run's session, retrying across connection loss. */
+  run<T>(op: () => Promise<T>): Promise<T>;
+  /** Throws when the run must end (stopped, or its session is gone). */
+  checkpoint(): void;
+}
+
+/** Called after each step with its outcome: how tests act at exact points (a second session deleting, rewriting). */
+export type StepHook = (step: 'create' | 'read' | 'rewrite', outcome: string) => Promise<void>;
+
+export async function createStep(s: Session, path: string, data: Buffer, io: OwnerCheckIo): Promise<CreateOutcome> {
+  try {
+    await io.run(() => s.create(path, data, 'ephemeral'));
+    return 'created';
+  } catch (err) {
+    if (err instanceof NoNodeError) return 'no-parent';
+    if (err instanceof NodeExistsError) return 'exists';
+    throw err;
+  }
+}
+
+export async function readStep(s: Session, path: string, io: OwnerCheckIo): Promise<ReadOutcome> {
+  let got: { data: Buffer; stat: Stat };
+  try {
+    got = await io.run(() => s.get(path));
+  } catch (err) {
+    if (err instanceof NoNodeError) return { kind: 'gone' };
+    throw err;
+  }
+  if (got.stat.ephemeralOwner === s.id) return { kind: 'ours', stat: got.stat, data: got.data };
+  if (got.stat.ephemeralOwner === PERSISTENT_OWNER) return { kind: 'persistent', data: got.data };
+  return { kind: 'foreign', owner: got.stat.ephemeralOwner, data: got.data };
+}
+
+export async function rewriteStep(s: Session, path: string, data: Buffer, version: number, io: OwnerCheckIo): Promise<RewriteOutcome> {
+  try {
+    return { kind: 'done', stat: await io.run(() => s.set(path, data, version)) };
+  } catch (err) {
+    if (err instanceof BadVersionError || err instanceof NoNodeError) return { kind: 'conflict' };
+    throw err;
+  }
+}
+
+/** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
+export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, hook?: StepHook): Promise<Verdict> {
+  for (;;) {
+    io.checkpoint();
+    const created = await createStep(s, path, data, io);
+    await hook?.('create', created);
+    if (created === 'no-parent') {
+      await io.run(() => s.createParents(path));
+      continue;
+    }
+    const read = await readStep(s, path, io);
+    await hook?.('read', read.kind === 'ours' ? (read.data.equals(data) ? 'ours' : 'ours-other-data') : read.kind);
+    switch (read.kind) {
+      case 'gone':
+        continue;
+      case 'foreign':
+        return { kind: 'blocked', owner: read.owner, data: read.data };
+      case 'persistent':
+        return { kind: 'persistent', data: read.data };
+      case 'ours': {
+        if (read.data.equals(data)) return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted' };
+        const rewritten = await rewriteStep(s, path, data, read.stat.version, io);
+        await hook?.('rewrite', rewritten.kind);
+        if (rewritten.kind === 'conflict') continue;
+        return { kind: 'owned', stat: rewritten.stat, how: 'rewritten' };
+      }
+    }
+  }
+}
