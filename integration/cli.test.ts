@@ -3,16 +3,15 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
 import { within } from './harness/wait.js';
 import { openSession } from './harness/sessions.js';
 import { freePort } from './harness/zookeeper-server.js';
+import { CLI as BIN, runCli } from './harness/cli-run.js';
 
 const zk = useZooKeeper();
-const BIN = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 interface Run {
   readonly child: ChildProcess;
@@ -83,12 +82,7 @@ describe('kafka-zk-registrar CLI', () => {
     await obs.create('/brokers/ids/1', Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'), 'ephemeral');
     await obs.create('/brokers/ids/2', Buffer.from('garbage'), 'ephemeral');
     await obs.create('/controller_epoch', Buffer.from('3'), 'persistent');
-    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await within(once(child, 'exit'), 20_000, 'audit to exit')) as [number];
+    const { code, out, err } = await runCli(['audit', '--zookeeper', connect]);
     assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
     assert.match(err, /broker 2: ZNODE_FORMAT/);
     const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: string[] };
@@ -104,12 +98,7 @@ describe('kafka-zk-registrar CLI', () => {
 
   test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {
     const connect = `${zk.chroot()}/nothing/here`;
-    const child = spawn(process.execPath, [BIN, 'audit', '--zookeeper', connect], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await within(once(child, 'exit'), 20_000, 'audit to exit')) as [number];
+    const { code, out, err } = await runCli(['audit', '--zookeeper', connect]);
     assert.equal(code, 1);
     assert.equal(out, '');
     assert.match(err, /chroot \/kzr-[^ ]*\/nothing\/here does not exist/);
@@ -160,21 +149,14 @@ describe('kafka-zk-registrar CLI', () => {
   });
 
   test('bad arguments: exit code 2 and a message naming the option', async () => {
-    const child = spawn(process.execPath, [BIN, 'register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await within(once(child, 'exit'), 20_000, 'the CLI to exit')) as [number];
-    assert.equal(code, 2);
-    assert.match(err, /invalid --zookeeper: "localhost"/);
+    const bad = await runCli(['register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /invalid --zookeeper: "localhost"/);
     // A field the library validates is named as the option the user typed, not as the config field.
-    const port0 = spawn(process.execPath, [BIN, 'register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err2 = '';
-    port0.stderr.on('data', (d: Buffer) => (err2 += d.toString()));
-    const [code2] = (await within(once(port0, 'exit'), 20_000, 'the CLI to exit')) as [number];
-    assert.equal(code2, 2);
-    assert.match(err2, /invalid --listeners: 0 /);
+    const port0 = await runCli(['register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0']);
+    assert.equal(port0.code, 2);
+    assert.match(port0.err, /invalid --listeners: 0 /);
     // No command at all is a usage error too.
-    const none = spawn(process.execPath, [BIN], { stdio: ['ignore', 'ignore', 'ignore'] });
-    assert.equal(((await within(once(none, 'exit'), 20_000, 'the CLI to exit')) as [number])[0], 2);
+    assert.equal((await runCli([])).code, 2);
   });
 });

@@ -4,9 +4,6 @@
 // rules and ours with its rules, its controller must list our registrations, must not be wedged by
 // them, and must not lose /controller to our candidate.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import {
@@ -23,8 +20,9 @@ import {
   listenersToEndpoints,
   type Session,
 } from '../src/index.js';
-import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { useKafkaCluster } from './harness/fixture.js';
+import { runCli } from './harness/cli-run.js';
+import { useEndpoints } from './harness/endpoints.js';
 import { eventually, kafkaSkipReason, metadataFrom, type KafkaCluster } from './harness/kafka-cluster.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
@@ -42,17 +40,7 @@ after(async () => {
   for (const p of proxies.values()) await p.close();
 });
 
-const sockets: FakeKafkaBroker[] = [];
-after(async () => {
-  for (const s of sockets) await s.close();
-});
-/** A TCP endpoint for a spare broker id: what the real controller and kafkajs are pointed at. */
-async function endpoint(): Promise<FakeKafkaBroker> {
-  const s = new FakeKafkaBroker();
-  await s.listen();
-  sockets.push(s);
-  return s;
-}
+const endpoint = useEndpoints();
 
 let observerSession: Session | undefined;
 async function observer(): Promise<Session> {
@@ -195,12 +183,7 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     assert.ok(stale.brokers.some((b) => b.nodeId === victim.id), `the dead broker ${victim.id} is still listed: the cluster did not notice`);
 
     // The audit sees both sides of it, and says so with its exit code.
-    const cli = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'cli', 'main.js'), 'audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const [code] = (await within(once(cli, 'exit'), 30_000, 'audit --bootstrap to exit')) as [number];
+    const { code, out, err } = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')]);
     assert.ok(out.startsWith('{'), `audit printed JSON (stderr: ${err})`);
     const report = JSON.parse(out) as { metadata: { registeredNotListed: { brokerId: number }[]; listedNotRegistered: { brokerId: number }[] }; problems: string[] };
     assert.equal(code, 1, 'audit exits non-zero when it finds a problem');

@@ -5,9 +5,9 @@
 // real metadata decides. Without the Kafka jars (and without those variables) the suite is skipped
 // and says which command fetches them: it never passes silently.
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BrokerRegistrar, registerTemporaryBroker } from '../src/index.js';
-import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+import { useEndpoints } from './harness/endpoints.js';
 import { useKafkaCluster } from './harness/fixture.js';
 import { eventually, kafkaSkipReason } from './harness/kafka-cluster.js';
 import { isListed } from './harness/kafka-client.js';
@@ -29,16 +29,7 @@ function target(): { zkConnect: string; bootstrap: string[] } {
 const spareId = (n: number): number => 9000 + ((process.pid * 7 + n) % 900);
 
 describe('against a real ZooKeeper-mode Kafka cluster', () => {
-  const sockets: FakeKafkaBroker[] = [];
-  after(async () => {
-    for (const s of sockets) await s.close();
-  });
-  async function socket(): Promise<FakeKafkaBroker> {
-    const s = new FakeKafkaBroker();
-    await s.listen();
-    sockets.push(s);
-    return s;
-  }
+  const socket = useEndpoints();
 
   test('a temporary broker appears in the real metadata and disappears on dispose', { skip }, async () => {
     const { zkConnect, bootstrap } = target();

@@ -5,7 +5,8 @@
 // - `timestamp` is a string of epoch milliseconds; `jmx_port` is -1 when unset;
 // - `rack` is written only when set; v4 adds `listener_security_protocol_map`, v5 adds `features`;
 // - endpoints are `LISTENER://host:port`, IPv6 hosts in brackets.
-import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
+import { InvalidConfigError } from '../errors.js';
+import { parseZNodeObject } from './znode-json.js';
 
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
@@ -176,19 +177,7 @@ export function parseEndpointString(s: string): { readonly listenerName: string;
  * may be null/-1); without a protocol map, listener names must be security protocol names.
  */
 export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBrokerZNode {
-  const path = brokerIdPath(brokerId);
-  const text = data.toString('utf8');
-  const fail = (why: string): never => {
-    throw new ZNodeFormatError(path, text, why);
-  };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return fail(`not JSON: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
-  const o = parsed as Record<string, unknown>;
+  const { o, fail } = parseZNodeObject(brokerIdPath(brokerId), data);
   const version = o.version;
   if (!isInt(version) || version < 1) return fail(`unsupported version ${JSON.stringify(version)}`);
   if (!isInt(o.jmx_port)) return fail('jmx_port is missing or not an integer');

@@ -4,6 +4,7 @@
 // - /controller_epoch (persistent): the epoch as a decimal string; its zkVersion is the fencing
 //   token every controller write is conditional on.
 import { ZNodeFormatError } from '../errors.js';
+import { parseZNodeObject } from './znode-json.js';
 
 export const CONTROLLER_PATH = '/controller';
 export const CONTROLLER_EPOCH_PATH = '/controller_epoch';
@@ -19,17 +20,9 @@ export function encodeControllerZNode(brokerId: number, timestampMs: number): Bu
 
 /** The controller's broker id, by Kafka's rule (only `brokerid` matters). Throws ZNodeFormatError. */
 export function decodeControllerZNode(data: Buffer): number {
-  const text = data.toString('utf8');
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch (err) {
-    throw new ZNodeFormatError(CONTROLLER_PATH, text, `not JSON: ${(err as Error).message}`);
-  }
-  const id = typeof o === 'object' && o !== null ? (o as Record<string, unknown>).brokerid : undefined;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 2147483647) {
-    throw new ZNodeFormatError(CONTROLLER_PATH, text, 'brokerid is missing or not an int32');
-  }
+  const { o, fail } = parseZNodeObject(CONTROLLER_PATH, data);
+  const id = o.brokerid;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 2147483647) return fail('brokerid is missing or not an int32');
   return id;
 }
 

@@ -1,0 +1,19 @@
+// The JSON layer every Kafka znode shares: bytes -> a JSON object, or ZNodeFormatError naming the
+// path and the data as it was.
+import { ZNodeFormatError } from '../errors.js';
+
+/** Parses `data` as a JSON object; `fail(why)` throws a ZNodeFormatError for this znode and data. */
+export function parseZNodeObject(path: string, data: Buffer): { readonly o: Readonly<Record<string, unknown>>; readonly fail: (why: string) => never } {
+  const text = data.toString('utf8');
+  const fail = (why: string): never => {
+    throw new ZNodeFormatError(path, text, why);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return fail(`not JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('not a JSON object');
+  return { o: parsed as Record<string, unknown>, fail };
+}
