@@ -60,6 +60,16 @@ export interface OwnedEphemeralOptions {
 }
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
+
+const TRANSITIONS: Readonly<Record<OwnedEphemeralState, readonly OwnedEphemeralState[]>> = {
+  idle: ['acquiring', 'stopped'],
+  acquiring: ['acquiring', 'owned', 'waiting', 'failed', 'stopped'],
+  waiting: ['owned', 'waiting', 'failed', 'stopped'],
+  owned: ['lost', 'stopped'],
+  lost: ['owned', 'waiting', 'failed', 'stopped'],
+  failed: ['stopped'],
+  stopped: [],
+};
 export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'released';
 
 export interface Ownership {
@@ -184,7 +194,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.on('failed', onFailed);
       this.stopper.signal.addEventListener('abort', onStop, { once: true });
     });
-    if (this.st === 'idle') this.st = 'acquiring';
+    if (this.st === 'idle') this.to('acquiring');
     this.schedule('start');
     return first;
   }
@@ -200,7 +210,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.clearConflictTimer();
     await this.mutex.runExclusive(async () => {
       await this.deleteIfOwned();
-      this.st = 'stopped';
+      this.to('stopped');
       this.own = undefined;
     });
     this.releaseClaim?.();
@@ -280,7 +290,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.throwIfStopped(session);
       if ('owned' in result) {
         this.own = result.owned;
-        this.st = 'owned';
+        this.to('owned');
         this.blocking = undefined;
         this.blockedSince = undefined;
         this.conflictReported = false;
@@ -296,8 +306,15 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     }
   }
 
+  // What the recipe knows about its node changes only here, and only along these edges; the
+  // lifecycle (latent/started/closed) is kept apart, in `lifecycle`.
+  private to(next: OwnedEphemeralState): void {
+    if (!TRANSITIONS[this.st].includes(next)) throw new UnexpectedError(`${this.path}: no transition from ${this.st} to ${next}`);
+    this.st = next;
+  }
+
   private fail(e: KafkaZkRegistrarError): void {
-    this.st = 'failed';
+    this.to('failed');
     this.clearConflictTimer();
     log('%s: giving up: %s', this.path, e.message);
     this.notify('failed', e);
@@ -329,14 +346,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   private markLost(reason: LossReason, sessionId: string): void {
     if (this.st !== 'owned') return;
-    this.st = 'lost';
+    this.to('lost');
     log('%s lost (%s)', this.path, reason);
     this.notify('lost', { reason, sessionId });
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session): Promise<Attempt> {
-    if (this.st !== 'lost' && this.st !== 'waiting') this.st = 'acquiring';
+    if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring');
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
     const io = { run: <T>(op: () => Promise<T>) => this.retrying(session, op), checkpoint: () => this.throwIfStopped(session) };
     const v = await checkOwner(session, this.path, data, io);
@@ -356,7 +373,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const changedOwner = this.blocking?.ownerSessionId !== b.ownerSessionId;
     this.blocking = b;
     if (this.st !== 'waiting' || changedOwner) {
-      this.st = 'waiting';
+      this.to('waiting');
       log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, b.ownerSessionId, b.sessionId);
       this.notify('waiting', b);
     }
