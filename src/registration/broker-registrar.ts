@@ -55,6 +55,10 @@ export interface BrokerRegistrarStatus {
   readonly confirmation: ConfirmationStatus | undefined;
   /** `/cluster/id` as read at start(); undefined before, or where the cluster has not written one. */
   readonly clusterId: string | undefined;
+  /** False after a shorter freeze of this process, until a round trip has confirmed our node again. */
+  readonly verified: boolean;
+  /** When ZooKeeper last answered a request of ours or our session last (re)connected (epoch ms). */
+  readonly lastContactAt: number | undefined;
 }
 
 export interface BrokerRegistrarEvents {
@@ -261,6 +265,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       controller: this.controller?.view(),
       confirmation: this.confirmation?.status(),
       clusterId: this.clusterId,
+      verified: this.ephemeral.verified,
+      lastContactAt: this.connection.lastContactAt,
     };
   }
 

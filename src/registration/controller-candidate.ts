@@ -121,11 +121,12 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   }
 
   get isController(): boolean {
-    return this.election !== undefined;
+    return this.elected !== undefined;
   }
 
-  /** The current election, while we are the controller. */
+  /** The current election, while we are the controller (a frozen process resigns first: see Connection.checkForStall). */
   get elected(): ControllerElection | undefined {
+    this.connection.checkForStall();
     return this.election;
   }
 
@@ -156,6 +157,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
    * that guarantees.
    */
   fencedWrite(path: string, data: Buffer, opts: FencedWriteOptions = {}): Promise<Stat> {
+    this.connection.checkForStall();
     return this.mutex.runExclusive(async () => {
       const e = this.election;
       const s = this.connection.session;

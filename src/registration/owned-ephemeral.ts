@@ -117,6 +117,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private conflictReported = false;
   private watchedBy: Session | undefined;
   private runs = 0;
+  private confirmed = true;
   private readonly unsubscribe: () => void;
   private releaseClaim: (() => void) | undefined;
   private static holders = 0;
@@ -140,28 +141,43 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const onExpired = ({ sessionId }: { sessionId: string }): void => {
       if (this.st === 'owned') this.markLost('session-expired', sessionId);
     };
+    const onStalled = (): void => {
+      if (this.st !== 'owned') return;
+      this.confirmed = false;
+      this.schedule('this process was frozen');
+    };
     this.connection.on('session', onSession);
     this.connection.on('connected', onConnected);
     this.connection.on('expired', onExpired);
+    this.connection.on('stalled', onStalled);
     this.unsubscribe = () => {
+      this.connection.off('stalled', onStalled);
       this.connection.off('session', onSession);
       this.connection.off('connected', onConnected);
       this.connection.off('expired', onExpired);
     };
   }
 
+  // Every getter first checks whether this process was frozen past the session timeout: if so the
+  // session is expired on the spot, so that no caller is told about an ownership it no longer has.
   get state(): OwnedEphemeralState {
+    this.connection.checkForStall();
     return this.st;
   }
 
   /** The current ownership, if our current session owns the node. */
   get ownership(): Ownership | undefined {
-    return this.st === 'owned' ? this.own : undefined;
+    return this.state === 'owned' ? this.own : undefined;
   }
 
   /** The node we are waiting out, if any. */
   get blockedBy(): BlockingNode | undefined {
-    return this.st === 'waiting' ? this.blocking : undefined;
+    return this.state === 'waiting' ? this.blocking : undefined;
+  }
+
+  /** False from a shorter freeze of this process until the next round trip has confirmed the node. */
+  get verified(): boolean {
+    return this.state !== 'owned' || this.confirmed;
   }
 
   /**
@@ -282,7 +298,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const n = ++this.runs;
     log('run #%d for %s (%s) on session 0x%s', n, this.path, why, session.id);
     try {
-      if (this.st === 'owned' && (await this.stillOurs(session))) return;
+      if (this.st === 'owned' && (await this.stillOurs(session))) {
+        this.confirmed = true;
+        return;
+      }
       const result = await this.attempt(session);
       await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
       // stop() was called during this pass: it deletes the node once we release the mutex, so
@@ -290,6 +309,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.throwIfStopped(session);
       if ('owned' in result) {
         this.own = result.owned;
+        this.confirmed = true;
         this.to('owned');
         this.blocking = undefined;
         this.blockedSince = undefined;

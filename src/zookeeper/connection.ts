@@ -8,6 +8,7 @@ import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
 import { Session } from './session.js';
+import { StallDetector } from './stall-detector.js';
 
 const log = logger('connection');
 
@@ -23,7 +24,9 @@ export interface ConnectionOptions {
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
-export type ExpiryCause = 'server' | 'watchdog';
+/** Who decided the session is gone: the server said so, our watchdog (disconnected longer than the
+ * session timeout), or a stall (this process was frozen longer than the session timeout). */
+export type ExpiryCause = 'server' | 'watchdog' | 'stall';
 
 export interface ConnectionEvents {
   /** A new session was established (the first, or a replacement after expiry). */
@@ -34,6 +37,9 @@ export interface ConnectionEvents {
   disconnected: [session: Session];
   /** The session is gone and everything it owned with it; a new one is being opened. */
   expired: [info: { sessionId: string; cause: ExpiryCause }];
+  /** This process was frozen for a third of the session timeout or more, but less than all of it: what
+   * the session owns is unverified until the next round trip. */
+  stalled: [info: { sessionId: string; stalledMs: number }];
 }
 
 export class Connection extends SafeEmitter<ConnectionEvents> {
@@ -48,6 +54,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private reopening: Promise<void> | undefined;
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
+  private readonly stall: StallDetector;
 
   constructor(opts: ConnectionOptions) {
     super();
@@ -59,6 +66,32 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     positiveInt(b.max, 'zookeeper.reconnectBackoffMs.max');
     if (b.max < b.min) throw new InvalidConfigError('zookeeper.reconnectBackoffMs.max', b.max, 'must be >= min');
     this.backoff = b;
+    this.stall = new StallDetector(Math.min(1000, Math.max(50, Math.floor(this.sessionTimeoutMs / 10))), () => this.checkForStall());
+  }
+
+  /**
+   * Checks at once whether this process was frozen since the last check. Frozen for the session's
+   * timeout or longer: the session is treated as expired (cause `stall`) and replaced, before anyone
+   * can be told it still owns anything. Shorter, but a third of the timeout or more: `stalled`.
+   * Runs on a timer, and from every getter that reports ownership.
+   */
+  checkForStall(): void {
+    const frozenMs = this.stall.sample();
+    const s = this.current;
+    if (s === undefined || frozenMs < s.timeoutMs / 3) return;
+    if (frozenMs >= s.timeoutMs) {
+      log('this process was frozen for %d ms, longer than session 0x%s\'s timeout (%d ms): treating it as expired', Math.round(frozenMs), s.id, s.timeoutMs);
+      this.onExpired(s, 'stall');
+      s.abandon();
+      return;
+    }
+    log('this process was frozen for %d ms (session timeout %d ms)', Math.round(frozenMs), s.timeoutMs);
+    this.notify('stalled', { sessionId: s.id, stalledMs: Math.round(frozenMs) });
+  }
+
+  /** When the current session last had a request answered or (re)connected: the last confirmed contact. */
+  get lastContactAt(): number | undefined {
+    return this.current?.lastContactAt;
   }
 
   get state(): ConnectionState {
@@ -85,10 +118,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       if (this.connectString.chroot !== undefined) await this.ensureChroot(attempt.signal);
       const s = await Session.open({ connect: this.fullConnect(), sessionTimeoutMs: this.sessionTimeoutMs }, attempt.signal);
       this.adopt(s);
+      this.stall.start();
       return s;
     } catch (err) {
       this.lifecycle.close();
       this.st = 'closed';
+      this.stall.stop();
       this.stopper.abort();
       throw attempt.signal.reason instanceof ConnectTimeoutError ? attempt.signal.reason : err;
     } finally {
@@ -150,6 +185,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.st = 'closed';
     this.stopper.abort();
     this.clearWatchdog();
+    this.stall.stop();
     const s = this.current;
     this.current = undefined;
     s?.close();

@@ -90,6 +90,7 @@ export class Session extends SafeEmitter<SessionEvents> {
   readonly timeoutMs: number;
   private connected = true;
   private endReason: SessionEndReason | undefined;
+  private contactAt = Date.now();
 
   private constructor(private readonly native: NativeHandle) {
     super();
@@ -99,6 +100,7 @@ export class Session extends SafeEmitter<SessionEvents> {
     native.on('connect', () => {
       if (this.endReason !== undefined) return;
       this.connected = true;
+      this.contactAt = Date.now();
       log('session 0x%s reconnected', this.id);
       this.notify('connected');
     });
@@ -171,6 +173,11 @@ export class Session extends SafeEmitter<SessionEvents> {
 
   get ended(): SessionEndReason | undefined {
     return this.endReason;
+  }
+
+  /** When a request of this session was last answered, or it last (re)connected (epoch ms). */
+  get lastContactAt(): number {
+    return this.contactAt;
   }
 
   /** Closes the session: the server deletes its ephemeral nodes. Idempotent. */
@@ -286,6 +293,7 @@ export class Session extends SafeEmitter<SessionEvents> {
   private call<T>(op: string, path: string, start: (done: (rc: number, err: string, value: () => T) => void) => number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const rc = start((code, text, value) => {
+        if (answeredByServer(code)) this.contactAt = Date.now();
         if (code !== ZRC.OK) {
           reject(zooKeeperError(code, op, path, text));
           return;
@@ -306,6 +314,12 @@ export class Session extends SafeEmitter<SessionEvents> {
       }
     });
   }
+}
+
+/** OK and the API errors (NoNode, NodeExists, BadVersion, ...) are answers from the server; connection
+ * loss, timeouts and session-state codes come from the client library itself. */
+function answeredByServer(rc: number): boolean {
+  return rc === ZRC.OK || (rc <= ZRC.NONODE && rc !== ZRC.SESSIONEXPIRED && rc !== ZRC.CLOSING && rc !== ZRC.SESSIONMOVED);
 }
 
 function toStat(s: NativeStat): Stat {
