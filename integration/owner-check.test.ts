@@ -9,7 +9,9 @@ import type { Session } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 
 const zk = useZooKeeper();
-const io: OwnerCheckIo = { run: (op) => op(), checkpoint: () => undefined };
+/** Sessions the test declares to be "a previous session of ours" (a Connection remembers its own). */
+const previous = new Set<string>();
+const io: OwnerCheckIo = { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id) };
 const DATA = Buffer.from('ours');
 
 async function sessions(): Promise<{ ours: Session; other: Session }> {
@@ -113,5 +115,35 @@ describe('owner check: every row of the decision table', () => {
     const { verdict, steps } = await run(ours, '/row/node', { at: 'read:ours-other-data', then: () => other.delete('/row/node', -1) });
     assert.deepEqual(steps, ['create:exists', 'read:ours-other-data', 'rewrite:conflict', 'create:created', 'read:ours']);
     assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+  });
+
+  test('create: exists -> read: our previous session -> replace: deleted -> create: created -> OWNED, replaced named', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');
+    previous.add(other.id);
+    try {
+      const { verdict, steps } = await run(ours, '/row/node');
+      assert.deepEqual(steps, ['create:exists', 'read:previous', 'replace:deleted', 'create:created', 'read:ours']);
+      assert.equal(verdict.kind === 'owned' && verdict.replaced, other.id);
+      // The previous session's end deletes only what it owns: our node stays.
+      other.close();
+      const st = await ours.exists('/row/node');
+      assert.equal(st?.ephemeralOwner, ours.id);
+    } finally {
+      previous.delete(other.id);
+    }
+  });
+
+  test('rare: our previous session\'s node goes before our delete -> replace: conflict -> create again -> OWNED', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');
+    previous.add(other.id);
+    try {
+      const { verdict, steps } = await run(ours, '/row/node', { at: 'read:previous', then: () => other.delete('/row/node', -1) });
+      assert.deepEqual(steps, ['create:exists', 'read:previous', 'replace:conflict', 'create:created', 'read:ours']);
+      assert.equal(verdict.kind, 'owned');
+    } finally {
+      previous.delete(other.id);
+    }
   });
 });

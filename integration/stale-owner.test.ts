@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
+import { BrokerRegistrar, Connection, Session, type Registration } from '../src/index.js';
+import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { holdBrokerNode } from './harness/stale-node.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
-import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { killSession } from './harness/sessions.js';
 
 const zk = useZooKeeper();
@@ -95,6 +96,62 @@ describe('expiry of our own session', () => {
     const obs = await zk.observer(connect);
     const stat = await obs.exists('/brokers/ids/2');
     assert.equal(stat?.ephemeralOwner, second.sessionId);
+  });
+});
+
+describe('our own previous session still holds the node', () => {
+  // The report's condition, made deterministic: our client gives up on its session (the watchdog,
+  // after its traffic is blackholed by a loopback proxy) while the server still keeps that session
+  // alive (a second handle attached with its id and password keeps pinging it).
+  async function giveUpOn(proxy: TcpProxy, conn: Connection, chroot: string): Promise<Session> {
+    const s = conn.session as Session;
+    proxy.set('blackhole');
+    const keeper = await Session.open({ connect: `${zk.server.connectString}${chroot}`, sessionTimeoutMs: 4000, sessionId: s.id, sessionPassword: s.password });
+    zk.track({ close: () => keeper.close() });
+    return keeper;
+  }
+
+  test('replaced at once instead of waited for; its later end leaves our node; the naive registrar still loses', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const proxy = await startTcpProxy(zk.server.port);
+    zk.track({ close: () => proxy.close() });
+    const conn = zk.track(new Connection({ connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 4000 }));
+    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 3, listeners }));
+    const waited: unknown[] = [];
+    r.on('waiting', (w) => waited.push(w));
+    const first = await within(r.start(), 10_000, 'start()');
+
+    const expired = waitForEvent<[{ cause: string }]>(r, 'sessionExpired', 20_000, 'our client to give up on its session');
+    const restored = waitForEvent<[Registration]>(r, 'restored', 30_000, 'the registration on the new session');
+    const keeper = await giveUpOn(proxy, conn, chroot);
+    assert.equal((await expired)[0].cause, 'watchdog');
+    proxy.set('pass');
+    const [second] = await restored;
+    assert.equal(second.replacedSessionId, first.sessionId, 'the node of our previous session was replaced');
+    assert.notEqual(second.sessionId, first.sessionId);
+    assert.deepEqual(waited, [], 'nothing was waited for');
+    // (a) the previous session ending later deletes only what it owns: not our new node.
+    keeper.close();
+    const obs = await zk.observer(connect);
+    await waitForNode(obs, '/brokers/ids/3', (st) => st?.ephemeralOwner === second.sessionId, 5000, 'our node, owned by the new session');
+    assert.equal((await obs.exists('/brokers/ids/3'))?.czxid, second.brokerEpoch);
+    assert.equal(r.status().state, 'owned');
+
+    // (c) the naive registrar in the same scenario: "already registered", and then nothing.
+    const proxy2 = await startTcpProxy(zk.server.port);
+    zk.track({ close: () => proxy2.close() });
+    const naive = zk.track(new NaiveRegistrar(`${proxy2.address}${chroot}`, '/brokers/ids/4', Buffer.from('{}')));
+    await naive.start();
+    const naiveExpired = waitForEvent(naive.connection, 'expired', 20_000, 'the naive client to give up on its session');
+    const keeper2 = await giveUpOn(proxy2, naive.connection, chroot);
+    await naiveExpired;
+    proxy2.set('pass');
+    await eventually(async () => naive.registered, 20_000, 'the naive registrar to register on its new session');
+    assert.equal((await obs.exists('/brokers/ids/4'))?.ephemeralOwner, keeper2.id, "the node it believes in is its previous session's");
+    keeper2.close();
+    await waitForNode(obs, '/brokers/ids/4', (st) => st === null, 10_000, "the previous session's node to go with it");
+    assert.equal(naive.registered, true, 'and still believes it, with no node: the bug');
   });
 });
 

@@ -33,6 +33,11 @@ export interface Registration {
   /** Kafka's broker epoch: the czxid of the registration znode. Changes with every re-creation. */
   readonly brokerEpoch: number;
   readonly sessionId: string;
+  /**
+   * Set when this registration replaced a node that a previous session of ours still held (the server
+   * had not finished expiring it) instead of waiting for it to go.
+   */
+  readonly replacedSessionId: string | undefined;
 }
 
 export type BrokerRegistrarState = OwnedEphemeralState | 'starting';
@@ -296,6 +301,6 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   }
 
   private registration(o: Ownership): Registration {
-    return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId };
+    return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId, replacedSessionId: o.replacedSessionId };
   }
 }

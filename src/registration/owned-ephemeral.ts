@@ -79,6 +79,11 @@ export interface Ownership {
   readonly czxid: number;
   readonly version: number;
   readonly data: Buffer;
+  /**
+   * A previous session of ours whose node was still there and was replaced (deleted, version-checked,
+   * and created again) rather than waited for: the server had not yet finished that session's expiry.
+   */
+  readonly replacedSessionId: string | undefined;
 }
 
 export interface BlockingNode {
@@ -375,11 +380,16 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private async attempt(session: Session): Promise<Attempt> {
     if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring');
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
-    const io = { run: <T>(op: () => Promise<T>) => this.retrying(session, op), checkpoint: () => this.throwIfStopped(session) };
+    const io = {
+      run: <T>(op: () => Promise<T>) => this.retrying(session, op),
+      checkpoint: () => this.throwIfStopped(session),
+      wasOurs: (id: string) => this.connection.wasPreviousSession(id),
+    };
     const v = await checkOwner(session, this.path, data, io);
     switch (v.kind) {
       case 'owned':
-        return { owned: this.ownershipOf(session, v.stat, data) };
+        if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
+        return { owned: this.ownershipOf(session, v.stat, data, v.replaced) };
       case 'blocked':
         return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data } };
       case 'persistent':
@@ -416,8 +426,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.conflictTimer = undefined;
   }
 
-  private ownershipOf(session: Session, stat: Stat, data: Buffer): Ownership {
-    return { path: this.path, sessionId: session.id, czxid: stat.czxid, version: stat.version, data };
+  private ownershipOf(session: Session, stat: Stat, data: Buffer, replacedSessionId?: string): Ownership {
+    return { path: this.path, sessionId: session.id, czxid: stat.czxid, version: stat.version, data, replacedSessionId };
   }
 
   /**

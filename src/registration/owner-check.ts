@@ -7,17 +7,24 @@
 //            exists               read: NodeExists is a claim to check, never a success
 //   read     ours, same data      OWNED (created, or adopted: a create of ours that raced a disconnect)
 //            ours, other data     rewrite, version-checked
+//            our previous session replace: the server has not yet deleted the node of a session we gave
+//                                 up; nothing else holds it, so it is deleted (version-checked) now,
+//                                 not waited for (Kafka does the same since KAFKA-7165)
 //            foreign session      BLOCKED: wait for that node to go (never adopted)
 //            persistent (owner 0) PERSISTENT: it never goes away by itself
 //            gone                 create again (deleted between our create and our read)
 //   rewrite  done                 OWNED (rewritten)
 //            conflict             create again (changed or deleted under our conditional set)
+//   replace  deleted, conflict    create again (the expiry's own delete may have come first)
 //
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
 // connection loss, and ends the run when the session is gone or the recipe is stopped.
 import { BadVersionError, NodeExistsError, NoNodeError } from '../errors.js';
 import type { Session, Stat } from '../zookeeper/session.js';
+import { logger } from '../log.js';
+
+const log = logger('owner-check');
 
 /** `Stat.ephemeralOwner` of a persistent node. */
 export const PERSISTENT_OWNER = '0';
@@ -25,13 +32,20 @@ export const PERSISTENT_OWNER = '0';
 export type CreateOutcome = 'created' | 'exists' | 'no-parent';
 export type ReadOutcome =
   | { readonly kind: 'ours'; readonly stat: Stat; readonly data: Buffer }
+  | { readonly kind: 'previous'; readonly owner: string; readonly stat: Stat }
   | { readonly kind: 'foreign'; readonly owner: string; readonly data: Buffer }
   | { readonly kind: 'persistent'; readonly data: Buffer }
   | { readonly kind: 'gone' };
 export type RewriteOutcome = { readonly kind: 'done'; readonly stat: Stat } | { readonly kind: 'conflict' };
 
 export type Verdict =
-  | { readonly kind: 'owned'; readonly stat: Stat; readonly how: 'created' | 'adopted' | 'rewritten' }
+  | {
+      readonly kind: 'owned';
+      readonly stat: Stat;
+      readonly how: 'created' | 'adopted' | 'rewritten';
+      /** The previous session of ours whose node was replaced on the way, if any. */
+      readonly replaced: string | undefined;
+    }
   | { readonly kind: 'blocked'; readonly owner: string; readonly data: Buffer }
   | { readonly kind: 'persistent'; readonly data: Buffer };
 
@@ -40,10 +54,12 @@ export interface OwnerCheckIo {
   run<T>(op: () => Promise<T>): Promise<T>;
   /** Throws when the run must end (stopped, or its session is gone). */
   checkpoint(): void;
+  /** True for a session this connection opened before the current one. */
+  wasOurs(sessionId: string): boolean;
 }
 
 /** Called after each step with its outcome: how tests act at exact points (a second session deleting, rewriting). */
-export type StepHook = (step: 'create' | 'read' | 'rewrite', outcome: string) => Promise<void>;
+export type StepHook = (step: 'create' | 'read' | 'rewrite' | 'replace', outcome: string) => Promise<void>;
 
 export async function createStep(s: Session, path: string, data: Buffer, io: OwnerCheckIo): Promise<CreateOutcome> {
   try {
@@ -66,7 +82,18 @@ export async function readStep(s: Session, path: string, io: OwnerCheckIo): Prom
   }
   if (got.stat.ephemeralOwner === s.id) return { kind: 'ours', stat: got.stat, data: got.data };
   if (got.stat.ephemeralOwner === PERSISTENT_OWNER) return { kind: 'persistent', data: got.data };
+  if (io.wasOurs(got.stat.ephemeralOwner)) return { kind: 'previous', owner: got.stat.ephemeralOwner, stat: got.stat };
   return { kind: 'foreign', owner: got.stat.ephemeralOwner, data: got.data };
+}
+
+export async function replaceStep(s: Session, path: string, version: number, io: OwnerCheckIo): Promise<'deleted' | 'conflict'> {
+  try {
+    await io.run(() => s.delete(path, version));
+    return 'deleted';
+  } catch (err) {
+    if (err instanceof BadVersionError || err instanceof NoNodeError) return 'conflict';
+    throw err;
+  }
 }
 
 export async function rewriteStep(s: Session, path: string, data: Buffer, version: number, io: OwnerCheckIo): Promise<RewriteOutcome> {
@@ -80,29 +107,38 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
 
 /** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, hook?: StepHook): Promise<Verdict> {
+  let replaced: string | undefined;
   for (;;) {
     io.checkpoint();
     const created = await createStep(s, path, data, io);
+    log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
     if (created === 'no-parent') {
       await io.run(() => s.createParents(path));
       continue;
     }
     const read = await readStep(s, path, io);
+    log('%s on 0x%s: read -> %s', path, s.id, read.kind);
     await hook?.('read', read.kind === 'ours' ? (read.data.equals(data) ? 'ours' : 'ours-other-data') : read.kind);
     switch (read.kind) {
       case 'gone':
+        continue;
+      case 'previous':
+        const outcome = await replaceStep(s, path, read.stat.version, io);
+        log('%s on 0x%s: replace (node of our previous session 0x%s) -> %s', path, s.id, read.owner, outcome);
+        await hook?.('replace', outcome);
+        replaced = read.owner;
         continue;
       case 'foreign':
         return { kind: 'blocked', owner: read.owner, data: read.data };
       case 'persistent':
         return { kind: 'persistent', data: read.data };
       case 'ours': {
-        if (read.data.equals(data)) return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted' };
+        if (read.data.equals(data)) return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced };
         const rewritten = await rewriteStep(s, path, data, read.stat.version, io);
         await hook?.('rewrite', rewritten.kind);
         if (rewritten.kind === 'conflict') continue;
-        return { kind: 'owned', stat: rewritten.stat, how: 'rewritten' };
+        return { kind: 'owned', stat: rewritten.stat, how: 'rewritten', replaced };
       }
     }
   }

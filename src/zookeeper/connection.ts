@@ -11,6 +11,8 @@ import { Session } from './session.js';
 import { StallDetector } from './stall-detector.js';
 
 const log = logger('connection');
+// Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
+const PREVIOUS_SESSIONS_KEPT = 16;
 
 export interface ConnectionOptions {
   /** `host:port[,host:port...][/chroot]`. A missing chroot is created (as Kafka does). */
@@ -55,6 +57,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
   private readonly stall: StallDetector;
+  /** Ids of the sessions this connection opened and gave up, newest last (bounded). */
+  private readonly previous: string[] = [];
 
   constructor(opts: ConnectionOptions) {
     super();
@@ -87,6 +91,14 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     }
     log('this process was frozen for %d ms (session timeout %d ms)', Math.round(frozenMs), s.timeoutMs);
     this.notify('stalled', { sessionId: s.id, stalledMs: Math.round(frozenMs) });
+  }
+
+  /**
+   * True for a session this connection opened before its current one. A node such a session still
+   * owns is ours to replace: nothing else can be holding it, and its expiry deletes only what it owns.
+   */
+  wasPreviousSession(sessionId: string): boolean {
+    return this.previous.includes(sessionId);
   }
 
   /** When the current session last had a request answered or (re)connected: the last confirmed contact. */
@@ -254,6 +266,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private onExpired(s: Session, cause: ExpiryCause): void {
     this.clearWatchdog();
     this.current = undefined;
+    this.previous.push(s.id);
+    if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
     this.st = 'connecting';
     log('session 0x%s expired (%s)', s.id, cause);
     this.notify('expired', { sessionId: s.id, cause });
