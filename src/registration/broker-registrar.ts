@@ -222,12 +222,13 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
-        if (this.config.clusterId !== undefined) {
-          this.clusterId = await readClusterId(s);
-          if (this.clusterId !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, this.clusterId);
-        }
-        await checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener);
-        this.clusterId ??= await readClusterId(s);
+        // Both reads go out at once (one session answers them in order); the wrong cluster is the
+        // more fundamental finding, so it is reported first.
+        const [id, listeners] = await Promise.allSettled([readClusterId(s), checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener)]);
+        if (id.status === 'rejected') throw id.reason;
+        this.clusterId = id.value;
+        if (this.config.clusterId !== undefined && id.value !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, id.value);
+        if (listeners.status === 'rejected') throw listeners.reason;
         return;
       } catch (err) {
         if (!isRetryable(err) && !isSessionGone(err)) throw err;
