@@ -23,9 +23,9 @@ import {
 import { useKafkaCluster } from './harness/fixture.js';
 import { runCli } from './harness/cli-run.js';
 import { useEndpoints } from './harness/endpoints.js';
-import { eventually, kafkaSkipReason, metadataFrom, type KafkaCluster } from './harness/kafka-cluster.js';
+import { kafkaSkipReason, metadataFrom, type KafkaCluster } from './harness/kafka-cluster.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
-import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const skip = kafkaSkipReason();
 const proxies = new Map<number, TcpProxy>();

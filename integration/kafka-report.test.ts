@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection } from '../src/index.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
-import { eventually, KAFKA_VERSION, kafkaSkipReason, metadataFrom, startKafkaCluster, type KafkaCluster } from './harness/kafka-cluster.js';
-import { within } from './harness/wait.js';
+import { KAFKA_VERSION, kafkaSkipReason, metadataFrom, startKafkaCluster, type KafkaCluster } from './harness/kafka-cluster.js';
+import { eventually, within } from './harness/wait.js';
 import { startEnsemble, type ZooKeeperEnsemble } from './harness/zookeeper-server.js';
 
 const SESSION_MS = 4000;

@@ -9,11 +9,11 @@ import { describe, test } from 'node:test';
 import { BrokerRegistrar, registerTemporaryBroker } from '../src/index.js';
 import { useEndpoints } from './harness/endpoints.js';
 import { useKafkaCluster } from './harness/fixture.js';
-import { eventually, kafkaSkipReason } from './harness/kafka-cluster.js';
+import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { isListed } from './harness/kafka-client.js';
 import { NaiveRegistrar } from './harness/naive-registrar.js';
 import { holdBrokerNode } from './harness/stale-node.js';
-import { waitForEvent, waitForNode, within } from './harness/wait.js';
+import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { killSession, openSession } from './harness/sessions.js';
 
 const userZk = process.env.ZK_CONNECT ?? '';

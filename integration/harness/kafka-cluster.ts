@@ -10,7 +10,7 @@ import { Session } from '../../src/index.js';
 import { spawnJvm, type Jvm } from './jvm.js';
 import { probeMetadata as metadataFrom } from '../../src/kafka-protocol/metadata-probe.js';
 
-export { eventually, metadataFrom };
+export { metadataFrom };
 import { eventually, waitForNode, within } from './wait.js';
 import { freePort } from './zookeeper-server.js';
 
