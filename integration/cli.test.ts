@@ -1,55 +1,15 @@
 // The sidecar CLI as users run it (dist/cli/main.js), against a real ZooKeeper: JSON event lines,
 // deregistration on SIGTERM (sent by pid to the process this test started), audit output.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
-import { within } from './harness/wait.js';
 import { openSession } from './harness/sessions.js';
 import { freePort } from './harness/zookeeper-server.js';
-import { CLI as BIN, runCli } from './harness/cli-run.js';
+import { runCli, startCli, type CliRun } from './harness/cli-run.js';
 
 const zk = useZooKeeper();
 
-interface Run {
-  readonly child: ChildProcess;
-  next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
-  exit(): Promise<number | null>;
-}
-
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
-    try {
-      lines.push(JSON.parse(l) as Record<string, unknown>);
-    } catch {
-      lines.push({ event: 'raw', line: l });
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  zk.track({ stop: async () => void (child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL')) });
-  return {
-    child,
-    exit: () => within(exited, 20_000, 'the CLI to exit'),
-    next: (event, timeoutMs) =>
-      within(
-        (async () => {
-          for (;;) {
-            const i = lines.findIndex((l) => l.event === event);
-            if (i >= 0) return lines.splice(0, i + 1)[i] as Record<string, unknown>;
-            await new Promise<void>((r) => waiters.push(r));
-          }
-        })(),
-        timeoutMs,
-        `the CLI to print a '${event}' line`,
-      ),
-  };
-}
+const run = (args: string[]): CliRun => startCli(args, zk);
 
 describe('kafka-zk-registrar CLI', () => {
   test('register prints JSON events, keeps the node, and deregisters on SIGTERM', async () => {
@@ -82,7 +42,7 @@ describe('kafka-zk-registrar CLI', () => {
     await obs.create('/brokers/ids/1', Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'), 'ephemeral');
     await obs.create('/brokers/ids/2', Buffer.from('garbage'), 'ephemeral');
     await obs.create('/controller_epoch', Buffer.from('3'), 'persistent');
-    const { code, out, err } = await runCli(['audit', '--zookeeper', connect]);
+    const { code, out, err } = await runCli(['audit', '--zookeeper', connect, '--json']);
     assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
     assert.match(err, /broker 2: ZNODE_FORMAT/);
     const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: string[] };
@@ -94,6 +54,16 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(report.controller, undefined);
     assert.equal(report.controllerEpoch.epoch, 3);
     assert.equal((await obs.get('/brokers/ids/2')).data.toString(), 'garbage');
+
+    // For people: the same findings as a table, and the same exit code.
+    const human = await runCli(['audit', '--zookeeper', connect]);
+    assert.equal(human.code, 1);
+    const lines = human.out.split('\n');
+    assert.match(lines[0] ?? '', /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +PROBLEM$/);
+    assert.match(lines[1] ?? '', new RegExp(`^1 +PLAINTEXT://h:9092 +- +0x${obs.id} +\\d+ +\\d+s +v4$`));
+    assert.match(lines[2] ?? '', new RegExp(`^2 +\\? +- +0x${obs.id} +\\d+ +\\d+s +\\? +ZNODE_FORMAT: `));
+    assert.match(human.out, /\ncontroller: none; epoch 3 \(zkVersion 0\)\n/);
+    assert.match(human.out, /\n1 problem:\n  - broker 2: ZNODE_FORMAT/);
   });
 
   test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {

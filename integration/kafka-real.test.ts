@@ -183,13 +183,21 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     assert.ok(stale.brokers.some((b) => b.nodeId === victim.id), `the dead broker ${victim.id} is still listed: the cluster did not notice`);
 
     // The audit sees both sides of it, and says so with its exit code.
-    const { code, out, err } = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')]);
+    const { code, out, err } = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(','), '--json']);
     assert.ok(out.startsWith('{'), `audit printed JSON (stderr: ${err})`);
     const report = JSON.parse(out) as { metadata: { registeredNotListed: { brokerId: number }[]; listedNotRegistered: { brokerId: number }[] }; problems: string[] };
     assert.equal(code, 1, 'audit exits non-zero when it finds a problem');
     assert.deepEqual(report.metadata.registeredNotListed.map((r) => r.brokerId), [150]);
     assert.deepEqual(report.metadata.listedNotRegistered.map((r) => r.brokerId), [victim.id]);
     assert.ok(report.problems.some((p) => p.includes(`broker ${victim.id}: listed by`)));
+    // The same audit for people: a table with a row per registration and the problems spelled out.
+    const human = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')]);
+    assert.equal(human.code, 1, 'the table form exits non-zero on the same problems');
+    assert.match(human.out, /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +PROBLEM\n/);
+    for (const b of c.brokers.filter((x) => x !== victim)) assert.match(human.out, new RegExp(`\\n${b.id} +PLAINTEXT://127\\.0\\.0\\.1:\\d+ .* 0x[0-9a-f]+ +\\d+ +\\d+[smhd] +v5 *\\n`), `a row for real broker ${b.id}`);
+    assert.match(human.out, /\n150 +CLIENT:/);
+    assert.match(human.out, new RegExp(`broker ${victim.id}: listed by .* but not registered in ZooKeeper`));
+    assert.match(human.out, /\ncontroller: broker \d+, owner 0x[0-9a-f]+; epoch \d+ \(zkVersion \d+\)\n/);
 
     // Removing the bad znode un-wedges it: the next broker change is processed.
     await obs.delete('/brokers/ids/150', -1);

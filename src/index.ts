@@ -35,6 +35,15 @@ export type {
   ConfirmationTarget,
   UnconfirmedReason,
 } from './confirmation/cluster-confirmation.js';
+export type { HealthReason, RegistrarHealth } from './registration/health.js';
+export { RegistrarMetrics } from './operations/registrar-metrics.js';
+export { renderOpenMetrics, OPENMETRICS_CONTENT_TYPE } from './operations/metric-families.js';
+export type { Labels, MetricFamily, MetricSample, MetricType } from './operations/metric-families.js';
+export { registerOnPromClient } from './operations/prom-client-metrics.js';
+export type { PromClientMetric, PromClientRegistry } from './operations/prom-client-metrics.js';
+export { serveHealth } from './operations/health-server.js';
+export type { HealthServer, HealthServerOptions } from './operations/health-server.js';
+export { formatAuditTable } from './audit/audit-table.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
 export { auditRegistrations } from './audit/registrations-audit.js';

@@ -67,3 +67,23 @@ test('library field names map back to the option a CLI user typed', () => {
   assert.equal(optionFor('zookeeper.sessionTimeoutMs'), '--session-timeout-ms');
   assert.equal(optionFor('brokerId'), '--broker-id');
 });
+
+test('health and audit options: validated, named, and refused where they do not belong', () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1'];
+  const ok = parseCommand([...reg, '--health-port', '8080']);
+  assert.ok(ok.kind === 'register');
+  assert.deepEqual(ok.kind === 'register' && ok.health, { port: 8080, host: '127.0.0.1' }, 'loopback unless told otherwise');
+  assert.equal(parseCommand(reg).kind === 'register' && (parseCommand(reg) as { health: unknown }).health, undefined);
+  const refused: [string[], string][] = [
+    [[...reg, '--health-port', '70000'], '--health-port'],
+    [[...reg, '--health-port', 'http'], '--health-port'],
+    [[...reg, '--health-host', '0.0.0.0'], '--health-host'],
+    [[...reg, '--json'], '--json'],
+    [['audit', '--zookeeper', 'z:1', '--health-port', '1'], '--health-port'],
+  ];
+  for (const [args, field] of refused) {
+    assert.throws(() => parseCommand(args), (e: unknown) => e instanceof InvalidConfigError && e.field === field, args.join(' '));
+  }
+  const audit = parseCommand(['audit', '--zookeeper', 'z:1', '--json']);
+  assert.ok(audit.kind === 'audit' && audit.json);
+});

@@ -15,6 +15,8 @@ export interface BrokerAudit {
   /** Session id (hex) owning the ephemeral node; "0" means someone created a persistent node there. */
   readonly ownerSessionId: string;
   readonly brokerEpoch: number;
+  /** When the znode was created (ZooKeeper's ctime, epoch ms): the registration's age. */
+  readonly createdAt: number;
   readonly registration: DecodedBrokerZNode | undefined;
   readonly problem: string | undefined;
 }
@@ -123,7 +125,7 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       }
     }
     if (problem === undefined && got.stat.ephemeralOwner === '0') problem = 'persistent node: no broker session owns it';
-    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, registration, problem });
+    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, createdAt: got.stat.ctime.getTime(), registration, problem });
   }
   const c = await optionalGet(s, chroot + CONTROLLER_PATH);
   let controller: RegistrationsAudit['controller'];

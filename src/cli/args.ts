@@ -8,8 +8,8 @@ import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js'
 import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
-  | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig }
-  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined }
+  | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
+  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean }
   | { readonly kind: 'help' };
 
 export const USAGE = `Usage:
@@ -19,11 +19,15 @@ export const USAGE = `Usage:
       [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
+      [--health-port <port>] [--health-host <address>]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
-    Prints one JSON line per event on stdout.
-  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>]
-    Prints every broker registration, its owner session, the controller and the cluster id as JSON,
-    and with --bootstrap what each of those brokers' Metadata lists beside it. Never writes.
+    Prints one JSON line per event on stdout. With --health-port, serves GET /livez, /readyz (200
+    only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
+    and /metrics (OpenMetrics) on --health-host (default 127.0.0.1).
+  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
+    Prints every broker registration (id, endpoints, rack, owner session, epoch, age, format
+    version, problems), the controller and its epoch as a table, or with --json as JSON; with
+    --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
 Exit codes: register: 0 stopped cleanly, 1 registration failed; audit: 0 no problem found,
 1 a problem found (listed under "problems") or the audit could not be made; 2 invalid arguments.`;
 
@@ -56,6 +60,7 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^confirm\.kafka.*$/, '--confirm-bootstrap'],
   [/^confirm\.timeoutMs$/, '--confirm-timeout-ms'],
   [/^confirm\.recheckIntervalMs$/, '--recheck-interval-ms'],
+  [/^health\.port$/, '--health-port'],
 ];
 
 /** The command-line option a config field came from, or the field itself. */
@@ -89,6 +94,9 @@ export function parseCommand(argv: readonly string[]): Command {
       'inter-broker-listener-name': { type: 'string' },
       bootstrap: { type: 'string' },
       'connect-timeout-ms': { type: 'string' },
+      'health-port': { type: 'string' },
+      'health-host': { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   const seen = new Set<string>();
@@ -99,8 +107,19 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const connect = required(values.zookeeper, '--zookeeper');
   parseConnectString(connect, '--zookeeper');
-  if (cmd === 'audit') return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== '') };
+  const onlyFor = (options: readonly string[], command: string): void => {
+    for (const o of options) if (values[o as keyof typeof values] !== undefined) throw new InvalidConfigError(`--${o}`, values[o as keyof typeof values], `only for ${command}`);
+  };
+  if (cmd === 'audit') {
+    onlyFor(['health-port', 'health-host'], 'register');
+    return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true };
+  }
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
+  onlyFor(['json', 'bootstrap'], 'audit');
+  const healthPort = int(values['health-port'], '--health-port');
+  if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535)) throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
+  if (values['health-host'] !== undefined && healthPort === undefined) throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
+  const health = healthPort === undefined ? undefined : { port: healthPort, host: values['health-host'] ?? '127.0.0.1' };
 
   const protocolMap = new Map<string, string>();
   for (const pair of (values['listener-security-protocol-map'] ?? '').split(',').filter((p) => p !== '')) {
@@ -150,5 +169,5 @@ export function parseCommand(argv: readonly string[]): Command {
           },
         }),
   };
-  return { kind: 'register', config };
+  return { kind: 'register', config, health };
 }

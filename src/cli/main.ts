@@ -5,6 +5,8 @@ import { InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
 import { optionFor, parseCommand, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
+import { formatAuditTable } from '../audit/audit-table.js';
+import { serveHealth, type HealthServer } from '../operations/health-server.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -21,7 +23,27 @@ function line(event: string, payload: unknown): void {
   process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`);
 }
 
-async function register(r: BrokerRegistrar): Promise<number> {
+async function register(r: BrokerRegistrar, health: { readonly port: number; readonly host: string } | undefined): Promise<number> {
+  let server: HealthServer | undefined;
+  if (health !== undefined) {
+    try {
+      // Before start(): a probe must see 503 "starting" rather than a refused connection.
+      server = await serveHealth(r, health);
+    } catch (err) {
+      line('startFailed', { message: `health endpoint on ${health.host}:${health.port}: ${(err as Error).message}` });
+      await r.stop();
+      return EXIT_FAILED;
+    }
+    line('health', { host: server.host, port: server.port, paths: ['/livez', '/readyz', '/metrics'] });
+  }
+  try {
+    return await registerUntilStopped(r);
+  } finally {
+    await server?.close();
+  }
+}
+
+async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
     'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing',
@@ -54,6 +76,7 @@ async function register(r: BrokerRegistrar): Promise<number> {
   const first = await Promise.race([started.then(() => 'started' as const, (err: unknown) => err), stopped.then(() => 'stop' as const)]);
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
+    await r.stop();
     return EXIT_FAILED;
   }
   await stopped;
@@ -81,15 +104,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (cmd.kind === 'audit') {
     try {
       const report = await auditRegistrations(cmd.connect, cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap });
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);
+      if (cmd.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);
+      } else process.stdout.write(formatAuditTable(report));
       return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {
       process.stderr.write(`kafka-zk-registrar: ${(err as Error).message}\n`);
       return EXIT_FAILED;
     }
   }
-  return register(registrar as BrokerRegistrar);
+  return register(registrar as BrokerRegistrar, cmd.health);
 }
 
 if (require.main === module) {

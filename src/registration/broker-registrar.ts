@@ -23,6 +23,7 @@ import {
   type ConfirmationStatus,
 } from '../confirmation/cluster-confirmation.js';
 import { ControllerCandidate, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
+import { healthOf, type RegistrarHealth } from './health.js';
 import { OwnedEphemeral, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
@@ -64,6 +65,8 @@ export interface BrokerRegistrarStatus {
   readonly verified: boolean;
   /** When ZooKeeper last answered a request of ours or our session last (re)connected (epoch ms). */
   readonly lastContactAt: number | undefined;
+  /** While owned: when the current registration was created or taken over (epoch ms, this host's clock). */
+  readonly registeredAt: number | undefined;
 }
 
 export interface BrokerRegistrarEvents {
@@ -107,6 +110,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private readonly confirmation: ClusterConfirmation | undefined;
   private confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   private registrations = 0;
+  private registeredAt: number | undefined;
   private lastError: KafkaZkRegistrarError | undefined;
   private readonly lifecycle = new Lifecycle('BrokerRegistrar');
   private stopping: Promise<void> | undefined;
@@ -273,11 +277,18 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       clusterId: this.clusterId,
       verified: this.ephemeral.verified,
       lastContactAt: this.connection.lastContactAt,
+      registeredAt: own === undefined ? undefined : this.registeredAt,
     };
+  }
+
+  /** Live and ready, in one word: what a readiness probe or a wrapper's own health check needs. */
+  health(): RegistrarHealth {
+    return healthOf(this.status());
   }
 
   private onOwned(o: Ownership): void {
     this.registrations++;
+    this.registeredAt = Date.now();
     const r = this.registration(o);
     log('broker %d registered, epoch %d, session 0x%s', this.brokerId, r.brokerEpoch, r.sessionId);
     this.notify(this.registrations === 1 ? 'registered' : 'restored', r);

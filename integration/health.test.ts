@@ -1,0 +1,114 @@
+// The sidecar's probe port against a real ZooKeeper: /readyz follows ownership (503 while another
+// session holds our path, 200 once ours, 503 after our session is expired, 200 once restored),
+// /livez stays 200 throughout, and /metrics is valid OpenMetrics (parsed by the Prometheus project's
+// own Python parser, not ours) whose counters move with the expiry.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { useZooKeeper } from './harness/fixture.js';
+import { startCli } from './harness/cli-run.js';
+import { startTcpProxy } from './harness/tcp-proxy.js';
+import { eventually, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+const SESSION_MS = 4000;
+
+const PARSER = `
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+out = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        out[s.name + json.dumps(s.labels, sort_keys=True, separators=(',', ':'))] = s.value
+print(json.dumps(out))
+`;
+
+/** Samples keyed `name{"label":"value",...}` (labels sorted), as the Prometheus client's OpenMetrics parser reads them. */
+function parseOpenMetrics(text: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('/usr/bin/python3', ['-c', PARSER], (err, stdout, stderr) => {
+      if (err !== null) {
+        const missing = /No module named 'prometheus_client'/.test(stderr) ? ' (install it: apt-get install -y python3-prometheus-client; .ci/run does)' : '';
+        reject(new Error(`the OpenMetrics parser rejected /metrics${missing}: ${stderr.trim()}\n--- text ---\n${text}`));
+      } else resolve(JSON.parse(stdout) as Record<string, number>);
+    });
+    child.stdin?.end(text);
+  });
+}
+
+async function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
+}
+
+describe('health endpoint of the sidecar', () => {
+  test('/readyz goes 503 -> 200 -> 503 -> 200 across a foreign owner and an induced expiry; /metrics counts it', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const holderConn = await zk.observer(connect);
+    await holderConn.createParents('/brokers/ids/9');
+    await holderConn.create('/brokers/ids/9', Buffer.from('{}'), 'ephemeral');
+    const proxy = zk.track(await startTcpProxy(zk.server.port));
+
+    const cli = startCli(
+      ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', '9', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', String(SESSION_MS), '--health-port', '0'],
+      zk,
+    );
+    const { port } = (await cli.next('health', 20_000)) as { port: number };
+    assert.ok(port > 0, 'the health line names the port it listens on');
+
+    // 1. Another session holds /brokers/ids/9: alive, not ready, and the reason says why.
+    await cli.next('waiting', 20_000);
+    const waiting = await get(port, '/readyz');
+    assert.equal(waiting.status, 503);
+    assert.equal((JSON.parse(waiting.body) as { reason: string }).reason, 'waiting');
+    assert.equal((await get(port, '/livez')).status, 200, 'waiting is alive: a restart would not help');
+    const m0 = await get(port, '/metrics');
+    assert.match(m0.type, /^application\/openmetrics-text; version=1\.0\.0/);
+    const before = await parseOpenMetrics(m0.body);
+    assert.equal(before['kafka_zk_registrar_ready{"broker_id":"9"}'], 0);
+    assert.equal(before['kafka_zk_registrar_state{"broker_id":"9","state":"waiting"}'], 1);
+    assert.equal(before['kafka_zk_registrar_foreign_owner_waits_total{"broker_id":"9"}'], 1);
+    assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"watchdog"}'], 0, 'counters are there from the first scrape, at zero');
+
+    // 2. The holder goes: we register, and only now are we ready.
+    await holderConn.delete('/brokers/ids/9', -1);
+    const reg = (await cli.next('registered', 20_000)) as { sessionId: string; brokerEpoch: number };
+    const ready = await get(port, '/readyz');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(JSON.parse(ready.body), { live: true, ready: true, reason: 'registered', brokerId: 9, sessionId: reg.sessionId, brokerEpoch: reg.brokerEpoch });
+
+    // 3. Cut the sidecar off from ZooKeeper past its session timeout: the server expires the session.
+    proxy.set('blackhole');
+    await cli.next('lost', 4 * SESSION_MS);
+    const lost = await get(port, '/readyz');
+    assert.equal(lost.status, 503, `not ready once the session is gone: ${lost.body}`);
+    assert.ok(['lost', 'connecting', 'acquiring'].includes((JSON.parse(lost.body) as { reason: string }).reason), lost.body);
+    assert.equal((await get(port, '/livez')).status, 200, 'a lost registration is being restored: alive');
+    const obs = await zk.observer(connect);
+    await eventually(async () => (await obs.exists('/brokers/ids/9')) === null, 4 * SESSION_MS, 'the server to expire the cut-off session and delete its node');
+
+    // 4. Connectivity back: restored, ready again, on a new session.
+    proxy.set('pass');
+    proxy.reset();
+    const restored = (await cli.next('restored', 30_000)) as { sessionId: string };
+    assert.notEqual(restored.sessionId, reg.sessionId);
+    const again = await get(port, '/readyz');
+    assert.equal(again.status, 200, again.body);
+    assert.equal((await obs.exists('/brokers/ids/9'))?.ephemeralOwner, restored.sessionId);
+
+    const after = await parseOpenMetrics((await get(port, '/metrics')).body);
+    const expiries = Object.entries(after).filter(([k]) => k.startsWith('kafka_zk_registrar_session_expiries_total{'));
+    assert.equal(expiries.reduce((n, [, v]) => n + v, 0), 1, `one expiry counted: ${JSON.stringify(expiries)}`);
+    assert.equal(after['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);
+    assert.equal(after['kafka_zk_registrar_registrations_total{"broker_id":"9"}'], 2);
+    assert.equal(after['kafka_zk_registrar_ready{"broker_id":"9"}'], 1);
+    assert.equal(after['kafka_zk_registrar_broker_epoch{"broker_id":"9"}'], (await obs.exists('/brokers/ids/9'))?.czxid);
+    assert.ok((after['kafka_zk_registrar_registration_age_seconds{"broker_id":"9"}'] ?? -1) >= 0);
+
+    assert.equal((await get(port, '/nope')).status, 404);
+    process.kill(cli.child.pid as number, 'SIGTERM');
+    assert.equal(await cli.exit(), 0);
+    await assert.rejects(within(get(port, '/livez'), 5000, 'a request to the closed port'), 'the port is closed once the sidecar has stopped');
+  });
+});

@@ -1,0 +1,61 @@
+// The audit as a person reads it: one row per broker registration, then the controller, the cluster
+// id, what the cluster's Metadata lists (with --bootstrap) and the problems, one per line.
+import { endpointString } from '../znodes/broker-znode.js';
+import type { RegistrationsAudit } from './registrations-audit.js';
+
+/** "42s", "17m", "5h", "3d": enough precision to tell a fresh registration from an old one. */
+export function formatAge(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 120 * 60) return `${Math.floor(s / 60)}m`;
+  if (s < 48 * 3600) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): string {
+  const out: string[] = [];
+  const rows = a.brokers.map((b) => [
+    String(b.brokerId),
+    b.registration === undefined ? '?' : b.registration.endpoints.map(endpointString).join(',') || '-',
+    b.registration?.rack ?? '-',
+    b.ownerSessionId === '0' ? 'persistent' : `0x${b.ownerSessionId}`,
+    String(b.brokerEpoch),
+    formatAge(now - b.createdAt),
+    b.registration === undefined ? '?' : `v${b.registration.version}`,
+    b.problem ?? '',
+  ]);
+  if (rows.length === 0) out.push('no broker registrations under /brokers/ids');
+  else out.push(...table(['ID', 'ENDPOINTS', 'RACK', 'OWNER', 'EPOCH', 'AGE', 'FORMAT', 'PROBLEM'], rows));
+  out.push('');
+  const c = a.controller;
+  const epoch = a.controllerEpoch;
+  const epochText = epoch === undefined ? 'no /controller_epoch' : epoch.epoch === undefined ? `undecodable /controller_epoch (${epoch.problem ?? ''})` : `epoch ${epoch.epoch} (zkVersion ${epoch.zkVersion})`;
+  if (c === undefined) out.push(`controller: none; ${epochText}`);
+  else {
+    const who = c.brokerId === undefined ? `undecodable (${c.problem ?? ''})` : `broker ${c.brokerId}`;
+    out.push(`controller: ${who}, owner ${c.ownerSessionId === '0' ? 'persistent' : `0x${c.ownerSessionId}`}; ${epochText}`);
+  }
+  out.push(`cluster id: ${a.clusterId ?? 'none'}`);
+  if (a.metadata !== undefined) {
+    for (const v of a.metadata.views) {
+      out.push(`metadata from ${v.source}: brokers [${v.brokers.map((b) => b.nodeId).join(',')}], controller ${v.controller ?? 'none'}, cluster ${v.clusterId || 'none'}`);
+    }
+  }
+  out.push('');
+  if (a.problems.length === 0) out.push('no problems found');
+  else {
+    out.push(`${a.problems.length} problem${a.problems.length === 1 ? '' : 's'}:`);
+    for (const p of a.problems) out.push(`  - ${p}`);
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,79 @@
+// Liveness and readiness of a registrar, as a decision table over its status: what a Kubernetes or
+// systemd probe (or an in-process wrapper) needs to know in one word. Ready means "the cluster can
+// rely on this registration right now", so it is stricter than `state === 'owned'`.
+import type { ConfirmationState } from '../confirmation/cluster-confirmation.js';
+import type { ConnectionState } from '../zookeeper/connection.js';
+import type { OwnedEphemeralState } from './owned-ephemeral.js';
+
+/** The part of a registrar's status that decides its health. */
+export interface HealthInputs {
+  readonly state: OwnedEphemeralState | 'starting';
+  readonly connection: ConnectionState;
+  readonly verified: boolean;
+  readonly confirmation: { readonly state: ConfirmationState } | undefined;
+  readonly brokerId: number;
+  readonly sessionId: string | undefined;
+  readonly brokerEpoch: number | undefined;
+}
+
+/** Why a registrar is (not) ready, in one word. `registered` is the only ready reason. */
+export type HealthReason =
+  | 'registered'
+  | 'starting'
+  | 'connecting'
+  | 'acquiring'
+  | 'waiting'
+  | 'lost'
+  | 'unverified'
+  | 'confirming'
+  | 'unconfirmed'
+  | 'missing'
+  | 'failed'
+  | 'stopped';
+
+export interface RegistrarHealth {
+  /**
+   * False only when the registrar will not recover by itself: it failed (conflict with policy
+   * `fail`, no permission, ...) or was stopped. A restart is the remedy; waiting is not.
+   */
+  readonly live: boolean;
+  /** True only while our current session owns the registration (and, with `confirm`, the cluster lists it). */
+  readonly ready: boolean;
+  readonly reason: HealthReason;
+  readonly brokerId: number;
+  readonly sessionId: string | undefined;
+  readonly brokerEpoch: number | undefined;
+}
+
+type Row = readonly [when: (s: HealthInputs) => boolean, reason: HealthReason];
+
+// First matching row wins. Order matters: a failed or stopped registrar is not "waiting", and an
+// owned node is only as good as its verification and, with `confirm`, the cluster's listing.
+const TABLE: readonly Row[] = [
+  [(s) => s.state === 'stopped', 'stopped'],
+  [(s) => s.state === 'failed', 'failed'],
+  [(s) => s.state === 'starting' || s.state === 'idle', 'starting'],
+  [(s) => s.state === 'acquiring' && s.connection !== 'connected', 'connecting'],
+  [(s) => s.state === 'acquiring', 'acquiring'],
+  [(s) => s.state === 'waiting', 'waiting'],
+  [(s) => s.state === 'lost', 'lost'],
+  // Owned from here on.
+  // After a freeze of this process shorter than the session timeout the node may be gone: not ready
+  // until a round trip has seen it again.
+  [(s) => !s.verified, 'unverified'],
+  [(s) => s.confirmation?.state === 'pending', 'confirming'],
+  [(s) => s.confirmation?.state === 'unconfirmed', 'unconfirmed'],
+  [(s) => s.confirmation?.state === 'missing', 'missing'],
+];
+
+export function healthOf(s: HealthInputs): RegistrarHealth {
+  const reason = TABLE.find(([when]) => when(s))?.[1] ?? 'registered';
+  return {
+    live: reason !== 'failed' && reason !== 'stopped',
+    ready: reason === 'registered',
+    reason,
+    brokerId: s.brokerId,
+    sessionId: s.sessionId,
+    brokerEpoch: s.brokerEpoch,
+  };
+}
