@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection } from '../src/index.js';
+import { Connection, type RegistrarHealth } from '../src/index.js';
+import { startCli, type CliRun } from './harness/cli-run.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { KAFKA_VERSION, kafkaSkipReason, metadataFrom, startKafkaCluster, type KafkaCluster } from './harness/kafka-cluster.js';
 import { eventually, within } from './harness/wait.js';
@@ -89,20 +90,27 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
   cleanup.push(() => obsConn.close());
   await within(obsConn.start(), 20_000, 'an observer session');
 
-  const ours: { id: number; r: BrokerRegistrar; events: { lost: number; restored: number; expired: number } }[] = [];
+  // Ours run as production runs them: one sidecar process per broker, each with its own session,
+  // asked for its state through its readiness endpoint.
+  const ours: { id: number; cli: CliRun; port: number }[] = [];
   for (const id of OUR_IDS) {
     const sock = new FakeKafkaBroker();
     await sock.listen();
     cleanup.push(() => sock.close());
-    const r = new BrokerRegistrar({ zookeeper: { connect: c.zkConnect, sessionTimeoutMs: SESSION_MS }, brokerId: id, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }] });
-    cleanup.push(() => r.stop());
-    const events = { lost: 0, restored: 0, expired: 0 };
-    r.on('lost', () => events.lost++);
-    r.on('restored', () => events.restored++);
-    r.on('sessionExpired', () => events.expired++);
-    await within(r.start(), 20_000, `our broker ${id} to register`);
-    ours.push({ id, r, events });
+    const cli = startCli(
+      ['register', '--zookeeper', c.zkConnect, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${sock.port}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0'],
+      { track: (x) => cleanup.push(() => x.stop()) },
+    );
+    cleanup.push(async () => {
+      if (cli.child.exitCode === null && cli.child.pid !== undefined) process.kill(cli.child.pid, 'SIGTERM');
+      await cli.exit().catch(() => undefined);
+    });
+    const { port } = (await cli.next('health', 20_000)) as { port: number };
+    await cli.next('registered', 20_000);
+    ours.push({ id, cli, port });
   }
+  const health = async (port: number): Promise<RegistrarHealth> => (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as Promise<RegistrarHealth>;
+  const count = (o: { cli: CliRun }, event: string): number => o.cli.printed.filter((l) => l.event === event).length;
   const presence = [...c.brokers.map((b) => b.id), ...OUR_IDS].map((id) => new Presence(obsConn, `/brokers/ids/${id}`));
   const watching = presence.map((p) => p.run());
   cleanup.push(async () => {
@@ -121,10 +129,10 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     };
     const st = await (await obsConn.waitForConnected()).exists(`/brokers/ids/${id}`);
     const mine = ours.find((o) => o.id === id);
-    if (st === null) return no(`no node${mine === undefined ? '' : ` (registrar ${mine.r.status().state} on 0x${mine.r.status().sessionId}, connection ${mine.r.status().connection})`}`);
-    if (mine !== undefined) {
-      const s = mine.r.status();
-      if (s.state !== 'owned' || s.sessionId !== st.ephemeralOwner) return no(`registrar ${s.state} on 0x${s.sessionId}, node owned by 0x${st.ephemeralOwner}`);
+    const h = mine === undefined ? undefined : await health(mine.port);
+    if (st === null) return no(`no node${h === undefined ? '' : ` (registrar ${h.reason} on 0x${h.sessionId})`}`);
+    if (h !== undefined) {
+      if (!h.ready || h.sessionId !== st.ephemeralOwner) return no(`registrar ${h.reason} on 0x${h.sessionId}, node owned by 0x${st.ephemeralOwner}`);
     } else if ((await e.serving(st.ephemeralOwner)) < 0) return no(`owner 0x${st.ephemeralOwner} is not connected to any member`);
     for (const b of c.brokers) if (!(await metadataFrom(b.address)).brokers.some((x) => x.nodeId === id)) return no(`not listed by broker ${b.id}`);
     return true;
@@ -169,7 +177,8 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     return `${name}: ${recreated} re-registrations, ${gaps.length} seen missing (p50 ${pct(gaps, 50)} ms, max ${pct(gaps, 100)} ms), all present/owned/listed after resume p50 ${pct(settle, 50)} ms max ${pct(settle, 100)} ms`;
   };
   t.diagnostic(summary(`Kafka ${KAFKA_VERSION} (${c.brokers.length} brokers)`, c.brokers.map((b) => b.id), settleTimes.kafka));
-  t.diagnostic(`${summary(`ours (${OUR_IDS.length} registrars)`, OUR_IDS, settleTimes.ours)}; events ${JSON.stringify(ours.map((o) => ({ id: o.id, ...o.events })))}`);
+  const events = ours.map((o) => ({ id: o.id, lost: count(o, 'lost'), restored: count(o, 'restored'), expired: count(o, 'sessionExpired') }));
+  t.diagnostic(`${summary(`ours (${OUR_IDS.length} sidecar processes)`, OUR_IDS, settleTimes.ours)}; events ${JSON.stringify(events)}`);
   // Every loss of ours was reported and restored: the registrar never believed in a node it did not have.
-  for (const o of ours) assert.equal(o.events.lost, o.events.restored, `broker ${o.id}: every loss restored`);
+  for (const e of events) assert.equal(e.lost, e.restored, `broker ${e.id}: every loss restored`);
 });

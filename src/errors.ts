@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'PERSISTENT_NODE'
   | 'PATH_CLAIMED'
   | 'CLUSTER_ID_MISMATCH'
+  | 'MIGRATION_IN_PROGRESS'
   | 'START_ABORTED'
   | 'UNEXPECTED'
   | 'LIFECYCLE'
@@ -203,6 +204,30 @@ export class ClusterIdMismatchError extends KafkaZkRegistrarError {
       found === undefined
         ? `expected to join cluster ${expected}, but /cluster/id does not exist here: is the connect string's chroot right?`
         : `expected to join cluster ${expected}, but /cluster/id here says ${found}: is the connect string's chroot right?`,
+    );
+  }
+}
+
+/**
+ * The cluster is being migrated to KRaft (`/migration` exists) and a new ZooKeeper-only registration
+ * was refused: while the migration waits for brokers it would hold the migration back for as long as
+ * it exists (the KRaft controller waits for every id under /brokers/ids to register with KRaft too),
+ * and once migrated the cluster would never list it. `kraftMigration: 'register'` overrides this.
+ */
+export class MigrationInProgressError extends KafkaZkRegistrarError {
+  readonly code = 'MIGRATION_IN_PROGRESS';
+  constructor(
+    readonly brokerId: number,
+    /** `waiting-for-brokers`, `migrated`, or `unreadable` (a /migration that does not decode). */
+    readonly phase: string,
+    readonly kraftControllerId: number | undefined,
+  ) {
+    super(
+      phase === 'migrated'
+        ? `not registering broker ${brokerId}: the cluster has been migrated to KRaft (KRaft controller ${kraftControllerId ?? '?'}); a ZooKeeper-only registration would never be listed (kraftMigration: 'register' overrides)`
+        : phase === 'waiting-for-brokers'
+          ? `not registering broker ${brokerId}: a ZooKeeper -> KRaft migration is waiting for every registered broker to register with the KRaft quorum too, and a ZooKeeper-only registration would hold it back for as long as it exists (kraftMigration: 'register' overrides)`
+          : `not registering broker ${brokerId}: /migration exists but does not decode, so a migration may be under way (kraftMigration: 'register' overrides)`,
     );
   }
 }

@@ -6,6 +6,7 @@ export type {
   BrokerRegistrarEvents,
   BrokerRegistrarState,
   BrokerRegistrarStatus,
+  KRaftMigrationStatus,
   Registration,
 } from './registration/broker-registrar.js';
 export { ControllerCandidate } from './registration/controller-candidate.js';
@@ -15,16 +16,21 @@ export type {
   ControllerElection,
   ControllerView,
   FencedWriteOptions,
+  KRaftControllerSeen,
   ResignReason,
 } from './registration/controller-candidate.js';
 export {
   CONTROLLER_EPOCH_PATH,
   CONTROLLER_PATH,
   decodeControllerEpoch,
+  decodeControllerRegistration,
   decodeControllerZNode,
   encodeControllerEpoch,
   encodeControllerZNode,
 } from './znodes/controller-znode.js';
+export type { ControllerRegistration } from './znodes/controller-znode.js';
+export { decodeMigrationZNode, encodeMigrationZNode, MIGRATION_PATH } from './znodes/migration-znode.js';
+export type { MigrationPhase, MigrationState } from './znodes/migration-znode.js';
 export { ClusterConfirmation } from './confirmation/cluster-confirmation.js';
 export type {
   ClusterConfirmationEvents,
@@ -47,7 +53,7 @@ export { formatAuditTable } from './audit/audit-table.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
 export { auditRegistrations } from './audit/registrations-audit.js';
-export type { AuditOptions, BrokerAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
+export type { AuditOptions, BrokerAudit, MigrationAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
 export { CLUSTER_ID_PATH, decodeClusterId } from './znodes/cluster-id-znode.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {
@@ -98,6 +104,7 @@ export {
   KafkaZkRegistrarError,
   LifecycleError,
   ListenerMismatchError,
+  MigrationInProgressError,
   NoAuthError,
   NoChildrenForEphemeralsError,
   NodeExistsError,

@@ -87,3 +87,11 @@ test('health and audit options: validated, named, and refused where they do not 
   const audit = parseCommand(['audit', '--zookeeper', 'z:1', '--json']);
   assert.ok(audit.kind === 'audit' && audit.json);
 });
+
+test('--kraft-migration reaches the config and is validated by it', () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1'];
+  const cmd = parseCommand([...reg, '--kraft-migration', 'register']);
+  assert.ok(cmd.kind === 'register' && cmd.config.kraftMigration === 'register');
+  const bad = parseCommand([...reg, '--kraft-migration', 'maybe']);
+  assert.throws(() => new BrokerRegistrar((bad as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => e instanceof InvalidConfigError && e.field === 'kraftMigration' && optionFor(e.field) === '--kraft-migration');
+});

@@ -114,9 +114,10 @@ test('audit table: a row per registration, controller and epoch, problems listed
       },
       { brokerId: 2, ownerSessionId: '0', brokerEpoch: 12, createdAt: now - 45_000, registration: undefined, problem: 'ZNODE_FORMAT: not JSON' },
     ],
-    controller: { brokerId: 1, ownerSessionId: '100009698860000', problem: undefined },
+    controller: { brokerId: 1, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
     controllerEpoch: { epoch: 3, zkVersion: 2, problem: undefined },
     clusterId: 'c1',
+    migration: undefined,
     metadata: undefined,
     problems: ['broker 2: ZNODE_FORMAT: not JSON'],
   };

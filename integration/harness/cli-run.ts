@@ -20,6 +20,8 @@ export async function runCli(args: readonly string[], timeoutMs = 30_000): Promi
 
 export interface CliRun {
   readonly child: ChildProcess;
+  /** Every line printed so far, taken or not. */
+  readonly printed: readonly Record<string, unknown>[];
   /** The next line (after the ones already taken) whose `event` is `event`. */
   next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
   exit(): Promise<number | null>;
@@ -32,19 +34,24 @@ export interface CliRun {
 export function startCli(args: readonly string[], owner: { track(thing: { stop(): Promise<void> }): unknown }): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
+  const printed: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (l) => {
+    let parsed: Record<string, unknown>;
     try {
-      lines.push(JSON.parse(l) as Record<string, unknown>);
+      parsed = JSON.parse(l) as Record<string, unknown>;
     } catch {
-      lines.push({ event: 'raw', line: l });
+      parsed = { event: 'raw', line: l };
     }
+    lines.push(parsed);
+    printed.push(parsed);
     for (const w of waiters.splice(0)) w();
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   owner.track({ stop: async () => void (child.exitCode === null && child.pid !== undefined && process.kill(child.pid, 'SIGKILL')) });
   return {
     child,
+    printed,
     exit: () => within(exited, 20_000, 'the CLI to exit'),
     next: (event, timeoutMs) =>
       within(

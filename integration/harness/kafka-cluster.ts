@@ -59,6 +59,8 @@ export interface KafkaBroker {
   kill(): Promise<void>;
   /** The broker's log (server, controller and state-change loggers in one file). */
   log(): string;
+  /** Properties added to (or replacing) the broker's own from its next start() on. */
+  configure(extra: Readonly<Record<string, string>>): void;
 }
 
 export interface KafkaClusterOptions {
@@ -103,8 +105,8 @@ const LOG4J = [
   'log4j.logger.kafka.log.LogCleaner=WARN',
 ].join('\n');
 
-function brokerProperties(id: number, port: number, dir: string, zkConnect: string, zkSessionTimeoutMs: number): string {
-  return [
+function brokerProperties(id: number, port: number, dir: string, zkConnect: string, zkSessionTimeoutMs: number, extra: Readonly<Record<string, string>>): string {
+  const lines = [
     `broker.id=${id}`,
     `listeners=PLAINTEXT://127.0.0.1:${port}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
@@ -126,8 +128,8 @@ function brokerProperties(id: number, port: number, dir: string, zkConnect: stri
     'log.cleaner.enable=false',
     'controlled.shutdown.max.retries=1',
     'controlled.shutdown.retry.backoff.ms=500',
-    '',
-  ].join('\n');
+  ].filter((l) => !((l.split('=')[0] ?? '') in extra));
+  return `${[...lines, ...Object.entries(extra).map(([k, v]) => `${k}=${v}`)].join('\n')}\n`;
 }
 
 export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<KafkaCluster> {
@@ -148,7 +150,9 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
     const dir = join(root, `broker-${id}`);
     mkdirSync(dir, { recursive: true });
     const brokerZk = `${opts.zookeeperFor?.(id) ?? opts.zookeeper}${chroot}`;
-    writeFileSync(join(dir, 'server.properties'), brokerProperties(id, port, dir, brokerZk, opts.zkSessionTimeoutMs ?? 6000));
+    const writeProperties = (extra: Readonly<Record<string, string>>): void =>
+      writeFileSync(join(dir, 'server.properties'), brokerProperties(id, port, dir, brokerZk, opts.zkSessionTimeoutMs ?? 6000, extra));
+    writeProperties({});
     writeFileSync(join(dir, 'log4j.properties'), `${LOG4J}\n`);
     const logFile = join(dir, 'server.log');
     let jvm: Jvm | undefined;
@@ -207,6 +211,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
           return '';
         }
       },
+      configure: writeProperties,
     };
     brokers.push(broker);
   }

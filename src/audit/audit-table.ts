@@ -42,10 +42,27 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
   const epochText = epoch === undefined ? 'no /controller_epoch' : epoch.epoch === undefined ? `undecodable /controller_epoch (${epoch.problem ?? ''})` : `epoch ${epoch.epoch} (zkVersion ${epoch.zkVersion})`;
   if (c === undefined) out.push(`controller: none; ${epochText}`);
   else {
-    const who = c.brokerId === undefined ? `undecodable (${c.problem ?? ''})` : `broker ${c.brokerId}`;
+    const who =
+      c.brokerId === undefined
+        ? `undecodable (${c.problem ?? ''})`
+        : c.kraft
+          ? `KRaft controller ${c.brokerId} (kraftControllerEpoch ${c.kraftControllerEpoch ?? '?'})`
+          : `broker ${c.brokerId}`;
     out.push(`controller: ${who}, owner ${c.ownerSessionId === '0' ? 'persistent' : `0x${c.ownerSessionId}`}; ${epochText}`);
   }
   out.push(`cluster id: ${a.clusterId ?? 'none'}`);
+  const m = a.migration;
+  if (m !== undefined) {
+    if (m.state === undefined) out.push(`migration: /migration does not decode (${m.problem ?? ''})`);
+    else if (m.phase === 'migrated') {
+      out.push(`migration: migrated to KRaft (KRaft controller ${m.state.kraftControllerId}, epoch ${m.state.kraftControllerEpoch}, metadata offset ${m.state.kraftMetadataOffset}); ZooKeeper-only registrations are not listed by the cluster`);
+    } else {
+      out.push(
+        `migration: waiting for brokers: each of [${(m.waitingFor ?? []).join(',')}] must also register with the KRaft quorum before it starts ` +
+          '(ZooKeeper cannot show which already have; a ZooKeeper-only registration never will)',
+      );
+    }
+  }
   if (a.metadata !== undefined) {
     for (const v of a.metadata.views) {
       out.push(`metadata from ${v.source}: brokers [${v.brokers.map((b) => b.nodeId).join(',')}], controller ${v.controller ?? 'none'}, cluster ${v.clusterId || 'none'}`);

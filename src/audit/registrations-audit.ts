@@ -5,7 +5,8 @@
 import { AuditFailedError, KafkaZkRegistrarError, NoNodeError, ZooKeeperError } from '../errors.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
-import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerZNode } from '../znodes/controller-znode.js';
+import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
+import { decodeMigrationZNode, MIGRATION_PATH, type MigrationPhase, type MigrationState } from '../znodes/migration-znode.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { Session, type Stat } from '../zookeeper/session.js';
@@ -40,12 +41,37 @@ export interface MetadataAudit {
   readonly listedNotRegistered: ReadonlyArray<{ readonly brokerId: number; readonly listedBy: readonly string[] }>;
 }
 
+/** /migration: a ZooKeeper -> KRaft migration (KIP-866) under way or done. */
+export interface MigrationAudit {
+  readonly phase: MigrationPhase | 'unreadable';
+  readonly state: MigrationState | undefined;
+  /**
+   * While `waiting-for-brokers`: every registered broker id, each of which must also register with
+   * the KRaft quorum before the migration starts. ZooKeeper cannot show which already have; a
+   * ZooKeeper-only registration (one kept by this library, say) never will.
+   */
+  readonly waitingFor: readonly number[] | undefined;
+  readonly problem: string | undefined;
+}
+
 export interface RegistrationsAudit {
   readonly brokers: readonly BrokerAudit[];
-  readonly controller: { readonly brokerId: number | undefined; readonly ownerSessionId: string; readonly problem: string | undefined } | undefined;
+  readonly controller:
+    | {
+        readonly brokerId: number | undefined;
+        readonly ownerSessionId: string;
+        /** The KRaft controller's epoch when a KRaft controller holds /controller (a migration); else undefined or -1. */
+        readonly kraftControllerEpoch: number | undefined;
+        /** A KRaft controller holds /controller: `brokerId` is its node id. */
+        readonly kraft: boolean;
+        readonly problem: string | undefined;
+      }
+    | undefined;
   readonly controllerEpoch: { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined } | undefined;
   /** /cluster/id, when the cluster has written it. */
   readonly clusterId: string | undefined;
+  /** /migration, when a KRaft controller with migration enabled has written it. */
+  readonly migration: MigrationAudit | undefined;
   /** With `bootstrap`: what the cluster's Metadata lists beside what ZooKeeper holds. */
   readonly metadata: MetadataAudit | undefined;
   /** Every problem found, one sentence each. Empty: nothing to act on. */
@@ -131,9 +157,10 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   let controller: RegistrationsAudit['controller'];
   if (c !== undefined) {
     try {
-      controller = { brokerId: decodeControllerZNode(c.data), ownerSessionId: c.stat.ephemeralOwner, problem: undefined };
+      const reg = decodeControllerRegistration(c.data);
+      controller = { brokerId: reg.brokerId, ownerSessionId: c.stat.ephemeralOwner, kraftControllerEpoch: reg.kraftControllerEpoch, kraft: reg.kraft, problem: undefined };
     } catch (err) {
-      controller = { brokerId: undefined, ownerSessionId: c.stat.ephemeralOwner, problem: problemOf(err) };
+      controller = { brokerId: undefined, ownerSessionId: c.stat.ephemeralOwner, kraftControllerEpoch: undefined, kraft: false, problem: problemOf(err) };
     }
   }
   const e = await optionalGet(s, chroot + CONTROLLER_EPOCH_PATH);
@@ -154,7 +181,18 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       clusterId = undefined;
     }
   }
-  return { brokers, controller, controllerEpoch, clusterId };
+  const m = await optionalGet(s, chroot + MIGRATION_PATH);
+  let migration: MigrationAudit | undefined;
+  if (m !== undefined) {
+    try {
+      const state = decodeMigrationZNode(m.data);
+      const waitingFor = state.phase === 'waiting-for-brokers' ? brokers.flatMap((b) => (typeof b.brokerId === 'number' ? [b.brokerId] : [])) : undefined;
+      migration = { phase: state.phase, state, waitingFor, problem: undefined };
+    } catch (err) {
+      migration = { phase: 'unreadable', state: undefined, waitingFor: undefined, problem: problemOf(err) };
+    }
+  }
+  return { brokers, controller, controllerEpoch, clusterId, migration };
 }
 
 async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
@@ -187,8 +225,10 @@ function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): strin
   for (const b of zk.brokers) if (b.problem !== undefined) out.push(`broker ${b.brokerId}: ${b.problem}`);
   if (zk.controller?.problem !== undefined) out.push(`/controller: ${zk.controller.problem}`);
   if (zk.controllerEpoch?.problem !== undefined) out.push(`/controller_epoch: ${zk.controllerEpoch.problem}`);
+  if (zk.migration?.problem !== undefined) out.push(`/migration: ${zk.migration.problem}`);
   const cid = zk.controller?.brokerId;
-  if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && !zk.brokers.some((b) => b.brokerId === cid)) {
+  // A persistent /controller naming an unregistered id is stale, unless a KRaft controller (not a broker) wrote it.
+  if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && zk.controller.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
     out.push(`/controller: persistent node naming broker ${cid}, which is not registered`);
   }
   if (metadata !== undefined) {

@@ -19,7 +19,7 @@ export const USAGE = `Usage:
       [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
-      [--health-port <port>] [--health-host <address>]
+      [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
     Prints one JSON line per event on stdout. With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
@@ -61,6 +61,7 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^confirm\.timeoutMs$/, '--confirm-timeout-ms'],
   [/^confirm\.recheckIntervalMs$/, '--recheck-interval-ms'],
   [/^health\.port$/, '--health-port'],
+  [/^kraftMigration$/, '--kraft-migration'],
 ];
 
 /** The command-line option a config field came from, or the field itself. */
@@ -97,6 +98,7 @@ export function parseCommand(argv: readonly string[]): Command {
       'health-port': { type: 'string' },
       'health-host': { type: 'string' },
       json: { type: 'boolean' },
+      'kraft-migration': { type: 'string' },
     },
   });
   const seen = new Set<string>();
@@ -111,7 +113,7 @@ export function parseCommand(argv: readonly string[]): Command {
     for (const o of options) if (values[o as keyof typeof values] !== undefined) throw new InvalidConfigError(`--${o}`, values[o as keyof typeof values], `only for ${command}`);
   };
   if (cmd === 'audit') {
-    onlyFor(['health-port', 'health-host'], 'register');
+    onlyFor(['health-port', 'health-host', 'kraft-migration'], 'register');
     return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true };
   }
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
@@ -152,6 +154,7 @@ export function parseCommand(argv: readonly string[]): Command {
     listeners,
     ...(values.rack === undefined ? {} : { rack: values.rack }),
     ...(values['inter-broker-listener-name'] === undefined ? {} : { interBrokerListener: values['inter-broker-listener-name'] }),
+    ...(values['kraft-migration'] === undefined ? {} : { kraftMigration: values['kraft-migration'] as 'refuse' | 'register' }),
     ...(jmxPort === undefined ? {} : { jmxPort }),
     ...(version === undefined ? {} : { znodeVersion: version as 4 | 5 }),
     conflict: {

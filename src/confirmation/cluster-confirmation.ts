@@ -45,9 +45,14 @@ export interface ConfirmationTarget {
   readonly port: number;
   /** The controller id ZooKeeper names, when known; the cluster must agree. */
   readonly controllerId: () => number | undefined;
+  /**
+   * True when a KRaft controller serves the cluster's metadata (a finished ZooKeeper -> KRaft
+   * migration): a ZooKeeper-only registration is then never listed, so waiting is pointless.
+   */
+  readonly kraftControlled?: () => boolean;
 }
 
-export type UnconfirmedReason = 'unreachable' | 'not-listed' | 'endpoint-mismatch' | 'controller-mismatch';
+export type UnconfirmedReason = 'unreachable' | 'not-listed' | 'endpoint-mismatch' | 'controller-mismatch' | 'kraft-controlled';
 export type ConfirmationState = 'pending' | 'confirmed' | 'unconfirmed' | 'missing';
 
 export interface ConfirmationStatus {
@@ -157,6 +162,12 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
         log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
         this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view: last.view });
+        return;
+      }
+      if ('view' in last && target.kraftControlled?.() === true) {
+        this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
+        log('broker %d (epoch %d) not listed, and KRaft controls the cluster: it never will be', target.brokerId, target.brokerEpoch);
+        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason: 'kraft-controlled', seen: last.view, error: undefined });
         return;
       }
       const wait = Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());

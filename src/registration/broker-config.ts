@@ -50,6 +50,14 @@ export interface BrokerRegistrarConfig {
    * where /cluster/id is missing or names another cluster: a broker pointed at the wrong chroot.
    */
   readonly clusterId?: string;
+  /**
+   * What to do when the cluster is being migrated to KRaft (`/migration` exists): `refuse` (default)
+   * fails start() with MigrationInProgressError, since a ZooKeeper-only registration would hold the
+   * migration back or never be listed; `register` registers anyway (e.g. to keep an id reserved
+   * knowingly). Checked at start(); a registration that exists when a migration begins reports it
+   * (`kraftMigration` event, `status().kraftMigration`) instead.
+   */
+  readonly kraftMigration?: 'refuse' | 'register';
 }
 
 /** What `update()` can change in a live registration (Kafka's `updateBrokerInfo`). */
@@ -64,12 +72,13 @@ export interface BrokerSettings {
   readonly interBrokerListener: string | undefined;
   /** The endpoint the cluster must show for confirmation, when `confirm` is set. */
   readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
+  readonly kraftMigration: 'refuse' | 'register';
 }
 
 // What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
-  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId'],
+  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration'],
   zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs'],
   conflict: ['timeoutMs', 'policy'],
   controller: ['enabled'],
@@ -127,6 +136,8 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (config.clusterId !== undefined && (typeof config.clusterId !== 'string' || config.clusterId === '')) {
     throw new InvalidConfigError('clusterId', config.clusterId, 'expected the non-empty id /cluster/id holds');
   }
+  const kraftMigration = config.kraftMigration ?? 'refuse';
+  if (kraftMigration !== 'refuse' && kraftMigration !== 'register') throw new InvalidConfigError('kraftMigration', kraftMigration, 'expected "refuse" or "register"');
   let interBrokerListener: string | undefined;
   if (config.interBrokerListener !== undefined) {
     const name = typeof config.interBrokerListener === 'string' ? config.interBrokerListener.toUpperCase() : undefined;
@@ -148,5 +159,5 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     }
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
-  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint };
+  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint, kraftMigration };
 }

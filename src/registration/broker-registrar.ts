@@ -4,7 +4,7 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
-import { ClusterIdMismatchError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { ClusterIdMismatchError, MigrationInProgressError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } from './broker-config.js';
 
 export type { BrokerRegistrarConfig, BrokerUpdate };
@@ -22,8 +22,9 @@ import {
   type ClusterConfirmationEvents,
   type ConfirmationStatus,
 } from '../confirmation/cluster-confirmation.js';
-import { ControllerCandidate, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
+import { ControllerCandidate, type ControllerCandidateEvents, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { healthOf, type RegistrarHealth } from './health.js';
+import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
 import { OwnedEphemeral, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
@@ -67,6 +68,19 @@ export interface BrokerRegistrarStatus {
   readonly lastContactAt: number | undefined;
   /** While owned: when the current registration was created or taken over (epoch ms, this host's clock). */
   readonly registeredAt: number | undefined;
+  /** The ZooKeeper -> KRaft migration as /migration shows it; undefined when there is none. */
+  readonly kraftMigration: KRaftMigrationStatus | undefined;
+}
+
+export interface KRaftMigrationStatus {
+  /** `waiting-for-brokers`, `migrated`, or `unreadable` (a /migration that does not decode). */
+  readonly phase: Exclude<MigrationView['phase'], 'none'>;
+  readonly kraftControllerId: number | undefined;
+  /**
+   * True while the migration waits for brokers and our ZooKeeper-only registration exists: the KRaft
+   * controller will not start migrating until it is gone (or this broker id registers with KRaft).
+   */
+  readonly holdingBack: boolean;
 }
 
 export interface BrokerRegistrarEvents {
@@ -93,6 +107,10 @@ export interface BrokerRegistrarEvents {
   unconfirmed: ClusterConfirmationEvents['unconfirmed'];
   /** With `confirm` and re-checks: ZooKeeper has our node but the cluster stopped listing us; the routine re-runs once. */
   missing: ClusterConfirmationEvents['missing'];
+  /** /migration appeared, changed or went: the cluster is (no longer) on its way to KRaft. */
+  kraftMigration: [status: KRaftMigrationStatus | undefined];
+  /** Controller mode: a KRaft controller holds /controller; we do not contend until the cluster rolls back. */
+  kraftControlled: ControllerCandidateEvents['kraftControlled'];
 }
 
 export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
@@ -108,6 +126,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   /** The controller candidacy, when enabled: use it for fenced writes. */
   readonly controller: ControllerCandidate | undefined;
   private readonly confirmation: ClusterConfirmation | undefined;
+  private readonly migration: MigrationWatch;
+  private readonly kraftMigrationPolicy: 'refuse' | 'register';
   private confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   private registrations = 0;
   private registeredAt: number | undefined;
@@ -128,6 +148,9 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.confirmEndpoint = settings.confirmEndpoint;
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
+    this.kraftMigrationPolicy = settings.kraftMigration;
+    this.migration = new MigrationWatch(this.connection);
+    this.migration.on('changed', () => this.notify('kraftMigration', this.migrationStatus()));
     this.confirmation =
       config.confirm === undefined ? undefined : new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
     // One mutex for every step of this broker: registration, election, resignation, fenced writes.
@@ -161,6 +184,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       : undefined;
     this.controller?.on('elected', (e) => this.notify('elected', e));
     this.controller?.on('resigned', (e) => this.notify('resigned', e));
+    this.controller?.on('kraftControlled', (e) => this.notify('kraftControlled', e));
     this.controller?.on('invalidZNode', (e) => {
       this.lastError = e;
       this.notify('invalidZNode', e);
@@ -191,7 +215,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       // Claims first (throwing PathClaimedError if another recipe on this Connection has either
       // path); the candidacy only contends once our broker znode is owned.
       this.controller?.start();
-      await this.preflight();
+      this.migration.start(await this.preflight(this.info.endpoints, true));
       const first = this.ephemeral.start();
       return this.registration(await first);
     } catch (err) {
@@ -212,7 +236,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    */
   async update(changes: BrokerUpdate): Promise<Registration | undefined> {
     const settings = normalizeBrokerConfig({ ...this.config, ...changes });
-    if (this.lifecycle.state === 'started') await this.preflight(settings.info.endpoints);
+    if (this.lifecycle.state === 'started') await this.preflight(settings.info.endpoints, false);
     this.info = settings.info;
     this.confirmEndpoint = settings.confirmEndpoint;
     const own = await this.ephemeral.rewrite();
@@ -222,18 +246,28 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     return this.registration(own);
   }
 
-  private async preflight(endpoints = this.info.endpoints): Promise<void> {
+  /** Cluster id, listeners and (before a first registration) the KRaft migration; returns /migration as read. */
+  private async preflight(endpoints: BrokerRegistrationInfo['endpoints'], beforeRegistering: boolean): Promise<MigrationView> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
-        // Both reads go out at once (one session answers them in order); the wrong cluster is the
-        // more fundamental finding, so it is reported first.
-        const [id, listeners] = await Promise.allSettled([readClusterId(s), checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener)]);
+        // The reads go out at once (one session answers them in order); the wrong cluster is the
+        // most fundamental finding, so it is reported first.
+        const [id, listeners, migration] = await Promise.allSettled([
+          readClusterId(s),
+          checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener),
+          readMigration(s),
+        ]);
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;
         if (this.config.clusterId !== undefined && id.value !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, id.value);
         if (listeners.status === 'rejected') throw listeners.reason;
-        return;
+        if (migration.status === 'rejected') throw migration.reason;
+        const m = migration.value;
+        if (beforeRegistering && m.phase !== 'none' && this.kraftMigrationPolicy === 'refuse') {
+          throw new MigrationInProgressError(this.brokerId, m.phase, 'state' in m ? m.state.kraftControllerId : undefined);
+        }
+        return m;
       } catch (err) {
         if (!isRetryable(err) && !isSessionGone(err)) throw err;
       }
@@ -245,6 +279,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.lifecycle.close();
     this.stopping ??= (async () => {
       this.detach();
+      this.migration.stop();
       await this.confirmation?.stop();
       await this.controller?.stop();
       await this.ephemeral.stop();
@@ -278,12 +313,25 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       verified: this.ephemeral.verified,
       lastContactAt: this.connection.lastContactAt,
       registeredAt: own === undefined ? undefined : this.registeredAt,
+      kraftMigration: this.migrationStatus(),
     };
   }
 
   /** Live and ready, in one word: what a readiness probe or a wrapper's own health check needs. */
   health(): RegistrarHealth {
     return healthOf(this.status());
+  }
+
+  private migrationStatus(): KRaftMigrationStatus | undefined {
+    const v = this.migration.view;
+    if (v.phase === 'none') return undefined;
+    const holdingBack = v.phase !== 'migrated' && this.ephemeral.state === 'owned';
+    return { phase: v.phase, kraftControllerId: 'state' in v ? v.state.kraftControllerId : undefined, holdingBack };
+  }
+
+  /** Whether KRaft serves the cluster's metadata: then the cluster will never list a ZooKeeper-only broker. */
+  private kraftControlled(): boolean {
+    return this.migration.view.phase === 'migrated' || this.controller?.view().kraft === true;
   }
 
   private onOwned(o: Ownership): void {
@@ -308,6 +356,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         host: ep.host,
         port: ep.port,
         controllerId: () => controller?.view().controllerId,
+        kraftControlled: () => this.kraftControlled(),
       });
     }
   }

@@ -25,10 +25,11 @@ import {
   CONTROLLER_EPOCH_PATH,
   CONTROLLER_PATH,
   decodeControllerEpoch,
-  decodeControllerZNode,
+  decodeControllerRegistration,
   encodeControllerEpoch,
   encodeControllerZNode,
   INITIAL_CONTROLLER_EPOCH,
+  type ControllerRegistration,
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Session, Stat } from '../zookeeper/session.js';
@@ -53,6 +54,18 @@ export interface ControllerView {
   /** /controller_epoch as last read. */
   readonly epoch: number | undefined;
   readonly epochZkVersion: number | undefined;
+  /**
+   * A KRaft controller holds /controller (a ZooKeeper -> KRaft migration: `kraftControllerEpoch` >= 0,
+   * or a persistent node). We do not contend against it; `controllerId` is then its node id.
+   */
+  readonly kraft: boolean;
+}
+
+export interface KRaftControllerSeen {
+  readonly kraftControllerId: number;
+  readonly kraftControllerEpoch: number | undefined;
+  /** /controller has no owner session (KRaft writes it persistent). */
+  readonly persistent: boolean;
 }
 
 export interface ControllerCandidateEvents {
@@ -60,6 +73,12 @@ export interface ControllerCandidateEvents {
   resigned: [info: { readonly reason: ResignReason; readonly brokerId: number; readonly epoch: number }];
   /** /controller or /controller_epoch holds data that Kafka could not decode. Nothing was changed. */
   invalidZNode: [error: ZNodeFormatError];
+  /**
+   * A KRaft controller took /controller (or holds it when we start): we wait, never delete or
+   * overwrite, and contend again only if the cluster rolls back (an ephemeral /controller of a
+   * ZooKeeper-mode broker, or none).
+   */
+  kraftControlled: [info: KRaftControllerSeen];
 }
 
 export interface ControllerCandidateOptions {
@@ -84,10 +103,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   private readonly mutex: Mutex;
   private readonly ephemeral: OwnedEphemeral;
   private election: ControllerElection | undefined;
-  private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined } = {
+  private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined; kraft: boolean } = {
     controllerId: undefined,
     epoch: undefined,
     epochZkVersion: undefined,
+    kraft: false,
   };
   private readonly detach: () => void;
 
@@ -110,10 +130,20 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     });
     this.ephemeral.on('owned', (o) => this.queue(() => this.claimEpoch(o)));
     this.ephemeral.on('lost', () => this.resign('node-lost'));
-    this.ephemeral.on('waiting', ({ data }) => {
-      this.seen.controllerId = this.decodeController(data);
+    this.ephemeral.on('waiting', ({ data, ownerSessionId }) => {
+      const reg = this.decodeController(data);
+      const kraft = reg !== undefined && (reg.kraft || ownerSessionId === '0');
+      const wasKraft = this.seen.kraft;
+      this.seen.controllerId = reg?.brokerId;
+      this.seen.kraft = kraft;
+      if (kraft && !wasKraft && reg !== undefined) {
+        log('a KRaft controller (%d, epoch %s) holds %s: not contending', reg.brokerId, reg.kraftControllerEpoch, CONTROLLER_PATH);
+        this.notify('kraftControlled', { kraftControllerId: reg.brokerId, kraftControllerEpoch: reg.kraftControllerEpoch, persistent: ownerSessionId === '0' });
+      }
       this.queue(() => this.readEpoch());
     });
+    // Whoever holds /controller next is a ZooKeeper-mode controller until its data says otherwise.
+    this.ephemeral.on('owned', () => (this.seen.kraft = false));
     // We stop being controller the moment the session is gone: before anyone else hears of it.
     const onExpired = (): void => this.resign('session-expired');
     this.connection.prependListener('expired', onExpired);
@@ -197,9 +227,9 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     this.notify('resigned', { reason, brokerId: this.brokerId, epoch: e.epoch });
   }
 
-  private decodeController(data: Buffer): number | undefined {
+  private decodeController(data: Buffer): ControllerRegistration | undefined {
     try {
-      return decodeControllerZNode(data);
+      return decodeControllerRegistration(data);
     } catch (err) {
       if (!(err instanceof ZNodeFormatError)) throw err;
       log('%s', err.message);
@@ -266,7 +296,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     const still = await s.get(CONTROLLER_PATH).catch(() => undefined);
     if (still === undefined || still.stat.ephemeralOwner !== s.id) return; // the watch re-runs the election
     this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
-    this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version };
+    this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, kraft: false };
     log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
     this.notify('elected', this.election);
   }

@@ -1,6 +1,9 @@
 // /controller and /controller_epoch as ZooKeeper-mode Kafka writes and reads them.
 // - /controller (ephemeral): {"version":2,"brokerid":N,"timestamp":"<ms>","kraftControllerEpoch":-1};
 //   readers of every Kafka version only need `brokerid` (version 1 lacks kraftControllerEpoch).
+//   During a ZooKeeper -> KRaft migration (KIP-866) the active KRaft controller writes it as a
+//   *persistent* node with its own id as `brokerid` and `kraftControllerEpoch` >= 0, bumping
+//   /controller_epoch in the same multi, so that ZooKeeper-mode brokers stop contending.
 // - /controller_epoch (persistent): the epoch as a decimal string; its zkVersion is the fencing
 //   token every controller write is conditional on.
 import { ZNodeFormatError } from '../errors.js';
@@ -24,6 +27,24 @@ export function decodeControllerZNode(data: Buffer): number {
   const id = o.brokerid;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 2147483647) return fail('brokerid is missing or not an int32');
   return id;
+}
+
+export interface ControllerRegistration {
+  /** A ZooKeeper-mode broker id, or during a migration the KRaft controller's node id. */
+  readonly brokerId: number;
+  /** The KRaft controller's epoch; undefined or -1 for a ZooKeeper-mode controller. */
+  readonly kraftControllerEpoch: number | undefined;
+  /** True when the KRaft quorum controls the cluster (Kafka's test: a KRaft epoch is present and >= 0). */
+  readonly kraft: boolean;
+}
+
+/** /controller as Kafka's ControllerZNode.decodeController reads it. Throws ZNodeFormatError. */
+export function decodeControllerRegistration(data: Buffer): ControllerRegistration {
+  const brokerId = decodeControllerZNode(data);
+  const { o, fail } = parseZNodeObject(CONTROLLER_PATH, data);
+  const k = o.kraftControllerEpoch;
+  if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < -1 || k > 2147483647)) return fail('kraftControllerEpoch is not an int32');
+  return { brokerId, kraftControllerEpoch: k, kraft: k !== undefined && k >= 0 };
 }
 
 export function encodeControllerEpoch(epoch: number): Buffer {
