@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkOwner, type OwnerCheckIo, type StepHook, type Verdict } from '../src/registration/owner-check.js';
-import type { Session } from '../src/index.js';
+import { Connection, OwnedEphemeral, type Session } from '../src/index.js';
+import { ownerCheckHook } from '../src/registration/owned-ephemeral.js';
 import { useZooKeeper } from './harness/fixture.js';
 
 const zk = useZooKeeper();
@@ -145,5 +146,38 @@ describe('owner check: every row of the decision table', () => {
     } finally {
       previous.delete(other.id);
     }
+  });
+});
+
+describe('owner check inside the recipe', () => {
+  // Found by the model checker (model/registration.pml, p1_owned): the node deleted between the owner
+  // check's read and the exists-watch that follows it. The recipe used to announce that ownership
+  // anyway (then lose it a round trip later); it must announce only an ownership the watch confirmed.
+  test('deleted between the read and the watch: not announced; the announced ownership is the node that exists', async () => {
+    const connect = zk.chroot();
+    const other = await zk.observer(connect);
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 10_000 }));
+    await conn.start();
+    let acted = false;
+    const e = zk.track(
+      new OwnedEphemeral({
+        connection: conn,
+        path: '/row/node',
+        data: () => DATA,
+        [ownerCheckHook]: async (step, outcome) => {
+          if (acted || `${step}:${outcome}` !== 'read:ours') return;
+          acted = true;
+          await other.delete('/row/node', -1);
+        },
+      }),
+    );
+    const lost: unknown[] = [];
+    e.on('lost', (l) => lost.push(l));
+    const owned = await e.start();
+    assert.ok(acted, 'the hook deleted the node right after the read');
+    const st = await other.exists('/row/node');
+    assert.equal(st?.czxid, owned.czxid, 'the announced ownership is the node that exists, not the deleted one');
+    assert.equal(st?.ephemeralOwner, conn.session?.id);
+    assert.deepEqual(lost, [], 'nothing announced was lost');
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine: Java, Debian's ZooKeeper
-# 3.8 package and Python's prometheus_client (only when missing), a ZooKeeper-mode Kafka broker from Maven Central
+# 3.8 package, Python's prometheus_client and Spin (only when missing), a ZooKeeper-mode Kafka broker from Maven Central
 # (scripts/fetch-kafka.sh), then the npm dependencies (which compiles the `zookeeper` native
 # binding against this Node's own headers, offline, and builds dist/).
 set -euo pipefail
@@ -12,6 +12,9 @@ command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 [ -f /usr/share/java/zookeeper.jar ] || [ -n "${ZOOKEEPER_HOME:-}" ] || [ -n "${ZK_CONNECT:-}" ] || need_apt+=(zookeeper)
 # The Prometheus project's OpenMetrics parser: the health test checks /metrics with it, not with ours.
 /usr/bin/python3 -c 'import prometheus_client' >/dev/null 2>&1 || need_apt+=(python3-prometheus-client)
+# Spin model-checks the protocol models (npm run model-check); it compiles each model with gcc.
+command -v spin >/dev/null 2>&1 || need_apt+=(spin)
+command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} with apt-get"
   SUDO=""

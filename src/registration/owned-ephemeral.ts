@@ -11,7 +11,7 @@
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
-import { checkOwner, PERSISTENT_OWNER } from './owner-check.js';
+import { checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -34,6 +34,8 @@ export type ConflictPolicy = 'wait' | 'fail';
 
 /** The key of the one method that assumes the caller holds the recipe's mutex (not public API). */
 export const releaseLocked = Symbol('releaseLocked');
+/** Option key (not public API) for a StepHook on every owner-check step: tests act at exact points. */
+export const ownerCheckHook = Symbol('ownerCheckHook');
 
 export interface OwnedEphemeralOptions {
   readonly connection: Connection;
@@ -57,6 +59,7 @@ export interface OwnedEphemeralOptions {
    * it (a controller candidate: Kafka's brokers keep watching /controller whatever holds it).
    */
   readonly onPersistentNode?: 'fail' | 'wait' | undefined;
+  readonly [ownerCheckHook]?: StepHook | undefined;
 }
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
@@ -112,6 +115,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly onConflict: ConflictPolicy;
   private readonly runWhen: () => boolean;
   private readonly onPersistentNode: 'fail' | 'wait';
+  private readonly hook: StepHook | undefined;
   private readonly stopper = new AbortController();
   private readonly lifecycle: Lifecycle;
   private st: OwnedEphemeralState = 'idle';
@@ -138,6 +142,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.mutex = opts.mutex ?? new Mutex();
     this.runWhen = opts.runWhen ?? (() => true);
     this.onPersistentNode = opts.onPersistentNode ?? 'fail';
+    this.hook = opts[ownerCheckHook];
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
 
@@ -308,10 +313,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         return;
       }
       const result = await this.attempt(session);
-      await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
+      const unchanged = await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
       // stop() was called during this pass: it deletes the node once we release the mutex, so
       // announcing an ownership now would be announcing something already being undone.
       this.throwIfStopped(session);
+      // The node changed between the owner check's read and the watch (deleted, re-owned): the
+      // ownership we found is already gone, so it is not announced; the scheduled run looks again.
+      // (Found by the model checker: model/registration.pml, property p1_owned.)
+      if ('owned' in result && !unchanged) return;
       if ('owned' in result) {
         this.own = result.owned;
         this.confirmed = true;
@@ -361,8 +370,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       return false;
     }
     if (got.stat.czxid === own.czxid && got.data.equals(own.data)) {
-      await this.ensureWatch(session, session.id);
-      return true;
+      if (await this.ensureWatch(session, session.id)) return true;
+      // Gone between the read and the watch (a re-owned node was deleted first).
+      this.markLost('deleted', session.id);
+      return false;
     }
     // Our node, but someone rewrote it: the next attempt puts our data back, version-checked.
     this.markLost('data-changed', session.id);
@@ -385,7 +396,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
     };
-    const v = await checkOwner(session, this.path, data, io);
+    const v = await checkOwner(session, this.path, data, io, this.hook);
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
@@ -435,8 +446,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * owner's node to go, any change to it schedules the next run. (The C client re-registers
    * watches after a reconnect of the same session, so one is enough.)
    */
-  private async ensureWatch(session: Session, expectedOwner: string): Promise<void> {
-    if (this.watchedBy === session) return;
+  /**
+   * Sets the exists-watch (once per session). False when the node is no longer as the caller last
+   * read it (gone, or another owner): a run is then scheduled to look again.
+   */
+  private async ensureWatch(session: Session, expectedOwner: string): Promise<boolean> {
+    // Already watching on this session: any change since fires that watch and schedules a run.
+    if (this.watchedBy === session) return true;
     this.watchedBy = session;
     try {
       const stat = await this.retrying(session, () =>
@@ -446,7 +462,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         }),
       );
       // Changed between our last read and the watch being set: look again now.
-      if (stat === null || stat.ephemeralOwner !== expectedOwner) this.schedule('changed before the watch was set');
+      if (stat === null || stat.ephemeralOwner !== expectedOwner) {
+        this.schedule('changed before the watch was set');
+        return false;
+      }
+      return true;
     } catch (err) {
       if (this.watchedBy === session) this.watchedBy = undefined;
       throw err;
