@@ -59,9 +59,9 @@ describe('kafka-zk-registrar CLI', () => {
     const human = await runCli(['audit', '--zookeeper', connect]);
     assert.equal(human.code, 1);
     const lines = human.out.split('\n');
-    assert.match(lines[0] ?? '', /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +PROBLEM$/);
-    assert.match(lines[1] ?? '', new RegExp(`^1 +PLAINTEXT://h:9092 +- +0x${obs.id} +\\d+ +\\d+s +v4$`));
-    assert.match(lines[2] ?? '', new RegExp(`^2 +\\? +- +0x${obs.id} +\\d+ +\\d+s +\\? +ZNODE_FORMAT: `));
+    assert.match(lines[0] ?? '', /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +ACL +PROBLEM$/);
+    assert.match(lines[1] ?? '', new RegExp(`^1 +PLAINTEXT://h:9092 +- +0x${obs.id} +\\d+ +\\d+s +v4 +world:anyone=cdrwa$`));
+    assert.match(lines[2] ?? '', new RegExp(`^2 +\\? +- +0x${obs.id} +\\d+ +\\d+s +\\? +world:anyone=cdrwa +ZNODE_FORMAT: `));
     assert.match(human.out, /\ncontroller: none; epoch 3 \(zkVersion 0\)\n/);
     assert.match(human.out, /\n1 problem:\n  - broker 2: ZNODE_FORMAT/);
   });

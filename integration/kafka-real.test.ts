@@ -193,8 +193,8 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     // The same audit for people: a table with a row per registration and the problems spelled out.
     const human = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')]);
     assert.equal(human.code, 1, 'the table form exits non-zero on the same problems');
-    assert.match(human.out, /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +PROBLEM\n/);
-    for (const b of c.brokers.filter((x) => x !== victim)) assert.match(human.out, new RegExp(`\\n${b.id} +PLAINTEXT://127\\.0\\.0\\.1:\\d+ .* 0x[0-9a-f]+ +\\d+ +\\d+[smhd] +v5 *\\n`), `a row for real broker ${b.id}`);
+    assert.match(human.out, /^ID +ENDPOINTS +RACK +OWNER +EPOCH +AGE +FORMAT +ACL +PROBLEM\n/);
+    for (const b of c.brokers.filter((x) => x !== victim)) assert.match(human.out, new RegExp(`\\n${b.id} +PLAINTEXT://127\\.0\\.0\\.1:\\d+ .* 0x[0-9a-f]+ +\\d+ +\\d+[smhd] +v5 +world:anyone=cdrwa *\\n`), `a row for real broker ${b.id}`);
     assert.match(human.out, /\n150 +CLIENT:/);
     assert.match(human.out, new RegExp(`broker ${victim.id}: listed by .* but not registered in ZooKeeper`));
     assert.match(human.out, /\ncontroller: broker \d+, owner 0x[0-9a-f]+; epoch \d+ \(zkVersion \d+\)\n/);

@@ -34,7 +34,7 @@ async function run(s: Session, path: string, act?: { at: string; then: () => Pro
       await act.then();
     }
   };
-  return { verdict: await checkOwner(s, path, DATA, io, hook), steps };
+  return { verdict: await checkOwner(s, path, DATA, io, { hook }), steps };
 }
 
 describe('owner check: every row of the decision table', () => {

@@ -110,9 +110,13 @@ test('audit table: a row per registration, controller and epoch, problems listed
         brokerEpoch: 4294967367,
         createdAt: now - 3 * 3600_000,
         registration: { brokerId: 1, version: 5, host: '10.0.0.1', port: 9092, endpoints: [{ listenerName: 'PLAINTEXT', host: '10.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }], jmxPort: -1, timestamp: '1', rack: 'r1', features: {} },
+        acl: [
+          { perms: 31, scheme: 'digest', id: 'kafka:aYXlLOpEooaV1cRAvUL1fp9Qt7E=' },
+          { perms: 1, scheme: 'world', id: 'anyone' },
+        ],
         problem: undefined,
       },
-      { brokerId: 2, ownerSessionId: '0', brokerEpoch: 12, createdAt: now - 45_000, registration: undefined, problem: 'ZNODE_FORMAT: not JSON' },
+      { brokerId: 2, ownerSessionId: '0', brokerEpoch: 12, createdAt: now - 45_000, registration: undefined, acl: [{ perms: 31, scheme: 'world', id: 'anyone' }], problem: 'ZNODE_FORMAT: not JSON' },
     ],
     controller: { brokerId: 1, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
     controllerEpoch: { epoch: 3, zkVersion: 2, problem: undefined },
@@ -124,9 +128,9 @@ test('audit table: a row per registration, controller and epoch, problems listed
   assert.equal(
     formatAuditTable(report, now),
     [
-      'ID  ENDPOINTS                  RACK  OWNER              EPOCH       AGE  FORMAT  PROBLEM',
-      '1   PLAINTEXT://10.0.0.1:9092  r1    0x100009698860000  4294967367  3h   v5',
-      '2   ?                          -     persistent         12          45s  ?       ZNODE_FORMAT: not JSON',
+      'ID  ENDPOINTS                  RACK  OWNER              EPOCH       AGE  FORMAT  ACL                                PROBLEM',
+      '1   PLAINTEXT://10.0.0.1:9092  r1    0x100009698860000  4294967367  3h   v5      digest:kafka=cdrwa,world:anyone=r',
+      '2   ?                          -     persistent         12          45s  ?       world:anyone=cdrwa                 ZNODE_FORMAT: not JSON',
       '',
       'controller: broker 1, owner 0x100009698860000; epoch 3 (zkVersion 2)',
       'cluster id: c1',

@@ -22,6 +22,8 @@ export interface CliRun {
   readonly child: ChildProcess;
   /** Every line printed so far, taken or not. */
   readonly printed: readonly Record<string, unknown>[];
+  /** Everything written to stderr so far. */
+  stderr(): string;
   /** The next line (after the ones already taken) whose `event` is `event`. */
   next(event: string, timeoutMs: number): Promise<Record<string, unknown>>;
   exit(): Promise<number | null>;
@@ -31,8 +33,10 @@ export interface CliRun {
  * Starts the CLI; `owner.track` kills it (by its pid, SIGKILL) after the file's tests if it is still
  * running then.
  */
-export function startCli(args: readonly string[], owner: { track(thing: { stop(): Promise<void> }): unknown }): CliRun {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], owner: { track(thing: { stop(): Promise<void> }): unknown }, env: Readonly<Record<string, string>> = {}): CliRun {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const lines: Record<string, unknown>[] = [];
   const printed: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
@@ -52,6 +56,7 @@ export function startCli(args: readonly string[], owner: { track(thing: { stop()
   return {
     child,
     printed,
+    stderr: () => err,
     exit: () => within(exited, 20_000, 'the CLI to exit'),
     next: (event, timeoutMs) =>
       within(

@@ -23,7 +23,7 @@ export interface ZooKeeperFixture {
 
 let counter = 0;
 
-export function useZooKeeper(opts: { tickTimeMs?: number; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
+export function useZooKeeper(opts: { tickTimeMs?: number; superUser?: string; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
   let server: ZooKeeperServer | undefined;
   const tracked: Closable[] = [];
   before(async () => {

@@ -2,6 +2,7 @@
 // on a free loopback port in a temp dir, and stops it again by pid. Used by the integration
 // tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
 // ordering of session expiry and ephemeral deletion.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,14 @@ export interface ZooKeeperServerOptions {
   tickTimeMs?: number;
   /** How long to wait for the server to answer `ruok`. */
   startTimeoutMs?: number;
+  /** A ZooKeeper superuser (`user:password`), who bypasses every ACL: the operator who can clean up. */
+  superUser?: string;
+}
+
+/** ZooKeeper's digest of `user:password` as its superDigest setting wants it. */
+export function superDigest(userPassword: string): string {
+  const user = userPassword.slice(0, userPassword.indexOf(':'));
+  return `${user}:${createHash('sha1').update(userPassword, 'utf8').digest('base64')}`;
 }
 
 export interface ZooKeeperServer {
@@ -104,15 +113,16 @@ function baseConfig(dir: string, port: number, tick: number): string[] {
 async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kzr-zk-'));
   const port = await freePort();
-  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, opts.startTimeoutMs);
+  const props: Record<string, string> = opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) };
+  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, opts.startTimeoutMs, props);
 }
 
 /** Starts one server JVM from a config, waits until it answers `ruok`, and owns its temp dir. */
-async function launch(dir: string, config: string[], mainClass: string, port: number, startTimeoutMs = 30_000): Promise<ZooKeeperServer> {
+async function launch(dir: string, config: string[], mainClass: string, port: number, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}): Promise<ZooKeeperServer> {
   const cp = classpath();
   const cfg = join(dir, 'zoo.cfg');
   writeFileSync(cfg, `${config.join('\n')}\n`);
-  const jvm = spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m' });
+  const jvm = spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m', systemProperties });
   const pid = jvm.pid;
   const logTail = (): string => jvm.logTail();
   const stop = async (): Promise<void> => {

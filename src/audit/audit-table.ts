@@ -1,7 +1,23 @@
 // The audit as a person reads it: one row per broker registration, then the controller, the cluster
 // id, what the cluster's Metadata lists (with --bootstrap) and the problems, one per line.
 import { endpointString } from '../znodes/broker-znode.js';
+import type { Acl } from '../zookeeper/session.js';
 import type { RegistrationsAudit } from './registrations-audit.js';
+
+// In the order ZooKeeper's own CLI prints them.
+const PERM_LETTERS: readonly (readonly [number, string])[] = [[4, 'c'], [8, 'd'], [1, 'r'], [2, 'w'], [16, 'a']];
+
+/** `world:anyone=r,digest:kafka=cdrwa` (a digest id shows its user only: the hash is not for people). */
+export function formatAcl(acl: readonly Acl[]): string {
+  if (acl.length === 0) return '?';
+  return acl
+    .map((a) => {
+      const who = a.scheme === 'digest' ? a.id.slice(0, a.id.indexOf(':') < 0 ? undefined : a.id.indexOf(':')) : a.id;
+      const perms = PERM_LETTERS.filter(([bit]) => (a.perms & bit) !== 0).map(([, l]) => l).join('');
+      return `${a.scheme}:${who}=${perms}`;
+    })
+    .join(',');
+}
 
 /** "42s", "17m", "5h", "3d": enough precision to tell a fresh registration from an old one. */
 export function formatAge(ms: number): string {
@@ -32,10 +48,11 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
     String(b.brokerEpoch),
     formatAge(now - b.createdAt),
     b.registration === undefined ? '?' : `v${b.registration.version}`,
+    formatAcl(b.acl),
     b.problem ?? '',
   ]);
   if (rows.length === 0) out.push('no broker registrations under /brokers/ids');
-  else out.push(...table(['ID', 'ENDPOINTS', 'RACK', 'OWNER', 'EPOCH', 'AGE', 'FORMAT', 'PROBLEM'], rows));
+  else out.push(...table(['ID', 'ENDPOINTS', 'RACK', 'OWNER', 'EPOCH', 'AGE', 'FORMAT', 'ACL', 'PROBLEM'], rows));
   out.push('');
   const c = a.controller;
   const epoch = a.controllerEpoch;

@@ -9,7 +9,8 @@ import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeCo
 import { decodeMigrationZNode, MIGRATION_PATH, type MigrationPhase, type MigrationState } from '../znodes/migration-znode.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
-import { Session, type Stat } from '../zookeeper/session.js';
+import { Session, type Acl, type Stat } from '../zookeeper/session.js';
+import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 
 export interface BrokerAudit {
   readonly brokerId: number | string;
@@ -19,6 +20,8 @@ export interface BrokerAudit {
   /** When the znode was created (ZooKeeper's ctime, epoch ms): the registration's age. */
   readonly createdAt: number;
   readonly registration: DecodedBrokerZNode | undefined;
+  /** The node's ACL: who may change it (deleting it is governed by /brokers/ids' ACL). */
+  readonly acl: readonly Acl[];
   readonly problem: string | undefined;
 }
 
@@ -80,6 +83,8 @@ export interface RegistrationsAudit {
 
 export interface AuditOptions {
   readonly connectTimeoutMs?: number;
+  /** Credentials for reading nodes whose ACL does not let everyone read (digest `user:password`). */
+  readonly auth?: ZooKeeperAuth;
   /**
    * Kafka broker addresses (`host:port` of PLAINTEXT listeners): each one is asked for its own
    * Metadata, so that brokers serving different views are seen as such.
@@ -104,10 +109,15 @@ async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; st
 export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
   const timeoutMs = opts.connectTimeoutMs ?? 15_000;
+  const auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'auth');
   let s: Session;
   try {
     // A chroot-free session, with the chroot prefixed by hand: a chrooted Connection would create it.
     s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000 }, AbortSignal.timeout(timeoutMs));
+    if (auth !== undefined) await s.addAuth(auth.scheme, auth.credentials).catch((err: unknown) => {
+      s.close();
+      throw err;
+    });
   } catch (err) {
     throw new AuditFailedError(`no ZooKeeper session with ${hosts} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
   }
@@ -137,7 +147,8 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   }
   const brokers: BrokerAudit[] = [];
   for (const child of ids.sort((a, b) => Number(a) - Number(b))) {
-    const got = await optionalGet(s, `${chroot}${BROKER_IDS_PATH}/${child}`);
+    const path = `${chroot}${BROKER_IDS_PATH}/${child}`;
+    const [got, acl] = await Promise.all([optionalGet(s, path), s.getAcl(path).then((a) => a.acl, () => [])]);
     if (got === undefined) continue; // deleted while we listed
     const id = /^\d+$/.test(child) ? Number(child) : child;
     let registration: DecodedBrokerZNode | undefined;
@@ -151,7 +162,7 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       }
     }
     if (problem === undefined && got.stat.ephemeralOwner === '0') problem = 'persistent node: no broker session owns it';
-    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, createdAt: got.stat.ctime.getTime(), registration, problem });
+    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, createdAt: got.stat.ctime.getTime(), registration, acl, problem });
   }
   const c = await optionalGet(s, chroot + CONTROLLER_PATH);
   let controller: RegistrationsAudit['controller'];

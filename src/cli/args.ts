@@ -3,13 +3,15 @@
 // through unchanged.
 import { parseArgs } from 'node:util';
 import { InvalidConfigError } from '../errors.js';
+import { readFileSync } from 'node:fs';
 import { parseConnectString } from '../zookeeper/connect-string.js';
+import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
 import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
-  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean }
+  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined }
   | { readonly kind: 'help' };
 
 export const USAGE = `Usage:
@@ -20,17 +22,42 @@ export const USAGE = `Usage:
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
       [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
+      [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>] [--zookeeper-set-acl]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
     Prints one JSON line per event on stdout. With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
     and /metrics (OpenMetrics) on --health-host (default 127.0.0.1).
   kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
+      [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>]
     Prints every broker registration (id, endpoints, rack, owner session, epoch, age, format
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
     --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
+ZooKeeper credentials (digest user:password) are read from a file or an environment variable, never
+from the command line, and never printed.
 Exit codes: register: 0 stopped cleanly, 1 registration failed; audit: 0 no problem found,
 1 a problem found (listed under "problems") or the audit could not be made; 2 invalid arguments.`;
 
+
+/**
+ * Credentials from a file (its first line) or an environment variable: argv is visible to every user
+ * of the machine (ps, /proc), so credentials never come from there. The value is never echoed.
+ */
+function readAuth(file: string | undefined, env: string | undefined): ZooKeeperAuth | undefined {
+  if (file !== undefined && env !== undefined) throw new InvalidConfigError('--zookeeper-auth-file', file, 'give either --zookeeper-auth-file or --zookeeper-auth-env, not both');
+  let credentials: string;
+  if (file !== undefined) {
+    try {
+      credentials = (readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+    } catch (err) {
+      throw new InvalidConfigError('--zookeeper-auth-file', file, `cannot read it: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  } else if (env !== undefined) {
+    const v = process.env[env];
+    if (v === undefined || v === '') throw new InvalidConfigError('--zookeeper-auth-env', env, 'no such environment variable, or it is empty');
+    credentials = v.trim();
+  } else return undefined;
+  return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
+}
 
 function int(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
@@ -62,6 +89,8 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^confirm\.recheckIntervalMs$/, '--recheck-interval-ms'],
   [/^health\.port$/, '--health-port'],
   [/^kraftMigration$/, '--kraft-migration'],
+  [/^zookeeperSetAcl$/, '--zookeeper-set-acl'],
+  [/^zookeeper\.auth.*$/, '--zookeeper-auth-file/--zookeeper-auth-env'],
 ];
 
 /** The command-line option a config field came from, or the field itself. */
@@ -99,6 +128,9 @@ export function parseCommand(argv: readonly string[]): Command {
       'health-host': { type: 'string' },
       json: { type: 'boolean' },
       'kraft-migration': { type: 'string' },
+      'zookeeper-auth-file': { type: 'string' },
+      'zookeeper-auth-env': { type: 'string' },
+      'zookeeper-set-acl': { type: 'boolean' },
     },
   });
   const seen = new Set<string>();
@@ -109,12 +141,13 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const connect = required(values.zookeeper, '--zookeeper');
   parseConnectString(connect, '--zookeeper');
+  const auth = readAuth(values['zookeeper-auth-file'], values['zookeeper-auth-env']);
   const onlyFor = (options: readonly string[], command: string): void => {
     for (const o of options) if (values[o as keyof typeof values] !== undefined) throw new InvalidConfigError(`--${o}`, values[o as keyof typeof values], `only for ${command}`);
   };
   if (cmd === 'audit') {
-    onlyFor(['health-port', 'health-host', 'kraft-migration'], 'register');
-    return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true };
+    onlyFor(['health-port', 'health-host', 'kraft-migration', 'zookeeper-set-acl'], 'register');
+    return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true, auth };
   }
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
   onlyFor(['json', 'bootstrap'], 'audit');
@@ -149,7 +182,13 @@ export function parseCommand(argv: readonly string[]): Command {
   const recheckIntervalMs = int(values['recheck-interval-ms'], '--recheck-interval-ms');
   const jmxPort = int(values['jmx-port'], '--jmx-port');
   const config: BrokerRegistrarConfig = {
-    zookeeper: { connect, ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }), ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }) },
+    zookeeper: {
+      connect,
+      ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }),
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(auth === undefined ? {} : { auth }),
+    },
+    ...(values['zookeeper-set-acl'] === true ? { zookeeperSetAcl: true } : {}),
     brokerId: int(required(values['broker-id'], '--broker-id'), '--broker-id') as number,
     listeners,
     ...(values.rack === undefined ? {} : { rack: values.rack }),

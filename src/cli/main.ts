@@ -103,7 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (cmd.kind === 'audit') {
     try {
-      const report = await auditRegistrations(cmd.connect, cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap });
+      const report = await auditRegistrations(cmd.connect, { ...(cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap }), ...(cmd.auth === undefined ? {} : { auth: cmd.auth }) });
       if (cmd.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);

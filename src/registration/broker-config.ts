@@ -4,6 +4,7 @@
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
 import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
 import { Connection } from '../zookeeper/connection.js';
+import { rejectSecureTransport } from '../zookeeper/auth.js';
 import type { ConflictPolicy } from './owned-ephemeral.js';
 import type { ConfirmationOptions } from '../confirmation/cluster-confirmation.js';
 import type { BrokerZNodeVersion, Listener, SupportedFeatureRange } from '../znodes/broker-znode.js';
@@ -58,6 +59,13 @@ export interface BrokerRegistrarConfig {
    * (`kraftMigration` event, `status().kraftMigration`) instead.
    */
   readonly kraftMigration?: 'refuse' | 'register';
+  /**
+   * Kafka's `zookeeper.set.acl`: the nodes we create (and the persistent parents we create) get
+   * creator-all plus world-read, the creator being our digest identity (`zookeeper.auth`, required).
+   * Anyone can still read a registration; only our identity (or a ZooKeeper superuser) can change it,
+   * and deleting it needs DELETE on the parent (see README, Security).
+   */
+  readonly zookeeperSetAcl?: boolean;
 }
 
 /** What `update()` can change in a live registration (Kafka's `updateBrokerInfo`). */
@@ -73,13 +81,14 @@ export interface BrokerSettings {
   /** The endpoint the cluster must show for confirmation, when `confirm` is set. */
   readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   readonly kraftMigration: 'refuse' | 'register';
+  readonly zookeeperSetAcl: boolean;
 }
 
 // What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
-  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration'],
-  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs'],
+  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
+  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth'],
   conflict: ['timeoutMs', 'policy'],
   controller: ['enabled'],
   confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],
@@ -97,6 +106,7 @@ function onlyKnownKeys(value: unknown, allowed: readonly string[], field: string
 
 export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSettings {
   onlyKnownKeys(config, KEYS.config, 'config', 'an object');
+  if (!(config.zookeeper instanceof Connection) && typeof config.zookeeper === 'object' && config.zookeeper !== null) rejectSecureTransport(config.zookeeper, 'zookeeper');
   if (!(config.zookeeper instanceof Connection)) onlyKnownKeys(config.zookeeper, KEYS.zookeeper, 'zookeeper', '{ connect, sessionTimeoutMs?, ... } or a Connection');
   if (config.conflict !== undefined) onlyKnownKeys(config.conflict, KEYS.conflict, 'conflict', '{ timeoutMs?, policy? }');
   if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ enabled: boolean }');
@@ -136,6 +146,8 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (config.clusterId !== undefined && (typeof config.clusterId !== 'string' || config.clusterId === '')) {
     throw new InvalidConfigError('clusterId', config.clusterId, 'expected the non-empty id /cluster/id holds');
   }
+  const zookeeperSetAcl = config.zookeeperSetAcl ?? false;
+  if (typeof zookeeperSetAcl !== 'boolean') throw new InvalidConfigError('zookeeperSetAcl', zookeeperSetAcl, 'expected true or false');
   const kraftMigration = config.kraftMigration ?? 'refuse';
   if (kraftMigration !== 'refuse' && kraftMigration !== 'register') throw new InvalidConfigError('kraftMigration', kraftMigration, 'expected "refuse" or "register"');
   let interBrokerListener: string | undefined;
@@ -159,5 +171,5 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     }
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
-  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint, kraftMigration };
+  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint, kraftMigration, zookeeperSetAcl };
 }

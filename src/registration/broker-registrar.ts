@@ -4,7 +4,7 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
-import { ClusterIdMismatchError, MigrationInProgressError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import { ClusterIdMismatchError, InvalidConfigError, MigrationInProgressError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
 import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } from './broker-config.js';
 
 export type { BrokerRegistrarConfig, BrokerUpdate };
@@ -17,6 +17,7 @@ import {
   type BrokerRegistrationInfo,
 } from '../znodes/broker-znode.js';
 import { Connection, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import { PERM, type Acl } from '../zookeeper/session.js';
 import {
   ClusterConfirmation,
   type ClusterConfirmationEvents,
@@ -113,6 +114,17 @@ export interface BrokerRegistrarEvents {
   kraftControlled: ControllerCandidateEvents['kraftControlled'];
 }
 
+/** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
+function kafkaAcl(identity: string | undefined): readonly Acl[] {
+  if (identity === undefined) {
+    throw new InvalidConfigError('zookeeperSetAcl', true, 'needs zookeeper.auth with the digest scheme: the ACL names the identity it gives us');
+  }
+  return [
+    { perms: PERM.ALL, scheme: 'digest', id: identity },
+    { perms: PERM.READ, scheme: 'world', id: 'anyone' },
+  ];
+}
+
 export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   readonly brokerId: number;
   readonly path: string;
@@ -148,13 +160,17 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.confirmEndpoint = settings.confirmEndpoint;
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
+    // Still before any subscription: this can throw.
+    const acl = settings.zookeeperSetAcl ? kafkaAcl(this.connection.identity) : undefined;
     this.kraftMigrationPolicy = settings.kraftMigration;
-    this.migration = new MigrationWatch(this.connection);
-    this.migration.on('changed', () => this.notify('kraftMigration', this.migrationStatus()));
     this.confirmation =
       config.confirm === undefined ? undefined : new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
+    // The last thing that can throw is above: from here on we subscribe to the (possibly shared) connection.
+    this.migration = new MigrationWatch(this.connection);
+    this.migration.on('changed', () => this.notify('kraftMigration', this.migrationStatus()));
     // One mutex for every step of this broker: registration, election, resignation, fenced writes.
     const mutex = new Mutex();
+
     this.ephemeral = new OwnedEphemeral({
       connection: this.connection,
       path: this.path,
@@ -162,6 +178,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       conflictTimeoutMs: settings.conflictTimeoutMs,
       onConflict: settings.conflictPolicy,
       mutex,
+      acl,
     });
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
       this.notify('sessionExpired', e);
@@ -180,7 +197,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       this.notify('failed', e);
     });
     this.controller = settings.controllerEnabled
-      ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned' })
+      ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned', acl })
       : undefined;
     this.controller?.on('elected', (e) => this.notify('elected', e));
     this.controller?.on('resigned', (e) => this.notify('resigned', e));

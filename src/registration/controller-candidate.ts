@@ -32,7 +32,7 @@ import {
   type ControllerRegistration,
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
-import type { Session, Stat } from '../zookeeper/session.js';
+import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import { OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('controller');
@@ -88,6 +88,8 @@ export interface ControllerCandidateOptions {
   readonly mutex: Mutex;
   /** Contend only while this is true (the registrar: "our broker znode is owned"). */
   readonly runWhen: () => boolean;
+  /** The ACL for /controller and for /controller_epoch when we create it (Kafka's zookeeper.set.acl). */
+  readonly acl?: readonly Acl[] | undefined;
 }
 
 export interface FencedWriteOptions {
@@ -102,6 +104,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   private readonly connection: Connection;
   private readonly mutex: Mutex;
   private readonly ephemeral: OwnedEphemeral;
+  private readonly acl: readonly Acl[] | undefined;
   private election: ControllerElection | undefined;
   private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined; kraft: boolean } = {
     controllerId: undefined,
@@ -127,7 +130,9 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       onPersistentNode: 'wait',
       mutex: opts.mutex,
       runWhen: opts.runWhen,
+      acl: opts.acl,
     });
+    this.acl = opts.acl;
     this.ephemeral.on('owned', (o) => this.queue(() => this.claimEpoch(o)));
     this.ephemeral.on('lost', () => this.resign('node-lost'));
     this.ephemeral.on('waiting', ({ data, ownerSessionId }) => {
@@ -249,6 +254,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       }
       try {
         await s.create(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(INITIAL_CONTROLLER_EPOCH), 'persistent');
+        if (this.acl !== undefined) await s.setAcl(CONTROLLER_EPOCH_PATH, 0, this.acl);
       } catch (err) {
         if (!(err instanceof NodeExistsError)) throw err;
       }

@@ -26,7 +26,7 @@ import {
 } from '../errors.js';
 import { logger } from '../log.js';
 import type { Connection } from '../zookeeper/connection.js';
-import type { Session, Stat } from '../zookeeper/session.js';
+import type { Acl, Session, Stat } from '../zookeeper/session.js';
 
 const log = logger('ephemeral');
 
@@ -59,6 +59,12 @@ export interface OwnedEphemeralOptions {
    * it (a controller candidate: Kafka's brokers keep watching /controller whatever holds it).
    */
   readonly onPersistentNode?: 'fail' | 'wait' | undefined;
+  /**
+   * The ACL the node (and the persistent parents we create) must carry. The binding creates with the
+   * open ACL only, so it is set right after the create, conditional on the ACL version: for that one
+   * round trip the node is open. Default: leave the open ACL.
+   */
+  readonly acl?: readonly Acl[] | undefined;
   readonly [ownerCheckHook]?: StepHook | undefined;
 }
 
@@ -116,6 +122,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly runWhen: () => boolean;
   private readonly onPersistentNode: 'fail' | 'wait';
   private readonly hook: StepHook | undefined;
+  private readonly acl: readonly Acl[] | undefined;
   private readonly stopper = new AbortController();
   private readonly lifecycle: Lifecycle;
   private st: OwnedEphemeralState = 'idle';
@@ -143,6 +150,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.runWhen = opts.runWhen ?? (() => true);
     this.onPersistentNode = opts.onPersistentNode ?? 'fail';
     this.hook = opts[ownerCheckHook];
+    this.acl = opts.acl;
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
 
@@ -156,11 +164,17 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.confirmed = false;
       this.schedule('this process was frozen');
     };
+    // The connection gave up (credentials refused): so does the recipe, once, with that error.
+    const onFailed = (err: KafkaZkRegistrarError): void => {
+      if (this.st === 'acquiring' || this.st === 'waiting' || this.st === 'lost') this.fail(err);
+    };
     this.connection.on('session', onSession);
     this.connection.on('connected', onConnected);
     this.connection.on('expired', onExpired);
     this.connection.on('stalled', onStalled);
+    this.connection.on('failed', onFailed);
     this.unsubscribe = () => {
+      this.connection.off('failed', onFailed);
       this.connection.off('stalled', onStalled);
       this.connection.off('session', onSession);
       this.connection.off('connected', onConnected);
@@ -396,7 +410,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
     };
-    const v = await checkOwner(session, this.path, data, io, this.hook);
+    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);

@@ -16,12 +16,16 @@
 //   rewrite  done                 OWNED (rewritten)
 //            conflict             create again (changed or deleted under our conditional set)
 //   replace  deleted, conflict    create again (the expiry's own delete may have come first)
+//   acl      ok, fixed            (with an ACL to keep) before every OWNED: the binding cannot create
+//                                 with an ACL, so a node of ours whose ACL is not ours yet is not
+//                                 fully ours: set it, conditional on its ACL version
+//            conflict             create again (the node went, or its ACL changed under us)
 //
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
 // connection loss, and ends the run when the session is gone or the recipe is stopped.
 import { BadVersionError, NodeExistsError, NoNodeError } from '../errors.js';
-import type { Session, Stat } from '../zookeeper/session.js';
+import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import { logger } from '../log.js';
 
 const log = logger('owner-check');
@@ -59,7 +63,34 @@ export interface OwnerCheckIo {
 }
 
 /** Called after each step with its outcome: how tests act at exact points (a second session deleting, rewriting). */
-export type StepHook = (step: 'create' | 'read' | 'rewrite' | 'replace', outcome: string) => Promise<void>;
+export type StepHook = (step: 'create' | 'read' | 'rewrite' | 'replace' | 'acl', outcome: string) => Promise<void>;
+
+export interface OwnerCheckOptions {
+  readonly hook?: StepHook | undefined;
+  /** The ACL our node (and the persistent parents we create) must carry; undefined: whatever create gives (open). */
+  readonly acl?: readonly Acl[] | undefined;
+}
+
+/** Same entries, in any order. */
+export function sameAcl(a: readonly Acl[], b: readonly Acl[]): boolean {
+  const key = (x: Acl): string => `${x.scheme}\u0000${x.id}\u0000${x.perms}`;
+  const ka = a.map(key).sort();
+  const kb = b.map(key).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+}
+
+export async function aclStep(s: Session, path: string, acl: readonly Acl[], io: OwnerCheckIo): Promise<'ok' | 'fixed' | 'conflict'> {
+  try {
+    const got = await io.run(() => s.getAcl(path));
+    if (got.stat.ephemeralOwner !== s.id) return 'conflict';
+    if (sameAcl(got.acl, acl)) return 'ok';
+    await io.run(() => s.setAcl(path, got.stat.aclVersion, acl));
+    return 'fixed';
+  } catch (err) {
+    if (err instanceof BadVersionError || err instanceof NoNodeError) return 'conflict';
+    throw err;
+  }
+}
 
 export async function createStep(s: Session, path: string, data: Buffer, io: OwnerCheckIo): Promise<CreateOutcome> {
   try {
@@ -106,15 +137,26 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
 }
 
 /** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
-export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, hook?: StepHook): Promise<Verdict> {
+export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
+  const { hook, acl } = opts;
   let replaced: string | undefined;
+  // The ACL step, before any OWNED: a conflict means the node is not as we read it: start over.
+  const secured = async (): Promise<boolean> => {
+    if (acl === undefined) return true;
+    const outcome = await aclStep(s, path, acl, io);
+    log('%s on 0x%s: acl -> %s', path, s.id, outcome);
+    await hook?.('acl', outcome);
+    return outcome !== 'conflict';
+  };
   for (;;) {
     io.checkpoint();
     const created = await createStep(s, path, data, io);
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
     if (created === 'no-parent') {
-      await io.run(() => s.createParents(path));
+      const made = await io.run(() => s.createParents(path));
+      // Parents we created get our ACL too (as Kafka's secure paths do); existing ones are left alone.
+      if (acl !== undefined) for (const p of made) await io.run(() => s.setAcl(p, 0, acl)).catch((err: unknown) => log('%s: ACL not set: %s', p, (err as Error).message));
       continue;
     }
     const read = await readStep(s, path, io);
@@ -134,10 +176,14 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       case 'persistent':
         return { kind: 'persistent', data: read.data };
       case 'ours': {
-        if (read.data.equals(data)) return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced };
+        if (read.data.equals(data)) {
+          if (!(await secured())) continue;
+          return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced };
+        }
         const rewritten = await rewriteStep(s, path, data, read.stat.version, io);
         await hook?.('rewrite', rewritten.kind);
         if (rewritten.kind === 'conflict') continue;
+        if (!(await secured())) continue;
         return { kind: 'owned', stat: rewritten.stat, how: 'rewritten', replaced };
       }
     }

@@ -3,16 +3,20 @@
 // the connection re-create whatever ephemeral state they need on the new session.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
-import { ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError } from '../errors.js';
+import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
 import { Session } from './session.js';
+import { digestId, rejectSecureTransport, validateAuth, type ZooKeeperAuth } from './auth.js';
 import { StallDetector } from './stall-detector.js';
 
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
+// Chroots already made sure of in this process (hosts + chroot): a thousand Connections to one
+// cluster must not each open an extra session just to create the same path.
+const chrootsEnsured = new Set<string>();
 
 export interface ConnectionOptions {
   /** `host:port[,host:port...][/chroot]`. A missing chroot is created (as Kafka does). */
@@ -21,6 +25,11 @@ export interface ConnectionOptions {
   readonly sessionTimeoutMs?: number;
   /** How long `start()` waits for the first session. Default 30000. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Credentials added to every session (the first and each replacement) before anything else is
+   * sent on it. Only ZooKeeper's `digest` scheme (`user:password`) works with the binding.
+   */
+  readonly auth?: ZooKeeperAuth;
   /** Backoff between attempts to open a new session after expiry. Default 100..5000 ms, jittered. */
   readonly reconnectBackoffMs?: { readonly min: number; readonly max: number };
 }
@@ -42,6 +51,8 @@ export interface ConnectionEvents {
   /** This process was frozen for a third of the session timeout or more, but less than all of it: what
    * the session owns is unverified until the next round trip. */
   stalled: [info: { sessionId: string; stalledMs: number }];
+  /** The connection gave up for good (the server refused our credentials): no more sessions are opened. */
+  failed: [error: KafkaZkRegistrarError];
 }
 
 export class Connection extends SafeEmitter<ConnectionEvents> {
@@ -49,6 +60,9 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   readonly sessionTimeoutMs: number;
   readonly connectTimeoutMs: number;
   private readonly backoff: { readonly min: number; readonly max: number };
+  private readonly auth: Required<ZooKeeperAuth> | undefined;
+  /** The digest identity (`user:base64(sha1(user:password))`) our credentials give us, for ACLs. */
+  readonly identity: string | undefined;
   private current: Session | undefined;
   private st: ConnectionState = 'idle';
   private readonly stopper = new AbortController();
@@ -62,6 +76,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   constructor(opts: ConnectionOptions) {
     super();
+    rejectSecureTransport(opts, 'zookeeper');
     this.connectString = parseConnectString(opts.connect);
     this.sessionTimeoutMs = positiveInt(opts.sessionTimeoutMs ?? 18_000, 'zookeeper.sessionTimeoutMs');
     this.connectTimeoutMs = positiveInt(opts.connectTimeoutMs ?? 30_000, 'zookeeper.connectTimeoutMs');
@@ -70,6 +85,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     positiveInt(b.max, 'zookeeper.reconnectBackoffMs.max');
     if (b.max < b.min) throw new InvalidConfigError('zookeeper.reconnectBackoffMs.max', b.max, 'must be >= min');
     this.backoff = b;
+    this.auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'zookeeper.auth');
+    this.identity = this.auth === undefined ? undefined : digestId(this.auth);
     this.stall = new StallDetector(Math.min(1000, Math.max(50, Math.floor(this.sessionTimeoutMs / 10))), () => this.checkForStall());
   }
 
@@ -128,7 +145,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
     try {
       if (this.connectString.chroot !== undefined) await this.ensureChroot(attempt.signal);
-      const s = await Session.open({ connect: this.fullConnect(), sessionTimeoutMs: this.sessionTimeoutMs }, attempt.signal);
+      const s = await this.openSession(this.fullConnect(), attempt.signal);
       this.adopt(s);
       this.stall.start();
       return s;
@@ -204,6 +221,19 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     await this.reopening?.catch(() => undefined);
   }
 
+  /** A new session, authenticated before anyone can use it. */
+  private async openSession(connect: string, signal: AbortSignal): Promise<Session> {
+    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs }, signal);
+    if (this.auth === undefined) return s;
+    try {
+      await s.addAuth(this.auth.scheme, this.auth.credentials);
+      return s;
+    } catch (err) {
+      s.close();
+      throw err;
+    }
+  }
+
   private fullConnect(): string {
     return this.connectString.hosts + (this.connectString.chroot ?? '');
   }
@@ -212,9 +242,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   // missing chroot would otherwise fail with NoNode forever.
   private async ensureChroot(signal: AbortSignal): Promise<void> {
     const chroot = this.connectString.chroot as string;
-    const s = await Session.open({ connect: this.connectString.hosts, sessionTimeoutMs: this.sessionTimeoutMs }, signal);
+    const key = `${this.connectString.hosts}${chroot}`;
+    if (chrootsEnsured.has(key)) return;
+    const s = await this.openSession(this.connectString.hosts, signal);
     try {
       await s.createParents(`${chroot}/x`);
+      chrootsEnsured.add(key);
     } finally {
       s.close();
     }
@@ -280,7 +313,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       // A bounded attempt: a handle that never connects is replaced rather than trusted forever.
       const perAttempt = AbortSignal.any([signal, AbortSignal.timeout(Math.max(2 * this.sessionTimeoutMs, 2000))]);
       try {
-        const s = await Session.open({ connect: this.fullConnect(), sessionTimeoutMs: this.sessionTimeoutMs }, perAttempt);
+        const s = await this.openSession(this.fullConnect(), perAttempt);
         if (signal.aborted) {
           s.close();
           return;
@@ -289,6 +322,16 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
         return;
       } catch (err) {
         if (signal.aborted) return;
+        if (err instanceof AuthFailedError) {
+          // Refused credentials stay refused: retrying would only hammer the ensemble.
+          log('the server refused our credentials: giving up');
+          this.st = 'closed';
+          this.lifecycle.close();
+          this.stopper.abort();
+          this.stall.stop();
+          this.notify('failed', err);
+          return;
+        }
         log('opening a new session failed (%s); retrying', (err as Error).message);
         await delay(backoffMs(attempt, this.backoff.min, this.backoff.max), signal).catch(() => undefined);
       }

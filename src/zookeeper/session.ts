@@ -13,6 +13,8 @@ export interface Stat {
   readonly czxid: number;
   readonly mzxid: number;
   readonly version: number;
+  /** The ACL's version (ZooKeeper's aversion): what setAcl is conditional on. */
+  readonly aclVersion: number;
   readonly dataLength: number;
   readonly numChildren: number;
   /** Session id (lowercase hex, no 0x) of the owner of an ephemeral node; "0" for persistent nodes. */
@@ -26,6 +28,16 @@ export type Watcher = (event: WatchEventType, path: string) => void;
 export type CreateMode = 'persistent' | 'ephemeral';
 
 export type SessionEndReason = 'expired' | 'closed';
+
+/** One ACL entry: `perms` (a sum of PERM bits) for `id` in `scheme` (world:anyone, auth, digest:user:hash, ip:...). */
+export interface Acl {
+  readonly perms: number;
+  readonly scheme: string;
+  readonly id: string;
+}
+
+/** ZooKeeper's permission bits (ZooDefs.Perms). */
+export const PERM = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
 
 export interface SessionOptions {
   /** Connect string including an optional chroot. */
@@ -48,6 +60,7 @@ interface NativeStat {
   czxid: number;
   mzxid: number;
   version: number;
+  aversion: number;
   dataLength: number;
   numChildren: number;
   ephemeralOwner: string;
@@ -73,6 +86,20 @@ interface NativeHandle {
   a_set(path: string, data: Buffer, version: number, cb: (rc: number, err: string, stat: NativeStat | null) => void): number;
   a_delete_(path: string, version: number, cb: (rc: number, err: string) => void): number;
   a_sync(path: string, cb: (rc: number, err: string, path: string) => void): number;
+  add_auth(scheme: string, auth: string, cb: (rc: number, err: string) => void): number;
+  a_get_acl(path: string, cb: (rc: number, err: string, acl: NativeAcl[] | null, stat: NativeStat | null) => void): number;
+  a_set_acl(path: string, version: number, acl: NativeAclIn[], cb: (rc: number, err: string) => void): number;
+}
+// The binding reads ACL entries as { perm, scheme, auth } and returns them as { perms, scheme, auth }.
+interface NativeAcl {
+  perms: number;
+  scheme: string;
+  auth: string;
+}
+interface NativeAclIn {
+  perm: number;
+  scheme: string;
+  auth: string;
 }
 type NativeCtor = new (config: object) => NativeHandle;
 
@@ -205,18 +232,21 @@ export class Session extends SafeEmitter<SessionEvents> {
     );
   }
 
-  /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node. */
-  async createParents(path: string): Promise<void> {
+  /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node; returns those it created. */
+  async createParents(path: string): Promise<string[]> {
     const parts = path.split('/').filter((p) => p !== '');
+    const made: string[] = [];
     let cur = '';
     for (const part of parts.slice(0, -1)) {
       cur += `/${part}`;
       try {
         await this.create(cur, Buffer.alloc(0), 'persistent');
+        made.push(cur);
       } catch (err) {
         if (!(err instanceof NodeExistsError)) throw err;
       }
     }
+    return made;
   }
 
   exists(path: string, watcher?: Watcher): Promise<Stat | null> {
@@ -266,6 +296,31 @@ export class Session extends SafeEmitter<SessionEvents> {
    */
   sync(path: string): Promise<void> {
     return this.call('sync', path, (done) => this.native.a_sync(path, (rc, err) => done(rc, err, () => undefined)));
+  }
+
+  /**
+   * Adds credentials to this session (ZooKeeper's addAuthInfo): every later request carries that
+   * identity. The credentials are handed to the server and kept nowhere by this library; errors
+   * never include them.
+   */
+  addAuth(scheme: string, credentials: string): Promise<void> {
+    return this.call('addAuth', scheme, (done) => this.native.add_auth(scheme, credentials, (rc, err) => done(rc, err, () => undefined)));
+  }
+
+  /** The node's ACL, and its stat (`aclVersion` is what setAcl is conditional on). */
+  getAcl(path: string): Promise<{ acl: Acl[]; stat: Stat }> {
+    return this.call('getAcl', path, (done) =>
+      this.native.a_get_acl(path, (rc, err, acl, stat) =>
+        done(rc, err, () => ({ acl: (acl ?? []).map((a) => ({ perms: a.perms, scheme: a.scheme, id: a.auth })), stat: toStat(stat as NativeStat) })),
+      ),
+    );
+  }
+
+  /** Sets the node's ACL, conditional on its ACL version (`aversion`; -1: any). */
+  setAcl(path: string, aclVersion: number, acl: readonly Acl[]): Promise<void> {
+    return this.call('setAcl', path, (done) =>
+      this.native.a_set_acl(path, aclVersion, acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.id })), (rc, err) => done(rc, err, () => undefined)),
+    );
   }
 
   private markEnded(reason: SessionEndReason): void {
@@ -327,6 +382,7 @@ function toStat(s: NativeStat): Stat {
     czxid: s.czxid,
     mzxid: s.mzxid,
     version: s.version,
+    aclVersion: s.aversion,
     dataLength: s.dataLength,
     numChildren: s.numChildren,
     ephemeralOwner: s.ephemeralOwner,
