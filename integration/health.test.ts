@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import { useZooKeeper } from './harness/fixture.js';
 import { startCli } from './harness/cli-run.js';
 import { startTcpProxy } from './harness/tcp-proxy.js';
-import { eventually, within } from './harness/wait.js';
+import { eventually, waitForEvent, within } from './harness/wait.js';
+import { BrokerRegistrar } from '../src/index.js';
 
 const zk = useZooKeeper();
 const SESSION_MS = 4000;
@@ -111,4 +112,35 @@ describe('health endpoint of the sidecar', () => {
     assert.equal(await cli.exit(), 0);
     await assert.rejects(within(get(port, '/livez'), 5000, 'a request to the closed port'), 'the port is closed once the sidecar has stopped');
   });
+
+  test('a connection without a session for --wedged-after-ms: the library says wedged (not live), the sidecar exits 1 for its supervisor', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const proxy = zk.track(await startTcpProxy(zk.server.port));
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS, wedgedAfterMs: 1.5 * SESSION_MS }, brokerId: 11, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+    );
+    await within(r.start(), 20_000, 'broker 11 to register');
+    const cli = startCli(
+      ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', '12', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', String(SESSION_MS), '--wedged-after-ms', String(1.5 * SESSION_MS)],
+      zk,
+    );
+    await cli.next('registered', 20_000);
+
+    // Every attempt to open a session now connects and hears nothing: exactly what a wedged handle sees.
+    const wedged = waitForEvent(r, 'wedged', 10 * SESSION_MS, 'the library to report its connection wedged');
+    proxy.set('blackhole');
+    await wedged;
+    assert.deepEqual([r.health().live, r.health().reason], [false, 'wedged']);
+    await cli.next('wedged', 10 * SESSION_MS);
+    assert.equal(await cli.exit(), 1, 'the sidecar exits for its supervisor to restart it');
+
+    // Not a verdict for ever: a session again, and it is live and registered again.
+    const restored = waitForEvent(r, 'restored', 30_000, 'the registration to be restored once sessions can be opened again');
+    proxy.set('pass');
+    proxy.reset();
+    await restored;
+    assert.deepEqual([r.health().live, r.health().ready], [true, true]);
+  });
 });
+

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { BrokerRegistrar, formatAuditTable, registerOnPromClient, RegistrarMetrics, renderOpenMetrics, type RegistrationsAudit } from '../src/index.js';
 import { healthOf, type HealthInputs } from '../src/registration/health.js';
 
-const base: HealthInputs = { state: 'owned', connection: 'connected', verified: true, confirmation: undefined, brokerId: 1, sessionId: 'abc', brokerEpoch: 7 };
+const base: HealthInputs = { state: 'owned', connection: 'connected', verified: true, confirmation: undefined, wedged: false, brokerId: 1, sessionId: 'abc', brokerEpoch: 7 };
 
 test('health: ready only when owned, verified and (with confirmation) confirmed; live unless failed or stopped', () => {
   const rows: [Partial<HealthInputs>, string, boolean, boolean][] = [
@@ -23,6 +23,7 @@ test('health: ready only when owned, verified and (with confirmation) confirmed;
     [{ state: 'waiting' }, 'waiting', true, false],
     [{ state: 'lost' }, 'lost', true, false],
     [{ state: 'failed' }, 'failed', false, false],
+    [{ state: 'lost', connection: 'connecting', wedged: true }, 'wedged', false, false],
     [{ state: 'stopped', verified: false }, 'stopped', false, false],
   ];
   for (const [change, reason, live, ready] of rows) {

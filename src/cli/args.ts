@@ -22,9 +22,11 @@ export const USAGE = `Usage:
       [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
       [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
-      [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>] [--zookeeper-set-acl]
+      [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>] [--zookeeper-set-acl] [--wedged-after-ms <ms>]
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
-    Prints one JSON line per event on stdout. With --health-port, serves GET /livez, /readyz (200
+    Prints one JSON line per event on stdout; exits 1 when it has had no ZooKeeper session for
+    --wedged-after-ms (default 10 session timeouts, at least 60000), for its supervisor to restart it.
+    With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
     and /metrics (OpenMetrics) on --health-host (default 127.0.0.1).
   kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
@@ -75,6 +77,7 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^zookeeper\.connect$/, '--zookeeper'],
   [/^zookeeper\.sessionTimeoutMs$/, '--session-timeout-ms'],
   [/^zookeeper\.connectTimeoutMs$/, '--connect-timeout-ms'],
+  [/^zookeeper\.wedgedAfterMs$/, '--wedged-after-ms'],
   [/^brokerId$/, '--broker-id'],
   [/^listeners(\[\d+\]\.securityProtocol)$/, '--listener-security-protocol-map'],
   [/^listeners(\[.*)?$/, '--listeners'],
@@ -131,6 +134,7 @@ export function parseCommand(argv: readonly string[]): Command {
       'zookeeper-auth-file': { type: 'string' },
       'zookeeper-auth-env': { type: 'string' },
       'zookeeper-set-acl': { type: 'boolean' },
+      'wedged-after-ms': { type: 'string' },
     },
   });
   const seen = new Set<string>();
@@ -146,7 +150,7 @@ export function parseCommand(argv: readonly string[]): Command {
     for (const o of options) if (values[o as keyof typeof values] !== undefined) throw new InvalidConfigError(`--${o}`, values[o as keyof typeof values], `only for ${command}`);
   };
   if (cmd === 'audit') {
-    onlyFor(['health-port', 'health-host', 'kraft-migration', 'zookeeper-set-acl'], 'register');
+    onlyFor(['health-port', 'health-host', 'kraft-migration', 'zookeeper-set-acl', 'wedged-after-ms'], 'register');
     return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true, auth };
   }
   if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
@@ -177,6 +181,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const bootstrap = values['confirm-bootstrap']?.split(',').filter((b) => b !== '');
   const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
   const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
+  const wedgedAfterMs = int(values['wedged-after-ms'], '--wedged-after-ms');
   const conflictTimeoutMs = int(values['conflict-timeout-ms'], '--conflict-timeout-ms');
   const confirmTimeoutMs = int(values['confirm-timeout-ms'], '--confirm-timeout-ms');
   const recheckIntervalMs = int(values['recheck-interval-ms'], '--recheck-interval-ms');
@@ -186,6 +191,7 @@ export function parseCommand(argv: readonly string[]): Command {
       connect,
       ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }),
       ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+      ...(wedgedAfterMs === undefined ? {} : { wedgedAfterMs }),
       ...(auth === undefined ? {} : { auth }),
     },
     ...(values['zookeeper-set-acl'] === true ? { zookeeperSetAcl: true } : {}),

@@ -46,7 +46,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled',
+    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
@@ -67,6 +67,11 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
     r.once('failed', () => {
+      exitCode = EXIT_FAILED;
+      resolve();
+    });
+    // Its supervisor (Kubernetes, systemd) restarts it: a new process gets new handles.
+    r.once('wedged', () => {
       exitCode = EXIT_FAILED;
       resolve();
     });

@@ -88,7 +88,7 @@ export interface BrokerSettings {
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
   config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
-  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth'],
+  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth', 'wedgedAfterMs'],
   conflict: ['timeoutMs', 'policy'],
   controller: ['enabled'],
   confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],

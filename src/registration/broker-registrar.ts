@@ -16,7 +16,7 @@ import {
   encodeBrokerZNode,
   type BrokerRegistrationInfo,
 } from '../znodes/broker-znode.js';
-import { Connection, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
+import { Connection, type ConnectionEvents, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
 import { PERM, type Acl } from '../zookeeper/session.js';
 import {
   ClusterConfirmation,
@@ -71,6 +71,8 @@ export interface BrokerRegistrarStatus {
   readonly registeredAt: number | undefined;
   /** The ZooKeeper -> KRaft migration as /migration shows it; undefined when there is none. */
   readonly kraftMigration: KRaftMigrationStatus | undefined;
+  /** The connection has had no session for a long time although it keeps trying: see the `wedged` event. */
+  readonly wedged: boolean;
 }
 
 export interface KRaftMigrationStatus {
@@ -112,6 +114,8 @@ export interface BrokerRegistrarEvents {
   kraftMigration: [status: KRaftMigrationStatus | undefined];
   /** Controller mode: a KRaft controller holds /controller; we do not contend until the cluster rolls back. */
   kraftControlled: ControllerCandidateEvents['kraftControlled'];
+  /** No ZooKeeper session for `wedgedAfterMs` although the connection keeps trying: restart the process. */
+  wedged: ConnectionEvents['wedged'];
 }
 
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
@@ -183,8 +187,13 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
       this.notify('sessionExpired', e);
     };
+    const onWedged = (e: { sessionlessForMs: number }): void => this.notify('wedged', e);
     this.connection.on('expired', onExpired);
-    this.detach = () => this.connection.off('expired', onExpired);
+    this.connection.on('wedged', onWedged);
+    this.detach = () => {
+      this.connection.off('expired', onExpired);
+      this.connection.off('wedged', onWedged);
+    };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => this.notify('lost', e));
     this.ephemeral.on('waiting', ({ ownerSessionId, sessionId }) => this.notify('waiting', { ownerSessionId, sessionId }));
@@ -331,6 +340,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       lastContactAt: this.connection.lastContactAt,
       registeredAt: own === undefined ? undefined : this.registeredAt,
       kraftMigration: this.migrationStatus(),
+      wedged: this.connection.wedged,
     };
   }
 

@@ -11,6 +11,8 @@ export interface HealthInputs {
   readonly connection: ConnectionState;
   readonly verified: boolean;
   readonly confirmation: { readonly state: ConfirmationState } | undefined;
+  /** No ZooKeeper session for a long time although the connection keeps trying (Connection.wedged). */
+  readonly wedged: boolean;
   readonly brokerId: number;
   readonly sessionId: string | undefined;
   readonly brokerEpoch: number | undefined;
@@ -29,12 +31,14 @@ export type HealthReason =
   | 'unconfirmed'
   | 'missing'
   | 'failed'
+  | 'wedged'
   | 'stopped';
 
 export interface RegistrarHealth {
   /**
    * False only when the registrar will not recover by itself: it failed (conflict with policy
-   * `fail`, no permission, ...) or was stopped. A restart is the remedy; waiting is not.
+   * `fail`, no permission, ...), was stopped, or its connection is wedged (no session for ten session
+   * timeouts). A restart is the remedy; waiting is not.
    */
   readonly live: boolean;
   /** True only while our current session owns the registration (and, with `confirm`, the cluster lists it). */
@@ -52,6 +56,7 @@ type Row = readonly [when: (s: HealthInputs) => boolean, reason: HealthReason];
 const TABLE: readonly Row[] = [
   [(s) => s.state === 'stopped', 'stopped'],
   [(s) => s.state === 'failed', 'failed'],
+  [(s) => s.wedged, 'wedged'],
   [(s) => s.state === 'starting' || s.state === 'idle', 'starting'],
   [(s) => s.state === 'acquiring' && s.connection !== 'connected', 'connecting'],
   [(s) => s.state === 'acquiring', 'acquiring'],
@@ -69,7 +74,7 @@ const TABLE: readonly Row[] = [
 export function healthOf(s: HealthInputs): RegistrarHealth {
   const reason = TABLE.find(([when]) => when(s))?.[1] ?? 'registered';
   return {
-    live: reason !== 'failed' && reason !== 'stopped',
+    live: reason !== 'failed' && reason !== 'stopped' && reason !== 'wedged',
     ready: reason === 'registered',
     reason,
     brokerId: s.brokerId,

@@ -26,6 +26,11 @@ export interface ConnectionOptions {
   /** How long `start()` waits for the first session. Default 30000. */
   readonly connectTimeoutMs?: number;
   /**
+   * How long without a session (while trying) before the `wedged` event, /livez 503 and the CLI's
+   * exit: a new process is the remedy for wedged handles. Default: 10 session timeouts, at least 60000.
+   */
+  readonly wedgedAfterMs?: number;
+  /**
    * Credentials added to every session (the first and each replacement) before anything else is
    * sent on it. Only ZooKeeper's `digest` scheme (`user:password`) works with the binding.
    */
@@ -53,6 +58,13 @@ export interface ConnectionEvents {
   stalled: [info: { sessionId: string; stalledMs: number }];
   /** The connection gave up for good (the server refused our credentials): no more sessions are opened. */
   failed: [error: KafkaZkRegistrarError];
+  /**
+   * No session for `wedgedAfterMs` although the connection keeps trying. The ensemble may be down; or
+   * this process's handles are wedged (seen with the binding after a leader stall: a handle that
+   * busy-loops and new handles that never finish connecting, while other processes reconnect).
+   * Restarting the process is the remedy for the latter: the CLI exits, /livez turns 503.
+   */
+  wedged: [info: { readonly sessionlessForMs: number }];
 }
 
 export class Connection extends SafeEmitter<ConnectionEvents> {
@@ -71,6 +83,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
   private readonly stall: StallDetector;
+  private sessionlessSince: number | undefined;
+  private wedgeTimer: NodeJS.Timeout | undefined;
+  /** How long without a session counts as wedged. */
+  readonly wedgedAfterMs: number;
   /** Ids of the sessions this connection opened and gave up, newest last (bounded). */
   private readonly previous: string[] = [];
 
@@ -87,6 +103,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.backoff = b;
     this.auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'zookeeper.auth');
     this.identity = this.auth === undefined ? undefined : digestId(this.auth);
+    this.wedgedAfterMs = opts.wedgedAfterMs === undefined ? Math.max(10 * this.sessionTimeoutMs, 60_000) : positiveInt(opts.wedgedAfterMs, 'zookeeper.wedgedAfterMs');
     this.stall = new StallDetector(Math.min(1000, Math.max(50, Math.floor(this.sessionTimeoutMs / 10))), () => this.checkForStall());
   }
 
@@ -125,6 +142,11 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   get state(): ConnectionState {
     return this.st;
+  }
+
+  /** True once the connection has been without a session for `wedgedAfterMs` (until it gets one). */
+  get wedged(): boolean {
+    return this.sessionlessSince !== undefined && this.st !== 'closed' && Date.now() - this.sessionlessSince >= this.wedgedAfterMs;
   }
 
   /** The current session, if one is established (it may be momentarily disconnected). */
@@ -214,6 +236,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.st = 'closed';
     this.stopper.abort();
     this.clearWatchdog();
+    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
+    this.wedgeTimer = undefined;
     this.stall.stop();
     const s = this.current;
     this.current = undefined;
@@ -255,6 +279,9 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   private adopt(s: Session): void {
     this.current = s;
+    this.sessionlessSince = undefined;
+    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
+    this.wedgeTimer = undefined;
     this.st = 'connected';
     // Handlers stay attached after the session is replaced, so they check it is still current.
     s.on('disconnected', () => {
@@ -302,6 +329,13 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.previous.push(s.id);
     if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
     this.st = 'connecting';
+    this.sessionlessSince = Date.now();
+    this.wedgeTimer = setTimeout(() => {
+      this.wedgeTimer = undefined;
+      if (!this.wedged) return;
+      log('no session for %d ms: wedged?', this.wedgedAfterMs);
+      this.notify('wedged', { sessionlessForMs: Date.now() - (this.sessionlessSince as number) });
+    }, this.wedgedAfterMs);
     log('session 0x%s expired (%s)', s.id, cause);
     this.notify('expired', { sessionId: s.id, cause });
     this.reopening = this.reopen();
@@ -329,6 +363,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
           this.lifecycle.close();
           this.stopper.abort();
           this.stall.stop();
+          if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
+          this.wedgeTimer = undefined;
           this.notify('failed', err);
           return;
         }
