@@ -142,5 +142,22 @@ describe('health endpoint of the sidecar', () => {
     await restored;
     assert.deepEqual([r.health().live, r.health().ready], [true, true]);
   });
+
+  test('cut off from ZooKeeper: not ready as soon as the disconnect is noticed, before the server can expire the session', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const proxy = zk.track(await startTcpProxy(zk.server.port));
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS }, brokerId: 13, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+    const reg = await within(r.start(), 20_000, 'broker 13 to register');
+    const obs = await zk.observer(connect);
+    proxy.set('blackhole');
+    await eventually(async () => r.health().reason === 'unverified', 2 * SESSION_MS, 'readiness to drop while the session may be expiring', () => JSON.stringify(r.health()));
+    assert.equal(r.status().state, 'owned', 'not declared lost: only unverified');
+    // The server still has the node right now: readiness dropped first, not after the fact.
+    assert.equal((await obs.exists('/brokers/ids/13'))?.ephemeralOwner, reg.sessionId);
+    proxy.set('pass');
+    proxy.reset();
+    await eventually(async () => r.health().ready, 30_000, 'ready again once connected');
+  });
 });
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnJvm } from './jvm.js';
+import { spawnJvm, type Jvm } from './jvm.js';
 
 export interface ZooKeeperServerOptions {
   /** ZooKeeper tick in ms; sessions may be as short as 2 ticks. */
@@ -16,6 +16,8 @@ export interface ZooKeeperServerOptions {
   startTimeoutMs?: number;
   /** A ZooKeeper superuser (`user:password`), who bypasses every ACL: the operator who can clean up. */
   superUser?: string;
+  /** Ensembles: followers drop a leader that has not answered for this many ticks. Default 10. */
+  syncLimit?: number;
 }
 
 /** ZooKeeper's digest of `user:password` as its superDigest setting wants it. */
@@ -36,6 +38,10 @@ export interface ZooKeeperServer {
   resume(): void;
   /** Sends a four-letter-word command and returns the answer. */
   fourLetterWord(cmd: string): Promise<string>;
+  /** SIGKILL the JVM, keeping its data (a crash). */
+  kill(): Promise<void>;
+  /** Starts the JVM again on the same config and data (after kill()), waiting until it answers `ruok`. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -122,42 +128,51 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
   const cp = classpath();
   const cfg = join(dir, 'zoo.cfg');
   writeFileSync(cfg, `${config.join('\n')}\n`);
-  const jvm = spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m', systemProperties });
-  const pid = jvm.pid;
-  const logTail = (): string => jvm.logTail();
+  const spawn = (): Jvm => spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m', systemProperties });
+  let jvm = spawn();
   const stop = async (): Promise<void> => {
     await jvm.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + startTimeoutMs;
-  for (;;) {
-    const failed = await Promise.race([jvm.spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
-    if (failed !== undefined) {
-      await stop();
-      throw new Error(`could not start ZooKeeper (${failed.message}). ${INSTALL_HINT}`);
+  const awaitServing = async (): Promise<void> => {
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const failed = await Promise.race([jvm.spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+      if (failed !== undefined) {
+        await stop();
+        throw new Error(`could not start ZooKeeper (${failed.message}). ${INSTALL_HINT}`);
+      }
+      if (jvm.exited) {
+        const tail = jvm.logTail();
+        await stop();
+        throw new Error(`ZooKeeper exited while starting:\n${tail}`);
+      }
+      const answer = await fourLetterWord(port, 'ruok', 500).catch(() => '');
+      if (answer === 'imok') break;
+      if (Date.now() > deadline) {
+        const tail = jvm.logTail();
+        await stop();
+        throw new Error(`ZooKeeper on 127.0.0.1:${port} did not answer 'ruok' within the start timeout:\n${tail}`);
+      }
     }
-    if (jvm.exited) {
-      const tail = logTail();
-      await stop();
-      throw new Error(`ZooKeeper exited while starting:\n${tail}`);
-    }
-    const answer = await fourLetterWord(port, 'ruok', 500).catch(() => '');
-    if (answer === 'imok') break;
-    if (Date.now() > deadline) {
-      const tail = logTail();
-      await stop();
-      throw new Error(`ZooKeeper on 127.0.0.1:${port} did not answer 'ruok' within the start timeout:\n${tail}`);
-    }
-  }
+  };
+  await awaitServing();
 
   return {
     connectString: `127.0.0.1:${port}`,
     port,
-    pid,
-    pause: () => process.kill(pid, 'SIGSTOP'),
-    resume: () => process.kill(pid, 'SIGCONT'),
+    get pid() {
+      return jvm.exited ? undefined : jvm.pid;
+    },
+    pause: () => process.kill(jvm.pid, 'SIGSTOP'),
+    resume: () => process.kill(jvm.pid, 'SIGCONT'),
     fourLetterWord: (cmd) => fourLetterWord(port, cmd),
+    kill: () => jvm.kill(),
+    restart: async () => {
+      if (!jvm.exited) return;
+      jvm = spawn();
+      await awaitServing();
+    },
     stop,
   };
 }
@@ -175,6 +190,8 @@ function external(connect: string): ZooKeeperServer {
     pause: notOurs,
     resume: notOurs,
     fourLetterWord: (cmd) => fourLetterWord(port, cmd),
+    kill: async () => notOurs(),
+    restart: async () => notOurs(),
     stop: async () => undefined,
   };
 }
@@ -227,7 +244,7 @@ export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {})
       const config = [
         ...baseConfig(dir, m.client, tick),
         'initLimit=20',
-        'syncLimit=10',
+        `syncLimit=${opts.syncLimit ?? 10}`,
         ...members.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`),
       ];
       servers.push(await launch(dir, config, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', m.client, opts.startTimeoutMs));

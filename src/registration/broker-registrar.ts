@@ -63,7 +63,10 @@ export interface BrokerRegistrarStatus {
   readonly confirmation: ConfirmationStatus | undefined;
   /** `/cluster/id` as read at start(); undefined before, or where the cluster has not written one. */
   readonly clusterId: string | undefined;
-  /** False after a shorter freeze of this process, until a round trip has confirmed our node again. */
+  /**
+   * False after a shorter freeze of this process, until a round trip has confirmed our node again; and
+   * while disconnected, when the server may expire our session unheard.
+   */
   readonly verified: boolean;
   /** When ZooKeeper last answered a request of ours or our session last (re)connected (epoch ms). */
   readonly lastContactAt: number | undefined;

@@ -201,7 +201,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** False from a shorter freeze of this process until the next round trip has confirmed the node. */
   get verified(): boolean {
-    return this.state !== 'owned' || this.confirmed;
+    return this.state !== 'owned' || (this.confirmed && !this.connection.mayHaveExpired);
   }
 
   /**

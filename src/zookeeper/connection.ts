@@ -144,9 +144,19 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     return this.st;
   }
 
+  /**
+   * True while our session is disconnected: the server may expire it at any moment then. The C client
+   * notices a silent connection only after 2/3 of the session timeout, and the server expires a session
+   * one timeout after it last heard from it: by the time we notice, a third of the timeout (less our
+   * own latency) may be all that is left. What we own is unverified until we are connected again.
+   */
+  get mayHaveExpired(): boolean {
+    return this.current !== undefined && this.st === 'disconnected';
+  }
+
   /** True once the connection has been without a session for `wedgedAfterMs` (until it gets one). */
   get wedged(): boolean {
-    return this.sessionlessSince !== undefined && this.st !== 'closed' && Date.now() - this.sessionlessSince >= this.wedgedAfterMs;
+    return this.sessionlessSince !== undefined && this.st !== 'closed' && (this.wedgeTimer === undefined || Date.now() - this.sessionlessSince >= this.wedgedAfterMs);
   }
 
   /** The current session, if one is established (it may be momentarily disconnected). */
@@ -332,7 +342,9 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.sessionlessSince = Date.now();
     this.wedgeTimer = setTimeout(() => {
       this.wedgeTimer = undefined;
-      if (!this.wedged) return;
+      // Still no session (adopt() clears the timer): no clock comparison here, a timer may fire a
+      // millisecond "early" by Date.now() and must not then be lost.
+      if (this.sessionlessSince === undefined || this.st === 'closed') return;
       log('no session for %d ms: wedged?', this.wedgedAfterMs);
       this.notify('wedged', { sessionlessForMs: Date.now() - (this.sessionlessSince as number) });
     }, this.wedgedAfterMs);
