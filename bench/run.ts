@@ -12,7 +12,7 @@ import {
   listenersToEndpoints,
   NodeExistsError,
   OwnedEphemeral,
-  type Session,
+  Session,
 } from '../src/index.js';
 import { holdBrokerNode } from '../integration/harness/stale-node.js';
 import { waitForNode } from '../integration/harness/wait.js';
@@ -159,6 +159,64 @@ function codec(iterations: number): { encodeOpsPerSec: number; decodeOpsPerSec: 
   return { encodeOpsPerSec: enc, decodeOpsPerSec: dec, jsonParseOpsPerSec: parse };
 }
 
+/** From our session's expiry (the server ended it) to our node back, one registrar at a time. */
+async function recovery(connect: string, rounds: number): Promise<Stats> {
+  const times: number[] = [];
+  const conn = new Connection({ connect, sessionTimeoutMs: 10_000 });
+  const r = new BrokerRegistrar({ zookeeper: conn, brokerId: 900, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+  await r.start();
+  const hosts = connect.slice(0, connect.indexOf('/'));
+  for (let i = 0; i < rounds; i++) {
+    const s = conn.session as Session;
+    let expiredAt = 0;
+    const expired = new Promise<void>((res) => conn.once('expired', () => ((expiredAt = performance.now()), res())));
+    const restored = new Promise<void>((res) => r.once('restored', () => res()));
+    await killSession(hosts, s.id, s.password);
+    await expired;
+    await restored;
+    times.push(performance.now() - expiredAt);
+  }
+  await r.stop();
+  await conn.close();
+  return stats(times);
+}
+
+/**
+ * n registrars, each with its own session as real brokers have: all start at once, then all lose their
+ * sessions at once (ended server-side with each session's id and password, as Curator's tests do).
+ * Against the limit: n raw session-opens + creates at once.
+ */
+async function storm(connect: string, n: number): Promise<{ n: number; start: number; recover: number; rawLimit: number }> {
+  const hosts = connect.slice(0, connect.indexOf('/'));
+  const base = 10_000 + n * 10;
+  const t0 = performance.now();
+  const conns = Array.from({ length: n }, () => new Connection({ connect, sessionTimeoutMs: 20_000, connectTimeoutMs: 120_000 }));
+  const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: base + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  await Promise.all(regs.map((r) => r.start()));
+  const start = performance.now() - t0;
+  const restored = Promise.all(regs.map((r) => new Promise<void>((res) => r.once('restored', () => res()))));
+  const handles = conns.map((c) => c.session as Session);
+  const t1 = performance.now();
+  for (let i = 0; i < handles.length; i += 100) await Promise.all(handles.slice(i, i + 100).map((h) => killSession(hosts, h.id, h.password)));
+  await restored;
+  const recover = performance.now() - t1;
+  await Promise.all(regs.map((r) => r.stop()));
+  await Promise.all(conns.map((c) => c.close()));
+
+  // The limit: what it costs just to open n sessions and create n nodes, all at once.
+  const t2 = performance.now();
+  const raw = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const s = await Session.open({ connect, sessionTimeoutMs: 20_000 });
+      await s.create(`/brokers/ids/${base + i}`, data(i), 'ephemeral');
+      return s;
+    }),
+  );
+  const rawLimit = performance.now() - t2;
+  for (const s of raw) s.close();
+  return { n, start, recover, rawLimit };
+}
+
 async function main(): Promise<void> {
   const server = await startZooKeeper();
   try {
@@ -168,10 +226,13 @@ async function main(): Promise<void> {
     const reg = await registerCycle(conn, 200);
     const take = await takeover(connect, conn, 10);
     const mem = await memory(connect, 30);
+    const rec = await recovery(connect, 10);
+    const storms = [];
+    for (const n of [1, 100, 1000]) storms.push(await storm(connect, n));
     await conn.close();
     const cod = codec(50_000);
 
-    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, codec: cod };
+    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, codec: cod };
     const md = [
       '# Benchmarks',
       '',
@@ -185,7 +246,23 @@ async function main(): Promise<void> {
       `| naive (create only) | ${fmt(reg.naive.p50)} | ${fmt(reg.naive.p90)} | ${fmt(reg.naive.p99)} | ${fmt(reg.naive.mean)} |`,
       `| ratio ours / naive | ${ratio(reg.ours.p50, reg.naive.p50)} | ${ratio(reg.ours.p90, reg.naive.p90)} | ${ratio(reg.ours.p99, reg.naive.p99)} | ${ratio(reg.ours.mean, reg.naive.mean)} |`,
       '',
-      'The owner check costs two extra round trips (read the owner, arm the watch) per registration; a registration happens at start and after each session expiry, not per message.',
+      'The create, the read of the owner and the exists-watch go out back to back (one session answers in order): one round trip, as the naive create. What remains is the JS work of the recipe (mutex, claim, events); a registration happens at start and after each session expiry, not per message.',
+      '',
+      '## Recovery after our own session\'s expiry (ms from the expiry to our node back)',
+      '',
+      '| p50 | p90 | p99 | mean |',
+      '| --- | --- | --- | --- |',
+      `| ${fmt(rec.p50)} | ${fmt(rec.p90)} | ${fmt(rec.p99)} | ${fmt(rec.mean)} |`,
+      '',
+      'A node of our own previous session is replaced at once (delete, version-checked, and create), not waited for.',
+      '',
+      '## Storms: n registrars, each with its own session (ms for all of them)',
+      '',
+      '| n | all registered from start | all restored after every session is ended at once | raw limit: n session-opens + creates at once | start / limit | restore / limit |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...storms.map((st) => `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`),
+      '',
+      'A registrar\'s start reads the cluster id, up to 8 registered brokers (listener pre-flight) and /migration before it registers; the restore includes the server-side ends (sent in batches of 100) and each registrar\'s re-open backoff (jittered).',
       '',
       '## Taking over after the stale owner\'s node is deleted (ms from deletion to our node)',
       '',

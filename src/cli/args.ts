@@ -61,6 +61,14 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
 }
 
+/** node:util's parseArgs errors (unknown option, missing value) as InvalidConfigError naming the option. */
+function typedArgsError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) return err;
+  const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? 'arguments';
+  return new InvalidConfigError(option, undefined, e.message.replace(/\. To specify a positional argument.*$/s, ''));
+}
+
 function int(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value)) throw new InvalidConfigError(field, value, 'expected an integer');
@@ -105,7 +113,9 @@ export function parseCommand(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') return { kind: 'help' };
   if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
-  const { values, tokens } = parseArgs({
+  const { values, tokens } = (() => {
+    try {
+      return parseArgs({
     args: [...rest],
     strict: true,
     tokens: true,
@@ -137,6 +147,10 @@ export function parseCommand(argv: readonly string[]): Command {
       'wedged-after-ms': { type: 'string' },
     },
   });
+    } catch (err) {
+      throw typedArgsError(err);
+    }
+  })();
   const seen = new Set<string>();
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;

@@ -64,6 +64,9 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   stop(): void {
     this.stopped = true;
     this.detach();
+    // Our watch on /migration may never fire, and the binding keeps what a watch refers to until it
+    // does: let go of whoever listens to us.
+    this.removeAllListeners();
   }
 
   private refresh(): void {

@@ -326,8 +326,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         this.confirmed = true;
         return;
       }
-      const result = await this.attempt(session);
-      const unchanged = await this.ensureWatch(session, 'owned' in result ? session.id : result.blockedBy.ownerSessionId);
+      // The exists-watch rides in the owner check's first round trip when it can (see checkOwner).
+      let early: Promise<Stat | null> | undefined;
+      const result = await this.attempt(session, () => {
+        if (this.watchedBy !== session) early = this.armWatch(session);
+      });
+      const expected = 'owned' in result ? session.id : result.blockedBy.ownerSessionId;
+      const unchanged = early === undefined ? await this.ensureWatch(session, expected) : await this.stillAsRead(session, await early, expected);
       // stop() was called during this pass: it deletes the node once we release the mutex, so
       // announcing an ownership now would be announcing something already being undone.
       this.throwIfStopped(session);
@@ -402,7 +407,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
-  private async attempt(session: Session): Promise<Attempt> {
+  private async attempt(session: Session, alongside?: () => void): Promise<Attempt> {
     if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring');
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
     const io = {
@@ -410,7 +415,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
     };
-    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl });
+    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, alongside });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
@@ -460,6 +465,21 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * owner's node to go, any change to it schedules the next run. (The C client re-registers
    * watches after a reconnect of the same session, so one is enough.)
    */
+  /** Sends the exists-watch for this session and returns what it saw (the watch is armed either way). */
+  private armWatch(session: Session): Promise<Stat | null> {
+    this.watchedBy = session;
+    const armed = this.retrying(session, () =>
+      session.exists(this.path, (ev) => {
+        if (this.watchedBy === session) this.watchedBy = undefined;
+        if (session.ended === undefined) this.schedule(`watch: ${ev}`);
+      }),
+    );
+    armed.catch(() => {
+      if (this.watchedBy === session) this.watchedBy = undefined;
+    });
+    return armed;
+  }
+
   /**
    * Sets the exists-watch (once per session). False when the node is no longer as the caller last
    * read it (gone, or another owner): a run is then scheduled to look again.
@@ -467,24 +487,26 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private async ensureWatch(session: Session, expectedOwner: string): Promise<boolean> {
     // Already watching on this session: any change since fires that watch and schedules a run.
     if (this.watchedBy === session) return true;
-    this.watchedBy = session;
-    try {
-      const stat = await this.retrying(session, () =>
-        session.exists(this.path, (ev) => {
-          if (this.watchedBy === session) this.watchedBy = undefined;
-          if (session.ended === undefined) this.schedule(`watch: ${ev}`);
-        }),
-      );
-      // Changed between our last read and the watch being set: look again now.
-      if (stat === null || stat.ephemeralOwner !== expectedOwner) {
-        this.schedule('changed before the watch was set');
-        return false;
-      }
-      return true;
-    } catch (err) {
-      if (this.watchedBy === session) this.watchedBy = undefined;
-      throw err;
+    const stat = await this.armWatch(session);
+    // Changed between our last read and the watch being set: look again now.
+    if (stat === null || stat.ephemeralOwner !== expectedOwner) {
+      this.schedule('changed before the watch was set');
+      return false;
     }
+    return true;
+  }
+
+  /**
+   * The watch sent alongside the owner check saw the node right after our create. If the check went
+   * further (replaced a node of our previous session, waited), that view is older than the verdict:
+   * look once more (the watch is armed, so any later change schedules a run anyway).
+   */
+  private async stillAsRead(session: Session, seen: Stat | null, expectedOwner: string): Promise<boolean> {
+    if (seen !== null && seen.ephemeralOwner === expectedOwner) return true;
+    const now = await this.retrying(session, () => session.exists(this.path));
+    if (now !== null && now.ephemeralOwner === expectedOwner) return true;
+    this.schedule('changed before the watch was set');
+    return false;
   }
 
   /** Retries an operation on the *same* session across connection loss; never across sessions. */

@@ -66,7 +66,13 @@ export interface OwnerCheckIo {
 export type StepHook = (step: 'create' | 'read' | 'rewrite' | 'replace' | 'acl', outcome: string) => Promise<void>;
 
 export interface OwnerCheckOptions {
+  /**
+   * Called after each step. With a hook the steps run one round trip at a time, so that a test can
+   * act between them; without one, the first create and read go out together (one round trip).
+   */
   readonly hook?: StepHook | undefined;
+  /** Called right after the first create and read are sent: the caller's own request rides along. */
+  readonly alongside?: (() => void) | undefined;
   /** The ACL our node (and the persistent parents we create) must carry; undefined: whatever create gives (open). */
   readonly acl?: readonly Acl[] | undefined;
 }
@@ -140,6 +146,7 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl } = opts;
   let replaced: string | undefined;
+  let first = true;
   // The ACL step, before any OWNED: a conflict means the node is not as we read it: start over.
   const secured = async (): Promise<boolean> => {
     if (acl === undefined) return true;
@@ -150,16 +157,31 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
   };
   for (;;) {
     io.checkpoint();
-    const created = await createStep(s, path, data, io);
+    // One session's requests are answered in order: a read sent right behind the create sees the
+    // create's effect (our node, or the node that made it fail), so both can go out at once. The
+    // decision below is the same table either way; only the round trips differ.
+    let created: CreateOutcome;
+    let early: Promise<ReadOutcome> | undefined;
+    if (hook === undefined && first) {
+      const c = createStep(s, path, data, io);
+      early = readStep(s, path, io);
+      opts.alongside?.();
+      created = await c.catch(async (err: unknown) => {
+        await early?.catch(() => undefined);
+        throw err;
+      });
+    } else created = await createStep(s, path, data, io);
+    first = false;
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
     if (created === 'no-parent') {
+      await early?.catch(() => undefined);
       const made = await io.run(() => s.createParents(path));
       // Parents we created get our ACL too (as Kafka's secure paths do); existing ones are left alone.
       if (acl !== undefined) for (const p of made) await io.run(() => s.setAcl(p, 0, acl)).catch((err: unknown) => log('%s: ACL not set: %s', p, (err as Error).message));
       continue;
     }
-    const read = await readStep(s, path, io);
+    const read = await (early ?? readStep(s, path, io));
     log('%s on 0x%s: read -> %s', path, s.id, read.kind);
     await hook?.('read', read.kind === 'ours' ? (read.data.equals(data) ? 'ours' : 'ours-other-data') : read.kind);
     switch (read.kind) {

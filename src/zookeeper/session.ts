@@ -118,6 +118,8 @@ export class Session extends SafeEmitter<SessionEvents> {
   private connected = true;
   private endReason: SessionEndReason | undefined;
   private contactAt = Date.now();
+  /** Watchers not yet fired: emptied when the session ends (see nativeWatch). */
+  private readonly watchSlots = new Set<{ fn: Watcher | undefined }>();
 
   private constructor(private readonly native: NativeHandle) {
     super();
@@ -327,19 +329,33 @@ export class Session extends SafeEmitter<SessionEvents> {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.connected = false;
+    for (const slot of this.watchSlots) slot.fn = undefined;
+    this.watchSlots.clear();
+    // The binding keeps its handle object alive for good once a watch was set on it (it never frees
+    // watcher callbacks, which point back at the handle): drop everything of ours it could reach.
+    this.native.removeAllListeners();
     log('session 0x%s ended: %s', this.id, reason);
     this.notify('ended', reason);
   }
 
   // A watch event with type -1 is a session-state notification the C client copies to every
   // registered watcher; the watch itself is still armed, so those are not passed on.
+  //
+  // The binding never frees a watcher function it was given (a global handle per watch, for the
+  // life of the process). So the function it holds retains only a small slot, emptied when the watch
+  // fires or the session ends: what a watch leaks is that slot (a few hundred bytes), not the
+  // watcher's owner (a whole recipe, kilobytes).
   private nativeWatch(watcher: Watcher): NativeWatch {
-    let fired = false;
+    const slot: { fn: Watcher | undefined } = { fn: watcher };
+    const slots = this.watchSlots;
+    slots.add(slot);
     return (type, _state, path) => {
       const ev = WATCH_TYPES[type];
-      if (ev === undefined || fired || this.endReason !== undefined) return;
-      fired = true;
-      watcher(ev, path);
+      const fn = slot.fn;
+      if (ev === undefined || fn === undefined) return;
+      slot.fn = undefined;
+      slots.delete(slot);
+      fn(ev, path);
     };
   }
 
