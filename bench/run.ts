@@ -186,7 +186,7 @@ async function recovery(connect: string, rounds: number): Promise<Stats> {
  * sessions at once (ended server-side with each session's id and password, as Curator's tests do).
  * Against the limit: n raw session-opens + creates at once.
  */
-async function storm(connect: string, n: number): Promise<{ n: number; start: number; recover: number; rawLimit: number }> {
+async function storm(connect: string, n: number): Promise<{ n: number; start: number; recover: number; recoverP50: number; rawLimit: number }> {
   const hosts = connect.slice(0, connect.indexOf('/'));
   const base = 10_000 + n * 10;
   const t0 = performance.now();
@@ -194,12 +194,21 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
   const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: base + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
   await Promise.all(regs.map((r) => r.start()));
   const start = performance.now() - t0;
-  const restored = Promise.all(regs.map((r) => new Promise<void>((res) => r.once('restored', () => res()))));
+  // Each registrar hears of its expiry when the C client next talks to the server (up to a third of
+  // the session timeout after the kill): measured from that notice to its node back.
+  const perRegistrar = regs.map(
+    (r) =>
+      new Promise<number>((res) => {
+        let expiredAt = 0;
+        r.once('sessionExpired', () => (expiredAt = performance.now()));
+        r.once('restored', () => res(performance.now() - expiredAt));
+      }),
+  );
   const handles = conns.map((c) => c.session as Session);
-  const t1 = performance.now();
   for (let i = 0; i < handles.length; i += 100) await Promise.all(handles.slice(i, i + 100).map((h) => killSession(hosts, h.id, h.password)));
-  await restored;
-  const recover = performance.now() - t1;
+  const recoverEach = await Promise.all(perRegistrar);
+  const recover = Math.max(...recoverEach);
+  const recoverP50 = stats(recoverEach).p50;
   await Promise.all(regs.map((r) => r.stop()));
   await Promise.all(conns.map((c) => c.close()));
 
@@ -214,7 +223,7 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
   );
   const rawLimit = performance.now() - t2;
   for (const s of raw) s.close();
-  return { n, start, recover, rawLimit };
+  return { n, start, recover, recoverP50, rawLimit };
 }
 
 async function main(): Promise<void> {
@@ -242,7 +251,7 @@ async function main(): Promise<void> {
       '',
       '| | p50 | p90 | p99 | mean |',
       '| --- | --- | --- | --- | --- |',
-      `| OwnedEphemeral (create, read owner, arm watch) | ${fmt(reg.ours.p50)} | ${fmt(reg.ours.p90)} | ${fmt(reg.ours.p99)} | ${fmt(reg.ours.mean)} |`,
+      `| OwnedEphemeral (create, read of the owner and exists-watch in one round trip) | ${fmt(reg.ours.p50)} | ${fmt(reg.ours.p90)} | ${fmt(reg.ours.p99)} | ${fmt(reg.ours.mean)} |`,
       `| naive (create only) | ${fmt(reg.naive.p50)} | ${fmt(reg.naive.p90)} | ${fmt(reg.naive.p99)} | ${fmt(reg.naive.mean)} |`,
       `| ratio ours / naive | ${ratio(reg.ours.p50, reg.naive.p50)} | ${ratio(reg.ours.p90, reg.naive.p90)} | ${ratio(reg.ours.p99, reg.naive.p99)} | ${ratio(reg.ours.mean, reg.naive.mean)} |`,
       '',
@@ -258,11 +267,11 @@ async function main(): Promise<void> {
       '',
       '## Storms: n registrars, each with its own session (ms for all of them)',
       '',
-      '| n | all registered from start | all restored after every session is ended at once | raw limit: n session-opens + creates at once | start / limit | restore / limit |',
+      '| n | all registered from start | restored after its expiry notice, p50 / max | raw limit: n session-opens + creates at once | start / limit | restore (max) / limit |',
       '| --- | --- | --- | --- | --- | --- |',
-      ...storms.map((st) => `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`),
+      ...storms.map((st) => `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recoverP50)} / ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`),
       '',
-      'A registrar\'s start reads the cluster id, up to 8 registered brokers (listener pre-flight) and /migration before it registers; the restore includes the server-side ends (sent in batches of 100) and each registrar\'s re-open backoff (jittered).',
+      'A registrar\'s start reads the cluster id, up to 8 registered brokers (listener pre-flight) and /migration before it registers; the sessions are ended server-side in batches of 100 (with each one\'s id and password), and each registrar hears of it at its next exchange with the server; the restore includes its re-open backoff (jittered, 100 ms to 5 s, so that a thousand brokers do not reconnect in the same millisecond).',
       '',
       '## Taking over after the stale owner\'s node is deleted (ms from deletion to our node)',
       '',

@@ -93,7 +93,8 @@ export interface KafkaCluster {
 
 let clusters = 0;
 
-const LOG4J = [
+/** log4j settings for every Kafka JVM of the harness (brokers, KRaft controllers): one file per JVM. */
+export const LOG4J = [
   'log4j.rootLogger=INFO, file',
   'log4j.appender.file=org.apache.log4j.FileAppender',
   'log4j.appender.file.File=${kzr.log.file}',

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnJvm, waitForExit, type Jvm } from './jvm.js';
-import { kafkaLibs } from './kafka-cluster.js';
+import { kafkaLibs, LOG4J } from './kafka-cluster.js';
 import { freePort } from './zookeeper-server.js';
 
 export interface KRaftController {
@@ -19,15 +19,6 @@ export interface KRaftController {
   log(): string;
   stop(): Promise<void>;
 }
-
-const LOG4J = [
-  'log4j.rootLogger=INFO, file',
-  'log4j.appender.file=org.apache.log4j.FileAppender',
-  'log4j.appender.file.File=${kzr.log.file}',
-  'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-  'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  'log4j.logger.org.apache.zookeeper=WARN',
-].join('\n');
 
 export async function startKRaftController(opts: { readonly zkConnect: string; readonly clusterId: string; readonly nodeId?: number }): Promise<KRaftController> {
   const libs = kafkaLibs();
