@@ -3,6 +3,8 @@
 // (and bench/results.json). Nothing here asserts a wall-clock limit.
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import {
   BrokerRegistrar,
@@ -18,6 +20,7 @@ import { holdBrokerNode } from '../integration/harness/stale-node.js';
 import { waitForNode } from '../integration/harness/wait.js';
 import { killSession } from '../integration/harness/sessions.js';
 import { startZooKeeper } from '../integration/harness/zookeeper-server.js';
+import { kafkaLibs } from '../integration/harness/kafka-cluster.js';
 
 interface Stats {
   readonly n: number;
@@ -226,6 +229,27 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
   return { n, start, recover, recoverP50, rawLimit };
 }
 
+type AnchorKind = 'kafka' | 'curator';
+
+/** Kafka's KafkaZkClient.registerBroker or Curator's PersistentNode, in a JVM of its own (bench/anchors). */
+async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 'recovery', rounds: number, id: number): Promise<number[]> {
+  const root = join(__dirname, '..', '..');
+  const cp = kind === 'kafka' ? `${join(root, '.cache/anchors/classes/kafka')}:${join(kafkaLibs() as string, '*')}` : `${join(root, '.cache/anchors/classes/curator')}:${join(root, '.cache/anchors/libs/*')}`;
+  const child = spawn('java', ['-Xmx256m', '-cp', cp, kind === 'kafka' ? 'KafkaAnchor' : 'CuratorAnchor', connect, scenario, String(rounds), String(id)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const hosts = connect.slice(0, connect.indexOf('/'));
+  return new Promise<number[]>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (l) => {
+      if (!l.startsWith('{')) return;
+      const msg = JSON.parse(l) as { session?: string; password?: string; ms?: number[] };
+      if (msg.ms !== undefined) resolve(msg.ms);
+      else if (msg.session !== undefined && msg.password !== undefined) {
+        killSession(hosts, msg.session, msg.password).then(() => child.stdin.write('killed\n'), reject);
+      }
+    });
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`${kind} anchor exited with ${code}`))));
+  });
+}
+
 async function main(): Promise<void> {
   const server = await startZooKeeper();
   try {
@@ -236,12 +260,22 @@ async function main(): Promise<void> {
     const take = await takeover(connect, conn, 10);
     const mem = await memory(connect, 30);
     const rec = await recovery(connect, 10);
+    // The peers, same server, same scenarios: Kafka 3.9's registration code and Curator's recipe.
+    const anchorsReady = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fetch-anchors.sh')], { stdio: 'inherit' }).status === 0 && kafkaLibs() !== undefined;
+    const anchors = anchorsReady
+      ? {
+          kafkaRegister: stats(await anchor('kafka', connect, 'register', 200, 5000)),
+          curatorRegister: stats(await anchor('curator', connect, 'register', 200, 6000)),
+          kafkaRecovery: stats(await anchor('kafka', connect, 'recovery', 10, 5900)),
+          curatorRecovery: stats(await anchor('curator', connect, 'recovery', 10, 6900)),
+        }
+      : undefined;
     const storms = [];
     for (const n of [1, 100, 1000]) storms.push(await storm(connect, n));
     await conn.close();
     const cod = codec(50_000);
 
-    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, codec: cod };
+    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, anchors, codec: cod };
     const md = [
       '# Benchmarks',
       '',
@@ -254,16 +288,29 @@ async function main(): Promise<void> {
       `| OwnedEphemeral (create, read of the owner and exists-watch in one round trip) | ${fmt(reg.ours.p50)} | ${fmt(reg.ours.p90)} | ${fmt(reg.ours.p99)} | ${fmt(reg.ours.mean)} |`,
       `| naive (create only) | ${fmt(reg.naive.p50)} | ${fmt(reg.naive.p90)} | ${fmt(reg.naive.p99)} | ${fmt(reg.naive.mean)} |`,
       `| ratio ours / naive | ${ratio(reg.ours.p50, reg.naive.p50)} | ${ratio(reg.ours.p90, reg.naive.p90)} | ${ratio(reg.ours.p99, reg.naive.p99)} | ${ratio(reg.ours.mean, reg.naive.mean)} |`,
+      ...(anchors === undefined
+        ? ['| Kafka / Curator | not measured: the anchors need Java and Maven (scripts/fetch-anchors.sh) | | | |']
+        : [
+            `| Kafka 3.9 KafkaZkClient.registerBroker (JVM) | ${fmt(anchors.kafkaRegister.p50)} | ${fmt(anchors.kafkaRegister.p90)} | ${fmt(anchors.kafkaRegister.p99)} | ${fmt(anchors.kafkaRegister.mean)} |`,
+            `| Curator 5.9 PersistentNode, EPHEMERAL (JVM) | ${fmt(anchors.curatorRegister.p50)} | ${fmt(anchors.curatorRegister.p90)} | ${fmt(anchors.curatorRegister.p99)} | ${fmt(anchors.curatorRegister.mean)} |`,
+            `| ratio ours / Kafka, ours / Curator (p50) | ${ratio(reg.ours.p50, anchors.kafkaRegister.p50)}, ${ratio(reg.ours.p50, anchors.curatorRegister.p50)} | | | |`,
+          ]),
       '',
       'The create, the read of the owner and the exists-watch go out back to back (one session answers in order): one round trip, as the naive create. What remains is the JS work of the recipe (mutex, claim, events); a registration happens at start and after each session expiry, not per message.',
       '',
       '## Recovery after our own session\'s expiry (ms from the expiry to our node back)',
       '',
-      '| p50 | p90 | p99 | mean |',
-      '| --- | --- | --- | --- |',
-      `| ${fmt(rec.p50)} | ${fmt(rec.p90)} | ${fmt(rec.p99)} | ${fmt(rec.mean)} |`,
+      '| | p50 | p90 | p99 | mean |',
+      '| --- | --- | --- | --- | --- |',
+      `| this library | ${fmt(rec.p50)} | ${fmt(rec.p90)} | ${fmt(rec.p99)} | ${fmt(rec.mean)} |`,
+      ...(anchors === undefined
+        ? []
+        : [
+            `| Kafka 3.9 (re-registers in afterInitializingSession) | ${fmt(anchors.kafkaRecovery.p50)} | ${fmt(anchors.kafkaRecovery.p90)} | ${fmt(anchors.kafkaRecovery.p99)} | ${fmt(anchors.kafkaRecovery.mean)} |`,
+            `| Curator 5.9 PersistentNode (from ConnectionState.LOST) | ${fmt(anchors.curatorRecovery.p50)} | ${fmt(anchors.curatorRecovery.p90)} | ${fmt(anchors.curatorRecovery.p99)} | ${fmt(anchors.curatorRecovery.mean)} |`,
+          ]),
       '',
-      'A node of our own previous session is replaced at once (delete, version-checked, and create), not waited for.',
+      'A node of our own previous session is replaced at once (delete, version-checked, and create), not waited for. Each measured from the client\'s own notice of the expiry (the sessions are ended server-side with their id and password). On a node held by *another* live session, Kafka\'s registerBroker fails (NodeExists) and Curator\'s PersistentNode writes its data into that session\'s node; this library waits (see takeover below).',
       '',
       '## Storms: n registrars, each with its own session (ms for all of them)',
       '',

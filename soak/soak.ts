@@ -78,6 +78,8 @@ interface Sidecar {
   claimsEpoch: number | undefined;
   restarts: number;
   readonly ownedWhileNotOwned: Violations;
+  /** The session of a claim the last dump contradicted (see the checker). */
+  suspect: string | undefined;
   stopping: boolean;
 }
 
@@ -87,6 +89,7 @@ interface Naive {
   registered: boolean;
   sessionId: string | null;
   readonly lost: Violations;
+  suspect: string | null | undefined;
 }
 
 function lines(child: ChildProcess, on: (l: Record<string, unknown>) => void): void {
@@ -163,7 +166,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         reset: () => proxies.forEach((p) => p.reset()),
         close: async () => void (await Promise.all(proxies.map((p) => p.close()))),
       };
-      const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), stopping: false };
+      const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
       const launch = (): void => {
         const args = ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + id}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0', '--wedged-after-ms', String(10 * SESSION_MS)];
         if (sc.controller) args.push('--controller');
@@ -200,7 +203,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
     for (let i = 0; i < N_NAIVE; i++) {
       const id = 400 + i;
       const child = spawn(process.execPath, [join(__dirname, 'naive-child.js'), connect, String(id), String(SESSION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const n: Naive = { id, child, registered: false, sessionId: null, lost: new Violations() };
+      const n: Naive = { id, child, registered: false, sessionId: null, lost: new Violations(), suspect: undefined };
       lines(child, (l) => {
         n.registered = l.registered === true;
         n.sessionId = (l.sessionId as string | null) ?? null;
@@ -218,7 +221,8 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
     const ownersNow = async (): Promise<Map<string, string> | undefined> => {
       const dumps = await Promise.all(ensemble.servers.map((m) => m.fourLetterWord('srvr').then((srvr) => (srvr.includes('Mode: leader') ? m.fourLetterWord('dump') : undefined), () => undefined)));
       const dump = dumps.find((d) => d !== undefined);
-      if (dump === undefined) return undefined;
+      // A leader that is not serving yet (just resumed, re-syncing) answers with a sentence, not a dump.
+      if (dump === undefined || !dump.includes('ephemeral nodes dump:')) return undefined;
       const owners = new Map<string, string>();
       let owner: string | undefined;
       for (const line of dump.slice(dump.indexOf('ephemeral nodes dump:')).split('\n')) {
@@ -229,19 +233,38 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
       return owners;
     };
     const sampleOnce = async (): Promise<boolean> => {
+      // A registrar's claim and the ensemble's state cannot be read at one instant: the dump is
+      // bracketed by two readings of /readyz, and only a claim made before *and* after it, on one
+      // session, that the dump contradicts counts (a registration made between two readings is not a
+      // violation; one that ZooKeeper lost while the registrar kept claiming it is).
+      const before = await Promise.all(ours.map((sc) => readyz(sc.port)));
       const owners = await ownersNow();
       if (owners === undefined) return false;
+      const after = await Promise.all(ours.map((sc) => readyz(sc.port)));
       const now = Date.now();
       const ownerOf = (id: number): string | undefined => owners.get(`${chroot}/brokers/ids/${id}`);
       let allOwned = true;
-      const health = await Promise.all(ours.map((sc) => readyz(sc.port)));
       ours.forEach((sc, i) => {
-        const h = health[i];
-        const owned = h?.sessionId !== undefined && ownerOf(sc.id) === h.sessionId;
-        sc.ownedWhileNotOwned.sample(h?.ready === true && !owned, now);
-        if (!(h?.ready === true && owned)) allOwned = false;
+        const [h1, h2] = [before[i], after[i]];
+        const claimed = h1?.ready === true && h2?.ready === true && h1.sessionId === h2.sessionId;
+        // The leader applies a commit a little after the follower that answered the client may have:
+        // right after a stall its pipeline lags by hundreds of ms. A contradiction counts once a
+        // second dump, a sample later, still shows it for the same claim.
+        const contradicted = claimed && ownerOf(sc.id) !== h2?.sessionId;
+        const persistent = contradicted && sc.suspect === h2?.sessionId;
+        sc.suspect = contradicted ? h2?.sessionId : undefined;
+        if (persistent && process.env.KZR_SOAK_DEBUG !== undefined) {
+          process.stdout.write(`soak: broker ${sc.id} ready on 0x${h2?.sessionId} but two leader dumps say ${ownerOf(sc.id) === undefined ? 'no node' : `owner 0x${ownerOf(sc.id)}`}\n`);
+        }
+        sc.ownedWhileNotOwned.sample(persistent, now);
+        if (!(h2?.ready === true && h2.sessionId !== undefined && ownerOf(sc.id) === h2.sessionId)) allOwned = false;
       });
-      for (const n of naive) n.lost.sample(n.registered && ownerOf(n.id) !== (n.sessionId ?? undefined), now);
+      for (const n of naive) {
+        const contradicted = n.registered && ownerOf(n.id) !== (n.sessionId ?? undefined);
+        const persistent = contradicted && n.suspect === n.sessionId;
+        n.suspect = contradicted ? n.sessionId : undefined;
+        n.lost.sample(persistent, now);
+      }
       // Two candidates for one epoch would be a split brain; an old controller that has not yet heard of
       // its expiry claims an older epoch, and every write of its is fenced by the newer one.
       const claims = ours.flatMap((o) => (o.claimsEpoch === undefined ? [] : [o.claimsEpoch]));
