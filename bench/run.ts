@@ -235,7 +235,9 @@ type AnchorKind = 'kafka' | 'curator';
 async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 'recovery', rounds: number, id: number): Promise<number[]> {
   const root = join(__dirname, '..', '..');
   const cp = kind === 'kafka' ? `${join(root, '.cache/anchors/classes/kafka')}:${join(kafkaLibs() as string, '*')}` : `${join(root, '.cache/anchors/classes/curator')}:${join(root, '.cache/anchors/libs/*')}`;
-  const child = spawn('java', ['-Xmx256m', '-cp', cp, kind === 'kafka' ? 'KafkaAnchor' : 'CuratorAnchor', connect, scenario, String(rounds), String(id)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn('java', ['-Xmx256m', '-cp', cp, kind === 'kafka' ? 'KafkaAnchor' : 'CuratorAnchor', connect, scenario, String(rounds), String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const hosts = connect.slice(0, connect.indexOf('/'));
   return new Promise<number[]>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (l) => {
@@ -246,7 +248,7 @@ async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 
         killSession(hosts, msg.session, msg.password).then(() => child.stdin.write('killed\n'), reject);
       }
     });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`${kind} anchor exited with ${code}`))));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`${kind} anchor (${scenario}) exited with ${code}: ${err.split('\n').filter((l) => !l.startsWith('log4j')).join('\n')}`))));
   });
 }
 
@@ -266,8 +268,6 @@ async function main(): Promise<void> {
       ? {
           kafkaRegister: stats(await anchor('kafka', connect, 'register', 200, 5000)),
           curatorRegister: stats(await anchor('curator', connect, 'register', 200, 6000)),
-          kafkaRecovery: stats(await anchor('kafka', connect, 'recovery', 10, 5900)),
-          curatorRecovery: stats(await anchor('curator', connect, 'recovery', 10, 6900)),
         }
       : undefined;
     const storms = [];
@@ -303,12 +303,7 @@ async function main(): Promise<void> {
       '| | p50 | p90 | p99 | mean |',
       '| --- | --- | --- | --- | --- |',
       `| this library | ${fmt(rec.p50)} | ${fmt(rec.p90)} | ${fmt(rec.p99)} | ${fmt(rec.mean)} |`,
-      ...(anchors === undefined
-        ? []
-        : [
-            `| Kafka 3.9 (re-registers in afterInitializingSession) | ${fmt(anchors.kafkaRecovery.p50)} | ${fmt(anchors.kafkaRecovery.p90)} | ${fmt(anchors.kafkaRecovery.p99)} | ${fmt(anchors.kafkaRecovery.mean)} |`,
-            `| Curator 5.9 PersistentNode (from ConnectionState.LOST) | ${fmt(anchors.curatorRecovery.p50)} | ${fmt(anchors.curatorRecovery.p90)} | ${fmt(anchors.curatorRecovery.p99)} | ${fmt(anchors.curatorRecovery.mean)} |`,
-          ]),
+      ...(anchors === undefined ? [] : ['| Kafka, Curator | not measured: ending a Java client\'s session from here (attach with its id and password, close) did not end it (the client re-established the same session); the JVM programs accept a `recovery` scenario for when that is solved | | | |']),
       '',
       'A node of our own previous session is replaced at once (delete, version-checked, and create), not waited for. Each measured from the client\'s own notice of the expiry (the sessions are ended server-side with their id and password). On a node held by *another* live session, Kafka\'s registerBroker fails (NodeExists) and Curator\'s PersistentNode writes its data into that session\'s node; this library waits (see takeover below).',
       '',
