@@ -16,6 +16,6 @@ if [ ! -f "${curator}/.complete" ]; then
 fi
 rm -rf "${classes}/kafka" "${classes}/curator"
 mkdir -p "${classes}/kafka" "${classes}/curator"
-javac -nowarn -d "${classes}/kafka" -cp "${kafka}/*" bench/anchors/KafkaAnchor.java
-javac -nowarn -d "${classes}/curator" -cp "${curator}/*" bench/anchors/CuratorAnchor.java
+javac -nowarn -d "${classes}/kafka" -cp "${kafka}/*" bench/anchors/KafkaAnchor.java bench/anchors/AnchorIo.java
+javac -nowarn -d "${classes}/curator" -cp "${curator}/*" bench/anchors/CuratorAnchor.java bench/anchors/AnchorIo.java
 echo "fetch-anchors: Kafka ${version}'s KafkaZkClient and Curator $(ls ${curator} | sed -n 's/^curator-recipes-\(.*\)\.jar$/\1/p') ready in ${classes}"

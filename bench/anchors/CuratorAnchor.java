@@ -23,11 +23,6 @@ public class CuratorAnchor {
     return ("{\"version\":5,\"host\":\"127.0.0.1\",\"port\":9092,\"endpoints\":[\"PLAINTEXT://127.0.0.1:9092\"],\"jmx_port\":-1,\"features\":{},\"timestamp\":\"0\",\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8);
   }
 
-  static String json(String scenario, List<Double> ms) {
-    StringBuilder b = new StringBuilder("{\"scenario\":\"" + scenario + "\",\"ms\":[");
-    for (int i = 0; i < ms.size(); i++) b.append(i == 0 ? "" : ",").append(ms.get(i));
-    return b.append("]}").toString();
-  }
 
   public static void main(String[] args) throws Exception {
     String connect = args[0];
@@ -63,11 +58,7 @@ public class CuratorAnchor {
       node.waitForInitialCreate(30, TimeUnit.SECONDS);
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
       for (int i = 0; i < rounds; i++) {
-        org.apache.zookeeper.ZooKeeper raw = client.getZookeeperClient().getZooKeeper();
-        StringBuilder pw = new StringBuilder();
-        for (byte x : raw.getSessionPasswd()) pw.append(String.format("%02x", x));
-        System.out.println("{\"session\":\"" + Long.toHexString(raw.getSessionId()) + "\",\"password\":\"" + pw + "\"}");
-        System.out.flush();
+        AnchorIo.session(client.getZookeeperClient().getZooKeeper());
         if (in.readLine() == null) break;
         Double d = back.poll(60, TimeUnit.SECONDS);
         if (d == null) throw new IllegalStateException("not created again within 60 s");
@@ -75,8 +66,7 @@ public class CuratorAnchor {
       }
       node.close();
     }
-    System.out.println(json(scenario, ms));
-    System.out.flush();
+    AnchorIo.result(scenario, ms);
     client.close();
     System.exit(0);
   }

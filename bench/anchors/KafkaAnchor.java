@@ -26,11 +26,6 @@ public class KafkaAnchor {
     return new BrokerInfo(broker, 5, -1);
   }
 
-  static String json(String scenario, List<Double> ms) {
-    StringBuilder b = new StringBuilder("{\"scenario\":\"" + scenario + "\",\"ms\":[");
-    for (int i = 0; i < ms.size(); i++) b.append(i == 0 ? "" : ",").append(ms.get(i));
-    return b.append("]}").toString();
-  }
 
   public static void main(String[] args) throws Exception {
     String connect = args[0];
@@ -64,19 +59,14 @@ public class KafkaAnchor {
       zk.registerBroker(b);
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
       for (int i = 0; i < rounds; i++) {
-        org.apache.zookeeper.ZooKeeper raw = zk.currentZooKeeper();
-        StringBuilder pw = new StringBuilder();
-        for (byte x : raw.getSessionPasswd()) pw.append(String.format("%02x", x));
-        System.out.println("{\"session\":\"" + Long.toHexString(raw.getSessionId()) + "\",\"password\":\"" + pw + "\"}");
-        System.out.flush();
+        AnchorIo.session(zk.currentZooKeeper());
         if (in.readLine() == null) break;
         Double d = back.poll(60, TimeUnit.SECONDS);
         if (d == null) throw new IllegalStateException("not registered again within 60 s");
         ms.add(d);
       }
     }
-    System.out.println(json(scenario, ms));
-    System.out.flush();
+    AnchorIo.result(scenario, ms);
     zk.close();
     System.exit(0);
   }
