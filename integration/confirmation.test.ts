@@ -208,6 +208,8 @@ describe('the stale-owner race, seen from the cluster', () => {
     const confirmed = waitForEvent<Confirmed>(ours, 'confirmed', 20_000, 'our broker to be confirmed');
     const started = ours.start();
 
+    // The cluster propagates ZooKeeper's view after a delay, as a controller does: wait for it, then ask kafkajs.
+    await c.waitForMetadata((m) => m.brokers.has(20), 10_000, 'broker 20 (the old session\'s node) to be in the metadata');
     assert.equal(await listed(20), true, 'before: the cluster lists broker 20 (the old session\'s node)');
     await killSession(connect, staleNaive.id, staleNaive.password);
     await killSession(connect, staleOurs.id, staleOurs.password);
