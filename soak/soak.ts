@@ -47,6 +47,21 @@ const CYCLES = Number(values.cycles);
 const N_OURS = Number(values.registrars);
 const N_NAIVE = Number(values.naive);
 
+// Every process the soak starts, so that an interrupted soak leaves none behind (its JVMs die with it:
+// the harness starts them with a parent-death signal).
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** A duration counter for an invariant that is sampled: how often it was violated, and for how long. */
 class Violations {
   count = 0;
@@ -170,7 +185,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
       const launch = (): void => {
         const args = ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + id}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0', '--wedged-after-ms', String(10 * SESSION_MS)];
         if (sc.controller) args.push('--controller');
-        sc.child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+        sc.child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }));
         sc.port = undefined;
         sc.claimsEpoch = undefined;
         lines(sc.child, (l) => {
@@ -202,7 +217,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
     const naive: Naive[] = [];
     for (let i = 0; i < N_NAIVE; i++) {
       const id = 400 + i;
-      const child = spawn(process.execPath, [join(__dirname, 'naive-child.js'), connect, String(id), String(SESSION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = track(spawn(process.execPath, [join(__dirname, 'naive-child.js'), connect, String(id), String(SESSION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
       const n: Naive = { id, child, registered: false, sessionId: null, lost: new Violations(), suspect: undefined };
       lines(child, (l) => {
         n.registered = l.registered === true;
@@ -339,7 +354,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
             break;
           case 'live-conflict': {
             ownerBefore = (await ownersNow())?.get(`${chroot}/brokers/ids/${victim.id}`);
-            duplicate = spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS)], { stdio: 'ignore' });
+            duplicate = track(spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS)], { stdio: 'ignore' }));
             await sleep(2 * SESSION_MS); // a second registrar for the same id comes and goes
             duplicate.kill('SIGTERM');
             await new Promise((res) => duplicate?.once('exit', res));
