@@ -19,7 +19,7 @@ import {
 import { holdBrokerNode } from '../integration/harness/stale-node.js';
 import { waitForNode } from '../integration/harness/wait.js';
 import { killSession } from '../integration/harness/sessions.js';
-import { startZooKeeper } from '../integration/harness/zookeeper-server.js';
+import { startZooKeeper, type ZooKeeperServer } from '../integration/harness/zookeeper-server.js';
 import { kafkaLibs } from '../integration/harness/kafka-cluster.js';
 
 interface Stats {
@@ -229,6 +229,34 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
   return { n, start, recover, recoverP50, rawLimit };
 }
 
+/**
+ * Idle cost: what n registered, idle registrars send (the server's request counter over a window),
+ * against n bare sessions that send nothing but the C client's pings. Plus heap and RSS per registrar.
+ */
+async function idle(server: ZooKeeperServer, connect: string, n: number, seconds: number): Promise<{ n: number; oursPerMin: number; rawPerMin: number; heapKiB: number; rssKiB: number }> {
+  const received = async (): Promise<number> => Number(/zk_packets_received\s+(\d+)/.exec(await server.fourLetterWord('mntr'))?.[1]);
+  const window = async (): Promise<number> => {
+    const before = await received();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    // The mntr request of each reading counts too: one per reading.
+    return ((await received()) - before - 1) / n / (seconds / 60);
+  };
+  global.gc?.();
+  const mem0 = process.memoryUsage();
+  const conns = Array.from({ length: n }, () => new Connection({ connect, sessionTimeoutMs: 10_000, connectTimeoutMs: 120_000 }));
+  const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: 20_000 + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  await Promise.all(regs.map((r) => r.start()));
+  global.gc?.();
+  const mem1 = process.memoryUsage();
+  const oursPerMin = await window();
+  await Promise.all(regs.map((r) => r.stop()));
+  await Promise.all(conns.map((c) => c.close()));
+  const raw = await Promise.all(Array.from({ length: n }, () => Session.open({ connect, sessionTimeoutMs: 10_000 })));
+  const rawPerMin = await window();
+  for (const s of raw) s.close();
+  return { n, oursPerMin, rawPerMin, heapKiB: (mem1.heapUsed - mem0.heapUsed) / 1024 / n, rssKiB: (mem1.rss - mem0.rss) / 1024 / n };
+}
+
 type AnchorKind = 'kafka' | 'curator';
 
 /** Kafka's KafkaZkClient.registerBroker or Curator's PersistentNode, in a JVM of its own (bench/anchors). */
@@ -262,6 +290,7 @@ async function main(): Promise<void> {
     const take = await takeover(connect, conn, 10);
     const mem = await memory(connect, 30);
     const rec = await recovery(connect, 10);
+    const idles = [await idle(server, connect, 1, 30), await idle(server, connect, 1000, 30)];
     // The peers, same server, same scenarios: Kafka 3.9's registration code and Curator's recipe.
     const anchorsReady = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fetch-anchors.sh')], { stdio: 'inherit' }).status === 0 && kafkaLibs() !== undefined;
     const anchors = anchorsReady
@@ -275,7 +304,7 @@ async function main(): Promise<void> {
     await conn.close();
     const cod = codec(50_000);
 
-    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, anchors, codec: cod };
+    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, idle: idles, anchors, codec: cod };
     const md = [
       '# Benchmarks',
       '',
@@ -314,6 +343,14 @@ async function main(): Promise<void> {
       ...storms.map((st) => `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recoverP50)} / ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`),
       '',
       'A registrar\'s start reads the cluster id, up to 8 registered brokers (listener pre-flight) and /migration before it registers; the sessions are ended server-side in batches of 100 (with each one\'s id and password), and each registrar hears of it at its next exchange with the server; the restore includes its re-open backoff (jittered, 100 ms to 5 s, so that a thousand brokers do not reconnect in the same millisecond).',
+      '',
+      '## Idle cost: requests per minute per registered, idle registrar (the server\'s mntr zk_packets_received over 30 s), session timeout 10 s',
+      '',
+      '| n | registrar | bare session (pings only) | ratio | JS heap per registrar (KiB) | RSS per registrar (KiB) |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...idles.map((i) => `| ${i.n} | ${i.oursPerMin.toFixed(1)} | ${i.rawPerMin.toFixed(1)} | ${ratio(i.oursPerMin, i.rawPerMin)} | ${i.heapKiB.toFixed(1)} | ${i.rssKiB.toFixed(1)} |`),
+      '',
+      'An idle registrar sends nothing but its session\'s pings (every third of the timeout): its watches cost nothing on the wire until something changes.',
       '',
       '## Taking over after the stale owner\'s node is deleted (ms from deletion to our node)',
       '',
