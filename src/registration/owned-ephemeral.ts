@@ -487,19 +487,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private async ensureWatch(session: Session, expectedOwner: string): Promise<boolean> {
     // Already watching on this session: any change since fires that watch and schedules a run.
     if (this.watchedBy === session) return true;
-    const stat = await this.armWatch(session);
-    // Changed between our last read and the watch being set: look again now.
-    if (stat === null || stat.ephemeralOwner !== expectedOwner) {
-      this.schedule('changed before the watch was set');
-      return false;
-    }
-    return true;
+    return this.stillAsRead(session, await this.armWatch(session), expectedOwner);
   }
 
   /**
-   * The watch sent alongside the owner check saw the node right after our create. If the check went
-   * further (replaced a node of our previous session, waited), that view is older than the verdict:
-   * look once more (the watch is armed, so any later change schedules a run anyway).
+   * Whether what the watch saw agrees with the verdict. The watch sent alongside the owner check saw
+   * the node right after our create; if the check went further (replaced a node of our previous
+   * session), that view is older than the verdict: look once more (the watch is armed, so any later
+   * change schedules a run anyway). Changed since: a run is scheduled to look again.
    */
   private async stillAsRead(session: Session, seen: Stat | null, expectedOwner: string): Promise<boolean> {
     if (seen !== null && seen.ephemeralOwner === expectedOwner) return true;

@@ -85,6 +85,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private readonly stall: StallDetector;
   private sessionlessSince: number | undefined;
   private wedgeTimer: NodeJS.Timeout | undefined;
+  private isWedged = false;
   /** How long without a session counts as wedged. */
   readonly wedgedAfterMs: number;
   /** Ids of the sessions this connection opened and gave up, newest last (bounded). */
@@ -156,7 +157,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   /** True once the connection has been without a session for `wedgedAfterMs` (until it gets one). */
   get wedged(): boolean {
-    return this.sessionlessSince !== undefined && this.st !== 'closed' && (this.wedgeTimer === undefined || Date.now() - this.sessionlessSince >= this.wedgedAfterMs);
+    return this.isWedged && this.st !== 'closed';
   }
 
   /** The current session, if one is established (it may be momentarily disconnected). */
@@ -243,12 +244,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   /** Closes the current session (the server deletes its ephemerals) and stops reconnecting. */
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
-    this.st = 'closed';
-    this.stopper.abort();
-    this.clearWatchdog();
-    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
-    this.wedgeTimer = undefined;
-    this.stall.stop();
+    this.stopTrying();
     const s = this.current;
     this.current = undefined;
     s?.close();
@@ -290,8 +286,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private adopt(s: Session): void {
     this.current = s;
     this.sessionlessSince = undefined;
-    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
-    this.wedgeTimer = undefined;
+    this.isWedged = false;
+    this.clearWedgeTimer();
     this.st = 'connected';
     // Handlers stay attached after the session is replaced, so they check it is still current.
     s.on('disconnected', () => {
@@ -328,6 +324,21 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     }, s.timeoutMs);
   }
 
+  /** closed: no more sessions, no more timers. */
+  private stopTrying(): void {
+    this.lifecycle.close();
+    this.st = 'closed';
+    this.stopper.abort();
+    this.clearWatchdog();
+    this.clearWedgeTimer();
+    this.stall.stop();
+  }
+
+  private clearWedgeTimer(): void {
+    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
+    this.wedgeTimer = undefined;
+  }
+
   private clearWatchdog(): void {
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     this.watchdog = undefined;
@@ -341,10 +352,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.st = 'connecting';
     this.sessionlessSince = Date.now();
     this.wedgeTimer = setTimeout(() => {
+      // Still no session: adopt() would have cleared this timer.
       this.wedgeTimer = undefined;
-      // Still no session (adopt() clears the timer): no clock comparison here, a timer may fire a
-      // millisecond "early" by Date.now() and must not then be lost.
-      if (this.sessionlessSince === undefined || this.st === 'closed') return;
+      if (this.st === 'closed') return;
+      this.isWedged = true;
       log('no session for %d ms: wedged?', this.wedgedAfterMs);
       this.notify('wedged', { sessionlessForMs: Date.now() - (this.sessionlessSince as number) });
     }, this.wedgedAfterMs);
@@ -371,12 +382,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
         if (err instanceof AuthFailedError) {
           // Refused credentials stay refused: retrying would only hammer the ensemble.
           log('the server refused our credentials: giving up');
-          this.st = 'closed';
-          this.lifecycle.close();
-          this.stopper.abort();
-          this.stall.stop();
-          if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
-          this.wedgeTimer = undefined;
+          this.stopTrying();
           this.notify('failed', err);
           return;
         }
