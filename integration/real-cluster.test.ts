@@ -67,10 +67,20 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
       obs.close();
       await within(started, 30_000, 'our registrar to own its node');
       await confirmed;
-      assert.equal(naive.registered, true);
-      assert.equal(await listed(ourId), true);
-      // A real cluster offers no watch on its metadata: poll it, bounded.
+      assert.equal(naive.registered, true, 'the naive registrar believes it is registered');
+      // A real cluster offers no watch on its metadata: poll it, bounded. `confirmed` may have been
+      // satisfied by the stale registration (same endpoint; Metadata carries no broker epoch, see the
+      // README), so what decides is the metadata once the controller has caught up with both nodes.
       await eventually(async () => !(await listed(naiveId)), 30_000, `broker ${naiveId} to leave the real metadata`);
+      await eventually(() => listed(ourId), 30_000, `broker ${ourId} to be listed by the real cluster`);
+      const check = await openSession(zkConnect);
+      try {
+        const node = await check.exists(`/brokers/ids/${ourId}`);
+        assert.equal(node?.ephemeralOwner, ours.status().sessionId, 'our node is owned by our current session');
+        assert.equal(await check.exists(`/brokers/ids/${naiveId}`), null, 'the naive node stays gone');
+      } finally {
+        check.close();
+      }
     } finally {
       await ours.stop();
       await naive.stop();
