@@ -14,10 +14,11 @@
  *   cur               Connection.session (the registrar's current session)
  *   mine[s]           Connection.wasPreviousSession(s) || s == cur
  *   reported          OwnedEphemeral.state == 'owned' (what status(), /readyz, `registered` report)
- *   watching          an exists-watch of `cur` on the path (ensureWatch)
+ *   watching          an exists-watch of `cur` on the path (armed by the peek or ensureWatch)
  *   watch_pending     a fired watch whose notification has not yet been processed (run -> stillOurs)
  *   end_pending       the server expired `cur`; the client has not been told yet
- *   step labels       createStep / readStep / replaceStep / rewriteStep, stop() -> deleteIfOwned
+ *   step labels       createStep / read = the peek (and readStep where the table needs data) /
+ *                     replaceStep / rewriteStep, stop() -> deleteIfOwned
  * Faults (bounded, then `faults_over`):
  *   stale_report      a server that lost the quorum tells us our live session expired (the report:
  *                     the leader stalled); the watchdog and the stall detector end a session the same way
@@ -135,9 +136,18 @@ proctype Environment() {
 #define R_LOST    5
 #define R_OTHER   6
 
+/* The peek (OURS): the owner check's stat read is the exists-watch, sent right behind the create, so
+ * the watch is armed at the read, unless one is armed already. */
+inline peek() {
+  if
+  :: VARIANT == OURS && !watching -> watching = true
+  :: else -> skip
+  fi
+}
+
 proctype Registrar() {
   byte r_owner, r_version, r_czxid, res;
-  bool r_data;
+  bool r_data, created;
 
 new_session:
   atomic {
@@ -170,7 +180,8 @@ create:
          :: true -> res = R_OK
          fi
     :: alive[cur] && node -> res = R_EXISTS; printf("registrar: session %d create -> NodeExists (owner %d)\n", cur, owner)
-    fi
+    fi;
+    created = (res == R_OK)
   };
   if
   :: res == R_EXPIRED -> goto again            /* SessionExpired: wait to be told */
@@ -186,8 +197,15 @@ read:
   atomic {
     if
     :: !alive[cur] -> res = R_EXPIRED
-    :: alive[cur] && !node -> res = R_GONE
-    :: alive[cur] && node -> res = R_OK; r_owner = owner; r_version = version; r_czxid = czxid; r_data = data_ours
+    :: alive[cur] && !node -> res = R_GONE; peek()
+    :: alive[cur] && node -> res = R_OK; r_owner = owner; r_version = version; r_czxid = czxid;
+         if
+         /* The fast path reads no data: after our create succeeded, our session at version 0 is the
+          * node we wrote (every rewrite bumps the version). Checked here, not assumed. */
+         :: VARIANT == OURS && created && owner == cur && version == 0 -> assert(data_ours); r_data = true
+         :: else -> r_data = data_ours
+         fi;
+         peek()
     fi
   };
   if
@@ -209,13 +227,19 @@ read:
   fi;
 
 watch:
-  /* ensureWatch: exists + watch. An ownership is announced only if the node is still as read. */
+  /* ensureWatch. A watch armed by the peek that has not fired since means the node is as read
+   * (every change fires it). Otherwise: exists + watch, and an ownership is announced only if the
+   * node is still as read. */
   atomic {
     if
     :: !alive[cur] -> res = R_EXPIRED
-    :: alive[cur] && ((node && owner == r_owner) || VARIANT == UNCHECKED) && r_owner == cur ->
+    :: alive[cur] && VARIANT == OURS && watching && r_owner == cur ->
+         res = R_OK; reported = true; printf("registrar: owned by session %d (watch armed by the peek)\n", cur)
+    :: alive[cur] && VARIANT == OURS && watching && r_owner != cur ->
+         res = R_OTHER; printf("registrar: blocked by session %d, waiting (watch armed by the peek)\n", r_owner)
+    :: alive[cur] && !(VARIANT == OURS && watching) && ((node && owner == r_owner) || VARIANT == UNCHECKED) && r_owner == cur ->
          res = R_OK; reported = true; watching = true; printf("registrar: owned by session %d\n", cur)
-    :: alive[cur] && node && owner == r_owner && r_owner != cur ->
+    :: alive[cur] && !(VARIANT == OURS && watching) && node && owner == r_owner && r_owner != cur ->
          res = R_OTHER; watching = true; printf("registrar: blocked by session %d, waiting\n", r_owner)
     :: else -> res = R_GONE; printf("registrar: changed before the watch was set; looking again\n")
     fi
@@ -273,13 +297,18 @@ end_blocked:
   fi;
 
 end_owned:
-  /* Owned, with an exists-watch; a fired watch is processed by re-reading the node (stillOurs). */
+  /* Owned, with an exists-watch; a fired watch is processed by re-reading the node (stillOurs): still
+   * ours, the watch is set again and nothing else runs; otherwise the loss is reported, then the routine. */
   if
   :: atomic { watch_pending -> watch_pending = false;
        if
-       :: owned_by_cur && data_ours -> watching = true
-       :: else -> reported = false; printf("registrar: notified: lost its node\n")
-       fi }; goto again
+       :: owned_by_cur && data_ours -> watching = true; res = R_OK
+       :: else -> reported = false; res = R_GONE; printf("registrar: notified: lost its node\n")
+       fi };
+     if
+     :: res == R_OK -> goto end_owned
+     :: else -> goto again
+     fi
   :: end_pending -> goto again
   :: stopping -> goto stop
   :: !faults_over && session_faults < MAX_OURS - 1 && alive[cur] ->

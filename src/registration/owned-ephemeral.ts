@@ -326,13 +326,15 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         this.confirmed = true;
         return;
       }
-      // The exists-watch rides in the owner check's first round trip when it can (see checkOwner).
-      let early: Promise<Stat | null> | undefined;
-      const result = await this.attempt(session, () => {
-        if (this.watchedBy !== session) early = this.armWatch(session);
-      });
+      // The exists-watch is the owner check's peek: it rides behind the create (see checkOwner).
+      const result = await this.attempt(session, () =>
+        this.watchedBy === session ? this.retrying(session, () => session.exists(this.path)) : this.armWatch(session),
+      );
       const expected = 'owned' in result ? session.id : result.blockedBy.ownerSessionId;
-      const unchanged = early === undefined ? await this.ensureWatch(session, expected) : await this.stillAsRead(session, await early, expected);
+      // A watch still armed now was set at or before the reads that gave the verdict and has not
+      // fired since (ZooKeeper delivers a watch event before any later read sees the change), so
+      // the node is as the verdict says; otherwise one is armed and compared (ensureWatch).
+      const unchanged = await this.ensureWatch(session, expected);
       // stop() was called during this pass: it deletes the node once we release the mutex, so
       // announcing an ownership now would be announcing something already being undone.
       this.throwIfStopped(session);
@@ -407,7 +409,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
-  private async attempt(session: Session, alongside?: () => void): Promise<Attempt> {
+  private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
     if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring');
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
     const io = {
@@ -415,7 +417,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
     };
-    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, alongside });
+    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, peek });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
@@ -461,11 +463,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Keeps one exists-watch on the path per session: whether we own the node or wait for another
-   * owner's node to go, any change to it schedules the next run. (The C client re-registers
-   * watches after a reconnect of the same session, so one is enough.)
+   * Sends the exists-watch for this session and returns what it saw (the watch is armed either way).
+   * One per session: whether we own the node or wait for another owner's node to go, any change to
+   * it schedules the next run. (The C client re-registers watches after a reconnect of the same
+   * session, so one is enough.)
    */
-  /** Sends the exists-watch for this session and returns what it saw (the watch is armed either way). */
   private armWatch(session: Session): Promise<Stat | null> {
     this.watchedBy = session;
     const armed = this.retrying(session, () =>
@@ -481,25 +483,15 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Sets the exists-watch (once per session). False when the node is no longer as the caller last
-   * read it (gone, or another owner): a run is then scheduled to look again.
+   * Makes sure a watch is armed on this session over the node as the caller last read it. False
+   * when the node is no longer like that (gone, or another owner): the change happened before the
+   * watch, which will not fire for it, so a run is scheduled to look again.
    */
   private async ensureWatch(session: Session, expectedOwner: string): Promise<boolean> {
     // Already watching on this session: any change since fires that watch and schedules a run.
     if (this.watchedBy === session) return true;
-    return this.stillAsRead(session, await this.armWatch(session), expectedOwner);
-  }
-
-  /**
-   * Whether what the watch saw agrees with the verdict. The watch sent alongside the owner check saw
-   * the node right after our create; if the check went further (replaced a node of our previous
-   * session), that view is older than the verdict: look once more (the watch is armed, so any later
-   * change schedules a run anyway). Changed since: a run is scheduled to look again.
-   */
-  private async stillAsRead(session: Session, seen: Stat | null, expectedOwner: string): Promise<boolean> {
+    const seen = await this.armWatch(session);
     if (seen !== null && seen.ephemeralOwner === expectedOwner) return true;
-    const now = await this.retrying(session, () => session.exists(this.path));
-    if (now !== null && now.ephemeralOwner === expectedOwner) return true;
     this.schedule('changed before the watch was set');
     return false;
   }

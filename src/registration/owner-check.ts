@@ -1,10 +1,15 @@
 // The owner check, written as the decision table it is (after Kafka's KafkaZkClient.CheckedEphemeral):
-// three named steps, each returning a tagged outcome, and one function that routes between them.
+// named steps, each returning a tagged outcome, and one function that routes between them.
 //
 //   step     outcome              next
-//   create   created              read (to learn the stat our create made)
+//   create   created              peek (or read, one step at a time)
 //            no-parent            create the persistent parents, then create again
-//            exists               read: NodeExists is a claim to check, never a success
+//            exists               peek: NodeExists is a claim to check, never a success
+//   peek     ours, version 0,     OWNED (created): the create made it and nothing has touched it since,
+//            after our create     so its data is ours without reading it
+//            our previous session replace (with the peeked version)
+//            gone                 create again
+//            anything else        read
 //   read     ours, same data      OWNED (created, or adopted: a create of ours that raced a disconnect)
 //            ours, other data     rewrite, version-checked
 //            our previous session replace: the server has not yet deleted the node of a session we gave
@@ -20,6 +25,11 @@
 //                                 with an ACL, so a node of ours whose ACL is not ours yet is not
 //                                 fully ours: set it, conditional on its ACL version
 //            conflict             create again (the node went, or its ACL changed under us)
+//
+// The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
+// requests are answered in order, so it sees the create's effect, and create + peek is one round trip
+// carrying two requests, the fewest that both register and watch (the binding has no create2 and no
+// persistent watches). Only the rare rows need the read's data.
 //
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
@@ -67,12 +77,12 @@ export type StepHook = (step: 'create' | 'read' | 'rewrite' | 'replace' | 'acl',
 
 export interface OwnerCheckOptions {
   /**
-   * Called after each step. With a hook the steps run one round trip at a time, so that a test can
-   * act between them; without one, the first create and read go out together (one round trip).
+   * Called after each step. With a hook the steps run one round trip at a time (create, then read),
+   * so that a test can act between them; the peek is not used.
    */
   readonly hook?: StepHook | undefined;
-  /** Called right after the first create and read are sent: the caller's own request rides along. */
-  readonly alongside?: (() => void) | undefined;
+  /** Sends a stat read of the path (null: no node) right behind each create; see the table above. */
+  readonly peek?: (() => Promise<Stat | null>) | undefined;
   /** The ACL our node (and the persistent parents we create) must carry; undefined: whatever create gives (open). */
   readonly acl?: readonly Acl[] | undefined;
 }
@@ -145,8 +155,8 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
 /** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl } = opts;
+  const peek = hook === undefined ? opts.peek : undefined;
   let replaced: string | undefined;
-  let first = true;
   // The ACL step, before any OWNED: a conflict means the node is not as we read it: start over.
   const secured = async (): Promise<boolean> => {
     if (acl === undefined) return true;
@@ -155,43 +165,54 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
     await hook?.('acl', outcome);
     return outcome !== 'conflict';
   };
+  const replace = async (owner: string, version: number): Promise<void> => {
+    const outcome = await replaceStep(s, path, version, io);
+    log('%s on 0x%s: replace (node of our previous session 0x%s) -> %s', path, s.id, owner, outcome);
+    await hook?.('replace', outcome);
+    replaced = owner;
+  };
   for (;;) {
     io.checkpoint();
-    // One session's requests are answered in order: a read sent right behind the create sees the
-    // create's effect (our node, or the node that made it fail), so both can go out at once. The
-    // decision below is the same table either way; only the round trips differ.
     let created: CreateOutcome;
-    let early: Promise<ReadOutcome> | undefined;
-    if (hook === undefined && first) {
+    let peeked: Promise<Stat | null> | undefined;
+    if (peek !== undefined) {
       const c = createStep(s, path, data, io);
-      early = readStep(s, path, io);
-      opts.alongside?.();
+      peeked = peek();
       created = await c.catch(async (err: unknown) => {
-        await early?.catch(() => undefined);
+        await peeked?.catch(() => undefined);
         throw err;
       });
     } else created = await createStep(s, path, data, io);
-    first = false;
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
     if (created === 'no-parent') {
-      await early?.catch(() => undefined);
+      await peeked?.catch(() => undefined);
       const made = await io.run(() => s.createParents(path));
       // Parents we created get our ACL too (as Kafka's secure paths do); existing ones are left alone.
       if (acl !== undefined) for (const p of made) await io.run(() => s.setAcl(p, 0, acl)).catch((err: unknown) => log('%s: ACL not set: %s', p, (err as Error).message));
       continue;
     }
-    const read = await (early ?? readStep(s, path, io));
+    if (peeked !== undefined) {
+      const stat = await peeked;
+      log('%s on 0x%s: peek -> %s', path, s.id, stat === null ? 'gone' : `owner 0x${stat.ephemeralOwner} version ${stat.version}`);
+      if (stat === null) continue;
+      if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0) {
+        if (!(await secured())) continue;
+        return { kind: 'owned', stat, how: 'created', replaced };
+      }
+      if (stat.ephemeralOwner !== s.id && stat.ephemeralOwner !== PERSISTENT_OWNER && io.wasOurs(stat.ephemeralOwner)) {
+        await replace(stat.ephemeralOwner, stat.version);
+        continue;
+      }
+    }
+    const read = await readStep(s, path, io);
     log('%s on 0x%s: read -> %s', path, s.id, read.kind);
     await hook?.('read', read.kind === 'ours' ? (read.data.equals(data) ? 'ours' : 'ours-other-data') : read.kind);
     switch (read.kind) {
       case 'gone':
         continue;
       case 'previous':
-        const outcome = await replaceStep(s, path, read.stat.version, io);
-        log('%s on 0x%s: replace (node of our previous session 0x%s) -> %s', path, s.id, read.owner, outcome);
-        await hook?.('replace', outcome);
-        replaced = read.owner;
+        await replace(read.owner, read.stat.version);
         continue;
       case 'foreign':
         return { kind: 'blocked', owner: read.owner, data: read.data };
