@@ -2,6 +2,8 @@
 // KafkaServer does), driven by `npm run bench` for a side-by-side comparison. One JSON line per result.
 //   java KafkaAnchor <connect> register <rounds> <firstId>
 //   java KafkaAnchor <connect> recovery <rounds> <id>   (prints the session; reads "killed" from stdin per round)
+//   java KafkaAnchor <connect> storm <n> <firstId>      (n clients, each its own session, all at once; prints all
+//                                                        sessions, reads "killed"; ms = [start, each restore])
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
@@ -27,15 +29,61 @@ public class KafkaAnchor {
   }
 
 
+  static KafkaZkClient client(String connect) {
+    return KafkaZkClient.apply(connect, false, 10000, 60000, 10, Time.SYSTEM, "anchor", new ZKClientConfig(), "kafka.server", "SessionExpireListener", true, true);
+  }
+
+  // As KafkaServer/KafkaController do: register again once a new session is initialised.
+  static void reRegisterOnNewSession(KafkaZkClient zk, BrokerInfo b, BlockingQueue<Double> back) {
+    final long[] expiredAt = {0};
+    zk.registerStateChangeHandler(new StateChangeHandler() {
+      public String name() { return "anchor"; }
+      public void beforeInitializingSession() { expiredAt[0] = System.nanoTime(); }
+      public void afterInitializingSession() {
+        zk.registerBroker(b);
+        back.add((System.nanoTime() - expiredAt[0]) / 1e6);
+      }
+    });
+  }
+
+  static List<Double> storm(String connect, int n, int firstId, BufferedReader in) throws Exception {
+    KafkaZkClient[] clients = new KafkaZkClient[n];
+    BlockingQueue<Double> back = new ArrayBlockingQueue<>(n);
+    long t0 = System.nanoTime();
+    AnchorIo.allAtOnce(n, k -> {
+      KafkaZkClient zk = client(connect);
+      BrokerInfo b = info(firstId + k);
+      reRegisterOnNewSession(zk, b, back);
+      zk.registerBroker(b);
+      clients[k] = zk;
+    });
+    List<Double> ms = new ArrayList<>();
+    ms.add((System.nanoTime() - t0) / 1e6);
+    List<org.apache.zookeeper.ZooKeeper> zks = new ArrayList<>();
+    for (KafkaZkClient c : clients) zks.add(c.currentZooKeeper());
+    AnchorIo.sessions(zks);
+    if (in.readLine() == null) throw new IllegalStateException("stdin closed");
+    ms.addAll(AnchorIo.take(back, n, "re-registered after the storm"));
+    lastBackAt = System.currentTimeMillis();
+    AnchorIo.allAtOnce(n, k -> clients[k].close());
+    return ms;
+  }
+
+  /** When the storm's last node was back (epoch ms). */
+  static long lastBackAt;
+
   public static void main(String[] args) throws Exception {
     String connect = args[0];
     String scenario = args[1];
     int rounds = Integer.parseInt(args[2]);
     int id = Integer.parseInt(args[3]);
-    KafkaZkClient zk = KafkaZkClient.apply(connect, false, 10000, 30000, 10, Time.SYSTEM, "anchor", new ZKClientConfig(), "kafka.server", "SessionExpireListener", true, true);
+    KafkaZkClient zk = client(connect);
     zk.createTopLevelPaths();
     List<Double> ms = new ArrayList<>();
-    if (scenario.equals("register")) {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    if (scenario.equals("storm")) {
+      ms = storm(connect, rounds, id, in);
+    } else if (scenario.equals("register")) {
       for (int i = 0; i < rounds; i++) {
         BrokerInfo b = info(id + i);
         long t0 = System.nanoTime();
@@ -46,18 +94,8 @@ public class KafkaAnchor {
     } else {
       BrokerInfo b = info(id);
       BlockingQueue<Double> back = new ArrayBlockingQueue<>(rounds);
-      final long[] expiredAt = {0};
-      // As KafkaServer/KafkaController do: register again once a new session is initialised.
-      zk.registerStateChangeHandler(new StateChangeHandler() {
-        public String name() { return "anchor"; }
-        public void beforeInitializingSession() { expiredAt[0] = System.nanoTime(); }
-        public void afterInitializingSession() {
-          zk.registerBroker(b);
-          back.add((System.nanoTime() - expiredAt[0]) / 1e6);
-        }
-      });
+      reRegisterOnNewSession(zk, b, back);
       zk.registerBroker(b);
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
       for (int i = 0; i < rounds; i++) {
         AnchorIo.session(zk.currentZooKeeper());
         if (in.readLine() == null) break;
@@ -66,7 +104,7 @@ public class KafkaAnchor {
         ms.add(d);
       }
     }
-    AnchorIo.result(scenario, ms);
+    AnchorIo.result(scenario, ms, lastBackAt);
     zk.close();
     System.exit(0);
   }
