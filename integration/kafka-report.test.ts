@@ -15,8 +15,9 @@ import { startEnsemble, type ZooKeeperEnsemble } from './harness/zookeeper-serve
 
 const SESSION_MS = 4000;
 const STALL_MS = 2 * SESSION_MS;
-// One cycle by default (every run so far settled it); KZR_REPORT_CYCLES=3 for the longer run, which
-// fails about one run in four on a slow tail in re-establishing sessions after the stall (see README).
+// One cycle by default; KZR_REPORT_CYCLES=3 for the longer run. What is asserted comes from the
+// leader's dump, not from a client in this process: such an observer wedged in about one 3-cycle run in
+// three (see README), which failed the test while every registrant was fine.
 const CYCLES = Number(process.env.KZR_REPORT_CYCLES ?? 1);
 const OUR_IDS = [201, 202, 203];
 
@@ -46,20 +47,25 @@ class Presence {
   recreations = 0;
   private czxid: number | undefined;
   private goneSince: number | undefined;
-  private stopped = false;
+  private readonly stopper = new AbortController();
+  private readonly stopped = new Promise<undefined>((r) => this.stopper.signal.addEventListener('abort', () => r(undefined), { once: true }));
   constructor(
     private readonly conn: Connection,
     readonly path: string,
   ) {}
   async run(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopper.signal.aborted) {
       let fired!: () => void;
       const changed = new Promise<void>((r) => (fired = r));
       // The observer's own session may be ended by the stall too: always ask on the current one.
-      const st = await this.conn
-        .waitForConnected()
-        .then((s) => s.exists(this.path, () => fired()))
-        .catch(() => undefined);
+      // Its handle may also wedge (see the README): stop() must end this loop even then.
+      const st = await Promise.race([
+        this.conn
+          .waitForConnected(this.stopper.signal)
+          .then((s) => s.exists(this.path, () => fired()))
+          .catch(() => undefined),
+        this.stopped,
+      ]);
       if (st === null && this.goneSince === undefined) this.goneSince = Date.now();
       if (st !== null && st !== undefined) {
         if (this.czxid !== undefined && st.czxid !== this.czxid) this.recreations++;
@@ -69,11 +75,11 @@ class Presence {
         this.gaps.push(Date.now() - this.goneSince);
         this.goneSince = undefined;
       }
-      await Promise.race([changed, sleep(1000)]);
+      await Promise.race([changed, sleep(1000), this.stopped]);
     }
   }
   stop(): void {
-    this.stopped = true;
+    this.stopper.abort();
   }
 }
 
@@ -86,8 +92,9 @@ function pct(xs: number[], p: number): number {
 test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, ${CYCLES} cycles; every broker registered, owned and listed after each`, { skip, timeout: 600_000 }, async (t) => {
   const e = ensemble as ZooKeeperEnsemble;
   const c = cluster as KafkaCluster;
-  // The observer is a client too: with a short session timeout our watchdog replaces its handle
-  // quickly if the stall leaves it stuck, so that what is measured is the registrants, not the observer.
+  // The observer (for the diagnostics: how often each node went missing and for how long) is a
+  // client too: with a short session timeout our watchdog replaces its handle quickly if the stall
+  // leaves it stuck. What the test asserts comes from the leader's dump instead (ephemeralOwners).
   const obsConn = new Connection({ connect: c.zkConnect, sessionTimeoutMs: SESSION_MS, connectTimeoutMs: 2 * SESSION_MS });
   cleanup.push(() => obsConn.close());
   await within(obsConn.start(), 20_000, 'an observer session');
@@ -111,7 +118,7 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     await cli.next('registered', 20_000);
     ours.push({ id, cli, port });
   }
-  const health = async (port: number): Promise<RegistrarHealth> => (await fetch(`http://127.0.0.1:${port}/readyz`)).json() as Promise<RegistrarHealth>;
+  const health = async (port: number): Promise<RegistrarHealth> => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) })).json() as Promise<RegistrarHealth>;
   const count = (o: { cli: CliRun }, event: string): number => o.cli.printed.filter((l) => l.event === event).length;
   const presence = [...c.brokers.map((b) => b.id), ...OUR_IDS].map((id) => new Presence(obsConn, `/brokers/ids/${id}`));
   const watching = presence.map((p) => p.run());
@@ -129,13 +136,16 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
       why.set(id, reason);
       return false;
     };
-    const st = await (await obsConn.waitForConnected()).exists(`/brokers/ids/${id}`);
+    // Who owns the node, as the leader has it: not through a client of this process (see ephemeralOwners).
+    const owners = await e.ephemeralOwners();
+    if (owners === undefined) return no('no member serves as leader yet');
+    const owner = owners.get(`${c.chroot}/brokers/ids/${id}`);
     const mine = ours.find((o) => o.id === id);
     const h = mine === undefined ? undefined : await health(mine.port);
-    if (st === null) return no(`no node${h === undefined ? '' : ` (registrar ${h.reason} on 0x${h.sessionId})`}`);
+    if (owner === undefined) return no(`no node${h === undefined ? '' : ` (registrar ${h.reason} on 0x${h.sessionId})`}`);
     if (h !== undefined) {
-      if (!h.ready || h.sessionId !== st.ephemeralOwner) return no(`registrar ${h.reason} on 0x${h.sessionId}, node owned by 0x${st.ephemeralOwner}`);
-    } else if ((await e.serving(st.ephemeralOwner)) < 0) return no(`owner 0x${st.ephemeralOwner} is not connected to any member`);
+      if (!h.ready || h.sessionId !== owner) return no(`registrar ${h.reason} on 0x${h.sessionId}, node owned by 0x${owner}`);
+    } else if ((await e.serving(owner)) < 0) return no(`owner 0x${owner} is not connected to any member`);
     for (const b of c.brokers) if (!(await metadataFrom(b.address)).brokers.some((x) => x.nodeId === id)) return no(`not listed by broker ${b.id}`);
     return true;
   };

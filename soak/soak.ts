@@ -228,32 +228,18 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
     }
 
     // The checker: samples all the time, in the background. It reads the leader's `dump` (every
-    // ephemeral with its owner session) over a plain socket rather than through a ZooKeeper client:
-    // an observer must not share the failure modes of what it observes (a process's handles can wedge).
+    // ephemeral with its owner session) over a plain socket rather than through a ZooKeeper client
+    // (ZooKeeperEnsemble.ephemeralOwners).
     let twoControllers = new Violations();
     let staleClaims = new Violations();
     let sampling = true;
-    const ownersNow = async (): Promise<Map<string, string> | undefined> => {
-      const dumps = await Promise.all(ensemble.servers.map((m) => m.fourLetterWord('srvr').then((srvr) => (srvr.includes('Mode: leader') ? m.fourLetterWord('dump') : undefined), () => undefined)));
-      const dump = dumps.find((d) => d !== undefined);
-      // A leader that is not serving yet (just resumed, re-syncing) answers with a sentence, not a dump.
-      if (dump === undefined || !dump.includes('ephemeral nodes dump:')) return undefined;
-      const owners = new Map<string, string>();
-      let owner: string | undefined;
-      for (const line of dump.slice(dump.indexOf('ephemeral nodes dump:')).split('\n')) {
-        const sid = /^0x([0-9a-f]+):$/.exec(line.trim());
-        if (sid !== null) owner = sid[1];
-        else if (line.startsWith('\t/') && owner !== undefined) owners.set(line.trim(), owner);
-      }
-      return owners;
-    };
     const sampleOnce = async (): Promise<boolean> => {
       // A registrar's claim and the ensemble's state cannot be read at one instant: the dump is
       // bracketed by two readings of /readyz, and only a claim made before *and* after it, on one
       // session, that the dump contradicts counts (a registration made between two readings is not a
       // violation; one that ZooKeeper lost while the registrar kept claiming it is).
       const before = await Promise.all(ours.map((sc) => readyz(sc.port)));
-      const owners = await ownersNow();
+      const owners = await ensemble.ephemeralOwners();
       if (owners === undefined) return false;
       const after = await Promise.all(ours.map((sc) => readyz(sc.port)));
       const now = Date.now();
@@ -353,13 +339,13 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
             victim.child.kill('SIGCONT');
             break;
           case 'live-conflict': {
-            ownerBefore = (await ownersNow())?.get(`${chroot}/brokers/ids/${victim.id}`);
+            ownerBefore = (await ensemble.ephemeralOwners())?.get(`${chroot}/brokers/ids/${victim.id}`);
             duplicate = track(spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS)], { stdio: 'ignore' }));
             await sleep(2 * SESSION_MS); // a second registrar for the same id comes and goes
             duplicate.kill('SIGTERM');
             await new Promise((res) => duplicate?.once('exit', res));
             // The duplicate waited; it never deleted or replaced the live owner's node.
-            const after = (await ownersNow())?.get(`${chroot}/brokers/ids/${victim.id}`);
+            const after = (await ensemble.ephemeralOwners())?.get(`${chroot}/brokers/ids/${victim.id}`);
             if (ownerBefore !== undefined && after !== ownerBefore) r.conflictTouched++;
             break;
           }

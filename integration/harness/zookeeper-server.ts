@@ -224,6 +224,12 @@ export interface ZooKeeperEnsemble {
   leader(): Promise<number>;
   /** Index of the member that has a connection from `sessionId` (hex), or -1. */
   serving(sessionId: string): Promise<number>;
+  /**
+   * Every ephemeral node with its owner session (hex), from the leader's `dump` over a plain socket;
+   * undefined while no member serves as leader. An observer that is not a ZooKeeper client cannot
+   * share the failure modes of what it observes (a process's handles can wedge after a leader stall).
+   */
+  ephemeralOwners(): Promise<Map<string, string> | undefined>;
   stop(): Promise<void>;
 }
 
@@ -270,6 +276,20 @@ export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {})
     serving: async (sessionId) => {
       const cons = await Promise.all(servers.map((s) => s.fourLetterWord('cons').catch(() => '')));
       return cons.findIndex((c) => c.toLowerCase().includes(`sid=0x${sessionId}`));
+    },
+    ephemeralOwners: async () => {
+      const dumps = await Promise.all(servers.map((m) => m.fourLetterWord('srvr').then((srvr) => (srvr.includes('Mode: leader') ? m.fourLetterWord('dump') : undefined), () => undefined)));
+      const dump = dumps.find((d) => d !== undefined);
+      // A leader that is not serving yet (just resumed, re-syncing) answers with a sentence, not a dump.
+      if (dump === undefined || !dump.includes('ephemeral nodes dump:')) return undefined;
+      const owners = new Map<string, string>();
+      let owner: string | undefined;
+      for (const line of dump.slice(dump.indexOf('ephemeral nodes dump:')).split('\n')) {
+        const sid = /^0x([0-9a-f]+):$/.exec(line.trim());
+        if (sid !== null) owner = sid[1];
+        else if (line.startsWith('\t/') && owner !== undefined) owners.set(line.trim(), owner);
+      }
+      return owners;
     },
     stop,
   };
