@@ -27,8 +27,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       b.resume();
     }
   };
-  const server: Server = createServer((client) => {
-    const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort });
+  // No Nagle on either side: the C client disables it on its own socket, and a proxy that coalesced
+  // small writes would add delayed-ACK stalls (~40 ms) that the direct path does not have.
+  const server: Server = createServer({ noDelay: true }, (client) => {
+    const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort, noDelay: true });
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {

@@ -7,7 +7,7 @@
 //            exists               peek: NodeExists is a claim to check, never a success
 //   peek     ours, version 0,     OWNED (created): the create made it and nothing has touched it since,
 //            after our create     so its data is ours without reading it
-//            our previous session replace (with the peeked version)
+//            our previous session replace (with the peeked version; the next create and peek go right behind it)
 //            gone                 create again
 //            anything else        read
 //   read     ours, same data      OWNED (created, or adopted: a create of ours that raced a disconnect)
@@ -171,17 +171,25 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
     await hook?.('replace', outcome);
     replaced = owner;
   };
+  // A replace decided from a peek is sent, and the next create and peek ride right behind it: the
+  // create sees the delete's effect whichever way it went, so recovering from a node of our own
+  // previous session costs two round trips after the new session is up, not three.
+  let replacing: Promise<void> | undefined;
   for (;;) {
     io.checkpoint();
     let created: CreateOutcome;
     let peeked: Promise<Stat | null> | undefined;
     if (peek !== undefined) {
+      const before = replacing;
+      replacing = undefined;
       const c = createStep(s, path, data, io);
       peeked = peek();
-      created = await c.catch(async (err: unknown) => {
-        await peeked?.catch(() => undefined);
+      const settled = async (err: unknown): Promise<never> => {
+        await Promise.allSettled([c, peeked]);
         throw err;
-      });
+      };
+      await before?.catch(settled);
+      created = await c.catch(settled);
     } else created = await createStep(s, path, data, io);
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
@@ -201,7 +209,9 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
         return { kind: 'owned', stat, how: 'created', replaced };
       }
       if (stat.ephemeralOwner !== s.id && stat.ephemeralOwner !== PERSISTENT_OWNER && io.wasOurs(stat.ephemeralOwner)) {
-        await replace(stat.ephemeralOwner, stat.version);
+        replacing = replace(stat.ephemeralOwner, stat.version);
+        // Handled now, awaited after the next create is sent: a run that ends first must not leave it unhandled.
+        replacing.catch(() => undefined);
         continue;
       }
     }

@@ -1,6 +1,7 @@
 // A connection that outlives ZooKeeper sessions. When a session ends (declared expired by the
 // server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
 // the connection re-create whatever ephemeral state they need on the new session.
+import { setMaxListeners } from 'node:events';
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, type KafkaZkRegistrarError } from '../errors.js';
@@ -93,6 +94,11 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   constructor(opts: ConnectionOptions) {
     super();
+    // Every recipe on a shared connection listens to it (and to its stop signal) until it stops: 50
+    // registrars on one Connection are a use, not a leak (integration/leaks.test.ts checks that
+    // stopped ones leave nothing behind), so Node's leak warning at 10 listeners does not apply.
+    this.setMaxListeners(0);
+    setMaxListeners(0, this.stopper.signal);
     rejectSecureTransport(opts, 'zookeeper');
     this.connectString = parseConnectString(opts.connect);
     this.sessionTimeoutMs = positiveInt(opts.sessionTimeoutMs ?? 18_000, 'zookeeper.sessionTimeoutMs');
