@@ -2,7 +2,7 @@
 // real ZooKeeper server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, PathClaimedError, PersistentNodeError, StartAbortedError, type Registration } from '../src/index.js';
+import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, InvalidConfigError, PathClaimedError, PersistentNodeError, Session, StartAbortedError, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
@@ -273,5 +273,32 @@ describe('what users expect from Kafka and Curator', () => {
     const right = registrar(connect, 23, { clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
     await within(right.start(), 10_000, 'start() in the right cluster');
     assert.equal(right.status().clusterId, 'AAAAAAAAAAAAAAAAAAAAAA');
+  });
+});
+
+describe('Session.open reattach credentials', () => {
+  test('a password in either case attaches (the binding needs upper case); bad ones are refused, never echoed', async () => {
+    const connect = zk.chroot();
+    const owner = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    const s = await owner.start();
+    await s.createParents('/held/x');
+    await s.create('/held/x', Buffer.from('x'), 'ephemeral');
+    const obs = await zk.observer(connect);
+    // Attach with the password in lower case, as a Java client prints it, and close: the session ends
+    // (before the fix the binding turned it into another password, and the server refused the attach).
+    const hijack = await within(Session.open({ connect, sessionTimeoutMs: 4000, sessionId: `0x${s.id}`, sessionPassword: s.password.toLowerCase() }), 10_000, 'the attach');
+    assert.equal(hijack.id, s.id);
+    hijack.close();
+    await waitForNode(obs, '/held/x', (st) => st === null, 10_000, 'the ephemeral of the closed session to go');
+
+    const secret = 'zz'.repeat(16);
+    const refused = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: s.id, sessionPassword: secret }).catch((e: unknown) => e);
+    assert.ok(refused instanceof InvalidConfigError);
+    assert.equal(refused.field, 'sessionPassword');
+    assert.ok(!refused.message.includes(secret), 'the password is not in the message');
+    const half = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: s.id }).catch((e: unknown) => e);
+    assert.ok(half instanceof InvalidConfigError && half.field === 'sessionPassword');
+    const badId = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: 'not-hex', sessionPassword: s.password }).catch((e: unknown) => e);
+    assert.ok(badId instanceof InvalidConfigError && badId.field === 'sessionId');
   });
 });

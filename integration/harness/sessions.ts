@@ -14,10 +14,6 @@ export function openSession(connect: string, sessionTimeoutMs = 4000): Promise<S
  * connection hold a session), so we repeat until attaching is refused because the session is gone.
  */
 export async function killSession(connect: string, sessionId: string, password: string): Promise<void> {
-  // The binding reads a password's hex digits as uppercase only (it maps 'a'..'f' to garbage), and
-  // a wrong password is refused as an expired session, after the server has already cut the owner's
-  // connection: a lowercase password (as the Java anchors print) would look like a kill that worked.
-  password = password.toUpperCase();
   for (let attempt = 1; attempt <= 20; attempt++) {
     let hijack: Session;
     try {

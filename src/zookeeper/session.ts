@@ -2,7 +2,7 @@
 // typed errors. A handle whose session ended can never be reused (the binding frees its zhandle),
 // so this object is single-use by design; `Connection` makes new ones.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import { ClosingError, NodeExistsError, SessionExpiredError, zooKeeperError, ZRC } from '../errors.js';
+import { ClosingError, InvalidConfigError, NodeExistsError, SessionExpiredError, zooKeeperError, ZRC } from '../errors.js';
 import { logger } from '../log.js';
 
 const log = logger('session');
@@ -43,9 +43,29 @@ export interface SessionOptions {
   /** Connect string including an optional chroot. */
   readonly connect: string;
   readonly sessionTimeoutMs: number;
-  /** Reattach to an existing session (what the hijack-close test trick uses). */
+  /**
+   * Reattach to an existing session (what the hijack-close test trick uses): its id in hex (as
+   * `Session.id` and `Stat.ephemeralOwner` show it, `0x` optional) and its password, 16 bytes in hex,
+   * in either case. Both or neither.
+   */
   readonly sessionId?: string;
   readonly sessionPassword?: string;
+}
+
+/**
+ * The binding's form of reattach credentials. It reads a password's hex digits in upper case only:
+ * lower-case 'a'..'f' become other bytes, and the server then refuses the attach exactly as if the
+ * session had expired (after cutting the session's current connection) — so a password copied from
+ * a Java client (lower case) would look like a dead session. The password is never echoed in errors.
+ */
+function attachCredentials(opts: SessionOptions): { client_id: string; client_password: string } | undefined {
+  const { sessionId: id, sessionPassword: password } = opts;
+  if (id === undefined && password === undefined) return undefined;
+  if (typeof id !== 'string' || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(id)) throw new InvalidConfigError('sessionId', id, 'expected a session id in hex, given together with sessionPassword');
+  if (typeof password !== 'string' || !/^[0-9a-fA-F]{32}$/.test(password)) {
+    throw new InvalidConfigError('sessionPassword', typeof password === 'string' ? `(${password.length} characters, not shown)` : password, 'expected 32 hex digits (16 bytes), given together with sessionId');
+  }
+  return { client_id: id.replace(/^0x/, '').toLowerCase(), client_password: password.toUpperCase() };
 }
 
 export interface SessionEvents {
@@ -147,6 +167,12 @@ export class Session extends SafeEmitter<SessionEvents> {
    * handle) if the session ends first or `signal` aborts.
    */
   static open(opts: SessionOptions, signal?: AbortSignal): Promise<Session> {
+    let attach: ReturnType<typeof attachCredentials>;
+    try {
+      attach = attachCredentials(opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Native = require('zookeeper') as NativeCtor;
     const config: Record<string, unknown> = {
@@ -162,10 +188,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       // without a connection), so the heuristic is switched off.
       response_counter_limit: NO_RESPONSE_LIMIT_OFF,
     };
-    if (opts.sessionId !== undefined && opts.sessionPassword !== undefined) {
-      config.client_id = opts.sessionId;
-      config.client_password = opts.sessionPassword;
-    }
+    if (attach !== undefined) Object.assign(config, attach);
     const native = new Native(config);
     return new Promise<Session>((resolve, reject) => {
       const onAbort = (): void => {
