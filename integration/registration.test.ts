@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, InvalidConfigError, PathClaimedError, PersistentNodeError, Session, StartAbortedError, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
+import { startTcpProxy } from './harness/tcp-proxy.js';
+import { killSession } from './harness/sessions.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const zk = useZooKeeper();
@@ -285,10 +287,9 @@ describe('Session.open reattach credentials', () => {
     await s.create('/held/x', Buffer.from('x'), 'ephemeral');
     const obs = await zk.observer(connect);
     // Attach with the password in lower case, as a Java client prints it, and close: the session ends
-    // (before the fix the binding turned it into another password, and the server refused the attach).
-    const hijack = await within(Session.open({ connect, sessionTimeoutMs: 4000, sessionId: `0x${s.id}`, sessionPassword: s.password.toLowerCase() }), 10_000, 'the attach');
-    assert.equal(hijack.id, s.id);
-    hijack.close();
+    // (before the fix the binding turned it into another password, and the server refused the attach
+    // as if the session had expired: killSession took that for success and the node stayed).
+    await killSession(connect, s.id, s.password.toLowerCase());
     await waitForNode(obs, '/held/x', (st) => st === null, 10_000, 'the ephemeral of the closed session to go');
 
     const secret = 'zz'.repeat(16);
@@ -300,5 +301,38 @@ describe('Session.open reattach credentials', () => {
     assert.ok(half instanceof InvalidConfigError && half.field === 'sessionPassword');
     const badId = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: 'not-hex', sessionPassword: s.password }).catch((e: unknown) => e);
     assert.ok(badId instanceof InvalidConfigError && badId.field === 'sessionId');
+  });
+});
+
+describe('a dropped connection (the binding alone reconnects only when its previous timer fires)', () => {
+  test('the session comes back on a replacement handle: no expiry, node kept, watches set again, auth kept', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const proxy = await startTcpProxy(zk.server.port);
+    zk.track({ close: () => proxy.close() });
+    const conn = zk.track(new Connection({ connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 6000 }));
+    const r = registrar(`${proxy.address}${chroot}`, 78, { zookeeper: conn });
+    const expiries: unknown[] = [];
+    r.on('sessionExpired', (e) => expiries.push(e));
+    const first = await within(r.start(), 10_000, 'start()');
+    const session = conn.session as Session;
+
+    for (let drop = 1; drop <= 3; drop++) {
+      const back = waitForEvent(conn, 'connected', 10_000, `the connection back after drop ${drop}`);
+      proxy.reset();
+      await back;
+      assert.equal(conn.session, session, 'the same session, not a new one');
+    }
+    assert.deepEqual(expiries, [], 'no expiry');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.exists('/brokers/ids/78'))?.ephemeralOwner, first.sessionId);
+
+    // The watch set on the replaced handle is gone with it; the recipe must have set it again: a
+    // deletion by someone else is noticed and repaired on the same session.
+    const restored = waitForEvent<[Registration]>(r, 'restored', 10_000, 'the node restored after a deletion');
+    await obs.delete('/brokers/ids/78', -1);
+    const [again] = await restored;
+    assert.equal(again.sessionId, first.sessionId);
+    await waitForNode(obs, '/brokers/ids/78', (st) => st?.ephemeralOwner === first.sessionId, 5000, 'our node back');
   });
 });

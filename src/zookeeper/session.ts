@@ -92,6 +92,8 @@ interface NativeHandle {
   readonly client_id: string;
   readonly client_password: string;
   readonly timeout: number;
+  /** zoo_state: 1 connecting, 2 associating, 3 connected; 0 between attempts; negative: over. */
+  readonly state: number;
   on(event: 'connect' | 'connecting' | 'close', fn: () => void): void;
   removeAllListeners(): void;
   init(config: object): void;
@@ -129,6 +131,26 @@ const WATCH_TYPES: Readonly<Record<number, WatchEventType>> = { 1: 'created', 2:
 const ZOO_LOG_LEVEL_WARN = 2;
 const NO_RESPONSE_LIMIT_OFF = 2_147_483_647;
 
+function newNative(connect: string, timeoutMs: number, attach: { client_id: string; client_password: string } | undefined): NativeHandle {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Native = require('zookeeper') as NativeCtor;
+  const config: Record<string, unknown> = {
+    connect,
+    timeout: timeoutMs,
+    debug_level: nativeLog.enabled ? ZOO_LOG_LEVEL_WARN : 0,
+    host_order_deterministic: false,
+    // The binding declares a handle expired (and closes it) once the C client's
+    // zookeeper_process has returned ZNOTHING 10 times in a row. A handle connecting to, or
+    // connected to, a stalled ensemble member does that within milliseconds, so the heuristic
+    // reported live sessions as expired and failed every new one during a leader stall. Whether
+    // a session is gone is the server's verdict (or our watchdog's, after a full session timeout
+    // without a connection), so the heuristic is switched off.
+    response_counter_limit: NO_RESPONSE_LIMIT_OFF,
+  };
+  if (attach !== undefined) Object.assign(config, attach);
+  return new Native(config);
+}
+
 export class Session extends SafeEmitter<SessionEvents> {
   /** Session id as lowercase hex (the form `Stat.ephemeralOwner` uses). */
   readonly id: string;
@@ -139,27 +161,106 @@ export class Session extends SafeEmitter<SessionEvents> {
   private endReason: SessionEndReason | undefined;
   private contactAt = Date.now();
   /** Watchers not yet fired: emptied when the session ends (see nativeWatch). */
-  private readonly watchSlots = new Set<{ fn: Watcher | undefined }>();
+  private readonly watchSlots = new Set<{ fn: Watcher | undefined; readonly path: string }>();
+  /** Credentials added to this session: a replacement handle must present them again. */
+  private readonly auths: { readonly scheme: string; readonly credentials: string }[] = [];
+  private reattachTimer: NodeJS.Timeout | undefined;
+  /** True while a handle is being replaced: its requests end with ZCLOSING, which means connection loss here. */
+  private replacing = false;
+  /** The watches of a replaced handle are gone with it: fired (as 'changed') once the new one connects. */
+  private watchesLost = false;
 
-  private constructor(private readonly native: NativeHandle) {
+  private constructor(
+    private native: NativeHandle,
+    private readonly connectString: string,
+  ) {
     super();
     this.id = native.client_id;
     this.password = native.client_password;
     this.timeoutMs = native.timeout;
+    this.listen(native);
+  }
+
+  private listen(native: NativeHandle): void {
     native.on('connect', () => {
-      if (this.endReason !== undefined) return;
+      if (this.endReason !== undefined || native !== this.native) return;
+      this.clearReattach();
       this.connected = true;
       this.contactAt = Date.now();
       log('session 0x%s reconnected', this.id);
+      // Before 'connected': whoever re-checks on reconnect must find its watch gone, and set it again.
+      if (this.watchesLost) this.fireLostWatches();
       this.notify('connected');
     });
     native.on('connecting', () => {
-      if (this.endReason !== undefined || !this.connected) return;
+      if (this.endReason !== undefined || native !== this.native || !this.connected) return;
       this.connected = false;
       log('session 0x%s disconnected', this.id);
+      this.armReattach();
       this.notify('disconnected');
     });
-    native.on('close', () => this.markEnded('expired'));
+    native.on('close', () => {
+      if (native === this.native) this.markEnded('expired');
+    });
+  }
+
+  // The binding's reconnect can lag by up to a third of the session timeout: when the C client has
+  // tried the last server of the connect string, it asks to wait 1/60 of the timeout before the next
+  // round (zookeeper_interest returns no socket and that delay), and the binding arms no timer for it
+  // (its fd == -1 branch returns early), so nothing happens until the handle's previous timer fires.
+  // With one server in the connect string every dropped connection is such a case; it also delays
+  // hearing that the session expired meanwhile. So a handle that sits idle between attempts past that
+  // delay is replaced by a new handle attached to the same session: it connects at once. Only an idle
+  // handle (not connecting, not connected) is replaced: closing it sends nothing to the server, so the
+  // session is never closed by this, and there is never more than one handle.
+  private armReattach(): void {
+    this.clearReattach();
+    this.reattachTimer = setTimeout(() => this.reattachIfIdle(), Math.max(50, Math.round(this.timeoutMs / 60)));
+    this.reattachTimer.unref();
+  }
+
+  private clearReattach(): void {
+    if (this.reattachTimer !== undefined) clearTimeout(this.reattachTimer);
+    this.reattachTimer = undefined;
+  }
+
+  private reattachIfIdle(): void {
+    this.reattachTimer = undefined;
+    if (this.endReason !== undefined || this.connected) return;
+    const state = this.native.state;
+    // Connecting or associating: that attempt is bounded by the C client's own timer; look again later.
+    if (state !== 0) {
+      if (state > 0) this.armReattach();
+      return;
+    }
+    log('session 0x%s: the handle idles between connection attempts; replacing it', this.id);
+    const old = this.native;
+    old.removeAllListeners();
+    this.replacing = true;
+    try {
+      old.close();
+    } finally {
+      this.replacing = false;
+    }
+    this.watchesLost = this.watchesLost || this.watchSlots.size > 0;
+    const next = newNative(this.connectString, this.timeoutMs, { client_id: this.id, client_password: this.password });
+    this.native = next;
+    this.listen(next);
+    next.init({});
+    // The C client keeps these and presents them as soon as it connects, before any request.
+    for (const a of this.auths) next.add_auth(a.scheme, a.credentials, () => undefined);
+    this.armReattach();
+  }
+
+  private fireLostWatches(): void {
+    this.watchesLost = false;
+    const lost = [...this.watchSlots];
+    this.watchSlots.clear();
+    for (const slot of lost) {
+      const fn = slot.fn;
+      slot.fn = undefined;
+      fn?.('changed', slot.path);
+    }
   }
 
   /**
@@ -173,23 +274,7 @@ export class Session extends SafeEmitter<SessionEvents> {
     } catch (err) {
       return Promise.reject(err);
     }
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Native = require('zookeeper') as NativeCtor;
-    const config: Record<string, unknown> = {
-      connect: opts.connect,
-      timeout: opts.sessionTimeoutMs,
-      debug_level: nativeLog.enabled ? ZOO_LOG_LEVEL_WARN : 0,
-      host_order_deterministic: false,
-      // The binding declares a handle expired (and closes it) once the C client's
-      // zookeeper_process has returned ZNOTHING 10 times in a row. A handle connecting to, or
-      // connected to, a stalled ensemble member does that within milliseconds, so the heuristic
-      // reported live sessions as expired and failed every new one during a leader stall. Whether
-      // a session is gone is the server's verdict (or our watchdog's, after a full session timeout
-      // without a connection), so the heuristic is switched off.
-      response_counter_limit: NO_RESPONSE_LIMIT_OFF,
-    };
-    if (attach !== undefined) Object.assign(config, attach);
-    const native = new Native(config);
+    const native = newNative(opts.connect, opts.sessionTimeoutMs, attach);
     return new Promise<Session>((resolve, reject) => {
       const onAbort = (): void => {
         cleanup();
@@ -202,7 +287,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       };
       native.on('connect', () => {
         cleanup();
-        const s = new Session(native);
+        const s = new Session(native, opts.connect);
         log('session 0x%s established, timeout %d ms', s.id, s.timeoutMs);
         resolve(s);
       });
@@ -280,7 +365,7 @@ export class Session extends SafeEmitter<SessionEvents> {
         rc === ZRC.NONODE ? done(ZRC.OK, err, () => null) : done(rc, err, () => (stat === null ? null : toStat(stat)));
       return watcher === undefined
         ? this.native.a_exists(path, false, cb)
-        : this.native.aw_exists(path, this.nativeWatch(watcher), cb);
+        : this.native.aw_exists(path, this.nativeWatch(watcher, path), cb);
     });
   }
 
@@ -290,7 +375,7 @@ export class Session extends SafeEmitter<SessionEvents> {
         done(rc, err, () => ({ data: data ?? Buffer.alloc(0), stat: toStat(stat as NativeStat) }));
       return watcher === undefined
         ? this.native.a_get(path, false, cb)
-        : this.native.aw_get(path, this.nativeWatch(watcher), cb);
+        : this.native.aw_get(path, this.nativeWatch(watcher, path), cb);
     });
   }
 
@@ -299,7 +384,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       const cb = (rc: number, err: string, children: string[] | null): void => done(rc, err, () => children ?? []);
       return watcher === undefined
         ? this.native.a_get_children(path, false, cb)
-        : this.native.aw_get_children(path, this.nativeWatch(watcher), cb);
+        : this.native.aw_get_children(path, this.nativeWatch(watcher, path), cb);
     });
   }
 
@@ -329,6 +414,7 @@ export class Session extends SafeEmitter<SessionEvents> {
    * never include them.
    */
   addAuth(scheme: string, credentials: string): Promise<void> {
+    this.auths.push({ scheme, credentials });
     return this.call('addAuth', scheme, (done) => this.native.add_auth(scheme, credentials, (rc, err) => done(rc, err, () => undefined)));
   }
 
@@ -352,6 +438,7 @@ export class Session extends SafeEmitter<SessionEvents> {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     this.connected = false;
+    this.clearReattach();
     for (const slot of this.watchSlots) slot.fn = undefined;
     this.watchSlots.clear();
     // The binding keeps its handle object alive for good once a watch was set on it (it never frees
@@ -368,8 +455,8 @@ export class Session extends SafeEmitter<SessionEvents> {
   // life of the process). So the function it holds retains only a small slot, emptied when the watch
   // fires or the session ends: what a watch leaks is that slot (a few hundred bytes), not the
   // watcher's owner (a whole recipe, kilobytes).
-  private nativeWatch(watcher: Watcher): NativeWatch {
-    const slot: { fn: Watcher | undefined } = { fn: watcher };
+  private nativeWatch(watcher: Watcher, path: string): NativeWatch {
+    const slot: { fn: Watcher | undefined; readonly path: string } = { fn: watcher, path };
     const slots = this.watchSlots;
     slots.add(slot);
     return (type, _state, path) => {
@@ -388,6 +475,11 @@ export class Session extends SafeEmitter<SessionEvents> {
     return new Promise<T>((resolve, reject) => {
       const rc = start((code, text, value) => {
         if (answeredByServer(code)) this.contactAt = Date.now();
+        if (code === ZRC.CLOSING && this.replacing) {
+          // Cut off with the handle we replaced, as with any connection loss: it may have been applied.
+          reject(zooKeeperError(ZRC.CONNECTIONLOSS, op, path, 'connection lost (handle replaced)'));
+          return;
+        }
         if (code !== ZRC.OK) {
           reject(zooKeeperError(code, op, path, text));
           return;
