@@ -165,6 +165,8 @@ export class Session extends SafeEmitter<SessionEvents> {
   /** Credentials added to this session: a replacement handle must present them again. */
   private readonly auths: { readonly scheme: string; readonly credentials: string }[] = [];
   private reattachTimer: NodeJS.Timeout | undefined;
+  /** Replacements in a row without a connection: each waits twice as long as the last (see armReattach). */
+  private replacedInARow = 0;
   /** True while a handle is being replaced: its requests end with ZCLOSING, which means connection loss here. */
   private replacing = false;
   /** The watches of a replaced handle are gone with it: fired (as 'changed') once the new one connects. */
@@ -185,6 +187,7 @@ export class Session extends SafeEmitter<SessionEvents> {
     native.on('connect', () => {
       if (this.endReason !== undefined || native !== this.native) return;
       this.clearReattach();
+      this.replacedInARow = 0;
       this.connected = true;
       this.contactAt = Date.now();
       log('session 0x%s reconnected', this.id);
@@ -213,9 +216,15 @@ export class Session extends SafeEmitter<SessionEvents> {
   // delay is replaced by a new handle attached to the same session: it connects at once. Only an idle
   // handle (not connecting, not connected) is replaced: closing it sends nothing to the server, so the
   // session is never closed by this, and there is never more than one handle.
+  // The first replacement comes after the C client's own 1/60 of the timeout; while the servers stay
+  // unreachable each further one waits twice as long, up to a second (or the third of the timeout the
+  // binding alone would take, if that is less): an outage neither churns handles nor delays the
+  // reconnect by more than that once a server answers again.
   private armReattach(): void {
     this.clearReattach();
-    this.reattachTimer = setTimeout(() => this.reattachIfIdle(), Math.max(50, Math.round(this.timeoutMs / 60)));
+    const first = Math.max(50, Math.round(this.timeoutMs / 60));
+    const wait = Math.min(first * 2 ** this.replacedInARow, Math.max(first, Math.min(1000, Math.round(this.timeoutMs / 3))));
+    this.reattachTimer = setTimeout(() => this.reattachIfIdle(), wait);
     this.reattachTimer.unref();
   }
 
@@ -234,6 +243,7 @@ export class Session extends SafeEmitter<SessionEvents> {
       return;
     }
     log('session 0x%s: the handle idles between connection attempts; replacing it', this.id);
+    this.replacedInARow++;
     const old = this.native;
     old.removeAllListeners();
     this.replacing = true;
