@@ -4,14 +4,12 @@ import java.util.List;
 final class AnchorIo {
   private AnchorIo() {}
 
-  /** The result line: one scenario's latencies in ms. */
-  static void result(String scenario, List<Double> ms) {
-    result(scenario, ms, 0);
-  }
+  /** When (epoch ms) take() last had all it waited for: a storm's last node back. 0: never. */
+  private static long lastTakenAt;
 
-  /** The result line of a storm: also when (epoch ms) the last node was back. */
-  static void result(String scenario, List<Double> ms, long lastBackAt) {
-    StringBuilder b = new StringBuilder("{\"scenario\":\"" + scenario + "\",\"lastBackAt\":" + lastBackAt + ",\"ms\":[");
+  /** The result line: one scenario's latencies in ms (and, for a storm, when its last node was back). */
+  static void result(String scenario, List<Double> ms) {
+    StringBuilder b = new StringBuilder("{\"scenario\":\"" + scenario + "\",\"lastBackAt\":" + lastTakenAt + ",\"ms\":[");
     for (int i = 0; i < ms.size(); i++) b.append(i == 0 ? "" : ",").append(ms.get(i));
     System.out.println(b.append("]}"));
     System.out.flush();
@@ -63,6 +61,7 @@ final class AnchorIo {
       if (d == null) throw new IllegalStateException(what + ": " + out.size() + " of " + n + " within 120 s");
       out.add(d);
     }
+    lastTakenAt = System.currentTimeMillis();
     return out;
   }
 }

@@ -68,7 +68,6 @@ public class CuratorAnchor {
     AnchorIo.sessions(zks);
     if (in.readLine() == null) throw new IllegalStateException("stdin closed");
     ms.addAll(AnchorIo.take(back, n, "created again after the storm"));
-    lastBackAt = System.currentTimeMillis();
     AnchorIo.allAtOnce(n, k -> {
       try {
         nodes[k].close();
@@ -79,9 +78,6 @@ public class CuratorAnchor {
     });
     return ms;
   }
-
-  /** When the storm's last node was back (epoch ms). */
-  static long lastBackAt;
 
   public static void main(String[] args) throws Exception {
     String connect = args[0];
@@ -124,7 +120,7 @@ public class CuratorAnchor {
       }
       node.close();
     }
-    AnchorIo.result(scenario, ms, lastBackAt);
+    AnchorIo.result(scenario, ms);
     client.close();
     System.exit(0);
   }

@@ -64,13 +64,9 @@ public class KafkaAnchor {
     AnchorIo.sessions(zks);
     if (in.readLine() == null) throw new IllegalStateException("stdin closed");
     ms.addAll(AnchorIo.take(back, n, "re-registered after the storm"));
-    lastBackAt = System.currentTimeMillis();
     AnchorIo.allAtOnce(n, k -> clients[k].close());
     return ms;
   }
-
-  /** When the storm's last node was back (epoch ms). */
-  static long lastBackAt;
 
   public static void main(String[] args) throws Exception {
     String connect = args[0];
@@ -104,7 +100,7 @@ public class KafkaAnchor {
         ms.add(d);
       }
     }
-    AnchorIo.result(scenario, ms, lastBackAt);
+    AnchorIo.result(scenario, ms);
     zk.close();
     System.exit(0);
   }
