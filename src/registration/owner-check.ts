@@ -202,7 +202,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
     }
     if (peeked !== undefined) {
       const stat = await peeked;
-      log('%s on 0x%s: peek -> %s', path, s.id, stat === null ? 'gone' : `owner 0x${stat.ephemeralOwner} version ${stat.version}`);
+      log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
       if (stat === null) continue;
       if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0) {
         if (!(await secured())) continue;
