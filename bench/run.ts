@@ -315,6 +315,7 @@ async function main(): Promise<void> {
     const connect = `${server.connectString}/bench`;
     const conn = new Connection({ connect, sessionTimeoutMs: 10_000 });
     await conn.start();
+    await conn.ensureChroot();
     const regSamples = await registerCycle(conn, 300);
     const reg = { ours: stats(regSamples.ours), naive: stats(regSamples.naive), floor: stats(regSamples.floor) };
     const take = await takeover(connect, conn, 10);

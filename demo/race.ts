@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     const connect = `${server.connectString}/demo`;
     const observerConn = new Connection({ connect });
     const observer = await observerConn.start();
+    await observerConn.ensureChroot();
     say(`ZooKeeper is up at ${server.connectString} (pid ${server.pid ?? 'external'}), chroot /demo`);
 
     const naiveOk = await round('Naive registrar: NodeExists means "already registered"', connect, observer, async () => {

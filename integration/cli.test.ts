@@ -6,6 +6,7 @@ import { useZooKeeper } from './harness/fixture.js';
 import { openSession } from './harness/sessions.js';
 import { freePort } from './harness/zookeeper-server.js';
 import { runCli, startCli, type CliRun } from './harness/cli-run.js';
+import { brokerNodeData } from './harness/stale-node.js';
 
 const zk = useZooKeeper();
 
@@ -14,7 +15,10 @@ const run = (args: string[]): CliRun => startCli(args, zk);
 describe('kafka-zk-registrar CLI', () => {
   test('register prints JSON events, keeps the node, and deregisters on SIGTERM', async () => {
     const connect = zk.chroot();
-    const cli = run(['register', '--zookeeper', connect, '--broker-id', '7', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--controller', '--session-timeout-ms', '4000']);
+    const cli = run(['register', '--zookeeper', connect, '--broker-id', '7', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--controller', '--performs-controller-duties', '--session-timeout-ms', '4000']);
+    // A chroot no broker has started in (no /cluster/id, nothing registered) is said, not silently joined.
+    const empty = await cli.next('emptyCluster', 20_000);
+    assert.equal(empty.reason, 'no-chroot');
     const reg = await cli.next('registered', 20_000);
     assert.equal(reg.brokerId, 7);
     await cli.next('elected', 10_000);
@@ -23,6 +27,10 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(stat?.ephemeralOwner, reg.sessionId);
     assert.equal(stat?.czxid, reg.brokerEpoch);
 
+    // Audit flags the cluster as empty (no /cluster/id), until a Kafka broker has written one.
+    assert.equal(await run(['audit', '--zookeeper', connect]).exit(), 1);
+    await obs.createParents('/cluster/id');
+    await obs.create('/cluster/id', Buffer.from('{"version":"1","id":"kzr-cli-test-cluster0"}'), 'persistent');
     const audit = run(['audit', '--zookeeper', connect]);
     assert.equal(await audit.exit(), 0);
 
@@ -46,7 +54,9 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
     assert.match(err, /broker 2: ZNODE_FORMAT/);
     const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: string[] };
-    assert.equal(report.problems.length, 1);
+    assert.deepEqual(report.problems.map((p) => p.slice(0, p.indexOf(':'))), ['broker 2', 'cluster', '/controller'], report.problems.join('\n'));
+    assert.match(report.problems[1] ?? '', /empty or not a Kafka cluster: no \/cluster\/id/);
+    assert.match(report.problems[2] ?? '', /no controller/);
     assert.equal(report.brokers.length, 2);
     assert.equal(report.brokers[0]?.ownerSessionId, obs.id);
     assert.equal(report.brokers[0]?.registration?.endpoints.length, 1);
@@ -63,7 +73,7 @@ describe('kafka-zk-registrar CLI', () => {
     assert.match(lines[1] ?? '', new RegExp(`^1 +PLAINTEXT://h:9092 +- +0x${obs.id} +\\d+ +\\d+s +v4 +world:anyone=cdrwa$`));
     assert.match(lines[2] ?? '', new RegExp(`^2 +\\? +- +0x${obs.id} +\\d+ +\\d+s +\\? +world:anyone=cdrwa +ZNODE_FORMAT: `));
     assert.match(human.out, /\ncontroller: none; epoch 3 \(zkVersion 0\)\n/);
-    assert.match(human.out, /\n1 problem:\n  - broker 2: ZNODE_FORMAT/);
+    assert.match(human.out, /\n3 problems:\n  - broker 2: ZNODE_FORMAT/);
   });
 
   test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {
@@ -85,7 +95,7 @@ describe('kafka-zk-registrar CLI', () => {
     const connect = zk.chroot();
     const holder = await zk.observer(connect);
     await holder.createParents('/brokers/ids/8');
-    await holder.create('/brokers/ids/8', Buffer.from('{}'), 'ephemeral');
+    await holder.create('/brokers/ids/8', brokerNodeData(8), 'ephemeral');
     const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--conflict-timeout-ms', '500', '--session-timeout-ms', '4000']);
     await cli.next('waiting', 20_000);
     await cli.next('conflict', 10_000);

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection, encodeControllerZNode, type ControllerElection } from '../src/index.js';
+import { Mutex } from 'async-mutex';
+import { BrokerRegistrar, Connection, ControllerCandidate, decodeControllerEpoch, encodeControllerZNode, type ControllerElection, type KafkaZkRegistrarError } from '../src/index.js';
+import { claimHook, type ClaimStep } from '../src/registration/controller-candidate.js';
+import { startTcpProxy } from './harness/tcp-proxy.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 import { killSession, openSession } from './harness/sessions.js';
@@ -16,7 +19,7 @@ interface Candidate {
   readonly r: BrokerRegistrar;
 }
 
-function candidate(connect: string, id: number): Candidate {
+function candidate(connect: string, id: number, besideOtherBrokers = true): Candidate {
   // Shared connections, so a test can read a session's password and kill it.
   const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
   const r = zk.track(
@@ -24,7 +27,8 @@ function candidate(connect: string, id: number): Candidate {
       zookeeper: conn,
       brokerId: id,
       listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id }],
-      controller: { enabled: true },
+      // Several candidates in one cluster: each stands for a program that does a controller's work.
+      controller: { performsControllerDuties: true, besideOtherBrokers },
     }),
   );
   return { id, conn, r };
@@ -256,5 +260,80 @@ describe('fencing', () => {
     await assert.rejects(loser.r.controller?.fencedWrite('/x', Buffer.from('x'), { create: true }) ?? Promise.resolve(), { code: 'NOT_CONTROLLER' });
     const obs = await zk.observer(connect);
     assert.equal(await obs.exists('/x'), null);
+  });
+});
+
+describe('the claim after winning /controller', () => {
+  async function claimer(hook: (step: ClaimStep) => Promise<void>): Promise<{ c: ControllerCandidate; conn: Connection; connect: string; reset: () => void }> {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const proxy = zk.track(await startTcpProxy(zk.server.port));
+    const conn = zk.track(new Connection({ connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 6000 }));
+    await within(conn.start(), 15_000, 'the candidate\'s session');
+    await conn.ensureChroot();
+    const c = zk.track(new ControllerCandidate({ connection: conn, brokerId: 21, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }));
+    return { c, conn, connect, reset: () => proxy.reset() };
+  }
+
+  test('a connection blip between winning /controller and the epoch bump is retried on the same session: elected once', async () => {
+    let cuts = 0;
+    let reset = (): void => undefined;
+    const { c, conn, connect } = await claimer(async (step) => {
+      if (step === 'epoch-read' && cuts++ === 0) reset();
+    }).then((x) => {
+      reset = x.reset;
+      return x;
+    });
+    const elected = waitForEvent<[ControllerElection]>(c, 'elected', 20_000, 'the claim to complete after the blip');
+    const failed = waitForEvent(c, 'failed', 20_000, 'a failure');
+    failed.catch(() => undefined);
+    c.start();
+    const [e] = await elected;
+    assert.equal(cuts, 1, 'the connection was cut at exactly that step');
+    assert.equal(e.sessionId, conn.session?.id, 'on the session that won /controller');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.get('/controller')).stat.ephemeralOwner, e.sessionId);
+    const epoch = await obs.get('/controller_epoch');
+    assert.equal(decodeControllerEpoch(epoch.data), 1, 'bumped exactly once (created as 0)');
+    assert.equal(e.epochZkVersion, epoch.stat.version);
+    assert.equal(c.isController, true);
+  });
+
+  test('a claim step that fails otherwise ends the candidacy with a typed error and releases /controller', async () => {
+    const { c, connect } = await claimer(async (step) => {
+      if (step === 'won') throw new Error('injected failure after winning /controller');
+    });
+    const obs = await zk.observer(connect);
+    const failed = waitForEvent<[KafkaZkRegistrarError]>(c, 'failed', 20_000, 'the candidacy to fail');
+    c.start();
+    const [err] = await failed;
+    assert.equal(err.code, 'CONTROLLER_CLAIM_FAILED');
+    assert.match(err.message, /injected failure/);
+    await waitForNode(obs, '/controller', (st) => st === null, 10_000, '/controller to be released');
+    assert.equal(await obs.exists('/controller_epoch'), null, 'no epoch was claimed');
+    assert.equal(c.isController, false);
+  });
+
+  test('candidacy is checked before every contention: refused once another broker has registered', async () => {
+    const connect = zk.chroot();
+    const a = candidate(connect, 31, false);
+    const elected = waitForEvent(a.r, 'elected', 20_000, 'the lone candidate to be elected');
+    await within(a.r.start(), 20_000, 'the candidate to register');
+    await elected;
+    // Another broker registers; then our session ends: the next contention is refused.
+    const other = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 32, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9032 }] }));
+    await within(other.start(), 20_000, 'broker 32 to register');
+    const refused = waitForEvent<[KafkaZkRegistrarError]>(a.r, 'failed', 30_000, 'the candidacy to be refused after the expiry');
+    const restored = waitForEvent(a.r, 'restored', 30_000, 'broker 31 to be registered again');
+    const s = a.conn.session;
+    assert.ok(s !== undefined);
+    await killSession(connect, s.id, s.password);
+    const [err] = await refused;
+    assert.equal(err.code, 'CONTROLLER_CANDIDACY_REFUSED');
+    await restored;
+    const obs = await zk.observer(connect);
+    assert.equal(await obs.exists('/controller'), null, 'the refused candidate did not take /controller');
+    assert.equal(a.r.status().lastError?.code, 'CONTROLLER_CANDIDACY_REFUSED');
+    assert.equal(a.r.status().state, 'owned', 'the broker registration itself goes on');
   });
 });

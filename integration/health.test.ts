@@ -10,6 +10,7 @@ import { startCli } from './harness/cli-run.js';
 import { startTcpProxy } from './harness/tcp-proxy.js';
 import { eventually, waitForEvent, within } from './harness/wait.js';
 import { BrokerRegistrar } from '../src/index.js';
+import { brokerNodeData } from './harness/stale-node.js';
 
 const zk = useZooKeeper();
 const SESSION_MS = 4000;
@@ -48,7 +49,7 @@ describe('health endpoint of the sidecar', () => {
     const chroot = connect.slice(connect.indexOf('/'));
     const holderConn = await zk.observer(connect);
     await holderConn.createParents('/brokers/ids/9');
-    await holderConn.create('/brokers/ids/9', Buffer.from('{}'), 'ephemeral');
+    await holderConn.create('/brokers/ids/9', brokerNodeData(9), 'ephemeral');
     const proxy = zk.track(await startTcpProxy(zk.server.port));
 
     const cli = startCli(

@@ -94,7 +94,7 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
       brokerId: 152,
       listeners,
       kraftMigration: 'register',
-      controller: { enabled: true },
+      controller: { performsControllerDuties: true, besideOtherBrokers: true },
       confirm: { kafka: { brokers: [b.address] }, timeoutMs: 120_000 },
     }),
   );

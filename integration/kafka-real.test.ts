@@ -269,7 +269,7 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
       zookeeper: { connect: `${ourProxy.address}${c.chroot}`, sessionTimeoutMs: 10_000 },
       brokerId: 120,
       listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }],
-      controller: { enabled: true },
+      controller: { performsControllerDuties: true, besideOtherBrokers: true },
     });
     kafka.zk.track(ours);
 

@@ -6,6 +6,7 @@ import { Mutex } from 'async-mutex';
 import { BrokerRegistrar, Connection, ControllerCandidate, LifecycleError, OwnedEphemeral, StoppedError } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { within } from './harness/wait.js';
+import { brokerNodeData } from './harness/stale-node.js';
 
 const zk = useZooKeeper();
 
@@ -86,7 +87,7 @@ describe('lifecycle misuse matrix', () => {
     const connect = zk.chroot();
     const holder = await zk.observer(connect);
     await holder.createParents('/brokers/ids/7');
-    await holder.create('/brokers/ids/7', Buffer.from('{}'), 'ephemeral');
+    await holder.create('/brokers/ids/7', brokerNodeData(7), 'ephemeral');
     const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 7, listeners }));
     const pending = r.start();
     pending.catch(() => undefined);

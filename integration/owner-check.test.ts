@@ -12,8 +12,10 @@ import { useZooKeeper } from './harness/fixture.js';
 const zk = useZooKeeper();
 /** Sessions the test declares to be "a previous session of ours" (a Connection remembers its own). */
 const previous = new Set<string>();
-const io: OwnerCheckIo = { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id) };
 const DATA = Buffer.from('ours');
+function ioOf(s: Session): OwnerCheckIo {
+  return { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id), createParents: (p) => s.createParents(p) };
+}
 
 async function sessions(): Promise<{ ours: Session; other: Session }> {
   const connect = zk.chroot();
@@ -34,7 +36,7 @@ async function run(s: Session, path: string, act?: { at: string; then: () => Pro
       await act.then();
     }
   };
-  return { verdict: await checkOwner(s, path, DATA, io, { hook }), steps };
+  return { verdict: await checkOwner(s, path, DATA, ioOf(s), { hook }), steps };
 }
 
 describe('owner check: every row of the decision table', () => {

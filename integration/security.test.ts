@@ -44,7 +44,7 @@ describe('ZooKeeper auth and ACLs', () => {
   test('Kafka\'s ACL on our nodes and parents: everyone reads, only our identity changes; kept across expiry; the superuser can clean up', async () => {
     const connect = zk.chroot();
     const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000, auth: { credentials: CREDS } }));
-    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 1, listeners, zookeeperSetAcl: true, controller: { enabled: true } }));
+    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 1, listeners, zookeeperSetAcl: true, controller: { performsControllerDuties: true } }));
     const elected = waitForEvent(r, 'elected', 20_000, 'our candidate to be elected');
     await within(r.start(), 20_000, 'broker 1 to register');
     await elected;
@@ -110,7 +110,7 @@ describe('ZooKeeper auth and ACLs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kzr-auth-'));
     writeFileSync(join(dir, 'zk-auth'), `${CREDS}\n`, { mode: 0o600 });
     const cli = startCli(
-      ['register', '--zookeeper', connect, '--broker-id', '5', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--zookeeper-auth-file', join(dir, 'zk-auth'), '--zookeeper-set-acl', '--controller', '--health-port', '0'],
+      ['register', '--zookeeper', connect, '--broker-id', '5', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--zookeeper-auth-file', join(dir, 'zk-auth'), '--zookeeper-set-acl', '--controller', '--performs-controller-duties', '--health-port', '0'],
       zk,
       { DEBUG: 'kafka-zk-registrar:*' },
     );

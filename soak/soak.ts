@@ -184,7 +184,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
       const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
       const launch = (): void => {
         const args = ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + id}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0', '--wedged-after-ms', String(10 * SESSION_MS)];
-        if (sc.controller) args.push('--controller');
+        if (sc.controller) args.push('--controller', '--performs-controller-duties', '--controller-beside-other-brokers');
         sc.child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }));
         sc.port = undefined;
         sc.claimsEpoch = undefined;

@@ -36,6 +36,9 @@ export type ErrorCode =
   | 'LIFECYCLE'
   | 'CLUSTER_UNREACHABLE'
   | 'CONFIRMATION_FAILED'
+  | 'BROKER_ID_IN_USE'
+  | 'CONTROLLER_CANDIDACY_REFUSED'
+  | 'CONTROLLER_CLAIM_FAILED'
   | ZooKeeperErrorCode;
 
 export abstract class KafkaZkRegistrarError extends Error {
@@ -83,12 +86,67 @@ export class RegistrationConflictError extends KafkaZkRegistrarError {
     readonly ownerSessionId: string,
     readonly ourSessionId: string,
     readonly waitedMs: number,
+    /** Who the node says holds it (for a broker id: its endpoints), when that can be told. */
+    readonly holder?: string,
   ) {
     super(
-      `${path} is owned by ZooKeeper session 0x${ownerSessionId}, not ours (0x${ourSessionId}); ` +
+      `${path} is owned by ZooKeeper session 0x${ownerSessionId}${holder === undefined ? '' : ` (${holder})`}, not ours (0x${ourSessionId}); ` +
         `still there after ${waitedMs} ms`,
     );
   }
+}
+
+/**
+ * Our broker id is registered by *another broker*: the node's data names other endpoints than ours
+ * (or is not a broker registration at all), so it is not a stale registration of ours that the
+ * server has yet to expire. Kafka refuses to start there (`NodeExistsException` in registerBroker);
+ * so do we, whatever the conflict policy, and we never take the id when that broker restarts.
+ * Usually a mistyped `broker.id`. Nothing was written.
+ */
+export class BrokerIdInUseError extends KafkaZkRegistrarError {
+  readonly code = 'BROKER_ID_IN_USE';
+  constructor(
+    readonly brokerId: number,
+    readonly ownerSessionId: string,
+    /** The holder's endpoints (`NAME://host:port`), or undefined when its data is not a broker registration. */
+    readonly holderEndpoints: readonly string[] | undefined,
+    readonly ourEndpoints: readonly string[],
+  ) {
+    super(
+      `broker id ${brokerId} is held by another broker (session 0x${ownerSessionId}, ` +
+        (holderEndpoints === undefined ? 'data that is not a broker registration' : `endpoints ${holderEndpoints.join(',') || '(none)'}`) +
+        `), not by a stale registration of ours (${ourEndpoints.join(',')}): refusing to take it; is broker.id right?`,
+    );
+  }
+}
+
+/**
+ * Controller candidacy refused, nothing written: other ZooKeeper-mode brokers are registered, and
+ * any of them can be Kafka's controller. A candidate of ours that won /controller would owe the
+ * cluster a controller's work (LeaderAndIsr, UpdateMetadata); beside real brokers that is taking the
+ * controller from them. `controller.besideOtherBrokers` overrides this knowingly.
+ */
+export class ControllerCandidacyRefusedError extends KafkaZkRegistrarError {
+  readonly code = 'CONTROLLER_CANDIDACY_REFUSED';
+  constructor(
+    readonly brokerId: number,
+    /** The other registered broker ids (up to a few). */
+    readonly otherBrokers: readonly number[],
+  ) {
+    super(
+      `broker ${brokerId} will not contend for /controller: brokers ${otherBrokers.join(', ')} are registered and any of them can be the controller; ` +
+        'a candidate that wins must do the controller\'s work for them (controller.besideOtherBrokers overrides this)',
+    );
+  }
+}
+
+/**
+ * We won /controller but could not complete the claim (bump /controller_epoch) for a reason other than
+ * connection loss or the session's end; see `cause`. /controller was released (deleted, ours only) and
+ * the candidacy ended.
+ */
+export class ControllerClaimFailedError extends KafkaZkRegistrarError {
+  readonly code = 'CONTROLLER_CLAIM_FAILED';
 }
 
 /** No ZooKeeper session could be established within the connect timeout. */
@@ -138,9 +196,9 @@ export class ControllerMovedError extends KafkaZkRegistrarError {
 }
 
 /**
- * Our registration lacks a listener that every broker of the cluster registers (which includes the
- * one Kafka's brokers talk to each other on). Kafka's controller would fail on such a znode, on
- * every broker change, for as long as it exists: nothing was written.
+ * Our registration lacks a listener that Kafka's controller needs to add the broker: the cluster's
+ * inter-broker listener, and its control-plane listener when it has one. The controller would fail on
+ * such a znode, on every broker change, for as long as it exists: nothing was written.
  */
 export class ListenerMismatchError extends KafkaZkRegistrarError {
   readonly code = 'LISTENER_MISMATCH';
@@ -150,15 +208,21 @@ export class ListenerMismatchError extends KafkaZkRegistrarError {
     readonly missing: readonly string[],
     /** Our listener names. */
     readonly ours: readonly string[],
-    /** Where the requirement came from: the broker ids it was learned from, or the option. */
-    readonly learnedFrom: readonly number[] | 'interBrokerListener',
+    /**
+     * Where the requirement came from: the options; the configuration of a registered broker, read
+     * through Kafka; or, when neither is at hand, the listener names every registered broker shares
+     * (these broker ids): a superset of what the controller needs.
+     */
+    readonly learnedFrom: readonly number[] | 'interBrokerListener' | { readonly brokerConfig: number },
   ) {
     super(
       `broker ${brokerId} would register without listener ${missing.join(', ')} (ours: ${ours.join(', ')}), which ` +
         (learnedFrom === 'interBrokerListener'
-          ? 'the interBrokerListener option names'
-          : `every registered broker has (${learnedFrom.join(', ')})`) +
-        '; Kafka\'s controller cannot add a broker without its inter-broker listener and would stall on every broker change',
+          ? "the interBrokerListener/controlPlaneListener options name; Kafka's controller cannot add a broker without them"
+          : Array.isArray(learnedFrom)
+            ? `every registered broker has (${learnedFrom.join(', ')}). ZooKeeper does not say which of them is the inter-broker (or control-plane) listener Kafka's controller needs, so all are required: name it with interBrokerListener (Kafka's inter.broker.listener.name), or give confirm so that the brokers' own settings are read`
+            : `broker ${(learnedFrom as { brokerConfig: number }).brokerConfig}'s configuration names as its inter-broker or control-plane listener; Kafka's controller cannot add a broker without them`) +
+        ', and would stall on every broker change',
     );
   }
 }

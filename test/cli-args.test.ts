@@ -7,7 +7,7 @@ test('register: Kafka-style listeners and protocol map become a valid config', (
   const cmd = parseCommand([
     'register', '--zookeeper', 'zk:2181/kafka', '--broker-id', '3',
     '--listeners', 'PLAINTEXT://b3:9092,INTERNAL://[::1]:9093', '--listener-security-protocol-map', 'INTERNAL:SASL_SSL',
-    '--rack', 'r1', '--jmx-port', '9999', '--znode-version', '4', '--controller', '--confirm-bootstrap', 'k1:9092,k2:9092',
+    '--rack', 'r1', '--jmx-port', '9999', '--znode-version', '4', '--controller', '--performs-controller-duties', '--confirm-bootstrap', 'k1:9092,k2:9092',
   ]);
   assert.equal(cmd.kind, 'register');
   if (cmd.kind !== 'register') return;
@@ -17,7 +17,7 @@ test('register: Kafka-style listeners and protocol map become a valid config', (
   ]);
   assert.equal(cmd.config.brokerId, 3);
   assert.equal(cmd.config.znodeVersion, 4);
-  assert.deepEqual(cmd.config.controller, { enabled: true });
+  assert.deepEqual(cmd.config.controller, { performsControllerDuties: true });
   assert.deepEqual(cmd.config.confirm?.kafka?.brokers, ['k1:9092', 'k2:9092']);
   const r = new BrokerRegistrar(cmd.config); // the library accepts it
   assert.equal(r.path, '/brokers/ids/3');

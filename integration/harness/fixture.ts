@@ -51,7 +51,9 @@ export function useZooKeeper(opts: { tickTimeMs?: number; superUser?: string; th
     // A Connection (not a bare Session) so that a missing chroot is created first.
     observer: async (connect) => {
       const c = fixture.track(new Connection({ connect, sessionTimeoutMs: 10_000 }));
-      return within(c.start(), 15_000, `an observer session on ${connect}`);
+      const s = await within(c.start(), 15_000, `an observer session on ${connect}`);
+      await within(c.ensureChroot(), 15_000, `the chroot of ${connect}`);
+      return s;
     },
     track: (thing) => {
       tracked.push(thing);

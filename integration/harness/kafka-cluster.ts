@@ -76,6 +76,8 @@ export interface KafkaClusterOptions {
   /** Broker ids are firstId, firstId + 1, ... Default 1. */
   readonly firstId?: number;
   readonly startTimeoutMs?: number;
+  /** Properties added to (or replacing) each broker's own from its first start on. */
+  readonly properties?: (brokerId: number, port: number) => Readonly<Record<string, string>>;
 }
 
 export interface KafkaCluster {
@@ -153,7 +155,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
     const brokerZk = `${opts.zookeeperFor?.(id) ?? opts.zookeeper}${chroot}`;
     const writeProperties = (extra: Readonly<Record<string, string>>): void =>
       writeFileSync(join(dir, 'server.properties'), brokerProperties(id, port, dir, brokerZk, opts.zkSessionTimeoutMs ?? 6000, extra));
-    writeProperties({});
+    writeProperties(opts.properties?.(id, port) ?? {});
     writeFileSync(join(dir, 'log4j.properties'), `${LOG4J}\n`);
     const logFile = join(dir, 'server.log');
     let jvm: Jvm | undefined;

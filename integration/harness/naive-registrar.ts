@@ -21,6 +21,7 @@ export class NaiveRegistrar {
   }
 
   private async register(s: Session): Promise<void> {
+    await this.connection.ensureChroot();
     await s.createParents(this.path);
     try {
       await s.create(this.path, this.data, 'ephemeral');

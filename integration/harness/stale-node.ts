@@ -8,7 +8,16 @@ export async function holdBrokerNode(connect: string, brokerId: number, port = 9
   const s = await openSession(connect, 10_000);
   const path = `/brokers/ids/${brokerId}`;
   await s.createParents(path);
-  const endpoints = listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port }]);
-  await s.create(path, encodeBrokerZNode({ brokerId, endpoints, jmxPort: -1, version: 5 }, Date.now()), 'ephemeral');
+  await s.create(path, brokerNodeData(brokerId, port), 'ephemeral');
   return s;
+}
+
+/**
+ * What broker `brokerId` with one listener PLAINTEXT://127.0.0.1:<port> writes: a node holding this is
+ * "a previous session of the same broker" to a registrar with that listener (waited out), and another
+ * broker's id to one with any other (refused).
+ */
+export function brokerNodeData(brokerId: number, port = 9092): Buffer {
+  const endpoints = listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port }]);
+  return encodeBrokerZNode({ brokerId, endpoints, jmxPort: -1, version: 5 }, Date.now());
 }

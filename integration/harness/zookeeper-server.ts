@@ -42,6 +42,8 @@ export interface ZooKeeperServer {
   kill(): Promise<void>;
   /** Starts the JVM again on the same config and data (after kill()), waiting until it answers `ruok`. */
   restart(): Promise<void>;
+  /** Deletes a killed standalone server's data: restart() then brings it back empty, as on ephemeral storage. */
+  wipeData(): void;
   stop(): Promise<void>;
 }
 
@@ -173,6 +175,11 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
       jvm = spawn();
       await awaitServing();
     },
+    wipeData: () => {
+      if (!jvm.exited) throw new Error('wipeData() needs a killed server');
+      rmSync(join(dir, 'data'), { recursive: true, force: true });
+      mkdirSync(join(dir, 'data'));
+    },
     stop,
   };
 }
@@ -192,6 +199,7 @@ function external(connect: string): ZooKeeperServer {
     fourLetterWord: (cmd) => fourLetterWord(port, cmd),
     kill: async () => notOurs(),
     restart: async () => notOurs(),
+    wipeData: notOurs,
     stop: async () => undefined,
   };
 }

@@ -39,7 +39,7 @@ export class TestCluster {
           zookeeper: { connect: opts.connect, sessionTimeoutMs: 6000 },
           brokerId: id,
           listeners: [{ name: broker.listenerName, host: '127.0.0.1', port: broker.port }],
-          controller: { enabled: true },
+          controller: { performsControllerDuties: true, besideOtherBrokers: true },
         });
         c.brokers.set(id, { broker, registrar });
         await registrar.start();

@@ -50,6 +50,8 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
   async start(): Promise<ClusterSnapshot> {
     const first = new Promise<ClusterSnapshot>((resolve) => this.once('snapshot', resolve));
     await this.connection.start();
+    // As a Kafka broker does at startup: the chroot exists before anything watches inside it.
+    await this.connection.ensureChroot();
     return first;
   }
 

@@ -4,7 +4,7 @@
 // it. It never writes: a missing chroot is an error, not something to create.
 import { AuditFailedError, KafkaZkRegistrarError, NoNodeError, ZooKeeperError } from '../errors.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
-import { BROKER_IDS_PATH, decodeBrokerZNode, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
+import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
 import { decodeMigrationZNode, MIGRATION_PATH, type MigrationPhase, type MigrationState } from '../znodes/migration-znode.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
@@ -136,7 +136,7 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
   }
 }
 
-type ZooKeeperPart = Omit<RegistrationsAudit, 'metadata' | 'problems'>;
+export type ZooKeeperPart = Omit<RegistrationsAudit, 'metadata' | 'problems'>;
 
 async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart> {
   let ids: string[] = [];
@@ -231,12 +231,20 @@ async function readMetadata(bootstrap: readonly string[], registered: readonly B
   return { views, unreachable, registeredNotListed, listedNotRegistered };
 }
 
-function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): string[] {
+/** Every problem in a report, one sentence each (exported for the decision-table test). */
+export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): string[] {
   const out: string[] = [];
   for (const b of zk.brokers) if (b.problem !== undefined) out.push(`broker ${b.brokerId}: ${b.problem}`);
   if (zk.controller?.problem !== undefined) out.push(`/controller: ${zk.controller.problem}`);
   if (zk.controllerEpoch?.problem !== undefined) out.push(`/controller_epoch: ${zk.controllerEpoch.problem}`);
   if (zk.migration?.problem !== undefined) out.push(`/migration: ${zk.migration.problem}`);
+  // A mistyped chroot, or a cluster no Kafka broker has started in: every finding above would be
+  // "nothing wrong" there, which is the wrong answer to "is my cluster all right?".
+  const numbered = zk.brokers.filter((b) => typeof b.brokerId === 'number');
+  if (zk.clusterId === undefined || numbered.length === 0) {
+    out.push(`cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`);
+  }
+  if (zk.controller === undefined) out.push('/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
   const cid = zk.controller?.brokerId;
   // A persistent /controller naming an unregistered id is stale, unless a KRaft controller (not a broker) wrote it.
   if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && zk.controller.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
@@ -246,6 +254,17 @@ function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): strin
     for (const u of metadata.unreachable) out.push(`metadata from ${u.source}: unreachable (${u.error})`);
     for (const r of metadata.registeredNotListed) out.push(`broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
     for (const l of metadata.listedNotRegistered) out.push(`broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
+    // The cluster lists an id at an endpoint its registration does not have: another process holds
+    // the id (a mistyped broker.id that took it), or the controller has not caught up with a change.
+    for (const b of zk.brokers) {
+      const eps = b.registration?.endpoints;
+      if (eps === undefined) continue;
+      for (const v of metadata.views) {
+        const listed = v.brokers.find((x) => x.nodeId === b.brokerId);
+        if (listed === undefined || eps.some((e) => e.host === listed.host && e.port === listed.port)) continue;
+        out.push(`broker ${b.brokerId}: registered in ZooKeeper with ${eps.map(endpointString).join(',')}, but ${v.source} lists it at ${listed.host}:${listed.port}: another process holds this broker id, or the controller has not caught up`);
+      }
+    }
     if (zk.clusterId !== undefined) {
       for (const v of metadata.views) if (v.clusterId !== zk.clusterId) out.push(`metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
     }

@@ -17,9 +17,10 @@ export type Command =
 export const USAGE = `Usage:
   kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
       --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
-      [--inter-broker-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5]
+      [--inter-broker-listener-name <NAME>] [--control-plane-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5]
       [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
-      [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>] [--controller]
+      [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>]
+      [--controller --performs-controller-duties [--controller-beside-other-brokers]]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
       [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
       [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>] [--zookeeper-set-acl] [--wedged-after-ms <ms>]
@@ -61,6 +62,26 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
 }
 
+/**
+ * Controller candidacy only with the acknowledgement that the wrapped program does a controller's
+ * work: a candidate that wins leaves the cluster without one otherwise (README: Controller mode).
+ */
+function controllerOption(controller: boolean, performsDuties: boolean, besideOtherBrokers: boolean): Pick<BrokerRegistrarConfig, 'controller'> {
+  if (!controller) {
+    if (performsDuties) throw new InvalidConfigError('--performs-controller-duties', true, 'only with --controller');
+    if (besideOtherBrokers) throw new InvalidConfigError('--controller-beside-other-brokers', true, 'only with --controller');
+    return {};
+  }
+  if (!performsDuties) {
+    throw new InvalidConfigError(
+      '--controller',
+      true,
+      "needs --performs-controller-duties: a candidate that wins is the cluster's controller, and the cluster then waits on it for LeaderAndIsr and UpdateMetadata, which this sidecar does not send; say so only if the program beside it does",
+    );
+  }
+  return { controller: { performsControllerDuties: true, ...(besideOtherBrokers ? { besideOtherBrokers: true } : {}) } };
+}
+
 /** node:util's parseArgs errors (unknown option, missing value) as InvalidConfigError naming the option. */
 function typedArgsError(err: unknown): unknown {
   const e = err as NodeJS.ErrnoException;
@@ -95,6 +116,7 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^conflict\.policy$/, '--conflict-policy'],
   [/^conflict\.timeoutMs$/, '--conflict-timeout-ms'],
   [/^interBrokerListener$/, '--inter-broker-listener-name'],
+  [/^controlPlaneListener$/, '--control-plane-listener-name'],
   [/^confirm\.kafka.*$/, '--confirm-bootstrap'],
   [/^confirm\.timeoutMs$/, '--confirm-timeout-ms'],
   [/^confirm\.recheckIntervalMs$/, '--recheck-interval-ms'],
@@ -131,6 +153,9 @@ export function parseCommand(argv: readonly string[]): Command {
           'conflict-policy': { type: 'string' },
           'conflict-timeout-ms': { type: 'string' },
           controller: { type: 'boolean' },
+          'performs-controller-duties': { type: 'boolean' },
+          'controller-beside-other-brokers': { type: 'boolean' },
+          'control-plane-listener-name': { type: 'string' },
           'confirm-bootstrap': { type: 'string' },
           'confirm-timeout-ms': { type: 'string' },
           'recheck-interval-ms': { type: 'string' },
@@ -220,7 +245,8 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(policy === undefined ? {} : { policy: policy as 'wait' | 'fail' }),
       ...(conflictTimeoutMs === undefined ? {} : { timeoutMs: conflictTimeoutMs }),
     },
-    ...(values.controller === true ? { controller: { enabled: true } } : {}),
+    ...controllerOption(values.controller === true, values['performs-controller-duties'] === true, values['controller-beside-other-brokers'] === true),
+    ...(values['control-plane-listener-name'] === undefined ? {} : { controlPlaneListener: values['control-plane-listener-name'] }),
     ...(bootstrap === undefined
       ? {}
       : {

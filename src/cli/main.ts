@@ -46,7 +46,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged',
+    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;

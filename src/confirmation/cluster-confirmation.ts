@@ -7,7 +7,7 @@
 // round can surface as a TypeError rather than a KafkaJS error. Every round is therefore guarded,
 // and one bad round never decides anything.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import type { Admin, KafkaConfig } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type KafkaConfig } from 'kafkajs';
 import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
@@ -28,6 +28,16 @@ export interface ConfirmationOptions {
   readonly recheckIntervalMs?: number;
   /** Report `missing` when ZooKeeper says we are registered but the cluster has not listed us for this long. Default: timeoutMs. */
   readonly missingAfterMs?: number;
+}
+
+/**
+ * The listeners a broker's configuration gives Kafka's controller to use: `inter.broker.listener.name`
+ * (or, unset, the listener named after `security.inter.broker.protocol`, as KafkaConfig derives it)
+ * and `control.plane.listener.name` (undefined when unset).
+ */
+export interface ListenerRoles {
+  readonly interBroker: string;
+  readonly controlPlane: string | undefined;
 }
 
 export interface ClusterView {
@@ -113,6 +123,42 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
 
   status(): ConfirmationStatus | undefined {
     return this.st;
+  }
+
+  /**
+   * Asks broker `brokerId` for its listener settings (DescribeConfigs on the broker resource, which
+   * kafkajs sends to that broker). Undefined when it cannot be asked within `budgetMs` or does not
+   * say: the caller then falls back to what ZooKeeper alone shows.
+   */
+  async listenerRoles(brokerId: number, budgetMs: number): Promise<ListenerRoles | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const call = (async () => {
+        if (this.ownsAdmin) await this.admin.connect();
+        return this.admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokerId), configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'] }],
+        });
+      })();
+      call.catch(() => undefined);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${budgetMs} ms`)), Math.max(1, budgetMs));
+      });
+      const r = await Promise.race([call, timeout]);
+      const entries = r.resources[0]?.configEntries ?? [];
+      const value = (name: string): string | undefined => {
+        const v = entries.find((e) => e.configName === name)?.configValue;
+        return typeof v === 'string' && v.trim() !== '' ? v.trim().toUpperCase() : undefined;
+      };
+      const interBroker = value('inter.broker.listener.name') ?? value('security.inter.broker.protocol');
+      if (interBroker === undefined) return undefined;
+      return { interBroker, controlPlane: value('control.plane.listener.name') };
+    } catch (err) {
+      log('broker %d\'s listener settings could not be read: %s', brokerId, err instanceof Error ? err.message : String(err));
+      return undefined;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   /** Starts confirming a (re-)registration, abandoning any confirmation of an older one. */

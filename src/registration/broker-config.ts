@@ -35,9 +35,16 @@ export interface BrokerRegistrarConfig {
   };
   /**
    * Controller candidacy: contend for /controller once our broker znode is owned, fence with
-   * /controller_epoch. Off by default.
+   * /controller_epoch. Off by default (no `controller` key).
+   *
+   * A candidate that wins is Kafka's controller: the cluster then waits on it for LeaderAndIsr and
+   * UpdateMetadata, which this library does not send. So candidacy needs the embedding program's
+   * acknowledgement that it does that work (`performsControllerDuties: true`), and is refused
+   * (ControllerCandidacyRefusedError, nothing written) while other brokers are registered, any of
+   * which could be the controller, unless `besideOtherBrokers: true` says so knowingly (a test
+   * cluster of programs that each do a controller's work).
    */
-  readonly controller?: { readonly enabled: boolean };
+  readonly controller?: { readonly performsControllerDuties: true; readonly besideOtherBrokers?: boolean };
   /** Confirm through kafkajs metadata that the cluster lists the broker after every (re-)registration. */
   readonly confirm?: ConfirmationOptions;
   /**
@@ -46,6 +53,12 @@ export interface BrokerRegistrarConfig {
    * they all share); name it for the first broker of a new cluster.
    */
   readonly interBrokerListener?: string;
+  /**
+   * Kafka's `control.plane.listener.name`, when the cluster uses one: the listener the controller
+   * talks to brokers on, which our registration must have too. Default: read from a registered
+   * broker's configuration when `confirm` can reach the cluster.
+   */
+  readonly controlPlaneListener?: string;
   /**
    * The cluster id this broker belongs to (`/cluster/id`). When set, start() refuses to register
    * where /cluster/id is missing or names another cluster: a broker pointed at the wrong chroot.
@@ -76,8 +89,12 @@ export interface BrokerSettings {
   readonly conflictTimeoutMs: number | undefined;
   readonly conflictPolicy: ConflictPolicy;
   readonly controllerEnabled: boolean;
+  /** Contend although other brokers are registered (`controller.besideOtherBrokers`). */
+  readonly controllerBesideOtherBrokers: boolean;
   /** The listener Kafka's brokers talk to each other on, when the config names it (upper-cased). */
   readonly interBrokerListener: string | undefined;
+  /** The control-plane listener, when the config names it (upper-cased). */
+  readonly controlPlaneListener: string | undefined;
   /** The endpoint the cluster must show for confirmation, when `confirm` is set. */
   readonly confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
   readonly kraftMigration: 'refuse' | 'register';
@@ -87,10 +104,10 @@ export interface BrokerSettings {
 // What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
-  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
+  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'controlPlaneListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
   zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth', 'wedgedAfterMs'],
   conflict: ['timeoutMs', 'policy'],
-  controller: ['enabled'],
+  controller: ['performsControllerDuties', 'besideOtherBrokers'],
   confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],
   listener: ['name', 'host', 'port', 'securityProtocol'],
 } as const;
@@ -109,7 +126,7 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (!(config.zookeeper instanceof Connection) && typeof config.zookeeper === 'object' && config.zookeeper !== null) rejectSecureTransport(config.zookeeper, 'zookeeper');
   if (!(config.zookeeper instanceof Connection)) onlyKnownKeys(config.zookeeper, KEYS.zookeeper, 'zookeeper', '{ connect, sessionTimeoutMs?, ... } or a Connection');
   if (config.conflict !== undefined) onlyKnownKeys(config.conflict, KEYS.conflict, 'conflict', '{ timeoutMs?, policy? }');
-  if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ enabled: boolean }');
+  if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ performsControllerDuties: true, besideOtherBrokers? }');
   if (config.confirm !== undefined) onlyKnownKeys(config.confirm, KEYS.confirm, 'confirm', '{ admin } or { kafka }, with options');
   if (Array.isArray(config.listeners)) config.listeners.forEach((l, i) => onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }'));
   const brokerId = config.brokerId;
@@ -128,8 +145,16 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   }
   const conflictPolicy = config.conflict?.policy ?? 'wait';
   if (conflictPolicy !== 'wait' && conflictPolicy !== 'fail') throw new InvalidConfigError('conflict.policy', conflictPolicy, 'expected "wait" or "fail"');
-  const controllerEnabled = config.controller?.enabled ?? false;
-  if (typeof controllerEnabled !== 'boolean') throw new InvalidConfigError('controller.enabled', controllerEnabled, 'expected true or false');
+  const controllerEnabled = config.controller !== undefined;
+  if (controllerEnabled && (config.controller as { performsControllerDuties: unknown }).performsControllerDuties !== true) {
+    throw new InvalidConfigError(
+      'controller.performsControllerDuties',
+      (config.controller as { performsControllerDuties: unknown }).performsControllerDuties,
+      "expected true: a candidate that wins is the cluster's controller and must send LeaderAndIsr and UpdateMetadata to every broker; this library does not, so only a program that does may contend (README: Controller mode)",
+    );
+  }
+  const controllerBesideOtherBrokers = config.controller?.besideOtherBrokers ?? false;
+  if (typeof controllerBesideOtherBrokers !== 'boolean') throw new InvalidConfigError('controller.besideOtherBrokers', controllerBesideOtherBrokers, 'expected true or false');
   const endpoints = listenersToEndpoints(config.listeners);
   if (config.features !== undefined && (typeof config.features !== 'object' || config.features === null || Array.isArray(config.features))) {
     throw new InvalidConfigError('features', config.features, 'expected { name: { min_version, max_version } }');
@@ -158,6 +183,14 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     }
     interBrokerListener = name;
   }
+  let controlPlaneListener: string | undefined;
+  if (config.controlPlaneListener !== undefined) {
+    const name = typeof config.controlPlaneListener === 'string' ? config.controlPlaneListener.toUpperCase() : undefined;
+    if (name === undefined || !endpoints.some((e) => e.listenerName === name)) {
+      throw new InvalidConfigError('controlPlaneListener', config.controlPlaneListener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
+    }
+    controlPlaneListener = name;
+  }
   if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
     throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... } or a Connection');
   }
@@ -171,5 +204,5 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     }
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
-  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, interBrokerListener, confirmEndpoint, kraftMigration, zookeeperSetAcl };
+  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, controllerBesideOtherBrokers, interBrokerListener, controlPlaneListener, confirmEndpoint, kraftMigration, zookeeperSetAcl };
 }

@@ -4,7 +4,20 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
-import { ClusterIdMismatchError, InvalidConfigError, MigrationInProgressError, isRetryable, isSessionGone, StartAbortedError, type KafkaZkRegistrarError, type RegistrationConflictError, type ZNodeFormatError } from '../errors.js';
+import {
+  BrokerIdInUseError,
+  ClusterIdMismatchError,
+  ControllerCandidacyRefusedError,
+  InvalidConfigError,
+  MigrationInProgressError,
+  NoNodeError,
+  isRetryable,
+  isSessionGone,
+  StartAbortedError,
+  ZNodeFormatError,
+  type KafkaZkRegistrarError,
+  type RegistrationConflictError,
+} from '../errors.js';
 import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } from './broker-config.js';
 
 export type { BrokerRegistrarConfig, BrokerUpdate };
@@ -12,12 +25,16 @@ import { checkClusterListeners } from './listener-preflight.js';
 import { readClusterId } from '../znodes/cluster-id-znode.js';
 import { logger } from '../log.js';
 import {
+  BROKER_IDS_PATH,
   brokerIdPath,
+  decodeBrokerZNode,
   encodeBrokerZNode,
+  endpointString,
   type BrokerRegistrationInfo,
+  type Endpoint,
 } from '../znodes/broker-znode.js';
 import { Connection, type ConnectionEvents, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
-import { PERM, type Acl } from '../zookeeper/session.js';
+import { PERM, type Acl, type Session } from '../zookeeper/session.js';
 import {
   ClusterConfirmation,
   type ClusterConfirmationEvents,
@@ -26,7 +43,7 @@ import {
 import { ControllerCandidate, type ControllerCandidateEvents, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { healthOf, type RegistrarHealth } from './health.js';
 import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
-import { OwnedEphemeral, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
+import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
 
@@ -76,6 +93,21 @@ export interface BrokerRegistrarStatus {
   readonly kraftMigration: KRaftMigrationStatus | undefined;
   /** The connection has had no session for a long time although it keeps trying: see the `wedged` event. */
   readonly wedged: boolean;
+  /** What start()'s pre-flight found where a Kafka cluster should be, when it was not one: see `emptyCluster`. */
+  readonly emptyCluster: EmptyCluster | undefined;
+}
+
+/**
+ * Where we register does not look like a Kafka cluster (yet): a mistyped chroot, or the very first
+ * broker of a new cluster. `reason`: `no-chroot` (the chroot does not exist: it is created with our
+ * registration), `no-cluster-id` (no /cluster/id: no Kafka broker has ever started here), or
+ * `no-brokers` (no other broker is registered).
+ */
+export interface EmptyCluster {
+  readonly reason: 'no-chroot' | 'no-cluster-id' | 'no-brokers';
+  /** The connect string's chroot, if any. */
+  readonly chroot: string | undefined;
+  readonly message: string;
 }
 
 export interface KRaftMigrationStatus {
@@ -95,11 +127,22 @@ export interface BrokerRegistrarEvents {
   /** Registered again after a loss (new session, deleted node, ...). */
   restored: [registration: Registration];
   lost: [info: { readonly reason: LossReason; readonly sessionId: string }];
-  /** Our path is owned by another session; we are waiting for it to go. */
-  waiting: [info: { readonly ownerSessionId: string; readonly sessionId: string }];
+  /**
+   * Our path is owned by another session with a registration like ours (a previous session of this
+   * broker the server has not expired yet); we are waiting for it to go. `holder` is what the node
+   * says (its endpoints). A node naming other endpoints is another broker's: `failed` with
+   * BrokerIdInUseError instead, never waited for.
+   */
+  waiting: [info: { readonly ownerSessionId: string; readonly sessionId: string; readonly holder: string | undefined }];
+  /** start()'s pre-flight found no Kafka cluster where we register (yet); see EmptyCluster. Registration goes on. */
+  emptyCluster: [info: EmptyCluster];
   conflict: [error: RegistrationConflictError];
   sessionExpired: [info: { readonly sessionId: string; readonly cause: ExpiryCause }];
-  /** Registration gave up (conflict with policy `fail`, no permission, ...). */
+  /**
+   * Registration gave up (our broker id held by another broker, conflict with policy `fail`, no
+   * permission, ...), or the controller candidacy did (refused beside other brokers, a claim that
+   * could not complete): then the broker registration itself goes on.
+   */
   failed: [error: KafkaZkRegistrarError];
   /** Controller mode: we won /controller and bumped /controller_epoch. */
   elected: [election: ControllerElection];
@@ -138,6 +181,9 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private readonly config: BrokerRegistrarConfig;
   private info: BrokerRegistrationInfo;
   private readonly interBrokerListener: string | undefined;
+  private readonly controlPlaneListener: string | undefined;
+  private readonly controllerBesideOtherBrokers: boolean;
+  private emptyCluster: EmptyCluster | undefined;
   private clusterId: string | undefined;
   private readonly connection: Connection;
   private readonly ownsConnection: boolean;
@@ -164,6 +210,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.config = config;
     this.info = settings.info;
     this.interBrokerListener = settings.interBrokerListener;
+    this.controlPlaneListener = settings.controlPlaneListener;
+    this.controllerBesideOtherBrokers = settings.controllerBesideOtherBrokers;
     this.confirmEndpoint = settings.confirmEndpoint;
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
@@ -186,6 +234,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       onConflict: settings.conflictPolicy,
       mutex,
       acl,
+      judgeHolder: (node) => this.judgeHolder(node.ownerSessionId, node.data),
     });
     const onExpired = (e: { sessionId: string; cause: ExpiryCause }): void => {
       this.notify('sessionExpired', e);
@@ -199,7 +248,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => this.notify('lost', e));
-    this.ephemeral.on('waiting', ({ ownerSessionId, sessionId }) => this.notify('waiting', { ownerSessionId, sessionId }));
+    this.ephemeral.on('waiting', ({ ownerSessionId, sessionId, holder }) => this.notify('waiting', { ownerSessionId, sessionId, holder }));
     this.ephemeral.on('conflict', (e) => {
       this.lastError = e;
       this.notify('conflict', e);
@@ -209,9 +258,27 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       this.notify('failed', e);
     });
     this.controller = settings.controllerEnabled
-      ? new ControllerCandidate({ connection: this.connection, brokerId: this.brokerId, mutex, runWhen: () => this.ephemeral.state === 'owned', acl })
+      ? new ControllerCandidate({
+          connection: this.connection,
+          brokerId: this.brokerId,
+          mutex,
+          runWhen: () => this.ephemeral.state === 'owned',
+          acl,
+          // Checked before every contention, not only at start: real brokers may have registered since.
+          precondition: settings.controllerBesideOtherBrokers ? undefined : (s) => this.refuseBesideOtherBrokers(s),
+        })
       : undefined;
-    this.controller?.on('elected', (e) => this.notify('elected', e));
+    this.controller?.on('elected', (e) => {
+      this.notify('elected', e);
+      // Elected is only half of it: the cluster must now show us as its controller (which it does only
+      // if the embedding program sends UpdateMetadata), so readiness waits for the metadata again.
+      const own = this.ephemeral.ownership;
+      if (own !== undefined) this.confirmCurrent(own);
+    });
+    this.controller?.on('failed', (e) => {
+      this.lastError = e;
+      this.notify('failed', e);
+    });
     this.controller?.on('resigned', (e) => this.notify('resigned', e));
     this.controller?.on('kraftControlled', (e) => this.notify('kraftControlled', e));
     this.controller?.on('invalidZNode', (e) => {
@@ -275,32 +342,86 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     return this.registration(own);
   }
 
-  /** Cluster id, listeners and (before a first registration) the KRaft migration; returns /migration as read. */
-  private async preflight(endpoints: BrokerRegistrationInfo['endpoints'], beforeRegistering: boolean): Promise<MigrationView> {
+  /**
+   * What must hold before anything is written, read in one batch (one session answers them in
+   * order): the cluster id, the listeners Kafka's controller needs, the controller candidacy beside
+   * other brokers, and (before a first registration) the KRaft migration. Returns /migration as read.
+   * Nothing here creates anything: a mistyped chroot is refused (with `clusterId`) or reported
+   * (`emptyCluster`) before the registration creates it.
+   */
+  private async preflight(endpoints: readonly Endpoint[], beforeRegistering: boolean): Promise<MigrationView> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
-        // The reads go out at once (one session answers them in order); the wrong cluster is the
-        // most fundamental finding, so it is reported first.
-        const [id, listeners, migration] = await Promise.allSettled([
-          readClusterId(s),
-          checkClusterListeners(s, this.brokerId, endpoints, this.interBrokerListener),
-          readMigration(s),
-        ]);
+        const [root, id, children, migration] = await Promise.allSettled([s.exists('/'), readClusterId(s), registeredBrokers(s), readMigration(s)]);
+        // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;
         if (this.config.clusterId !== undefined && id.value !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, id.value);
-        if (listeners.status === 'rejected') throw listeners.reason;
+        if (root.status === 'rejected') throw root.reason;
+        if (children.status === 'rejected') throw children.reason;
         if (migration.status === 'rejected') throw migration.reason;
+        const others = children.value.filter((b) => b !== this.brokerId);
+        if (beforeRegistering && this.controller !== undefined && !this.controllerBesideOtherBrokers && others.length > 0) {
+          throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
+        }
+        await checkClusterListeners(s, this.brokerId, endpoints, {
+          interBrokerListener: this.interBrokerListener,
+          controlPlaneListener: this.controlPlaneListener,
+          registered: others,
+          askBroker: this.confirmation === undefined ? undefined : (b, budgetMs) => (this.confirmation as ClusterConfirmation).listenerRoles(b, budgetMs),
+        });
         const m = migration.value;
         if (beforeRegistering && m.phase !== 'none' && this.kraftMigrationPolicy === 'refuse') {
           throw new MigrationInProgressError(this.brokerId, m.phase, 'state' in m ? m.state.kraftControllerId : undefined);
         }
+        if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, children.value.length === 0);
         return m;
       } catch (err) {
         if (!isRetryable(err) && !isSessionGone(err)) throw err;
       }
     }
+  }
+
+  private reportEmptyCluster(noChroot: boolean, noClusterId: boolean, noBrokers: boolean): void {
+    const chroot = this.connection.connectString.chroot;
+    const where = chroot === undefined ? 'the ZooKeeper root' : `chroot ${chroot}`;
+    const found: EmptyCluster | undefined = noChroot
+      ? { reason: 'no-chroot', chroot, message: `${where} does not exist: it is created with broker ${this.brokerId}'s registration; is the connect string right?` }
+      : noClusterId
+        ? { reason: 'no-cluster-id', chroot, message: `${where} has no /cluster/id: no Kafka broker has ever started here; is the connect string right?` }
+        : noBrokers
+          ? { reason: 'no-brokers', chroot, message: `${where} has no other registered broker: broker ${this.brokerId} is alone in this cluster` }
+          : undefined;
+    this.emptyCluster = found;
+    if (found === undefined) return;
+    log('%s', found.message);
+    this.notify('emptyCluster', found);
+  }
+
+  /** The controller candidate's precondition: no other broker is registered (see `controller`). */
+  private async refuseBesideOtherBrokers(s: Session): Promise<void> {
+    const others = (await registeredBrokers(s)).filter((b) => b !== this.brokerId);
+    if (others.length > 0) throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
+  }
+
+  /**
+   * Whose is the node another session holds at our path? A registration with our endpoints is a
+   * previous session of this broker that the server has not expired yet: waited out (the report's
+   * case). Anything else is another broker's id (or not a broker registration at all): refused, as
+   * Kafka refuses, and never taken when that broker restarts.
+   */
+  private judgeHolder(ownerSessionId: string, data: Buffer): HolderVerdict {
+    const ours = this.info.endpoints.map(endpointString);
+    let theirs: string[] | undefined;
+    try {
+      theirs = decodeBrokerZNode(this.brokerId, data).endpoints.map(endpointString);
+    } catch (err) {
+      if (!(err instanceof ZNodeFormatError)) throw err;
+    }
+    const holder = theirs === undefined ? 'not a broker registration' : `endpoints ${theirs.join(',') || '(none)'}`;
+    const same = theirs !== undefined && [...theirs].sort().join(',') === [...ours].sort().join(',');
+    return { holder, refuse: same ? undefined : new BrokerIdInUseError(this.brokerId, ownerSessionId, theirs, ours) };
   }
 
   /** Deletes our registration (only if our session owns it) and closes the session. Idempotent. */
@@ -344,6 +465,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       registeredAt: own === undefined ? undefined : this.registeredAt,
       kraftMigration: this.migrationStatus(),
       wedged: this.connection.wedged,
+      emptyCluster: this.emptyCluster,
     };
   }
 
@@ -393,5 +515,15 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 
   private registration(o: Ownership): Registration {
     return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId, replacedSessionId: o.replacedSessionId };
+  }
+}
+
+/** The registered broker ids (numeric children of /brokers/ids); none when it does not exist. */
+async function registeredBrokers(s: Session): Promise<number[]> {
+  try {
+    return (await s.getChildren(BROKER_IDS_PATH)).filter((c) => /^\d+$/.test(c)).map(Number).sort((a, b) => a - b);
+  } catch (err) {
+    if (err instanceof NoNodeError) return [];
+    throw err;
   }
 }

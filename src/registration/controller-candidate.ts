@@ -14,10 +14,14 @@ import { SafeEmitter } from '../util/safe-emitter.js';
 import type { Mutex } from 'async-mutex';
 import {
   BadVersionError,
+  ControllerClaimFailedError,
   ControllerMovedError,
+  isSessionGone,
+  KafkaZkRegistrarError,
   NodeExistsError,
   NoNodeError,
   NotControllerError,
+  StoppedError,
   ZNodeFormatError,
 } from '../errors.js';
 import { logger } from '../log.js';
@@ -34,6 +38,11 @@ import {
 import type { Connection } from '../zookeeper/connection.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import { OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
+import { onSameSession } from './same-session.js';
+
+/** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
+export const claimHook = Symbol('claimHook');
+export type ClaimStep = 'won' | 'epoch-read' | 'epoch-bumped';
 
 const log = logger('controller');
 
@@ -74,6 +83,11 @@ export interface ControllerCandidateEvents {
   /** /controller or /controller_epoch holds data that Kafka could not decode. Nothing was changed. */
   invalidZNode: [error: ZNodeFormatError];
   /**
+   * The candidacy gave up for good: refused by `precondition` (ControllerCandidacyRefusedError), or a
+   * claim that could not complete (ControllerClaimFailedError, /controller released). No more contending.
+   */
+  failed: [error: KafkaZkRegistrarError];
+  /**
    * A KRaft controller took /controller (or holds it when we start): we wait, never delete or
    * overwrite, and contend again only if the cluster rolls back (an ephemeral /controller of a
    * ZooKeeper-mode broker, or none).
@@ -90,6 +104,9 @@ export interface ControllerCandidateOptions {
   readonly runWhen: () => boolean;
   /** The ACL for /controller and for /controller_epoch when we create it (Kafka's zookeeper.set.acl). */
   readonly acl?: readonly Acl[] | undefined;
+  /** Must hold before every contention (see OwnedEphemeralOptions.precondition); its error ends the candidacy. */
+  readonly precondition?: ((session: Session) => Promise<void>) | undefined;
+  readonly [claimHook]?: ((step: ClaimStep) => Promise<void>) | undefined;
 }
 
 export interface FencedWriteOptions {
@@ -105,6 +122,8 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   private readonly mutex: Mutex;
   private readonly ephemeral: OwnedEphemeral;
   private readonly acl: readonly Acl[] | undefined;
+  private readonly hook: ((step: ClaimStep) => Promise<void>) | undefined;
+  private readonly stopper = new AbortController();
   private election: ControllerElection | undefined;
   private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined; kraft: boolean } = {
     controllerId: undefined,
@@ -131,8 +150,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       mutex: opts.mutex,
       runWhen: opts.runWhen,
       acl: opts.acl,
+      precondition: opts.precondition,
     });
     this.acl = opts.acl;
+    this.hook = opts[claimHook];
+    this.ephemeral.on('failed', (e) => this.notify('failed', e));
     this.ephemeral.on('owned', (o) => this.queue(() => this.claimEpoch(o)));
     this.ephemeral.on('lost', () => this.resign('node-lost'));
     this.ephemeral.on('waiting', ({ data, ownerSessionId }) => {
@@ -180,6 +202,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
 
   /** Resigns (deleting /controller only if our session owns it) and stops contending. */
   async stop(): Promise<void> {
+    this.stopper.abort();
     this.detach();
     this.resign('stopped');
     await this.ephemeral.stop();
@@ -274,36 +297,53 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     }
   }
 
-  /** Step 2 of the election, run in the mutex right after we won /controller. */
+  /**
+   * Step 2 of the election, run in the mutex right after we won /controller. Each step is retried on
+   * the same session across connection loss (a blip must not leave us holding /controller unfenced
+   * and never elected); the session's end hands over to the next session's run. Anything else ends
+   * the candidacy, /controller released: holding it without a claim would keep every broker from
+   * becoming controller.
+   */
   private async claimEpoch(o: Ownership): Promise<void> {
     const s = this.connection.session;
     if (s === undefined || s.id !== o.sessionId || this.ephemeral.ownership?.czxid !== o.czxid) return; // superseded
-    let current: { epoch: number; stat: Stat };
+    const step = <T>(op: () => Promise<T>): Promise<T> =>
+      onSameSession(this.connection, s, op, this.stopper.signal, (err) => log('claim step: %s; retrying on session 0x%s once reconnected', err.message, s.id));
     try {
-      current = await this.epochNow(s);
+      await this.hook?.('won');
+      const current = await step(() => this.epochNow(s));
+      await this.hook?.('epoch-read');
+      let bumped: Stat;
+      try {
+        bumped = await step(() => s.set(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(current.epoch + 1), current.stat.version));
+      } catch (err) {
+        if (!(err instanceof BadVersionError) && !(err instanceof NoNodeError)) throw err;
+        // A bump cut off by a connection loss may have been applied before the retry lost the CAS:
+        // either way we do not hold a claim we can prove, so we contend again.
+        log('lost the epoch CAS at zkVersion %d: not the controller, contending again', current.stat.version);
+        await this.ephemeral[releaseLocked]();
+        return;
+      }
+      await this.hook?.('epoch-bumped');
+      const still = await step(() => s.get(CONTROLLER_PATH)).catch((err: unknown) => {
+        if (err instanceof NoNodeError) return undefined;
+        throw err;
+      });
+      if (still === undefined || still.stat.ephemeralOwner !== s.id) return; // the watch re-runs the election
+      this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
+      this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, kraft: false };
+      log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
+      this.notify('elected', this.election);
     } catch (err) {
-      if (!(err instanceof ZNodeFormatError)) throw err;
-      // Kafka's own controller would fail here too. Do not hold /controller unfenced, and do not
-      // loop re-creating it: give up the candidacy and report it.
-      this.notify('invalidZNode', err);
-      await this.ephemeral[releaseLocked]();
+      if (err instanceof StoppedError || isSessionGone(err)) return; // stop(), or the new session's run takes over
+      // An undecodable /controller_epoch: Kafka's own controller would fail here too. Reported as
+      // such (invalidZNode); anything else as the candidacy's failure.
+      if (err instanceof ZNodeFormatError) this.notify('invalidZNode', err);
+      const failure = err instanceof ZNodeFormatError ? undefined : new ControllerClaimFailedError(`broker ${this.brokerId} won /controller but could not claim the controller epoch: ${String(err)}`, { cause: err });
+      log('%s: releasing /controller and ending the candidacy', (failure ?? err as Error).message);
+      await this.ephemeral[releaseLocked]().catch(() => undefined);
+      if (failure !== undefined) this.notify('failed', failure);
       void this.ephemeral.stop();
-      return;
     }
-    let bumped: Stat;
-    try {
-      bumped = await s.set(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(current.epoch + 1), current.stat.version);
-    } catch (err) {
-      if (!(err instanceof BadVersionError) && !(err instanceof NoNodeError)) throw err;
-      log('lost the epoch CAS at zkVersion %d: not the controller, contending again', current.stat.version);
-      await this.ephemeral[releaseLocked]();
-      return;
-    }
-    const still = await s.get(CONTROLLER_PATH).catch(() => undefined);
-    if (still === undefined || still.stat.ephemeralOwner !== s.id) return; // the watch re-runs the election
-    this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
-    this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, kraft: false };
-    log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
-    this.notify('elected', this.election);
   }
 }

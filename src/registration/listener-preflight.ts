@@ -1,47 +1,77 @@
 // Before a broker registration is written: make sure Kafka's controller can use it.
 //
 // A ZooKeeper-mode controller re-reads every /brokers/ids/<id> on each broker change, and for a new
-// broker opens a channel on the cluster's inter-broker listener (KafkaController.processBrokerChange
-// -> ControllerChannelManager.addBroker -> Broker.node(interBrokerListenerName)). A registration
-// without that listener throws there, and the whole broker-change event is dropped: real brokers
-// that die or restart are not noticed for as long as our znode exists. We cannot read the cluster's
-// inter.broker.listener.name from ZooKeeper, but every registered broker must have it, so the
-// listener names that the registered brokers share are the names ours must have too.
+// broker opens a channel on the cluster's inter-broker listener, or on its control-plane listener
+// when the cluster has one (KafkaController.processBrokerChange -> ControllerChannelManager.addBroker
+// -> Broker.node(controlPlaneListenerName.getOrElse(interBrokerListenerName))); every broker also
+// connects to ours on the inter-broker listener to replicate. A registration without those listeners
+// throws there, and the whole broker-change event is dropped: real brokers that die or restart are
+// not noticed for as long as our znode exists. So exactly those listeners are required, known from
+// (in order of trust):
+//   1. the options (`interBrokerListener`, `controlPlaneListener`): Kafka's own settings, given;
+//   2. a registered broker's configuration, read through Kafka (DescribeConfigs) when the registrar
+//      can reach the cluster (`confirm`);
+//   3. ZooKeeper alone, which cannot say which listener is which: every broker has the ones needed,
+//      so every listener name the registered brokers share is required. Conservative: a cluster
+//      whose brokers also share client listeners asks for those too; 1 or 2 say it precisely.
 import { ListenerMismatchError, NoNodeError, ZNodeFormatError } from '../errors.js';
 import { logger } from '../log.js';
-import { BROKER_IDS_PATH, brokerIdPath, decodeBrokerZNode, type Endpoint } from '../znodes/broker-znode.js';
+import { brokerIdPath, decodeBrokerZNode, type Endpoint } from '../znodes/broker-znode.js';
+import type { ListenerRoles } from '../confirmation/cluster-confirmation.js';
 import type { Session } from '../zookeeper/session.js';
 
 const log = logger('broker');
-/** How many registered brokers the pre-flight reads. */
+/** How many registered brokers the ZooKeeper-only rule reads. */
 const PREFLIGHT_SAMPLE = 8;
+/** How long the pre-flight waits for a broker to describe its listener settings. */
+const DESCRIBE_BUDGET_MS = 5000;
 
-/**
- * Throws ListenerMismatchError if our endpoints lack a listener the cluster needs: the
- * `interBrokerListener` when given, otherwise every listener name shared by the other registered
- * (and decodable) brokers it reads — up to PREFLIGHT_SAMPLE of them. With no other broker registered
- * and no option, there is nothing to learn from and the check passes (the first broker of a new cluster).
- */
-export async function checkClusterListeners(session: Session, brokerId: number, endpoints: readonly Endpoint[], interBrokerListener: string | undefined): Promise<void> {
+export interface ListenerNeeds {
+  /** Kafka's `inter.broker.listener.name`, from the options (upper-cased). */
+  readonly interBrokerListener: string | undefined;
+  /** Kafka's `control.plane.listener.name`, from the options (upper-cased). */
+  readonly controlPlaneListener: string | undefined;
+  /** The other registered broker ids, as listed by the pre-flight. */
+  readonly registered: readonly number[];
+  /** Asks a broker for its listener settings through Kafka; undefined when the cluster cannot be asked. */
+  readonly askBroker: ((brokerId: number, budgetMs: number) => Promise<ListenerRoles | undefined>) | undefined;
+}
+
+/** Throws ListenerMismatchError, nothing written, if our endpoints lack a listener Kafka's controller needs. */
+export async function checkClusterListeners(session: Session, brokerId: number, endpoints: readonly Endpoint[], needs: ListenerNeeds): Promise<void> {
   const ours = endpoints.map((e) => e.listenerName);
-  if (interBrokerListener !== undefined) {
-    if (!ours.includes(interBrokerListener)) throw new ListenerMismatchError(brokerId, [interBrokerListener], ours, 'interBrokerListener');
+  const missing = (required: readonly (string | undefined)[]): string[] => required.filter((n): n is string => n !== undefined && !ours.includes(n));
+  if (needs.interBrokerListener !== undefined) {
+    const m = missing([needs.interBrokerListener, needs.controlPlaneListener]);
+    if (m.length > 0) throw new ListenerMismatchError(brokerId, m, ours, 'interBrokerListener');
     return;
   }
-  let children: string[];
-  try {
-    children = await session.getChildren(BROKER_IDS_PATH);
-  } catch (err) {
-    if (err instanceof NoNodeError) return;
-    throw err;
+  const asked = needs.askBroker === undefined ? undefined : await askAny(needs.registered, needs.askBroker);
+  if (asked !== undefined) {
+    const required = [asked.roles.interBroker, needs.controlPlaneListener ?? asked.roles.controlPlane];
+    log('broker %d: broker %d says inter-broker %s, control plane %s; ours [%s]', brokerId, asked.from, asked.roles.interBroker, asked.roles.controlPlane ?? '(none)', ours.join(','));
+    const m = missing(required);
+    if (m.length > 0) throw new ListenerMismatchError(brokerId, m, ours, { brokerConfig: asked.from });
+    return;
   }
-  // Every broker has the inter-broker listener, so any few of them tell us a superset of what we
-  // need: a handful, read at once (pipelined on the session), keeps this cheap when a thousand
-  // brokers register together.
-  const sample = children.filter((c) => /^\d+$/.test(c) && Number(c) !== brokerId).slice(0, PREFLIGHT_SAMPLE);
+  await checkSharedListeners(session, brokerId, ours, needs);
+}
+
+/** The first of a few registered brokers that answers. */
+async function askAny(registered: readonly number[], ask: NonNullable<ListenerNeeds['askBroker']>): Promise<{ roles: ListenerRoles; from: number } | undefined> {
+  for (const id of registered.slice(0, 3)) {
+    const roles = await ask(id, DESCRIBE_BUDGET_MS);
+    if (roles !== undefined) return { roles, from: id };
+  }
+  return undefined;
+}
+
+async function checkSharedListeners(session: Session, brokerId: number, ours: readonly string[], needs: ListenerNeeds): Promise<void> {
+  // Every broker has the listeners the controller needs, so any few of them tell us a superset: a
+  // handful, read at once (pipelined on the session), keeps this cheap when a thousand brokers
+  // register together.
   const read = await Promise.all(
-    sample.map(async (child) => {
-      const id = Number(child);
+    needs.registered.slice(0, PREFLIGHT_SAMPLE).map(async (id) => {
       try {
         const { data } = await session.get(brokerIdPath(id));
         return { id, names: new Set(decodeBrokerZNode(id, data).endpoints.map((e) => e.listenerName)) };
@@ -59,7 +89,9 @@ export async function checkClusterListeners(session: Session, brokerId: number, 
     shared = shared === undefined ? r.names : new Set([...shared].filter((n) => r.names.has(n)));
     learnedFrom.push(r.id);
   }
-  const missing = [...(shared ?? [])].filter((n) => !ours.includes(n)).sort();
+  const required = [...(shared ?? [])];
+  if (needs.controlPlaneListener !== undefined) required.push(needs.controlPlaneListener);
+  const missing = required.filter((n) => !ours.includes(n)).sort();
   log('broker %d: listeners shared by brokers [%s]: [%s]; ours [%s]', brokerId, learnedFrom.join(','), [...(shared ?? [])].join(','), ours.join(','));
   if (missing.length > 0) throw new ListenerMismatchError(brokerId, missing, ours, learnedFrom.sort((a, b) => a - b));
 }

@@ -12,10 +12,10 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
+import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
-  isRetryable,
   isSessionGone,
   KafkaZkRegistrarError,
   NoNodeError,
@@ -65,7 +65,26 @@ export interface OwnedEphemeralOptions {
    * round trip the node is open. Default: leave the open ACL.
    */
   readonly acl?: readonly Acl[] | undefined;
+  /**
+   * Judges a node that another session holds. `holder` says who it is (for messages and events);
+   * `refuse` set means the node is another party's claim, not a stale one of ours: the recipe fails
+   * with that error at once, whatever `onConflict` says, and so never takes the path when it goes.
+   * Default: every such node is waited out (a controller candidate: another broker holding
+   * /controller is the normal state).
+   */
+  readonly judgeHolder?: ((node: { readonly ownerSessionId: string; readonly data: Buffer }) => HolderVerdict) | undefined;
+  /**
+   * Runs (inside the mutex) before each attempt to acquire the node, never while it is owned: an
+   * error that is not a connection loss makes the recipe fail with it, nothing written.
+   */
+  readonly precondition?: ((session: Session) => Promise<void>) | undefined;
   readonly [ownerCheckHook]?: StepHook | undefined;
+}
+
+/** What `judgeHolder` says of another session's node. */
+export interface HolderVerdict {
+  readonly holder: string | undefined;
+  readonly refuse: KafkaZkRegistrarError | undefined;
 }
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
@@ -100,6 +119,8 @@ export interface BlockingNode {
   readonly sessionId: string;
   /** The blocking node's data, as read (it may be anything another client wrote). */
   readonly data: Buffer;
+  /** Who the node says holds it (`judgeHolder`), when that can be told. */
+  readonly holder: string | undefined;
 }
 
 export interface OwnedEphemeralEvents {
@@ -110,7 +131,7 @@ export interface OwnedEphemeralEvents {
   failed: [error: KafkaZkRegistrarError];
 }
 
-type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode };
+type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
 
 export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   readonly path: string;
@@ -123,6 +144,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly onPersistentNode: 'fail' | 'wait';
   private readonly hook: StepHook | undefined;
   private readonly acl: readonly Acl[] | undefined;
+  private readonly judgeHolder: OwnedEphemeralOptions['judgeHolder'];
+  private readonly precondition: OwnedEphemeralOptions['precondition'];
   private readonly stopper = new AbortController();
   private readonly lifecycle: Lifecycle;
   private st: OwnedEphemeralState = 'idle';
@@ -151,6 +174,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.onPersistentNode = opts.onPersistentNode ?? 'fail';
     this.hook = opts[ownerCheckHook];
     this.acl = opts.acl;
+    this.judgeHolder = opts.judgeHolder;
+    this.precondition = opts.precondition;
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
 
@@ -326,10 +351,16 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         this.confirmed = true;
         return;
       }
+      if (this.precondition !== undefined) await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
       // The exists-watch is the owner check's peek: it rides behind the create (see checkOwner).
       const result = await this.attempt(session, () =>
         this.watchedBy === session ? this.retrying(session, () => session.exists(this.path)) : this.armWatch(session),
       );
+      // Another party's claim: given up at once, so that its going away can never hand us the path.
+      if ('refuse' in result && result.refuse !== undefined) {
+        this.fail(result.refuse);
+        return;
+      }
       const expected = 'owned' in result ? session.id : result.blockedBy.ownerSessionId;
       // A watch still armed now was set at or before the reads that gave the verdict and has not
       // fired since (ZooKeeper delivers a watch event before any later read sees the change), so
@@ -416,18 +447,32 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       run: <T>(op: () => Promise<T>) => this.retrying(session, op),
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
+      // A chroot can go missing (ZooKeeper back with an empty data directory): created again then,
+      // as Kafka creates it at startup, and only then: never before the registrar's pre-flight.
+      createParents: async (p: string): Promise<string[]> => {
+        try {
+          return await this.retrying(session, () => session.createParents(p));
+        } catch (err) {
+          if (!(err instanceof NoNodeError) || this.connection.connectString.chroot === undefined) throw err;
+          log('%s: the chroot %s is missing: creating it', this.path, this.connection.connectString.chroot);
+          await this.connection.ensureChroot(this.stopper.signal);
+          return this.retrying(session, () => session.createParents(p));
+        }
+      },
     };
     const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, peek });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
         return { owned: this.ownershipOf(session, v.stat, data, v.replaced) };
-      case 'blocked':
-        return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data } };
+      case 'blocked': {
+        const judged = this.judgeHolder?.({ ownerSessionId: v.owner, data: v.data });
+        return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data, holder: judged?.holder }, refuse: judged?.refuse };
+      }
       case 'persistent':
         // It never goes away by itself: waiting for it would be waiting forever, unless asked to.
         if (this.onPersistentNode === 'fail') throw new PersistentNodeError(this.path);
-        return { blockedBy: { ownerSessionId: PERSISTENT_OWNER, sessionId: session.id, data: v.data } };
+        return { blockedBy: { ownerSessionId: PERSISTENT_OWNER, sessionId: session.id, data: v.data, holder: undefined } };
     }
   }
 
@@ -446,7 +491,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.conflictTimer = undefined;
       if (this.st !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
       this.conflictReported = true;
-      const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince);
+      const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince, this.blocking.holder);
       log('%s', conflict.message);
       this.notify('conflict', conflict);
       if (this.onConflict === 'fail') this.fail(conflict);
@@ -497,18 +542,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** Retries an operation on the *same* session across connection loss; never across sessions. */
-  private async retrying<T>(session: Session, op: () => Promise<T>): Promise<T> {
-    for (;;) {
-      this.throwIfStopped(session);
-      try {
-        return await op();
-      } catch (err) {
-        if (!isRetryable(err)) throw err;
-        log('%s: %s; retrying on session 0x%s once reconnected', this.path, (err as Error).message, session.id);
-        const s = await this.connection.waitForConnected(this.stopper.signal);
-        if (s !== session) throw new StoppedError(`session 0x${session.id}`);
-      }
-    }
+  private retrying<T>(session: Session, op: () => Promise<T>): Promise<T> {
+    return onSameSession(this.connection, session, op, this.stopper.signal, (err) =>
+      log('%s: %s; retrying on session 0x%s once reconnected', this.path, err.message, session.id),
+    ).catch((err: unknown) => {
+      // Stopped by us: said in this recipe's own words.
+      if (err instanceof StoppedError && this.stopper.signal.aborted) throw new StoppedError(`registration of ${this.path}`);
+      throw err;
+    });
   }
 
   private throwIfStopped(session: Session): void {

@@ -70,6 +70,8 @@ export interface OwnerCheckIo {
   checkpoint(): void;
   /** True for a session this connection opened before the current one. */
   wasOurs(sessionId: string): boolean;
+  /** Creates the missing persistent parents of a path (the chroot too, if it is missing); returns those it created. */
+  createParents(path: string): Promise<string[]>;
 }
 
 /** Called after each step with its outcome: how tests act at exact points (a second session deleting, rewriting). */
@@ -195,7 +197,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
     await hook?.('create', created);
     if (created === 'no-parent') {
       await peeked?.catch(() => undefined);
-      const made = await io.run(() => s.createParents(path));
+      const made = await io.createParents(path);
       // Parents we created get our ACL too (as Kafka's secure paths do); existing ones are left alone.
       if (acl !== undefined) for (const p of made) await io.run(() => s.setAcl(p, 0, acl)).catch((err: unknown) => log('%s: ACL not set: %s', p, (err as Error).message));
       continue;

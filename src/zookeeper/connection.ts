@@ -15,12 +15,16 @@ import { StallDetector } from './stall-detector.js';
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
-// Chroots already made sure of in this process (hosts + chroot): a thousand Connections to one
-// cluster must not each open an extra session just to create the same path.
-const chrootsEnsured = new Set<string>();
+// Chroot creations in flight in this process (hosts + chroot): a thousand Connections that find the
+// same chroot missing at once share one extra session and one create, not a thousand.
+const chrootsInFlight = new Map<string, Promise<void>>();
 
 export interface ConnectionOptions {
-  /** `host:port[,host:port...][/chroot]`. A missing chroot is created (as Kafka does). */
+  /**
+   * `host:port[,host:port...][/chroot]`. A missing chroot is created when something is first written
+   * under it (as Kafka creates it at startup), and again whenever it has gone missing; connecting
+   * creates nothing.
+   */
   readonly connect: string;
   /** Requested session timeout; the server clamps it to [minSessionTimeout, maxSessionTimeout]. Default 18000. */
   readonly sessionTimeoutMs?: number;
@@ -183,7 +187,6 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.stopper.signal.addEventListener('abort', onStop, { once: true });
     const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
     try {
-      if (this.connectString.chroot !== undefined) await this.ensureChroot(attempt.signal);
       const s = await this.openSession(this.fullConnect(), attempt.signal);
       this.adopt(s);
       this.stall.start();
@@ -274,19 +277,31 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     return this.connectString.hosts + (this.connectString.chroot ?? '');
   }
 
-  // Kafka creates its chroot with a chroot-less client before connecting "inside" it; ops under a
-  // missing chroot would otherwise fail with NoNode forever.
-  private async ensureChroot(signal: AbortSignal): Promise<void> {
-    const chroot = this.connectString.chroot as string;
+  /**
+   * Creates the chroot (and its parents) if it is missing, with a chroot-less session, as Kafka does
+   * before connecting "inside" it: creates under a missing chroot fail with NoNode forever. Called
+   * when a create finds it missing, never on connect, so that a mistyped chroot is not created by a
+   * start that its pre-flight then refuses. Concurrent callers in this process share one creation.
+   * No-op without a chroot.
+   */
+  async ensureChroot(signal?: AbortSignal): Promise<void> {
+    const chroot = this.connectString.chroot;
+    if (chroot === undefined) return;
     const key = `${this.connectString.hosts}${chroot}`;
-    if (chrootsEnsured.has(key)) return;
-    const s = await this.openSession(this.connectString.hosts, signal);
-    try {
-      await s.createParents(`${chroot}/x`);
-      chrootsEnsured.add(key);
-    } finally {
-      s.close();
+    let inFlight = chrootsInFlight.get(key);
+    if (inFlight === undefined) {
+      inFlight = (async () => {
+        const s = await this.openSession(this.connectString.hosts, AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]));
+        try {
+          const made = await s.createParents(`${chroot}/x`);
+          if (made.length > 0) log('created the chroot %s', made.join(', '));
+        } finally {
+          s.close();
+        }
+      })().finally(() => chrootsInFlight.delete(key));
+      chrootsInFlight.set(key, inFlight);
     }
+    await (signal === undefined ? inFlight : Promise.race([inFlight, abortion(signal)]));
   }
 
   private adopt(s: Session): void {
@@ -404,4 +419,12 @@ function positiveInt(v: unknown, field: string): number {
     throw new InvalidConfigError(field, v, 'expected a positive integer number of milliseconds');
   }
   return v;
+}
+
+function abortion(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const fail = (): void => reject(new StoppedError('creating the chroot'));
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
 }

@@ -1,0 +1,75 @@
+// The chroot, against a real ZooKeeper: a mistyped one is refused or reported before anything is
+// written under it, and one that goes missing (ZooKeeper back with an empty data directory, as on
+// ephemeral storage) is created again and the registration restored. This file restarts its own
+// server, so it has one of its own.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { BrokerRegistrar, ClusterIdMismatchError, type EmptyCluster, type Registration } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { runCli } from './harness/cli-run.js';
+import { openSession } from './harness/sessions.js';
+import { waitForEvent, within } from './harness/wait.js';
+
+const zk = useZooKeeper();
+const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
+let n = 0;
+
+/** A chroot that does not exist yet, and a root session to look at it from outside. */
+async function freshChroot(): Promise<{ chroot: string; connect: string; exists: (path: string) => Promise<boolean> }> {
+  const chroot = `/kzr-chroot-${process.pid}-${++n}`;
+  // A session per look: the last test empties the server, which forgets every session.
+  const exists = async (p: string): Promise<boolean> => {
+    const root = await openSession(zk.server.connectString);
+    try {
+      return (await root.exists(p)) !== null;
+    } finally {
+      root.close();
+    }
+  };
+  return { chroot, connect: `${zk.server.connectString}${chroot}`, exists };
+}
+
+describe('the chroot', () => {
+  test('a mistyped chroot with clusterId set: refused before anything is created', async () => {
+    const { chroot, connect, exists } = await freshChroot();
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners, clusterId: 'vuwt07fMRguqN39ptO7dNg' }));
+    await assert.rejects(within(r.start(), 15_000, 'start() to be refused'), (err: unknown) => {
+      assert.ok(err instanceof ClusterIdMismatchError, String(err));
+      assert.equal(err.found, undefined);
+      return true;
+    });
+    assert.equal(await exists(chroot), false, `start() left nothing behind (not even ${chroot})`);
+  });
+
+  test('a chroot no Kafka broker has started in: registered, and said (event, status, audit)', async () => {
+    const { chroot, connect, exists } = await freshChroot();
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners }));
+    const empty = waitForEvent<[EmptyCluster]>(r, 'emptyCluster', 15_000, 'the emptyCluster event');
+    await within(r.start(), 15_000, 'broker 1 to register');
+    const [e] = await empty;
+    assert.equal(e.reason, 'no-chroot');
+    assert.equal(e.chroot, chroot);
+    assert.match(e.message, /does not exist/);
+    assert.deepEqual(r.status().emptyCluster, e);
+    assert.equal(await exists(`${chroot}/brokers/ids/1`), true, 'created with the registration');
+
+    const audit = await runCli(['audit', '--zookeeper', connect]);
+    assert.equal(audit.code, 1, audit.out);
+    assert.match(audit.out, /empty or not a Kafka cluster: no \/cluster\/id/);
+    assert.match(audit.out, /no controller/);
+  });
+
+  test('ZooKeeper back with an empty data directory: the chroot is created again and the registration restored', async () => {
+    const { chroot, connect, exists } = await freshChroot();
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 2, listeners }));
+    const first = await within(r.start(), 15_000, 'broker 2 to register');
+    const restored = waitForEvent<[Registration]>(r, 'restored', 60_000, 'the registration to be restored on the empty server');
+    await zk.server.kill();
+    zk.server.wipeData();
+    await zk.server.restart();
+    const [again] = await restored;
+    assert.notEqual(again.sessionId, first.sessionId, 'on a new session (the empty server knows none)');
+    assert.equal(await exists(`${chroot}/brokers/ids/2`), true);
+    assert.equal(r.status().state, 'owned');
+  });
+});

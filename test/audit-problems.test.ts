@@ -1,0 +1,44 @@
+// The audit's findings as a decision table (src/audit/registrations-audit.ts `problems`): pure, no I/O.
+// What a real cluster shows for each is exercised against real Kafka and ZooKeeper in integration/.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { problems, type ZooKeeperPart } from '../src/audit/registrations-audit.js';
+
+const broker = (id: number, port: number): ZooKeeperPart['brokers'][number] => ({
+  brokerId: id,
+  ownerSessionId: '100009698860000',
+  brokerEpoch: 10 + id,
+  createdAt: 0,
+  registration: { brokerId: id, version: 5, host: '127.0.0.1', port, endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }], jmxPort: -1, timestamp: '1', rack: undefined, features: {} },
+  acl: [],
+  problem: undefined,
+});
+const healthy: ZooKeeperPart = {
+  brokers: [broker(0, 9092)],
+  controller: { brokerId: 0, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
+  controllerEpoch: { epoch: 1, zkVersion: 1, problem: undefined },
+  clusterId: 'c1',
+  migration: undefined,
+};
+const view = (brokers: { nodeId: number; host: string; port: number }[]) => ({ views: [{ source: '127.0.0.1:9092', brokers, controller: 0, clusterId: 'c1' }], unreachable: [], registeredNotListed: [], listedNotRegistered: [] });
+
+test('audit: a healthy cluster has no problem', () => {
+  assert.deepEqual(problems(healthy, view([{ nodeId: 0, host: '127.0.0.1', port: 9092 }])), []);
+});
+
+test('audit: an id the cluster lists at another endpoint than its registration (another process holds it)', () => {
+  const typo = { ...healthy, brokers: [broker(0, 20003)] };
+  const found = problems(typo, view([{ nodeId: 0, host: '127.0.0.1', port: 9092 }]));
+  assert.equal(found.length, 1, found.join('\n'));
+  assert.match(found[0] ?? '', /^broker 0: registered in ZooKeeper with PLAINTEXT:\/\/127\.0\.0\.1:20003, but 127\.0\.0\.1:9092 lists it at 127\.0\.0\.1:9092: another process holds this broker id/);
+});
+
+test('audit: empty or not a Kafka cluster, and no controller', () => {
+  assert.deepEqual(problems({ ...healthy, clusterId: undefined }, undefined), [
+    "cluster: empty or not a Kafka cluster: no /cluster/id (no Kafka broker has ever started here); is the connect string's chroot right?",
+  ]);
+  const empty = problems({ ...healthy, brokers: [], controller: undefined }, undefined);
+  assert.deepEqual(empty.map((p) => p.slice(0, p.indexOf(':'))), ['cluster', '/controller']);
+  assert.match(empty[0] ?? '', /no registered broker/);
+  assert.match(empty[1] ?? '', /no controller/);
+});
