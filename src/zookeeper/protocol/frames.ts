@@ -10,7 +10,8 @@ import { ZooKeeperProtocolError } from './protocol-error.js';
  * (ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT = 0xfffff since 3.6, ZOOKEEPER-3593; 4 MB
  * before), with no allowance for the reply header and Stat around the data. A znode written with
  * close to jute.maxbuffer bytes of data (the server checks only the request's length) therefore
- * comes back in a getData reply up to ~70 bytes over 0xfffff, which the Java client cannot read.
+ * comes back in a getData reply up to 68 bytes (less the path's length) over 0xfffff, which the
+ * Java client cannot read; integration/zk-wire.test.ts reads such a reply from a real 3.8 server.
  * We allow what jute itself allows on top of jute.maxbuffer for "extra fields"
  * (BinaryInputArchive's extraMaxBuffer, hard-coded to 1024 before it became configurable and never
  * below 1024 since): such a reply is read, and anything beyond is still refused.

@@ -291,10 +291,3 @@ export function encodeRecord<T>(record: JuteRecord<T>, value: T): Buffer {
   record.write(w, value);
   return w.toBuffer();
 }
-
-/** A record with no fields: requests and replies that are only a header (ping, closeSession, delete's reply). */
-export const EMPTY: JuteRecord<Record<string, never>> = {
-  name: 'empty',
-  write: () => undefined,
-  read: () => ({}),
-};
