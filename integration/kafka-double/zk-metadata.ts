@@ -50,8 +50,10 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
   async start(): Promise<ClusterSnapshot> {
     const first = new Promise<ClusterSnapshot>((resolve) => this.once('snapshot', resolve));
     await this.connection.start();
-    // As a Kafka broker does at startup: the chroot exists before anything watches inside it.
+    // As a Kafka broker does at startup: the chroot exists before anything watches inside it. The
+    // first load (on the 'session' event) may have found it missing: load again.
     await this.connection.ensureChroot();
+    this.refresh();
     return first;
   }
 

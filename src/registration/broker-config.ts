@@ -175,22 +175,8 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (typeof zookeeperSetAcl !== 'boolean') throw new InvalidConfigError('zookeeperSetAcl', zookeeperSetAcl, 'expected true or false');
   const kraftMigration = config.kraftMigration ?? 'refuse';
   if (kraftMigration !== 'refuse' && kraftMigration !== 'register') throw new InvalidConfigError('kraftMigration', kraftMigration, 'expected "refuse" or "register"');
-  let interBrokerListener: string | undefined;
-  if (config.interBrokerListener !== undefined) {
-    const name = typeof config.interBrokerListener === 'string' ? config.interBrokerListener.toUpperCase() : undefined;
-    if (name === undefined || !endpoints.some((e) => e.listenerName === name)) {
-      throw new InvalidConfigError('interBrokerListener', config.interBrokerListener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
-    }
-    interBrokerListener = name;
-  }
-  let controlPlaneListener: string | undefined;
-  if (config.controlPlaneListener !== undefined) {
-    const name = typeof config.controlPlaneListener === 'string' ? config.controlPlaneListener.toUpperCase() : undefined;
-    if (name === undefined || !endpoints.some((e) => e.listenerName === name)) {
-      throw new InvalidConfigError('controlPlaneListener', config.controlPlaneListener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
-    }
-    controlPlaneListener = name;
-  }
+  const interBrokerListener = oneOfOurListeners(config.interBrokerListener, 'interBrokerListener', endpoints);
+  const controlPlaneListener = oneOfOurListeners(config.controlPlaneListener, 'controlPlaneListener', endpoints);
   if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
     throw new InvalidConfigError('zookeeper', config.zookeeper, 'expected { connect, sessionTimeoutMs?, ... } or a Connection');
   }
@@ -205,4 +191,14 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
   return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, controllerBesideOtherBrokers, interBrokerListener, controlPlaneListener, confirmEndpoint, kraftMigration, zookeeperSetAcl };
+}
+
+/** A listener name option (Kafka's `*.listener.name`), upper-cased, which must be one of ours. */
+function oneOfOurListeners(value: unknown, field: string, endpoints: readonly { readonly listenerName: string }[]): string | undefined {
+  if (value === undefined) return undefined;
+  const name = typeof value === 'string' ? value.toUpperCase() : undefined;
+  if (name === undefined || !endpoints.some((e) => e.listenerName === name)) {
+    throw new InvalidConfigError(field, value, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
+  }
+  return name;
 }
