@@ -2,7 +2,7 @@
 // real ZooKeeper server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, InvalidConfigError, PathClaimedError, PersistentNodeError, Session, StartAbortedError, type Registration } from '../src/index.js';
+import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, encodeBrokerZNode, InvalidConfigError, listenersToEndpoints, PathClaimedError, PersistentNodeError, Session, StartAbortedError, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { startTcpProxy } from './harness/tcp-proxy.js';
 import { killSession } from './harness/sessions.js';
@@ -10,15 +10,17 @@ import { waitForEvent, waitForNode, within } from './harness/wait.js';
 
 const zk = useZooKeeper();
 
+const LISTENERS = [
+  { name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 },
+  { name: 'internal', host: 'broker-1.example', port: 9093, securityProtocol: 'SASL_SSL' as const },
+];
+
 function registrar(connect: string, brokerId: number, extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {}): BrokerRegistrar {
   return zk.track(
     new BrokerRegistrar({
       zookeeper: { connect, sessionTimeoutMs: 4000 },
       brokerId,
-      listeners: [
-        { name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 },
-        { name: 'internal', host: 'broker-1.example', port: 9093, securityProtocol: 'SASL_SSL' },
-      ],
+      listeners: LISTENERS,
       rack: 'rack-a',
       jmxPort: 9999,
       ...extra,
@@ -248,8 +250,9 @@ describe('what users expect from Kafka and Curator', () => {
     const connect = zk.chroot();
     const holder = await zk.observer(connect);
     await holder.createParents('/brokers/ids/22');
-    await holder.create('/brokers/ids/22', Buffer.from('{}'), 'ephemeral');
     const r = registrar(connect, 22);
+    // What this broker itself would write: a previous session of ours, waited out (not refused).
+    await holder.create('/brokers/ids/22', encodeBrokerZNode({ brokerId: 22, endpoints: listenersToEndpoints(LISTENERS), jmxPort: 9999, version: 5 }, Date.now()), 'ephemeral');
     await assert.rejects(within(r.start({ signal: AbortSignal.timeout(300) }), 10_000, 'start() to give up'), (err: unknown) => {
       assert.ok(err instanceof StartAbortedError, String(err));
       assert.equal(err.code, 'START_ABORTED');
@@ -281,6 +284,7 @@ describe('Session.open reattach credentials', () => {
     const connect = zk.chroot();
     const owner = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
     const s = await owner.start();
+    await owner.ensureChroot();
     await s.createParents('/held/x');
     await s.create('/held/x', Buffer.from('x'), 'ephemeral');
     const obs = await zk.observer(connect);
