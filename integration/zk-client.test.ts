@@ -10,7 +10,7 @@ import type { EventEmitter } from 'node:events';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { AuthFailedError, BadVersionError, ClosingError, ConnectionLossError, NoAuthError, NodeExistsError, NoNodeError, NotEmptyError, SessionExpiredError, ZooKeeperError } from '../src/errors.js';
 import { ClientConnection, UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
@@ -65,11 +65,21 @@ function event<T extends unknown[]>(emitter: EventEmitter, name: string, ms: num
 before(async () => {
   server = await startZooKeeper();
   admin = await open();
+  opened.pop();
   await admin.create(ROOT, null);
 });
 
+// Each test's clients are closed after it, so that no test's timings share the loop with the
+// pings and reconnects of clients it does not use.
+afterEach(async () => {
+  for (const c of opened.splice(0).reverse()) await c.close().catch(() => undefined);
+  for (const f of cleanups.splice(0).reverse()) await f();
+  // Sockets destroyed above release their handles on the next turns of the loop.
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+});
+
 after(async () => {
-  for (const c of opened.reverse()) await c.close().catch(() => undefined);
+  await admin?.close().catch(() => undefined);
   for (const f of cleanups.reverse()) await f();
   await server?.stop();
 });
