@@ -136,6 +136,12 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
     await jvm.stop();
     rmSync(dir, { recursive: true, force: true });
   };
+  // 'ruok' answers imok while a standalone server is still loading and closing client connections;
+  // its 'srvr' shows a Mode: line only once it serves them. An ensemble member has no Mode: until a
+  // quorum forms, which needs the members launched after it: startEnsemble waits for that itself.
+  const standalone = mainClass.endsWith('.ZooKeeperServerMain');
+  const serving = async (): Promise<boolean> =>
+    standalone ? /^Mode: /m.test(await fourLetterWord(port, 'srvr', 500).catch(() => '')) : (await fourLetterWord(port, 'ruok', 500).catch(() => '')) === 'imok';
   const awaitServing = async (): Promise<void> => {
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
@@ -149,8 +155,7 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
         await stop();
         throw new Error(`ZooKeeper exited while starting:\n${tail}`);
       }
-      const answer = await fourLetterWord(port, 'ruok', 500).catch(() => '');
-      if (answer === 'imok') break;
+      if (await serving()) break;
       if (Date.now() > deadline) {
         const tail = jvm.logTail();
         await stop();

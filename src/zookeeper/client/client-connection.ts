@@ -1,0 +1,785 @@
+// One ZooKeeper session over a succession of sockets: the equivalent of the Java client's ClientCnxn
+// (its SendThread and the outgoing/pending queues), written for Node's event loop. It connects,
+// keeps the connection alive with pings, notices a server that went silent, reconnects to the next
+// host with the same session, re-presents credentials and watches there, and ends when the server
+// says the session expired or the client is closed. It knows requests only as opcodes and bodies:
+// the typed operations are zk-client.ts's.
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { AuthFailedError, ClosingError, ConnectionLossError, InvalidConfigError, SessionExpiredError, ZRC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
+import { logger } from '../../log.js';
+import { SafeEmitter } from '../../util/safe-emitter.js';
+import {
+  ConnectResponse,
+  decodeReply,
+  encodeAuthPacket,
+  encodeConnectFrame,
+  encodeConnectRequest,
+  encodePingFrame,
+  encodeRequestFrame,
+  encodeSetWatches2Request,
+  encodeSetWatchesRequest,
+  FrameDecoder,
+  JuteReader,
+  KeeperErrorCode,
+  NO_PASSWORD,
+  OpCode,
+  sessionIdToHex,
+  WatcherEvent,
+  Xid,
+  ZooKeeperProtocolError,
+  type ReplyHeader,
+} from '../protocol/index.js';
+import type { Watcher } from '../session.js';
+import { Chroot } from './chroot.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { formatHostPort, HostProvider, parseConnectString, type HostPort } from './host-provider.js';
+import { openTransport, type ClientTlsOptions } from './transport.js';
+import { watchEventName, WatchRegistry, type WatchKind } from './watch-registry.js';
+
+const log = logger('zk-client');
+
+/**
+ * Where a client stands. For recipe authors, in the manner of Curator's ConnectionState:
+ *
+ * - `connecting`: no server connection right now: before the first one, or after one was lost
+ *   (the `disconnected` event). The session may well be alive on the server, with its ephemeral
+ *   nodes and watches: a lost connection is not a lost session. Treat what you hold as *suspended*,
+ *   not as gone: do not act on "I own this" until `connected` again, and do not give it up either.
+ *   The client tries host after host by itself. Requests made now wait for the next connection
+ *   attempt and fail with ConnectionLossError if that attempt fails (see `submit`).
+ * - `connected`: a server has accepted the session on the current socket (the `connected`
+ *   event, after every reconnect too). Credentials and watches have been presented again before
+ *   any request of yours; watches whose node changed meanwhile have fired (once). A session
+ *   re-established here is the same session: its ephemerals are still yours.
+ * - `expired` (final): the server said the session is gone. Every ephemeral node it owned has been
+ *   deleted and every watch is gone (none will fire). Requests fail with SessionExpiredError. Start
+ *   over with a new client, re-creating what you need.
+ * - `auth-failed` (final): the server refused credentials given to addAuth and closed the
+ *   connection (AUTH_FAILED). Requests fail with AuthFailedError.
+ * - `closed` (final): close() was called. The session was closed on the server (its ephemerals
+ *   deleted at once) if the server could be told in time, or else is left to expire there.
+ */
+export type ClientState = 'connecting' | 'connected' | 'expired' | 'auth-failed' | 'closed';
+export type ClientEndReason = 'expired' | 'auth-failed' | 'closed';
+
+export interface ClientConnectionOptions {
+  /** `host:port[,host:port...][/chroot]`. */
+  readonly connect: string;
+  /** Asked of the server, which clamps it to [minSessionTimeout, maxSessionTimeout]. */
+  readonly sessionTimeoutMs: number;
+  /** Reattach to an existing session instead of creating one. */
+  readonly session?: { readonly id: bigint; readonly password: Buffer };
+  /** Connect with TLS (node:tls) instead of plain TCP. */
+  readonly tls?: ClientTlsOptions;
+  /** Default true, as the Java client: clients of one connect string spread over the ensemble. */
+  readonly shuffleHosts?: boolean;
+  /** The pause before going round the host list again after a round without a connection. Default 1000 (Java's spinDelay). */
+  readonly retryListPauseMs?: number;
+  /**
+   * Up to this long (random) before every connection attempt but the first, so that the clients
+   * of a failed server do not all reconnect to the next one in the same instant. Default 1000, as
+   * the Java client's startConnect.
+   */
+  readonly reconnectJitterMs?: number;
+  /** How long close() waits for the server to confirm closeSession. Default min(session timeout, 2000). */
+  readonly closeTimeoutMs?: number;
+  /** The longest frame accepted from the server (FrameDecoder's limit). */
+  readonly maxFrameBytes?: number;
+}
+
+export interface ClientConnectionEvents {
+  /** A connection attempt begins (after any pause): the host as the connect string names it. */
+  connecting: [host: string];
+  /** A server accepted the session: the first time, and after every reconnect. */
+  connected: [];
+  /** The established connection was lost; the client is reconnecting. `cause` says why. */
+  disconnected: [cause: Error];
+  /** One attempt failed before a session was established on it (refused, DNS, timeout, garbage). */
+  attemptFailed: [host: string, cause: Error];
+  /** The client is over: `expired`, `auth-failed` or `closed`. Emitted once. */
+  ended: [reason: ClientEndReason, cause: Error | undefined];
+}
+
+/** A reply as the server gave it: `err` a KeeperErrorCode; `value` decoded only when err is 0. */
+export interface ReplyOutcome<T> {
+  readonly err: number;
+  readonly zxid: bigint;
+  readonly value: T | undefined;
+}
+
+/** A watch a request leaves: registered only if the reply says the server set it. */
+export interface WatchRequest {
+  /** The client path (without the chroot). */
+  readonly path: string;
+  readonly watcher: Watcher;
+  /** The registry a reply with this error code puts the watcher in, or undefined for none. */
+  readonly kindFor: (err: number) => WatchKind | undefined;
+}
+
+export interface RequestSpec<T> {
+  /** The operation's name, for errors: 'getData'. */
+  readonly op: string;
+  /** The client path, for errors. */
+  readonly path: string | undefined;
+  readonly opCode: number;
+  /** The request record (with server paths), from the protocol layer's encoders. */
+  readonly body?: Buffer;
+  /** Reads the response record; called only for err 0. */
+  readonly decode?: (r: JuteReader) => T;
+  readonly watch?: WatchRequest;
+}
+
+/** A request on its way: queued, then sent (with an xid) and pending until its reply. */
+interface Packet {
+  readonly opCode: number;
+  readonly body: Buffer | undefined;
+  readonly op: string;
+  readonly path: string | undefined;
+  xid: number;
+  /**
+   * Reads the reply at the moment its frame is read, so that watch registrations happen in the
+   * server's order; returns what delivers the result to the caller (through the DeliveryQueue).
+   */
+  readonly onReply: (header: ReplyHeader, body: JuteReader) => () => void;
+  readonly onFail: (err: ZooKeeperError) => void;
+}
+
+interface AuthWaiter {
+  readonly resolve: () => void;
+  readonly reject: (err: ZooKeeperError) => void;
+}
+
+/** Credentials of the session: presented on every connection, first of all. */
+interface AuthEntry {
+  readonly scheme: string;
+  readonly data: Buffer;
+  /** addAuth calls not yet answered and not yet sent on a connection. */
+  waiting: AuthWaiter[];
+}
+
+/** One socket to one server: one connection attempt, and the connection if the handshake succeeds. */
+interface Link {
+  readonly host: HostPort;
+  readonly socket: Socket;
+  readonly decoder: FrameDecoder;
+  /** opening: TCP (and TLS) under way; handshake: ConnectRequest sent; ready: the session is on it. */
+  phase: 'opening' | 'handshake' | 'ready';
+  readonly startedAt: number;
+  lastRecvAt: number;
+  lastSendAt: number;
+  timer: NodeJS.Timeout | undefined;
+  /** Auth packets sent on this socket, in order: the server answers each with xid -4. */
+  readonly authInFlight: { readonly entry: AuthEntry; readonly waiters: AuthWaiter[] }[];
+  /** The first socket error, reported as the cause when the socket closes. */
+  error: Error | undefined;
+}
+
+/** The Java client's SET_WATCHES_MAX_LENGTH: path characters per SetWatches, under jute.maxbuffer. */
+const SET_WATCHES_MAX_LENGTH = 128 * 1024;
+const XID_MAX = 0x7fffffff;
+
+export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
+  readonly chroot: Chroot;
+  readonly hosts: HostProvider;
+  private readonly requestedTimeoutMs: number;
+  private readonly tls: ClientTlsOptions | undefined;
+  private readonly reconnectJitterMs: number;
+  private readonly closeTimeoutOption: number | undefined;
+  private readonly maxFrameBytes: number | undefined;
+
+  private st: ClientState = 'connecting';
+  private endReason: ClientEndReason | undefined;
+  private id: bigint;
+  private passwd: Buffer;
+  private negotiatedMs = 0;
+  private zxidSeen = 0n;
+  private contactAt = Date.now();
+  private xid = 1;
+
+  private current: Link | undefined;
+  /** Requests waiting for a connection, in submission order (the Java client's outgoingQueue). */
+  private outgoing: Packet[] = [];
+  /** Requests sent on the current connection, in send order (pendingQueue): replies come in this order. */
+  private pending: Packet[] = [];
+  private readonly auths: AuthEntry[] = [];
+  readonly watches = new WatchRegistry();
+  private readonly delivery = new DeliveryQueue();
+
+  private attempts = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private closePromise: Promise<void> | undefined;
+  private readonly sockets = new Set<Socket>();
+  private socketsGoneWaiters: (() => void)[] = [];
+
+  constructor(opts: ClientConnectionOptions) {
+    super();
+    const parsed = parseConnectString(opts.connect);
+    const t = opts.sessionTimeoutMs;
+    if (!Number.isInteger(t) || t <= 0 || t > XID_MAX) throw new InvalidConfigError('sessionTimeoutMs', t, 'expected a positive integer of milliseconds');
+    for (const [field, v] of [['retryListPauseMs', opts.retryListPauseMs], ['reconnectJitterMs', opts.reconnectJitterMs], ['closeTimeoutMs', opts.closeTimeoutMs]] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InvalidConfigError(field, v, 'expected a number of milliseconds >= 0');
+    }
+    if (opts.session !== undefined && opts.session.password.length !== 16) {
+      throw new InvalidConfigError('session.password', `(${opts.session.password.length} bytes, not shown)`, 'expected 16 bytes');
+    }
+    this.requestedTimeoutMs = t;
+    this.chroot = new Chroot(parsed.chroot);
+    this.hosts = new HostProvider(parsed.hosts, {
+      ...(opts.shuffleHosts === undefined ? {} : { shuffle: opts.shuffleHosts }),
+      ...(opts.retryListPauseMs === undefined ? {} : { retryListPauseMs: opts.retryListPauseMs }),
+    });
+    this.tls = opts.tls;
+    this.reconnectJitterMs = opts.reconnectJitterMs ?? 1000;
+    this.closeTimeoutOption = opts.closeTimeoutMs;
+    this.maxFrameBytes = opts.maxFrameBytes;
+    this.id = opts.session?.id ?? 0n;
+    this.passwd = Buffer.from(opts.session?.password ?? NO_PASSWORD);
+  }
+
+  /** Starts connecting. Call once; the `connected` event (or `ended`) tells the outcome. */
+  start(): void {
+    if (this.attempts > 0 || this.endReason !== undefined) return;
+    this.scheduleAttempt();
+  }
+
+  get state(): ClientState {
+    return this.st;
+  }
+
+  get ended(): ClientEndReason | undefined {
+    return this.endReason;
+  }
+
+  /** The session id (0 until the first connection). */
+  get sessionId(): bigint {
+    return this.id;
+  }
+
+  get sessionPassword(): Buffer {
+    return Buffer.from(this.passwd);
+  }
+
+  /** The timeout the server granted (0 until the first connection). */
+  get negotiatedTimeoutMs(): number {
+    return this.negotiatedMs;
+  }
+
+  /** The highest zxid of any reply: sent in every ConnectRequest, and in SetWatches. */
+  get lastZxidSeen(): bigint {
+    return this.zxidSeen;
+  }
+
+  /** When a frame last came from a server, or a connection was established (epoch ms). */
+  get lastContactAt(): number {
+    return this.contactAt;
+  }
+
+  /** The server of the current connection (`host:port`), while connected. */
+  get connectedTo(): string | undefined {
+    return this.current?.phase === 'ready' ? formatHostPort(this.current.host) : undefined;
+  }
+
+  /** Timeouts, per the Java client: a third of the session timeout idle before a ping... */
+  private get pingIntervalMs(): number {
+    return Math.floor(this.negotiatedMs / 3);
+  }
+
+  /** ...two thirds without a frame from the server before the connection is given up... */
+  private get readTimeoutMs(): number {
+    return Math.floor((this.negotiatedMs * 2) / 3);
+  }
+
+  /** ...and the session timeout shared among the hosts for each connection attempt (Java: sessionTimeout / hostCount). */
+  private get connectTimeoutMs(): number {
+    return Math.max(1, Math.floor((this.negotiatedMs > 0 ? this.negotiatedMs : this.requestedTimeoutMs) / this.hosts.size));
+  }
+
+  /**
+   * Sends a request and resolves with the server's reply, whatever its error code: turning codes
+   * into errors is the caller's business. Rejects only when the request cannot have a reply:
+   * ConnectionLossError (the connection it was sent on, or was waiting for, was lost: it may or
+   * may not have been applied), SessionExpiredError, AuthFailedError, ClosingError.
+   *
+   * While no connection is established the request waits, as in the Java client: it is sent on the
+   * next connection right after the session's credentials and watches, or fails with
+   * ConnectionLossError when the next connection attempt fails (the Java client's cleanup() on every
+   * failed attempt). So a request made while disconnected waits for at most the pause before the
+   * next attempt and that one attempt, never for the whole outage.
+   */
+  submit<T>(spec: RequestSpec<T>): Promise<ReplyOutcome<T>> {
+    return new Promise<ReplyOutcome<T>>((resolve, reject) => {
+      const refused = this.refusal(spec.op, spec.path);
+      if (refused !== undefined) {
+        reject(refused);
+        return;
+      }
+      this.enqueue({
+        opCode: spec.opCode,
+        body: spec.body,
+        op: spec.op,
+        path: spec.path,
+        xid: 0,
+        onReply: (header, body) => {
+          const value = header.err === KeeperErrorCode.OK && spec.decode !== undefined ? spec.decode(body) : undefined;
+          const kind = spec.watch?.kindFor(header.err);
+          if (spec.watch !== undefined && kind !== undefined && this.endReason === undefined) this.watches.add(kind, spec.watch.path, spec.watch.watcher);
+          return () => resolve({ err: header.err, zxid: header.zxid, value });
+        },
+        onFail: reject,
+      });
+    });
+  }
+
+  /**
+   * Adds credentials to the session (the Java client's addAuthInfo): presented now if connected,
+   * and again first of all on every later connection. Resolves when the server accepted them on
+   * the current connection; rejects with ConnectionLossError if that connection is lost first
+   * (the credentials stay with the session all the same and are presented on the next one).
+   * Credentials the server refuses end the client (AuthFailedError, state `auth-failed`).
+   */
+  addAuth(scheme: string, data: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const refused = this.refusal('addAuth', scheme);
+      if (refused !== undefined) {
+        reject(refused);
+        return;
+      }
+      let entry = this.auths.find((a) => a.scheme === scheme && a.data.equals(data));
+      if (entry === undefined) this.auths.push((entry = { scheme, data: Buffer.from(data), waiting: [] }));
+      entry.waiting.push({ resolve, reject });
+      const link = this.current;
+      if (link?.phase === 'ready') this.sendAuth(link, entry);
+    });
+  }
+
+  /**
+   * Closes the session: sends closeSession and waits for the server to confirm it for at most
+   * closeTimeoutMs (a timer: the event loop is never blocked), then closes the socket. Resolves
+   * once every socket of this client is closed. Requests still pending fail with ClosingError.
+   * Without a connection at that moment nothing can be told to the server: the session is left to
+   * expire there. Idempotent; on a client that already ended it only waits for the sockets.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.doClose();
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    const link = this.current;
+    if (this.endReason === undefined && link?.phase === 'ready') {
+      this.closing = true;
+      const bound = this.closeTimeoutOption ?? Math.min(this.negotiatedMs, 2000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log('session 0x%s: no reply to closeSession within %d ms; closing the socket', sessionIdToHex(this.id), bound);
+          resolve();
+        }, bound);
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.writePacket(link, { opCode: OpCode.closeSession, body: undefined, op: 'close', path: undefined, xid: 0, onReply: () => done, onFail: done });
+      });
+    }
+    this.end('closed', undefined);
+    await this.socketsGone();
+  }
+
+  // ---- connection attempts ----------------------------------------------------------------------
+
+  private scheduleAttempt(): void {
+    if (this.endReason !== undefined || this.closing) return;
+    const { host, pauseMs } = this.hosts.next();
+    const jitter = this.attempts > 0 ? Math.floor(Math.random() * this.reconnectJitterMs) : 0;
+    this.attempts++;
+    const wait = pauseMs + jitter;
+    if (wait <= 0) {
+      this.attempt(host);
+      return;
+    }
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.attempt(host);
+    }, wait);
+  }
+
+  private attempt(host: HostPort): void {
+    const name = formatHostPort(host);
+    this.delivery.event(() => this.notify('connecting', name));
+    this.hosts.resolve(host).then(
+      (resolved) => {
+        if (this.endReason !== undefined || this.closing) return;
+        if (!resolved.ok) {
+          this.attemptFailed(host, resolved.error);
+          return;
+        }
+        try {
+          this.openLink(host, resolved.address);
+        } catch (err) {
+          this.attemptFailed(host, asError(err));
+        }
+      },
+      (err: unknown) => this.attemptFailed(host, asError(err)),
+    );
+  }
+
+  private openLink(host: HostPort, address: string): void {
+    const { socket, readyEvent } = openTransport(address, host.port, host.host, this.tls);
+    const now = performance.now();
+    const link: Link = {
+      host,
+      socket,
+      decoder: new FrameDecoder(this.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.maxFrameBytes }),
+      phase: 'opening',
+      startedAt: now,
+      lastRecvAt: now,
+      lastSendAt: now,
+      timer: undefined,
+      authInFlight: [],
+      error: undefined,
+    };
+    this.current = link;
+    this.sockets.add(socket);
+    // Every handler is guarded: nothing may throw out of a socket callback (it would be an
+    // uncaught exception in the application), and every failure ends in dropLink.
+    socket.once(readyEvent, () => this.guard(link, () => this.onTransportReady(link)));
+    socket.on('data', (chunk: Buffer) => this.guard(link, () => this.onData(link, chunk)));
+    socket.on('error', (err) => {
+      link.error ??= err;
+    });
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.dropLink(link, link.error ?? new Error(`${formatHostPort(host)} closed the connection`));
+      if (this.sockets.size === 0) for (const w of this.socketsGoneWaiters.splice(0)) w();
+    });
+    this.armTimer(link);
+  }
+
+  private guard(link: Link, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.dropLink(link, asError(err));
+    }
+  }
+
+  private onTransportReady(link: Link): void {
+    if (link !== this.current) return;
+    link.phase = 'handshake';
+    this.write(link, encodeConnectFrame(encodeConnectRequest({ timeOut: this.requestedTimeoutMs, sessionId: this.id, passwd: this.passwd, lastZxidSeen: this.zxidSeen, readOnly: false })));
+  }
+
+  private onData(link: Link, chunk: Buffer): void {
+    if (link !== this.current) return;
+    link.lastRecvAt = performance.now();
+    // The decoder throws ZooKeeperProtocolError on a bad length; guard() turns it into dropLink.
+    for (const payload of link.decoder.push(chunk)) {
+      if (link !== this.current) return;
+      this.contactAt = Date.now();
+      if (link.phase === 'handshake') this.onConnectResponse(link, ConnectResponse.read(new JuteReader(payload)));
+      else if (link.phase === 'ready') this.onReply(link, payload);
+      else throw new ZooKeeperProtocolError('frame', 'a frame before the connection was open');
+    }
+  }
+
+  private onConnectResponse(link: Link, rsp: ConnectResponse): void {
+    if (rsp.timeOut <= 0) {
+      // The server refuses to reattach: the session expired (or its password is wrong, which the
+      // server cannot tell us apart from expiry).
+      const hex = sessionIdToHex(this.id);
+      log('session 0x%s: the server says it expired', hex);
+      this.end('expired', new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, `session 0x${hex} has expired`));
+      return;
+    }
+    if (this.id !== 0n && rsp.sessionId !== this.id) {
+      throw new ZooKeeperProtocolError('ConnectResponse.sessionId', `0x${sessionIdToHex(rsp.sessionId)} where session 0x${sessionIdToHex(this.id)} was asked for`);
+    }
+    this.id = rsp.sessionId;
+    this.passwd = Buffer.from(rsp.passwd);
+    this.negotiatedMs = rsp.timeOut;
+    link.phase = 'ready';
+    this.st = 'connected';
+    this.hosts.onConnected();
+    this.rearm(link);
+    log('session 0x%s connected to %s, timeout %d ms', sessionIdToHex(this.id), formatHostPort(link.host), this.negotiatedMs);
+    // The Java client's primeConnection order: credentials first of all, then the watches, then
+    // the requests that waited for this connection.
+    for (const entry of this.auths) this.sendAuth(link, entry);
+    this.sendSetWatches(link);
+    const waiting = this.outgoing;
+    this.outgoing = [];
+    for (const p of waiting) this.writePacket(link, p);
+    this.delivery.event(() => this.notify('connected'));
+  }
+
+  private onReply(link: Link, payload: Buffer): void {
+    const { header, body } = decodeReply(payload);
+    if (header.zxid > this.zxidSeen) this.zxidSeen = header.zxid;
+    switch (header.xid) {
+      case Xid.PING:
+        return;
+      case Xid.AUTH:
+        this.onAuthReply(link, header);
+        return;
+      case Xid.NOTIFICATION:
+        this.onNotification(WatcherEvent.read(body));
+        return;
+    }
+    const head = this.pending[0];
+    if (head === undefined || head.xid !== header.xid) {
+      // Replies come in request order: anything else means we no longer know what answers what.
+      throw new ZooKeeperProtocolError('ReplyHeader.xid', `reply xid ${header.xid} where ${head === undefined ? 'no request is pending' : `xid ${head.xid} is next`}`);
+    }
+    // Decoding may throw (a body that does not fit): the packet stays at the head and fails with
+    // the rest of the queue when the connection is dropped.
+    const deliver = head.onReply(header, body);
+    this.pending.shift();
+    this.delivery.settle(deliver);
+  }
+
+  private onAuthReply(link: Link, header: ReplyHeader): void {
+    const sent = link.authInFlight.shift();
+    if (sent === undefined) throw new ZooKeeperProtocolError('ReplyHeader.xid', 'an auth reply (xid -4) without an auth request');
+    if (header.err === KeeperErrorCode.AUTHFAILED) {
+      // The server closes the connection after this; the Java client goes to AUTH_FAILED for good.
+      for (const w of sent.waiters) sent.entry.waiting.push(w);
+      this.end('auth-failed', new AuthFailedError(ZRC.AUTHFAILED, 'addAuth', sent.entry.scheme, `the server refused the ${sent.entry.scheme} credentials`));
+      return;
+    }
+    for (const w of sent.waiters) {
+      if (header.err === KeeperErrorCode.OK) this.delivery.settle(w.resolve);
+      else {
+        const err = zooKeeperError(header.err, 'addAuth', sent.entry.scheme, `auth refused (${header.err})`);
+        this.delivery.settle(() => w.reject(err));
+      }
+    }
+  }
+
+  private onNotification(event: WatcherEvent): void {
+    const name = watchEventName(event.type);
+    // KeeperState-only events and the client-made *WatchRemoved types never come from a server.
+    if (name === undefined) {
+      log('ignoring a watch event of type %d on %s', event.type, event.path);
+      return;
+    }
+    const path = this.chroot.toClient(event.path);
+    for (const w of this.watches.materialize(event.type, path)) this.delivery.event(() => w(name, path));
+  }
+
+  // ---- sending ----------------------------------------------------------------------------------
+
+  private enqueue(p: Packet): void {
+    const link = this.current;
+    if (link?.phase === 'ready') this.writePacket(link, p);
+    else this.outgoing.push(p);
+  }
+
+  /** Numbers a request as it goes out, so that xids rise in send order. */
+  private writePacket(link: Link, p: Packet): void {
+    // SetWatches carries its own xid (-8); every other request gets the next number.
+    if (p.xid >= 0) {
+      p.xid = this.xid;
+      this.xid = this.xid >= XID_MAX ? 1 : this.xid + 1;
+    }
+    this.pending.push(p);
+    this.write(link, encodeRequestFrame({ xid: p.xid, type: p.opCode }, p.body));
+  }
+
+  private sendAuth(link: Link, entry: AuthEntry): void {
+    link.authInFlight.push({ entry, waiters: entry.waiting });
+    entry.waiting = [];
+    this.write(link, encodeRequestFrame({ xid: Xid.AUTH, type: OpCode.auth }, encodeAuthPacket(entry.scheme, entry.data)));
+  }
+
+  /** SetWatches (SetWatches2 once persistent watches are among them) in batches, as the Java client. */
+  private sendSetWatches(link: Link): void {
+    const lists = this.watches.lists();
+    const queues = [lists.data, lists.exist, lists.child, lists.persistent, lists.persistentRecursive].map((l) => l.map((p) => this.chroot.toServer(p)));
+    while (queues.some((q) => q.length > 0)) {
+      const batch: string[][] = [[], [], [], [], []];
+      let length = 0;
+      for (let k = 0; k < queues.length && length < SET_WATCHES_MAX_LENGTH; k++) {
+        while (queues[k]!.length > 0 && length < SET_WATCHES_MAX_LENGTH) {
+          const p = queues[k]!.shift()!;
+          batch[k]!.push(p);
+          length += p.length;
+        }
+      }
+      const [dataWatches, existWatches, childWatches, persistentWatches, persistentRecursiveWatches] = batch as [string[], string[], string[], string[], string[]];
+      const v2 = persistentWatches.length > 0 || persistentRecursiveWatches.length > 0;
+      const base = { relativeZxid: this.zxidSeen, dataWatches, existWatches, childWatches };
+      const body = v2 ? encodeSetWatches2Request({ ...base, persistentWatches, persistentRecursiveWatches }) : encodeSetWatchesRequest(base);
+      log('session 0x%s: setWatches relative to zxid 0x%s (%d paths)', sessionIdToHex(this.id), this.zxidSeen.toString(16), batch.reduce((n, b) => n + b.length, 0));
+      this.writePacket(link, {
+        opCode: v2 ? OpCode.setWatches2 : OpCode.setWatches,
+        body,
+        op: 'setWatches',
+        path: undefined,
+        xid: Xid.SET_WATCHES,
+        onReply: (header) => {
+          if (header.err !== KeeperErrorCode.OK) log('setWatches failed: %d', header.err);
+          return () => undefined;
+        },
+        onFail: () => undefined,
+      });
+    }
+  }
+
+  private write(link: Link, frame: Buffer): void {
+    // A socket the server half-closed is about to emit 'close'; writing to it would only add an
+    // error. The send time moves all the same, or the ping timer would spin until that 'close'.
+    link.lastSendAt = performance.now();
+    if (link.socket.writable) link.socket.write(frame);
+  }
+
+  // ---- timers -----------------------------------------------------------------------------------
+
+  /**
+   * One timer per socket, armed for the earliest deadline: the connect timeout while connecting;
+   * the read timeout or the next ping once connected. It is not moved on every frame: when it
+   * fires it looks at the clock and re-arms for what is then due, so traffic costs no timer work.
+   */
+  private armTimer(link: Link): void {
+    if (link.timer !== undefined) return;
+    const now = performance.now();
+    const due =
+      link.phase === 'ready'
+        ? Math.min(link.lastRecvAt + this.readTimeoutMs, link.lastSendAt + this.pingIntervalMs)
+        : link.startedAt + this.connectTimeoutMs;
+    link.timer = setTimeout(() => {
+      link.timer = undefined;
+      this.guard(link, () => this.onTimer(link));
+    }, Math.max(1, Math.ceil(due - now)));
+  }
+
+  private rearm(link: Link): void {
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timer = undefined;
+    this.armTimer(link);
+  }
+
+  private onTimer(link: Link): void {
+    if (link !== this.current) return;
+    const now = performance.now();
+    if (link.phase !== 'ready') {
+      const waited = now - link.startedAt;
+      if (waited >= this.connectTimeoutMs) {
+        this.dropLink(link, new Error(`no session from ${formatHostPort(link.host)} within ${this.connectTimeoutMs} ms (connect timeout: session timeout / ${this.hosts.size} hosts)`));
+        return;
+      }
+    } else {
+      const silent = now - link.lastRecvAt;
+      if (silent >= this.readTimeoutMs) {
+        // A server that says nothing for two thirds of the session timeout (not even a ping reply)
+        // is stalled or cut off: give it up while the session can still be saved on another one.
+        this.dropLink(link, new Error(`nothing from ${formatHostPort(link.host)} for ${Math.round(silent)} ms (read timeout: 2/3 of the ${this.negotiatedMs} ms session timeout)`));
+        return;
+      }
+      if (now - link.lastSendAt >= this.pingIntervalMs) this.write(link, encodePingFrame());
+    }
+    this.armTimer(link);
+  }
+
+  // ---- failure and the end ----------------------------------------------------------------------
+
+  /** The connection or attempt on `link` is over: fail what depended on it and try the next host. */
+  private dropLink(link: Link, cause: Error): void {
+    if (link !== this.current) return;
+    this.current = undefined;
+    if (link.timer !== undefined) clearTimeout(link.timer);
+    link.timer = undefined;
+    link.socket.destroy();
+    const wasReady = link.phase === 'ready';
+    log('session 0x%s: %s to %s lost: %s', sessionIdToHex(this.id), wasReady ? 'connection' : 'attempt', formatHostPort(link.host), cause.message);
+    this.failAll(link, (op, path) => lossError(op, path, cause));
+    if (this.endReason !== undefined || this.closing) return;
+    const name = formatHostPort(link.host);
+    if (wasReady) {
+      this.st = 'connecting';
+      this.delivery.event(() => this.notify('disconnected', cause));
+    } else {
+      this.delivery.event(() => this.notify('attemptFailed', name, cause));
+    }
+    this.scheduleAttempt();
+  }
+
+  private attemptFailed(host: HostPort, cause: Error): void {
+    if (this.endReason !== undefined || this.closing) return;
+    this.failAll(undefined, (op, path) => lossError(op, path, cause));
+    const name = formatHostPort(host);
+    log('attempt to %s failed: %s', name, cause.message);
+    this.delivery.event(() => this.notify('attemptFailed', name, cause));
+    this.scheduleAttempt();
+  }
+
+  /** Fails every request sent or waiting, and every addAuth not yet answered. */
+  private failAll(link: Link | undefined, make: (op: string, path: string | undefined) => ZooKeeperError): void {
+    const packets = [...this.pending, ...this.outgoing];
+    this.pending = [];
+    this.outgoing = [];
+    for (const p of packets) {
+      const err = make(p.op, p.path);
+      this.delivery.settle(() => p.onFail(err));
+    }
+    const waiters: { scheme: string; w: AuthWaiter }[] = [];
+    for (const sent of link?.authInFlight.splice(0) ?? []) for (const w of sent.waiters) waiters.push({ scheme: sent.entry.scheme, w });
+    for (const entry of this.auths) for (const w of entry.waiting.splice(0)) waiters.push({ scheme: entry.scheme, w });
+    for (const { scheme, w } of waiters) {
+      const err = make('addAuth', scheme);
+      this.delivery.settle(() => w.reject(err));
+    }
+  }
+
+  private end(reason: ClientEndReason, cause: ZooKeeperError | undefined): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    this.st = reason;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const link = this.current;
+    this.current = undefined;
+    if (link !== undefined) {
+      if (link.timer !== undefined) clearTimeout(link.timer);
+      link.timer = undefined;
+      link.socket.destroy();
+    }
+    this.failAll(link, (op, path) => this.endError(op, path));
+    this.watches.clear();
+    log('session 0x%s ended: %s', sessionIdToHex(this.id), reason);
+    this.delivery.event(() => this.notify('ended', reason, cause));
+  }
+
+  private refusal(op: string, path: string | undefined): ZooKeeperError | undefined {
+    if (this.endReason !== undefined) return this.endError(op, path);
+    if (this.closing) return new ClosingError(ZRC.CLOSING, op, path, 'the client is closing');
+    return undefined;
+  }
+
+  private endError(op: string, path: string | undefined): ZooKeeperError {
+    switch (this.endReason) {
+      case 'expired':
+        return new SessionExpiredError(ZRC.SESSIONEXPIRED, op, path, `session 0x${sessionIdToHex(this.id)} has expired`);
+      case 'auth-failed':
+        return new AuthFailedError(ZRC.AUTHFAILED, op, path, 'the server refused the session\'s credentials');
+      default:
+        return new ClosingError(ZRC.CLOSING, op, path, 'the client was closed');
+    }
+  }
+
+  private socketsGone(): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.socketsGoneWaiters.push(resolve));
+  }
+}
+
+function lossError(op: string, path: string | undefined, cause: Error): ZooKeeperError {
+  const err = new ConnectionLossError(ZRC.CONNECTIONLOSS, op, path, `connection lost (${cause.message})`);
+  err.cause = cause;
+  return err;
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
