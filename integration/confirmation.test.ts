@@ -124,6 +124,26 @@ describe('confirmation through kafkajs metadata', () => {
     assert.equal(r.status().confirmation?.brokerEpoch, reg2.brokerEpoch);
   });
 
+  test('status().confirmation tells the truth: nothing confirmed once the registration is lost, or after stop()', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const r = served(c, b, 13, {}, connect);
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
+    await within(r.start(), 10_000, 'start()');
+    await confirmed;
+    assert.equal(r.status().confirmation?.state, 'confirmed');
+    // What a listener of `lost` sees, at that moment.
+    const atLoss = new Promise<string | undefined>((resolve) => r.once('lost', () => resolve(r.status().confirmation?.state)));
+    const obs = await zk.observer(connect);
+    const st = await obs.exists('/brokers/ids/13');
+    await obs.delete('/brokers/ids/13', st?.version ?? -1);
+    assert.equal(await within(atLoss, 10_000, 'the loss'), undefined, 'a lost registration is not "confirmed"');
+    await waitForEvent(r, 'confirmed', 15_000, 'the restored registration to be confirmed');
+    await r.stop();
+    assert.equal(r.status().confirmation, undefined, 'a stopped registrar confirms nothing');
+  });
+
   test('kafkajs bootstrap unreachable: typed unconfirmed event, registration keeps working', async () => {
     const connect = zk.chroot();
     const port = await freePort(); // nothing listens

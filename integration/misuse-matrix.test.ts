@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Mutex } from 'async-mutex';
-import { BrokerRegistrar, Connection, ControllerCandidate, LifecycleError, OwnedEphemeral, StoppedError } from '../src/index.js';
+import { BrokerRegistrar, Connection, ControllerCandidate, InvalidConfigError, KafkaZkRegistrarError, LifecycleError, OwnedEphemeral, StoppedError } from '../src/index.js';
+import { freePort } from './harness/zookeeper-server.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { within } from './harness/wait.js';
 import { brokerNodeData } from './harness/stale-node.js';
@@ -15,13 +16,13 @@ interface Subject {
   stop(): Promise<unknown>;
 }
 
-/** A call as a promise, whether the method throws at once or returns a rejected promise. */
-function call(fn: () => unknown): Promise<unknown> {
-  try {
-    return Promise.resolve(fn());
-  } catch (err) {
-    return Promise.reject(err);
-  }
+/** A method that returns a promise rejects, never throws: a synchronous throw fails the test here. */
+function call(fn: () => Promise<unknown>): Promise<unknown> {
+  let p: Promise<unknown>;
+  assert.doesNotThrow(() => {
+    p = fn();
+  }, 'start() threw instead of returning a rejected promise');
+  return p!;
 }
 
 async function started(connect: string): Promise<Connection> {
@@ -106,5 +107,51 @@ describe('lifecycle misuse matrix', () => {
     await assert.rejects(within(e.start(), 5000, 'start to fail'), (err: unknown) => (err as { code?: string }).code === 'PERSISTENT_NODE');
     assert.equal(e.state, 'failed');
     await assert.rejects(within(call(() => e.start()), 1000, 'a start after the failure'), isLifecycle);
+  });
+});
+
+describe('start() settles with what happened', () => {
+  test('stop() while start() is connecting: StoppedError (one of ours), not a DOM AbortError', async () => {
+    const port = await freePort(); // nothing listens there
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4000, connectTimeoutMs: 20_000 }, brokerId: 7, listeners }));
+    const starting = r.start();
+    starting.catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await within(r.stop(), 5000, 'stop()');
+    await assert.rejects(within(starting, 5000, 'start() to settle'), (err: unknown) => {
+      assert.ok(err instanceof StoppedError, `expected StoppedError, got ${String(err)} (${(err as { name?: string }).name})`);
+      assert.ok(err instanceof KafkaZkRegistrarError);
+      return true;
+    });
+  });
+
+  test('stop() within a few ms of start() on a shared Connection: every start() resolves or rejects with StoppedError', async () => {
+    const conn = await started(zk.chroot());
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const r = new BrokerRegistrar({ zookeeper: conn, brokerId: 1000 + i, listeners });
+        const starting = r.start().then(() => 'registered', (err: unknown) => (err instanceof StoppedError ? 'stopped' : `${(err as Error).name}: ${(err as Error).message}`));
+        await new Promise((resolve) => setTimeout(resolve, i % 6));
+        await r.stop();
+        return starting;
+      }),
+    );
+    const other = outcomes.filter((o) => o !== 'registered' && o !== 'stopped');
+    assert.deepEqual(other, [], `start() settled otherwise: ${[...new Set(other)].join('; ')}`);
+    assert.ok(outcomes.includes('stopped'), 'some were stopped while starting');
+  });
+});
+
+describe('update() keeps the contract', () => {
+  test('unknown or unchangeable keys are refused; after stop() it is a LifecycleError', async () => {
+    const connect = zk.chroot();
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 8, listeners }));
+    await within(r.start(), 10_000, 'start()');
+    await assert.rejects(r.update({ brokerId: 6 } as never), (err: unknown) => err instanceof InvalidConfigError && err.field === 'brokerId' && /cannot be changed by update/.test(err.message));
+    await assert.rejects(r.update({ rakc: 'r1' } as never), (err: unknown) => err instanceof InvalidConfigError && err.field === 'rakc');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.exists('/brokers/ids/8'))?.version, 0, 'nothing was written');
+    await r.stop();
+    await assert.rejects(r.update({ rack: 'r1' }), isLifecycle);
   });
 });

@@ -198,5 +198,6 @@ describe('live conflict: two registrars with one broker id', () => {
     const reg = await within(started, 10_000, 'the duplicate to take over');
     const obs = await zk.observer(connect);
     assert.equal((await obs.exists('/brokers/ids/4'))?.ephemeralOwner, reg.sessionId);
+    assert.equal(dup.status().lastError, undefined, 'a conflict waited out is not the last error of a registered broker');
   });
 });

@@ -55,10 +55,16 @@ export class InvalidConfigError extends KafkaZkRegistrarError {
   constructor(
     readonly field: string,
     readonly value: unknown,
-    reason: string,
+    /** Why, in words: what was expected. */
+    readonly reason: string,
   ) {
-    super(`invalid ${field}: ${describe(value)} (${reason})`);
+    super(configProblem(field, value, reason));
   }
+}
+
+/** `invalid <field>: <value> (<reason>)`, or `<field> is not given (<reason>)`: never "invalid x: undefined". */
+export function configProblem(field: string, value: unknown, reason: string): string {
+  return value === undefined ? `${field} is not given (${reason})` : `invalid ${field}: ${describe(value)} (${reason})`;
 }
 
 /** A znode holds data that does not decode with Kafka's rules. Nothing was changed. */
@@ -163,8 +169,8 @@ export class ConnectTimeoutError extends KafkaZkRegistrarError {
 /** The registrar or connection was stopped while an operation was waiting. */
 export class StoppedError extends KafkaZkRegistrarError {
   readonly code = 'STOPPED';
-  constructor(what: string) {
-    super(`${what} was stopped`);
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(`${what} was stopped`, options);
   }
 }
 

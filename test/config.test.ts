@@ -50,7 +50,24 @@ describe('BrokerRegistrar config validation', () => {
   test('listener name with ://', () => rejects({ ...good, listeners: [{ name: 'A://', host: 'h', port: 1 }] }, 'listeners[0].name', 'A://'));
   test('duplicate listener names', () =>
     rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1 }, { name: 'plaintext', host: 'h', port: 2 }] }, 'listeners[1].name', 'plaintext'));
-  test('custom listener without protocol', () => rejects({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }, 'listeners[0].securityProtocol', undefined));
+  test('custom listener without protocol: said as not given, never "invalid x: undefined"', () => {
+    rejects({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }, 'listeners[0].securityProtocol', undefined);
+    assert.throws(() => new BrokerRegistrar({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }), (err: unknown) => {
+      assert.match((err as Error).message, /^listeners\[0\]\.securityProtocol is not given \(listener "INTERNAL" is not a security protocol name/);
+      assert.doesNotMatch((err as Error).message, /undefined/);
+      return true;
+    });
+  });
+  test('a listener host with a port is refused (it would be advertised as the literal [127.0.0.1:9092])', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1:9092', port: 9092 }] }, 'listeners[0].host', '127.0.0.1:9092'));
+  test('IPv6 literals are still hosts', () => {
+    for (const host of ['::1', 'fe80::1', '::ffff:127.0.0.1']) {
+      assert.doesNotThrow(() => new BrokerRegistrar({ ...good, listeners: [{ name: 'PLAINTEXT', host, port: 9092 }] }), host);
+    }
+  });
+  test('controller { enabled: true } is refused by name: candidacy needs performsControllerDuties', () =>
+    rejects({ ...good, controller: { enabled: true } }, 'controller.enabled', true));
+  test('controller {} lacks the acknowledgement', () => rejects({ ...good, controller: {} }, 'controller.performsControllerDuties', undefined));
   test('unknown protocol', () => rejects({ ...good, listeners: [{ name: 'X', host: 'h', port: 1, securityProtocol: 'TLS' }] }, 'listeners[0].securityProtocol', 'TLS'));
   test('jmxPort 0', () => rejects({ ...good, jmxPort: 0 }, 'jmxPort', 0));
   test('znodeVersion 3', () => rejects({ ...good, znodeVersion: 3 }, 'znodeVersion', 3));

@@ -1,10 +1,17 @@
 // Bounded waits for tests. Every wait has a deadline and a message that says what
 // did not happen; none of them sleeps to "give things time".
-import type { EventEmitter } from 'node:events';
+/** Anything with on/off: Node's EventEmitter, or one of ours with per-event typed listener methods. */
+interface Emitter {
+  // `any`: a listener of any one event's arguments must fit (test code, not the public API).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): unknown;
+}
 import type { Session, Stat } from '../../src/index.js';
 
 export function waitForEvent<T extends unknown[]>(
-  emitter: EventEmitter,
+  emitter: Emitter,
   event: string,
   timeoutMs: number,
   what: string,

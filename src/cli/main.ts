@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The sidecar CLI: `register` keeps a broker registered until SIGTERM/SIGINT and prints one JSON
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
-import { InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
+import { configProblem, InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
 import { optionFor, parseCommand, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
@@ -98,7 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     cmd = parseCommand(argv);
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
-    const msg = err instanceof InvalidConfigError ? `invalid ${optionFor(err.field)}: ${err.message.replace(/^invalid [^:]+: /, '')}` : (err as Error).message;
+    const msg = err instanceof InvalidConfigError ? configProblem(optionFor(err.field), err.value, err.reason) : (err as Error).message;
     process.stderr.write(`kafka-zk-registrar: ${msg}\n\n${USAGE}\n`);
     return EXIT_USAGE;
   }

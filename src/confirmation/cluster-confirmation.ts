@@ -176,15 +176,18 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     });
   }
 
-  /** Our registration is gone (lost, expired): nothing to confirm until the next one. */
+  /** Our registration is gone (lost, expired): nothing to confirm until the next one; status() is undefined. */
   forget(): void {
     this.inFlight?.abort();
     this.target = undefined;
+    this.st = undefined;
   }
 
   async stop(): Promise<void> {
     this.stopper.abort();
     this.inFlight?.abort();
+    this.target = undefined;
+    this.st = undefined;
     if (this.recheckTimer !== undefined) clearInterval(this.recheckTimer);
     this.recheckTimer = undefined;
     if (this.ownsAdmin) await this.admin.disconnect().catch(() => undefined);

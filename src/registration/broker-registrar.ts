@@ -9,11 +9,13 @@ import {
   ClusterIdMismatchError,
   ControllerCandidacyRefusedError,
   InvalidConfigError,
+  LifecycleError,
   MigrationInProgressError,
   NoNodeError,
   isRetryable,
   isSessionGone,
   StartAbortedError,
+  StoppedError,
   ZNodeFormatError,
   type KafkaZkRegistrarError,
   type RegistrationConflictError,
@@ -46,6 +48,8 @@ import { MigrationWatch, readMigration, type MigrationView } from './migration-w
 import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
 
 const log = logger('broker');
+/** What update() changes: Kafka's updateBrokerInfo. */
+const UPDATABLE = ['listeners', 'rack', 'jmxPort', 'features'] as const;
 
 export interface Registration {
   readonly brokerId: number;
@@ -247,7 +251,11 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       this.connection.off('wedged', onWedged);
     };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
-    this.ephemeral.on('lost', (e) => this.notify('lost', e));
+    this.ephemeral.on('lost', (e) => {
+      // Before anyone hears of the loss: nothing confirms a registration that is gone.
+      this.confirmation?.forget();
+      this.notify('lost', e);
+    });
     this.ephemeral.on('waiting', ({ ownerSessionId, sessionId, holder }) => this.notify('waiting', { ownerSessionId, sessionId, holder }));
     this.ephemeral.on('conflict', (e) => {
       this.lastError = e;
@@ -289,7 +297,6 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     // A confirmation error is the cluster's, not the registration's: it stays in status().confirmation.
     this.confirmation?.on('unconfirmed', (e) => this.notify('unconfirmed', e));
     this.confirmation?.on('missing', (e) => this.notify('missing', e));
-    this.ephemeral.on('lost', () => this.confirmation?.forget());
   }
 
   /**
@@ -310,13 +317,17 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       if (this.connection.state === 'idle') await this.connection.start();
       // Claims first (throwing PathClaimedError if another recipe on this Connection has either
       // path); the candidacy only contends once our broker znode is owned.
-      this.controller?.start();
+      await this.controller?.start();
       this.migration.start(await this.preflight(this.info.endpoints, true));
       const first = this.ephemeral.start();
       return this.registration(await first);
     } catch (err) {
+      // stop() called while starting: whatever the pending step ended with (a recipe refusing a start
+      // after its stop, a cut-off request), start() says that, and only that.
+      const stoppedFirst = this.stopping !== undefined;
       await this.stop();
       if (signal?.aborted === true) throw new StartAbortedError(`start() of broker ${this.brokerId} was aborted`, { cause: signal.reason });
+      if (stoppedFirst && !(err instanceof StoppedError)) throw new StoppedError(`start() of broker ${this.brokerId}`, { cause: err });
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -331,6 +342,15 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    * registration uses the new settings anyway).
    */
   async update(changes: BrokerUpdate): Promise<Registration | undefined> {
+    if (this.lifecycle.state === 'closed') throw new LifecycleError('BrokerRegistrar', 'update', 'closed');
+    // Only what Kafka's updateBrokerInfo can change; anything else (a broker id, a connect string)
+    // is a different registration, and silently ignoring it would be worse than refusing it.
+    if (typeof changes !== 'object' || changes === null) throw new InvalidConfigError('update', changes, `expected { ${UPDATABLE.join(', ')} }`);
+    for (const key of Object.keys(changes)) {
+      if (!(UPDATABLE as readonly string[]).includes(key)) {
+        throw new InvalidConfigError(key, (changes as Record<string, unknown>)[key], `cannot be changed by update(); it changes only ${UPDATABLE.join(', ')} (a new registrar for anything else)`);
+      }
+    }
     const settings = normalizeBrokerConfig({ ...this.config, ...changes });
     if (this.lifecycle.state === 'started') await this.preflight(settings.info.endpoints, false);
     this.info = settings.info;
@@ -487,6 +507,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   }
 
   private onOwned(o: Ownership): void {
+    // A conflict that has been waited out is history, not the registrar's last error.
+    if (this.lastError?.code === 'REGISTRATION_CONFLICT') this.lastError = undefined;
     this.registrations++;
     this.registeredAt = Date.now();
     const r = this.registration(o);

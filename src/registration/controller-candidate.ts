@@ -37,7 +37,7 @@ import {
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
-import { OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
+import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
 import { onSameSession } from './same-session.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
@@ -191,8 +191,20 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     return { isController: this.isController, ...this.seen };
   }
 
-  start(): void {
-    this.ephemeral.start().catch((err: unknown) => log('candidacy ended: %s', (err as Error).message));
+  /**
+   * Starts contending (whenever `runWhen` allows). Resolves at once; rejects at once, nothing started,
+   * with LifecycleError (started twice, or after stop()) or PathClaimedError (another candidate on
+   * this Connection). How the candidacy goes is told by events (`elected`, `failed`, ...).
+   */
+  start(): Promise<void> {
+    let first: Promise<Ownership>;
+    try {
+      first = this.ephemeral[beginNow]();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    first.catch((err: unknown) => log('candidacy ended: %s', (err as Error).message));
+    return Promise.resolve();
   }
 
   /** Contend now if allowed (e.g. our broker znode was just registered). */

@@ -36,6 +36,11 @@ export type ConflictPolicy = 'wait' | 'fail';
 export const releaseLocked = Symbol('releaseLocked');
 /** Option key (not public API) for a StepHook on every owner-check step: tests act at exact points. */
 export const ownerCheckHook = Symbol('ownerCheckHook');
+/**
+ * The key of start() that throws at once on misuse instead of rejecting (not public API): for a
+ * recipe that starts this one as part of its own synchronous start (ControllerCandidate).
+ */
+export const beginNow = Symbol('beginNow');
 
 export interface OwnedEphemeralOptions {
   readonly connection: Connection;
@@ -230,11 +235,20 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Throws at once
-   * (as Curator's recipes do) LifecycleError when started twice or after stop(), and
-   * PathClaimedError if another recipe on the same Connection maintains this path.
+   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Rejects at once
+   * (nothing started) with LifecycleError when started twice or after stop(), and PathClaimedError if
+   * another recipe on the same Connection maintains this path.
    */
   start(): Promise<Ownership> {
+    try {
+      return this[beginNow]();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** start(), but misuse throws at once (see `beginNow`). */
+  [beginNow](): Promise<Ownership> {
     this.lifecycle.start();
     this.releaseClaim = this.connection.claim(this.path, this.holderName);
     const first = new Promise<Ownership>((resolve, reject) => {

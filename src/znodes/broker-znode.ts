@@ -5,6 +5,7 @@
 // - `timestamp` is a string of epoch milliseconds; `jmx_port` is -1 when unset;
 // - `rack` is written only when set; v4 adds `listener_security_protocol_map`, v5 adds `features`;
 // - endpoints are `LISTENER://host:port`, IPv6 hosts in brackets.
+import { isIPv6 } from 'node:net';
 import { InvalidConfigError } from '../errors.js';
 import { parseZNodeObject } from './znode-json.js';
 
@@ -90,6 +91,11 @@ export function listenersToEndpoints(listeners: unknown, field = 'listeners'): E
     if (typeof host !== 'string' || !HOST.test(host)) {
       throw new InvalidConfigError(`${f}.host`, host, 'expected a host name or IP address');
     }
+    // A colon is only ever part of an IPv6 literal: "127.0.0.1:9092" is a host with a port, which
+    // would be written as the literal [127.0.0.1:9092] that no client can connect to.
+    if (host.includes(':') && !isIPv6(host.replace(/^\[(.*)\]$/, '$1'))) {
+      throw new InvalidConfigError(`${f}.host`, host, 'expected a host name or IP address without a port (the port goes in `port`; IPv6 literals are fine)');
+    }
     if (host === '0.0.0.0' || host === '::' || host === '[::]') {
       throw new InvalidConfigError(`${f}.host`, host, 'a wildcard address cannot be advertised');
     }
@@ -99,7 +105,7 @@ export function listenersToEndpoints(listeners: unknown, field = 'listeners'): E
     let protocol: SecurityProtocol;
     if (securityProtocol === undefined) {
       if (!isSecurityProtocol(listenerName)) {
-        throw new InvalidConfigError(`${f}.securityProtocol`, securityProtocol, `required: listener "${listenerName}" is not a security protocol name`);
+        throw new InvalidConfigError(`${f}.securityProtocol`, securityProtocol, `listener "${listenerName}" is not a security protocol name, so its protocol must be given (Kafka's listener.security.protocol.map)`);
       }
       protocol = listenerName;
     } else if (typeof securityProtocol === 'string' && isSecurityProtocol(securityProtocol.toUpperCase())) {

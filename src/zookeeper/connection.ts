@@ -183,7 +183,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.lifecycle.start();
     this.st = 'connecting';
     const attempt = new AbortController();
-    const onStop = (): void => attempt.abort();
+    // Said as what it is: a DOM AbortError would leak out of start() otherwise.
+    const onStop = (): void => attempt.abort(new StoppedError('connection'));
     this.stopper.signal.addEventListener('abort', onStop, { once: true });
     const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
     try {
