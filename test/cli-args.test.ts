@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { optionFor, parseCommand } from '../src/cli/args.js';
+import { parseCsvMap } from '../src/cli/kafka-lists.js';
 import { BrokerRegistrar, InvalidConfigError } from '../src/index.js';
 
 test('register: Kafka-style listeners and protocol map become a valid config', () => {
@@ -94,4 +95,42 @@ test('--kraft-migration reaches the config and is validated by it', () => {
   assert.ok(cmd.kind === 'register' && cmd.config.kraftMigration === 'register');
   const bad = parseCommand([...reg, '--kraft-migration', 'maybe']);
   assert.throws(() => new BrokerRegistrar((bad as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => e instanceof InvalidConfigError && e.field === 'kraftMigration' && optionFor(e.field) === '--kraft-migration');
+});
+
+test("Kafka's list syntax: blanks around ',' and ':' are read as Kafka reads them (the compose-file protocol map)", () => {
+  const cmd = parseCommand([
+    'register', '--zookeeper', 'z:1', '--broker-id', '1',
+    '--listeners', ' PLAINTEXT://kafka:29092, PLAINTEXT_HOST://localhost:9092 ',
+    '--listener-security-protocol-map', 'PLAINTEXT:PLAINTEXT, PLAINTEXT_HOST:PLAINTEXT',
+    '--confirm-bootstrap', 'k1:9092 , k2:9092',
+  ]);
+  assert.ok(cmd.kind === 'register');
+  assert.deepEqual(cmd.config.listeners, [
+    { name: 'PLAINTEXT', host: 'kafka', port: 29092, securityProtocol: 'PLAINTEXT' },
+    { name: 'PLAINTEXT_HOST', host: 'localhost', port: 9092, securityProtocol: 'PLAINTEXT' },
+  ]);
+  assert.deepEqual(cmd.config.confirm?.kafka?.brokers, ['k1:9092', 'k2:9092']);
+  assert.doesNotThrow(() => new BrokerRegistrar(cmd.config));
+  assert.deepEqual([...parseCsvMap(' A : SSL ,B:PLAINTEXT,', 'm')], [['A', 'SSL'], ['B', 'PLAINTEXT']]);
+  assert.throws(() => parseCsvMap('A:SSL, B', '--listener-security-protocol-map'), (e: unknown) => e instanceof InvalidConfigError && e.value === 'B');
+});
+
+test('CLI conventions: --version, help per command, and each command refuses the other\'s options', () => {
+  assert.equal(parseCommand(['--version']).kind, 'version');
+  assert.deepEqual(parseCommand(['register', '--help']), { kind: 'help', command: 'register' });
+  assert.deepEqual(parseCommand(['audit', '-h']), { kind: 'help', command: 'audit' });
+  assert.deepEqual(parseCommand(['help', 'audit']), { kind: 'help', command: 'audit' });
+  // audit used to accept (and ignore) register's options: now each is refused by name...
+  for (const opt of [['--broker-id', '1'], ['--listeners', 'PLAINTEXT://h:1'], ['--session-timeout-ms', '6000'], ['--controller']]) {
+    assert.throws(() => parseCommand(['audit', '--zookeeper', 'z:1', ...opt]), (e: unknown) => e instanceof InvalidConfigError && e.field === opt[0] && /only for register/.test(e.message), opt.join(' '));
+  }
+  // ...while --connect-timeout-ms is audit's too, and reaches it.
+  const audit = parseCommand(['audit', '--zookeeper', 'z:1', '--connect-timeout-ms', '2500']);
+  assert.ok(audit.kind === 'audit' && audit.connectTimeoutMs === 2500);
+  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--bootstrap', 'k:1']), /only for audit/);
+});
+
+test('--broker-id -1 says why it cannot be (Kafka generates such ids; a registrar cannot)', () => {
+  const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '-1', '--listeners', 'PLAINTEXT://h:1']);
+  assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), /-1 asks a Kafka broker to generate its id/);
 });

@@ -3,6 +3,7 @@
 // through unchanged.
 import { parseArgs } from 'node:util';
 import { InvalidConfigError } from '../errors.js';
+import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
@@ -11,11 +12,12 @@ import { parseEndpointString, type Listener, type SecurityProtocol } from '../zn
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
-  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined }
-  | { readonly kind: 'help' };
+  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined; readonly connectTimeoutMs: number | undefined }
+  | { readonly kind: 'help'; readonly command: 'register' | 'audit' | undefined }
+  | { readonly kind: 'version' };
 
-export const USAGE = `Usage:
-  kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
+/** `register --help`. */
+export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
       --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
       [--inter-broker-listener-name <NAME>] [--control-plane-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5]
       [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
@@ -29,16 +31,26 @@ export const USAGE = `Usage:
     --wedged-after-ms (default 10 session timeouts, at least 60000), for its supervisor to restart it.
     With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
-    and /metrics (OpenMetrics) on --health-host (default 127.0.0.1).
-  kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
-      [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>]
+    and /metrics (Prometheus text, or OpenMetrics when asked) on --health-host (default 127.0.0.1).
+    Lists take Kafka's syntax: entries separated by commas, blanks around "," and ":" allowed.
+    Exit codes: 0 stopped cleanly, 1 registration failed, 2 invalid arguments.`;
+
+/** `audit --help`. */
+export const AUDIT_HELP = `kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
+      [--connect-timeout-ms <ms>] [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>]
     Prints every broker registration (id, endpoints, rack, owner session, epoch, age, format
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
     --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
+    Exit codes: 0 no problem found, 1 a problem found (listed under "problems") or the audit could
+    not be made, 2 invalid arguments.`;
+
+export const USAGE = `Usage:
+  ${REGISTER_HELP}
+  ${AUDIT_HELP}
+  kafka-zk-registrar help [register|audit]     this text, or one command's
+  kafka-zk-registrar --version                  the package version
 ZooKeeper credentials (digest user:password) are read from a file or an environment variable, never
-from the command line, and never printed.
-Exit codes: register: 0 stopped cleanly, 1 registration failed; audit: 0 no problem found,
-1 a problem found (listed under "problems") or the audit could not be made; 2 invalid arguments.`;
+from the command line, and never printed.`;
 
 
 /**
@@ -62,6 +74,10 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
 }
 
+/** The options audit takes; SHARED_OPTIONS are register's too. */
+const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
+const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
+
 /**
  * Controller candidacy only with the acknowledgement that the wrapped program does a controller's
  * work: a candidate that wins leaves the cluster without one otherwise (README: Controller mode).
@@ -80,6 +96,23 @@ function controllerOption(controller: boolean, performsDuties: boolean, besideOt
     );
   }
   return { controller: { performsControllerDuties: true, ...(besideOtherBrokers ? { besideOtherBrokers: true } : {}) } };
+}
+
+/**
+ * `--broker-id -1` as `--broker-id=-1`: parseArgs would take "-1" for an option and call the value
+ * ambiguous, when the user plainly gave a (negative) number, which the config check then explains.
+ */
+function negativeNumbersAttached(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** node:util's parseArgs errors (unknown option, missing value) as InvalidConfigError naming the option. */
@@ -133,12 +166,20 @@ export function optionFor(field: string): string {
 
 export function parseCommand(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
-  if (cmd === 'help' || cmd === '--help' || cmd === '-h') return { kind: 'help' };
-  if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') return { kind: 'version' };
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    const topic = rest[0];
+    if (topic === undefined) return { kind: 'help', command: undefined };
+    if (topic === 'register' || topic === 'audit') return { kind: 'help', command: topic };
+    throw new InvalidConfigError('help', topic, 'expected register or audit');
+  }
+  if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
+  if (cmd !== 'register' && cmd !== 'audit') throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
+  if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', command: cmd };
   const { values, tokens } = (() => {
     try {
       return parseArgs({
-        args: [...rest],
+        args: negativeNumbersAttached(rest),
         strict: true,
         tokens: true,
         options: {
@@ -185,39 +226,35 @@ export function parseCommand(argv: readonly string[]): Command {
   const connect = required(values.zookeeper, '--zookeeper');
   parseConnectString(connect, '--zookeeper');
   const auth = readAuth(values['zookeeper-auth-file'], values['zookeeper-auth-env']);
-  const onlyFor = (options: readonly string[], command: string): void => {
-    for (const o of options) if (values[o as keyof typeof values] !== undefined) throw new InvalidConfigError(`--${o}`, values[o as keyof typeof values], `only for ${command}`);
-  };
-  if (cmd === 'audit') {
-    onlyFor(['health-port', 'health-host', 'kraft-migration', 'zookeeper-set-acl', 'wedged-after-ms'], 'register');
-    return { kind: 'audit', connect, bootstrap: values.bootstrap?.split(',').filter((b) => b !== ''), json: values.json === true, auth };
+  // Each command takes its own options: one it would ignore is refused, not silently dropped.
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    const forAudit = AUDIT_OPTIONS.includes(t.name);
+    if (cmd === 'audit' && !forAudit) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for register');
+    if (cmd === 'register' && forAudit && !SHARED_OPTIONS.includes(t.name)) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for audit');
   }
-  if (cmd !== 'register') throw new InvalidConfigError('command', cmd, 'expected register, audit or help');
-  onlyFor(['json', 'bootstrap'], 'audit');
+  if (cmd === 'audit') {
+    const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
+    if (connectTimeoutMs !== undefined && connectTimeoutMs <= 0) throw new InvalidConfigError('--connect-timeout-ms', values['connect-timeout-ms'], 'expected a positive number of milliseconds');
+    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : parseCsvList(values.bootstrap), json: values.json === true, auth, connectTimeoutMs };
+  }
   const healthPort = int(values['health-port'], '--health-port');
   if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535)) throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
   if (values['health-host'] !== undefined && healthPort === undefined) throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
   const health = healthPort === undefined ? undefined : { port: healthPort, host: values['health-host'] ?? '127.0.0.1' };
 
   const protocolMap = new Map<string, string>();
-  for (const pair of (values['listener-security-protocol-map'] ?? '').split(',').filter((p) => p !== '')) {
-    const [name, proto] = pair.split(':');
-    if (name === undefined || proto === undefined || name === '' || proto === '') {
-      throw new InvalidConfigError('--listener-security-protocol-map', pair, 'expected NAME:PROTOCOL');
-    }
-    protocolMap.set(name.toUpperCase(), proto.toUpperCase());
-  }
-  const listeners: Listener[] = required(values.listeners, '--listeners')
-    .split(',')
+  for (const [name, proto] of parseCsvMap(values['listener-security-protocol-map'] ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
+  const listeners: Listener[] = parseCsvList(required(values.listeners, '--listeners'))
     .map((s) => {
-      const ep = parseEndpointString(s.trim());
+      const ep = parseEndpointString(s);
       if (ep === undefined || ep.host === null) throw new InvalidConfigError('--listeners', s, 'expected NAME://host:port');
       const proto = protocolMap.get(ep.listenerName);
       return { name: ep.listenerName, host: ep.host, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
     });
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];
-  const bootstrap = values['confirm-bootstrap']?.split(',').filter((b) => b !== '');
+  const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : parseCsvList(values['confirm-bootstrap']);
   const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
   const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
   const wedgedAfterMs = int(values['wedged-after-ms'], '--wedged-after-ms');

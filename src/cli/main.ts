@@ -3,12 +3,27 @@
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
 import { configProblem, InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
-import { optionFor, parseCommand, USAGE, type Command } from './args.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AUDIT_HELP, optionFor, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
 import { formatAuditTable } from '../audit/audit-table.js';
 import { serveHealth, type HealthServer } from '../operations/health-server.js';
 
 const EXIT_FAILED = 1;
+
+/** This package's version, from the package.json next to dist/ (or build/src/ in the tests). */
+function packageVersion(): string {
+  for (const up of [['..', '..'], ['..', '..', '..']]) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(__dirname, ...up, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'kafka-zk-registrar' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there: look one level up
+    }
+  }
+  return 'unknown';
+}
 const EXIT_USAGE = 2;
 
 // Errors, wherever they sit in a payload (e.g. `unconfirmed.error`), keep their code and message:
@@ -99,16 +114,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
     const msg = err instanceof InvalidConfigError ? configProblem(optionFor(err.field), err.value, err.reason) : (err as Error).message;
-    process.stderr.write(`kafka-zk-registrar: ${msg}\n\n${USAGE}\n`);
+    const help = argv[0] === 'register' ? REGISTER_HELP : argv[0] === 'audit' ? AUDIT_HELP : USAGE;
+    process.stderr.write(`kafka-zk-registrar: ${msg}\n\nUsage:\n  ${help}\n`);
     return EXIT_USAGE;
   }
   if (cmd.kind === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${cmd.command === 'register' ? REGISTER_HELP : cmd.command === 'audit' ? AUDIT_HELP : USAGE}\n`);
+    return 0;
+  }
+  if (cmd.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   if (cmd.kind === 'audit') {
     try {
-      const report = await auditRegistrations(cmd.connect, { ...(cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap }), ...(cmd.auth === undefined ? {} : { auth: cmd.auth }) });
+      const report = await auditRegistrations(cmd.connect, {
+        ...(cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap }),
+        ...(cmd.auth === undefined ? {} : { auth: cmd.auth }),
+        ...(cmd.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: cmd.connectTimeoutMs }),
+      });
       if (cmd.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);

@@ -131,7 +131,13 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (Array.isArray(config.listeners)) config.listeners.forEach((l, i) => onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }'));
   const brokerId = config.brokerId;
   if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > 2147483647) {
-    throw new InvalidConfigError('brokerId', brokerId, 'expected an integer in 0..2147483647');
+    throw new InvalidConfigError(
+      'brokerId',
+      brokerId,
+      brokerId === -1
+        ? 'expected an integer in 0..2147483647: -1 asks a Kafka broker to generate its id (broker.id.generation.enable), which a registrar cannot do; give the id'
+        : 'expected an integer in 0..2147483647',
+    );
   }
   const version = config.znodeVersion ?? 5;
   if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
