@@ -53,10 +53,12 @@ describe('kafka-zk-registrar CLI', () => {
     const { code, out, err } = await runCli(['audit', '--zookeeper', connect, '--json']);
     assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
     assert.match(err, /broker 2: ZNODE_FORMAT/);
-    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: string[] };
-    assert.deepEqual(report.problems.map((p) => p.slice(0, p.indexOf(':'))), ['broker 2', 'cluster', '/controller'], report.problems.join('\n'));
-    assert.match(report.problems[1] ?? '', /empty or not a Kafka cluster: no \/cluster\/id/);
-    assert.match(report.problems[2] ?? '', /no controller/);
+    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: { code: string; message: string }[] };
+    // Each problem: a stable code for machines, and the sentence.
+    assert.deepEqual(report.problems.map((p) => p.code), ['BROKER_ZNODE', 'NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER'], JSON.stringify(report.problems));
+    assert.match(report.problems[0]?.message ?? '', /^broker 2: ZNODE_FORMAT/);
+    assert.match(report.problems[1]?.message ?? '', /empty or not a Kafka cluster: no \/cluster\/id/);
+    assert.match(report.problems[2]?.message ?? '', /no controller/);
     assert.equal(report.brokers.length, 2);
     assert.equal(report.brokers[0]?.ownerSessionId, obs.id);
     assert.equal(report.brokers[0]?.registration?.endpoints.length, 1);

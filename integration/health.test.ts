@@ -17,7 +17,10 @@ const SESSION_MS = 4000;
 
 const PARSER = `
 import json, sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
+if sys.argv[1] == 'openmetrics':
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+else:
+    from prometheus_client.parser import text_string_to_metric_families
 out = {}
 for family in text_string_to_metric_families(sys.stdin.read()):
     for s in family.samples:
@@ -25,10 +28,13 @@ for family in text_string_to_metric_families(sys.stdin.read()):
 print(json.dumps(out))
 `;
 
-/** Samples keyed `name{"label":"value",...}` (labels sorted), as the Prometheus client's OpenMetrics parser reads them. */
-function parseOpenMetrics(text: string): Promise<Record<string, number>> {
+/**
+ * Samples keyed `name{"label":"value",...}` (labels sorted), as the Prometheus client's own parser
+ * reads them: its OpenMetrics parser, or its classic text-format parser.
+ */
+function parseOpenMetrics(text: string, format: 'openmetrics' | 'text' = 'openmetrics'): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = execFile('/usr/bin/python3', ['-c', PARSER], (err, stdout, stderr) => {
+    const child = execFile('/usr/bin/python3', ['-c', PARSER, format], (err, stdout, stderr) => {
       if (err !== null) {
         const missing = /No module named 'prometheus_client'/.test(stderr) ? ' (install it: apt-get install -y python3-prometheus-client; .ci/run does)' : '';
         reject(new Error(`the OpenMetrics parser rejected /metrics${missing}: ${stderr.trim()}\n--- text ---\n${text}`));
@@ -38,8 +44,11 @@ function parseOpenMetrics(text: string): Promise<Record<string, number>> {
   });
 }
 
-async function get(port: number, path: string): Promise<{ status: number; body: string; type: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** GET; /metrics as Prometheus 2.x asks for it unless `accept` says otherwise. */
+async function get(port: number, path: string, accept = PROMETHEUS_ACCEPT): Promise<{ status: number; body: string; type: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { accept } });
   return { status: res.status, body: await res.text(), type: res.headers.get('content-type') ?? '' };
 }
 
@@ -100,6 +109,14 @@ describe('health endpoint of the sidecar', () => {
     assert.equal((await obs.exists('/brokers/ids/9'))?.ephemeralOwner, restored.sessionId);
 
     const after = await parseOpenMetrics((await get(port, '/metrics')).body);
+    // A scraper that asks for the classic text format (or does not ask) gets it, with the same samples.
+    const plain = await get(port, '/metrics', 'text/plain');
+    assert.match(plain.type, /^text\/plain; version=0\.0\.4/);
+    assert.doesNotMatch(plain.body, /# EOF/);
+    const asText = await parseOpenMetrics(plain.body, 'text');
+    assert.equal(asText['kafka_zk_registrar_registrations_total{"broker_id":"9"}'], 2);
+    assert.equal(asText['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);
+    assert.match((await get(port, '/metrics', '*/*')).type, /^text\/plain; version=0\.0\.4/);
     const expiries = Object.entries(after).filter(([k]) => k.startsWith('kafka_zk_registrar_session_expiries_total{'));
     assert.equal(expiries.reduce((n, [, v]) => n + v, 0), 1, `one expiry counted: ${JSON.stringify(expiries)}`);
     assert.equal(after['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);

@@ -185,11 +185,11 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     // The audit sees both sides of it, and says so with its exit code.
     const { code, out, err } = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(','), '--json']);
     assert.ok(out.startsWith('{'), `audit printed JSON (stderr: ${err})`);
-    const report = JSON.parse(out) as { metadata: { registeredNotListed: { brokerId: number }[]; listedNotRegistered: { brokerId: number }[] }; problems: string[] };
+    const report = JSON.parse(out) as { metadata: { registeredNotListed: { brokerId: number }[]; listedNotRegistered: { brokerId: number }[] }; problems: { code: string; message: string }[] };
     assert.equal(code, 1, 'audit exits non-zero when it finds a problem');
     assert.deepEqual(report.metadata.registeredNotListed.map((r) => r.brokerId), [150]);
     assert.deepEqual(report.metadata.listedNotRegistered.map((r) => r.brokerId), [victim.id]);
-    assert.ok(report.problems.some((p) => p.includes(`broker ${victim.id}: listed by`)));
+    assert.ok(report.problems.some((p) => p.code === 'LISTED_NOT_REGISTERED' && p.message.includes(`broker ${victim.id}: listed by`)));
     // The same audit for people: a table with a row per registration and the problems spelled out.
     const human = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.running().join(',')]);
     assert.equal(human.code, 1, 'the table form exits non-zero on the same problems');

@@ -68,6 +68,15 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.notEqual(again.sessionId, before.id);
     assert.ok(sameAcl((await operator.getAcl('/brokers/ids/1')).acl, KAFKA_ACL), 'the re-created node has our ACL again');
 
+    // An audit by someone ZooKeeper shows the hash to (the operator) prints the digest's user, never its hash.
+    const dir = mkdtempSync(join(tmpdir(), 'kzr-audit-'));
+    writeFileSync(join(dir, 'super'), `${SUPER}\n`, { mode: 0o600 });
+    const audit = await runCli(['audit', '--zookeeper', connect, '--json', '--zookeeper-auth-file', join(dir, 'super')]);
+    const hash = superDigest(CREDS).slice('kafka:'.length);
+    assert.ok(!audit.out.includes(hash) && !audit.err.includes(hash), 'the digest hash is not in the audit');
+    const row = (JSON.parse(audit.out) as { brokers: { brokerId: number; acl: Acl[] }[] }).brokers.find((b) => b.brokerId === 1);
+    assert.deepEqual(row?.acl.map((a) => `${a.scheme}:${a.id}`).sort(), ['digest:kafka', 'world:anyone']);
+
     // The operator's superuser bypasses ACLs; our registrar then puts its node back, ACL and all.
     const back = waitForEvent(r, 'restored', 30_000, 'the registration to be restored after the superuser deleted it');
     await operator.delete('/brokers/ids/1', -1);

@@ -54,7 +54,7 @@ export { formatAuditTable } from './audit/audit-table.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
 export { auditRegistrations } from './audit/registrations-audit.js';
-export type { AuditOptions, BrokerAudit, MigrationAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
+export type { AuditOptions, AuditProblem, AuditProblemCode, BrokerAudit, MigrationAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
 export { CLUSTER_ID_PATH, decodeClusterId } from './znodes/cluster-id-znode.js';
 export { OwnedEphemeral } from './registration/owned-ephemeral.js';
 export type {

@@ -124,7 +124,7 @@ test('audit table: a row per registration, controller and epoch, problems listed
     clusterId: 'c1',
     migration: undefined,
     metadata: undefined,
-    problems: ['broker 2: ZNODE_FORMAT: not JSON'],
+    problems: [{ code: 'BROKER_ZNODE', message: 'broker 2: ZNODE_FORMAT: not JSON' }],
   };
   assert.equal(
     formatAuditTable(report, now),

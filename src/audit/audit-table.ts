@@ -89,7 +89,7 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
   if (a.problems.length === 0) out.push('no problems found');
   else {
     out.push(`${a.problems.length} problem${a.problems.length === 1 ? '' : 's'}:`);
-    for (const p of a.problems) out.push(`  - ${p}`);
+    for (const p of a.problems) out.push(`  - ${p.message}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -20,7 +20,11 @@ export interface BrokerAudit {
   /** When the znode was created (ZooKeeper's ctime, epoch ms): the registration's age. */
   readonly createdAt: number;
   readonly registration: DecodedBrokerZNode | undefined;
-  /** The node's ACL: who may change it (deleting it is governed by /brokers/ids' ACL). */
+  /**
+   * The node's ACL: who may change it (deleting it is governed by /brokers/ids' ACL). A digest entry's
+   * id is its user name only: the hash ZooKeeper shows is derived from the password, and an audit's
+   * output goes to logs and tickets.
+   */
   readonly acl: readonly Acl[];
   readonly problem: string | undefined;
 }
@@ -77,8 +81,8 @@ export interface RegistrationsAudit {
   readonly migration: MigrationAudit | undefined;
   /** With `bootstrap`: what the cluster's Metadata lists beside what ZooKeeper holds. */
   readonly metadata: MetadataAudit | undefined;
-  /** Every problem found, one sentence each. Empty: nothing to act on. */
-  readonly problems: readonly string[];
+  /** Every problem found: a stable code and one sentence each. Empty: nothing to act on. */
+  readonly problems: readonly AuditProblem[];
 }
 
 export interface AuditOptions {
@@ -90,6 +94,13 @@ export interface AuditOptions {
    * Metadata, so that brokers serving different views are seen as such.
    */
   readonly bootstrap?: readonly string[];
+}
+
+/** `digest:user:hash` -> `digest:user`. */
+function withoutDigestHash(a: Acl): Acl {
+  if (a.scheme !== 'digest') return a;
+  const colon = a.id.indexOf(':');
+  return colon < 0 ? a : { ...a, id: a.id.slice(0, colon) };
 }
 
 function problemOf(err: unknown): string {
@@ -148,7 +159,7 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   const brokers: BrokerAudit[] = [];
   for (const child of ids.sort((a, b) => Number(a) - Number(b))) {
     const path = `${chroot}${BROKER_IDS_PATH}/${child}`;
-    const [got, acl] = await Promise.all([optionalGet(s, path), s.getAcl(path).then((a) => a.acl, () => [])]);
+    const [got, acl] = await Promise.all([optionalGet(s, path), s.getAcl(path).then((a) => a.acl.map(withoutDigestHash), () => [])]);
     if (got === undefined) continue; // deleted while we listed
     const id = /^\d+$/.test(child) ? Number(child) : child;
     let registration: DecodedBrokerZNode | undefined;
@@ -231,29 +242,51 @@ async function readMetadata(bootstrap: readonly string[], registered: readonly B
   return { views, unreachable, registeredNotListed, listedNotRegistered };
 }
 
-/** Every problem in a report, one sentence each (exported for the decision-table test). */
-export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): string[] {
-  const out: string[] = [];
-  for (const b of zk.brokers) if (b.problem !== undefined) out.push(`broker ${b.brokerId}: ${b.problem}`);
-  if (zk.controller?.problem !== undefined) out.push(`/controller: ${zk.controller.problem}`);
-  if (zk.controllerEpoch?.problem !== undefined) out.push(`/controller_epoch: ${zk.controllerEpoch.problem}`);
-  if (zk.migration?.problem !== undefined) out.push(`/migration: ${zk.migration.problem}`);
+/** What kind of problem an audit found: stable, for machines (`--json`), beside the sentence. */
+export type AuditProblemCode =
+  | 'BROKER_ZNODE'
+  | 'CONTROLLER_ZNODE'
+  | 'CONTROLLER_EPOCH_ZNODE'
+  | 'MIGRATION_ZNODE'
+  | 'NOT_A_KAFKA_CLUSTER'
+  | 'NO_CONTROLLER'
+  | 'STALE_CONTROLLER'
+  | 'METADATA_UNREACHABLE'
+  | 'REGISTERED_NOT_LISTED'
+  | 'LISTED_NOT_REGISTERED'
+  | 'LISTED_AT_OTHER_ENDPOINT'
+  | 'CLUSTER_ID_MISMATCH';
+
+export interface AuditProblem {
+  readonly code: AuditProblemCode;
+  /** One sentence, naming the node or broker. */
+  readonly message: string;
+}
+
+/** Every problem in a report (exported for the decision-table test). */
+export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined): AuditProblem[] {
+  const out: AuditProblem[] = [];
+  const add = (code: AuditProblemCode, message: string): void => void out.push({ code, message });
+  for (const b of zk.brokers) if (b.problem !== undefined) add('BROKER_ZNODE', `broker ${b.brokerId}: ${b.problem}`);
+  if (zk.controller?.problem !== undefined) add('CONTROLLER_ZNODE', `/controller: ${zk.controller.problem}`);
+  if (zk.controllerEpoch?.problem !== undefined) add('CONTROLLER_EPOCH_ZNODE', `/controller_epoch: ${zk.controllerEpoch.problem}`);
+  if (zk.migration?.problem !== undefined) add('MIGRATION_ZNODE', `/migration: ${zk.migration.problem}`);
   // A mistyped chroot, or a cluster no Kafka broker has started in: every finding above would be
   // "nothing wrong" there, which is the wrong answer to "is my cluster all right?".
   const numbered = zk.brokers.filter((b) => typeof b.brokerId === 'number');
   if (zk.clusterId === undefined || numbered.length === 0) {
-    out.push(`cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`);
+    add('NOT_A_KAFKA_CLUSTER', `cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`);
   }
-  if (zk.controller === undefined) out.push('/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
+  if (zk.controller === undefined) add('NO_CONTROLLER', '/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
   const cid = zk.controller?.brokerId;
   // A persistent /controller naming an unregistered id is stale, unless a KRaft controller (not a broker) wrote it.
   if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && zk.controller.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
-    out.push(`/controller: persistent node naming broker ${cid}, which is not registered`);
+    add('STALE_CONTROLLER', `/controller: persistent node naming broker ${cid}, which is not registered`);
   }
   if (metadata !== undefined) {
-    for (const u of metadata.unreachable) out.push(`metadata from ${u.source}: unreachable (${u.error})`);
-    for (const r of metadata.registeredNotListed) out.push(`broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
-    for (const l of metadata.listedNotRegistered) out.push(`broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
+    for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);
+    for (const r of metadata.registeredNotListed) add('REGISTERED_NOT_LISTED', `broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
+    for (const l of metadata.listedNotRegistered) add('LISTED_NOT_REGISTERED', `broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
     // The cluster lists an id at an endpoint its registration does not have: another process holds
     // the id (a mistyped broker.id that took it), or the controller has not caught up with a change.
     for (const b of zk.brokers) {
@@ -262,11 +295,11 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
       for (const v of metadata.views) {
         const listed = v.brokers.find((x) => x.nodeId === b.brokerId);
         if (listed === undefined || eps.some((e) => e.host === listed.host && e.port === listed.port)) continue;
-        out.push(`broker ${b.brokerId}: registered in ZooKeeper with ${eps.map(endpointString).join(',')}, but ${v.source} lists it at ${listed.host}:${listed.port}: another process holds this broker id, or the controller has not caught up`);
+        add('LISTED_AT_OTHER_ENDPOINT', `broker ${b.brokerId}: registered in ZooKeeper with ${eps.map(endpointString).join(',')}, but ${v.source} lists it at ${listed.host}:${listed.port}: another process holds this broker id, or the controller has not caught up`);
       }
     }
     if (zk.clusterId !== undefined) {
-      for (const v of metadata.views) if (v.clusterId !== zk.clusterId) out.push(`metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
+      for (const v of metadata.views) if (v.clusterId !== zk.clusterId) add('CLUSTER_ID_MISMATCH', `metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
     }
   }
   return out;

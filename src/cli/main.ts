@@ -135,7 +135,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       });
       if (cmd.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-        for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p}\n`);
+        for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p.code}: ${p.message}\n`);
       } else process.stdout.write(formatAuditTable(report));
       return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {

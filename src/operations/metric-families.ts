@@ -21,6 +21,8 @@ export interface MetricFamily {
 }
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+/** Prometheus's classic text format, what a scraper (or curl) that does not ask for OpenMetrics reads. */
+export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -51,6 +53,25 @@ export function renderOpenMetrics(families: readonly MetricFamily[]): string {
   }
   out.push('# EOF');
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The same families in Prometheus's text format 0.0.4: no `# EOF`, and a counter's HELP/TYPE lines
+ * name the sample (`x_total`), since that format has no families apart from their samples.
+ */
+export function renderPrometheusText(families: readonly MetricFamily[]): string {
+  const out: string[] = [];
+  for (const f of families) {
+    const name = f.type === 'counter' ? `${f.name}_total` : f.name;
+    out.push(`# HELP ${name} ${escapeHelp(f.help)}`, `# TYPE ${name} ${f.type}`);
+    for (const s of f.samples) out.push(`${s.name}${formatLabels(s.labels)} ${formatValue(s.value)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Which exposition a request's Accept header asks for: OpenMetrics only when it names it (as Prometheus does). */
+export function wantsOpenMetrics(accept: string | undefined): boolean {
+  return accept !== undefined && /application\/openmetrics-text/i.test(accept);
 }
 
 /** Cumulative histogram samples (`_bucket` per bound and `+Inf`, `_sum`, `_count`) for one label set. */

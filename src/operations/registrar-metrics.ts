@@ -7,7 +7,7 @@ import type { BrokerRegistrar, BrokerRegistrarEvents, BrokerRegistrarState } fro
 import type { ResignReason } from '../registration/controller-candidate.js';
 import type { LossReason } from '../registration/owned-ephemeral.js';
 import type { ExpiryCause } from '../zookeeper/connection.js';
-import { histogramSamples, renderOpenMetrics, type MetricFamily, type MetricSample } from './metric-families.js';
+import { histogramSamples, renderOpenMetrics, renderPrometheusText, type MetricFamily, type MetricSample } from './metric-families.js';
 
 const PREFIX = 'kafka_zk_registrar_';
 
@@ -142,8 +142,13 @@ export class RegistrarMetrics {
     ];
   }
 
-  /** The OpenMetrics text of every metric (what `/metrics` serves). */
+  /** The OpenMetrics text of every metric (what `/metrics` serves to a scraper that asks for it). */
   openMetrics(now = Date.now()): string {
     return renderOpenMetrics(this.families(now));
+  }
+
+  /** Prometheus text 0.0.4 of every metric (what `/metrics` serves otherwise). */
+  prometheusText(now = Date.now()): string {
+    return renderPrometheusText(this.families(now));
   }
 }
