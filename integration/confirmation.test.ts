@@ -13,6 +13,7 @@ import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js
 import { killSession } from './harness/sessions.js';
 import { freePort } from './harness/zookeeper-server.js';
 import { TestCluster } from './kafka-double/test-cluster.js';
+import { startTcpProxy } from './harness/tcp-proxy.js';
 import type { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 
 const zk = useZooKeeper();
@@ -122,6 +123,27 @@ describe('confirmation through kafkajs metadata', () => {
     assert.equal(info.brokerEpoch, reg2.brokerEpoch);
     assert.notEqual(reg2.brokerEpoch, reg1.brokerEpoch);
     assert.equal(r.status().confirmation?.brokerEpoch, reg2.brokerEpoch);
+  });
+
+  test('a cluster unreachable at start: unconfirmed (with the endpoint it must show), then confirmed once it answers, without any re-check option', async () => {
+    const connect = zk.chroot();
+    const c = await cluster(connect);
+    const b = await c.serve();
+    const proxy = await startTcpProxy(c.brokers.get(1)?.broker.port as number);
+    zk.track({ close: () => proxy.close() });
+    proxy.set('blackhole');
+    const r = served(c, b, 14, { confirm: { kafka: { brokers: [proxy.address] }, timeoutMs: 1500 } }, connect);
+    const unconfirmed = waitForEvent<[{ reason: string; expected: { host: string; port: number } }]>(r, 'unconfirmed', 15_000, 'unconfirmed while the bootstrap does not answer');
+    await within(r.start(), 10_000, 'start()');
+    const [u] = await unconfirmed;
+    assert.equal(u.reason, 'unreachable');
+    assert.deepEqual(u.expected, { host: '127.0.0.1', port: b.port });
+    assert.equal(r.health().reason, 'unconfirmed');
+    const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 20_000, 'confirmation once the cluster answers again');
+    proxy.set('pass');
+    proxy.reset(); // kafkajs's hanging connection goes; its next one passes
+    await confirmed;
+    assert.equal(r.health().ready, true);
   });
 
   test('status().confirmation tells the truth: nothing confirmed once the registration is lost, or after stop()', async () => {

@@ -22,7 +22,11 @@ export interface ConfirmationOptions {
   readonly kafka?: KafkaConfig;
   /** The listener the kafkajs client connects through; its endpoint is what the cluster must show. Default: the first listener. */
   readonly listener?: string;
-  /** Deadline for each confirmation after a (re-)registration. Default 30000. */
+  /**
+   * Deadline for each confirmation after a (re-)registration: past it `unconfirmed` is reported, and
+   * confirmation goes on trying (backing off up to `timeoutMs` between rounds) until the cluster lists
+   * us, when `confirmed` follows. Default 30000.
+   */
   readonly timeoutMs?: number;
   /** Re-check that the cluster still lists us this often (0, the default: never). */
   readonly recheckIntervalMs?: number;
@@ -77,7 +81,17 @@ export interface ConfirmationStatus {
 
 export interface ClusterConfirmationEvents {
   confirmed: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly latencyMs: number; readonly view: ClusterView }];
-  unconfirmed: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly reason: UnconfirmedReason; readonly seen: ClusterView | undefined; readonly error: KafkaZkRegistrarError | undefined }];
+  /** The deadline passed without the cluster listing us as expected (`expected`: the endpoint it must show). Confirmation goes on trying. */
+  unconfirmed: [
+    info: {
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      readonly reason: UnconfirmedReason;
+      readonly expected: { readonly host: string; readonly port: number };
+      readonly seen: ClusterView | undefined;
+      readonly error: KafkaZkRegistrarError | undefined;
+    },
+  ];
   /** ZooKeeper says we are registered, but the cluster has not listed us for longer than `missingAfterMs`. */
   missing: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly missingForMs: number; readonly seen: ClusterView | undefined }];
 }
@@ -100,6 +114,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private missingReported = false;
   private recheckTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  private confirmStartedAt: number | undefined;
 
   /** @param onMissing called once per incident when the cluster stops listing a registration ZooKeeper has. */
   constructor(opts: ConfirmationOptions, private readonly onMissing: () => void) {
@@ -170,6 +185,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.missingReported = false;
     this.lastListedAt = undefined;
     this.st = { state: 'pending', brokerEpoch: target.brokerEpoch, latencyMs: undefined, seen: undefined, checkedAt: undefined, lastError: undefined };
+    this.confirmStartedAt = Date.now();
     this.armRecheck();
     void this.run(target, AbortSignal.any([ac.signal, this.stopper.signal])).finally(() => {
       if (this.inFlight === ac) this.inFlight = undefined;
@@ -196,44 +212,53 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private async run(target: ConfirmationTarget, signal: AbortSignal): Promise<void> {
     const started = Date.now();
     const deadline = started + this.timeoutMs;
-    let last: Round | undefined;
     // The last round that got an answer decides the reason: a final round cut short by the
     // deadline should not turn "the cluster does not list us" into "unreachable".
     let answered: Extract<Round, { view: ClusterView }> | undefined;
+    let reported = false;
     for (let attempt = 0; !signal.aborted; attempt++) {
-      last = await this.round(target, deadline - Date.now());
+      const last = await this.round(target, reported ? this.timeoutMs : deadline - Date.now());
       if (signal.aborted) return;
       if ('view' in last) answered = last;
       this.record(last);
       if ('view' in last && last.verdict === 'ok') {
-        const latencyMs = Date.now() - started;
-        this.lastListedAt = Date.now();
-        this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
-        log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
-        this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view: last.view });
+        this.markConfirmed(target, started, last.view);
         return;
       }
       if ('view' in last && target.kraftControlled?.() === true) {
         this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
         log('broker %d (epoch %d) not listed, and KRaft controls the cluster: it never will be', target.brokerId, target.brokerEpoch);
-        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason: 'kraft-controlled', seen: last.view, error: undefined });
+        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason: 'kraft-controlled', expected: { host: target.host, port: target.port }, seen: last.view, error: undefined });
         return;
       }
-      const wait = Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());
-      if (deadline - Date.now() - wait < 50) break; // no time left for a meaningful round
+      let wait = reported ? backoffMs(attempt, 1000, this.timeoutMs) : Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());
+      if (!reported && deadline - Date.now() - wait < 50) {
+        // No time left for a meaningful round: report, then keep trying (a cluster unreachable for a
+        // few seconds at start must not leave the registrar unconfirmed, and /readyz 503, for good).
+        reported = true;
+        const reason: UnconfirmedReason = answered !== undefined ? (answered.verdict as UnconfirmedReason) : 'unreachable';
+        const error = 'error' in last && answered === undefined ? last.error : undefined;
+        this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
+        log('broker %d (epoch %d) not confirmed within %d ms: %s; still trying', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
+        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, expected: { host: target.host, port: target.port }, seen: answered?.view, error });
+        wait = backoffMs(attempt, 1000, this.timeoutMs);
+      }
       try {
-        await delay(wait, signal);
+        await delay(Math.max(0, wait), signal);
       } catch {
         return;
       }
     }
-    if (signal.aborted || last === undefined) return;
-    const reason: UnconfirmedReason = answered !== undefined ? (answered.verdict as UnconfirmedReason) : 'unreachable';
-    const error = 'error' in last && answered === undefined ? last.error : undefined;
-    const lastView = answered?.view;
-    this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
-    log('broker %d (epoch %d) not confirmed within %d ms: %s', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
-    this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, seen: lastView, error });
+  }
+
+  /** The cluster lists the registration as expected: state, event (also after `unconfirmed` or `missing`). */
+  private markConfirmed(target: ConfirmationTarget, since: number, view: ClusterView): void {
+    const latencyMs = Date.now() - since;
+    this.lastListedAt = Date.now();
+    this.missingReported = false;
+    this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
+    log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
+    this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view });
   }
 
   /** One guarded describeCluster round, bounded by `budgetMs`. Never throws. */
@@ -280,9 +305,10 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       if (this.target !== target || this.stopper.signal.aborted) return;
       this.record(r);
       if ('view' in r && r.verdict === 'ok') {
+        // Listed again after `missing` (or first listed after `unconfirmed`): said, not just set.
+        if (this.st !== undefined && this.st.state !== 'confirmed') this.markConfirmed(target, this.confirmStartedAt ?? Date.now(), r.view);
         this.lastListedAt = Date.now();
         this.missingReported = false;
-        if (this.st !== undefined && this.st.state !== 'confirmed') this.st = { ...this.st, state: 'confirmed' };
         return;
       }
       // Missing means the cluster *stopped* listing a registration it had listed, as it answered.
