@@ -18,7 +18,7 @@ interface Contender {
   believes: () => boolean;
   /** Resolves once the contender is done reacting to the old node's deletion. */
   settled: () => Promise<unknown>;
-  stop: () => Promise<void>;
+  stop: () => Promise<unknown>;
 }
 
 async function round(name: string, connect: string, observer: Session, register: () => Promise<Contender>): Promise<boolean> {

@@ -66,6 +66,7 @@ export type {
   HolderVerdict,
   OwnedEphemeralState,
   Ownership,
+  StopOutcome,
 } from './registration/owned-ephemeral.js';
 export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';

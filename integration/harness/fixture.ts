@@ -7,7 +7,7 @@ import { kafkaSkipReason, startKafkaCluster, type KafkaCluster, type KafkaCluste
 import { Connection, type Session } from '../../src/index.js';
 
 interface Closable {
-  stop?: () => Promise<void>;
+  stop?: () => Promise<unknown>;
   close?: () => Promise<void> | void;
 }
 

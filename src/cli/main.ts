@@ -100,9 +100,10 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
     return EXIT_FAILED;
   }
   await stopped;
-  await r.stop();
+  const outcome = await r.stop();
   await started.catch(() => undefined); // a start() cut short by the signal rejects with StoppedError
-  line('stopped', r.status());
+  // Whether our node is gone, or (ZooKeeper unresponsive) stays until the server expires our session.
+  line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason });
   return exitCode;
 }
 

@@ -45,7 +45,7 @@ import {
 import { ControllerCandidate, type ControllerCandidateEvents, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { healthOf, type RegistrarHealth } from './health.js';
 import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
-import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership } from './owned-ephemeral.js';
+import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership, type StopOutcome } from './owned-ephemeral.js';
 
 const log = logger('broker');
 /** What update() changes: Kafka's updateBrokerInfo. */
@@ -202,7 +202,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private registeredAt: number | undefined;
   private lastError: KafkaZkRegistrarError | undefined;
   private readonly lifecycle = new Lifecycle('BrokerRegistrar');
-  private stopping: Promise<void> | undefined;
+  private stopping: Promise<StopOutcome> | undefined;
   private readonly detach: () => void;
 
   constructor(config: BrokerRegistrarConfig) {
@@ -444,17 +444,23 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     return { holder, refuse: same ? undefined : new BrokerIdInUseError(this.brokerId, ownerSessionId, theirs, ours) };
   }
 
-  /** Deletes our registration (only if our session owns it) and closes the session. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Deletes our registration (only if our session owns it) and closes the session (an owned
+   * connection). Resolves with what became of the node (StopOutcome: `deleted`, or `not-owned`, or
+   * `unreachable` when ZooKeeper did not answer within a third of the session timeout, 1 to 5 s: the
+   * node then stays until the server expires our session). Idempotent: every call gets that outcome.
+   */
+  stop(): Promise<StopOutcome> {
     this.lifecycle.close();
     this.stopping ??= (async () => {
       this.detach();
       this.migration.stop();
       await this.confirmation?.stop();
       await this.controller?.stop();
-      await this.ephemeral.stop();
+      const outcome = await this.ephemeral.stop();
       if (this.ownsConnection) await this.connection.close();
-      log('broker %d registrar stopped', this.brokerId);
+      log('broker %d registrar stopped: %s', this.brokerId, outcome.reason);
+      return outcome;
     })();
     return this.stopping;
   }

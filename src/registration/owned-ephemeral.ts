@@ -103,6 +103,21 @@ const TRANSITIONS: Readonly<Record<OwnedEphemeralState, readonly OwnedEphemeralS
   failed: ['stopped'],
   stopped: [],
 };
+/**
+ * What stop() did with the node: `deleted` (ours, deleted), `not-owned` (not ours to delete: never
+ * owned, already gone, or another session's), or `unreachable` (we may own it, but ZooKeeper did not
+ * answer in time: it stays until the server expires our session).
+ */
+export interface StopOutcome {
+  readonly deleted: boolean;
+  readonly reason: 'deleted' | 'not-owned' | 'unreachable';
+}
+
+/** How long stop() waits for ZooKeeper to delete our node: a third of the session timeout, 1..5 s. */
+function stopBudgetMs(sessionTimeoutMs: number): number {
+  return Math.min(5000, Math.max(1000, Math.round(sessionTimeoutMs / 3)));
+}
+
 export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'released';
 
 export interface Ownership {
@@ -164,6 +179,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private confirmed = true;
   private readonly unsubscribe: () => void;
   private releaseClaim: (() => void) | undefined;
+  private stopping: Promise<StopOutcome> | undefined;
   private static holders = 0;
   private readonly holderName: string;
 
@@ -280,19 +296,35 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /**
    * Stops maintaining the node and deletes it if, and only if, our session owns it (checked by
-   * ephemeralOwner, then deleted with the version we read).
+   * ephemeralOwner, then deleted with the version we read). Bounded: when ZooKeeper does not answer
+   * within a third of the session timeout (1 to 5 s) it resolves with `unreachable`, saying so rather
+   * than pretending the node is gone. Idempotent: every call gets the first call's outcome.
    */
-  async stop(): Promise<void> {
-    if (!this.lifecycle.close()) return;
+  stop(): Promise<StopOutcome> {
+    if (!this.lifecycle.close()) return this.stopping ?? Promise.resolve({ deleted: false, reason: 'not-owned' });
     this.stopper.abort();
     this.unsubscribe();
     this.clearConflictTimer();
-    await this.mutex.runExclusive(async () => {
-      await this.deleteIfOwned();
-      this.to('stopped');
+    const wasOwned = this.st === 'owned';
+    const released = this.mutex.runExclusive(async () => {
+      const outcome = await this.deleteIfOwned();
+      if (this.st !== 'stopped') this.to('stopped');
       this.own = undefined;
+      return outcome;
     });
-    this.releaseClaim?.();
+    let timer: NodeJS.Timeout | undefined;
+    const budget = stopBudgetMs(this.connection.session?.timeoutMs ?? this.connection.sessionTimeoutMs);
+    const late = new Promise<StopOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ deleted: false, reason: wasOwned ? 'unreachable' : 'not-owned' }), budget);
+    });
+    this.stopping = Promise.race([released, late]).then((outcome) => {
+      clearTimeout(timer);
+      if (this.st !== 'stopped') this.to('stopped');
+      this.releaseClaim?.();
+      if (outcome.reason === 'unreachable') log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
+      return outcome;
+    });
+    return this.stopping;
   }
 
   /**
@@ -338,17 +370,20 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       .catch((err: unknown) => log('run (%s) of %s ended: %s', why, this.path, (err as Error).message));
   }
 
-  private async deleteIfOwned(): Promise<void> {
+  private async deleteIfOwned(): Promise<StopOutcome> {
     // Our session owning the node is not enough: a recipe that never started (its claim refused)
     // shares the session with the recipe that did, and must not delete that one's node.
-    if (this.releaseClaim === undefined) return;
+    if (this.releaseClaim === undefined) return { deleted: false, reason: 'not-owned' };
     const s = this.connection.session;
-    if (s === undefined || !s.isConnected) return;
+    if (s === undefined || !s.isConnected) return { deleted: false, reason: this.st === 'owned' ? 'unreachable' : 'not-owned' };
     try {
       const { stat } = await s.get(this.path);
-      if (stat.ephemeralOwner === s.id) await s.delete(this.path, stat.version);
+      if (stat.ephemeralOwner !== s.id) return { deleted: false, reason: 'not-owned' };
+      await s.delete(this.path, stat.version);
+      return { deleted: true, reason: 'deleted' };
     } catch (err) {
       log('%s not deleted: %s', this.path, (err as Error).message);
+      return { deleted: false, reason: err instanceof NoNodeError || err instanceof BadVersionError ? 'not-owned' : 'unreachable' };
     }
   }
 

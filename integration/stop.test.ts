@@ -1,0 +1,55 @@
+// What stop() says, on a real ZooKeeper: `deleted` when it deleted our node; with the server
+// frozen (SIGSTOP) it comes back within its bound and says `unreachable`, never pretending the node
+// is gone. This file pauses its server, so it has one of its own.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BrokerRegistrar } from '../src/index.js';
+import { useZooKeeper } from './harness/fixture.js';
+import { waitForNode, within } from './harness/wait.js';
+import { startCli } from './harness/cli-run.js';
+
+const zk = useZooKeeper();
+const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
+
+test('stop() says whether our node was deleted, and is bounded when ZooKeeper does not answer', async (t) => {
+  if (zk.server.pid === undefined) {
+    t.skip('ZK_CONNECT points at an external server, which this test cannot pause');
+    return;
+  }
+  const connect = zk.chroot();
+  const obs = await zk.observer(connect);
+
+  const a = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 6000 }, brokerId: 1, listeners }));
+  await within(a.start(), 10_000, 'broker 1 to register');
+  assert.deepEqual(await a.stop(), { deleted: true, reason: 'deleted' });
+  assert.equal(await obs.exists('/brokers/ids/1'), null);
+  assert.deepEqual(await a.stop(), { deleted: true, reason: 'deleted' }, 'idempotent: the same outcome again');
+
+  const b = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 6000 }, brokerId: 2, listeners }));
+  const reg = await within(b.start(), 10_000, 'broker 2 to register');
+  zk.server.pause();
+  let outcome;
+  const t0 = Date.now();
+  try {
+    outcome = await within(b.stop(), 5000, 'stop() against a frozen server');
+  } finally {
+    zk.server.resume();
+  }
+  const tookMs = Date.now() - t0;
+  assert.deepEqual(outcome, { deleted: false, reason: 'unreachable' });
+  assert.ok(tookMs < 6000, `bounded well within the session timeout: ${tookMs} ms`);
+  t.diagnostic(`stop() against a frozen server took ${tookMs} ms`);
+  // The node was not deleted by us; it goes with our session, on the server's clock.
+  await waitForNode(obs, '/brokers/ids/2', (st) => st === null || st.ephemeralOwner !== reg.sessionId, 20_000, 'our session\'s node to go with the session');
+});
+
+test('the CLI\'s stopped line says whether it deregistered', async () => {
+  const connect = zk.chroot();
+  const cli = startCli(['register', '--zookeeper', connect, '--broker-id', '3', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '6000'], zk);
+  await cli.next('registered', 20_000);
+  process.kill(cli.child.pid as number, 'SIGTERM');
+  const stopped = await cli.next('stopped', 10_000);
+  assert.equal(stopped.deregistered, true);
+  assert.equal(stopped.deregistration, 'deleted');
+  assert.equal(await cli.exit(), 0);
+});
