@@ -86,6 +86,9 @@ describe('connect strings', () => {
   test('hosts and chroot', () => {
     assert.deepEqual(parseConnectString('a:1,b.example:2181,[::1]:3/kafka/prod'), { hosts: 'a:1,b.example:2181,[::1]:3', chroot: '/kafka/prod' });
     assert.deepEqual(parseConnectString('a:1/'), { hosts: 'a:1', chroot: undefined });
+    // Blanks around commas, as in many compose files: read as ZooKeeper's clients read them.
+    assert.deepEqual(parseConnectString('zk-a:2181, zk-b:2181/kafka'), { hosts: 'zk-a:2181,zk-b:2181', chroot: '/kafka' });
+    assert.throws(() => parseConnectString('zk-a:2181,,zk-b:2181'), InvalidConfigError);
   });
   for (const bad of ['', 'a', 'a:0', 'a:99999', 'a:1,', 'a:1/k/', 'a:1//k', 'a:1/k/../x', 'a b:1']) {
     test(`rejects ${JSON.stringify(bad)}`, () => {

@@ -20,7 +20,9 @@ export function parseConnectString(value: unknown, field = 'zookeeper.connect'):
   const slash = value.indexOf('/');
   const hostPart = slash === -1 ? value : value.slice(0, slash);
   const chrootPart = slash === -1 ? undefined : value.slice(slash);
-  const hosts = hostPart.split(',');
+  // Blanks around the commas are read as ZooKeeper's own clients read them (`a:2181, b:2181`); an
+  // empty entry (`a:2181,,b:2181`) is a typo, refused below like any other malformed host.
+  const hosts = hostPart.split(',').map((h) => h.trim());
   for (const hp of hosts) {
     const m = HOST_PORT.exec(hp);
     const port = m === null ? NaN : Number(m[2]);
@@ -33,7 +35,7 @@ export function parseConnectString(value: unknown, field = 'zookeeper.connect'):
     validateZnodePath(chrootPart, field, value);
     chroot = chrootPart;
   }
-  return { hosts: hostPart, chroot };
+  return { hosts: hosts.join(','), chroot };
 }
 
 /** ZooKeeper's own path rules (PathUtils.validatePath), minus sequential suffixes. */
