@@ -216,6 +216,32 @@ describe('never harm the cluster we join (real Kafka)', () => {
     await clusterWorks('after our candidate stopped');
   });
 
+  test('confirmation expects our endpoint on the listener the bootstrap servers are on (not our first listener)', { skip }, async () => {
+    const c = kafka.cluster;
+    const [cp, rep, plain] = [await endpoint(), await endpoint(), await endpoint()];
+    const r = kafka.zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 },
+        brokerId: 13,
+        listeners: [
+          { name: 'CONTROLPLANE', host: '127.0.0.1', port: cp.port, securityProtocol: 'PLAINTEXT' },
+          { name: 'REPLICATION', host: '127.0.0.1', port: rep.port, securityProtocol: 'PLAINTEXT' },
+          { name: 'PLAIN', host: '127.0.0.1', port: plain.port, securityProtocol: 'PLAINTEXT' },
+        ],
+        // No `listener`: the bootstrap address is broker 1's PLAIN endpoint, so PLAIN is what Metadata shows.
+        confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 20_000 },
+      }),
+    );
+    const unconfirmed: unknown[] = [];
+    r.on('unconfirmed', (u) => unconfirmed.push(u));
+    const confirmed = waitForEvent<[{ view: { brokers: { nodeId: number; port: number }[] } }]>(r, 'confirmed', 30_000, 'broker 13 to be confirmed on its PLAIN endpoint');
+    await within(r.start(), 20_000, 'broker 13 to register');
+    const [info] = await confirmed;
+    assert.equal(info.view.brokers.find((b) => b.nodeId === 13)?.port, plain.port);
+    assert.deepEqual(unconfirmed, []);
+    await r.stop();
+  });
+
   test("the listener pre-flight requires exactly what Kafka's controller needs (its inter-broker and control-plane listeners)", { skip }, async () => {
     const c = kafka.cluster;
     const obs = await observer();

@@ -20,7 +20,11 @@ export interface ConfirmationOptions {
   readonly admin?: Admin;
   /** Or kafkajs client options (brokers, ssl, sasl, clientId, ...) from which we make our own admin. */
   readonly kafka?: KafkaConfig;
-  /** The listener the kafkajs client connects through; its endpoint is what the cluster must show. Default: the first listener. */
+  /**
+   * The listener the kafkajs client connects through; our endpoint on it is what the cluster must show.
+   * Default: the listener the bootstrap servers are on, as the registered brokers' endpoints show it
+   * (Kafka answers Metadata with the endpoints of the listener the client came in on); else our first.
+   */
   readonly listener?: string;
   /**
    * Deadline for each confirmation after a (re-)registration: past it `unconfirmed` is reported, and

@@ -197,7 +197,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private readonly confirmation: ClusterConfirmation | undefined;
   private readonly migration: MigrationWatch;
   private readonly kraftMigrationPolicy: 'refuse' | 'register';
-  private confirmEndpoint: { readonly host: string; readonly port: number } | undefined;
+  /** The listener whose endpoint the cluster must show us at: `confirm.listener`, or learned at start(). */
+  private confirmListener: string | undefined;
   private registrations = 0;
   private registeredAt: number | undefined;
   private lastError: KafkaZkRegistrarError | undefined;
@@ -216,7 +217,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.interBrokerListener = settings.interBrokerListener;
     this.controlPlaneListener = settings.controlPlaneListener;
     this.controllerBesideOtherBrokers = settings.controllerBesideOtherBrokers;
-    this.confirmEndpoint = settings.confirmEndpoint;
+    this.confirmListener = config.confirm?.listener?.toUpperCase();
     this.ownsConnection = !(config.zookeeper instanceof Connection);
     this.connection = config.zookeeper instanceof Connection ? config.zookeeper : new Connection(config.zookeeper);
     // Still before any subscription: this can throw.
@@ -354,7 +355,6 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     const settings = normalizeBrokerConfig({ ...this.config, ...changes });
     if (this.lifecycle.state === 'started') await this.preflight(settings.info.endpoints, false);
     this.info = settings.info;
-    this.confirmEndpoint = settings.confirmEndpoint;
     const own = await this.ephemeral.rewrite();
     if (own === undefined) return undefined;
     log('broker %d registration updated in place, epoch %d', this.brokerId, own.czxid);
@@ -394,6 +394,9 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         const m = migration.value;
         if (beforeRegistering && m.phase !== 'none' && this.kraftMigrationPolicy === 'refuse') {
           throw new MigrationInProgressError(this.brokerId, m.phase, 'state' in m ? m.state.kraftControllerId : undefined);
+        }
+        if (beforeRegistering && this.confirmation !== undefined && this.config.confirm?.listener === undefined) {
+          this.confirmListener = (await bootstrapListener(s, others, this.config.confirm?.kafka?.brokers)) ?? this.confirmListener;
         }
         if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, children.value.length === 0);
         return m;
@@ -527,7 +530,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 
   private confirmCurrent(o: Ownership): void {
     const r = this.registration(o);
-    const ep = this.confirmEndpoint;
+    const ep = this.confirmEndpoint();
     if (ep !== undefined) {
       const controller = this.controller;
       this.confirmation?.confirm({
@@ -539,6 +542,18 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         kraftControlled: () => this.kraftControlled(),
       });
     }
+  }
+
+  /**
+   * Where the cluster must show us: our endpoint on the listener its Metadata answers with, which is
+   * the listener the confirmation's client connects through (`confirm.listener`, or learned at
+   * start() from the registered brokers, or our first listener).
+   */
+  private confirmEndpoint(): { readonly host: string; readonly port: number } | undefined {
+    if (this.confirmation === undefined) return undefined;
+    const eps = this.info.endpoints;
+    const ep = eps.find((e) => e.listenerName === this.confirmListener) ?? eps[0];
+    return ep === undefined || ep.host === null ? undefined : { host: ep.host, port: ep.port };
   }
 
   private registration(o: Ownership): Registration {
@@ -554,4 +569,23 @@ async function registeredBrokers(s: Session): Promise<number[]> {
     if (err instanceof NoNodeError) return [];
     throw err;
   }
+}
+
+/**
+ * The listener the bootstrap servers are on, from the registered brokers' endpoints: Kafka answers
+ * Metadata with the endpoints of the listener a client connected through, so that is the listener our
+ * endpoint must be seen on. Undefined when no registered broker has a bootstrap address.
+ */
+async function bootstrapListener(s: Session, registered: readonly number[], bootstrap: unknown): Promise<string | undefined> {
+  if (!Array.isArray(bootstrap)) return undefined;
+  const wanted = new Set(bootstrap.filter((b): b is string => typeof b === 'string'));
+  for (const id of registered.slice(0, 3)) {
+    try {
+      const found = decodeBrokerZNode(id, (await s.get(brokerIdPath(id))).data).endpoints.find((e) => wanted.has(`${e.host ?? ''}:${e.port}`));
+      if (found !== undefined) return found.listenerName;
+    } catch (err) {
+      if (!(err instanceof NoNodeError) && !(err instanceof ZNodeFormatError)) throw err;
+    }
+  }
+  return undefined;
 }
