@@ -30,7 +30,7 @@ import {
   ZooKeeperProtocolError,
   type ReplyHeader,
 } from '../protocol/index.js';
-import type { Watcher } from '../session.js';
+import type { Watcher } from '../types.js';
 import { Chroot } from './chroot.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { formatHostPort, HostProvider, parseConnectString, type HostPort } from './host-provider.js';
@@ -363,6 +363,22 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
    */
   close(): Promise<void> {
     this.closePromise ??= this.doClose();
+    return this.closePromise;
+  }
+
+  /**
+   * Drops the connection without closeSession: the server keeps the session (its ephemerals and
+   * watches) until it expires it on its own clock, one session timeout after it last heard from
+   * us. For a session this process has given up on (it was frozen past the session timeout): telling
+   * the server would be pointless or, worse, late. Ends the client as `closed`: requests fail with
+   * ClosingError. Resolves once every socket is closed. Idempotent.
+   */
+  abandon(): Promise<void> {
+    this.closePromise ??= (async () => {
+      if (this.endReason === undefined) log('session 0x%s: abandoned (the server expires it on its own clock)', sessionIdToHex(this.id));
+      this.end('closed', undefined);
+      await this.socketsGone();
+    })();
     return this.closePromise;
   }
 
