@@ -95,8 +95,13 @@ export interface ClientConnectionEvents {
   connected: [];
   /** The established connection was lost; the client is reconnecting. `cause` says why. */
   disconnected: [cause: Error];
-  /** One attempt failed before a session was established on it (refused, DNS, timeout, garbage). */
-  attemptFailed: [host: string, cause: Error];
+  /**
+   * One attempt failed before a session was established on it (refused, DNS, timeout, garbage).
+   * `closedAtHandshake`: the server took our ConnectRequest and closed the connection without an
+   * answer, as a server does that is not serving (an election, a start) or that refuses this client
+   * (it has seen a newer zxid than the server has: a server that lost its data).
+   */
+  attemptFailed: [host: string, cause: Error, closedAtHandshake: boolean];
   /** The client is over: `expired`, `auth-failed` or `closed`. Emitted once. */
   ended: [reason: ClientEndReason, cause: Error | undefined];
 }
@@ -173,6 +178,8 @@ interface Link {
   readonly authInFlight: { readonly entry: AuthEntry; readonly waiters: AuthWaiter[] }[];
   /** The first socket error, reported as the cause when the socket closes. */
   error: Error | undefined;
+  /** The server closed the socket (no error on our side). */
+  closedByServer: boolean;
 }
 
 /** The Java client's SET_WATCHES_MAX_LENGTH: path characters per SetWatches, under jute.maxbuffer. */
@@ -455,6 +462,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       timer: undefined,
       authInFlight: [],
       error: undefined,
+      closedByServer: false,
     };
     this.current = link;
     this.sockets.add(socket);
@@ -466,6 +474,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       link.error ??= err;
     });
     socket.once('close', () => {
+      link.closedByServer = link.error === undefined;
       this.sockets.delete(socket);
       this.dropLink(link, link.error ?? new Error(`${formatHostPort(host)} closed the connection`));
       if (this.sockets.size === 0) for (const w of this.socketsGoneWaiters.splice(0)) w();
@@ -716,7 +725,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       this.st = 'connecting';
       this.delivery.event(() => this.notify('disconnected', cause));
     } else {
-      this.delivery.event(() => this.notify('attemptFailed', name, cause));
+      const closedAtHandshake = link.phase === 'handshake' && link.closedByServer;
+      this.delivery.event(() => this.notify('attemptFailed', name, cause, closedAtHandshake));
     }
     this.scheduleAttempt();
   }
@@ -726,7 +736,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     this.failAll(undefined, (op, path) => lossError(op, path, cause));
     const name = formatHostPort(host);
     log('attempt to %s failed: %s', name, cause.message);
-    this.delivery.event(() => this.notify('attemptFailed', name, cause));
+    this.delivery.event(() => this.notify('attemptFailed', name, cause, false));
     this.scheduleAttempt();
   }
 
