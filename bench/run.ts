@@ -213,8 +213,9 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
   const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: base + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
   await Promise.all(regs.map((r) => r.start()));
   const start = performance.now() - t0;
-  // Each registrar hears of its expiry when the C client next talks to the server (up to a third of
-  // the session timeout after the kill): measured from that notice to its node back.
+  // Each registrar hears of its expiry when its client reconnects (the kill cuts its connection; the
+  // reconnect comes after a random pause of up to a tenth of the session timeout): measured from that
+  // notice to its node back.
   const perRegistrar = regs.map(
     (r) =>
       new Promise<number>((res) => {
@@ -248,7 +249,7 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
 
 /**
  * Idle cost: what n registered, idle registrars send (the server's request counter over a window),
- * against n bare sessions that send nothing but the C client's pings. Plus heap and RSS per registrar.
+ * against n bare sessions that send nothing but the client's pings. Plus heap and RSS per registrar.
  */
 async function idle(server: ZooKeeperServer, connect: string, n: number, seconds: number): Promise<{ n: number; oursPerMin: number; rawPerMin: number; heapKiB: number; rssKiB: number }> {
   const received = async (): Promise<number> => Number(/zk_packets_received\s+(\d+)/.exec(await server.fourLetterWord('mntr'))?.[1]);
@@ -379,7 +380,7 @@ async function main(): Promise<void> {
             `| ratio ours / Kafka, ours / Curator (p50) | ${ratio(reg.ours.p50, anchors.kafkaRegister.p50)}, ${ratio(reg.ours.p50, anchors.curatorRegister.p50)} | | | |`,
           ]),
       '',
-      'The create and the exists-watch go out back to back (one session answers in order): one round trip. The watch\'s stat is the owner check: after our create succeeded, owner = our session at version 0 means the node is the one we just wrote, so nothing more is read; only NodeExists and the rare rows of the decision table read the data. Any registration that notices its node vanish needs the watch (the binding has no create2 and no persistent watches), so the floor, not the bare create, is the limit; the rest is the recipe\'s JS (mutex, claim, events).',
+      'The create and the exists-watch go out back to back (one session answers in order): one round trip. The watch\'s stat is the owner check: after our create succeeded, owner = our session at version 0 means the node is the one we just wrote, so nothing more is read; only NodeExists and the rare rows of the decision table read the data. Any registration that notices its node vanish needs the watch (the owner check does not use create2 or persistent watches yet), so the floor, not the bare create, is the limit; the rest is the recipe\'s JS (mutex, claim, events).',
       '',
       '## Recovery after the session\'s expiry (ms from the client\'s notice of the expiry to its node back)',
       '',
@@ -407,7 +408,7 @@ async function main(): Promise<void> {
       ...(peerStorms.length === 0
         ? []
         : [
-            'The same storms with the peers (n clients in one JVM, a thread and a session each; 10 s session timeout for all three). The sessions are ended the same way for all of them; \'all back\' is from the first kill to the last node back (ms, one clock). The server cuts each client\'s connection when the kill attaches to its session, and each client learns of the expiry when it reconnects: the Java client after a random sleep of up to 1 s, ours after 1/60 of the session timeout (a handle idle between attempts is replaced: the binding alone would wait for its previous timer, up to a third of the timeout; see the README, \'The late reconnect\').',
+            'The same storms with the peers (n clients in one JVM, a thread and a session each; 10 s session timeout for all three). The sessions are ended the same way for all of them; \'all back\' is from the first kill to the last node back (ms, one clock). The server cuts each client\'s connection when the kill attaches to its session, and each client learns of the expiry when it reconnects: the Java client after a random sleep of up to 1 s, ours after a random sleep of up to a tenth of the session timeout (at most 1 s).',
             '',
             '| n | start: ours / Kafka / Curator | all back after the first kill: ours / Kafka / Curator | each restore from its notice, p50 / max: ours; Kafka; Curator | start ratio ours / Kafka, ours / Curator | all-back ratio ours / Kafka, ours / Curator |',
             '| --- | --- | --- | --- | --- | --- |',
@@ -418,7 +419,7 @@ async function main(): Promise<void> {
             }),
           ]),
       '',
-      'A registrar\'s start is a session, one round trip of pre-flight reads (the cluster id, /migration, the registered brokers\' listeners: up to 8 of them, read together) and the registration\'s round trip; the limit is a session and a create. With a thousand sessions at once the server queues every request behind the others\' session and create transactions, so each extra round trip costs about as much as the create itself: that is the start ratio. A restore skips the pre-flight (it ran at start); the sessions are ended server-side in batches of 100 (with each one\'s id and password), and each registrar hears of it when its handle reconnects (below); a re-open that fails backs off, jittered between 100 ms and 5 s, so that a thousand brokers do not retry in the same millisecond.',
+      'A registrar\'s start is a session, one round trip of pre-flight reads (the cluster id, /migration, the registered brokers\' listeners: up to 8 of them, read together) and the registration\'s round trip; the limit is a session and a create. With a thousand sessions at once the server queues every request behind the others\' session and create transactions, so each extra round trip costs about as much as the create itself: that is the start ratio. A restore skips the pre-flight (it ran at start); the sessions are ended server-side in batches of 100 (with each one\'s id and password), and each registrar hears of it when its client reconnects (below); a re-open that fails backs off, jittered between 100 ms and 5 s, so that a thousand brokers do not retry in the same millisecond.',
       '',
       '## Idle cost: requests per minute per registered, idle registrar (the server\'s mntr zk_packets_received over 30 s), session timeout 10 s',
       '',
@@ -444,7 +445,7 @@ async function main(): Promise<void> {
       `| bare Connection (what a naive registrar holds) | ${mem.connectionKiB.toFixed(1)} |`,
       `| ratio | ${ratio(mem.registrarKiB, mem.connectionKiB)} |`,
       '',
-      'Native memory of the C client (one zhandle per session) is not in the JS heap and is the same for both.',
+      'Socket buffers (one connection per session) are outside the JS heap and the same for both.',
       '',
       '## Broker znode codec (ops/s)',
       '',

@@ -64,11 +64,16 @@ describe('the chroot', () => {
     const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 2, listeners }));
     const first = await within(r.start(), 15_000, 'broker 2 to register');
     const restored = waitForEvent<[Registration]>(r, 'restored', 60_000, 'the registration to be restored on the empty server');
+    const causes: string[] = [];
+    r.on('sessionExpired', (e) => causes.push(e.cause));
     await zk.server.kill();
     zk.server.wipeData();
     await zk.server.restart();
     const [again] = await restored;
     assert.notEqual(again.sessionId, first.sessionId, 'on a new session (the empty server knows none)');
+    // The empty server closes every reconnect of the old session unanswered (it has seen newer zxids
+    // than the server has), so the session is given up after a session timeout of that.
+    assert.deepEqual(causes, ['refused']);
     assert.equal(await exists(`${chroot}/brokers/ids/2`), true);
     assert.equal(r.status().state, 'owned');
   });

@@ -31,7 +31,7 @@ async function observer(connect: string): Promise<Session> {
   return within(c.start(), 20_000, 'an observer session');
 }
 
-function registrar(connect: string, brokerId: number, sessionTimeoutMs: number): { r: BrokerRegistrar; conn: Connection; events: string[] } {
+function registrar(connect: string, brokerId: number, sessionTimeoutMs: number): { r: BrokerRegistrar; conn: Connection; events: string[]; causes: string[] } {
   const conn = new Connection({ connect, sessionTimeoutMs });
   const r = new BrokerRegistrar({ zookeeper: conn, brokerId, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
   cleanup.push(async () => {
@@ -40,7 +40,9 @@ function registrar(connect: string, brokerId: number, sessionTimeoutMs: number):
   });
   const events: string[] = [];
   for (const e of ['lost', 'restored', 'sessionExpired', 'waiting', 'conflict'] as const) r.on(e, () => events.push(e));
-  return { r, conn, events };
+  const causes: string[] = [];
+  r.on('sessionExpired', (x) => causes.push(x.cause));
+  return { r, conn, events, causes };
 }
 
 test('the leader stalls for longer than the session timeout: the registration ends owned by our current session', { skip }, async () => {
@@ -48,8 +50,8 @@ test('the leader stalls for longer than the session timeout: the registration en
   const leaderIdx = await e.leader();
   assert.ok(leaderIdx >= 0, 'a leader exists');
   const connect = `${e.connectString}/stall`;
-  const { r } = registrar(connect, 2, 3000);
-  await within(r.start(), 20_000, 'start()');
+  const { r, causes } = registrar(connect, 2, 3000);
+  const first = await within(r.start(), 20_000, 'start()');
   const leader = e.servers[leaderIdx];
   assert.ok(leader !== undefined);
   leader.pause();
@@ -65,6 +67,10 @@ test('the leader stalls for longer than the session timeout: the registration en
   const stat = await waitForNode(obs, '/brokers/ids/2', (s) => s?.ephemeralOwner === sessionId, 20_000, 'our node, owned by our current session');
   assert.equal(stat?.czxid, r.status().brokerEpoch);
   assert.equal(r.status().state, 'owned');
+  // Our session ends only by the ensemble's verdict (the new leader may also keep it: then the node is
+  // the very one we registered), never because our client stopped hearing from the stalled leader.
+  assert.ok(causes.every((c) => c === 'server' || c === 'refused'), `expiry causes: ${JSON.stringify(causes)}`);
+  if (causes.length === 0) assert.equal(r.status().brokerEpoch, first.brokerEpoch, 'no expiry: the same registration');
 });
 
 // Runs last: it stops a member for good (two of three keep the quorum).

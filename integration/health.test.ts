@@ -1,5 +1,5 @@
 // The sidecar's probe port against a real ZooKeeper: /readyz follows ownership (503 while another
-// session holds our path, 200 once ours, 503 after our session is expired, 200 once restored),
+// session holds our path, 200 once ours, 503 while cut off and after our session is expired, 200 once restored),
 // /livez stays 200 throughout, and /metrics is valid OpenMetrics (parsed by the Prometheus project's
 // own Python parser, not ours) whose counters move with the expiry.
 import assert from 'node:assert/strict';
@@ -80,7 +80,8 @@ describe('health endpoint of the sidecar', () => {
     assert.equal(before['kafka_zk_registrar_ready{"broker_id":"9"}'], 0);
     assert.equal(before['kafka_zk_registrar_state{"broker_id":"9","state":"waiting"}'], 1);
     assert.equal(before['kafka_zk_registrar_foreign_owner_waits_total{"broker_id":"9"}'], 1);
-    assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"watchdog"}'], 0, 'counters are there from the first scrape, at zero');
+    assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"server"}'], 0, 'counters are there from the first scrape, at zero');
+    assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"stall"}'], 0);
 
     // 2. The holder goes: we register, and only now are we ready.
     await holderConn.delete('/brokers/ids/9', -1);
@@ -90,19 +91,26 @@ describe('health endpoint of the sidecar', () => {
     assert.deepEqual(JSON.parse(ready.body), { live: true, ready: true, reason: 'registered', brokerId: 9, sessionId: reg.sessionId, brokerEpoch: reg.brokerEpoch });
 
     // 3. Cut the sidecar off from ZooKeeper past its session timeout: the server expires the session.
+    // Cut off, the sidecar cannot hear that: its registration is unverified (not ready), not lost.
     proxy.set('blackhole');
-    await cli.next('lost', 4 * SESSION_MS);
-    const lost = await get(port, '/readyz');
-    assert.equal(lost.status, 503, `not ready once the session is gone: ${lost.body}`);
-    assert.ok(['lost', 'connecting', 'acquiring'].includes((JSON.parse(lost.body) as { reason: string }).reason), lost.body);
-    assert.equal((await get(port, '/livez')).status, 200, 'a lost registration is being restored: alive');
+    const readyz = async (): Promise<{ status: number; reason: string }> => {
+      const res = await get(port, '/readyz');
+      return { status: res.status, reason: (JSON.parse(res.body) as { reason: string }).reason };
+    };
+    await eventually(async () => (await readyz()).reason === 'unverified', 2 * SESSION_MS, 'readiness to drop once the disconnect is noticed');
+    assert.equal((await readyz()).status, 503, 'not ready while cut off');
+    assert.equal((await get(port, '/livez')).status, 200, 'cut off is alive: the client keeps trying');
     const obs = await zk.observer(connect);
     await eventually(async () => (await obs.exists('/brokers/ids/9')) === null, 4 * SESSION_MS, 'the server to expire the cut-off session and delete its node');
+    assert.equal((await readyz()).status, 503, 'still not ready');
+    assert.deepEqual(cli.printed.filter((l) => l.event === 'lost' || l.event === 'sessionExpired'), [], 'no loss or expiry claimed while the server cannot be heard');
 
-    // 4. Connectivity back: restored, ready again, on a new session.
+    // 4. Connectivity back: the server says the session expired; lost, then restored, ready again, on a new session.
     proxy.set('pass');
     proxy.reset();
     const restored = (await cli.next('restored', 30_000)) as { sessionId: string };
+    const told = cli.printed.filter((l) => l.event === 'lost' || l.event === 'sessionExpired');
+    assert.deepEqual(told.map((l) => [l.event, l.event === 'lost' ? l.reason : l.cause]).sort(), [['lost', 'session-expired'], ['sessionExpired', 'server']], JSON.stringify(told));
     assert.notEqual(restored.sessionId, reg.sessionId);
     const again = await get(port, '/readyz');
     assert.equal(again.status, 200, again.body);
@@ -119,6 +127,7 @@ describe('health endpoint of the sidecar', () => {
     assert.match((await get(port, '/metrics', '*/*')).type, /^text\/plain; version=0\.0\.4/);
     const expiries = Object.entries(after).filter(([k]) => k.startsWith('kafka_zk_registrar_session_expiries_total{'));
     assert.equal(expiries.reduce((n, [, v]) => n + v, 0), 1, `one expiry counted: ${JSON.stringify(expiries)}`);
+    assert.equal(after['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"server"}'], 1, 'declared by the server');
     assert.equal(after['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);
     assert.equal(after['kafka_zk_registrar_registrations_total{"broker_id":"9"}'], 2);
     assert.equal(after['kafka_zk_registrar_ready{"broker_id":"9"}'], 1);
@@ -145,7 +154,7 @@ describe('health endpoint of the sidecar', () => {
     );
     await cli.next('registered', 20_000);
 
-    // Every attempt to open a session now connects and hears nothing: exactly what a wedged handle sees.
+    // Every connection attempt now connects and hears nothing: no connected session from here on.
     const wedged = waitForEvent(r, 'wedged', 10 * SESSION_MS, 'the library to report its connection wedged');
     proxy.set('blackhole');
     await wedged;

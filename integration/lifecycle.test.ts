@@ -12,6 +12,8 @@ const CHILD = join(__dirname, 'fixtures', 'lifecycle-child.js');
 
 interface Report {
   outcome: string;
+  cause: string | undefined;
+  elapsedMs: number;
   resources: string[];
   state: string;
   owner: boolean;
@@ -49,10 +51,21 @@ test('after start() and stop() the process exits by itself with nothing open', a
   assert.deepEqual(await obs.getChildren('/brokers/ids'), []);
 });
 
-test('a start() that cannot reach ZooKeeper rejects with ConnectTimeoutError and leaves nothing open', async () => {
+test('a start() that cannot reach ZooKeeper rejects with ConnectTimeoutError (cause: refused) after connectTimeoutMs and leaves nothing open', async () => {
   const port = await freePort(); // nothing listens here
   const { code, report } = await runChild([`127.0.0.1:${port}`], 20_000);
   assert.equal(report.outcome, 'CONNECT_TIMEOUT');
+  assert.equal(report.cause, 'ECONNREFUSED', 'the last attempt\'s failure is the cause');
+  assert.ok(report.elapsedMs >= 1400 && report.elapsedMs < 3000, `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`);
+  assert.equal(code, 0);
+  assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), []);
+});
+
+test('a start() whose hosts do not resolve rejects with ConnectTimeoutError (cause: the lookup failure) and leaves nothing open', async () => {
+  const { code, report } = await runChild(['no-such-host.invalid:2181,another-missing-host.invalid:2181'], 20_000);
+  assert.equal(report.outcome, 'CONNECT_TIMEOUT');
+  assert.equal(report.cause, 'ENOTFOUND');
+  assert.ok(report.elapsedMs >= 1400 && report.elapsedMs < 3000, `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`);
   assert.equal(code, 0);
   assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), []);
 });

@@ -280,7 +280,7 @@ describe('what users expect from Kafka and Curator', () => {
 });
 
 describe('Session.open reattach credentials', () => {
-  test('a password in either case attaches (the binding needs upper case); bad ones are refused, never echoed', async () => {
+  test('a password in either case attaches; bad ones are refused, never echoed', async () => {
     const connect = zk.chroot();
     const owner = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
     const s = await owner.start();
@@ -288,10 +288,10 @@ describe('Session.open reattach credentials', () => {
     await s.createParents('/held/x');
     await s.create('/held/x', Buffer.from('x'), 'ephemeral');
     const obs = await zk.observer(connect);
-    // Attach with the password in lower case, as a Java client prints it, and close: the session ends
-    // (before the fix the binding turned it into another password, and the server refused the attach
-    // as if the session had expired: killSession took that for success and the node stayed).
-    await killSession(connect, s.id, s.password.toLowerCase());
+    // Attach with the password in upper case (Session.password is lower case), and close: the session
+    // ends. A password misread would be refused by the server as if the session had expired:
+    // killSession would take that for success and the node would stay.
+    await killSession(connect, s.id, s.password.toUpperCase());
     await waitForNode(obs, '/held/x', (st) => st === null, 10_000, 'the ephemeral of the closed session to go');
 
     const secret = 'zz'.repeat(16);
@@ -306,8 +306,19 @@ describe('Session.open reattach credentials', () => {
   });
 });
 
-describe('a dropped connection (the binding alone reconnects only when its previous timer fires)', () => {
-  test('the session comes back on a replacement handle: no expiry, node kept, watches set again, auth kept', async () => {
+describe('IPv6 addresses in brackets', () => {
+  test('a connect string with [::ffff:127.0.0.1]:port registers (the server listens on IPv4 loopback only)', async () => {
+    const connect = zk.chroot();
+    const chroot = connect.slice(connect.indexOf('/'));
+    const r = registrar(`[::ffff:127.0.0.1]:${zk.server.port}${chroot}`, 79);
+    const reg = await within(r.start(), 10_000, 'start() through the IPv6 literal');
+    const obs = await zk.observer(connect);
+    assert.equal((await obs.exists('/brokers/ids/79'))?.ephemeralOwner, reg.sessionId);
+  });
+});
+
+describe('a dropped connection', () => {
+  test('the same session comes back on a new connection: no expiry, node kept, watches set again', async () => {
     const connect = zk.chroot();
     const chroot = connect.slice(connect.indexOf('/'));
     const proxy = await startTcpProxy(zk.server.port);
@@ -329,8 +340,8 @@ describe('a dropped connection (the binding alone reconnects only when its previ
     const obs = await zk.observer(connect);
     assert.equal((await obs.exists('/brokers/ids/78'))?.ephemeralOwner, first.sessionId);
 
-    // The watch set on the replaced handle is gone with it; the recipe must have set it again: a
-    // deletion by someone else is noticed and repaired on the same session.
+    // The client presents the session's watches again on each new connection (SetWatches): a
+    // deletion by someone else is still noticed and repaired on the same session.
     const restored = waitForEvent<[Registration]>(r, 'restored', 10_000, 'the node restored after a deletion');
     await obs.delete('/brokers/ids/78', -1);
     const [again] = await restored;

@@ -3,6 +3,9 @@
 // must own the path right after the old node goes. The naive registrar (NodeExists = success) must
 // lose its registration in the same scenario, which proves the test can see the bug.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, Session, type Registration } from '../src/index.js';
@@ -14,8 +17,33 @@ import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js
 import { killSession } from './harness/sessions.js';
 
 const zk = useZooKeeper();
+const KEEPER = join(__dirname, 'fixtures', 'session-keeper.js');
 const PATH = '/brokers/ids/1';
 const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
+
+/** Keeps session `id` alive from a child process (fixtures/session-keeper) until close(), which closes it. */
+async function keepAlive(connect: string, id: string, password: string): Promise<{ id: string; close: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [KEEPER, connect, id, password, '4000'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const close = async (): Promise<void> => {
+    proc.stdin?.end();
+    await within(exited, 10_000, 'the session keeper to close the session and exit');
+  };
+  zk.track({ close: () => (proc.exitCode === null && proc.signalCode === null ? close() : undefined) });
+  const line = await within(
+    new Promise<string>((resolve) => createInterface({ input: proc.stdout as NodeJS.ReadableStream }).once('line', resolve)),
+    15_000,
+    `a child process to attach to session 0x${id}`,
+  );
+  const msg = JSON.parse(line) as { attached?: string; error?: string };
+  if (msg.attached !== id) throw new Error(`the session keeper did not attach to 0x${id}: ${line}`);
+  return { id, close };
+}
+
+/** Blocks this process's event loop (every timer, socket and client of it) for `ms`: a frozen process. */
+function freeze(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 /** Session "A": holds /brokers/ids/1 like a broker's previous, about-to-expire session. */
 async function staleOwner(connect: string): Promise<{ id: string; password: string }> {
@@ -100,14 +128,17 @@ describe('expiry of our own session', () => {
 });
 
 describe('our own previous session still holds the node', () => {
-  // The report's condition, made deterministic: our client gives up on its session (the watchdog,
-  // after its traffic is blackholed by a loopback proxy) while the server still keeps that session
-  // alive (a second handle attached with its id and password keeps pinging it).
-  async function giveUpOn(proxy: TcpProxy, conn: Connection, chroot: string): Promise<Session> {
+  // The report's condition, made deterministic: our client gives up on its session while the server
+  // still keeps that session alive. A lost connection alone never makes our client give a session
+  // up (it reconnects with it until the server says it expired); a process frozen past the session
+  // timeout does (the stall detector). So: our client's traffic is blackholed by a loopback proxy
+  // (it cannot win the session back), another process attaches to the session with its id and
+  // password and keeps it alive, and this process freezes itself past the session timeout.
+  async function giveUpOn(proxy: TcpProxy, conn: Connection, chroot: string): Promise<{ id: string; close: () => Promise<void> }> {
     const s = conn.session as Session;
     proxy.set('blackhole');
-    const keeper = await Session.open({ connect: `${zk.server.connectString}${chroot}`, sessionTimeoutMs: 4000, sessionId: s.id, sessionPassword: s.password });
-    zk.track({ close: () => keeper.close() });
+    const keeper = await keepAlive(`${zk.server.connectString}${chroot}`, s.id, s.password);
+    freeze(s.timeoutMs + 600);
     return keeper;
   }
 
@@ -125,14 +156,14 @@ describe('our own previous session still holds the node', () => {
     const expired = waitForEvent<[{ cause: string }]>(r, 'sessionExpired', 20_000, 'our client to give up on its session');
     const restored = waitForEvent<[Registration]>(r, 'restored', 30_000, 'the registration on the new session');
     const keeper = await giveUpOn(proxy, conn, chroot);
-    assert.equal((await expired)[0].cause, 'watchdog');
+    assert.equal((await expired)[0].cause, 'stall');
     proxy.set('pass');
     const [second] = await restored;
     assert.equal(second.replacedSessionId, first.sessionId, 'the node of our previous session was replaced');
     assert.notEqual(second.sessionId, first.sessionId);
     assert.deepEqual(waited, [], 'nothing was waited for');
     // (a) the previous session ending later deletes only what it owns: not our new node.
-    keeper.close();
+    await keeper.close();
     const obs = await zk.observer(connect);
     await waitForNode(obs, '/brokers/ids/3', (st) => st?.ephemeralOwner === second.sessionId, 5000, 'our node, owned by the new session');
     assert.equal((await obs.exists('/brokers/ids/3'))?.czxid, second.brokerEpoch);
@@ -148,9 +179,11 @@ describe('our own previous session still holds the node', () => {
     await naiveExpired;
     proxy2.set('pass');
     await eventually(async () => naive.registered, 20_000, 'the naive registrar to register on its new session');
-    assert.equal((await obs.exists('/brokers/ids/4'))?.ephemeralOwner, keeper2.id, "the node it believes in is its previous session's");
-    keeper2.close();
-    await waitForNode(obs, '/brokers/ids/4', (st) => st === null, 10_000, "the previous session's node to go with it");
+    // The freeze gave up every session of this process, the observer's too: look with a new one.
+    const obs2 = await zk.observer(connect);
+    assert.equal((await obs2.exists('/brokers/ids/4'))?.ephemeralOwner, keeper2.id, "the node it believes in is its previous session's");
+    await keeper2.close();
+    await waitForNode(obs2, '/brokers/ids/4', (st) => st === null, 10_000, "the previous session's node to go with it");
     assert.equal(naive.registered, true, 'and still believes it, with no node: the bug');
   });
 });

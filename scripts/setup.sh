@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine: Java, Debian's ZooKeeper
 # 3.8 package, Python's prometheus_client and Spin (only when missing), a ZooKeeper-mode Kafka broker from Maven Central
-# (scripts/fetch-kafka.sh), then the npm dependencies (which compiles the `zookeeper` native
-# binding against this Node's own headers, offline, and builds dist/).
+# (scripts/fetch-kafka.sh), then the npm dependencies (plain JavaScript: nothing is compiled on
+# install; our ZooKeeper client is TypeScript in src/zookeeper/client/) and builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +26,6 @@ fi
 # The Debian package may start a system ZooKeeper service; the tests never use it (they start
 # their own on free ports), so it is left alone.
 bash scripts/fetch-kafka.sh
-
-# node-gyp would otherwise download Node's headers; the installed Node ships them.
-node_prefix=$(dirname "$(dirname "$(command -v node)")")
-if [ -f "${node_prefix}/include/node/node.h" ]; then export npm_config_nodedir="${node_prefix}"; fi
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 npm run build --silent

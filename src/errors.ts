@@ -156,13 +156,15 @@ export class ControllerClaimFailedError extends KafkaZkRegistrarError {
 }
 
 /** No ZooKeeper session could be established within the connect timeout. */
+/** No session within the connect timeout; `cause` (when set) is why the last connection attempt failed. */
 export class ConnectTimeoutError extends KafkaZkRegistrarError {
   readonly code = 'CONNECT_TIMEOUT';
   constructor(
     readonly connectString: string,
     readonly timeoutMs: number,
+    options?: { cause?: Error },
   ) {
-    super(`no ZooKeeper session with ${connectString} within ${timeoutMs} ms`);
+    super(`no ZooKeeper session with ${connectString} within ${timeoutMs} ms${options?.cause === undefined ? '' : ` (last attempt: ${options.cause.message})`}`, options);
   }
 }
 
@@ -350,7 +352,7 @@ export class ConfirmationFailedError extends KafkaZkRegistrarError {
 
 // ---- ZooKeeper return codes -------------------------------------------------------------------
 
-/** A ZooKeeper operation failed. `zkCode` is the C client's return code (e.g. -110). */
+/** A ZooKeeper operation failed. `zkCode` is ZooKeeper's error code (e.g. -110). */
 export class ZooKeeperError extends KafkaZkRegistrarError {
   readonly code: ZooKeeperErrorCode = 'ZOOKEEPER';
   constructor(
@@ -401,7 +403,7 @@ export class ClosingError extends ZooKeeperError {
   override readonly code = 'ZCLOSING';
 }
 
-/** The C client's return codes (zookeeper.h) that this library compares against. */
+/** ZooKeeper's error codes (KeeperException.Code) that this library compares against. */
 export const ZRC = {
   OK: 0,
   CONNECTIONLOSS: -4,
@@ -421,8 +423,8 @@ export const ZRC = {
 
 type ZkErrorClass = new (zkCode: number, operation: string, path: string | undefined, text: string) => ZooKeeperError;
 
-// Return codes from zookeeper.h. ZINVALIDSTATE (-9) is what the binding returns for a call on a
-// handle whose session already ended, so it maps to SessionExpired: the handle is unusable.
+// ZooKeeper's error codes (KeeperException.Code). INVALIDSTATE (-9) is a call on a client whose
+// session already ended, so it maps to SessionExpired: the session is unusable.
 const BY_CODE: ReadonlyMap<number, ZkErrorClass> = new Map<number, ZkErrorClass>([
   [ZRC.CONNECTIONLOSS, ConnectionLossError],
   [ZRC.OPERATIONTIMEOUT, OperationTimeoutError],

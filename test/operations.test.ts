@@ -54,12 +54,12 @@ test('metrics: counters start at zero for every label value and follow the event
 
   r.emit('lost', { reason: 'deleted', sessionId: 'a' });
   r.emit('lost', { reason: 'deleted', sessionId: 'a' });
-  r.emit('sessionExpired', { sessionId: 'a', cause: 'watchdog' });
+  r.emit('sessionExpired', { sessionId: 'a', cause: 'server' });
   r.emit('resigned', { reason: 'epoch-changed', brokerId: 5, epoch: 3 });
   r.emit('confirmed', { brokerId: 5, brokerEpoch: 1, latencyMs: 40, view: { brokers: [], controllerId: -1, clusterId: undefined } } as never);
   r.emit('confirmed', { brokerId: 5, brokerEpoch: 1, latencyMs: 120_000, view: { brokers: [], controllerId: -1, clusterId: undefined } } as never);
   assert.equal(sample(m, 'kafka_zk_registrar_losses_total', { ...l, reason: 'deleted' }), 2);
-  assert.equal(sample(m, 'kafka_zk_registrar_session_expiries_total', { ...l, cause: 'watchdog' }), 1);
+  assert.equal(sample(m, 'kafka_zk_registrar_session_expiries_total', { ...l, cause: 'server' }), 1);
   assert.equal(sample(m, 'kafka_zk_registrar_controller_resignations_total', { ...l, reason: 'epoch-changed' }), 1);
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '0.025' }), 0);
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '0.05' }), 1, 'buckets are cumulative');

@@ -27,7 +27,7 @@ export async function killSession(connect: string, sessionId: string, password: 
       throw err;
     }
     if (hijack.id !== sessionId) throw new Error(`attached to 0x${hijack.id}, expected 0x${sessionId}`);
-    hijack.close();
+    await hijack.close();
   }
   throw new Error(`session 0x${sessionId} survived 20 attempts to close it`);
 }

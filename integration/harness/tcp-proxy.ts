@@ -27,7 +27,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       b.resume();
     }
   };
-  // No Nagle on either side: the C client disables it on its own socket, and a proxy that coalesced
+  // No Nagle on either side: our client disables it on its own socket, and a proxy that coalesced
   // small writes would add delayed-ACK stalls (~40 ms) that the direct path does not have.
   const server: Server = createServer({ noDelay: true }, (client) => {
     const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort, noDelay: true });

@@ -14,7 +14,7 @@ const PREFIX = 'kafka_zk_registrar_';
 // Records over each union make the compiler insist that every value is listed.
 const STATES: Record<BrokerRegistrarState, true> = { idle: true, starting: true, acquiring: true, waiting: true, owned: true, lost: true, failed: true, stopped: true };
 const LOSS_REASONS: Record<LossReason, true> = { deleted: true, 'owner-changed': true, 'data-changed': true, 'session-expired': true, released: true };
-const EXPIRY_CAUSES: Record<ExpiryCause, true> = { server: true, watchdog: true, stall: true };
+const EXPIRY_CAUSES: Record<ExpiryCause, true> = { server: true, stall: true, refused: true };
 const RESIGN_REASONS: Record<ResignReason, true> = { 'session-expired': true, 'epoch-changed': true, 'node-lost': true, stopped: true };
 
 /** Confirmation latency buckets, seconds: from a warm cluster's tens of ms to a confirm timeout's tens of seconds. */
@@ -126,7 +126,7 @@ export class RegistrarMetrics {
       {
         name: n('session_expiries'),
         type: 'counter',
-        help: 'ZooKeeper sessions ended under us, by cause: server (the ensemble said so), watchdog (no connection for a session timeout), stall (this process was frozen).',
+        help: 'ZooKeeper sessions ended under us, by cause: server (the ensemble said so), stall (this process was frozen past the session timeout and gave its session up), refused (every reconnect closed unanswered for a session timeout).',
         samples: countersBy(n('session_expiries'), 'cause', (t) => t.expiries),
       },
       { name: n('foreign_owner_waits'), type: 'counter', help: "Times our path was held by a session that is not ours and we waited for it to go.", samples: counterOf(n('foreign_owner_waits'), (t) => t.waits) },

@@ -1,8 +1,8 @@
 // ControllerCandidate: contends for /controller like a ZooKeeper-mode Kafka broker, with the same
 // owner check as the broker registration, and fences itself with /controller_epoch.
 //
-// Kafka creates /controller and bumps /controller_epoch in one multi-op. The `zookeeper` binding has
-// no multi, so election is two guarded steps, both inside the registrar's mutex:
+// Kafka creates /controller and bumps /controller_epoch in one multi-op. We do not use multi yet (the
+// native binding this was written on had none), so election is two guarded steps, both inside the registrar's mutex:
 //   1. win /controller with the owner-checked ephemeral (a stale node of our own dead session is
 //      waited out, never adopted);
 //   2. compare-and-set /controller_epoch from the (epoch, zkVersion) we read to epoch + 1.

@@ -64,8 +64,8 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   stop(): void {
     this.stopped = true;
     this.detach();
-    // Our watch on /migration may never fire, and the binding keeps what a watch refers to until it
-    // does: let go of whoever listens to us.
+    // Our watch on /migration may never fire, and the client keeps what a watch refers to until it
+    // does (or the session ends): let go of whoever listens to us.
     this.removeAllListeners();
   }
 

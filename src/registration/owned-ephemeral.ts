@@ -65,8 +65,8 @@ export interface OwnedEphemeralOptions {
    */
   readonly onPersistentNode?: 'fail' | 'wait' | undefined;
   /**
-   * The ACL the node (and the persistent parents we create) must carry. The binding creates with the
-   * open ACL only, so it is set right after the create, conditional on the ACL version: for that one
+   * The ACL the node (and the persistent parents we create) must carry. It is created with the open
+   * ACL (our client could create with this one: a next step) and set right after the create, conditional on the ACL version: for that one
    * round trip the node is open. Default: leave the open ACL.
    */
   readonly acl?: readonly Acl[] | undefined;
@@ -559,7 +559,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   /**
    * Sends the exists-watch for this session and returns what it saw (the watch is armed either way).
    * One per session: whether we own the node or wait for another owner's node to go, any change to
-   * it schedules the next run. (The C client re-registers watches after a reconnect of the same
+   * it schedules the next run. (The client re-registers watches after a reconnect of the same
    * session, so one is enough.)
    */
   private armWatch(session: Session): Promise<Stat | null> {

@@ -21,15 +21,15 @@
 //   rewrite  done                 OWNED (rewritten)
 //            conflict             create again (changed or deleted under our conditional set)
 //   replace  deleted, conflict    create again (the expiry's own delete may have come first)
-//   acl      ok, fixed            (with an ACL to keep) before every OWNED: the binding cannot create
-//                                 with an ACL, so a node of ours whose ACL is not ours yet is not
+//   acl      ok, fixed            (with an ACL to keep) before every OWNED: we create with the open ACL
+//                                 (for now; our client can create with one), so a node of ours whose ACL is not ours yet is not
 //                                 fully ours: set it, conditional on its ACL version
 //            conflict             create again (the node went, or its ACL changed under us)
 //
 // The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
 // requests are answered in order, so it sees the create's effect, and create + peek is one round trip
-// carrying two requests, the fewest that both register and watch (the binding has no create2 and no
-// persistent watches). Only the rare rows need the read's data.
+// carrying two requests, the fewest that both register and watch (without create2 or persistent
+// watches, which our client has and the owner check does not use yet). Only the rare rows need the read's data.
 //
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across

@@ -1,12 +1,12 @@
-// ZooKeeper authentication as the binding can do it: addAuthInfo with a scheme and credentials.
-// Only the `digest` scheme (`user:password`) is usable here: TLS (x509) and SASL need the C client's
-// SSL and SASL initialisers, which the binding never calls (see README, Security). Credentials are
+// ZooKeeper authentication: addAuthInfo with a scheme and credentials, presented on every session
+// and again on every reconnect. The `digest` scheme (`user:password`); TLS (x509) and SASL are not
+// offered through the library's options (see README, Security). Credentials are
 // validated without ever being echoed: errors name the field, never the value.
 import { createHash } from 'node:crypto';
 import { InvalidConfigError } from '../errors.js';
 
 export interface ZooKeeperAuth {
-  /** `digest` (the default and the only scheme the binding can use meaningfully). */
+  /** `digest` (the default, and the scheme this library is tested with). */
   readonly scheme?: string;
   /** For `digest`: `user:password`. Never logged, never part of an error or an event. */
   readonly credentials: string;
@@ -40,7 +40,7 @@ const SECURE_TRANSPORT_KEYS = ['ssl', 'tls', 'secure', 'sasl', 'clientCnxnSocket
 export function rejectSecureTransport(opts: object, field: string): void {
   for (const key of SECURE_TRANSPORT_KEYS) {
     if (key in opts) {
-      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', 'TLS and SASL to ZooKeeper are not supported: the zookeeper binding never initialises its C client\'s SSL or SASL (see README, Security); use digest auth, and a network you trust');
+      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', 'TLS and SASL to ZooKeeper are not supported through these options yet (see README, Security); use digest auth, and a network you trust');
     }
   }
 }

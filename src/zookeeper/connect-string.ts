@@ -1,7 +1,7 @@
 import { InvalidConfigError } from '../errors.js';
 
 export interface ParsedConnectString {
-  /** `host:port,host:port` without the chroot, as the C client wants it for a chroot-free handle. */
+  /** `host:port,host:port` without the chroot, as a chroot-free session (ensureChroot) is opened with. */
   readonly hosts: string;
   /** Chroot path (no trailing slash) or undefined. */
   readonly chroot: string | undefined;
@@ -10,8 +10,8 @@ export interface ParsedConnectString {
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 /**
- * Validates a ZooKeeper connect string (`h1:2181,h2:2181/kafka`). The C client accepts almost
- * anything and then retries forever against a bad address, so we reject typos up front.
+ * Validates a ZooKeeper connect string (`h1:2181,h2:2181/kafka`). A client would retry
+ * forever against a bad address, so we reject typos up front.
  */
 export function parseConnectString(value: unknown, field = 'zookeeper.connect'): ParsedConnectString {
   if (typeof value !== 'string' || value.trim() === '') {

@@ -1,10 +1,12 @@
-// A connection that outlives ZooKeeper sessions. When a session ends (declared expired by the
-// server, or judged dead by the watchdog) it opens a new one by itself and announces it; users of
-// the connection re-create whatever ephemeral state they need on the new session.
+// A connection that outlives ZooKeeper sessions. A session itself outlives lost connections (the
+// client reconnects with it until the server says it expired, as Kafka's Java client does). When a
+// session ends (declared expired by the server, or given up because this process was frozen past its
+// timeout) the connection opens a new one by itself and announces it; users of the connection
+// re-create whatever ephemeral state they need on the new session.
 import { setMaxListeners } from 'node:events';
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
-import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, type KafkaZkRegistrarError } from '../errors.js';
+import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, ZRC, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
@@ -31,13 +33,13 @@ export interface ConnectionOptions {
   /** How long `start()` waits for the first session. Default 30000. */
   readonly connectTimeoutMs?: number;
   /**
-   * How long without a session (while trying) before the `wedged` event, /livez 503 and the CLI's
-   * exit: a new process is the remedy for wedged handles. Default: 10 session timeouts, at least 60000.
+   * How long without a connected session (while trying) before the `wedged` event, /livez 503 and
+   * the CLI's exit, for a supervisor to restart the process. Default: 10 session timeouts, at least 60000.
    */
   readonly wedgedAfterMs?: number;
   /**
    * Credentials added to every session (the first and each replacement) before anything else is
-   * sent on it. Only ZooKeeper's `digest` scheme (`user:password`) works with the binding.
+   * sent on it, and presented again on every reconnect. ZooKeeper's `digest` scheme (`user:password`).
    */
   readonly auth?: ZooKeeperAuth;
   /** Backoff between attempts to open a new session after expiry. Default 100..5000 ms, jittered. */
@@ -45,9 +47,14 @@ export interface ConnectionOptions {
 }
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
-/** Who decided the session is gone: the server said so, our watchdog (disconnected longer than the
- * session timeout), or a stall (this process was frozen longer than the session timeout). */
-export type ExpiryCause = 'server' | 'watchdog' | 'stall';
+/**
+ * Who decided the session is gone: the server said so; a stall (this process was frozen longer than
+ * the session timeout, and gave the session up); or `refused`: servers still take our reconnects and
+ * close them unanswered a session timeout after the first such refusal, with no connection in between
+ * (a server that lost its data refuses a client that has seen newer zxids, for ever). A lost connection
+ * alone never ends a session: the client keeps it until the server says it expired.
+ */
+export type ExpiryCause = 'server' | 'stall' | 'refused';
 
 export interface ConnectionEvents {
   /** A new session was established (the first, or a replacement after expiry). */
@@ -64,10 +71,9 @@ export interface ConnectionEvents {
   /** The connection gave up for good (the server refused our credentials): no more sessions are opened. */
   failed: [error: KafkaZkRegistrarError];
   /**
-   * No session for `wedgedAfterMs` although the connection keeps trying. The ensemble may be down; or
-   * this process's handles are wedged (seen with the binding after a leader stall: a handle that
-   * busy-loops and new handles that never finish connecting, while other processes reconnect).
-   * Restarting the process is the remedy for the latter: the CLI exits, /livez turns 503.
+   * No connected session for `wedgedAfterMs` although the connection keeps trying: the ensemble is
+   * down or out of reach of this process. The CLI exits (for its supervisor to restart it, perhaps
+   * elsewhere), /livez turns 503. Cleared by the next connected session.
    */
   wedged: [info: { readonly sessionlessForMs: number }];
 }
@@ -83,7 +89,6 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private current: Session | undefined;
   private st: ConnectionState = 'idle';
   private readonly stopper = new AbortController();
-  private watchdog: NodeJS.Timeout | undefined;
   private reopening: Promise<void> | undefined;
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
@@ -91,7 +96,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private sessionlessSince: number | undefined;
   private wedgeTimer: NodeJS.Timeout | undefined;
   private isWedged = false;
-  /** How long without a session counts as wedged. */
+  /** How long without a connected session counts as wedged. */
   readonly wedgedAfterMs: number;
   /** Ids of the sessions this connection opened and gave up, newest last (bounded). */
   private readonly previous: string[] = [];
@@ -131,7 +136,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     if (frozenMs >= s.timeoutMs) {
       log('this process was frozen for %d ms, longer than session 0x%s\'s timeout (%d ms): treating it as expired', Math.round(frozenMs), s.id, s.timeoutMs);
       this.onExpired(s, 'stall');
-      s.abandon();
+      void s.abandon();
       return;
     }
     log('this process was frozen for %d ms (session timeout %d ms)', Math.round(frozenMs), s.timeoutMs);
@@ -156,7 +161,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   }
 
   /**
-   * True while our session is disconnected: the server may expire it at any moment then. The C client
+   * True while our session is disconnected: the server may expire it at any moment then. The client
    * notices a silent connection only after 2/3 of the session timeout, and the server expires a session
    * one timeout after it last heard from it: by the time we notice, a third of the timeout (less our
    * own latency) may be all that is left. What we own is unverified until we are connected again.
@@ -165,7 +170,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     return this.current !== undefined && this.st === 'disconnected';
   }
 
-  /** True once the connection has been without a session for `wedgedAfterMs` (until it gets one). */
+  /** True once the connection has been without a connected session for `wedgedAfterMs` (until it has one again). */
   get wedged(): boolean {
     return this.isWedged && this.st !== 'closed';
   }
@@ -177,7 +182,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   /**
    * Opens the first session. Rejects with ConnectTimeoutError (and leaves nothing open) if no
-   * session is granted within `connectTimeoutMs`.
+   * session is granted within `connectTimeoutMs`; its `cause` is why the last connection attempt
+   * failed (refused, a name that does not resolve, no answer), when one did.
    */
   async start(): Promise<Session> {
     this.lifecycle.start();
@@ -186,9 +192,17 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     // Said as what it is: a DOM AbortError would leak out of start() otherwise.
     const onStop = (): void => attempt.abort(new StoppedError('connection'));
     this.stopper.signal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
+    let lastFailure: Error | undefined;
+    const onAttemptFailed = (host: string, cause: Error): void => {
+      log('connecting to %s failed: %s', host, cause.message);
+      lastFailure = cause;
+    };
+    const timer = setTimeout(
+      () => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure })),
+      this.connectTimeoutMs,
+    );
     try {
-      const s = await this.openSession(this.fullConnect(), attempt.signal);
+      const s = await this.openSession(this.fullConnect(), attempt.signal, onAttemptFailed);
       this.adopt(s);
       this.stall.start();
       return s;
@@ -257,19 +271,19 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.stopTrying();
     const s = this.current;
     this.current = undefined;
-    s?.close();
+    await s?.close();
     await this.reopening?.catch(() => undefined);
   }
 
   /** A new session, authenticated before anyone can use it. */
-  private async openSession(connect: string, signal: AbortSignal): Promise<Session> {
-    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs }, signal);
+  private async openSession(connect: string, signal: AbortSignal, onAttemptFailed?: (host: string, cause: Error) => void): Promise<Session> {
+    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs, ...(onAttemptFailed === undefined ? {} : { onAttemptFailed }) }, signal);
     if (this.auth === undefined) return s;
     try {
       await s.addAuth(this.auth.scheme, this.auth.credentials);
       return s;
     } catch (err) {
-      s.close();
+      await s.close();
       throw err;
     }
   }
@@ -297,7 +311,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
           const made = await s.createParents(`${chroot}/x`);
           if (made.length > 0) log('created the chroot %s', made.join(', '));
         } finally {
-          s.close();
+          await s.close();
         }
       })().finally(() => chrootsInFlight.delete(key));
       chrootsInFlight.set(key, inFlight);
@@ -307,43 +321,49 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   private adopt(s: Session): void {
     this.current = s;
-    this.sessionlessSince = undefined;
-    this.isWedged = false;
-    this.clearWedgeTimer();
+    this.clearWedge();
     this.st = 'connected';
     // Handlers stay attached after the session is replaced, so they check it is still current.
+    // A disconnected session is kept: the client reconnects with it, and only the server can say it
+    // expired (a ZooKeeper restart within the session timeout keeps it, as it keeps Kafka's).
     s.on('disconnected', () => {
       if (this.current !== s) return;
       this.st = 'disconnected';
-      this.armWatchdog(s);
+      this.armWedge();
       this.notify('disconnected', s);
+    });
+    // Servers that take our reconnect and close it unanswered: not serving (an election, a start), or
+    // refusing us for good (a server that lost its data: our session has seen newer zxids than it
+    // has; the Java client would retry for ever). Still refused a session timeout after the first
+    // refusal, with no connection in between, the session is given up (safe: a node of a session we
+    // gave up is replaced, never trusted); a server that is down, silent or restarting, or a short
+    // election, never gets here.
+    let refusedSince: number | undefined;
+    s.on('attemptFailed', (host, cause, closedAtHandshake) => {
+      if (this.current !== s || !closedAtHandshake) return;
+      const now = Date.now();
+      refusedSince ??= now;
+      if (now - refusedSince < s.timeoutMs) return;
+      log('session 0x%s: every reconnect closed unanswered for %d ms (last: %s, %s): giving it up', s.id, now - refusedSince, host, cause.message);
+      this.onExpired(s, 'refused');
+      void s.abandon();
     });
     s.on('connected', () => {
       if (this.current !== s) return;
-      this.clearWatchdog();
+      refusedSince = undefined;
+      this.clearWedge();
       this.st = 'connected';
       this.notify('connected', s);
     });
     s.on('ended', (reason) => {
       if (reason === 'closed' || this.current !== s) return;
+      if (reason === 'auth-failed') {
+        this.fail(s, new AuthFailedError(ZRC.AUTHFAILED, 'addAuth', this.auth?.scheme, `the server refused the credentials of session 0x${s.id}`));
+        return;
+      }
       this.onExpired(s, 'server');
     });
     this.notify('session', s);
-  }
-
-  // The C client reconnects on its own, but a handle was seen to stop getting socket events after
-  // a failover and never recover. A session cannot outlive its timeout without a connection, so
-  // after that long disconnected the session is dead to the server too: replacing it is safe,
-  // and owners of ephemerals never trust a node of the old session anyway.
-  private armWatchdog(s: Session): void {
-    this.clearWatchdog();
-    this.watchdog = setTimeout(() => {
-      this.watchdog = undefined;
-      if (this.current !== s || s.isConnected) return;
-      log('session 0x%s disconnected for %d ms: treating it as expired', s.id, s.timeoutMs);
-      this.onExpired(s, 'watchdog');
-      s.abandon();
-    }, s.timeoutMs);
   }
 
   /** closed: no more sessions, no more timers. */
@@ -351,50 +371,68 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.lifecycle.close();
     this.st = 'closed';
     this.stopper.abort();
-    this.clearWatchdog();
-    this.clearWedgeTimer();
+    this.clearWedge();
     this.stall.stop();
   }
 
-  private clearWedgeTimer(): void {
-    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
-    this.wedgeTimer = undefined;
+  /** Starts counting time without a connected session (if not already counting). */
+  private armWedge(): void {
+    this.sessionlessSince ??= Date.now();
+    if (this.wedgeTimer !== undefined) return;
+    const since = this.sessionlessSince;
+    this.wedgeTimer = setTimeout(
+      () => {
+        // Still without a connected session: adopt() and 'connected' would have cleared this timer.
+        this.wedgeTimer = undefined;
+        if (this.st === 'closed') return;
+        this.isWedged = true;
+        log('no connected session for %d ms: wedged', Date.now() - since);
+        this.notify('wedged', { sessionlessForMs: Date.now() - since });
+      },
+      Math.max(0, since + this.wedgedAfterMs - Date.now()),
+    );
   }
 
-  private clearWatchdog(): void {
-    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
-    this.watchdog = undefined;
+  private clearWedge(): void {
+    if (this.wedgeTimer !== undefined) clearTimeout(this.wedgeTimer);
+    this.wedgeTimer = undefined;
+    this.sessionlessSince = undefined;
+    this.isWedged = false;
   }
 
   private onExpired(s: Session, cause: ExpiryCause): void {
-    this.clearWatchdog();
     this.current = undefined;
     this.previous.push(s.id);
     if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
     this.st = 'connecting';
-    this.sessionlessSince = Date.now();
-    this.wedgeTimer = setTimeout(() => {
-      // Still no session: adopt() would have cleared this timer.
-      this.wedgeTimer = undefined;
-      if (this.st === 'closed') return;
-      this.isWedged = true;
-      log('no session for %d ms: wedged?', this.wedgedAfterMs);
-      this.notify('wedged', { sessionlessForMs: Date.now() - (this.sessionlessSince as number) });
-    }, this.wedgedAfterMs);
+    this.armWedge();
     log('session 0x%s expired (%s)', s.id, cause);
     this.notify('expired', { sessionId: s.id, cause });
     this.reopening = this.reopen();
   }
 
+  /** Refused credentials stay refused: no more sessions (retrying would only hammer the ensemble). */
+  private fail(s: Session | undefined, err: KafkaZkRegistrarError): void {
+    if (s !== undefined && this.current === s) {
+      this.current = undefined;
+      this.previous.push(s.id);
+      if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
+    }
+    log('the server refused our credentials: giving up');
+    this.stopTrying();
+    this.notify('failed', err);
+  }
+
   private async reopen(): Promise<void> {
     const signal = this.stopper.signal;
     for (let attempt = 0; !signal.aborted; attempt++) {
-      // A bounded attempt: a handle that never connects is replaced rather than trusted forever.
+      // A bounded attempt, so that a server that accepts connections and never answers them is not
+      // waited on for ever; the client itself goes on trying the other hosts meanwhile.
       const perAttempt = AbortSignal.any([signal, AbortSignal.timeout(Math.max(2 * this.sessionTimeoutMs, 2000))]);
       try {
         const s = await this.openSession(this.fullConnect(), perAttempt);
         if (signal.aborted) {
-          s.close();
+          await s.close();
           return;
         }
         this.adopt(s);
@@ -402,10 +440,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       } catch (err) {
         if (signal.aborted) return;
         if (err instanceof AuthFailedError) {
-          // Refused credentials stay refused: retrying would only hammer the ensemble.
-          log('the server refused our credentials: giving up');
-          this.stopTrying();
-          this.notify('failed', err);
+          this.fail(undefined, err);
           return;
         }
         log('opening a new session failed (%s); retrying', (err as Error).message);

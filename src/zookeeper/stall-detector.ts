@@ -1,5 +1,5 @@
 // Notices that this process's event loop was frozen (SIGSTOP, a debugger, a long synchronous task, a
-// starved container). The binding does its socket I/O on the event loop, so while it is frozen no
+// starved container). Our ZooKeeper client does its socket I/O on the event loop, so while it is frozen no
 // ping leaves and no answer is read: after a freeze longer than the session timeout the server has
 // expired (or is about to expire) the session, whatever the handle still believes.
 import { performance } from 'node:perf_hooks';

@@ -30,7 +30,7 @@ import {
   ZooKeeperProtocolError,
   type ReplyHeader,
 } from '../protocol/index.js';
-import type { Watcher } from '../session.js';
+import type { Watcher } from '../types.js';
 import { Chroot } from './chroot.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { formatHostPort, HostProvider, parseConnectString, type HostPort } from './host-provider.js';
@@ -95,8 +95,13 @@ export interface ClientConnectionEvents {
   connected: [];
   /** The established connection was lost; the client is reconnecting. `cause` says why. */
   disconnected: [cause: Error];
-  /** One attempt failed before a session was established on it (refused, DNS, timeout, garbage). */
-  attemptFailed: [host: string, cause: Error];
+  /**
+   * One attempt failed before a session was established on it (refused, DNS, timeout, garbage).
+   * `closedAtHandshake`: the server took our ConnectRequest and closed the connection without an
+   * answer, as a server does that is not serving (an election, a start) or that refuses this client
+   * (it has seen a newer zxid than the server has: a server that lost its data).
+   */
+  attemptFailed: [host: string, cause: Error, closedAtHandshake: boolean];
   /** The client is over: `expired`, `auth-failed` or `closed`. Emitted once. */
   ended: [reason: ClientEndReason, cause: Error | undefined];
 }
@@ -173,6 +178,8 @@ interface Link {
   readonly authInFlight: { readonly entry: AuthEntry; readonly waiters: AuthWaiter[] }[];
   /** The first socket error, reported as the cause when the socket closes. */
   error: Error | undefined;
+  /** The server closed the socket (no error on our side). */
+  closedByServer: boolean;
 }
 
 /** The Java client's SET_WATCHES_MAX_LENGTH: path characters per SetWatches, under jute.maxbuffer. */
@@ -366,6 +373,22 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     return this.closePromise;
   }
 
+  /**
+   * Drops the connection without closeSession: the server keeps the session (its ephemerals and
+   * watches) until it expires it on its own clock, one session timeout after it last heard from
+   * us. For a session this process has given up on (it was frozen past the session timeout): telling
+   * the server would be pointless or, worse, late. Ends the client as `closed`: requests fail with
+   * ClosingError. Resolves once every socket is closed. Idempotent.
+   */
+  abandon(): Promise<void> {
+    this.closePromise ??= (async () => {
+      if (this.endReason === undefined) log('session 0x%s: abandoned (the server expires it on its own clock)', sessionIdToHex(this.id));
+      this.end('closed', undefined);
+      await this.socketsGone();
+    })();
+    return this.closePromise;
+  }
+
   private async doClose(): Promise<void> {
     const link = this.current;
     if (this.endReason === undefined && link?.phase === 'ready') {
@@ -439,6 +462,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       timer: undefined,
       authInFlight: [],
       error: undefined,
+      closedByServer: false,
     };
     this.current = link;
     this.sockets.add(socket);
@@ -450,6 +474,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       link.error ??= err;
     });
     socket.once('close', () => {
+      link.closedByServer = link.error === undefined;
       this.sockets.delete(socket);
       this.dropLink(link, link.error ?? new Error(`${formatHostPort(host)} closed the connection`));
       if (this.sockets.size === 0) for (const w of this.socketsGoneWaiters.splice(0)) w();
@@ -700,7 +725,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       this.st = 'connecting';
       this.delivery.event(() => this.notify('disconnected', cause));
     } else {
-      this.delivery.event(() => this.notify('attemptFailed', name, cause));
+      const closedAtHandshake = link.phase === 'handshake' && link.closedByServer;
+      this.delivery.event(() => this.notify('attemptFailed', name, cause, closedAtHandshake));
     }
     this.scheduleAttempt();
   }
@@ -710,7 +736,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     this.failAll(undefined, (op, path) => lossError(op, path, cause));
     const name = formatHostPort(host);
     log('attempt to %s failed: %s', name, cause.message);
-    this.delivery.event(() => this.notify('attemptFailed', name, cause));
+    this.delivery.event(() => this.notify('attemptFailed', name, cause, false));
     this.scheduleAttempt();
   }
 

@@ -1,5 +1,5 @@
-// Our own ZooKeeper client (node:net / node:tls), not yet used by the library: Session and
-// Connection still run on the native binding until they are moved onto this.
+// Our own ZooKeeper client (node:net / node:tls): ZkClient, the promise API over ClientConnection
+// (the Java client's ClientCnxn). The library's Session (../session.ts) runs on it.
 export * from './chroot.js';
 export * from './host-provider.js';
 export * from './transport.js';

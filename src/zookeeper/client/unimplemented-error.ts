@@ -1,7 +1,6 @@
 // errors.ts has no class for ZooKeeper's UNIMPLEMENTED (-6), and is not ours to change in this
 // step; so it lives here, as a ZooKeeperError (code 'ZOOKEEPER', zkCode -6) that callers can tell
-// apart with instanceof. To be folded into errors.ts (with its own code) when the client replaces
-// the binding.
+// apart with instanceof. To be folded into errors.ts (with its own code).
 import { ZooKeeperError } from '../../errors.js';
 
 /**

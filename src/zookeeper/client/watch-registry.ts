@@ -1,7 +1,7 @@
 // The client's side of ZooKeeper watches (the Java client's ZKWatchManager). The server keeps one
 // watch per path and kind for the session, and tells the client only "this happened on that path";
 // which of our functions that concerns is recorded here. Keys are client paths (chroot stripped).
-import type { WatchEventType, Watcher } from '../session.js';
+import type { WatchEventType, Watcher } from '../types.js';
 import { EventType } from '../protocol/index.js';
 
 /**

@@ -1,8 +1,7 @@
 // The promise API over a ClientConnection: what the Java client's ZooKeeper class is to ClientCnxn.
 // Paths go out with the chroot and come back without it; server error codes become the library's
 // typed errors (zooKeeperError), UNIMPLEMENTED an UnimplementedError; Stats and ACLs take the
-// library's shapes (session.ts). Its surface is a superset of Session's, so that Session and
-// Connection can later sit on it instead of the native binding.
+// library's shapes (types.ts). Session (session.ts) is a thin layer over it.
 import { InvalidConfigError, NodeExistsError, SessionExpiredError, ZRC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
@@ -52,7 +51,7 @@ import {
   type WireAcl,
   type WireStat,
 } from '../protocol/index.js';
-import type { Acl, Stat, Watcher } from '../session.js';
+import type { Acl, Stat, Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
 import { ClientConnection, type ClientConnectionOptions, type ClientEndReason, type ClientState, type RequestSpec, type ReplyOutcome, type WatchRequest } from './client-connection.js';
 import { UnimplementedError } from './unimplemented-error.js';
@@ -123,6 +122,8 @@ export interface ZkClientOptions extends Omit<ClientConnectionOptions, 'session'
   /** Reattach to an existing session: its id in hex (`0x` optional) and its password, 32 hex digits. Both or neither. */
   readonly sessionId?: string;
   readonly sessionPassword?: string;
+  /** Told of each connection attempt that fails before the session is established (refused, DNS, timeout). */
+  readonly onAttemptFailed?: (host: string, cause: Error) => void;
 }
 
 export interface ZkClientEvents {
@@ -173,9 +174,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       return Promise.reject(err);
     }
     return new Promise<ZkClient>((resolve, reject) => {
+      const onAttemptFailed = opts.onAttemptFailed;
       const cleanup = (): void => {
         conn.off('connected', onConnected);
         conn.off('ended', onEnded);
+        if (onAttemptFailed !== undefined) conn.off('attemptFailed', onAttemptFailed);
         signal?.removeEventListener('abort', onAbort);
       };
       const onConnected = (): void => {
@@ -197,6 +200,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       }
       conn.on('connected', onConnected);
       conn.on('ended', onEnded);
+      if (onAttemptFailed !== undefined) conn.on('attemptFailed', onAttemptFailed);
       signal?.addEventListener('abort', onAbort, { once: true });
       conn.start();
     });
@@ -227,6 +231,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** See ClientConnection.close. */
   close(): Promise<void> {
     return this.connection.close();
+  }
+
+  /** Drops the connection without closing the session on the server: see ClientConnection.abandon. */
+  abandon(): Promise<void> {
+    return this.connection.abandon();
   }
 
   // ---- nodes ------------------------------------------------------------------------------------

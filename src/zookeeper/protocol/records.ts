@@ -1,7 +1,7 @@
 // The records that several messages share (zookeeper.jute, modules org.apache.zookeeper.data and
 // org.apache.zookeeper.proto), the request framing every message goes through, and the conversions
 // from wire values (exact, bigint) to the shapes the rest of the library uses (session.ts).
-import type { Acl, Stat } from '../session.js';
+import type { Acl, Stat } from '../types.js';
 import { frame } from './frames.js';
 import { JuteReader, JuteWriter, type JuteReaderOptions, type JuteRecord } from './jute.js';
 import { ZooKeeperProtocolError } from './protocol-error.js';
