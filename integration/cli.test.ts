@@ -108,6 +108,20 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal((await holder.exists('/brokers/ids/8'))?.ephemeralOwner, holder.id, "the other owner's node is untouched");
   });
 
+  test('connecting to a ZooKeeper that refuses: says what each attempt hits, then why it gave up', async () => {
+    const port = await freePort(); // nothing listens there
+    const { code, out } = await runCli(['register', '--zookeeper', `127.0.0.1:${port}`, '--broker-id', '11', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--connect-timeout-ms', '2500']);
+    assert.equal(code, 1);
+    const lines = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const attempt = lines.find((l) => l.event === 'zookeeperUnreachable');
+    assert.equal(attempt?.code, 'ECONNREFUSED', out);
+    assert.equal(attempt?.host, `127.0.0.1:${port}`);
+    const failed = lines.find((l) => l.event === 'startFailed');
+    assert.equal(failed?.code, 'CONNECT_TIMEOUT', out);
+    assert.match(String(failed?.message), /last attempt: .*ECONNREFUSED/);
+    assert.ok(lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>), 'said while connecting, not only at the end');
+  });
+
   test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {
     const port = await freePort(); // no Kafka there
     const cli = run(['register', '--zookeeper', zk.chroot(), '--broker-id', '10', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--confirm-bootstrap', `127.0.0.1:${port}`, '--confirm-timeout-ms', '500']);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokerRegistrar } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
-import { waitForNode, within } from './harness/wait.js';
+import { eventually, waitForNode, within } from './harness/wait.js';
 import { startCli } from './harness/cli-run.js';
 
 const zk = useZooKeeper();
@@ -52,4 +52,24 @@ test('the CLI\'s stopped line says whether it deregistered', async () => {
   assert.equal(stopped.deregistered, true);
   assert.equal(stopped.deregistration, 'deleted');
   assert.equal(await cli.exit(), 0);
+});
+
+test('stdout stays JSON lines only with every debug namespace on, across a ZooKeeper restart; logs go to stderr', async (t) => {
+  if (zk.server.pid === undefined) {
+    t.skip('ZK_CONNECT points at an external server, which this test cannot restart');
+    return;
+  }
+  const connect = zk.chroot();
+  const cli = startCli(['register', '--zookeeper', connect, '--broker-id', '4', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '10000', '--health-port', '0'], zk, { DEBUG: 'kafka-zk-registrar:*' });
+  const { port } = (await cli.next('health', 20_000)) as { port: number };
+  await cli.next('registered', 20_000);
+  await zk.server.kill();
+  await zk.server.restart(); // within the session timeout: the session (and our node) are kept
+  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000, 'the sidecar to be ready again after the restart');
+  process.kill(cli.child.pid as number, 'SIGTERM');
+  await cli.next('stopped', 10_000);
+  assert.equal(await cli.exit(), 0);
+  const raw = cli.printed.filter((l) => l.event === 'raw');
+  assert.deepEqual(raw, [], 'every stdout line is a JSON object');
+  assert.match(cli.stderr(), /kafka-zk-registrar:connection/, 'the debug lines went to stderr');
 });

@@ -61,7 +61,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster',
+    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;

@@ -166,6 +166,8 @@ export interface BrokerRegistrarEvents {
   kraftControlled: ControllerCandidateEvents['kraftControlled'];
   /** No ZooKeeper session for `wedgedAfterMs` although the connection keeps trying: restart the process. */
   wedged: ConnectionEvents['wedged'];
+  /** A ZooKeeper connection attempt failed, and what it hit (throttled: see Connection's `unreachable`). */
+  zookeeperUnreachable: ConnectionEvents['unreachable'];
 }
 
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
@@ -245,11 +247,14 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       this.notify('sessionExpired', e);
     };
     const onWedged = (e: { sessionlessForMs: number }): void => this.notify('wedged', e);
+    const onUnreachable = (e: ConnectionEvents['unreachable'][0]): void => this.notify('zookeeperUnreachable', e);
     this.connection.on('expired', onExpired);
     this.connection.on('wedged', onWedged);
+    this.connection.on('unreachable', onUnreachable);
     this.detach = () => {
       this.connection.off('expired', onExpired);
       this.connection.off('wedged', onWedged);
+      this.connection.off('unreachable', onUnreachable);
     };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => {

@@ -76,6 +76,12 @@ export interface ConnectionEvents {
    * elsewhere), /livez turns 503. Cleared by the next connected session.
    */
   wedged: [info: { readonly sessionlessForMs: number }];
+  /**
+   * A connection attempt failed: what it hit (`code`: ECONNREFUSED, ENOTFOUND, ... when the socket
+   * said), so that nobody waits out a connect timeout in silence. The first failure, then the same one
+   * again at most every 5 s; a different one at once. Not emitted while connected.
+   */
+  unreachable: [info: { readonly host: string; readonly error: string; readonly code: string | undefined }];
 }
 
 export class Connection extends SafeEmitter<ConnectionEvents> {
@@ -100,6 +106,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   readonly wedgedAfterMs: number;
   /** Ids of the sessions this connection opened and gave up, newest last (bounded). */
   private readonly previous: string[] = [];
+  /** The last `unreachable` reported, for its throttle. */
+  private lastAttempt: { readonly key: string; readonly at: number } | undefined;
 
   constructor(opts: ConnectionOptions) {
     super();
@@ -196,6 +204,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     const onAttemptFailed = (host: string, cause: Error): void => {
       log('connecting to %s failed: %s', host, cause.message);
       lastFailure = cause;
+      this.reportAttempt(host, cause);
     };
     const timer = setTimeout(
       () => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure })),
@@ -340,7 +349,9 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     // election, never gets here.
     let refusedSince: number | undefined;
     s.on('attemptFailed', (host, cause, closedAtHandshake) => {
-      if (this.current !== s || !closedAtHandshake) return;
+      if (this.current !== s) return;
+      this.reportAttempt(host, cause);
+      if (!closedAtHandshake) return;
       const now = Date.now();
       refusedSince ??= now;
       if (now - refusedSince < s.timeoutMs) return;
@@ -351,6 +362,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     s.on('connected', () => {
       if (this.current !== s) return;
       refusedSince = undefined;
+      this.lastAttempt = undefined;
       this.clearWedge();
       this.st = 'connected';
       this.notify('connected', s);
@@ -423,6 +435,15 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.notify('failed', err);
   }
 
+  /** `unreachable`, throttled: the same failure at most every 5 s, a different one at once. */
+  private reportAttempt(host: string, cause: Error): void {
+    const key = `${host}\u0000${cause.message}`;
+    const now = Date.now();
+    if (this.lastAttempt !== undefined && this.lastAttempt.key === key && now - this.lastAttempt.at < 5000) return;
+    this.lastAttempt = { key, at: now };
+    this.notify('unreachable', { host, error: cause.message, code: (cause as NodeJS.ErrnoException).code });
+  }
+
   private async reopen(): Promise<void> {
     const signal = this.stopper.signal;
     for (let attempt = 0; !signal.aborted; attempt++) {
@@ -430,7 +451,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       // waited on for ever; the client itself goes on trying the other hosts meanwhile.
       const perAttempt = AbortSignal.any([signal, AbortSignal.timeout(Math.max(2 * this.sessionTimeoutMs, 2000))]);
       try {
-        const s = await this.openSession(this.fullConnect(), perAttempt);
+        const s = await this.openSession(this.fullConnect(), perAttempt, (host, cause) => this.reportAttempt(host, cause));
         if (signal.aborted) {
           await s.close();
           return;
