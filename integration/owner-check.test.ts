@@ -14,7 +14,7 @@ const zk = useZooKeeper();
 const previous = new Set<string>();
 const DATA = Buffer.from('ours');
 function ioOf(s: Session): OwnerCheckIo {
-  return { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id), createParents: (p) => s.createParents(p) };
+  return { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id), createParents: (p, acl) => s.createParents(p, acl) };
 }
 
 async function sessions(): Promise<{ ours: Session; other: Session }> {

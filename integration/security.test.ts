@@ -51,8 +51,10 @@ describe('ZooKeeper auth and ACLs', () => {
     const anon = await zk.observer(connect);
     const operator = await authed(connect, SUPER);
     for (const p of ['/brokers', '/brokers/ids', '/brokers/ids/1', '/controller', '/controller_epoch']) {
-      const { acl } = await operator.getAcl(p);
+      const { acl, stat } = await operator.getAcl(p);
       assert.ok(sameAcl(acl, KAFKA_ACL), `${p} carries creator-all + world-read: ${JSON.stringify(acl)}`);
+      // ACL version 0: the create carried it, so the node was never open (not an open create, then a setAcl).
+      assert.equal(stat.aclVersion, 0, `${p} was created with its ACL`);
     }
     // ZooKeeper shows a digest's hash only to those with ADMIN on the node.
     assert.deepEqual((await anon.getAcl('/brokers/ids/1')).acl.map((a) => a.id).sort(), ['anyone', 'kafka:x']);

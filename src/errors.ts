@@ -193,12 +193,10 @@ export class ControllerMovedError extends KafkaZkRegistrarError {
   constructor(
     readonly expectedEpochZkVersion: number,
     readonly actualEpochZkVersion: number | undefined,
-    /** True when the guarded write itself went through and the epoch moved during it (see README). */
-    readonly writeApplied: boolean,
   ) {
     super(
       `/controller_epoch is at zkVersion ${actualEpochZkVersion ?? '(deleted)'}, not ${expectedEpochZkVersion}: ` +
-        `this broker is no longer the controller${writeApplied ? ' (the write was applied while the epoch moved)' : ''}`,
+        'this broker is no longer the controller; the guarded write was not applied',
     );
   }
 }

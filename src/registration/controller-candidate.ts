@@ -22,6 +22,7 @@ import {
   NoNodeError,
   NotControllerError,
   StoppedError,
+  UnexpectedError,
   ZNodeFormatError,
 } from '../errors.js';
 import { logger } from '../log.js';
@@ -37,6 +38,7 @@ import {
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
+import type { MultiOpInput } from '../zookeeper/client/zk-client.js';
 import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
 import { onSameSession } from './same-session.js';
 
@@ -221,10 +223,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   }
 
   /**
-   * A write guarded by the controller epoch: rejected with ControllerMovedError (and we resign)
-   * unless /controller_epoch is still at the zkVersion we were elected with. Without multi, the
-   * check is a synced read before the write plus a read after it; see the README for exactly what
-   * that guarantees.
+   * A write guarded by the controller epoch, as Kafka's controller fences its writes
+   * (KafkaZkClient: a CheckOp on /controller_epoch's zkVersion in the same multi as the write): the
+   * write is applied only if /controller_epoch is still at the zkVersion we were elected with, in one
+   * atomic step. Otherwise nothing is written: ControllerMovedError, and we resign. An error of the
+   * write itself (NodeExistsError for a create, BadVersionError for `version`) is thrown as such.
    */
   fencedWrite(path: string, data: Buffer, opts: FencedWriteOptions = {}): Promise<Stat> {
     this.connection.checkForStall();
@@ -232,27 +235,23 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       const e = this.election;
       const s = this.connection.session;
       if (e === undefined || s === undefined || s.id !== e.sessionId) throw new NotControllerError(this.brokerId);
-      await s.sync(CONTROLLER_EPOCH_PATH);
-      await this.checkEpoch(s, e, false);
-      let stat: Stat;
-      if (opts.create === true) {
-        await s.create(path, data, 'persistent');
-        stat = (await s.get(path)).stat;
-      } else {
-        stat = await s.set(path, data, opts.version ?? -1);
+      const write: MultiOpInput =
+        opts.create === true
+          ? { op: 'create', path, data, mode: 'persistent', ...(this.acl === undefined ? {} : { acl: this.acl }) }
+          : { op: 'setData', path, data, version: opts.version ?? -1 };
+      const out = await s.multi([{ op: 'check', path: CONTROLLER_EPOCH_PATH, version: e.epochZkVersion }, write]);
+      const [check, result] = out.results;
+      if (check?.op === 'error' && check.code !== 0) {
+        const actual = await s.exists(CONTROLLER_EPOCH_PATH).catch(() => null);
+        log('epoch zkVersion moved from %d to %s: resigning', e.epochZkVersion, actual?.version ?? 'deleted');
+        this.resign('epoch-changed');
+        await this.ephemeral[releaseLocked]();
+        throw new ControllerMovedError(e.epochZkVersion, actual?.version);
       }
-      await this.checkEpoch(s, e, true);
-      return stat;
+      if (result?.op === 'error') throw result.error ?? new UnexpectedError(`fenced write of ${path} failed (code ${result.code})`);
+      // A create in a multi answers with its path only (no stat, on every server line): read it.
+      return result?.op === 'setData' ? result.stat : (await s.get(path)).stat;
     });
-  }
-
-  private async checkEpoch(s: Session, e: ControllerElection, afterWrite: boolean): Promise<void> {
-    const actual = await s.exists(CONTROLLER_EPOCH_PATH);
-    if (actual !== null && actual.version === e.epochZkVersion) return;
-    log('epoch zkVersion moved from %d to %s: resigning', e.epochZkVersion, actual?.version ?? 'deleted');
-    this.resign('epoch-changed');
-    await this.ephemeral[releaseLocked]();
-    throw new ControllerMovedError(e.epochZkVersion, actual?.version, afterWrite);
   }
 
   private queue(job: () => Promise<void>): void {
@@ -288,8 +287,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
         if (!(err instanceof NoNodeError)) throw err;
       }
       try {
-        await s.create(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(INITIAL_CONTROLLER_EPOCH), 'persistent');
-        if (this.acl !== undefined) await s.setAcl(CONTROLLER_EPOCH_PATH, 0, this.acl);
+        await s.create(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(INITIAL_CONTROLLER_EPOCH), 'persistent', this.acl);
       } catch (err) {
         if (!(err instanceof NodeExistsError)) throw err;
       }

@@ -65,9 +65,9 @@ export interface OwnedEphemeralOptions {
    */
   readonly onPersistentNode?: 'fail' | 'wait' | undefined;
   /**
-   * The ACL the node (and the persistent parents we create) must carry. It is created with the open
-   * ACL (our client could create with this one: a next step) and set right after the create, conditional on the ACL version: for that one
-   * round trip the node is open. Default: leave the open ACL.
+   * The ACL the node (and the persistent parents we create) must carry: given to the create itself,
+   * so our node is never open, and set (conditional on the ACL version) on a node of ours found
+   * without it. Default: the open ACL.
    */
   readonly acl?: readonly Acl[] | undefined;
   /**
@@ -498,14 +498,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
       // A chroot can go missing (ZooKeeper back with an empty data directory): created again then,
       // as Kafka creates it at startup, and only then: never before the registrar's pre-flight.
-      createParents: async (p: string): Promise<string[]> => {
+      createParents: async (p: string, acl: readonly Acl[] | undefined): Promise<string[]> => {
         try {
-          return await this.retrying(session, () => session.createParents(p));
+          return await this.retrying(session, () => session.createParents(p, acl));
         } catch (err) {
           if (!(err instanceof NoNodeError) || this.connection.connectString.chroot === undefined) throw err;
           log('%s: the chroot %s is missing: creating it', this.path, this.connection.connectString.chroot);
           await this.connection.ensureChroot(this.stopper.signal);
-          return this.retrying(session, () => session.createParents(p));
+          return this.retrying(session, () => session.createParents(p, acl));
         }
       },
     };

@@ -21,9 +21,11 @@
 //   rewrite  done                 OWNED (rewritten)
 //            conflict             create again (changed or deleted under our conditional set)
 //   replace  deleted, conflict    create again (the expiry's own delete may have come first)
-//   acl      ok, fixed            (with an ACL to keep) before every OWNED: we create with the open ACL
-//                                 (for now; our client can create with one), so a node of ours whose ACL is not ours yet is not
-//                                 fully ours: set it, conditional on its ACL version
+//   acl      ok, fixed            (with an ACL to keep) before an OWNED from the read: our creates carry
+//                                 the ACL, but a node adopted or rewritten may not (created by an older
+//                                 version of us, or its ACL changed): set it, conditional on its ACL
+//                                 version. The peek's OWNED needs no such step: our create carried the
+//                                 ACL and the peek shows it untouched (ACL version 0).
 //            conflict             create again (the node went, or its ACL changed under us)
 //
 // The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
@@ -70,8 +72,8 @@ export interface OwnerCheckIo {
   checkpoint(): void;
   /** True for a session this connection opened before the current one. */
   wasOurs(sessionId: string): boolean;
-  /** Creates the missing persistent parents of a path (the chroot too, if it is missing); returns those it created. */
-  createParents(path: string): Promise<string[]>;
+  /** Creates the missing persistent parents of a path with `acl` (the chroot too, if it is missing); returns those it created. */
+  createParents(path: string, acl: readonly Acl[] | undefined): Promise<string[]>;
 }
 
 /** Called after each step with its outcome: how tests act at exact points (a second session deleting, rewriting). */
@@ -110,9 +112,9 @@ export async function aclStep(s: Session, path: string, acl: readonly Acl[], io:
   }
 }
 
-export async function createStep(s: Session, path: string, data: Buffer, io: OwnerCheckIo): Promise<CreateOutcome> {
+export async function createStep(s: Session, path: string, data: Buffer, io: OwnerCheckIo, acl?: readonly Acl[]): Promise<CreateOutcome> {
   try {
-    await io.run(() => s.create(path, data, 'ephemeral'));
+    await io.run(() => s.create(path, data, 'ephemeral', acl));
     return 'created';
   } catch (err) {
     if (err instanceof NoNodeError) return 'no-parent';
@@ -184,7 +186,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
     if (peek !== undefined) {
       const before = replacing;
       replacing = undefined;
-      const c = createStep(s, path, data, io);
+      const c = createStep(s, path, data, io, acl);
       peeked = peek();
       const settled = async (err: unknown): Promise<never> => {
         await Promise.allSettled([c, peeked]);
@@ -192,22 +194,20 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       };
       await before?.catch(settled);
       created = await c.catch(settled);
-    } else created = await createStep(s, path, data, io);
+    } else created = await createStep(s, path, data, io, acl);
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
     if (created === 'no-parent') {
       await peeked?.catch(() => undefined);
-      const made = await io.createParents(path);
-      // Parents we created get our ACL too (as Kafka's secure paths do); existing ones are left alone.
-      if (acl !== undefined) for (const p of made) await io.run(() => s.setAcl(p, 0, acl)).catch((err: unknown) => log('%s: ACL not set: %s', p, (err as Error).message));
+      // Parents we create get our ACL too (as Kafka's secure paths do); existing ones are left alone.
+      await io.createParents(path, acl);
       continue;
     }
     if (peeked !== undefined) {
       const stat = await peeked;
       log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
       if (stat === null) continue;
-      if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0) {
-        if (!(await secured())) continue;
+      if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0 && stat.aclVersion === 0) {
         return { kind: 'owned', stat, how: 'created', replaced };
       }
       if (stat.ephemeralOwner !== s.id && stat.ephemeralOwner !== PERSISTENT_OWNER && io.wasOurs(stat.ephemeralOwner)) {

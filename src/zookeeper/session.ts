@@ -6,7 +6,7 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { ClosingError, ZRC } from '../errors.js';
 import { logger } from '../log.js';
-import { ZkClient } from './client/zk-client.js';
+import { ZkClient, type MultiOpInput, type MultiOutcome } from './client/zk-client.js';
 import type { ClientEndReason } from './client/client-connection.js';
 import type { Acl, CreateMode, Stat, Watcher } from './types.js';
 
@@ -149,13 +149,22 @@ export class Session extends SafeEmitter<SessionEvents> {
     return this.client.abandon();
   }
 
-  create(path: string, data: Buffer, mode: CreateMode): Promise<string> {
-    return this.client.create(path, data, mode);
+  /** Creates a node, with `acl` from the start when given (default: open to everyone, ZooKeeper's OPEN_ACL_UNSAFE). */
+  create(path: string, data: Buffer, mode: CreateMode, acl?: readonly Acl[]): Promise<string> {
+    return this.client.create(path, data, acl === undefined ? mode : { mode, acl });
   }
 
-  /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node; returns those it created. */
-  createParents(path: string): Promise<string[]> {
-    return this.client.createParents(path);
+  /**
+   * Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node, with
+   * `acl` when given; returns those it created.
+   */
+  createParents(path: string, acl?: readonly Acl[]): Promise<string[]> {
+    return this.client.createParents(path, acl);
+  }
+
+  /** ZooKeeper's multi: every op applied at one zxid, or none (see ZkClient.multi). */
+  multi(ops: readonly MultiOpInput[]): Promise<MultiOutcome> {
+    return this.client.multi(ops);
   }
 
   exists(path: string, watcher?: Watcher): Promise<Stat | null> {

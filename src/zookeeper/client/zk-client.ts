@@ -252,14 +252,14 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   }
 
   /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node; returns those it created. */
-  async createParents(path: string): Promise<string[]> {
+  async createParents(path: string, acl?: readonly Acl[]): Promise<string[]> {
     const parts = path.split('/').filter((p) => p !== '');
     const made: string[] = [];
     let cur = '';
     for (const part of parts.slice(0, -1)) {
       cur += `/${part}`;
       try {
-        await this.create(cur, Buffer.alloc(0), 'persistent');
+        await this.create(cur, Buffer.alloc(0), acl === undefined ? 'persistent' : { mode: 'persistent', acl });
         made.push(cur);
       } catch (err) {
         if (!(err instanceof NodeExistsError)) throw err;
