@@ -3,6 +3,7 @@
 // is gone. This file pauses its server, so it has one of its own.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BrokerRegistrar } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { eventually, waitForNode, within } from './harness/wait.js';
@@ -30,12 +31,20 @@ test('stop() says whether our node was deleted, and is bounded when ZooKeeper do
   zk.server.pause();
   let outcome;
   const t0 = Date.now();
+  // Closing against a frozen server must not block the host (the binding's close waited for the
+  // server's reply synchronously: 1.5 s in which nothing else in the process ran).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   try {
     outcome = await within(b.stop(), 5000, 'stop() against a frozen server');
   } finally {
+    loop.disable();
     zk.server.resume();
   }
   const tookMs = Date.now() - t0;
+  const maxDelayMs = loop.max / 1e6;
+  t.diagnostic(`max event-loop delay while stopping: ${maxDelayMs.toFixed(1)} ms`);
+  assert.ok(maxDelayMs < 100, `the event loop was blocked for ${maxDelayMs.toFixed(1)} ms while stopping against a frozen server`);
   assert.deepEqual(outcome, { deleted: false, reason: 'unreachable' });
   assert.ok(tookMs < 6000, `bounded well within the session timeout: ${tookMs} ms`);
   t.diagnostic(`stop() against a frozen server took ${tookMs} ms`);
