@@ -638,7 +638,9 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   /** Numbers a request as it goes out, so that xids rise in send order. */
   private writePacket(link: Link, p: Packet): void {
     const server = formatHostPort(link.host);
-    if (this.unknownOps.get(server)?.has(p.opCode) === true) {
+    // Also while the close that follows an UNIMPLEMENTED answer is on its way: sent now, the op
+    // would only fail with ConnectionLoss instead.
+    if (this.unknownOps.get(server)?.has(p.opCode) === true || link.unimplemented?.opCode === p.opCode) {
       // Answered here as the server answered it before, without the reconnect it would cost again.
       this.delivery.settle(p.onReply({ xid: p.xid, zxid: this.zxidSeen, err: KeeperErrorCode.UNIMPLEMENTED }, new JuteReader(Buffer.alloc(0)), server));
       return;
