@@ -1,4 +1,5 @@
-// Starts a real, throwaway ZooKeeper 3.8 server (Debian's package or a ZOOKEEPER_HOME install)
+// Starts a real, throwaway ZooKeeper server (Debian's 3.8 package or a ZOOKEEPER_HOME install by
+// default; a line fetched by scripts/fetch-zookeeper.sh when a test or KZR_ZK_VERSION names one)
 // on a free loopback port in a temp dir, and stops it again by pid. Used by the integration
 // tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
 // ordering of session expiry and ephemeral deletion.
@@ -8,6 +9,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnJvm, type Jvm } from './jvm.js';
+import { atLeast, defaultZooKeeperVersion, fetchedJars, fetchHint } from './zk-versions.js';
 
 export interface ZooKeeperServerOptions {
   /** ZooKeeper tick in ms; sessions may be as short as 2 ticks. */
@@ -18,6 +20,11 @@ export interface ZooKeeperServerOptions {
   superUser?: string;
   /** Ensembles: followers drop a leader that has not answered for this many ticks. Default 10. */
   syncLimit?: number;
+  /**
+   * The server line: 'debian' (Debian's 3.8 package, or ZOOKEEPER_HOME) or a version fetched by
+   * scripts/fetch-zookeeper.sh ('3.4.14'). Default: KZR_ZK_VERSION, else 'debian'.
+   */
+  version?: string;
 }
 
 /** ZooKeeper's digest of `user:password` as its superDigest setting wants it. */
@@ -32,6 +39,8 @@ export interface ZooKeeperServer {
   readonly port: number;
   /** pid of the JVM, or undefined when an external server (ZK_CONNECT) is used. */
   readonly pid: number | undefined;
+  /** The server's own version, from `srvr` ('3.4.14-4c25d480...'). */
+  readonly version: string;
   /** SIGSTOP the JVM: the server keeps its sockets open but answers nothing (a stalled leader). */
   pause(): void;
   /** SIGCONT the JVM. */
@@ -53,7 +62,12 @@ const INSTALL_HINT =
   '(Debian), or set ZOOKEEPER_HOME to an unpacked Apache ZooKeeper release, or set ZK_CONNECT=host:port ' +
   'to use a running server.';
 
-function classpath(): string {
+function classpath(version = defaultZooKeeperVersion()): string {
+  if (version !== 'debian') {
+    const jars = fetchedJars(version);
+    if (jars === undefined) throw new Error(fetchHint(version));
+    return jars.join(':');
+  }
   const home = process.env.ZOOKEEPER_HOME;
   if (home !== undefined && home !== '') {
     const jars: string[] = [];
@@ -102,15 +116,23 @@ export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Pro
   });
 }
 
-function baseConfig(dir: string, port: number, tick: number): string[] {
+/** The line's version as a number pair can read it ('debian' is 3.8). */
+function lineOf(version: string): string {
+  return version === 'debian' ? '3.8' : version;
+}
+
+function baseConfig(dir: string, port: number, tick: number, version: string): string[] {
+  // The four-letter-word whitelist (ZOOKEEPER-2693) and the Jetty admin server (ZOOKEEPER-1346)
+  // came with 3.5: 3.4 answers every four-letter word and has no admin server to turn off, so it
+  // is given only the keys it knows.
+  const since35 = atLeast(lineOf(version), 3, 5) ? ['4lw.commands.whitelist=*', 'admin.enableServer=false'] : [];
   return [
     `tickTime=${tick}`,
     `dataDir=${join(dir, 'data')}`,
     `clientPort=${port}`,
     'clientPortAddress=127.0.0.1',
     'maxClientCnxns=0',
-    '4lw.commands.whitelist=*',
-    'admin.enableServer=false',
+    ...since35,
     `minSessionTimeout=${2 * tick}`,
     'maxSessionTimeout=60000',
     // fsync is what stalls real leaders; here it would only slow the suite down.
@@ -122,12 +144,19 @@ async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer
   const dir = mkdtempSync(join(tmpdir(), 'kzr-zk-'));
   const port = await freePort();
   const props: Record<string, string> = opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) };
-  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, opts.startTimeoutMs, props);
+  const version = opts.version ?? defaultZooKeeperVersion();
+  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200, version), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, version, opts.startTimeoutMs, props);
 }
 
 /** Starts one server JVM from a config, waits until it answers `ruok`, and owns its temp dir. */
-async function launch(dir: string, config: string[], mainClass: string, port: number, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}): Promise<ZooKeeperServer> {
-  const cp = classpath();
+async function launch(dir: string, config: string[], mainClass: string, port: number, version: string, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}): Promise<ZooKeeperServer> {
+  let cp: string;
+  try {
+    cp = classpath(version);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const cfg = join(dir, 'zoo.cfg');
   writeFileSync(cfg, `${config.join('\n')}\n`);
   const spawn = (): Jvm => spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m', systemProperties });
@@ -136,7 +165,8 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
     await jvm.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  // 'ruok' answers imok while a standalone server is still loading and closing client connections;
+  // 'srvr' (every line from 3.4 on) shows a Mode: line once a standalone server serves; 'ruok'
+  // answers imok while a standalone server is still loading and closing client connections;
   // its 'srvr' shows a Mode: line only once it serves them. An ensemble member has no Mode: until a
   // quorum forms, which needs the members launched after it: startEnsemble waits for that itself.
   const standalone = mainClass.endsWith('.ZooKeeperServerMain');
@@ -164,10 +194,12 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
     }
   };
   await awaitServing();
+  const serverVersion = await versionOf(port);
 
   return {
     connectString: `127.0.0.1:${port}`,
     port,
+    version: serverVersion,
     get pid() {
       return jvm.exited ? undefined : jvm.pid;
     },
@@ -189,7 +221,13 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
   };
 }
 
-function external(connect: string): ZooKeeperServer {
+/** The 'Zookeeper version: 3.4.14-...' line of `srvr`, without its label. */
+async function versionOf(port: number): Promise<string> {
+  const srvr = await fourLetterWord(port, 'srvr').catch((err: Error) => `(srvr failed: ${err.message})`);
+  return /^Zookeeper version: ([^,\n]+)/m.exec(srvr)?.[1]?.trim() ?? `unknown (srvr: ${srvr.slice(0, 80)})`;
+}
+
+function external(connect: string, version: string): ZooKeeperServer {
   const first = connect.split('/')[0]!.split(',')[0]!;
   const port = Number(first.split(':').pop());
   const notOurs = (): never => {
@@ -199,6 +237,7 @@ function external(connect: string): ZooKeeperServer {
     connectString: connect,
     port,
     pid: undefined,
+    version,
     pause: notOurs,
     resume: notOurs,
     fourLetterWord: (cmd) => fourLetterWord(port, cmd),
@@ -215,14 +254,17 @@ function external(connect: string): ZooKeeperServer {
  */
 export async function startZooKeeper(opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperServer> {
   const ext = process.env.ZK_CONNECT;
-  if (ext !== undefined && ext !== '') return external(ext);
+  if (ext !== undefined && ext !== '') {
+    const first = ext.split('/')[0]!.split(',')[0]!;
+    return external(ext, await versionOf(Number(first.split(':').pop())));
+  }
   return startLocal(opts);
 }
 
 /** True when a standalone server can be started here (used to say why a suite is skipped). */
-export function canStartZooKeeper(): boolean {
+export function canStartZooKeeper(version?: string): boolean {
   try {
-    classpath();
+    classpath(version);
     return true;
   } catch {
     return false;
@@ -249,6 +291,7 @@ export interface ZooKeeperEnsemble {
 /** Starts a quorum of `size` QuorumPeerMain JVMs on loopback and waits until every member serves. */
 export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperEnsemble> {
   const tick = opts.tickTimeMs ?? 200;
+  const version = opts.version ?? defaultZooKeeperVersion();
   const members = [];
   for (let i = 1; i <= size; i++) members.push({ id: i, client: await freePort(), peer: await freePort(), election: await freePort() });
   const servers: ZooKeeperServer[] = [];
@@ -261,12 +304,12 @@ export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {})
       mkdirSync(join(dir, 'data'), { recursive: true });
       writeFileSync(join(dir, 'data', 'myid'), `${m.id}\n`);
       const config = [
-        ...baseConfig(dir, m.client, tick),
+        ...baseConfig(dir, m.client, tick, version),
         'initLimit=20',
         `syncLimit=${opts.syncLimit ?? 10}`,
         ...members.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`),
       ];
-      servers.push(await launch(dir, config, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', m.client, opts.startTimeoutMs));
+      servers.push(await launch(dir, config, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', m.client, version, opts.startTimeoutMs));
     }
     const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
     for (const s of servers) {

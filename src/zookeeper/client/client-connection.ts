@@ -111,6 +111,8 @@ export interface ReplyOutcome<T> {
   readonly err: number;
   readonly zxid: bigint;
   readonly value: T | undefined;
+  /** The server (`host:port`) that answered, or that answered UNIMPLEMENTED earlier (see knownUnimplemented). */
+  readonly server: string;
 }
 
 /** A watch a request leaves: registered only if the reply says the server set it. */
@@ -146,7 +148,7 @@ interface Packet {
    * Reads the reply at the moment its frame is read, so that watch registrations happen in the
    * server's order; returns what delivers the result to the caller (through the DeliveryQueue).
    */
-  readonly onReply: (header: ReplyHeader, body: JuteReader) => () => void;
+  readonly onReply: (header: ReplyHeader, body: JuteReader, server: string) => () => void;
   readonly onFail: (err: ZooKeeperError) => void;
 }
 
@@ -180,6 +182,11 @@ interface Link {
   error: Error | undefined;
   /** The server closed the socket (no error on our side). */
   closedByServer: boolean;
+  /**
+   * The latest request the server answered UNIMPLEMENTED, while no later request has been answered:
+   * if the server then closes the connection, it did not know the op at all (see onReply).
+   */
+  unimplemented: { readonly xid: number; readonly opCode: number; readonly op: string } | undefined;
 }
 
 /** The Java client's SET_WATCHES_MAX_LENGTH: path characters per SetWatches, under jute.maxbuffer. */
@@ -212,6 +219,13 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private readonly auths: AuthEntry[] = [];
   readonly watches = new WatchRegistry();
   private readonly delivery = new DeliveryQueue();
+  /**
+   * Per server (`host:port`), the opcodes it answered UNIMPLEMENTED and then closed the connection
+   * over: refused here from then on, so that an op the server does not know costs one reconnect,
+   * not one per call. A host's entry is forgotten when a connection to it is lost any other way
+   * (a restart may be an upgrade).
+   */
+  private readonly unknownOps = new Map<string, Set<number>>();
 
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -328,11 +342,11 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         op: spec.op,
         path: spec.path,
         xid: 0,
-        onReply: (header, body) => {
+        onReply: (header, body, server) => {
           const value = header.err === KeeperErrorCode.OK && spec.decode !== undefined ? spec.decode(body) : undefined;
           const kind = spec.watch?.kindFor(header.err);
           if (spec.watch !== undefined && kind !== undefined && this.endReason === undefined) this.watches.add(kind, spec.watch.path, spec.watch.watcher);
-          return () => resolve({ err: header.err, zxid: header.zxid, value });
+          return () => resolve({ err: header.err, zxid: header.zxid, value, server });
         },
         onFail: reject,
       });
@@ -463,6 +477,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       authInFlight: [],
       error: undefined,
       closedByServer: false,
+      unimplemented: undefined,
     };
     this.current = link;
     this.sockets.add(socket);
@@ -552,6 +567,25 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         this.onNotification(WatcherEvent.read(body));
         return;
     }
+    if (header.err === KeeperErrorCode.UNIMPLEMENTED) {
+      // Every server line (3.4 to 3.9: UnimplementedRequestProcessor) answers an opcode it does not
+      // know (create2/removeWatches before 3.5, addWatch/getEphemerals before 3.6, whoAmI before
+      // 3.7) from its I/O thread, ahead of the replies to earlier requests still in its pipeline,
+      // then closes the connection (not the session). So this reply may overtake others: it is
+      // matched by xid, and the close that follows is expected (see dropLink).
+      const at = this.pending.findIndex((p) => p.xid === header.xid);
+      if (at > 0) {
+        const [early] = this.pending.splice(at, 1);
+        link.unimplemented = { xid: header.xid, opCode: early!.opCode, op: early!.op };
+        this.delivery.settle(early!.onReply(header, body, formatHostPort(link.host)));
+        return;
+      }
+      if (at === 0) link.unimplemented = { xid: header.xid, opCode: this.pending[0]!.opCode, op: this.pending[0]!.op };
+    } else if (link.unimplemented !== undefined && header.xid > link.unimplemented.xid) {
+      // A later request answered: the server goes on serving (a known op it refused, such as
+      // createTTL without extendedTypesEnabled), no close is coming for that UNIMPLEMENTED.
+      link.unimplemented = undefined;
+    }
     const head = this.pending[0];
     if (head === undefined || head.xid !== header.xid) {
       // Replies come in request order: anything else means we no longer know what answers what.
@@ -559,7 +593,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     }
     // Decoding may throw (a body that does not fit): the packet stays at the head and fails with
     // the rest of the queue when the connection is dropped.
-    const deliver = head.onReply(header, body);
+    const deliver = head.onReply(header, body, formatHostPort(link.host));
     this.pending.shift();
     this.delivery.settle(deliver);
   }
@@ -603,6 +637,14 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
 
   /** Numbers a request as it goes out, so that xids rise in send order. */
   private writePacket(link: Link, p: Packet): void {
+    const server = formatHostPort(link.host);
+    // Also while the close that follows an UNIMPLEMENTED answer is on its way: sent now, the op
+    // would only fail with ConnectionLoss instead.
+    if (this.unknownOps.get(server)?.has(p.opCode) === true || link.unimplemented?.opCode === p.opCode) {
+      // Answered here as the server answered it before, without the reconnect it would cost again.
+      this.delivery.settle(p.onReply({ xid: p.xid, zxid: this.zxidSeen, err: KeeperErrorCode.UNIMPLEMENTED }, new JuteReader(Buffer.alloc(0)), server));
+      return;
+    }
     // SetWatches carries its own xid (-8); every other request gets the next number.
     if (p.xid >= 0) {
       p.xid = this.xid;
@@ -717,6 +759,14 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     link.timer = undefined;
     link.socket.destroy();
     const wasReady = link.phase === 'ready';
+    const hostName = formatHostPort(link.host);
+    const unknown = link.closedByServer ? link.unimplemented : undefined;
+    if (unknown !== undefined) {
+      let ops = this.unknownOps.get(hostName);
+      if (ops === undefined) this.unknownOps.set(hostName, (ops = new Set()));
+      ops.add(unknown.opCode);
+      cause = new Error(`${hostName} closed the connection after answering ${unknown.op} with UNIMPLEMENTED, as a server does after an op it does not know (the session is kept; ${unknown.op} is refused here from now on)`);
+    } else this.unknownOps.delete(hostName);
     log('session 0x%s: %s to %s lost: %s', sessionIdToHex(this.id), wasReady ? 'connection' : 'attempt', formatHostPort(link.host), cause.message);
     this.failAll(link, (op, path) => lossError(op, path, cause));
     if (this.endReason !== undefined || this.closing) return;

@@ -11,8 +11,11 @@ import { ZooKeeperError } from '../../errors.js';
 export class UnimplementedError extends ZooKeeperError {
   /** The release that introduced the operation, when that explains the refusal. */
   readonly since: string | undefined;
-  constructor(operation: string, path: string | undefined, since: string | undefined, hint?: string) {
-    super(-6, operation, path, `the server does not implement ${operation}${since === undefined ? '' : ` (ZooKeeper ${since}+)`}${hint === undefined ? '' : `; ${hint}`} (UNIMPLEMENTED)`);
+  /** The server (`host:port`) that refused it, when a server did. */
+  readonly server: string | undefined;
+  constructor(operation: string, path: string | undefined, since: string | undefined, hint?: string, server?: string) {
+    super(-6, operation, path, `the server${server === undefined ? '' : ` ${server}`} does not implement ${operation}${since === undefined ? '' : ` (ZooKeeper ${since}+)`}${hint === undefined ? '' : `; ${hint}`} (UNIMPLEMENTED)`);
     this.since = since;
+    this.server = server;
   }
 }

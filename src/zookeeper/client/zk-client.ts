@@ -143,7 +143,7 @@ const REMOVE_TYPES: Readonly<Record<RemoveWatchType, { readonly type: number; re
 const CODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(KeeperErrorCode).map(([name, code]) => [code, name]));
 
 /** The release that introduced an op the server may not know, for UnimplementedError. */
-const SINCE: Readonly<Record<string, string>> = { create2: '3.5', createContainer: '3.5.3', addWatch: '3.6', getEphemerals: '3.6', whoAmI: '3.7', removeWatches: '3.5' };
+const SINCE: Readonly<Record<string, string>> = { create2: '3.5', createContainer: '3.5.3', createTTL: '3.5.3', addWatch: '3.6', getEphemerals: '3.6', whoAmI: '3.7', removeWatches: '3.5' };
 
 export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** The session id, lowercase hex without 0x (the form Stat.ephemeralOwner uses). */
@@ -347,7 +347,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         case 'check':
           return { op: res.op };
         case 'error':
-          return { op: 'error', code: res.err, error: res.err === KeeperErrorCode.OK ? undefined : this.serverError(res.err, `multi ${ops[i]?.op ?? '?'}`, path) };
+          return { op: 'error', code: res.err, error: res.err === KeeperErrorCode.OK ? undefined : this.serverError(res.err, `multi ${ops[i]?.op ?? '?'}`, path, r.server) };
         default:
           return { op: 'error', code: KeeperErrorCode.MARSHALLINGERROR, error: this.serverError(KeeperErrorCode.MARSHALLINGERROR, 'multi', path) };
       }
@@ -385,8 +385,8 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     if (r.err !== KeeperErrorCode.OK) {
       // Servers before 3.9 (ZOOKEEPER-4472) cannot read the persistent types and fail the request
       // as a whole with MARSHALLINGERROR; 'any' removes persistent watches there.
-      if (t.type === WatcherType.PERSISTENT || t.type === WatcherType.PERSISTENT_RECURSIVE) throw new UnimplementedError(`removeWatches(${type})`, path, '3.9', "remove it with type 'any'");
-      throw this.serverError(r.err, 'removeWatches', path);
+      if (t.type === WatcherType.PERSISTENT || t.type === WatcherType.PERSISTENT_RECURSIVE) throw new UnimplementedError(`removeWatches(${type})`, path, '3.9', "remove it with type 'any'", r.server);
+      throw this.serverError(r.err, 'removeWatches', path, r.server);
     }
     this.connection.watches.remove(t.kinds, path);
   }
@@ -463,14 +463,14 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** Sends a request; resolves for err 0 (and the codes in `accept`), rejects with the typed error otherwise. */
   private async call<T>(spec: RequestSpec<T>, accept: readonly number[] = []): Promise<ReplyOutcome<T>> {
     const r = await this.connection.submit(spec);
-    if (r.err !== KeeperErrorCode.OK && !accept.includes(r.err)) throw this.serverError(r.err, spec.op, spec.path);
+    if (r.err !== KeeperErrorCode.OK && !accept.includes(r.err)) throw this.serverError(r.err, spec.op, spec.path, r.server);
     return r;
   }
 
-  private serverError(code: number, op: string, path: string | undefined): ZooKeeperError {
+  private serverError(code: number, op: string, path: string | undefined, server?: string): ZooKeeperError {
     if (code === KeeperErrorCode.UNIMPLEMENTED) {
       const base = op.replace(/^multi /, '');
-      return new UnimplementedError(op, path, SINCE[base], base === 'createTTL' ? 'TTL nodes need the server setting zookeeper.extendedTypesEnabled=true' : undefined);
+      return new UnimplementedError(op, path, SINCE[base], base === 'createTTL' ? 'TTL nodes need the server setting zookeeper.extendedTypesEnabled=true' : undefined, server);
     }
     return zooKeeperError(code, op, path, CODE_NAMES.get(code) ?? `error ${code}`);
   }
