@@ -98,7 +98,7 @@ describe('kafka-zk-registrar CLI', () => {
     const holder = await zk.observer(connect);
     await holder.createParents('/brokers/ids/8');
     await holder.create('/brokers/ids/8', brokerNodeData(8), 'ephemeral');
-    const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--conflict-timeout-ms', '500', '--session-timeout-ms', '4000']);
+    const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--conflict-timeout-ms', '500', '--conflict-policy', 'wait', '--session-timeout-ms', '4000']);
     await cli.next('waiting', 20_000);
     await cli.next('conflict', 10_000);
     process.kill(cli.child.pid as number, 'SIGTERM');
@@ -120,6 +120,8 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(failed?.code, 'CONNECT_TIMEOUT', out);
     assert.match(String(failed?.message), /last attempt: .*ECONNREFUSED/);
     assert.ok(lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>), 'said while connecting, not only at the end');
+    assert.equal(lines.at(-1)?.event, 'stopped', '`stopped` is the last line, after a failed start too');
+    assert.equal(lines.at(-1)?.deregistered, false);
   });
 
   test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {

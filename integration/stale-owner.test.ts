@@ -221,7 +221,7 @@ describe('live conflict: two registrars with one broker id', () => {
     const connect = zk.chroot();
     const owner = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners }));
     await within(owner.start(), 10_000, 'the first registrar');
-    const dup = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners, conflict: { timeoutMs: 500 } }));
+    const dup = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners, conflict: { timeoutMs: 500, policy: 'wait' } }));
     const conflict = waitForEvent(dup, 'conflict', 10_000, 'a conflict event');
     const started = dup.start();
     await conflict;
@@ -234,3 +234,21 @@ describe('live conflict: two registrars with one broker id', () => {
     assert.equal(dup.status().lastError, undefined, 'a conflict waited out is not the last error of a registered broker');
   });
 });
+
+describe('a live holder with our endpoints (a real broker beside its own sidecar)', () => {
+  test('by default it is given up after the conflict bound, and the id is not taken when that holder goes', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect); // creates the chroot
+    const holder = zk.track(await holdBrokerNode(connect, 5)); // PLAINTEXT://127.0.0.1:9092, a live session
+    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 5, listeners, conflict: { timeoutMs: 500 } }));
+    const err = await within(r.start().then(() => undefined, (e: unknown) => e), 10_000, 'start() to give up on the live holder');
+    assert.equal((err as { code?: string }).code, 'REGISTRATION_CONFLICT', String(err));
+    assert.match(String((err as Error).message), /endpoints PLAINTEXT:\/\/127\.0\.0\.1:9092/);
+    // The holder restarts (its node goes): nothing of ours takes the id meanwhile.
+    await holder.delete('/brokers/ids/5', -1);
+    await sleep(1000); // nothing to wait for: the point is that nothing happens
+    assert.equal(await obs.exists('/brokers/ids/5'), null, 'the id was left for its holder to take back');
+    assert.equal(r.status().state, 'stopped');
+  });
+});
+

@@ -340,7 +340,7 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
             break;
           case 'live-conflict': {
             ownerBefore = (await ensemble.ephemeralOwners())?.get(`${chroot}/brokers/ids/${victim.id}`);
-            duplicate = track(spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS)], { stdio: 'ignore' }));
+            duplicate = track(spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS), '--conflict-policy', 'wait'], { stdio: 'ignore' }));
             await sleep(2 * SESSION_MS); // a second registrar for the same id comes and goes
             duplicate.kill('SIGTERM');
             await new Promise((res) => duplicate?.once('exit', res));

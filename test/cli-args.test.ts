@@ -134,3 +134,9 @@ test('--broker-id -1 says why it cannot be (Kafka generates such ids; a registra
   const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '-1', '--listeners', 'PLAINTEXT://h:1']);
   assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), /-1 asks a Kafka broker to generate its id/);
 });
+
+test('--cluster-id reaches the config: a sidecar can refuse a mistyped chroot too', () => {
+  const cmd = parseCommand(['register', '--zookeeper', 'z:1/kafak', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--cluster-id', 'vuwt07fMRguqN39ptO7dNg']);
+  assert.ok(cmd.kind === 'register' && cmd.config.clusterId === 'vuwt07fMRguqN39ptO7dNg');
+  assert.equal(optionFor('clusterId'), '--cluster-id');
+});

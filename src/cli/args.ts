@@ -20,8 +20,8 @@ export type Command =
 export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port[,...][/chroot]> --broker-id <id>
       --listeners <NAME://host:port[,...]> [--listener-security-protocol-map <NAME:PROTOCOL[,...]>]
       [--inter-broker-listener-name <NAME>] [--control-plane-listener-name <NAME>] [--rack <rack>] [--jmx-port <port>] [--znode-version 4|5]
-      [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>]
-      [--conflict-policy wait|fail] [--conflict-timeout-ms <ms>]
+      [--session-timeout-ms <ms>] [--connect-timeout-ms <ms>] [--cluster-id <id>]
+      [--conflict-policy fail|wait] [--conflict-timeout-ms <ms>]
       [--controller --performs-controller-duties [--controller-beside-other-brokers]]
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
       [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
@@ -149,6 +149,7 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^conflict\.policy$/, '--conflict-policy'],
   [/^conflict\.timeoutMs$/, '--conflict-timeout-ms'],
   [/^interBrokerListener$/, '--inter-broker-listener-name'],
+  [/^clusterId$/, '--cluster-id'],
   [/^controlPlaneListener$/, '--control-plane-listener-name'],
   [/^confirm\.kafka.*$/, '--confirm-bootstrap'],
   [/^confirm\.timeoutMs$/, '--confirm-timeout-ms'],
@@ -197,6 +198,7 @@ export function parseCommand(argv: readonly string[]): Command {
           'performs-controller-duties': { type: 'boolean' },
           'controller-beside-other-brokers': { type: 'boolean' },
           'control-plane-listener-name': { type: 'string' },
+          'cluster-id': { type: 'string' },
           'confirm-bootstrap': { type: 'string' },
           'confirm-timeout-ms': { type: 'string' },
           'recheck-interval-ms': { type: 'string' },
@@ -284,6 +286,7 @@ export function parseCommand(argv: readonly string[]): Command {
     },
     ...controllerOption(values.controller === true, values['performs-controller-duties'] === true, values['controller-beside-other-brokers'] === true),
     ...(values['control-plane-listener-name'] === undefined ? {} : { controlPlaneListener: values['control-plane-listener-name'] }),
+    ...(values['cluster-id'] === undefined ? {} : { clusterId: values['cluster-id'] }),
     ...(bootstrap === undefined
       ? {}
       : {

@@ -96,7 +96,8 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const first = await Promise.race([started.then(() => 'started' as const, (err: unknown) => err), stopped.then(() => 'stop' as const)]);
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
-    await r.stop();
+    const outcome = await r.stop();
+    line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason }); // `stopped` is always last
     return EXIT_FAILED;
   }
   await stopped;
@@ -115,8 +116,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
     const msg = err instanceof InvalidConfigError ? configProblem(optionFor(err.field), err.value, err.reason) : (err as Error).message;
-    const help = argv[0] === 'register' ? REGISTER_HELP : argv[0] === 'audit' ? AUDIT_HELP : USAGE;
-    process.stderr.write(`kafka-zk-registrar: ${msg}\n\nUsage:\n  ${help}\n`);
+    const help = argv[0] === 'register' ? `Usage:\n  ${REGISTER_HELP}` : argv[0] === 'audit' ? `Usage:\n  ${AUDIT_HELP}` : USAGE;
+    process.stderr.write(`kafka-zk-registrar: ${msg}\n\n${help}\n`);
     return EXIT_USAGE;
   }
   if (cmd.kind === 'help') {

@@ -30,7 +30,11 @@ export interface BrokerRegistrarConfig {
   readonly conflict?: {
     /** Report a conflict when another session's node blocks us this long. Default: 2 x negotiated session timeout. */
     readonly timeoutMs?: number;
-    /** `wait` (default): keep waiting for the node to go after reporting. `fail`: give up. */
+    /**
+     * `fail` (default): give up, RegistrationConflictError (a holder that outlives the bound is a live
+     * process registering this broker: taking the id when it goes would take it from that process).
+     * `wait`: keep waiting, and register the moment the node goes (knowingly: a takeover).
+     */
     readonly policy?: ConflictPolicy;
   };
   /**
@@ -149,7 +153,11 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (conflictTimeoutMs !== undefined && (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)) {
     throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
   }
-  const conflictPolicy = config.conflict?.policy ?? 'wait';
+  // A holder with our endpoints that outlives the conflict bound is no stale session of ours (that
+  // one expires within a session timeout): it is another live process registering this very broker,
+  // a real broker beside its own sidecar, say. Waiting on would take the id the moment that broker
+  // restarts, and the broker would then fail at startup: so by default we give up instead.
+  const conflictPolicy = config.conflict?.policy ?? 'fail';
   if (conflictPolicy !== 'wait' && conflictPolicy !== 'fail') throw new InvalidConfigError('conflict.policy', conflictPolicy, 'expected "wait" or "fail"');
   const controllerEnabled = config.controller !== undefined;
   if (controllerEnabled && (config.controller as { performsControllerDuties: unknown }).performsControllerDuties !== true) {
