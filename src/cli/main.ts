@@ -3,6 +3,7 @@
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
 import { configProblem, InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
+import type { StopOutcome } from '../registration/owned-ephemeral.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_HELP, optionFor, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
@@ -96,16 +97,19 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const first = await Promise.race([started.then(() => 'started' as const, (err: unknown) => err), stopped.then(() => 'stop' as const)]);
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
-    const outcome = await r.stop();
-    line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason }); // `stopped` is always last
+    stoppedLine(r, await r.stop()); // `stopped` is always last
     return EXIT_FAILED;
   }
   await stopped;
   const outcome = await r.stop();
   await started.catch(() => undefined); // a start() cut short by the signal rejects with StoppedError
-  // Whether our node is gone, or (ZooKeeper unresponsive) stays until the server expires our session.
-  line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason });
+  stoppedLine(r, outcome);
   return exitCode;
+}
+
+/** The last line: the status, and whether our node is gone or (ZooKeeper unresponsive) stays until the server expires our session. */
+function stoppedLine(r: BrokerRegistrar, outcome: StopOutcome): void {
+  line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -387,9 +387,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         if (children.status === 'rejected') throw children.reason;
         if (migration.status === 'rejected') throw migration.reason;
         const others = children.value.filter((b) => b !== this.brokerId);
-        if (beforeRegistering && this.controller !== undefined && !this.controllerBesideOtherBrokers && others.length > 0) {
-          throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
-        }
+        if (beforeRegistering && this.controller !== undefined && !this.controllerBesideOtherBrokers) this.refuseCandidacyBeside(others);
         await checkClusterListeners(s, this.brokerId, endpoints, {
           interBrokerListener: this.interBrokerListener,
           controlPlaneListener: this.controlPlaneListener,
@@ -427,9 +425,12 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.notify('emptyCluster', found);
   }
 
-  /** The controller candidate's precondition: no other broker is registered (see `controller`). */
+  /** The controller candidate's precondition, before every contention: no other broker is registered (see `controller`). */
   private async refuseBesideOtherBrokers(s: Session): Promise<void> {
-    const others = (await registeredBrokers(s)).filter((b) => b !== this.brokerId);
+    this.refuseCandidacyBeside((await registeredBrokers(s)).filter((b) => b !== this.brokerId));
+  }
+
+  private refuseCandidacyBeside(others: readonly number[]): void {
     if (others.length > 0) throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
   }
 
