@@ -63,6 +63,27 @@ async function listedNowhere(c: KafkaCluster, id: number): Promise<boolean> {
   return true;
 }
 
+/**
+ * The controller's own account of broker changes, from its log (KafkaController.processBrokerChange:
+ * "Newly added brokers: …, deleted brokers: …, bounced brokers: …, all live brokers: …"), as a cursor:
+ * `mark()` now, then `until(pred)` waits for a line logged after the mark that satisfies `pred`.
+ * Metadata alone cannot tell a stale listing from a fresh one when the endpoint is the same (it carries
+ * no broker epoch), so waits that must know the controller is done read this instead.
+ */
+async function brokerChanges(c: KafkaCluster): Promise<{ mark(): void; until(what: string, pred: (l: { added: number[]; deleted: number[]; bounced: number[]; live: number[] }) => boolean): Promise<void> }> {
+  const controller = c.broker(decodeControllerZNode((await (await observer()).get('/controller')).data));
+  const RE = /Newly added brokers: ([\d,]*), deleted brokers: ([\d,]*), bounced brokers: ([\d,]*), all live brokers: ([\d,]*)/g;
+  const ids = (s: string): number[] => (s === '' ? [] : s.split(',').map(Number));
+  const lines = (): { added: number[]; deleted: number[]; bounced: number[]; live: number[] }[] =>
+    [...controller.log().matchAll(RE)].map((m) => ({ added: ids(m[1]), deleted: ids(m[2]), bounced: ids(m[3]), live: ids(m[4]) }));
+  let from = lines().length;
+  return {
+    mark: () => { from = lines().length; },
+    until: (what, pred) => eventually(async () => lines().slice(from).some(pred), 30_000, `controller ${controller.id} to log a broker change: ${what}`,
+      () => lines().slice(from).map((l) => JSON.stringify(l)).join('\n') || '(no broker change logged since the mark)'),
+  };
+}
+
 function withoutTimestamp(json: Buffer): Record<string, unknown> {
   const o = JSON.parse(json.toString('utf8')) as Record<string, unknown>;
   delete o.timestamp;
@@ -145,16 +166,23 @@ describe(`real Kafka cluster (ZooKeeper mode)`, () => {
     const restored = waitForEvent<[{ brokerEpoch: number }]>(r, 'restored', 10_000, 'broker 101 to be restored');
     const reconfirmed = waitForEvent<[{ brokerEpoch: number }]>(r, 'confirmed', 40_000, 'the restored registration to be confirmed', (e: { brokerEpoch: number }) => e.brokerEpoch !== reg.brokerEpoch);
     const obs = await observer();
+    const changes = await brokerChanges(c);
     const { stat } = await obs.get(`/brokers/ids/${id}`);
     await obs.delete(`/brokers/ids/${id}`, stat.version);
     assert.equal((await lost)[0].reason, 'deleted');
     const again = (await restored)[0];
     assert.notEqual(again.brokerEpoch, reg.brokerEpoch);
     assert.equal((await reconfirmed)[0].brokerEpoch, again.brokerEpoch);
+    // The listing alone could be the stale one (same endpoint): the controller must have seen the restore.
+    await changes.until('broker 101 back (bounced or newly added)', (l) => l.live.includes(id) && (l.bounced.includes(id) || l.added.includes(id)));
     await eventually(() => listedEverywhere(c, id, sock.port), 30_000, 'every real broker to list the restored broker 101');
 
+    changes.mark();
     await r.stop();
     assert.equal(await obs.exists(`/brokers/ids/${id}`), null);
+    // Done only when the controller has processed the deletion: a listing can drop 101 for a moment in
+    // the middle of handling a bounce, and the next test wedges the controller on purpose.
+    await changes.until('broker 101 gone', (l) => !l.live.includes(id));
     await eventually(() => listedNowhere(c, id), 30_000, 'broker 101 to leave every broker\'s metadata after stop()');
   });
 
