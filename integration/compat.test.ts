@@ -6,8 +6,10 @@
 // getEphemerals 3.6, whoAmI 3.7). Everything the library itself uses must work on every line.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BadVersionError, BrokerRegistrar, Connection, NoAuthError, NodeExistsError, NoNodeError, SessionExpiredError, type Registration } from '../src/index.js';
+import { Mutex } from 'async-mutex';
+import { BadVersionError, BrokerRegistrar, Connection, ControllerCandidate, type ControllerElection, NoAuthError, NodeExistsError, NoNodeError, SessionExpiredError, type Registration } from '../src/index.js';
 import { UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
+import { claimHook, type ClaimStep } from '../src/registration/controller-candidate.js';
 import { KeeperErrorCode, OpCode } from '../src/zookeeper/protocol/index.js';
 import type { WatchEventType } from '../src/zookeeper/session.js';
 import { useZooKeeper } from './harness/fixture.js';
@@ -318,5 +320,30 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
 
     await r.stop();
     await waitForNode(obs, '/brokers/ids/1', (st) => st === null, 5000, 'the registration to be deleted by stop()');
+  });
+
+  test('ControllerCandidate: the election is one multi (ephemeral create + epoch compare-and-set), a lost compare-and-set applies nothing', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
+    await within(conn.start(), 15_000, 'the candidate\'s session');
+    await conn.ensureChroot();
+    let reads = 0;
+    const hook = async (step: ClaimStep): Promise<void> => {
+      // The first multi goes out conditional on a zkVersion that has moved: the whole multi fails.
+      if (step === 'epoch-read' && reads++ === 0) await obs.set('/controller_epoch', Buffer.from('5'), -1);
+    };
+    const c = zk.track(new ControllerCandidate({ connection: conn, brokerId: 7, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }));
+    const elected = waitForEvent<[ControllerElection]>(c, 'elected', 15_000, 'the election');
+    await c.start();
+    const [e] = await elected;
+    assert.equal(reads, 2);
+    assert.equal(e.epoch, 6);
+    const ctl = await obs.get('/controller');
+    const epoch = await obs.get('/controller_epoch');
+    assert.equal(ctl.stat.ephemeralOwner, conn.session?.id);
+    assert.equal(epoch.data.toString(), '6');
+    assert.equal(epoch.stat.version, e.epochZkVersion);
+    assert.equal(ctl.stat.czxid, epoch.stat.mzxid, `${line}: created and bumped at one zxid`);
   });
 });

@@ -147,9 +147,9 @@ export class ControllerCandidacyRefusedError extends KafkaZkRegistrarError {
 }
 
 /**
- * We won /controller but could not complete the claim (bump /controller_epoch) for a reason other than
- * connection loss or the session's end; see `cause`. /controller was released (deleted, ours only) and
- * the candidacy ended.
+ * /controller was ours but the election could not be completed (announced, or checked against
+ * /controller_epoch) for a reason other than connection loss or the session's end; see `cause`.
+ * /controller was released (deleted, ours only) and the candidacy ended.
  */
 export class ControllerClaimFailedError extends KafkaZkRegistrarError {
   readonly code = 'CONTROLLER_CLAIM_FAILED';

@@ -72,7 +72,7 @@ export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';
 export { Session } from './zookeeper/session.js';
 export { PERM } from './zookeeper/session.js';
-export type { Acl, CreateMode, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
+export type { Acl, CreateMode, MultiOpInput, MultiOpResult, MultiOutcome, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
 export type { ZooKeeperAuth } from './zookeeper/auth.js';
 export { parseConnectString } from './zookeeper/connect-string.js';
 export type { ParsedConnectString } from './zookeeper/connect-string.js';

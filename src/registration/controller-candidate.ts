@@ -1,19 +1,19 @@
 // ControllerCandidate: contends for /controller like a ZooKeeper-mode Kafka broker, with the same
 // owner check as the broker registration, and fences itself with /controller_epoch.
 //
-// Kafka creates /controller and bumps /controller_epoch in one multi-op. We do not use multi yet (the
-// native binding this was written on had none), so election is two guarded steps, both inside the registrar's mutex:
-//   1. win /controller with the owner-checked ephemeral (a stale node of our own dead session is
-//      waited out, never adopted);
-//   2. compare-and-set /controller_epoch from the (epoch, zkVersion) we read to epoch + 1.
-// Only after both do we announce `elected`. If the CAS loses, someone moved the epoch under us: we
-// are not the controller, so we delete /controller (only if our session owns it) and contend again.
-// Between the steps a reader can see our broker id in /controller with the previous epoch; no
-// controller action is taken in that window, and every later write is fenced on the new zkVersion.
+// The election is Kafka's (KafkaZkClient.registerControllerAndIncrementControllerEpoch): read
+// /controller_epoch (creating it as "0" when absent), then create /controller and compare-and-set
+// /controller_epoch to epoch + 1 in one multi, so both happen at one zxid or neither does: no reader
+// ever sees our broker id in /controller beside the previous epoch. The create is the owner-checked
+// ephemeral's (OwnedEphemeral's `companion`): NodeExists is a claim to check, and a bump that loses
+// its compare-and-set applied nothing, so the epoch is read again and the multi tried again.
+// An ownership found by reading instead (our multi applied but its reply was lost to a connection
+// loss, and the retry answered NodeExists) is ours only if /controller_epoch still holds the epoch
+// we wrote (Kafka's checkControllerAndEpoch); otherwise /controller is released and we contend again.
+// Every later controller write is fenced on the epoch's zkVersion (fencedWrite).
 import { SafeEmitter } from '../util/safe-emitter.js';
 import type { Mutex } from 'async-mutex';
 import {
-  BadVersionError,
   ControllerClaimFailedError,
   ControllerMovedError,
   isSessionGone,
@@ -44,7 +44,7 @@ import { onSameSession } from './same-session.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');
-export type ClaimStep = 'won' | 'epoch-read' | 'epoch-bumped';
+export type ClaimStep = 'epoch-read' | 'won';
 
 const log = logger('controller');
 
@@ -127,6 +127,8 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   private readonly hook: ((step: ClaimStep) => Promise<void>) | undefined;
   private readonly stopper = new AbortController();
   private election: ControllerElection | undefined;
+  /** The epoch our latest election multi tried to write, and on which session. */
+  private tried: { readonly sessionId: string; readonly epoch: number } | undefined;
   private seen: { controllerId: number | undefined; epoch: number | undefined; epochZkVersion: number | undefined; kraft: boolean } = {
     controllerId: undefined,
     epoch: undefined,
@@ -153,11 +155,14 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       runWhen: opts.runWhen,
       acl: opts.acl,
       precondition: opts.precondition,
+      companion: (s) => this.epochBump(s),
     });
     this.acl = opts.acl;
     this.hook = opts[claimHook];
-    this.ephemeral.on('failed', (e) => this.notify('failed', e));
-    this.ephemeral.on('owned', (o) => this.queue(() => this.claimEpoch(o)));
+    // An undecodable /controller_epoch ends the candidacy before anything is written (Kafka's own
+    // controller would fail on it too): reported as what it is, invalidZNode.
+    this.ephemeral.on('failed', (e) => (e instanceof ZNodeFormatError ? this.notify('invalidZNode', e) : this.notify('failed', e)));
+    this.ephemeral.on('owned', (o) => this.queue(() => this.confirmClaim(o)));
     this.ephemeral.on('lost', () => this.resign('node-lost'));
     this.ephemeral.on('waiting', ({ data, ownerSessionId }) => {
       const reg = this.decodeController(data);
@@ -308,49 +313,57 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   }
 
   /**
-   * Step 2 of the election, run in the mutex right after we won /controller. Each step is retried on
-   * the same session across connection loss (a blip must not leave us holding /controller unfenced
-   * and never elected); the session's end hands over to the next session's run. Anything else ends
-   * the candidacy, /controller released: holding it without a claim would keep every broker from
-   * becoming controller.
+   * The election multi's companion op, made inside the mutex before each create of /controller:
+   * /controller_epoch from the epoch and zkVersion read now to epoch + 1 (see the top of this file).
    */
-  private async claimEpoch(o: Ownership): Promise<void> {
+  private async epochBump(s: Session): Promise<readonly MultiOpInput[]> {
+    const current = await this.epochNow(s);
+    this.seen.epoch = current.epoch;
+    this.seen.epochZkVersion = current.stat.version;
+    this.tried = { sessionId: s.id, epoch: current.epoch + 1 };
+    await this.hook?.('epoch-read');
+    return [{ op: 'setData', path: CONTROLLER_EPOCH_PATH, data: encodeControllerEpoch(current.epoch + 1), version: current.stat.version }];
+  }
+
+  /**
+   * Run in the mutex right after we own /controller: announces the election. With the multi's own
+   * results at hand that is all; an ownership found by reading is checked against /controller_epoch
+   * first. Reads are retried on the same session across connection loss; the session's end hands over
+   * to the next session's run. Anything else ends the candidacy with /controller released: holding it
+   * without a claim would keep every broker from becoming controller.
+   */
+  private async confirmClaim(o: Ownership): Promise<void> {
     const s = this.connection.session;
     if (s === undefined || s.id !== o.sessionId || this.ephemeral.ownership?.czxid !== o.czxid) return; // superseded
-    const step = <T>(op: () => Promise<T>): Promise<T> =>
-      onSameSession(this.connection, s, op, this.stopper.signal, (err) => log('claim step: %s; retrying on session 0x%s once reconnected', err.message, s.id));
+    const tried = this.tried?.sessionId === s.id ? this.tried : undefined;
     try {
       await this.hook?.('won');
-      const current = await step(() => this.epochNow(s));
-      await this.hook?.('epoch-read');
-      let bumped: Stat;
-      try {
-        bumped = await step(() => s.set(CONTROLLER_EPOCH_PATH, encodeControllerEpoch(current.epoch + 1), current.stat.version));
-      } catch (err) {
-        if (!(err instanceof BadVersionError) && !(err instanceof NoNodeError)) throw err;
-        // A bump cut off by a connection loss may have been applied before the retry lost the CAS:
-        // either way we do not hold a claim we can prove, so we contend again.
-        log('lost the epoch CAS at zkVersion %d: not the controller, contending again', current.stat.version);
+      let epochZkVersion: number | undefined;
+      const bump = o.companion?.[0];
+      if (bump?.op === 'setData') epochZkVersion = bump.stat.version;
+      else if (tried !== undefined) {
+        const current = await onSameSession(this.connection, s, () => s.get(CONTROLLER_EPOCH_PATH), this.stopper.signal, (err) =>
+          log('claim check: %s; retrying on session 0x%s once reconnected', err.message, s.id),
+        ).catch((err: unknown) => {
+          if (err instanceof NoNodeError) return undefined;
+          throw err;
+        });
+        if (current !== undefined && decodeControllerEpoch(current.data) === tried.epoch) epochZkVersion = current.stat.version;
+      }
+      if (tried === undefined || epochZkVersion === undefined) {
+        log('/controller is ours but /controller_epoch is not at the epoch we wrote: releasing it, contending again');
         await this.ephemeral[releaseLocked]();
         return;
       }
-      await this.hook?.('epoch-bumped');
-      const still = await step(() => s.get(CONTROLLER_PATH)).catch((err: unknown) => {
-        if (err instanceof NoNodeError) return undefined;
-        throw err;
-      });
-      if (still === undefined || still.stat.ephemeralOwner !== s.id) return; // the watch re-runs the election
-      this.election = { brokerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, sessionId: s.id };
-      this.seen = { controllerId: this.brokerId, epoch: current.epoch + 1, epochZkVersion: bumped.version, kraft: false };
-      log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, current.epoch + 1, bumped.version);
+      this.election = { brokerId: this.brokerId, epoch: tried.epoch, epochZkVersion, sessionId: s.id };
+      this.seen = { controllerId: this.brokerId, epoch: tried.epoch, epochZkVersion, kraft: false };
+      log('broker %d elected controller, epoch %d (zkVersion %d)', this.brokerId, tried.epoch, epochZkVersion);
       this.notify('elected', this.election);
     } catch (err) {
       if (err instanceof StoppedError || isSessionGone(err)) return; // stop(), or the new session's run takes over
-      // An undecodable /controller_epoch: Kafka's own controller would fail here too. Reported as
-      // such (invalidZNode); anything else as the candidacy's failure.
       if (err instanceof ZNodeFormatError) this.notify('invalidZNode', err);
-      const failure = err instanceof ZNodeFormatError ? undefined : new ControllerClaimFailedError(`broker ${this.brokerId} won /controller but could not claim the controller epoch: ${String(err)}`, { cause: err });
-      log('%s: releasing /controller and ending the candidacy', (failure ?? err as Error).message);
+      const failure = err instanceof ZNodeFormatError ? undefined : new ControllerClaimFailedError(`broker ${this.brokerId} won /controller but could not confirm its claim: ${String(err)}`, { cause: err });
+      log('%s: releasing /controller and ending the candidacy', (failure ?? (err as Error)).message);
       await this.ephemeral[releaseLocked]().catch(() => undefined);
       if (failure !== undefined) this.notify('failed', failure);
       void this.ephemeral.stop();

@@ -26,7 +26,7 @@ import {
 } from '../errors.js';
 import { logger } from '../log.js';
 import type { Connection } from '../zookeeper/connection.js';
-import type { Acl, Session, Stat } from '../zookeeper/session.js';
+import type { Acl, MultiOpInput, MultiOpResult, Session, Stat } from '../zookeeper/session.js';
 
 const log = logger('ephemeral');
 
@@ -83,6 +83,16 @@ export interface OwnedEphemeralOptions {
    * error that is not a connection loss makes the recipe fail with it, nothing written.
    */
   readonly precondition?: ((session: Session) => Promise<void>) | undefined;
+  /**
+   * Ops applied atomically with each create of the node: the create and these are one multi, all
+   * applied or none (as Kafka creates /controller and bumps /controller_epoch). Called inside the
+   * mutex before each create, on the session the create will use, so the ops can be conditional on
+   * what it reads (a zkVersion). If one of them fails, nothing was applied and the create is tried
+   * again with ops made anew; an error it throws ends the attempt like any other. The results reach
+   * the `owned` event (`Ownership.companion`) when this run's create applied them. Default: none (a
+   * plain create).
+   */
+  readonly companion?: ((session: Session) => Promise<readonly MultiOpInput[]>) | undefined;
   readonly [ownerCheckHook]?: StepHook | undefined;
 }
 
@@ -132,6 +142,12 @@ export interface Ownership {
    * and created again) rather than waited for: the server had not yet finished that session's expiry.
    */
   readonly replacedSessionId: string | undefined;
+  /**
+   * With a `companion` option: the results of its ops (after the create's) when the create that made
+   * this node applied them in this run; undefined when the ownership was found by reading (a create
+   * whose reply was lost, a node adopted or rewritten): check their effect yourself then.
+   */
+  readonly companion?: readonly MultiOpResult[] | undefined;
 }
 
 export interface BlockingNode {
@@ -168,6 +184,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly precondition: OwnedEphemeralOptions['precondition'];
   private readonly stopper = new AbortController();
   private readonly lifecycle: Lifecycle;
+  private readonly companion: OwnedEphemeralOptions['companion'];
   private st: OwnedEphemeralState = 'idle';
   private own: Ownership | undefined;
   private blocking: BlockingNode | undefined;
@@ -197,6 +214,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.acl = opts.acl;
     this.judgeHolder = opts.judgeHolder;
     this.precondition = opts.precondition;
+    this.companion = opts.companion;
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
 
@@ -509,11 +527,12 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         }
       },
     };
-    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, peek });
+    const companion = this.companion;
+    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, peek, companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)) });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
-        return { owned: this.ownershipOf(session, v.stat, data, v.replaced) };
+        return { owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion } };
       case 'blocked': {
         const judged = this.judgeHolder?.({ ownerSessionId: v.owner, data: v.data });
         return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data, holder: judged?.holder }, refuse: judged?.refuse };

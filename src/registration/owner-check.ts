@@ -5,6 +5,7 @@
 //   create   created              peek (or read, one step at a time)
 //            no-parent            create the persistent parents, then create again
 //            exists               peek: NodeExists is a claim to check, never a success
+//            companion-conflict   create again, with the companion ops made anew (below)
 //   peek     ours, version 0,     OWNED (created): the create made it and nothing has touched it since,
 //            after our create     so its data is ours without reading it
 //            our previous session replace (with the peeked version; the next create and peek go right behind it)
@@ -33,11 +34,20 @@
 // carrying two requests, the fewest that both register and watch (without create2 or persistent
 // watches, which our client has and the owner check does not use yet). Only the rare rows need the read's data.
 //
+// A companion (the controller's /controller_epoch bump) rides in the create itself: create and
+// companion ops are one multi, applied together or not at all (Kafka's
+// registerControllerAndIncrementControllerEpoch). The ops are made anew before each create, since
+// they are conditional on what was read just before (the epoch's zkVersion); one that fails
+// ('companion-conflict') means that state moved, and nothing was applied. An OWNED verdict from a
+// create of this run carries the companion's results; one found by reading (a multi of ours whose
+// reply was lost, or a node adopted or rewritten) does not, and the caller checks what it needs.
+//
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
 // connection loss, and ends the run when the session is gone or the recipe is stopped.
 import { BadVersionError, NodeExistsError, NoNodeError } from '../errors.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
+import type { MultiOpInput, MultiOpResult } from '../zookeeper/client/zk-client.js';
 import { logger } from '../log.js';
 
 const log = logger('owner-check');
@@ -45,7 +55,7 @@ const log = logger('owner-check');
 /** `Stat.ephemeralOwner` of a persistent node. */
 export const PERSISTENT_OWNER = '0';
 
-export type CreateOutcome = 'created' | 'exists' | 'no-parent';
+export type CreateOutcome = 'created' | 'exists' | 'no-parent' | 'companion-conflict';
 export type ReadOutcome =
   | { readonly kind: 'ours'; readonly stat: Stat; readonly data: Buffer }
   | { readonly kind: 'previous'; readonly owner: string; readonly stat: Stat }
@@ -61,6 +71,8 @@ export type Verdict =
       readonly how: 'created' | 'adopted' | 'rewritten';
       /** The previous session of ours whose node was replaced on the way, if any. */
       readonly replaced: string | undefined;
+      /** The companion ops' results, when the create of this run applied them (see above). */
+      readonly companion?: readonly MultiOpResult[] | undefined;
     }
   | { readonly kind: 'blocked'; readonly owner: string; readonly data: Buffer }
   | { readonly kind: 'persistent'; readonly data: Buffer };
@@ -89,6 +101,8 @@ export interface OwnerCheckOptions {
   readonly peek?: (() => Promise<Stat | null>) | undefined;
   /** The ACL our node (and the persistent parents we create) must carry; undefined: whatever create gives (open). */
   readonly acl?: readonly Acl[] | undefined;
+  /** Ops applied atomically with each create (one multi), made anew before each create; see above. */
+  readonly companion?: (() => Promise<readonly MultiOpInput[]>) | undefined;
 }
 
 /** Same entries, in any order. */
@@ -121,6 +135,26 @@ export async function createStep(s: Session, path: string, data: Buffer, io: Own
     if (err instanceof NodeExistsError) return 'exists';
     throw err;
   }
+}
+
+/** The create as one multi with the companion ops: the create's outcome, or the companion's conflict. */
+export async function createWithCompanionStep(
+  s: Session,
+  path: string,
+  data: Buffer,
+  io: OwnerCheckIo,
+  acl: readonly Acl[] | undefined,
+  companion: readonly MultiOpInput[],
+): Promise<{ readonly outcome: CreateOutcome; readonly results?: readonly MultiOpResult[] }> {
+  const out = await io.run(() => s.multi([{ op: 'create', path, data, mode: 'ephemeral', acl }, ...companion]));
+  if (out.ok) return { outcome: 'created', results: out.results.slice(1) };
+  // The op that failed carries the error; the others say 0 (rolled back) or -2 (not tried).
+  const failed = out.results.findIndex((r) => r.op === 'error' && r.error !== undefined);
+  const err = failed < 0 ? undefined : (out.results[failed] as { error: unknown }).error;
+  if (failed === 0 && err instanceof NoNodeError) return { outcome: 'no-parent' };
+  if (failed === 0 && err instanceof NodeExistsError) return { outcome: 'exists' };
+  if (failed > 0 && (err instanceof BadVersionError || err instanceof NoNodeError || err instanceof NodeExistsError)) return { outcome: 'companion-conflict' };
+  throw err ?? new Error(`multi on ${path} failed without an error`);
 }
 
 export async function readStep(s: Session, path: string, io: OwnerCheckIo): Promise<ReadOutcome> {
@@ -158,7 +192,7 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
 
 /** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
-  const { hook, acl } = opts;
+  const { hook, acl, companion } = opts;
   const peek = hook === undefined ? opts.peek : undefined;
   let replaced: string | undefined;
   // The ACL step, before any OWNED: a conflict means the node is not as we read it: start over.
@@ -182,11 +216,20 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
   for (;;) {
     io.checkpoint();
     let created: CreateOutcome;
+    let applied: readonly MultiOpResult[] | undefined;
+    // The companion ops are read before the create goes out (they are conditional on that read).
+    const ops = companion === undefined ? undefined : await companion();
+    const create = async (): Promise<CreateOutcome> => {
+      if (ops === undefined) return createStep(s, path, data, io, acl);
+      const r = await createWithCompanionStep(s, path, data, io, acl, ops);
+      applied = r.results;
+      return r.outcome;
+    };
     let peeked: Promise<Stat | null> | undefined;
     if (peek !== undefined) {
       const before = replacing;
       replacing = undefined;
-      const c = createStep(s, path, data, io, acl);
+      const c = create();
       peeked = peek();
       const settled = async (err: unknown): Promise<never> => {
         await Promise.allSettled([c, peeked]);
@@ -194,9 +237,13 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       };
       await before?.catch(settled);
       created = await c.catch(settled);
-    } else created = await createStep(s, path, data, io, acl);
+    } else created = await create();
     log('%s on 0x%s: create -> %s', path, s.id, created);
     await hook?.('create', created);
+    if (created === 'companion-conflict') {
+      await peeked?.catch(() => undefined);
+      continue;
+    }
     if (created === 'no-parent') {
       await peeked?.catch(() => undefined);
       // Parents we create get our ACL too (as Kafka's secure paths do); existing ones are left alone.
@@ -208,7 +255,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
       if (stat === null) continue;
       if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0 && stat.aclVersion === 0) {
-        return { kind: 'owned', stat, how: 'created', replaced };
+        return { kind: 'owned', stat, how: 'created', replaced, companion: applied };
       }
       if (stat.ephemeralOwner !== s.id && stat.ephemeralOwner !== PERSISTENT_OWNER && io.wasOurs(stat.ephemeralOwner)) {
         replacing = replace(stat.ephemeralOwner, stat.version);
@@ -233,7 +280,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       case 'ours': {
         if (read.data.equals(data)) {
           if (!(await secured())) continue;
-          return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced };
+          return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced, companion: created === 'created' ? applied : undefined };
         }
         const rewritten = await rewriteStep(s, path, data, read.stat.version, io);
         await hook?.('rewrite', rewritten.kind);

@@ -7,6 +7,7 @@ import { SafeEmitter } from '../util/safe-emitter.js';
 import { ClosingError, ZRC } from '../errors.js';
 import { logger } from '../log.js';
 import { ZkClient, type MultiOpInput, type MultiOutcome } from './client/zk-client.js';
+export type { MultiOpInput, MultiOpResult, MultiOutcome } from './client/zk-client.js';
 import type { ClientEndReason } from './client/client-connection.js';
 import type { Acl, CreateMode, Stat, Watcher } from './types.js';
 
