@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { AuthFailedError, BrokerRegistrar, Connection, decodeBrokerZNode, InvalidConfigError, NoAuthError, type Acl, type Session } from '../src/index.js';
+import { AuditFailedError, auditRegistrations, AuthFailedError, BrokerRegistrar, Connection, decodeBrokerZNode, InvalidConfigError, NoAuthError, type Acl, type Session } from '../src/index.js';
 import { sameAcl } from '../src/registration/owner-check.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { runCli, startCli } from './harness/cli-run.js';
@@ -101,6 +101,28 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.equal(failed.length, 1, cli.out);
     assert.match(failed[0] ?? '', /"code":"ZNOAUTH".*\/brokers\/ids\/2/);
     assert.ok(!cli.out.includes('wrong-password') && !cli.err.includes('wrong-password'), 'the password is never printed');
+  });
+
+  test('an audit refused by an ACL says who the server took it for (whoAmI): no credentials, or the wrong user', async () => {
+    const connect = zk.chroot();
+    const owner = await authed(connect, CREDS);
+    // Kafka's secure paths let everyone read; this one does not (a hardened setup): only our digest user.
+    const only: Acl[] = [{ perms: 31, scheme: 'digest', id: superDigest(CREDS) }];
+    await owner.create('/brokers', Buffer.alloc(0), 'persistent', only);
+    await owner.create('/brokers/ids', Buffer.alloc(0), 'persistent', only);
+    for (const [auth, expect] of [
+      [undefined, /NOAUTH.*the server knows this session as ip:127\.0\.0\.1; no digest credentials were presented/],
+      [{ credentials: 'mallory:guess' }, /NOAUTH.*the server knows this session as (ip:127\.0\.0\.1, digest:mallory|digest:mallory, ip:127\.0\.0\.1)$/],
+    ] as const) {
+      await assert.rejects(auditRegistrations(connect.replace(/^[^/]*/, zk.server.connectString), auth === undefined ? {} : { auth }), (e: unknown) => {
+        assert.ok(e instanceof AuditFailedError, String(e));
+        assert.match(e.message, expect);
+        assert.ok(!e.message.includes('guess'), 'no password in the message');
+        return true;
+      });
+    }
+    const ok = await auditRegistrations(connect.replace(/^[^/]*/, zk.server.connectString), { auth: { credentials: CREDS } });
+    assert.deepEqual(ok.brokers, []);
   });
 
   test('refused credentials: AuthFailedError at once, the connection closed, no retries against the servers', async () => {

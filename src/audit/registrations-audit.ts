@@ -2,7 +2,8 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, KafkaZkRegistrarError, NoNodeError, ZooKeeperError } from '../errors.js';
+import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
+import { UnimplementedError } from '../zookeeper/client/unimplemented-error.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
@@ -140,10 +141,25 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
     const metadata = opts.bootstrap === undefined ? undefined : await readMetadata(opts.bootstrap, zk.brokers);
     return { ...zk, metadata, problems: problems(zk, metadata) };
   } catch (err) {
-    if (err instanceof ZooKeeperError) throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}`, { cause: err });
+    if (err instanceof ZooKeeperError) throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}${err instanceof NoAuthError ? await knownAs(s) : ''}`, { cause: err });
     throw err;
   } finally {
     s.close();
+  }
+}
+
+/**
+ * For a NoAuth: who the server takes this session for (whoAmI, ZooKeeper 3.7+), which is what the
+ * node's ACL was checked against: a missing or mistyped credential shows at once.
+ */
+async function knownAs(s: Session): Promise<string> {
+  try {
+    const ids = await s.whoAmI();
+    const digest = ids.some((i) => i.scheme === 'digest') ? '' : '; no digest credentials were presented';
+    return `; the server knows this session as ${ids.map((i) => `${i.scheme}:${i.id}`).join(', ')}${digest}`;
+  } catch (err) {
+    if (err instanceof UnimplementedError) return '; the server (before ZooKeeper 3.7) cannot say which identities it took this session for';
+    return '';
   }
 }
 

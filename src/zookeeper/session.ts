@@ -207,6 +207,18 @@ export class Session extends SafeEmitter<SessionEvents> {
     return this.client.addAuth(scheme, credentials);
   }
 
+  /**
+   * The identities the server attached to this session's connection (ZooKeeper 3.7+'s whoAmI): `ip`
+   * always, one entry per accepted addAuth. What an ACL is checked against, so the way to explain a
+   * NoAuth. A digest's entry shows the user name only. UnimplementedError before 3.7 (the server then
+   * closes the connection once; the session lives on).
+   */
+  async whoAmI(): Promise<{ readonly scheme: string; readonly id: string }[]> {
+    const infos = await this.client.whoAmI();
+    // Servers show a digest identity as `user`; strip a hash, should one ever be there.
+    return infos.map((i) => ({ scheme: i.authScheme, id: i.authScheme === 'digest' ? i.user.split(':')[0] ?? '' : i.user }));
+  }
+
   /** The node's ACL, and its stat (`aclVersion` is what setAcl is conditional on). */
   getAcl(path: string): Promise<{ acl: Acl[]; stat: Stat }> {
     return this.client.getAcl(path);
