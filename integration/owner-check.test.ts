@@ -151,6 +151,89 @@ describe('owner check: every row of the decision table', () => {
   });
 });
 
+/**
+ * The session, with every call the owner check makes recorded in the order it was made: the order
+ * requests go out (one session's requests are sent and answered in order). Each call goes to the real
+ * server; nothing is answered here.
+ */
+function recording(s: Session): { session: Session; calls: string[] } {
+  const calls: string[] = [];
+  const session = new Proxy(s, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver) as unknown;
+      if (typeof v !== 'function' || typeof key !== 'string') return v;
+      return (...args: unknown[]) => {
+        calls.push(key);
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { session, calls };
+}
+
+/** The owner check as the recipe runs it: the exists-watch (the peek) sent right behind each create. */
+async function runPeeking(s: Session, path: string): Promise<{ verdict: Verdict; calls: string[] }> {
+  const rec = recording(s);
+  const verdict = await checkOwner(rec.session, path, DATA, ioOf(rec.session), { peek: () => rec.session.exists(path, () => undefined) });
+  return { verdict, calls: rec.calls.filter((c) => c !== 'id') };
+}
+
+describe('owner check: the requests it sends, in order (the peek riding behind each create)', () => {
+  test('fresh: create + peek, nothing else (one round trip)', async () => {
+    const { ours } = await sessions();
+    const { verdict, calls } = await runPeeking(ours, '/row/node');
+    assert.deepEqual(calls, ['create', 'exists']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+  });
+
+  test('no parent: create + peek, the parents, create + peek', async () => {
+    const { ours } = await sessions();
+    const { calls } = await runPeeking(ours, '/row/a/b/node');
+    assert.deepEqual(calls, ['create', 'exists', 'createParents', 'create', 'exists']);
+  });
+
+  test('our previous session\'s node: create + peek, then its delete with the next create + peek right behind it', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');
+    previous.add(other.id);
+    try {
+      const { verdict, calls } = await runPeeking(ours, '/row/node');
+      assert.deepEqual(calls, ['create', 'exists', 'delete', 'create', 'exists']);
+      assert.equal(verdict.kind === 'owned' && verdict.replaced, other.id);
+    } finally {
+      previous.delete(other.id);
+    }
+  });
+
+  test('another session\'s node: create + peek, then one read', async () => {
+    const { ours, other } = await sessions();
+    await other.create('/row/node', Buffer.from('theirs'), 'ephemeral');
+    const { verdict, calls } = await runPeeking(ours, '/row/node');
+    assert.deepEqual(calls, ['create', 'exists', 'get']);
+    assert.equal(verdict.kind, 'blocked');
+  });
+
+  test('our own node (a create whose reply was lost): create + peek, one read, adopted', async () => {
+    const { ours } = await sessions();
+    await ours.create('/row/node', DATA, 'ephemeral');
+    const { verdict, calls } = await runPeeking(ours, '/row/node');
+    assert.deepEqual(calls, ['create', 'exists', 'get']);
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'adopted');
+  });
+
+  test('with a companion: the create is one multi, with the peek behind it', async () => {
+    const { ours } = await sessions();
+    await ours.create('/row/epoch', Buffer.from('0'), 'persistent');
+    const rec = recording(ours);
+    const verdict = await checkOwner(rec.session, '/row/node', DATA, ioOf(rec.session), {
+      peek: () => rec.session.exists('/row/node', () => undefined),
+      companion: async () => [{ op: 'setData', path: '/row/epoch', data: Buffer.from('1'), version: 0 }],
+    });
+    assert.deepEqual(rec.calls.filter((c) => c !== 'id'), ['multi', 'exists']);
+    assert.equal(verdict.kind === 'owned' && verdict.companion?.[0]?.op, 'setData');
+  });
+});
+
 describe('owner check inside the recipe', () => {
   // Found by the model checker (model/registration.pml, p1_owned): the node deleted between the owner
   // check's read and the exists-watch that follows it. The recipe used to announce that ownership

@@ -1,33 +1,8 @@
 // The owner check, written as the decision table it is (after Kafka's KafkaZkClient.CheckedEphemeral):
-// named steps, each returning a tagged outcome, and one function that routes between them.
-//
-//   step     outcome              next
-//   create   created              peek (or read, one step at a time)
-//            no-parent            create the persistent parents, then create again
-//            exists               peek: NodeExists is a claim to check, never a success
-//            companion-conflict   create again, with the companion ops made anew (below)
-//   peek     ours, version 0,     OWNED (created): the create made it and nothing has touched it since,
-//            after our create     so its data is ours without reading it
-//            our previous session replace (with the peeked version; the next create and peek go right behind it)
-//            gone                 create again
-//            anything else        read
-//   read     ours, same data      OWNED (created, or adopted: a create of ours that raced a disconnect)
-//            ours, other data     rewrite, version-checked
-//            our previous session replace: the server has not yet deleted the node of a session we gave
-//                                 up; nothing else holds it, so it is deleted (version-checked) now,
-//                                 not waited for (Kafka does the same since KAFKA-7165)
-//            foreign session      BLOCKED: wait for that node to go (never adopted)
-//            persistent (owner 0) PERSISTENT: it never goes away by itself
-//            gone                 create again (deleted between our create and our read)
-//   rewrite  done                 OWNED (rewritten)
-//            conflict             create again (changed or deleted under our conditional set)
-//   replace  deleted, conflict    create again (the expiry's own delete may have come first)
-//   acl      ok, fixed            (with an ACL to keep) before an OWNED from the read: our creates carry
-//                                 the ACL, but a node adopted or rewritten may not (created by an older
-//                                 version of us, or its ACL changed): set it, conditional on its ACL
-//                                 version. The peek's OWNED needs no such step: our create carried the
-//                                 ACL and the peek shows it untouched (ACL version 0).
-//            conflict             create again (the node went, or its ACL changed under us)
+// named steps (create, peek, read, rewrite, replace, acl, parents), each returning a tagged outcome,
+// and one pure function, `next`, that routes from each outcome to the next step or to a verdict. The
+// table is `next` itself, a row per outcome; test/owner-check-table.test.ts checks it row by row, and
+// integration/owner-check.test.ts runs every row against a real server.
 //
 // The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
 // requests are answered in order, so it sees the create's effect, and create + peek is one round trip
@@ -190,104 +165,241 @@ export async function rewriteStep(s: Session, path: string, data: Buffer, versio
   }
 }
 
-/** The table above, as code: ends owned, blocked by another session's node, or at a persistent node. */
+/** What the peek (the stat read sent right behind a create) shows, classified for `next`. */
+export type PeekOutcome =
+  | { readonly kind: 'untouched' } // ours, version 0, ACL version 0, after our create: the create made it, nothing touched it since
+  | { readonly kind: 'previous'; readonly owner: string; readonly version: number }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'other' };
+
+/** One step's tagged outcome: what `next` routes on. */
+export type StepOutcome =
+  | { readonly step: 'start' }
+  | { readonly step: 'create'; readonly kind: CreateOutcome }
+  | { readonly step: 'parents' }
+  | { readonly step: 'peek'; readonly peek: PeekOutcome; readonly stat: Stat }
+  | { readonly step: 'read'; readonly read: ReadOutcome; readonly sameData: boolean }
+  | { readonly step: 'rewrite'; readonly rewrite: RewriteOutcome }
+  | { readonly step: 'replace'; readonly kind: 'deleted' | 'conflict' }
+  | { readonly step: 'acl'; readonly kind: 'ok' | 'fixed' | 'conflict'; readonly securing: Secured };
+
+/** An OWNED verdict waiting for the ACL step: how the node became ours, and its stat. */
+export interface Secured {
+  readonly how: 'created' | 'adopted' | 'rewritten';
+  readonly stat: Stat;
+}
+
+/** Where `next` sends the check: a step to run, or the end. */
+export type Route =
+  | { readonly to: 'create' }
+  | { readonly to: 'parents' }
+  | { readonly to: 'peek' }
+  | { readonly to: 'read' }
+  | { readonly to: 'rewrite'; readonly version: number }
+  /** `behindCreate`: sent now, awaited after the next create and peek go out right behind it. */
+  | { readonly to: 'replace'; readonly owner: string; readonly version: number; readonly behindCreate: boolean }
+  | { readonly to: 'acl'; readonly securing: Secured }
+  | { readonly to: 'owned'; readonly secured: Secured }
+  | { readonly to: 'blocked'; readonly owner: string; readonly data: Buffer }
+  | { readonly to: 'persistent'; readonly data: Buffer };
+
+/** What `next` needs besides the outcome. */
+export interface RouteContext {
+  /** The peek rides behind each create (the recipe); without it, one step at a time (tests' hooks). */
+  readonly peeking: boolean;
+  /** An ACL to keep: an OWNED found by reading passes the ACL step first. */
+  readonly keepsAcl: boolean;
+  /** The outcome of this run's latest create. */
+  readonly created: CreateOutcome | undefined;
+}
+
+/** The decision table: from one step's outcome to the next step or the verdict. Pure: no I/O. */
+export function next(o: StepOutcome, ctx: RouteContext): Route {
+  const owned = (secured: Secured): Route => (ctx.keepsAcl ? { to: 'acl', securing: secured } : { to: 'owned', secured });
+  switch (o.step) {
+    case 'start':
+      return { to: 'create' };
+    case 'create':
+      switch (o.kind) {
+        // NodeExists is a claim to check, never a success; so is our own create (it may have raced).
+        case 'created':
+        case 'exists':
+          return ctx.peeking ? { to: 'peek' } : { to: 'read' };
+        case 'no-parent':
+          return { to: 'parents' };
+        // The state the companion ops were conditional on moved; nothing was applied.
+        case 'companion-conflict':
+          return { to: 'create' };
+      }
+    // Parents we create get our ACL too (as Kafka's secure paths do); existing ones are left alone.
+    case 'parents':
+      return { to: 'create' };
+    case 'peek':
+      switch (o.peek.kind) {
+        // Our create carried the ACL and nothing has touched the node since: its data is ours unread.
+        case 'untouched':
+          return { to: 'owned', secured: { how: 'created', stat: o.stat } };
+        // A session we gave up still holds it (the server has not finished its expiry): deleted now,
+        // version-checked, with the next create and peek right behind the delete (one round trip).
+        case 'previous':
+          return { to: 'replace', owner: o.peek.owner, version: o.peek.version, behindCreate: true };
+        case 'gone':
+          return { to: 'create' };
+        case 'other':
+          return { to: 'read' };
+      }
+    case 'read':
+      switch (o.read.kind) {
+        // Ours with our data: created by this run, or adopted (a create of ours that raced a disconnect).
+        case 'ours':
+          return o.sameData ? owned({ how: ctx.created === 'created' ? 'created' : 'adopted', stat: o.read.stat }) : { to: 'rewrite', version: o.read.stat.version };
+        // Nothing else holds it, so it is deleted (version-checked) now, not waited for (Kafka does the
+        // same since KAFKA-7165).
+        case 'previous':
+          return { to: 'replace', owner: o.read.owner, version: o.read.stat.version, behindCreate: false };
+        // Another session's node: waited for until it goes, never adopted.
+        case 'foreign':
+          return { to: 'blocked', owner: o.read.owner, data: o.read.data };
+        // Owner 0: it never goes away by itself.
+        case 'persistent':
+          return { to: 'persistent', data: o.read.data };
+        // Deleted between our create and our read.
+        case 'gone':
+          return { to: 'create' };
+      }
+    case 'rewrite':
+      // A conflict: changed or deleted under our conditional set.
+      return o.rewrite.kind === 'done' ? owned({ how: 'rewritten', stat: o.rewrite.stat }) : { to: 'create' };
+    // Either way the next create decides (the expiry's own delete may have come first).
+    case 'replace':
+      return { to: 'create' };
+    // Our creates carry the ACL, but a node adopted or rewritten may not (made by an older version of
+    // us, or its ACL changed): set it, conditional on the ACL version. A conflict: the node went, or
+    // its ACL changed under us.
+    case 'acl':
+      return o.kind === 'conflict' ? { to: 'create' } : { to: 'owned', secured: o.securing };
+  }
+}
+
+/** Classifies the peek's stat (null: no node) for `next`. */
+export function peekOutcome(stat: Stat | null, created: CreateOutcome, sessionId: string, wasOurs: (id: string) => boolean): PeekOutcome {
+  if (stat === null) return { kind: 'gone' };
+  if (created === 'created' && stat.ephemeralOwner === sessionId && stat.version === 0 && stat.aclVersion === 0) return { kind: 'untouched' };
+  if (stat.ephemeralOwner !== sessionId && stat.ephemeralOwner !== PERSISTENT_OWNER && wasOurs(stat.ephemeralOwner)) return { kind: 'previous', owner: stat.ephemeralOwner, version: stat.version };
+  return { kind: 'other' };
+}
+
+/**
+ * Runs the table (`next`) on one session: ends owned, blocked by another session's node, or at a
+ * persistent node. The steps' requests go out in the order the routes say, with two overlaps that
+ * make the common paths one round trip: the peek is sent right behind each create, and a replace
+ * decided from a peek is awaited only after the next create and peek are sent behind it.
+ */
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl, companion } = opts;
   const peek = hook === undefined ? opts.peek : undefined;
+  const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined } = { peeking: peek !== undefined, keepsAcl: acl !== undefined, created: undefined };
   let replaced: string | undefined;
-  // The ACL step, before any OWNED: a conflict means the node is not as we read it: start over.
-  const secured = async (): Promise<boolean> => {
-    if (acl === undefined) return true;
-    const outcome = await aclStep(s, path, acl, io);
-    log('%s on 0x%s: acl -> %s', path, s.id, outcome);
-    await hook?.('acl', outcome);
-    return outcome !== 'conflict';
-  };
-  const replace = async (owner: string, version: number): Promise<void> => {
-    const outcome = await replaceStep(s, path, version, io);
-    log('%s on 0x%s: replace (node of our previous session 0x%s) -> %s', path, s.id, owner, outcome);
-    await hook?.('replace', outcome);
-    replaced = owner;
-  };
-  // A replace decided from a peek is sent, and the next create and peek ride right behind it: the
-  // create sees the delete's effect whichever way it went, so recovering from a node of our own
-  // previous session costs two round trips after the new session is up, not three.
+  let applied: readonly MultiOpResult[] | undefined;
+  let peeked: Promise<Stat | null> | undefined;
   let replacing: Promise<void> | undefined;
+  let outcome: StepOutcome = { step: 'start' };
   for (;;) {
-    io.checkpoint();
-    let created: CreateOutcome;
-    let applied: readonly MultiOpResult[] | undefined;
-    // The companion ops are read before the create goes out (they are conditional on that read).
-    const ops = companion === undefined ? undefined : await companion();
-    const create = async (): Promise<CreateOutcome> => {
-      if (ops === undefined) return createStep(s, path, data, io, acl);
-      const r = await createWithCompanionStep(s, path, data, io, acl, ops);
-      applied = r.results;
-      return r.outcome;
-    };
-    let peeked: Promise<Stat | null> | undefined;
-    if (peek !== undefined) {
-      const before = replacing;
-      replacing = undefined;
-      const c = create();
-      peeked = peek();
-      const settled = async (err: unknown): Promise<never> => {
-        await Promise.allSettled([c, peeked]);
-        throw err;
-      };
-      await before?.catch(settled);
-      created = await c.catch(settled);
-    } else created = await create();
-    log('%s on 0x%s: create -> %s', path, s.id, created);
-    await hook?.('create', created);
-    if (created === 'companion-conflict') {
-      await peeked?.catch(() => undefined);
-      continue;
-    }
-    if (created === 'no-parent') {
-      await peeked?.catch(() => undefined);
-      // Parents we create get our ACL too (as Kafka's secure paths do); existing ones are left alone.
-      await io.createParents(path, acl);
-      continue;
-    }
-    if (peeked !== undefined) {
-      const stat = await peeked;
-      log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
-      if (stat === null) continue;
-      if (created === 'created' && stat.ephemeralOwner === s.id && stat.version === 0 && stat.aclVersion === 0) {
-        return { kind: 'owned', stat, how: 'created', replaced, companion: applied };
-      }
-      if (stat.ephemeralOwner !== s.id && stat.ephemeralOwner !== PERSISTENT_OWNER && io.wasOurs(stat.ephemeralOwner)) {
-        replacing = replace(stat.ephemeralOwner, stat.version);
-        // Handled now, awaited after the next create is sent: a run that ends first must not leave it unhandled.
-        replacing.catch(() => undefined);
-        continue;
-      }
-    }
-    const read = await readStep(s, path, io);
-    log('%s on 0x%s: read -> %s', path, s.id, read.kind);
-    await hook?.('read', read.kind === 'ours' ? (read.data.equals(data) ? 'ours' : 'ours-other-data') : read.kind);
-    switch (read.kind) {
-      case 'gone':
-        continue;
-      case 'previous':
-        await replace(read.owner, read.stat.version);
-        continue;
-      case 'foreign':
-        return { kind: 'blocked', owner: read.owner, data: read.data };
-      case 'persistent':
-        return { kind: 'persistent', data: read.data };
-      case 'ours': {
-        if (read.data.equals(data)) {
-          if (!(await secured())) continue;
-          return { kind: 'owned', stat: read.stat, how: created === 'created' ? 'created' : 'adopted', replaced, companion: created === 'created' ? applied : undefined };
+    const route = next(outcome, ctx);
+    switch (route.to) {
+      case 'create': {
+        io.checkpoint();
+        // The companion ops are read before the create goes out (they are conditional on that read).
+        const ops = companion === undefined ? undefined : await companion();
+        applied = undefined;
+        const create = async (): Promise<CreateOutcome> => {
+          if (ops === undefined) return createStep(s, path, data, io, acl);
+          const r = await createWithCompanionStep(s, path, data, io, acl, ops);
+          applied = r.results;
+          return r.outcome;
+        };
+        const before = replacing;
+        replacing = undefined;
+        const c = create();
+        peeked = peek?.();
+        // Whatever ends the run here, nothing sent is left unhandled.
+        const settled = async (err: unknown): Promise<never> => {
+          await Promise.allSettled([c, peeked]);
+          throw err;
+        };
+        await before?.catch(settled);
+        const kind = await c.catch(settled);
+        ctx.created = kind;
+        log('%s on 0x%s: create -> %s', path, s.id, kind);
+        await hook?.('create', kind);
+        // The peek went out behind a create that did not make or find the node: its answer is moot.
+        if (kind === 'no-parent' || kind === 'companion-conflict') {
+          await peeked?.catch(() => undefined);
+          peeked = undefined;
         }
-        const rewritten = await rewriteStep(s, path, data, read.stat.version, io);
-        await hook?.('rewrite', rewritten.kind);
-        if (rewritten.kind === 'conflict') continue;
-        if (!(await secured())) continue;
-        return { kind: 'owned', stat: rewritten.stat, how: 'rewritten', replaced };
+        outcome = { step: 'create', kind };
+        break;
       }
+      case 'parents':
+        await io.createParents(path, acl);
+        outcome = { step: 'parents' };
+        break;
+      case 'peek': {
+        const stat = await (peeked as Promise<Stat | null>);
+        peeked = undefined;
+        log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
+        const p = peekOutcome(stat, ctx.created ?? 'exists', s.id, (id) => io.wasOurs(id));
+        // A null stat is only ever 'gone'; the stat is unused then.
+        outcome = { step: 'peek', peek: p, stat: stat as Stat };
+        break;
+      }
+      case 'read': {
+        const read = await readStep(s, path, io);
+        log('%s on 0x%s: read -> %s', path, s.id, read.kind);
+        const sameData = read.kind === 'ours' && read.data.equals(data);
+        await hook?.('read', read.kind === 'ours' ? (sameData ? 'ours' : 'ours-other-data') : read.kind);
+        outcome = { step: 'read', read, sameData };
+        break;
+      }
+      case 'rewrite': {
+        const rewrite = await rewriteStep(s, path, data, route.version, io);
+        await hook?.('rewrite', rewrite.kind);
+        outcome = { step: 'rewrite', rewrite };
+        break;
+      }
+      case 'replace': {
+        const run = async (): Promise<'deleted' | 'conflict'> => {
+          const kind = await replaceStep(s, path, route.version, io);
+          log('%s on 0x%s: replace (node of our previous session 0x%s) -> %s', path, s.id, route.owner, kind);
+          await hook?.('replace', kind);
+          replaced = route.owner;
+          return kind;
+        };
+        if (route.behindCreate) {
+          replacing = run().then(() => undefined);
+          // Handled now, awaited after the next create is sent: a run that ends first must not leave it unhandled.
+          replacing.catch(() => undefined);
+          outcome = { step: 'replace', kind: 'deleted' }; // either kind routes to create; the create decides
+        } else outcome = { step: 'replace', kind: await run() };
+        break;
+      }
+      case 'acl': {
+        // Routed here only with an ACL to keep (RouteContext.keepsAcl).
+        const kind = await aclStep(s, path, acl as readonly Acl[], io);
+        log('%s on 0x%s: acl -> %s', path, s.id, kind);
+        await hook?.('acl', kind);
+        outcome = { step: 'acl', kind, securing: route.securing };
+        break;
+      }
+      case 'owned': {
+        const { how, stat } = route.secured;
+        // The companion's results belong to a create of this run that made the node.
+        return { kind: 'owned', stat, how, replaced, companion: how === 'created' && ctx.created === 'created' ? applied : undefined };
+      }
+      case 'blocked':
+        return { kind: 'blocked', owner: route.owner, data: route.data };
+      case 'persistent':
+        return { kind: 'persistent', data: route.data };
     }
   }
 }
