@@ -140,6 +140,19 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     await within(r.stop(), 5000, 'stop() during start()');
     const err = await within(started, 5000, 'start() to settle after stop()');
     assert.ok(err instanceof KafkaZkRegistrarError, String(err));
+    // The wrong port either way round: each attempt fails and is said, start() rejects in time.
+    for (const [what, connect, tlsOpts] of [
+      ['TLS to the plaintext port', zk.server.connectString, { ca: tls.ca.cert }],
+      ['plain TCP to the TLS port', tls.connectString, undefined],
+    ] as const) {
+      const c = new Connection({ connect, sessionTimeoutMs: 4000, connectTimeoutMs: 2000, ...(tlsOpts === undefined ? {} : { tls: tlsOpts }) });
+      const said = waitForEvent<[{ code: string | undefined; error: string }]>(c, 'unreachable', 2500, `${what} reported`);
+      const started = c.start().then(() => undefined, (e: unknown) => e);
+      const [info] = await said;
+      t.diagnostic(`${what}: ${info.code ?? '(no code)'}: ${info.error}`);
+      assert.ok((await within(started, 5000, `start() with ${what} to settle`)) instanceof ConnectTimeoutError);
+      await c.close();
+    }
     // The audit says the same.
     const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e);
     assert.ok(audit instanceof AuditFailedError, String(audit));

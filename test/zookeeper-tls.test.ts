@@ -116,6 +116,9 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
     refused(() => parseCommand([...base, '--zookeeper-tls-ca-file', empty]), '--zookeeper-tls-ca-file', empty, /PEM certificate/);
     refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile]), '--zookeeper-tls-key-file', undefined, /needed with --zookeeper-tls-cert-file/);
     refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', other.keyFile]), '--zookeeper-tls-key-file', other.keyFile, /not the private key of --zookeeper-tls-cert-file/);
+    const encrypted = join(dir, 'encrypted-cli.key');
+    execFileSync('openssl', ['pkey', '-in', client.keyFile, '-aes256', '-passout', 'pass:s3cret', '-out', encrypted]);
+    refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', encrypted]), '--zookeeper-tls-key-file', encrypted, /the key is encrypted; give an unencrypted key/);
     refused(() => parseCommand([...base, '--zookeeper-tls-servername', '10.0.0.1']), '--zookeeper-tls-servername', '10.0.0.1', /RFC 6066/);
   });
 });
