@@ -174,13 +174,17 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.ok(!JSON.stringify([r.status(), r.health(), events]).includes(PASSWORD));
   });
 
-  test('TLS and SASL options are refused by name, not ignored', () => {
-    for (const key of ['ssl', 'sasl', 'tls']) {
+  test('SASL and other clients\' TLS options are refused by name, not ignored; tls is checked', () => {
+    for (const key of ['ssl', 'sasl', 'trustStore']) {
       assert.throws(
         () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181', [key]: true } as never, brokerId: 1, listeners }),
-        (e: unknown) => e instanceof InvalidConfigError && e.field === `zookeeper.${key}` && /not supported/.test(e.message),
+        (e: unknown) => e instanceof InvalidConfigError && e.field === `zookeeper.${key}` && /not supported: TLS to ZooKeeper is zookeeper\.tls/.test(e.message),
       );
     }
+    assert.throws(
+      () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181', tls: true } as never, brokerId: 1, listeners }),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeper.tls' && e.value === true,
+    );
     assert.throws(() => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181' }, brokerId: 1, listeners, zookeeperSetAcl: true }), (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeperSetAcl');
   });
 });

@@ -612,8 +612,8 @@ describe('ZkClient against a real ZooKeeper server', () => {
   });
 
   test('TLS (node:tls): verified against the given CA and name; refused without them', async (t) => {
-    // The server's own TLS port needs a keystore setup the harness does not make; a TLS terminator
-    // in front of the real server exercises the client's side of it: handshake, CA, SNI, name check.
+    // A TLS terminator in front of the real server shows what the server does not: the SNI we send.
+    // The server's own TLS port, with users' options and the CLI, is integration/tls.test.ts.
     let pem: { key: Buffer; cert: Buffer };
     try {
       pem = selfSignedCert('zk.test');

@@ -74,6 +74,7 @@ export { Session } from './zookeeper/session.js';
 export { PERM } from './zookeeper/session.js';
 export type { Acl, CreateMode, MultiOpInput, MultiOpResult, MultiOutcome, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
 export type { ZooKeeperAuth } from './zookeeper/auth.js';
+export type { ZooKeeperTls } from './zookeeper/tls.js';
 export { parseConnectString } from './zookeeper/connect-string.js';
 export type { ParsedConnectString } from './zookeeper/connect-string.js';
 export {

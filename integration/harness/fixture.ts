@@ -1,7 +1,7 @@
 // Per-test-file fixture: one ZooKeeper server for the file, a fresh chroot per test (so tests
 // cannot see each other's znodes), and cleanup of everything a test opened.
 import { after, before } from 'node:test';
-import { startZooKeeper, type ZooKeeperServer } from './zookeeper-server.js';
+import { startZooKeeper, type ZooKeeperServer, type ZooKeeperServerOptions } from './zookeeper-server.js';
 import { within } from './wait.js';
 import { kafkaSkipReason, startKafkaCluster, type KafkaCluster, type KafkaClusterOptions } from './kafka-cluster.js';
 import { Connection, type Session } from '../../src/index.js';
@@ -23,7 +23,7 @@ export interface ZooKeeperFixture {
 
 let counter = 0;
 
-export function useZooKeeper(opts: { tickTimeMs?: number; superUser?: string; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
+export function useZooKeeper(opts: { tickTimeMs?: number; superUser?: string; tls?: ZooKeeperServerOptions['tls']; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
   let server: ZooKeeperServer | undefined;
   const tracked: Closable[] = [];
   before(async () => {

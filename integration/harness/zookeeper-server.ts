@@ -9,6 +9,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnJvm, type Jvm } from './jvm.js';
+import { issueCert, makeCa, type Pem } from './pki.js';
 import { atLeast, defaultZooKeeperVersion, fetchedJars, fetchHint } from './zk-versions.js';
 
 export interface ZooKeeperServerOptions {
@@ -25,6 +26,25 @@ export interface ZooKeeperServerOptions {
    * scripts/fetch-zookeeper.sh ('3.4.14'). Default: KZR_ZK_VERSION, else 'debian'.
    */
   version?: string;
+  /**
+   * Also serve TLS on a secure client port (`secureClientPort`, Netty, PEM key and trust stores made
+   * here with openssl), beside the plaintext port, which stays for observers and four-letter words.
+   * `clientAuth` is ZooKeeper's `ssl.clientAuth`: 'need' refuses clients without a certificate the CA
+   * signed, 'want' asks for one and verifies it when given, 'none' (the default) asks for none.
+   */
+  tls?: { readonly clientAuth?: 'none' | 'want' | 'need' };
+}
+
+/** A server's TLS port, and the certificates a test needs to use it. */
+export interface ZooKeeperTlsPort {
+  readonly port: number;
+  /** `127.0.0.1:<port>`. */
+  readonly connectString: string;
+  readonly clientAuth: 'none' | 'want' | 'need';
+  /** The CA that signed the server's certificate (SANs DNS:localhost, IP:127.0.0.1) and `client`. */
+  readonly ca: Pem;
+  /** A client certificate, CN=kzr-client, signed by `ca`. Files live in the server's temp dir until stop(). */
+  readonly client: Pem;
 }
 
 /** ZooKeeper's digest of `user:password` as its superDigest setting wants it. */
@@ -41,6 +61,8 @@ export interface ZooKeeperServer {
   readonly pid: number | undefined;
   /** The server's own version, from `srvr` ('3.4.14-4c25d480...'). */
   readonly version: string;
+  /** Its TLS port, when started with `tls`. */
+  readonly tls: ZooKeeperTlsPort | undefined;
   /** SIGSTOP the JVM: the server keeps its sockets open but answers nothing (a stalled leader). */
   pause(): void;
   /** SIGCONT the JVM. */
@@ -145,14 +167,61 @@ async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer
   const port = await freePort();
   const props: Record<string, string> = opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) };
   const version = opts.version ?? defaultZooKeeperVersion();
-  return launch(dir, baseConfig(dir, port, opts.tickTimeMs ?? 200, version), 'org.apache.zookeeper.server.ZooKeeperServerMain', port, version, opts.startTimeoutMs, props);
+  let secure: Secure | undefined;
+  try {
+    secure = opts.tls === undefined ? undefined : await secureSetup(dir, version, opts.tls.clientAuth ?? 'none');
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const config = [...baseConfig(dir, port, opts.tickTimeMs ?? 200, version), ...(secure?.config ?? [])];
+  return launch(dir, config, 'org.apache.zookeeper.server.ZooKeeperServerMain', port, version, opts.startTimeoutMs, { ...props, ...secure?.properties }, secure);
+}
+
+interface Secure {
+  readonly config: readonly string[];
+  readonly properties: Readonly<Record<string, string>>;
+  /** Jars the secure port needs beyond the classpath of a plaintext server. */
+  readonly jars: readonly string[];
+  readonly tls: ZooKeeperTlsPort;
+}
+
+/**
+ * What a secure client port needs, as ZooKeeper's admin guide configures it: the Netty connection
+ * factory (the NIO one has no TLS), a key store with the server's key and certificate and a trust store
+ * with the CA (PEM, read by ZooKeeper's X509Util), and `ssl.clientAuth`.
+ */
+async function secureSetup(dir: string, version: string, clientAuth: 'none' | 'want' | 'need'): Promise<Secure> {
+  if (!atLeast(lineOf(version), 3, 5)) throw new Error(`ZooKeeper ${version} has no secure client port (3.5+)`);
+  const pki = join(dir, 'tls');
+  mkdirSync(pki);
+  const ca = makeCa(pki, 'kzr-test-ca');
+  const server = issueCert(ca, pki, 'server', 'localhost', ['DNS:localhost', 'IP:127.0.0.1']);
+  const client = issueCert(ca, pki, 'client', 'kzr-client');
+  const keyStore = join(pki, 'server-keystore.pem');
+  writeFileSync(keyStore, Buffer.concat([server.key, server.cert]));
+  const port = await freePort();
+  return {
+    config: [`secureClientPort=${port}`, 'secureClientPortAddress=127.0.0.1'],
+    properties: {
+      'zookeeper.serverCnxnFactory': 'org.apache.zookeeper.server.NettyServerCnxnFactory',
+      'zookeeper.ssl.keyStore.location': keyStore,
+      'zookeeper.ssl.keyStore.type': 'PEM',
+      'zookeeper.ssl.trustStore.location': ca.certFile,
+      'zookeeper.ssl.trustStore.type': 'PEM',
+      'zookeeper.ssl.clientAuth': clientAuth,
+    },
+    // Debian's zookeeper.jar names netty-handler in its Class-Path, but not what that needs in turn.
+    jars: version === 'debian' ? ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].filter((j) => existsSync(j)) : [],
+    tls: { port, connectString: `127.0.0.1:${port}`, clientAuth, ca, client },
+  };
 }
 
 /** Starts one server JVM from a config, waits until it answers `ruok`, and owns its temp dir. */
-async function launch(dir: string, config: string[], mainClass: string, port: number, version: string, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}): Promise<ZooKeeperServer> {
+async function launch(dir: string, config: string[], mainClass: string, port: number, version: string, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}, secure?: Secure): Promise<ZooKeeperServer> {
   let cp: string;
   try {
-    cp = classpath(version);
+    cp = [classpath(version), ...(secure?.jars ?? [])].join(':');
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -200,6 +269,7 @@ async function launch(dir: string, config: string[], mainClass: string, port: nu
     connectString: `127.0.0.1:${port}`,
     port,
     version: serverVersion,
+    tls: secure?.tls,
     get pid() {
       return jvm.exited ? undefined : jvm.pid;
     },
@@ -238,6 +308,7 @@ function external(connect: string, version: string): ZooKeeperServer {
     port,
     pid: undefined,
     version,
+    tls: undefined,
     pause: notOurs,
     resume: notOurs,
     fourLetterWord: (cmd) => fourLetterWord(port, cmd),

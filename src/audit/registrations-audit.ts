@@ -2,7 +2,7 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
+import { AuditFailedError, ConnectTimeoutError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
 import { UnimplementedError } from '../zookeeper/client/unimplemented-error.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
@@ -12,6 +12,7 @@ import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js'
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { Session, type Acl, type Stat } from '../zookeeper/session.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
+import { validateTls, type ZooKeeperTls } from '../zookeeper/tls.js';
 
 export interface BrokerAudit {
   readonly brokerId: number | string;
@@ -91,6 +92,12 @@ export interface AuditOptions {
   /** Credentials for reading nodes whose ACL does not let everyone read (digest `user:password`). */
   readonly auth?: ZooKeeperAuth;
   /**
+   * TLS to the servers' secure client port: `{ ca?, cert?, key?, passphrase?, servername? }`, PEM (see
+   * ZooKeeperTls; default plain TCP). Invalid options throw InvalidConfigError naming `tls.<option>`; a
+   * failed handshake is an AuditFailedError whose cause (a ConnectTimeoutError) has the TLS error as its own.
+   */
+  readonly tls?: ZooKeeperTls;
+  /**
    * Kafka broker addresses (`host:port` of PLAINTEXT listeners): each one is asked for its own
    * Metadata, so that brokers serving different views are seen as such.
    */
@@ -122,16 +129,24 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
   const timeoutMs = opts.connectTimeoutMs ?? 15_000;
   const auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'auth');
+  const tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'tls');
   let s: Session;
+  // The last attempt's failure (refused, a TLS certificate that does not verify, ...) is what a
+  // timeout reports, as Connection.start() does: not "the operation was aborted".
+  let lastFailure: Error | undefined;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(new ConnectTimeoutError(hosts, timeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure })), timeoutMs);
   try {
     // A chroot-free session, with the chroot prefixed by hand: a chrooted Connection would create it.
-    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000 }, AbortSignal.timeout(timeoutMs));
+    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000, ...(tls === undefined ? {} : { tls }), onAttemptFailed: (_host, cause) => (lastFailure = cause) }, timeout.signal);
     if (auth !== undefined) await s.addAuth(auth.scheme, auth.credentials).catch((err: unknown) => {
       s.close();
       throw err;
     });
   } catch (err) {
-    throw new AuditFailedError(`no ZooKeeper session with ${hosts} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+    throw new AuditFailedError(err instanceof ConnectTimeoutError ? err.message : `no ZooKeeper session with ${hosts} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
   try {
     if (chroot !== '' && (await s.exists(chroot)) === null) {

@@ -7,12 +7,13 @@ import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
+import { readTlsFlags, TLS_FLAGS, TLS_HELP, TLS_OPTIONS } from './tls-flags.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
 import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
-  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined; readonly connectTimeoutMs: number | undefined }
+  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined; readonly connectTimeoutMs: number | undefined; readonly tls?: ReturnType<typeof readTlsFlags> }
   | { readonly kind: 'help'; readonly command: 'register' | 'audit' | undefined }
   | { readonly kind: 'version' };
 
@@ -26,6 +27,7 @@ export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port
       [--confirm-bootstrap <host:port[,...]>] [--confirm-timeout-ms <ms>] [--recheck-interval-ms <ms>]
       [--health-port <port>] [--health-host <address>] [--kraft-migration refuse|register]
       [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>] [--zookeeper-set-acl] [--wedged-after-ms <ms>]
+      ${TLS_HELP}
     Registers the broker and keeps it registered until SIGTERM or SIGINT, then deregisters.
     Prints one JSON line per event on stdout; exits 1 when it has had no ZooKeeper session for
     --wedged-after-ms (default 10 session timeouts, at least 60000), for its supervisor to restart it.
@@ -38,6 +40,7 @@ export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port
 /** `audit --help`. */
 export const AUDIT_HELP = `kafka-zk-registrar audit --zookeeper <host:port[,...][/chroot]> [--bootstrap <host:port[,...]>] [--json]
       [--connect-timeout-ms <ms>] [--zookeeper-auth-file <path> | --zookeeper-auth-env <VAR>]
+      ${TLS_HELP}
     Prints every broker registration (id, endpoints, rack, owner session, epoch, age, format
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
     --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
@@ -75,8 +78,8 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
 }
 
 /** The options audit takes; SHARED_OPTIONS are register's too. */
-const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
-const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
+const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env', ...TLS_FLAGS];
+const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env', ...TLS_FLAGS];
 
 /**
  * Controller candidacy only with the acknowledgement that the wrapped program does a controller's
@@ -213,6 +216,7 @@ export function parseCommand(argv: readonly string[]): Command {
           'zookeeper-auth-env': { type: 'string' },
           'zookeeper-set-acl': { type: 'boolean' },
           'wedged-after-ms': { type: 'string' },
+          ...TLS_OPTIONS,
         },
       });
     } catch (err) {
@@ -228,6 +232,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const connect = required(values.zookeeper, '--zookeeper');
   parseConnectString(connect, '--zookeeper');
   const auth = readAuth(values['zookeeper-auth-file'], values['zookeeper-auth-env']);
+  const tls = readTlsFlags(values);
   // Each command takes its own options: one it would ignore is refused, not silently dropped.
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;
@@ -238,7 +243,7 @@ export function parseCommand(argv: readonly string[]): Command {
   if (cmd === 'audit') {
     const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
     if (connectTimeoutMs !== undefined && connectTimeoutMs <= 0) throw new InvalidConfigError('--connect-timeout-ms', values['connect-timeout-ms'], 'expected a positive number of milliseconds');
-    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : parseCsvList(values.bootstrap), json: values.json === true, auth, connectTimeoutMs };
+    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : parseCsvList(values.bootstrap), json: values.json === true, auth, connectTimeoutMs, tls };
   }
   const healthPort = int(values['health-port'], '--health-port');
   if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535)) throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
@@ -271,6 +276,7 @@ export function parseCommand(argv: readonly string[]): Command {
       ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
       ...(wedgedAfterMs === undefined ? {} : { wedgedAfterMs }),
       ...(auth === undefined ? {} : { auth }),
+      ...(tls === undefined ? {} : { tls }),
     },
     ...(values['zookeeper-set-acl'] === true ? { zookeeperSetAcl: true } : {}),
     brokerId: int(required(values['broker-id'], '--broker-id'), '--broker-id') as number,

@@ -138,6 +138,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(cmd.bootstrap === undefined ? {} : { bootstrap: cmd.bootstrap }),
         ...(cmd.auth === undefined ? {} : { auth: cmd.auth }),
         ...(cmd.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: cmd.connectTimeoutMs }),
+        ...(cmd.tls === undefined ? {} : { tls: cmd.tls }),
       });
       if (cmd.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -109,7 +109,7 @@ export interface BrokerSettings {
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
 const KEYS = {
   config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'controlPlaneListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
-  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth', 'wedgedAfterMs'],
+  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth', 'tls', 'wedgedAfterMs'],
   conflict: ['timeoutMs', 'policy'],
   controller: ['performsControllerDuties', 'besideOtherBrokers'],
   confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],

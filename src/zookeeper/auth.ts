@@ -1,6 +1,6 @@
 // ZooKeeper authentication: addAuthInfo with a scheme and credentials, presented on every session
-// and again on every reconnect. The `digest` scheme (`user:password`); TLS (x509) and SASL are not
-// offered through the library's options (see README, Security). Credentials are
+// and again on every reconnect. The `digest` scheme (`user:password`); SASL is not offered through
+// the library's options, TLS is (./tls.ts; see README, Security). Credentials are
 // validated without ever being echoed: errors name the field, never the value.
 import { createHash } from 'node:crypto';
 import { InvalidConfigError } from '../errors.js';
@@ -34,13 +34,13 @@ export function digestId(auth: Required<ZooKeeperAuth>): string | undefined {
 }
 
 // What other clients' configs call transport security: refused by name, so that nobody believes they
-// got TLS or SASL from an option that was silently ignored.
-const SECURE_TRANSPORT_KEYS = ['ssl', 'tls', 'secure', 'sasl', 'clientCnxnSocket', 'keyStore', 'trustStore'];
+// got TLS or SASL from an option that was silently ignored. TLS is `tls` (./tls.ts).
+const SECURE_TRANSPORT_KEYS = ['ssl', 'secure', 'sasl', 'clientCnxnSocket', 'keyStore', 'trustStore'];
 
 export function rejectSecureTransport(opts: object, field: string): void {
   for (const key of SECURE_TRANSPORT_KEYS) {
     if (key in opts) {
-      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', 'TLS and SASL to ZooKeeper are not supported through these options yet (see README, Security); use digest auth, and a network you trust');
+      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', `not supported: TLS to ZooKeeper is ${field}.tls ({ ca?, cert?, key?, servername? }, PEM); SASL is not supported (see README, Security)`);
     }
   }
 }

@@ -13,6 +13,7 @@ import { parseConnectString, type ParsedConnectString } from './connect-string.j
 import { Session } from './session.js';
 import { digestId, rejectSecureTransport, validateAuth, type ZooKeeperAuth } from './auth.js';
 import { StallDetector } from './stall-detector.js';
+import { validateTls, type ZooKeeperTls } from './tls.js';
 
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
@@ -42,6 +43,16 @@ export interface ConnectionOptions {
    * sent on it, and presented again on every reconnect. ZooKeeper's `digest` scheme (`user:password`).
    */
   readonly auth?: ZooKeeperAuth;
+  /**
+   * TLS to the servers' secure client port (`secureClientPort`), for every session this connection
+   * opens: `{ ca?, cert?, key?, passphrase?, servername? }`, PEM (see ZooKeeperTls). Default: plain
+   * TCP. Kafka's `zookeeper.ssl.client.enable`, ZooKeeper's `zookeeper.client.secure`. Invalid options
+   * throw InvalidConfigError naming `zookeeper.tls.<option>`. A failed handshake (an unknown CA, a
+   * name the certificate does not carry) is a failed connection attempt: `unreachable` says it with
+   * its code (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, ...), and a `start()`
+   * that times out rejects with ConnectTimeoutError whose `cause` it is.
+   */
+  readonly tls?: ZooKeeperTls;
   /** Backoff between attempts to open a new session after expiry. Default 100..5000 ms, jittered. */
   readonly reconnectBackoffMs?: { readonly min: number; readonly max: number };
 }
@@ -90,6 +101,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   readonly connectTimeoutMs: number;
   private readonly backoff: { readonly min: number; readonly max: number };
   private readonly auth: Required<ZooKeeperAuth> | undefined;
+  private readonly tls: ZooKeeperTls | undefined;
   /** The digest identity (`user:base64(sha1(user:password))`) our credentials give us, for ACLs. */
   readonly identity: string | undefined;
   private current: Session | undefined;
@@ -127,6 +139,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.backoff = b;
     this.auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'zookeeper.auth');
     this.identity = this.auth === undefined ? undefined : digestId(this.auth);
+    this.tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'zookeeper.tls');
     this.wedgedAfterMs = opts.wedgedAfterMs === undefined ? Math.max(10 * this.sessionTimeoutMs, 60_000) : positiveInt(opts.wedgedAfterMs, 'zookeeper.wedgedAfterMs');
     this.stall = new StallDetector(Math.min(1000, Math.max(50, Math.floor(this.sessionTimeoutMs / 10))), () => this.checkForStall());
   }
@@ -286,7 +299,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
   /** A new session, authenticated before anyone can use it. */
   private async openSession(connect: string, signal: AbortSignal, onAttemptFailed?: (host: string, cause: Error) => void): Promise<Session> {
-    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs, ...(onAttemptFailed === undefined ? {} : { onAttemptFailed }) }, signal);
+    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs, ...(this.tls === undefined ? {} : { tls: this.tls }), ...(onAttemptFailed === undefined ? {} : { onAttemptFailed }) }, signal);
     if (this.auth === undefined) return s;
     try {
       await s.addAuth(this.auth.scheme, this.auth.credentials);

@@ -9,6 +9,7 @@ import { logger } from '../log.js';
 import { ZkClient, type MultiOpInput, type MultiOutcome } from './client/zk-client.js';
 export type { MultiOpInput, MultiOpResult, MultiOutcome } from './client/zk-client.js';
 import type { ClientEndReason } from './client/client-connection.js';
+import { validateTls, type ZooKeeperTls } from './tls.js';
 import type { Acl, CreateMode, Stat, Watcher } from './types.js';
 
 export { PERM } from './types.js';
@@ -33,6 +34,11 @@ export interface SessionOptions {
    */
   readonly sessionId?: string;
   readonly sessionPassword?: string;
+  /**
+   * TLS to the servers' secure client port (see ZooKeeperTls); default plain TCP. Invalid options
+   * reject with InvalidConfigError naming `tls.<option>`; a failed handshake is an attempt's cause.
+   */
+  readonly tls?: ZooKeeperTls;
   /** Told of each connection attempt that fails before the session is established, with its cause. */
   readonly onAttemptFailed?: (host: string, cause: Error) => void;
 }
@@ -89,6 +95,7 @@ export class Session extends SafeEmitter<SessionEvents> {
    */
   static async open(opts: SessionOptions, signal?: AbortSignal): Promise<Session> {
     const pace = reconnectPaceMs(opts.sessionTimeoutMs);
+    const tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'tls');
     let client: ZkClient;
     try {
       client = await ZkClient.connect(
@@ -99,6 +106,7 @@ export class Session extends SafeEmitter<SessionEvents> {
           reconnectJitterMs: pace,
           ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }),
           ...(opts.sessionPassword === undefined ? {} : { sessionPassword: opts.sessionPassword }),
+          ...(tls === undefined ? {} : { tls }),
           ...(opts.onAttemptFailed === undefined ? {} : { onAttemptFailed: opts.onAttemptFailed }),
         },
         signal,

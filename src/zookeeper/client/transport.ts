@@ -10,6 +10,8 @@ export interface ClientTlsOptions {
   /** Client certificate and key, PEM, for servers that require client authentication. */
   readonly cert?: string | Buffer;
   readonly key?: string | Buffer;
+  /** The passphrase of an encrypted `key`. */
+  readonly passphrase?: string;
   /** The name the server's certificate must carry. Default: the connect string's host name (none for an IP address). */
   readonly servername?: string;
   /** Default true: a server whose certificate does not verify is refused. */
@@ -36,6 +38,7 @@ export function openTransport(address: string, port: number, hostName: string, t
     ...(tls.ca === undefined ? {} : { ca: tls.ca as string | Buffer | (string | Buffer)[] }),
     ...(tls.cert === undefined ? {} : { cert: tls.cert }),
     ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
     rejectUnauthorized: tls.rejectUnauthorized ?? true,
     // The certificate is checked against the name the connect string gave (or its IP address), not
     // against the address the name resolved to.
