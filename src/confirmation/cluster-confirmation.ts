@@ -11,6 +11,7 @@ import { ConfigResourceTypes, type Admin, type KafkaConfig } from 'kafkajs';
 import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
+import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { createAdmin } from './kafkajs-client.js';
 
 const log = logger('confirmation');
@@ -100,6 +101,18 @@ export interface ClusterConfirmationEvents {
   missing: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly missingForMs: number; readonly seen: ClusterView | undefined }];
 }
 
+/**
+ * `idle`: no registration to confirm (none yet, lost, or stopped). A new registration starts over at
+ * `pending` from anywhere; `missing` is only ever a registration the cluster listed and then dropped.
+ */
+const TRANSITIONS: Transitions<ConfirmationState | 'idle'> = {
+  idle: ['pending', 'idle'],
+  pending: ['pending', 'confirmed', 'unconfirmed', 'idle'],
+  unconfirmed: ['pending', 'confirmed', 'unconfirmed', 'idle'],
+  confirmed: ['pending', 'missing', 'idle'],
+  missing: ['pending', 'confirmed', 'idle'],
+};
+
 type Round = { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> } | { readonly error: KafkaZkRegistrarError };
 
 export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> {
@@ -112,7 +125,13 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private readonly stopper = new AbortController();
   private inFlight: AbortController | undefined;
   private target: ConfirmationTarget | undefined;
-  private st: ConfirmationStatus | undefined;
+  private readonly fsm = new StateMachine<ConfirmationState | 'idle'>('confirmation', 'idle', TRANSITIONS, log);
+  /** What status() shows beside the state, for the registration being confirmed. */
+  private brokerEpoch = 0;
+  private latencyMs: number | undefined;
+  private seen: ClusterView | undefined;
+  private checkedAt: number | undefined;
+  private lastError: ConfirmationStatus['lastError'];
   /** When the cluster last listed the current registration as expected; undefined: not yet. */
   private lastListedAt: number | undefined;
   private missingReported = false;
@@ -141,7 +160,9 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   }
 
   status(): ConfirmationStatus | undefined {
-    return this.st;
+    const state = this.fsm.state;
+    if (state === 'idle') return undefined;
+    return { state, brokerEpoch: this.brokerEpoch, latencyMs: this.latencyMs, seen: this.seen, checkedAt: this.checkedAt, lastError: this.lastError };
   }
 
   /**
@@ -188,7 +209,12 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.target = target;
     this.missingReported = false;
     this.lastListedAt = undefined;
-    this.st = { state: 'pending', brokerEpoch: target.brokerEpoch, latencyMs: undefined, seen: undefined, checkedAt: undefined, lastError: undefined };
+    this.fsm.to('pending', `broker epoch ${target.brokerEpoch}`);
+    this.brokerEpoch = target.brokerEpoch;
+    this.latencyMs = undefined;
+    this.seen = undefined;
+    this.checkedAt = undefined;
+    this.lastError = undefined;
     this.confirmStartedAt = Date.now();
     this.armRecheck();
     void this.run(target, AbortSignal.any([ac.signal, this.stopper.signal])).finally(() => {
@@ -200,14 +226,14 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   forget(): void {
     this.inFlight?.abort();
     this.target = undefined;
-    this.st = undefined;
+    this.fsm.to('idle', 'forget()');
   }
 
   async stop(): Promise<void> {
     this.stopper.abort();
     this.inFlight?.abort();
     this.target = undefined;
-    this.st = undefined;
+    this.fsm.to('idle', 'stop()');
     if (this.recheckTimer !== undefined) clearInterval(this.recheckTimer);
     this.recheckTimer = undefined;
     if (this.ownsAdmin) await this.admin.disconnect().catch(() => undefined);
@@ -230,7 +256,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         return;
       }
       if ('view' in last && target.kraftControlled?.() === true) {
-        this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
+        this.fsm.to('unconfirmed', 'kraft-controlled');
         log('broker %d (epoch %d) not listed, and KRaft controls the cluster: it never will be', target.brokerId, target.brokerEpoch);
         this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason: 'kraft-controlled', expected: { host: target.host, port: target.port }, seen: last.view, error: undefined });
         return;
@@ -242,7 +268,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         reported = true;
         const reason: UnconfirmedReason = answered !== undefined ? (answered.verdict as UnconfirmedReason) : 'unreachable';
         const error = 'error' in last && answered === undefined ? last.error : undefined;
-        this.st = { ...(this.st as ConfirmationStatus), state: 'unconfirmed' };
+        this.fsm.to('unconfirmed', reason);
         log('broker %d (epoch %d) not confirmed within %d ms: %s; still trying', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
         this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, expected: { host: target.host, port: target.port }, seen: answered?.view, error });
         wait = backoffMs(attempt, 1000, this.timeoutMs);
@@ -260,7 +286,8 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     const latencyMs = Date.now() - since;
     this.lastListedAt = Date.now();
     this.missingReported = false;
-    this.st = { ...(this.st as ConfirmationStatus), state: 'confirmed', latencyMs };
+    this.fsm.to('confirmed', `listed after ${latencyMs} ms`);
+    this.latencyMs = latencyMs;
     log('broker %d (epoch %d) confirmed by the cluster after %d ms', target.brokerId, target.brokerEpoch, latencyMs);
     this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view });
   }
@@ -289,10 +316,10 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   }
 
   private record(r: Round): void {
-    if (this.st === undefined) return;
-    this.st = 'view' in r
-      ? { ...this.st, seen: r.view, checkedAt: Date.now() }
-      : { ...this.st, checkedAt: Date.now(), lastError: { code: r.error.code, message: r.error.message } };
+    if (this.fsm.state === 'idle') return;
+    this.checkedAt = Date.now();
+    if ('view' in r) this.seen = r.view;
+    else this.lastError = { code: r.error.code, message: r.error.message };
   }
 
   private armRecheck(): void {
@@ -310,7 +337,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       this.record(r);
       if ('view' in r && r.verdict === 'ok') {
         // Listed again after `missing` (or first listed after `unconfirmed`): said, not just set.
-        if (this.st !== undefined && this.st.state !== 'confirmed') this.markConfirmed(target, this.confirmStartedAt ?? Date.now(), r.view);
+        if (this.fsm.is('pending', 'unconfirmed', 'missing')) this.markConfirmed(target, this.confirmStartedAt ?? Date.now(), r.view);
         this.lastListedAt = Date.now();
         this.missingReported = false;
         return;
@@ -322,7 +349,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       const missingForMs = Date.now() - this.lastListedAt;
       if (missingForMs < this.missingAfterMs || this.missingReported) return;
       this.missingReported = true;
-      if (this.st !== undefined) this.st = { ...this.st, state: 'missing' };
+      if (this.fsm.is('confirmed')) this.fsm.to('missing', `not listed for ${missingForMs} ms`);
       log('broker %d registered in ZooKeeper but not listed by the cluster for %d ms', target.brokerId, missingForMs);
       this.notify('missing', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, missingForMs, seen: 'view' in r ? r.view : undefined });
       this.onMissing();

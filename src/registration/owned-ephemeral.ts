@@ -11,6 +11,7 @@
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
+import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
 import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
@@ -104,7 +105,9 @@ export interface HolderVerdict {
 
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
 
-const TRANSITIONS: Readonly<Record<OwnedEphemeralState, readonly OwnedEphemeralState[]>> = {
+// What the recipe knows about its node changes only along these edges (the lifecycle,
+// latent/started/closed, is kept apart, in `lifecycle`).
+const TRANSITIONS: Transitions<OwnedEphemeralState> = {
   idle: ['acquiring', 'stopped'],
   acquiring: ['acquiring', 'owned', 'waiting', 'failed', 'stopped'],
   waiting: ['owned', 'waiting', 'failed', 'stopped'],
@@ -185,7 +188,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly stopper = new AbortController();
   private readonly lifecycle: Lifecycle;
   private readonly companion: OwnedEphemeralOptions['companion'];
-  private st: OwnedEphemeralState = 'idle';
+  private readonly fsm: StateMachine<OwnedEphemeralState>;
   private own: Ownership | undefined;
   private blocking: BlockingNode | undefined;
   private blockedSince: number | undefined;
@@ -217,6 +220,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.companion = opts.companion;
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
+    this.fsm = new StateMachine(`OwnedEphemeral(${this.path})`, 'idle', TRANSITIONS, log);
 
     const onSession = (): void => this.schedule('new session');
     const onConnected = (): void => this.schedule('reconnected');
@@ -307,7 +311,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.on('failed', onFailed);
       this.stopper.signal.addEventListener('abort', onStop, { once: true });
     });
-    if (this.st === 'idle') this.to('acquiring');
+    if (this.st === 'idle') this.to('acquiring', 'start()');
     this.schedule('start');
     return first;
   }
@@ -326,7 +330,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const wasOwned = this.st === 'owned';
     const released = this.mutex.runExclusive(async () => {
       const outcome = await this.deleteIfOwned();
-      if (this.st !== 'stopped') this.to('stopped');
+      if (this.st !== 'stopped') this.to('stopped', 'stop()');
       this.own = undefined;
       return outcome;
     });
@@ -337,7 +341,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     });
     this.stopping = Promise.race([released, late]).then((outcome) => {
       clearTimeout(timer);
-      if (this.st !== 'stopped') this.to('stopped');
+      if (this.st !== 'stopped') this.to('stopped', 'stop()');
       this.releaseClaim?.();
       if (outcome.reason === 'unreachable') log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
       return outcome;
@@ -443,7 +447,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       if ('owned' in result) {
         this.own = result.owned;
         this.confirmed = true;
-        this.to('owned');
+        this.to('owned', `czxid ${result.owned.czxid}, session 0x${result.owned.sessionId}`);
         this.blocking = undefined;
         this.blockedSince = undefined;
         this.conflictReported = false;
@@ -459,15 +463,17 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     }
   }
 
-  // What the recipe knows about its node changes only here, and only along these edges; the
-  // lifecycle (latent/started/closed) is kept apart, in `lifecycle`.
-  private to(next: OwnedEphemeralState): void {
-    if (!TRANSITIONS[this.st].includes(next)) throw new UnexpectedError(`${this.path}: no transition from ${this.st} to ${next}`);
-    this.st = next;
+  /** The node's state, without the frozen-process check of the public `state` getter. */
+  private get st(): OwnedEphemeralState {
+    return this.fsm.state;
+  }
+
+  private to(next: OwnedEphemeralState, why: string): void {
+    this.fsm.to(next, why);
   }
 
   private fail(e: KafkaZkRegistrarError): void {
-    this.to('failed');
+    this.to('failed', e.code);
     this.clearConflictTimer();
     log('%s: giving up: %s', this.path, e.message);
     this.notify('failed', e);
@@ -501,14 +507,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   private markLost(reason: LossReason, sessionId: string): void {
     if (this.st !== 'owned') return;
-    this.to('lost');
+    this.to('lost', reason);
     log('%s lost (%s)', this.path, reason);
     this.notify('lost', { reason, sessionId });
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
-    if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring');
+    if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
     const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
     const io = {
       run: <T>(op: () => Promise<T>) => this.retrying(session, op),
@@ -548,7 +554,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const changedOwner = this.blocking?.ownerSessionId !== b.ownerSessionId;
     this.blocking = b;
     if (this.st !== 'waiting' || changedOwner) {
-      this.to('waiting');
+      this.to('waiting', `held by session 0x${b.ownerSessionId}`);
       log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, b.ownerSessionId, b.sessionId);
       this.notify('waiting', b);
     }

@@ -37,6 +37,7 @@ import { formatHostPort, HostProvider, parseConnectString, type HostPort } from 
 import { openTransport, type ClientTlsOptions } from './transport.js';
 import { watchEventName, WatchRegistry, type WatchKind } from './watch-registry.js';
 
+import { StateMachine, type Transitions } from '../../util/state-machine.js';
 const log = logger('zk-client');
 
 /**
@@ -62,6 +63,15 @@ const log = logger('zk-client');
  */
 export type ClientState = 'connecting' | 'connected' | 'expired' | 'auth-failed' | 'closed';
 export type ClientEndReason = 'expired' | 'auth-failed' | 'closed';
+
+/** The states above and their edges: the three ends are final. */
+const TRANSITIONS: Transitions<ClientState> = {
+  connecting: ['connected', 'expired', 'auth-failed', 'closed'],
+  connected: ['connecting', 'expired', 'auth-failed', 'closed'],
+  expired: [],
+  'auth-failed': [],
+  closed: [],
+};
 
 export interface ClientConnectionOptions {
   /** `host:port[,host:port...][/chroot]`. */
@@ -202,7 +212,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private readonly closeTimeoutOption: number | undefined;
   private readonly maxFrameBytes: number | undefined;
 
-  private st: ClientState = 'connecting';
+  private readonly fsm = new StateMachine<ClientState>('client', 'connecting', TRANSITIONS, log);
   private endReason: ClientEndReason | undefined;
   private id: bigint;
   private passwd: Buffer;
@@ -266,7 +276,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   }
 
   get state(): ClientState {
-    return this.st;
+    return this.fsm.state;
   }
 
   get ended(): ClientEndReason | undefined {
@@ -540,7 +550,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     this.passwd = Buffer.from(rsp.passwd);
     this.negotiatedMs = rsp.timeOut;
     link.phase = 'ready';
-    this.st = 'connected';
+    this.fsm.to('connected', formatHostPort(link.host));
     this.hosts.onConnected();
     this.rearm(link);
     log('session 0x%s connected to %s, timeout %d ms', sessionIdToHex(this.id), formatHostPort(link.host), this.negotiatedMs);
@@ -772,7 +782,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (this.endReason !== undefined || this.closing) return;
     const name = formatHostPort(link.host);
     if (wasReady) {
-      this.st = 'connecting';
+      this.fsm.to('connecting', cause.message);
       this.delivery.event(() => this.notify('disconnected', cause));
     } else {
       const closedAtHandshake = link.phase === 'handshake' && link.closedByServer;
@@ -811,7 +821,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private end(reason: ClientEndReason, cause: ZooKeeperError | undefined): void {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
-    this.st = reason;
+    this.fsm.to(reason, cause?.message ?? reason);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     const link = this.current;
