@@ -54,6 +54,13 @@ export interface Outage {
   readonly openMs: number;
   readonly registerMs: number;
   /**
+   * Of openMs, how long the ensemble granted nobody anything yet: from the notice to the first
+   * committed txn of the epoch after the stall (our registrars race for sessions, so that is when one
+   * could first be had). openMs less this is the client's own share (backoff, attempts on members
+   * that do not serve).
+   */
+  readonly ensembleMs: number;
+  /**
    * Whether the ensemble's committed history had expired the old session when the registrar was told
    * it had: 'committed' (a closeSession at or before the notice), 'later' (committed after it),
    * 'never' (not committed before the run ended: only a resumed, deposed leader's own log has it).
@@ -194,6 +201,12 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
     const roundOf = (at: number): number => roundStarts.filter((t) => at >= t).length;
     const closedAt = new Map<string, number>();
     for (const t of txns) for (const o of t.ops) if (o.kind === 'closeSession' && !closedAt.has(t.session)) closedAt.set(t.session, t.time);
+    const epoch = (z: bigint): bigint => z >> 32n;
+    const servingAt = roundStarts.map((start) => {
+      const before = txns.filter((t) => t.time < start).pop();
+      const e0 = before === undefined ? 0n : epoch(before.zxid);
+      return txns.find((t) => epoch(t.zxid) > e0)?.time;
+    });
     const outages: Outage[] = [];
     for (const [id, ev] of events) {
       for (let k = 0; k < ev.length; k++) {
@@ -204,7 +217,9 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
         const restored = next.find((e) => e.what === 'restored');
         if (session === undefined || restored === undefined) continue;
         const closed = closedAt.get(lost.session as string);
+        const serving = servingAt[roundOf(lost.at) - 1];
         outages.push({
+          ensembleMs: serving === undefined ? 0 : Math.min(session.at - lost.at, Math.max(0, serving - lost.at)),
           round: roundOf(lost.at),
           brokerId: id,
           cause: lost.detail ?? '?',
@@ -250,22 +265,26 @@ export function stallMarkdown(runs: readonly StallRun[], o: StallOptions): strin
   const uncommittedVerdicts = allOutages.filter((x) => x.quorumExpiry !== 'committed').length;
   const allGaps = runs.flatMap((r) => r.gaps);
   const byOwnDelete = allGaps.filter((g) => g.removedBy.startsWith('delete')).length;
+  const causes = new Map<string, number>();
+  for (const x of allOutages) causes.set(x.cause, (causes.get(x.cause) ?? 0) + 1);
+  const causeText = [...causes].map(([c, n]) => `${n} ${c === 'server' ? 'told by a server' : c === 'refused' ? "given up by the client ('refused': every reconnect closed unanswered for a session timeout)" : c}`).join(', ');
   return [
     '## Leader stall: from a registration missing to it back (the report\'s scenario)',
     '',
     `${runs.length} runs, each on a fresh 3-member ensemble (tickTime ${o.tickTimeMs} ms, syncLimit ${o.syncLimit}: followers give a silent leader up after ${(o.tickTimeMs * o.syncLimit) / 1000} s), ${o.registrars} BrokerRegistrars with a ${o.sessionTimeoutMs / 1000} s session, each on its own Connection through a chroot; ${o.rounds} rounds of: the leader SIGSTOPped for ${o.pauseMs / 1000} s, then SIGCONT, then wait until every registration is ours again in the leader's dump. "Missing" is a registration's node removed (a delete, or the close of the session that owned it) and "back" is our node created again, both as the servers' transaction logs record them (the leader's clock when it prepared each change; a txn counts once a majority of the members logged it), so no client stands between an event and its time. Target (issue 24): median <= 300 ms in every run.`,
     '',
-    '| run | registrations missing (of rounds x registrars) | missing -> back, median / max (ms) | target met | registrar outages: told "expired" -> restored, count, median / max (ms) | of which: opening the new session, median / max (ms) | registering on it, median / max (ms) | "expired" verdicts the quorum had not committed at the time |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | registrations missing (of rounds x registrars) | missing -> back, median / max (ms) | target met | registrar outages: told "expired" -> restored, count, median / max (ms) | of which: opening the new session, median / max (ms) | of the opening: the ensemble not serving yet, median / max (ms) | registering on the new session, median / max (ms) | "expired" verdicts the quorum had not committed at the time |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...runs.map((r) => {
       const down = r.outages.map((x) => x.downMs);
       const open = r.outages.map((x) => x.openMs);
       const reg = r.outages.map((x) => x.registerMs);
+      const ens = r.outages.map((x) => x.ensembleMs);
       const mx = (xs: number[]): number | undefined => (xs.length === 0 ? undefined : Math.max(...xs));
-      return `| ${r.run} | ${r.gaps.length} of ${o.rounds * o.registrars}${r.notBack > 0 ? ` (${r.notBack} not back within 60 s)` : ''} | ${f0(r.median)} / ${f0(r.max)} | ${r.median === undefined ? 'nothing went missing' : r.median <= 300 ? 'yes' : '**no**'} | ${r.outages.length}, ${f0(median(down))} / ${f0(mx(down))} | ${f0(median(open))} / ${f0(mx(open))} | ${f0(median(reg))} / ${f0(mx(reg))} | ${r.outages.filter((x) => x.quorumExpiry !== 'committed').length} of ${r.outages.length} |`;
+      return `| ${r.run} | ${r.gaps.length} of ${o.rounds * o.registrars}${r.notBack > 0 ? ` (${r.notBack} not back within 60 s)` : ''} | ${f0(r.median)} / ${f0(r.max)} | ${r.median === undefined ? 'nothing went missing' : r.median <= 300 ? 'yes' : '**no**'} | ${r.outages.length}, ${f0(median(down))} / ${f0(mx(down))} | ${f0(median(open))} / ${f0(mx(open))} | ${f0(median(ens))} / ${f0(mx(ens))} | ${f0(median(reg))} / ${f0(mx(reg))} | ${r.outages.filter((x) => x.quorumExpiry !== 'committed').length} of ${r.outages.length} |`;
     }),
     '',
-    `Where the time goes. ${byOwnDelete} of the ${allGaps.length} registrations that went missing were removed by their own registrar (the rest by the close of the session that held them): told that its session had expired, it opened a new session, found its node still held by that previous session (the server had not deleted it yet), deleted it (version-checked) and created ours, so the node was absent only between that delete and the create. The registrar's own outage (from the expiry notice to its node back) is mostly the new session's opening: the first attempt goes to a shuffled host, and when that is the deposed leader or a member still electing, it is closed unanswered (~100 ms) and the next host waits the reconnect jitter (up to a tenth of the session timeout, ${o.sessionTimeoutMs / 10} ms). ${uncommittedVerdicts} of ${allOutages.length} expiry notices came from a server whose expiry of that session the ensemble had not committed (the resumed leader expires every session on its own clock before it notices it has been deposed; its closeSession proposals are in its own log only): the new quorum still kept those sessions, so the registrars re-registered (a new broker epoch) where keeping the session was possible.`,
+    `Where the time goes. ${byOwnDelete} of the ${allGaps.length} registrations that went missing were removed by their own registrar (the rest by the close of the session that held them): told that its session had expired, it opened a new session, found its node still held by that previous session (the server had not deleted it yet), deleted it (version-checked) and created ours, so the node was absent only between that delete and the create. The registrar's own outage (from the expiry notice to its node back) (${causeText}) is almost all the new session's opening, and most of that, where it is long, is the ensemble granting no session to anyone yet (an election still going on after the resume): attempts on members that do not serve end after the connect timeout (session timeout / 3 hosts = ${Math.round(o.sessionTimeoutMs / 3)} ms) or are closed unanswered. Where the ensemble serves at once, the first attempt goes to a shuffled host, and when that is the deposed leader or a member still electing, it is closed unanswered (~100 ms) and the next host waits the reconnect jitter (up to a tenth of the session timeout, ${o.sessionTimeoutMs / 10} ms). ${uncommittedVerdicts} of ${allOutages.length} expiry notices came from a server whose expiry of that session the ensemble had not committed (the resumed leader expires every session on its own clock before it notices it has been deposed; its closeSession proposals are in its own log only): the new quorum still kept those sessions, so the registrars re-registered (a new broker epoch) where keeping the session was possible.`,
     '',
   ];
 }
