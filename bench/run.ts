@@ -22,6 +22,8 @@ import { killSession } from '../integration/harness/sessions.js';
 import { startZooKeeper, type ZooKeeperServer } from '../integration/harness/zookeeper-server.js';
 import { kafkaLibs } from '../integration/harness/kafka-cluster.js';
 import { cdfChart } from './chart.js';
+import { clientsMarkdown, clientsSection } from './clients.js';
+import { leaderStallRun, stallMarkdown, STALL_DEFAULTS, type StallRun } from './leader-stall.js';
 
 interface Stats {
   readonly n: number;
@@ -310,9 +312,9 @@ async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 
   });
 }
 
-async function main(): Promise<void> {
-  const server = await startZooKeeper();
-  try {
+/** The registration, recovery, storm, idle, takeover, memory and codec sections (`core`). */
+async function core(server: ZooKeeperServer): Promise<{ results: Record<string, unknown>; lines: string[]; svg: string }> {
+  {
     const connect = `${server.connectString}/bench`;
     const conn = new Connection({ connect, sessionTimeoutMs: 10_000 });
     await conn.start();
@@ -356,12 +358,8 @@ async function main(): Promise<void> {
     await conn.close();
     const cod = codec(50_000);
 
-    const results = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString, register: reg, takeover: take, memory: mem, recovery: rec, storms, peerStorms, idle: idles, anchors, codec: cod };
-    const md = [
-      '# Benchmarks',
-      '',
-      `Run ${results.date} on ${results.cores} x ${results.cpu}, Node ${results.node}, one local ZooKeeper 3.8 (loopback). Regenerate with \`npm run bench\`.`,
-      '',
+    const results = { register: reg, takeover: take, memory: mem, recovery: rec, storms, peerStorms, idle: idles, anchors, codec: cod };
+    const lines = [
       '## Registration (ms per registration on an open session; ours, naive and floor interleaved on one session)',
       '',
       '| | p50 | p90 | p99 | mean |',
@@ -453,12 +451,8 @@ async function main(): Promise<void> {
       '| --- | --- | --- | --- |',
       `| ${Math.round(cod.encodeOpsPerSec)} | ${Math.round(cod.decodeOpsPerSec)} | ${Math.round(cod.jsonParseOpsPerSec)} | ${ratio(cod.decodeOpsPerSec, cod.jsonParseOpsPerSec)} |`,
       '',
-    ].join('\n');
-    const dir = join(__dirname, '..', '..', 'bench');
-    writeFileSync(join(dir, 'results.md'), md);
-    writeFileSync(
-      join(dir, 'latency.svg'),
-      cdfChart([
+    ];
+    const svg = cdfChart([
         {
           title: 'Registration on an open session',
           series: [
@@ -475,13 +469,67 @@ async function main(): Promise<void> {
             ...(peerSamples === undefined ? [] : [{ label: 'Kafka registerBroker', samples: peerSamples.kafkaRecovery }, { label: 'Curator PersistentNode', samples: peerSamples.curatorRecovery }]),
           ],
         },
-      ]),
-    );
-    writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    console.log(md);
+      ]);
+    return { results, lines, svg };
+  }
+}
+
+/**
+ * Sections, all by default; `KZR_BENCH_SECTIONS=clients,stall` (any of core, clients, stall) runs
+ * some alone: their figures are printed and written to bench/results.partial.tmp.md, and
+ * results.md is left as it is (it is only ever written whole).
+ */
+const SECTIONS = ['core', 'clients', 'stall'] as const;
+
+async function main(): Promise<void> {
+  const asked = (process.env.KZR_BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const a of asked) if (!(SECTIONS as readonly string[]).includes(a)) throw new Error(`KZR_BENCH_SECTIONS: unknown section '${a}' (${SECTIONS.join(', ')})`);
+  const sections = new Set(asked);
+  const whole = SECTIONS.every((x) => sections.has(x));
+  const progress = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
+  const date = new Date().toISOString();
+  const server = await startZooKeeper();
+  const lines: string[] = [];
+  const results: Record<string, unknown> = { date, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString };
+  let svg: string | undefined;
+  try {
+    if (sections.has('core')) {
+      const c = await core(server);
+      Object.assign(results, c.results);
+      lines.push(...c.lines);
+      svg = c.svg;
+    }
+    if (sections.has('clients')) {
+      const r = await clientsSection(server, { rounds: 300, holds: [1, 1000], storms: [100, 1000], windowSec: 30 }, progress);
+      results.clients = r;
+      lines.push(...clientsMarkdown(r));
+    }
   } finally {
     await server.stop();
   }
+  if (sections.has('stall')) {
+    const runs: StallRun[] = [];
+    for (let run = 1; run <= 3; run++) runs.push(await leaderStallRun(run, STALL_DEFAULTS, progress));
+    results.leaderStall = runs;
+    lines.push(...stallMarkdown(runs, STALL_DEFAULTS));
+  }
+  const md = [
+    '# Benchmarks',
+    '',
+    `Run ${date} on ${String(results.cores)} x ${String(results.cpu)}, Node ${process.version}, local ZooKeeper 3.8 servers (loopback). Regenerate with \`npm run bench\`.`,
+    '',
+    ...lines,
+  ].join('\n');
+  const dir = join(__dirname, '..', '..', 'bench');
+  if (whole) {
+    writeFileSync(join(dir, 'results.md'), md);
+    if (svg !== undefined) writeFileSync(join(dir, 'latency.svg'), svg);
+    writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    writeFileSync(join(dir, 'results.partial.tmp.md'), md);
+    writeFileSync(join(dir, 'results.partial.tmp.json'), `${JSON.stringify(results, null, 2)}\n`);
+  }
+  console.log(md);
 }
 
 main().catch((err: unknown) => {
