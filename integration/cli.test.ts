@@ -146,6 +146,27 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(await cli.exit(), 0);
   });
 
+  test('errors from deeper down name flags too: the listener pre-flight and the controller candidacy', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/0');
+    await obs.create('/brokers/ids/0', brokerNodeData(0), 'ephemeral'); // a broker with a PLAINTEXT listener
+    const startFailed = (out: string): Record<string, unknown> | undefined =>
+      out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'startFailed');
+    const mismatch = await runCli(['register', '--zookeeper', connect, '--broker-id', '21', '--listeners', 'CLIENT://127.0.0.1:9092', '--listener-security-protocol-map', 'CLIENT:PLAINTEXT']);
+    assert.equal(mismatch.code, 1);
+    const m = startFailed(mismatch.out);
+    assert.equal(m?.code, 'LISTENER_MISMATCH', mismatch.out);
+    assert.match(String(m?.message), /every registered broker \(broker 0\) has.*name it with --inter-broker-listener-name .*or give --confirm-bootstrap/);
+    assert.doesNotMatch(String(m?.message), /interBrokerListener|\(0\)/);
+    const candidate = await runCli(['register', '--zookeeper', connect, '--broker-id', '22', '--listeners', 'PLAINTEXT://127.0.0.1:9093', '--controller', '--performs-controller-duties']);
+    assert.equal(candidate.code, 1);
+    const c = startFailed(candidate.out);
+    assert.equal(c?.code, 'CONTROLLER_CANDIDACY_REFUSED', candidate.out);
+    assert.match(String(c?.message), /\(--controller-beside-other-brokers overrides this\)/);
+    assert.doesNotMatch(String(c?.message), /besideOtherBrokers/);
+  });
+
   test('bad arguments: exit code 2 and a message naming the option', async () => {
     const bad = await runCli(['register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
     assert.equal(bad.code, 2);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { optionFor, parseCommand } from '../src/cli/args.js';
+import { cliMessage, optionFor, parseCommand } from '../src/cli/args.js';
 import { parseCsvMap } from '../src/cli/kafka-lists.js';
-import { BrokerRegistrar, InvalidConfigError } from '../src/index.js';
+import { BrokerRegistrar, ControllerCandidacyRefusedError, InvalidConfigError, ListenerMismatchError, MigrationInProgressError } from '../src/index.js';
 
 test('register: Kafka-style listeners and protocol map become a valid config', () => {
   const cmd = parseCommand([
@@ -139,4 +139,29 @@ test('--cluster-id reaches the config: a sidecar can refuse a mistyped chroot to
   const cmd = parseCommand(['register', '--zookeeper', 'z:1/kafak', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--cluster-id', 'vuwt07fMRguqN39ptO7dNg']);
   assert.ok(cmd.kind === 'register' && cmd.config.clusterId === 'vuwt07fMRguqN39ptO7dNg');
   assert.equal(optionFor('clusterId'), '--cluster-id');
+});
+
+test('deeper errors name the CLI flag, never a library option key (listener mismatch, candidacy refusal, ACLs, migration)', () => {
+  const shared = cliMessage(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]));
+  assert.match(shared, /name it with --inter-broker-listener-name \(Kafka's inter\.broker\.listener\.name\), or give --confirm-bootstrap so/);
+  assert.match(shared, /which every registered broker \(broker 0\) has\. Kafka's controller cannot add a broker without it: it would stall/);
+  assert.doesNotMatch(shared, /interBrokerListener|\(0\)|give confirm /);
+  const named = cliMessage(new ListenerMismatchError(1, ['REPLICATION'], ['CLIENT'], 'interBrokerListener'));
+  assert.match(named, /which --inter-broker-listener-name or --control-plane-listener-name names/);
+  assert.doesNotMatch(named, /interBrokerListener|controlPlaneListener/);
+  const refused = cliMessage(new ControllerCandidacyRefusedError(1, [2, 3]));
+  assert.match(refused, /brokers 2, 3 are registered .*\(--controller-beside-other-brokers overrides this\)/);
+  assert.doesNotMatch(refused, /besideOtherBrokers/);
+  assert.match(cliMessage(new MigrationInProgressError(1, 'migrated', 3000)), /\(--kraft-migration register overrides\)/);
+  // The library keeps its own names.
+  assert.match(new ControllerCandidacyRefusedError(1, [2]).message, /broker 2 is registered .*\(controller\.besideOtherBrokers: true overrides this\)/);
+  assert.match(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]).message, /name it with interBrokerListener/);
+  // --zookeeper-set-acl without credentials: the reason names the flags that give them.
+  const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--zookeeper-set-acl']);
+  assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => {
+    const text = cliMessage(e);
+    assert.match(text, /^invalid --zookeeper-set-acl: true \(needs --zookeeper-auth-file or --zookeeper-auth-env with the digest scheme/);
+    assert.doesNotMatch(text, /zookeeper\.auth/);
+    return true;
+  });
 });

@@ -2,7 +2,7 @@
 // listener.security.protocol.map, broker.rack, ...) so that a broker wrapper can pass its settings
 // through unchanged.
 import { parseArgs } from 'node:util';
-import { InvalidConfigError } from '../errors.js';
+import { InvalidConfigError, KafkaZkRegistrarError, type OptionNamer } from '../errors.js';
 import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
 import { parseConnectString } from '../zookeeper/connect-string.js';
@@ -157,12 +157,27 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^health\.port$/, '--health-port'],
   [/^kraftMigration$/, '--kraft-migration'],
   [/^zookeeperSetAcl$/, '--zookeeper-set-acl'],
-  [/^zookeeper\.auth.*$/, '--zookeeper-auth-file/--zookeeper-auth-env'],
+  [/^zookeeper\.auth.*$/, '--zookeeper-auth-file or --zookeeper-auth-env'],
+  [/^controller$/, '--controller'],
+  [/^controller\.performsControllerDuties$/, '--performs-controller-duties'],
+  [/^controller\.besideOtherBrokers$/, '--controller-beside-other-brokers'],
+  [/^confirm$/, '--confirm-bootstrap'],
 ];
 
-/** The command-line option a config field came from, or the field itself. */
-export function optionFor(field: string): string {
-  return OPTION_OF.find(([re]) => re.test(field))?.[1] ?? field;
+/**
+ * The command-line option a config field came from (or the field itself), with `value` as typed
+ * after it: the OptionNamer the CLI renders every error with, so that deeper errors (a listener
+ * mismatch, a refused candidacy) name flags too.
+ */
+export const optionFor: OptionNamer = (field, value) => {
+  const flag = OPTION_OF.find(([re]) => re.test(field))?.[1] ?? field;
+  return value === undefined || value === true ? flag : `${flag} ${value}`;
+};
+
+/** An error as the CLI says it: options named as flags. */
+export function cliMessage(err: unknown): string {
+  if (err instanceof KafkaZkRegistrarError) return err.messageWith(optionFor);
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function parseCommand(argv: readonly string[]): Command {

@@ -173,7 +173,7 @@ export interface BrokerRegistrarEvents {
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
 function kafkaAcl(identity: string | undefined): readonly Acl[] {
   if (identity === undefined) {
-    throw new InvalidConfigError('zookeeperSetAcl', true, 'needs zookeeper.auth with the digest scheme: the ACL names the identity it gives us');
+    throw new InvalidConfigError('zookeeperSetAcl', true, (name) => `needs ${name('zookeeper.auth')} with the digest scheme: the ACL names the identity it gives us`);
   }
   return [
     { perms: PERM.ALL, scheme: 'digest', id: identity },
