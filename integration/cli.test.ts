@@ -177,5 +177,12 @@ describe('kafka-zk-registrar CLI', () => {
     assert.match(port0.err, /invalid --listeners: 0 /);
     // No command at all is a usage error too.
     assert.equal((await runCli([])).code, 2);
+    // A mistyped option is called unknown, with the flag it is close to; --version takes nothing.
+    const typo = await runCli(['register', '--zookeper', '127.0.0.1:2181']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /^kafka-zk-registrar: unknown option --zookeper \(did you mean --zookeeper\?\)\n/);
+    const version = await runCli(['--version', '--bogus']);
+    assert.equal(version.code, 2);
+    assert.equal(version.out, '', 'no version printed');
   });
 });

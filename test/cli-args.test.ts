@@ -38,7 +38,29 @@ for (const [args, field] of [
 }
 
 test('unknown options are rejected', () => {
-  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /Unknown option/);
+  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /^CommandLineError: unknown option --bogus$/);
+});
+
+test('argument problems are said in their own words: unknown option (with the close flag), missing value, stray word; --version takes nothing', () => {
+  const said = (args: string[]): string => {
+    try {
+      parseCommand(args);
+    } catch (err) {
+      assert.ok(err instanceof InvalidConfigError, String(err)); // main exits 2 on these
+      return cliMessage(err);
+    }
+    return assert.fail(`${args.join(' ')} was accepted`);
+  };
+  assert.equal(said(['register', '--zookeper', 'z:1']), 'unknown option --zookeper (did you mean --zookeeper?)');
+  assert.equal(said(['audit', '--zookeeper', 'z:1', '--jsno']), 'unknown option --jsno (did you mean --json?)');
+  assert.equal(said(['register', '--zookeeper', 'z:1', '--frobnicate']), 'unknown option --frobnicate');
+  assert.equal(said(['register', '--zookeeper']), '--zookeeper needs a value');
+  assert.equal(said(['register', '--zookeeper', 'z:1', '--controller=yes']), '--controller takes no value (given "yes")');
+  assert.equal(said(['audit', '--zookeeper', 'z:1', 'extra']), 'unexpected argument "extra": every value follows its option');
+  assert.equal(said(['--version', '--bogus']), 'unknown option --bogus (--version takes no options)');
+  assert.equal(said(['help', 'audit', 'now']), 'unexpected argument "now": help audit takes none');
+  for (const args of [['register', '--zookeper', 'z:1'], ['register', '--zookeeper']]) assert.doesNotMatch(said(args), /is not given|Unknown option/);
+  assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
 });
 
 test('an option given twice is refused, not silently the last', () => {

@@ -1,7 +1,7 @@
 // Command-line arguments -> BrokerRegistrar config, in Kafka's own vocabulary (advertised.listeners,
 // listener.security.protocol.map, broker.rack, ...) so that a broker wrapper can pass its settings
 // through unchanged.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidConfigError, KafkaZkRegistrarError, type OptionNamer } from '../errors.js';
 import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
@@ -74,6 +74,39 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
 }
 
+/** Every option of either command, as node:util's parseArgs takes them. */
+const OPTIONS = {
+  zookeeper: { type: 'string' },
+  'broker-id': { type: 'string' },
+  listeners: { type: 'string' },
+  'listener-security-protocol-map': { type: 'string' },
+  rack: { type: 'string' },
+  'jmx-port': { type: 'string' },
+  'znode-version': { type: 'string' },
+  'session-timeout-ms': { type: 'string' },
+  'conflict-policy': { type: 'string' },
+  'conflict-timeout-ms': { type: 'string' },
+  controller: { type: 'boolean' },
+  'performs-controller-duties': { type: 'boolean' },
+  'controller-beside-other-brokers': { type: 'boolean' },
+  'control-plane-listener-name': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  'confirm-bootstrap': { type: 'string' },
+  'confirm-timeout-ms': { type: 'string' },
+  'recheck-interval-ms': { type: 'string' },
+  'inter-broker-listener-name': { type: 'string' },
+  bootstrap: { type: 'string' },
+  'connect-timeout-ms': { type: 'string' },
+  'health-port': { type: 'string' },
+  'health-host': { type: 'string' },
+  json: { type: 'boolean' },
+  'kraft-migration': { type: 'string' },
+  'zookeeper-auth-file': { type: 'string' },
+  'zookeeper-auth-env': { type: 'string' },
+  'zookeeper-set-acl': { type: 'boolean' },
+  'wedged-after-ms': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
 /** The options audit takes; SHARED_OPTIONS are register's too. */
 const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
 const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env'];
@@ -115,12 +148,66 @@ function negativeNumbersAttached(args: readonly string[]): string[] {
   return out;
 }
 
-/** node:util's parseArgs errors (unknown option, missing value) as InvalidConfigError naming the option. */
-function typedArgsError(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) return err;
-  const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? 'arguments';
-  return new InvalidConfigError(option, undefined, e.message.replace(/\. To specify a positional argument.*$/s, ''));
+/**
+ * An argument the CLI cannot read at all: an unknown option, an option without its value (or with
+ * one it does not take), a stray word. `field` is the argument as typed; the message says what is
+ * wrong in those words, never "<option> is not given" about an option that was given.
+ */
+export class CommandLineError extends InvalidConfigError {
+  constructor(field: string, value: unknown, reason: string, text: string) {
+    super(field, value, reason);
+    this.message = text;
+  }
+
+  override messageWith(): string {
+    return this.message;
+  }
+}
+
+/** The known flag closest to a mistyped one (an edit distance of at most 2, or a unique prefix), if any. */
+export function closestOption(typed: string, known: readonly string[]): string | undefined {
+  const name = typed.replace(/^-+/, '').split('=')[0] as string;
+  const near = known.filter((k) => editDistance(name, k) <= 2);
+  if (near.length === 1) return `--${near[0] as string}`;
+  const prefixed = known.filter((k) => name.length >= 3 && k.startsWith(name));
+  return prefixed.length === 1 ? `--${prefixed[0] as string}` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * What node:util's strict parse would refuse, said in our words from its tokens (its own messages
+ * differ between Node versions and would come out as "--zookeper is not given (Unknown option...)").
+ */
+function checkArguments(args: readonly string[], known: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...args], strict: false, tokens: true, options: OPTIONS });
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new CommandLineError('arguments', t.value, 'unexpected argument', `unexpected argument ${JSON.stringify(t.value)}: every value follows its option`);
+    if (t.kind !== 'option') continue;
+    const type = (OPTIONS as Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>)[t.name]?.type;
+    if (type === undefined) {
+      const hint = closestOption(t.rawName, known);
+      throw new CommandLineError(t.rawName, t.value, 'unknown option', `unknown option ${t.rawName}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`);
+    }
+    if (type === 'boolean' && t.value !== undefined) throw new CommandLineError(t.rawName, t.value, 'takes no value', `${t.rawName} takes no value (given ${JSON.stringify(t.value)})`);
+    if (type === 'string' && t.value === undefined) throw new CommandLineError(t.rawName, undefined, 'needs a value', `${t.rawName} needs a value`);
+    if (type === 'string' && t.inlineValue === false && t.value.startsWith('-')) {
+      throw new CommandLineError(t.rawName, t.value, 'needs a value', `${t.rawName} needs a value, and ${JSON.stringify(t.value)} looks like an option (write ${t.rawName}=${t.value} if it is the value)`);
+    }
+  }
+}
+
+function nothingAfter(what: string, arg: string): CommandLineError {
+  if (arg.startsWith('-')) return new CommandLineError(arg, undefined, 'unknown option', `unknown option ${arg} (${what} takes no options)`);
+  return new CommandLineError('arguments', arg, 'unexpected argument', `unexpected argument ${JSON.stringify(arg)}: ${what} takes none`);
 }
 
 function int(value: string | undefined, field: string): number | undefined {
@@ -182,58 +269,26 @@ export function cliMessage(err: unknown): string {
 
 export function parseCommand(argv: readonly string[]): Command {
   const [cmd, ...rest] = argv;
-  if (cmd === '--version' || cmd === '-V' || cmd === 'version') return { kind: 'version' };
+  // Anything after --version or help is a usage error (exit 2), not ignored: `--version --bogus`
+  // exiting 0 would tell a script that its arguments were fine.
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    if (rest.length > 0) throw nothingAfter(cmd, rest[0] as string);
+    return { kind: 'version' };
+  }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const topic = rest[0];
     if (topic === undefined) return { kind: 'help', command: undefined };
-    if (topic === 'register' || topic === 'audit') return { kind: 'help', command: topic };
-    throw new InvalidConfigError('help', topic, 'expected register or audit');
+    if (topic !== 'register' && topic !== 'audit') throw new InvalidConfigError(cmd, topic, 'expected register or audit');
+    if (rest.length > 1) throw nothingAfter(`${cmd} ${topic}`, rest[1] as string);
+    return { kind: 'help', command: topic };
   }
   if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
   if (cmd !== 'register' && cmd !== 'audit') throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', command: cmd };
-  const { values, tokens } = (() => {
-    try {
-      return parseArgs({
-        args: negativeNumbersAttached(rest),
-        strict: true,
-        tokens: true,
-        options: {
-          zookeeper: { type: 'string' },
-          'broker-id': { type: 'string' },
-          listeners: { type: 'string' },
-          'listener-security-protocol-map': { type: 'string' },
-          rack: { type: 'string' },
-          'jmx-port': { type: 'string' },
-          'znode-version': { type: 'string' },
-          'session-timeout-ms': { type: 'string' },
-          'conflict-policy': { type: 'string' },
-          'conflict-timeout-ms': { type: 'string' },
-          controller: { type: 'boolean' },
-          'performs-controller-duties': { type: 'boolean' },
-          'controller-beside-other-brokers': { type: 'boolean' },
-          'control-plane-listener-name': { type: 'string' },
-          'cluster-id': { type: 'string' },
-          'confirm-bootstrap': { type: 'string' },
-          'confirm-timeout-ms': { type: 'string' },
-          'recheck-interval-ms': { type: 'string' },
-          'inter-broker-listener-name': { type: 'string' },
-          bootstrap: { type: 'string' },
-          'connect-timeout-ms': { type: 'string' },
-          'health-port': { type: 'string' },
-          'health-host': { type: 'string' },
-          json: { type: 'boolean' },
-          'kraft-migration': { type: 'string' },
-          'zookeeper-auth-file': { type: 'string' },
-          'zookeeper-auth-env': { type: 'string' },
-          'zookeeper-set-acl': { type: 'boolean' },
-          'wedged-after-ms': { type: 'string' },
-        },
-      });
-    } catch (err) {
-      throw typedArgsError(err);
-    }
-  })();
+  const args = negativeNumbersAttached(rest);
+  checkArguments(args, Object.keys(OPTIONS).filter((o) => (cmd === 'audit') === AUDIT_OPTIONS.includes(o) || SHARED_OPTIONS.includes(o)));
+  // Strict all the same: checkArguments has said whatever it would refuse.
+  const { values, tokens } = parseArgs({ args, strict: true, tokens: true, options: OPTIONS });
   const seen = new Set<string>();
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;
