@@ -124,6 +124,28 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(lines.at(-1)?.deregistered, false);
   });
 
+  test('audit out of reach says what the last attempt hit (ZooKeeper and Kafka); --json still prints one JSON object', async () => {
+    const port = await freePort(); // nothing listens there
+    const refused = await runCli(['audit', '--zookeeper', `127.0.0.1:${port}`, '--connect-timeout-ms', '1500', '--json']);
+    assert.equal(refused.code, 1);
+    const { error } = JSON.parse(refused.out) as { error: { code: string; message: string; cause?: { code?: string } } };
+    assert.equal(error.code, 'AUDIT_FAILED');
+    assert.match(error.message, new RegExp(`within 1500 ms \\(last attempt: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)`));
+    assert.equal(error.cause?.code, 'ECONNREFUSED');
+    assert.match(refused.err, /ECONNREFUSED/);
+    const unresolvable = await runCli(['audit', '--zookeeper', 'kzr-no-such-host.invalid:2181', '--connect-timeout-ms', '1500']);
+    assert.equal(unresolvable.code, 1);
+    assert.equal(unresolvable.out, '');
+    assert.match(unresolvable.err, /\(last attempt: kzr-no-such-host\.invalid:2181: .*(ENOTFOUND|EAI_AGAIN)/);
+    // ZooKeeper answers, Kafka does not: the problem names the address and what it hit, with its code.
+    const kafka = await freePort();
+    const noKafka = await runCli(['audit', '--zookeeper', zk.chroot().replace(/\/[^/]*$/, ''), '--bootstrap', `127.0.0.1:${kafka}`, '--json']);
+    assert.equal(noKafka.code, 1);
+    const report = JSON.parse(noKafka.out) as { metadata: { unreachable: { source: string; code?: string }[] }; problems: { code: string; message: string }[] };
+    assert.deepEqual(report.metadata.unreachable.map((u) => [u.source, u.code]), [[`127.0.0.1:${kafka}`, 'ECONNREFUSED']]);
+    assert.match(report.problems.find((p) => p.code === 'METADATA_UNREACHABLE')?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${kafka}: connect ECONNREFUSED`));
+  });
+
   test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {
     const port = await freePort(); // no Kafka there
     const cli = run(['register', '--zookeeper', zk.chroot(), '--broker-id', '10', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--confirm-bootstrap', `127.0.0.1:${port}`, '--confirm-timeout-ms', '500']);

@@ -34,6 +34,16 @@ function errorsAsData(_key: string, value: unknown): unknown {
   return { name: value.name, ...(value instanceof KafkaZkRegistrarError ? { code: value.code } : {}), message: cliMessage(value) };
 }
 
+/** An audit that could not be made, for `audit --json`: its code and message, and what the last connection attempt hit. */
+function auditErrorData(err: unknown): { code: string; message: string; cause?: { code: string | undefined; message: string } } {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+  return {
+    code: err instanceof KafkaZkRegistrarError ? err.code : 'UNEXPECTED',
+    message: cliMessage(err),
+    ...(cause === undefined ? {} : { cause: { code: (cause as NodeJS.ErrnoException).code, message: cause.message } }),
+  };
+}
+
 function line(event: string, payload: unknown): void {
   const body = payload instanceof Error ? errorsAsData('', payload) : payload;
   process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`);
@@ -145,6 +155,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       } else process.stdout.write(formatAuditTable(report));
       return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {
+      // --json: still one JSON object on stdout, so that a machine reading it is never left with nothing.
+      if (cmd.json) process.stdout.write(`${JSON.stringify({ error: auditErrorData(err) }, null, 2)}\n`);
       process.stderr.write(`kafka-zk-registrar: ${cliMessage(err)}\n`);
       return EXIT_FAILED;
     }
