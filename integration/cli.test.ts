@@ -196,7 +196,7 @@ describe('kafka-zk-registrar CLI', () => {
     // A field the library validates is named as the option the user typed, not as the config field.
     const port0 = await runCli(['register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0']);
     assert.equal(port0.code, 2);
-    assert.match(port0.err, /invalid --listeners: 0 /);
+    assert.match(port0.err, /invalid --listeners: "PLAINTEXT:\/\/h:0" \(port 0: /, 'the listener as typed, whole');
     // No command at all is a usage error too.
     assert.equal((await runCli([])).code, 2);
     // A mistyped option is called unknown, with the flag it is close to; --version takes nothing.

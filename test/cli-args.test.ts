@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cliMessage, optionFor, parseCommand } from '../src/cli/args.js';
+import { cliMessage, needsLocalHostName, optionFor, parseCommand } from '../src/cli/args.js';
 import { parseCsvMap } from '../src/cli/kafka-lists.js';
 import { BrokerRegistrar, ControllerCandidacyRefusedError, InvalidConfigError, ListenerMismatchError, MigrationInProgressError } from '../src/index.js';
 
@@ -186,4 +186,57 @@ test('deeper errors name the CLI flag, never a library option key (listener mism
     assert.doesNotMatch(text, /zookeeper\.auth/);
     return true;
   });
+});
+
+test('listener problems quote the listener as typed, whole, and say which part is wrong', () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
+  const cases: [string, RegExp][] = [
+    ['SSL://h:0', /^invalid --listeners: "SSL:\/\/h:0" \(port 0: expected an integer in 1\.\.65535\)$/],
+    ['SSL://127.0.0.1:9092:1', /^invalid --listeners: "SSL:\/\/127\.0\.0\.1:9092:1" \(host "127\.0\.0\.1:9092": expected a host name or IP address, without a port/],
+    ['SSL://0.0.0.0:9092', /^invalid --listeners: "SSL:\/\/0\.0\.0\.0:9092" \(host "0\.0\.0\.0": a wildcard address cannot be advertised\)$/],
+    ['plaintext://b:2', /^invalid --listeners: "plaintext:\/\/b:2" \(listener name "PLAINTEXT": listener names must be unique\)$/],
+  ];
+  for (const [listener, message] of cases) {
+    assert.throws(() => parseCommand([...reg, '--listeners', `PLAINTEXT://ok:1,${listener}`]), (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+      assert.match(cliMessage(e), message);
+      return true;
+    });
+  }
+  // A listener whose protocol the map lacks is the map's problem, and names the listener as typed.
+  assert.throws(
+    () => parseCommand([...reg, '--listeners', 'INTERNAL://h:9092', '--listener-security-protocol-map', 'EXTERNAL:SSL']),
+    /^InvalidConfigError: invalid --listener-security-protocol-map: "EXTERNAL:SSL" \(listener INTERNAL of --listeners "INTERNAL:\/\/h:9092" is not a security protocol name, so the map must give its protocol, e.g\. INTERNAL:SSL\)$/,
+  );
+});
+
+test('a name repeated in a Kafka-style map is refused, naming the flag and the name', () => {
+  assert.throws(
+    () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'INTERNAL://h:9092', '--listener-security-protocol-map', 'INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT']),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listener-security-protocol-map', String(e));
+      assert.match(cliMessage(e), /^invalid --listener-security-protocol-map: "INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT" \(internal is given more than once \("INTERNAL:SSL" and "internal : PLAINTEXT"\)/);
+      return true;
+    },
+  );
+  assert.throws(() => parseCsvMap('A:SSL,A:SSL', '--m'), /A is given more than once/);
+});
+
+test("listeners without a port are refused and without a host stand for this machine's canonical name, as Kafka reads them", () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
+  for (const listener of ['PLAINTEXT://host:', 'PLAINTEXT://host', 'PLAINTEXT://[::1]:']) {
+    assert.throws(() => parseCommand([...reg, '--listeners', listener]), (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+      assert.match(cliMessage(e), /\(no port: Kafka reads NAME:\/\/host:port, where only the host may be left empty/);
+      return true;
+    });
+  }
+  // Kafka (KafkaServer.createBrokerInfo) registers an empty host as InetAddress.getLocalHost().getCanonicalHostName().
+  const cmd = parseCommand([...reg, '--listeners', 'PLAINTEXT://:9092,SSL://b1:9093'], { localHostName: 'broker-1.example.com' });
+  assert.ok(cmd.kind === 'register');
+  assert.deepEqual(cmd.config.listeners, [{ name: 'PLAINTEXT', host: 'broker-1.example.com', port: 9092 }, { name: 'SSL', host: 'b1', port: 9093 }]);
+  assert.doesNotThrow(() => new BrokerRegistrar(cmd.config));
+  assert.equal(needsLocalHostName([...reg, '--listeners', 'SSL://b1:1, PLAINTEXT://:9092']), true);
+  assert.equal(needsLocalHostName([...reg, '--listeners=PLAINTEXT://:9092']), true);
+  assert.equal(needsLocalHostName([...reg, '--listeners', 'PLAINTEXT://b1:9092']), false);
 });

@@ -5,10 +5,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidConfigError, KafkaZkRegistrarError, type OptionNamer } from '../errors.js';
 import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
+import { lookup, lookupService } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
-import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
+import { listenersToEndpoints, parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
@@ -32,7 +34,8 @@ export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port
     With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
     and /metrics (Prometheus text, or OpenMetrics when asked) on --health-host (default 127.0.0.1).
-    Lists take Kafka's syntax: entries separated by commas, blanks around "," and ":" allowed.
+    Lists take Kafka's syntax: entries separated by commas, blanks around "," and ":" allowed;
+    a listener without a host (PLAINTEXT://:9092) registers this machine's canonical host name.
     Exit codes: 0 stopped cleanly, 1 registration failed, 2 invalid arguments.`;
 
 /** `audit --help`. */
@@ -205,6 +208,69 @@ function checkArguments(args: readonly string[], known: readonly string[]): void
   }
 }
 
+/**
+ * `--listeners` as Kafka reads advertised.listeners (EndPoint.createEndPoint, then
+ * KafkaServer.createBrokerInfo): `NAME://host:port`, an empty host standing for this machine's
+ * canonical host name, no port refused. Every problem quotes the listener as typed, whole, whatever
+ * part of it is wrong; a protocol missing from the map is the map's problem.
+ */
+function cliListeners(value: string, protocolMap: ReadonlyMap<string, string>, mapValue: string | undefined, localHostName: string): Listener[] {
+  const typed = parseCsvList(value);
+  const listeners = typed.map((s): Listener => {
+    const ep = parseEndpointString(s);
+    if (ep === undefined) {
+      const noPort = /^[^:]*:\/\/(\[[^\]]*\]|[^:/]*):?$/.test(s);
+      throw new InvalidConfigError('--listeners', s, noPort ? 'no port: Kafka reads NAME://host:port, where only the host may be left empty (NAME://:9092 is this machine\'s name)' : 'expected NAME://host:port');
+    }
+    const proto = protocolMap.get(ep.listenerName);
+    return { name: ep.listenerName, host: ep.host ?? localHostName, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
+  });
+  try {
+    listenersToEndpoints(listeners);
+  } catch (err) {
+    const at = err instanceof InvalidConfigError ? /^listeners\[(\d+)\](?:\.(\w+))?$/.exec(err.field) : null;
+    if (at === null || !(err instanceof InvalidConfigError)) throw err;
+    const s = typed[Number(at[1])] as string;
+    const name = (listeners[Number(at[1])] as Listener).name;
+    if (at[2] === 'securityProtocol') {
+      const why = err.value === undefined ? `listener ${name} of --listeners ${JSON.stringify(s)} is not a security protocol name, so the map must give its protocol, e.g. ${name}:SSL` : `listener ${name}: ${err.reason}`;
+      throw new InvalidConfigError('--listener-security-protocol-map', mapValue, why);
+    }
+    const part = at[2] === 'host' ? `host ${JSON.stringify(err.value)}` : at[2] === 'port' ? `port ${String(err.value)}` : at[2] === 'name' ? `listener name ${JSON.stringify(err.value)}` : undefined;
+    throw new InvalidConfigError('--listeners', s, part === undefined ? err.reason : `${part}: ${err.reason}`);
+  }
+  return listeners;
+}
+
+/**
+ * This machine's canonical host name, as Java's InetAddress.getLocalHost().getCanonicalHostName()
+ * gives it to Kafka for an advertised listener without a host: the host name resolved, then its
+ * address looked up in reverse (the address itself when that fails). A host name that does not
+ * resolve is refused, as Kafka fails to start there.
+ */
+export async function canonicalHostName(): Promise<string> {
+  const name = hostname();
+  let address: string;
+  try {
+    address = (await lookup(name)).address;
+  } catch (err) {
+    throw new InvalidConfigError('--listeners', name, `a listener without a host stands for this machine's name, and ${name} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the host`);
+  }
+  try {
+    return (await lookupService(address, 0)).hostname;
+  } catch {
+    return address;
+  }
+}
+
+/** Whether `--listeners` has an entry without a host (`PLAINTEXT://:9092`): main then resolves canonicalHostName() first. */
+export function needsLocalHostName(argv: readonly string[]): boolean {
+  return argv.some((a, i) => {
+    const v = a.startsWith('--listeners=') ? a.slice('--listeners='.length) : argv[i - 1] === '--listeners' ? a : undefined;
+    return v !== undefined && parseCsvList(v).some((s) => parseEndpointString(s)?.host === null);
+  });
+}
+
 function nothingAfter(what: string, arg: string): CommandLineError {
   if (arg.startsWith('-')) return new CommandLineError(arg, undefined, 'unknown option', `unknown option ${arg} (${what} takes no options)`);
   return new CommandLineError('arguments', arg, 'unexpected argument', `unexpected argument ${JSON.stringify(arg)}: ${what} takes none`);
@@ -267,7 +333,16 @@ export function cliMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function parseCommand(argv: readonly string[]): Command {
+export interface ParseOptions {
+  /**
+   * What an advertised listener without a host (`PLAINTEXT://:9092`) stands for: this machine's
+   * canonical host name, as Kafka registers it (main resolves it with canonicalHostName()). Default:
+   * the host name, unresolved.
+   */
+  readonly localHostName?: string;
+}
+
+export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): Command {
   const [cmd, ...rest] = argv;
   // Anything after --version or help is a usage error (exit 2), not ignored: `--version --bogus`
   // exiting 0 would tell a script that its arguments were fine.
@@ -315,15 +390,10 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values['health-host'] !== undefined && healthPort === undefined) throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
   const health = healthPort === undefined ? undefined : { port: healthPort, host: values['health-host'] ?? '127.0.0.1' };
 
+  const mapValue = values['listener-security-protocol-map'];
   const protocolMap = new Map<string, string>();
-  for (const [name, proto] of parseCsvMap(values['listener-security-protocol-map'] ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
-  const listeners: Listener[] = parseCsvList(required(values.listeners, '--listeners'))
-    .map((s) => {
-      const ep = parseEndpointString(s);
-      if (ep === undefined || ep.host === null) throw new InvalidConfigError('--listeners', s, 'expected NAME://host:port');
-      const proto = protocolMap.get(ep.listenerName);
-      return { name: ep.listenerName, host: ep.host, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
-    });
+  for (const [name, proto] of parseCsvMap(mapValue ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
+  const listeners = cliListeners(required(values.listeners, '--listeners'), protocolMap, mapValue, opts.localHostName ?? hostname());
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];
   const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : parseCsvList(values['confirm-bootstrap']);

@@ -6,7 +6,7 @@ import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/bro
 import type { StopOutcome } from '../registration/owned-ephemeral.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_HELP, cliMessage, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
+import { AUDIT_HELP, canonicalHostName, cliMessage, needsLocalHostName, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
 import { formatAuditTable } from '../audit/audit-table.js';
 import { serveHealth, type HealthServer } from '../operations/health-server.js';
@@ -126,7 +126,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let cmd: Command;
   let registrar: BrokerRegistrar | undefined;
   try {
-    cmd = parseCommand(argv);
+    // Kafka registers an advertised listener without a host under this machine's canonical name.
+    cmd = parseCommand(argv, needsLocalHostName(argv) ? { localHostName: await canonicalHostName() } : {});
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
     const msg = cliMessage(err);
