@@ -122,6 +122,7 @@ describe('kafka-zk-registrar CLI', () => {
     assert.ok(lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>), 'said while connecting, not only at the end');
     assert.equal(lines.at(-1)?.event, 'stopped', '`stopped` is the last line, after a failed start too');
     assert.equal(lines.at(-1)?.deregistered, false);
+    assert.equal(lines.at(-1)?.verified, false, 'a registrar that never connected verified nothing');
   });
 
   test('audit out of reach says what the last attempt hit (ZooKeeper and Kafka); --json still prints one JSON object', async () => {

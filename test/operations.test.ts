@@ -163,3 +163,12 @@ test('/metrics content negotiation honours Accept q-values', () => {
   ];
   for (const [accept, want] of cases) assert.equal(negotiateMetricsFormat(accept), want, String(accept));
 });
+
+test("verified is true only of a registration we hold and have confirmed: never of one that never connected", async () => {
+  const r = new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 9092 }] });
+  assert.equal(r.status().state, 'idle');
+  assert.equal(r.status().verified, false, 'idle: nothing verified');
+  await r.stop(); // never started: nothing is connected, nothing to delete
+  assert.equal(r.status().state, 'stopped');
+  assert.equal(r.status().verified, false, "the CLI's last line of a registrar that never connected");
+});

@@ -85,8 +85,10 @@ export interface BrokerRegistrarStatus {
   /** `/cluster/id` as read at start(); undefined before, or where the cluster has not written one. */
   readonly clusterId: string | undefined;
   /**
-   * False after a shorter freeze of this process, until a round trip has confirmed our node again; and
-   * while disconnected, when the server may expire our session unheard.
+   * True only while our current session owns the registration and a round trip has confirmed it:
+   * false before it is owned (a registrar that never connected verified nothing), after it is lost or
+   * stopped, after a shorter freeze of this process until a round trip has confirmed our node again,
+   * and while disconnected, when the server may expire our session unheard.
    */
   readonly verified: boolean;
   /** When ZooKeeper last answered a request of ours or our session last (re)connected (epoch ms). */
