@@ -72,7 +72,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable',
+    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable', 'suspended', 'reconnected',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;

@@ -170,6 +170,14 @@ export interface BrokerRegistrarEvents {
   wedged: ConnectionEvents['wedged'];
   /** A ZooKeeper connection attempt failed, and what it hit (throttled: see Connection's `unreachable`). */
   zookeeperUnreachable: ConnectionEvents['unreachable'];
+  /**
+   * Curator's SUSPENDED: our session lost its server connection. The session may well be alive (its
+   * node with it), so the registration is not lost, only unverified (not ready) until `reconnected`;
+   * if the server expired it meanwhile, `sessionExpired` follows instead (Curator's LOST).
+   */
+  suspended: [info: { readonly sessionId: string }];
+  /** Curator's RECONNECTED, for the same session: its connection is back after `suspended` (`suspendedMs` later). */
+  reconnected: [info: { readonly sessionId: string; readonly suspendedMs: number }];
 }
 
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
@@ -250,13 +258,29 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     };
     const onWedged = (e: { sessionlessForMs: number }): void => this.notify('wedged', e);
     const onUnreachable = (e: ConnectionEvents['unreachable'][0]): void => this.notify('zookeeperUnreachable', e);
+    // The same session losing and regaining its connection: said as it happens, so that an operator
+    // reading the CLI's lines sees why readiness dropped while nothing was lost.
+    let suspendedAt: number | undefined;
+    const onDisconnected = (s: Session): void => {
+      suspendedAt = Date.now();
+      this.notify('suspended', { sessionId: s.id });
+    };
+    const onConnected = (s: Session): void => {
+      const since = suspendedAt;
+      suspendedAt = undefined;
+      this.notify('reconnected', { sessionId: s.id, suspendedMs: since === undefined ? 0 : Date.now() - since });
+    };
     this.connection.on('expired', onExpired);
     this.connection.on('wedged', onWedged);
     this.connection.on('unreachable', onUnreachable);
+    this.connection.on('disconnected', onDisconnected);
+    this.connection.on('connected', onConnected);
     this.detach = () => {
       this.connection.off('expired', onExpired);
       this.connection.off('wedged', onWedged);
       this.connection.off('unreachable', onUnreachable);
+      this.connection.off('disconnected', onDisconnected);
+      this.connection.off('connected', onConnected);
     };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => {
