@@ -45,7 +45,7 @@ export const AUDIT_HELP = `kafka-zk-registrar audit --zookeeper <host:port[,...]
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
     --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
     Exit codes: 0 no problem found, 1 a problem found (listed under "problems") or the audit could
-    not be made, 2 invalid arguments.`;
+    not be made (with --json, then {"error":{"code":...,"message":...}}), 2 invalid arguments.`;
 
 export const USAGE = `Usage:
   ${REGISTER_HELP}
