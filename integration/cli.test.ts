@@ -122,6 +122,29 @@ describe('kafka-zk-registrar CLI', () => {
     assert.ok(lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>), 'said while connecting, not only at the end');
     assert.equal(lines.at(-1)?.event, 'stopped', '`stopped` is the last line, after a failed start too');
     assert.equal(lines.at(-1)?.deregistered, false);
+    assert.equal(lines.at(-1)?.verified, false, 'a registrar that never connected verified nothing');
+  });
+
+  test('audit out of reach says what the last attempt hit (ZooKeeper and Kafka); --json still prints one JSON object', async () => {
+    const port = await freePort(); // nothing listens there
+    const refused = await runCli(['audit', '--zookeeper', `127.0.0.1:${port}`, '--connect-timeout-ms', '1500', '--json']);
+    assert.equal(refused.code, 1);
+    const { error } = JSON.parse(refused.out) as { error: { code: string; message: string; cause?: { code?: string } } };
+    assert.equal(error.code, 'AUDIT_FAILED');
+    assert.match(error.message, new RegExp(`within 1500 ms \\(last attempt: .*ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)`));
+    assert.equal(error.cause?.code, 'ECONNREFUSED');
+    assert.match(refused.err, /ECONNREFUSED/);
+    const unresolvable = await runCli(['audit', '--zookeeper', 'kzr-no-such-host.invalid:2181', '--connect-timeout-ms', '1500']);
+    assert.equal(unresolvable.code, 1);
+    assert.equal(unresolvable.out, '');
+    assert.match(unresolvable.err, /\(last attempt: kzr-no-such-host\.invalid:2181: .*(ENOTFOUND|EAI_AGAIN)/);
+    // ZooKeeper answers, Kafka does not: the problem names the address and what it hit, with its code.
+    const kafka = await freePort();
+    const noKafka = await runCli(['audit', '--zookeeper', zk.chroot().replace(/\/[^/]*$/, ''), '--bootstrap', `127.0.0.1:${kafka}`, '--json']);
+    assert.equal(noKafka.code, 1);
+    const report = JSON.parse(noKafka.out) as { metadata: { unreachable: { source: string; code?: string }[] }; problems: { code: string; message: string }[] };
+    assert.deepEqual(report.metadata.unreachable.map((u) => [u.source, u.code]), [[`127.0.0.1:${kafka}`, 'ECONNREFUSED']]);
+    assert.match(report.problems.find((p) => p.code === 'METADATA_UNREACHABLE')?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${kafka}: connect ECONNREFUSED`));
   });
 
   test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {
@@ -146,6 +169,27 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(await cli.exit(), 0);
   });
 
+  test('errors from deeper down name flags too: the listener pre-flight and the controller candidacy', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/0');
+    await obs.create('/brokers/ids/0', brokerNodeData(0), 'ephemeral'); // a broker with a PLAINTEXT listener
+    const startFailed = (out: string): Record<string, unknown> | undefined =>
+      out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'startFailed');
+    const mismatch = await runCli(['register', '--zookeeper', connect, '--broker-id', '21', '--listeners', 'CLIENT://127.0.0.1:9092', '--listener-security-protocol-map', 'CLIENT:PLAINTEXT']);
+    assert.equal(mismatch.code, 1);
+    const m = startFailed(mismatch.out);
+    assert.equal(m?.code, 'LISTENER_MISMATCH', mismatch.out);
+    assert.match(String(m?.message), /every registered broker \(broker 0\) has.*name it with --inter-broker-listener-name .*or give --confirm-bootstrap/);
+    assert.doesNotMatch(String(m?.message), /interBrokerListener|\(0\)/);
+    const candidate = await runCli(['register', '--zookeeper', connect, '--broker-id', '22', '--listeners', 'PLAINTEXT://127.0.0.1:9093', '--controller', '--performs-controller-duties']);
+    assert.equal(candidate.code, 1);
+    const c = startFailed(candidate.out);
+    assert.equal(c?.code, 'CONTROLLER_CANDIDACY_REFUSED', candidate.out);
+    assert.match(String(c?.message), /\(--controller-beside-other-brokers overrides this\)/);
+    assert.doesNotMatch(String(c?.message), /besideOtherBrokers/);
+  });
+
   test('bad arguments: exit code 2 and a message naming the option', async () => {
     const bad = await runCli(['register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
     assert.equal(bad.code, 2);
@@ -153,8 +197,15 @@ describe('kafka-zk-registrar CLI', () => {
     // A field the library validates is named as the option the user typed, not as the config field.
     const port0 = await runCli(['register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0']);
     assert.equal(port0.code, 2);
-    assert.match(port0.err, /invalid --listeners: 0 /);
+    assert.match(port0.err, /invalid --listeners: "PLAINTEXT:\/\/h:0" \(port 0: /, 'the listener as typed, whole');
     // No command at all is a usage error too.
     assert.equal((await runCli([])).code, 2);
+    // A mistyped option is called unknown, with the flag it is close to; --version takes nothing.
+    const typo = await runCli(['register', '--zookeper', '127.0.0.1:2181']);
+    assert.equal(typo.code, 2);
+    assert.match(typo.err, /^kafka-zk-registrar: unknown option --zookeper \(did you mean --zookeeper\?\)\n/);
+    const version = await runCli(['--version', '--bogus']);
+    assert.equal(version.code, 2);
+    assert.equal(version.out, '', 'no version printed');
   });
 });

@@ -71,9 +71,14 @@ test('stdout stays JSON lines only with every debug namespace on, across a ZooKe
   const connect = zk.chroot();
   const cli = startCli(['register', '--zookeeper', connect, '--broker-id', '4', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '10000', '--health-port', '0'], zk, { DEBUG: 'kafka-zk-registrar:*' });
   const { port } = (await cli.next('health', 20_000)) as { port: number };
-  await cli.next('registered', 20_000);
+  const registered = await cli.next('registered', 20_000);
   await zk.server.kill();
+  // Said as it happens (Curator's SUSPENDED, then RECONNECTED): the same session, not lost.
+  assert.equal((await cli.next('suspended', 10_000)).sessionId, registered.sessionId);
   await zk.server.restart(); // within the session timeout: the session (and our node) are kept
+  const reconnected = await cli.next('reconnected', 20_000);
+  assert.equal(reconnected.sessionId, registered.sessionId);
+  assert.ok(typeof reconnected.suspendedMs === 'number' && reconnected.suspendedMs > 0, JSON.stringify(reconnected));
   await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000, 'the sidecar to be ready again after the restart');
   process.kill(cli.child.pid as number, 'SIGTERM');
   await cli.next('stopped', 10_000);

@@ -156,8 +156,8 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     // The audit says the same.
     const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e);
     assert.ok(audit instanceof AuditFailedError, String(audit));
-    assert.ok(audit.cause instanceof ConnectTimeoutError);
-    assert.equal(code(audit.cause.cause), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    // The cause is the last attempt's own error: what the CLI's JSON shows as `cause.code`.
+    assert.equal(code(audit.cause), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     assert.match(audit.message, /unable to verify the first certificate/);
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(sockets(), baseline, 'no socket left behind');

@@ -41,24 +41,53 @@ export type ErrorCode =
   | 'CONTROLLER_CLAIM_FAILED'
   | ZooKeeperErrorCode;
 
+/**
+ * Names a configuration option (with a value to set it to, when given) as the reader of a message
+ * knows it. The library's messages name its option keys (`controller.besideOtherBrokers: true`); the
+ * CLI renders the same errors with its flags (`--controller-beside-other-brokers`), so that nobody is
+ * told to set a key they have no way to type. See `messageWith`.
+ */
+export type OptionNamer = (field: string, value?: string | true) => string;
+
+/** The library's names: the option key, and a value as it is written in the config object. */
+export const optionKey: OptionNamer = (field, value) => (value === undefined ? field : `${field}: ${value === true ? 'true' : `'${value}'`}`);
+
 export abstract class KafkaZkRegistrarError extends Error {
   abstract readonly code: ErrorCode;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /**
+   * The message with every option it names rendered by `name`: `message` is `messageWith(optionKey)`.
+   * Errors whose text names no option return `message`.
+   */
+  messageWith(_name: OptionNamer): string {
+    return this.message;
+  }
 }
 
 /** A configuration value is missing or out of range. `field` is the dotted path of the option. */
 export class InvalidConfigError extends KafkaZkRegistrarError {
   readonly code = 'INVALID_CONFIG';
+  /** Why, in words: what was expected (options it names, by their keys). */
+  readonly reason: string;
+  private readonly reasonWith: (name: OptionNamer) => string;
   constructor(
     readonly field: string,
     readonly value: unknown,
-    /** Why, in words: what was expected. */
-    readonly reason: string,
+    /** Why: a sentence, or one that names other options through `name` (see OptionNamer). */
+    reason: string | ((name: OptionNamer) => string),
   ) {
-    super(configProblem(field, value, reason));
+    const reasonWith = typeof reason === 'string' ? () => reason : reason;
+    super(configProblem(field, value, reasonWith(optionKey)));
+    this.reason = reasonWith(optionKey);
+    this.reasonWith = reasonWith;
+  }
+
+  override messageWith(name: OptionNamer): string {
+    return configProblem(name(this.field), this.value, this.reasonWith(name));
   }
 }
 
@@ -139,11 +168,24 @@ export class ControllerCandidacyRefusedError extends KafkaZkRegistrarError {
     /** The other registered broker ids (up to a few). */
     readonly otherBrokers: readonly number[],
   ) {
-    super(
-      `broker ${brokerId} will not contend for /controller: brokers ${otherBrokers.join(', ')} are registered and any of them can be the controller; ` +
-        'a candidate that wins must do the controller\'s work for them (controller.besideOtherBrokers overrides this)',
-    );
+    super(candidacyRefused(brokerId, otherBrokers, optionKey));
   }
+
+  override messageWith(name: OptionNamer): string {
+    return candidacyRefused(this.brokerId, this.otherBrokers, name);
+  }
+}
+
+function candidacyRefused(brokerId: number, otherBrokers: readonly number[], name: OptionNamer): string {
+  return (
+    `broker ${brokerId} will not contend for /controller: ${brokerList(otherBrokers)} ${otherBrokers.length === 1 ? 'is registered and can' : 'are registered and any of them can'} be the controller; ` +
+    `a candidate that wins must do the controller's work for them (${name('controller.besideOtherBrokers', true)} overrides this)`
+  );
+}
+
+/** `broker 0`, `brokers 0, 2`: ids named as ids, never as a bare "(0)" that reads like a count. */
+function brokerList(ids: readonly number[]): string {
+  return `${ids.length === 1 ? 'broker' : 'brokers'} ${ids.join(', ')}`;
 }
 
 /**
@@ -221,16 +263,29 @@ export class ListenerMismatchError extends KafkaZkRegistrarError {
      */
     readonly learnedFrom: readonly number[] | 'interBrokerListener' | { readonly brokerConfig: number },
   ) {
-    super(
-      `broker ${brokerId} would register without listener ${missing.join(', ')} (ours: ${ours.join(', ')}), which ` +
-        (learnedFrom === 'interBrokerListener'
-          ? "the interBrokerListener/controlPlaneListener options name; Kafka's controller cannot add a broker without them"
-          : Array.isArray(learnedFrom)
-            ? `every registered broker has (${learnedFrom.join(', ')}). ZooKeeper does not say which of them is the inter-broker (or control-plane) listener Kafka's controller needs, so all are required: name it with interBrokerListener (Kafka's inter.broker.listener.name), or give confirm so that the brokers' own settings are read`
-            : `broker ${(learnedFrom as { brokerConfig: number }).brokerConfig}'s configuration names as its inter-broker or control-plane listener; Kafka's controller cannot add a broker without them`) +
-        ', and would stall on every broker change',
-    );
+    super(listenerMismatch(brokerId, missing, ours, learnedFrom, optionKey));
   }
+
+  override messageWith(name: OptionNamer): string {
+    return listenerMismatch(this.brokerId, this.missing, this.ours, this.learnedFrom, name);
+  }
+}
+
+function listenerMismatch(brokerId: number, missing: readonly string[], ours: readonly string[], learnedFrom: ListenerMismatchError['learnedFrom'], name: OptionNamer): string {
+  const them = missing.length === 1 ? 'it' : 'them';
+  const which =
+    learnedFrom === 'interBrokerListener'
+      ? `which ${name('interBrokerListener')} or ${name('controlPlaneListener')} names as the cluster's inter-broker or control-plane listener`
+      : Array.isArray(learnedFrom)
+        ? `which every registered broker (${brokerList(learnedFrom)}) has`
+        : `which broker ${(learnedFrom as { readonly brokerConfig: number }).brokerConfig}'s configuration names as its inter-broker or control-plane listener`;
+  const advice = Array.isArray(learnedFrom)
+    ? ` ZooKeeper does not say which of them is the inter-broker (or control-plane) listener the controller needs, so all are required: name it with ${name('interBrokerListener')} (Kafka's inter.broker.listener.name), or give ${name('confirm')} so that the brokers' own settings are read.`
+    : '';
+  return (
+    `broker ${brokerId} would register without listener${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (ours: ${ours.join(', ')}), ${which}. ` +
+    `Kafka's controller cannot add a broker without ${them}: it would stall on every broker change for as long as the registration existed, so nothing was written.${advice}`
+  );
 }
 
 /** An audit could not be made (ZooKeeper unreachable, the chroot does not exist). Nothing was written. */
@@ -292,14 +347,21 @@ export class MigrationInProgressError extends KafkaZkRegistrarError {
     readonly phase: string,
     readonly kraftControllerId: number | undefined,
   ) {
-    super(
-      phase === 'migrated'
-        ? `not registering broker ${brokerId}: the cluster has been migrated to KRaft (KRaft controller ${kraftControllerId ?? '?'}); a ZooKeeper-only registration would never be listed (kraftMigration: 'register' overrides)`
-        : phase === 'waiting-for-brokers'
-          ? `not registering broker ${brokerId}: a ZooKeeper -> KRaft migration is waiting for every registered broker to register with the KRaft quorum too, and a ZooKeeper-only registration would hold it back for as long as it exists (kraftMigration: 'register' overrides)`
-          : `not registering broker ${brokerId}: /migration exists but does not decode, so a migration may be under way (kraftMigration: 'register' overrides)`,
-    );
+    super(migrationRefusal(brokerId, phase, kraftControllerId, optionKey));
   }
+
+  override messageWith(name: OptionNamer): string {
+    return migrationRefusal(this.brokerId, this.phase, this.kraftControllerId, name);
+  }
+}
+
+function migrationRefusal(brokerId: number, phase: string, kraftControllerId: number | undefined, name: OptionNamer): string {
+  const overrides = `(${name('kraftMigration', 'register')} overrides)`;
+  return phase === 'migrated'
+    ? `not registering broker ${brokerId}: the cluster has been migrated to KRaft (KRaft controller ${kraftControllerId ?? '?'}); a ZooKeeper-only registration would never be listed ${overrides}`
+    : phase === 'waiting-for-brokers'
+      ? `not registering broker ${brokerId}: a ZooKeeper -> KRaft migration is waiting for every registered broker to register with the KRaft quorum too, and a ZooKeeper-only registration would hold it back for as long as it exists ${overrides}`
+      : `not registering broker ${brokerId}: /migration exists but does not decode, so a migration may be under way ${overrides}`;
 }
 
 /** `start()` was given up through its AbortSignal (see `cause`); everything it opened was released. */

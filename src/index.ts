@@ -131,5 +131,6 @@ export {
   UnexpectedError,
   ZNodeFormatError,
   ZooKeeperError,
+  optionKey,
 } from './errors.js';
-export type { ErrorCode, ZooKeeperErrorCode } from './errors.js';
+export type { ErrorCode, OptionNamer, ZooKeeperErrorCode } from './errors.js';

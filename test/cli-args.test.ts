@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { optionFor, parseCommand } from '../src/cli/args.js';
+import { cliMessage, needsLocalHostName, optionFor, parseCommand } from '../src/cli/args.js';
 import { parseCsvMap } from '../src/cli/kafka-lists.js';
-import { BrokerRegistrar, InvalidConfigError } from '../src/index.js';
+import { BrokerRegistrar, ControllerCandidacyRefusedError, InvalidConfigError, ListenerMismatchError, MigrationInProgressError } from '../src/index.js';
 
 test('register: Kafka-style listeners and protocol map become a valid config', () => {
   const cmd = parseCommand([
@@ -38,7 +38,29 @@ for (const [args, field] of [
 }
 
 test('unknown options are rejected', () => {
-  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /Unknown option/);
+  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--bogus']), /^CommandLineError: unknown option --bogus$/);
+});
+
+test('argument problems are said in their own words: unknown option (with the close flag), missing value, stray word; --version takes nothing', () => {
+  const said = (args: string[]): string => {
+    try {
+      parseCommand(args);
+    } catch (err) {
+      assert.ok(err instanceof InvalidConfigError, String(err)); // main exits 2 on these
+      return cliMessage(err);
+    }
+    return assert.fail(`${args.join(' ')} was accepted`);
+  };
+  assert.equal(said(['register', '--zookeper', 'z:1']), 'unknown option --zookeper (did you mean --zookeeper?)');
+  assert.equal(said(['audit', '--zookeeper', 'z:1', '--jsno']), 'unknown option --jsno (did you mean --json?)');
+  assert.equal(said(['register', '--zookeeper', 'z:1', '--frobnicate']), 'unknown option --frobnicate');
+  assert.equal(said(['register', '--zookeeper']), '--zookeeper needs a value');
+  assert.equal(said(['register', '--zookeeper', 'z:1', '--controller=yes']), '--controller takes no value (given "yes")');
+  assert.equal(said(['audit', '--zookeeper', 'z:1', 'extra']), 'unexpected argument "extra": every value follows its option');
+  assert.equal(said(['--version', '--bogus']), 'unknown option --bogus (--version takes no options)');
+  assert.equal(said(['help', 'audit', 'now']), 'unexpected argument "now": help audit takes none');
+  for (const args of [['register', '--zookeper', 'z:1'], ['register', '--zookeeper']]) assert.doesNotMatch(said(args), /is not given|Unknown option/);
+  assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
 });
 
 test('an option given twice is refused, not silently the last', () => {
@@ -139,4 +161,82 @@ test('--cluster-id reaches the config: a sidecar can refuse a mistyped chroot to
   const cmd = parseCommand(['register', '--zookeeper', 'z:1/kafak', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--cluster-id', 'vuwt07fMRguqN39ptO7dNg']);
   assert.ok(cmd.kind === 'register' && cmd.config.clusterId === 'vuwt07fMRguqN39ptO7dNg');
   assert.equal(optionFor('clusterId'), '--cluster-id');
+});
+
+test('deeper errors name the CLI flag, never a library option key (listener mismatch, candidacy refusal, ACLs, migration)', () => {
+  const shared = cliMessage(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]));
+  assert.match(shared, /name it with --inter-broker-listener-name \(Kafka's inter\.broker\.listener\.name\), or give --confirm-bootstrap so/);
+  assert.match(shared, /which every registered broker \(broker 0\) has\. Kafka's controller cannot add a broker without it: it would stall/);
+  assert.doesNotMatch(shared, /interBrokerListener|\(0\)|give confirm /);
+  const named = cliMessage(new ListenerMismatchError(1, ['REPLICATION'], ['CLIENT'], 'interBrokerListener'));
+  assert.match(named, /which --inter-broker-listener-name or --control-plane-listener-name names/);
+  assert.doesNotMatch(named, /interBrokerListener|controlPlaneListener/);
+  const refused = cliMessage(new ControllerCandidacyRefusedError(1, [2, 3]));
+  assert.match(refused, /brokers 2, 3 are registered .*\(--controller-beside-other-brokers overrides this\)/);
+  assert.doesNotMatch(refused, /besideOtherBrokers/);
+  assert.match(cliMessage(new MigrationInProgressError(1, 'migrated', 3000)), /\(--kraft-migration register overrides\)/);
+  // The library keeps its own names.
+  assert.match(new ControllerCandidacyRefusedError(1, [2]).message, /broker 2 is registered .*\(controller\.besideOtherBrokers: true overrides this\)/);
+  assert.match(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]).message, /name it with interBrokerListener/);
+  // --zookeeper-set-acl without credentials: the reason names the flags that give them.
+  const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--zookeeper-set-acl']);
+  assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => {
+    const text = cliMessage(e);
+    assert.match(text, /^invalid --zookeeper-set-acl: true \(needs --zookeeper-auth-file or --zookeeper-auth-env with the digest scheme/);
+    assert.doesNotMatch(text, /zookeeper\.auth/);
+    return true;
+  });
+});
+
+test('listener problems quote the listener as typed, whole, and say which part is wrong', () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
+  const cases: [string, RegExp][] = [
+    ['SSL://h:0', /^invalid --listeners: "SSL:\/\/h:0" \(port 0: expected an integer in 1\.\.65535\)$/],
+    ['SSL://127.0.0.1:9092:1', /^invalid --listeners: "SSL:\/\/127\.0\.0\.1:9092:1" \(host "127\.0\.0\.1:9092": expected a host name or IP address, without a port/],
+    ['SSL://0.0.0.0:9092', /^invalid --listeners: "SSL:\/\/0\.0\.0\.0:9092" \(host "0\.0\.0\.0": a wildcard address cannot be advertised\)$/],
+    ['plaintext://b:2', /^invalid --listeners: "plaintext:\/\/b:2" \(listener name "PLAINTEXT": listener names must be unique\)$/],
+  ];
+  for (const [listener, message] of cases) {
+    assert.throws(() => parseCommand([...reg, '--listeners', `PLAINTEXT://ok:1,${listener}`]), (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+      assert.match(cliMessage(e), message);
+      return true;
+    });
+  }
+  // A listener whose protocol the map lacks is the map's problem, and names the listener as typed.
+  assert.throws(
+    () => parseCommand([...reg, '--listeners', 'INTERNAL://h:9092', '--listener-security-protocol-map', 'EXTERNAL:SSL']),
+    /^InvalidConfigError: invalid --listener-security-protocol-map: "EXTERNAL:SSL" \(listener INTERNAL of --listeners "INTERNAL:\/\/h:9092" is not a security protocol name, so the map must give its protocol, e.g\. INTERNAL:SSL\)$/,
+  );
+});
+
+test('a name repeated in a Kafka-style map is refused, naming the flag and the name', () => {
+  assert.throws(
+    () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'INTERNAL://h:9092', '--listener-security-protocol-map', 'INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT']),
+    (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listener-security-protocol-map', String(e));
+      assert.match(cliMessage(e), /^invalid --listener-security-protocol-map: "INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT" \(internal is given more than once \("INTERNAL:SSL" and "internal : PLAINTEXT"\)/);
+      return true;
+    },
+  );
+  assert.throws(() => parseCsvMap('A:SSL,A:SSL', '--m'), /A is given more than once/);
+});
+
+test("listeners without a port are refused and without a host stand for this machine's canonical name, as Kafka reads them", () => {
+  const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
+  for (const listener of ['PLAINTEXT://host:', 'PLAINTEXT://host', 'PLAINTEXT://[::1]:']) {
+    assert.throws(() => parseCommand([...reg, '--listeners', listener]), (e: unknown) => {
+      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+      assert.match(cliMessage(e), /\(no port: Kafka reads NAME:\/\/host:port, where only the host may be left empty/);
+      return true;
+    });
+  }
+  // Kafka (KafkaServer.createBrokerInfo) registers an empty host as InetAddress.getLocalHost().getCanonicalHostName().
+  const cmd = parseCommand([...reg, '--listeners', 'PLAINTEXT://:9092,SSL://b1:9093'], { localHostName: 'broker-1.example.com' });
+  assert.ok(cmd.kind === 'register');
+  assert.deepEqual(cmd.config.listeners, [{ name: 'PLAINTEXT', host: 'broker-1.example.com', port: 9092 }, { name: 'SSL', host: 'b1', port: 9093 }]);
+  assert.doesNotThrow(() => new BrokerRegistrar(cmd.config));
+  assert.equal(needsLocalHostName([...reg, '--listeners', 'SSL://b1:1, PLAINTEXT://:9092']), true);
+  assert.equal(needsLocalHostName([...reg, '--listeners=PLAINTEXT://:9092']), true);
+  assert.equal(needsLocalHostName([...reg, '--listeners', 'PLAINTEXT://b1:9092']), false);
 });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { Registry } from 'prom-client';
 import { BrokerRegistrar, formatAuditTable, registerOnPromClient, RegistrarMetrics, renderOpenMetrics, type RegistrationsAudit } from '../src/index.js';
 import { healthOf, type HealthInputs } from '../src/registration/health.js';
+import { negotiateMetricsFormat, type MetricsFormat } from '../src/operations/metric-families.js';
 
 const base: HealthInputs = { state: 'owned', connection: 'connected', verified: true, confirmation: undefined, wedged: false, brokerId: 1, sessionId: 'abc', brokerEpoch: 7 };
 
@@ -141,4 +142,33 @@ test('audit table: a row per registration, controller and epoch, problems listed
       '',
     ].join('\n'),
   );
+});
+
+test('/metrics content negotiation honours Accept q-values', () => {
+  const cases: [string | undefined, MetricsFormat][] = [
+    // What Prometheus 2.x sends: OpenMetrics first.
+    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics'],
+    // A scraper that names OpenMetrics but prefers the classic text.
+    ['application/openmetrics-text;q=0.1, text/plain;q=0.9', 'prometheus-text'],
+    ['text/plain;version=0.0.4;q=0.3, application/openmetrics-text;version=1.0.0;q=0.4', 'openmetrics'],
+    ['application/openmetrics-text; q=0, */*', 'prometheus-text'],
+    ['application/openmetrics-text', 'openmetrics'],
+    ['application/openmetrics-text, text/plain', 'openmetrics'],
+    ['application/*;q=0.8, text/*;q=0.5', 'openmetrics'],
+    ['text/plain', 'prometheus-text'],
+    ['*/*', 'prometheus-text'],
+    ['text/html', 'prometheus-text'],
+    ['garbage;;q=x,', 'prometheus-text'],
+    [undefined, 'prometheus-text'],
+  ];
+  for (const [accept, want] of cases) assert.equal(negotiateMetricsFormat(accept), want, String(accept));
+});
+
+test("verified is true only of a registration we hold and have confirmed: never of one that never connected", async () => {
+  const r = new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 9092 }] });
+  assert.equal(r.status().state, 'idle');
+  assert.equal(r.status().verified, false, 'idle: nothing verified');
+  await r.stop(); // never started: nothing is connected, nothing to delete
+  assert.equal(r.status().state, 'stopped');
+  assert.equal(r.status().verified, false, "the CLI's last line of a registrar that never connected");
 });

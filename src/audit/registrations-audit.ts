@@ -2,7 +2,7 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, ConnectTimeoutError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
+import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
 import { UnimplementedError } from '../zookeeper/client/unimplemented-error.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
@@ -42,8 +42,8 @@ export interface MetadataView {
 
 export interface MetadataAudit {
   readonly views: readonly MetadataView[];
-  /** Bootstrap addresses that could not be asked, with why. */
-  readonly unreachable: ReadonlyArray<{ readonly source: string; readonly error: string }>;
+  /** Bootstrap addresses that could not be asked, with why (`code`: ECONNREFUSED, ENOTFOUND, ... when the socket said). */
+  readonly unreachable: ReadonlyArray<{ readonly source: string; readonly error: string; readonly code: string | undefined }>;
   /** Registered in ZooKeeper, but missing from the Metadata of these sources. */
   readonly registeredNotListed: ReadonlyArray<{ readonly brokerId: number; readonly missingFrom: readonly string[] }>;
   /** Listed by these sources, but not registered in ZooKeeper. */
@@ -94,7 +94,7 @@ export interface AuditOptions {
   /**
    * TLS to the servers' secure client port: `{ ca?, cert?, key?, passphrase?, servername? }`, PEM (see
    * ZooKeeperTls; default plain TCP). Invalid options throw InvalidConfigError naming `tls.<option>`; a
-   * failed handshake is an AuditFailedError whose cause (a ConnectTimeoutError) has the TLS error as its own.
+   * failed handshake is an AuditFailedError whose cause is the last attempt's TLS error.
    */
   readonly tls?: ZooKeeperTls;
   /**
@@ -116,6 +116,11 @@ function problemOf(err: unknown): string {
   throw err;
 }
 
+/** `host:port: <what happened>`, the host said once even when the socket's message names it too. */
+function attemptText(host: string, cause: Error): string {
+  return cause.message.includes(host) ? cause.message : `${host}: ${cause.message}`;
+}
+
 async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; stat: Stat } | undefined> {
   try {
     return await s.get(path);
@@ -131,22 +136,21 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
   const auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'auth');
   const tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'tls');
   let s: Session;
-  // The last attempt's failure (refused, a TLS certificate that does not verify, ...) is what a
-  // timeout reports, as Connection.start() does: not "the operation was aborted".
-  let lastFailure: Error | undefined;
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new ConnectTimeoutError(hosts, timeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure })), timeoutMs);
+  // What the last connection attempt hit (refused, a name that does not resolve, no answer): the
+  // only useful thing to say when no session came, rather than "aborted due to timeout".
+  let lastAttempt: { readonly host: string; readonly cause: Error } | undefined;
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
     // A chroot-free session, with the chroot prefixed by hand: a chrooted Connection would create it.
-    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000, ...(tls === undefined ? {} : { tls }), onAttemptFailed: (_host, cause) => (lastFailure = cause) }, timeout.signal);
+    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000, ...(tls === undefined ? {} : { tls }), onAttemptFailed: (host, cause) => void (lastAttempt = { host, cause }) }, deadline);
     if (auth !== undefined) await s.addAuth(auth.scheme, auth.credentials).catch((err: unknown) => {
       s.close();
       throw err;
     });
   } catch (err) {
-    throw new AuditFailedError(err instanceof ConnectTimeoutError ? err.message : `no ZooKeeper session with ${hosts} within ${timeoutMs} ms: ${(err as Error).message}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
+    if (!deadline.aborted) throw new AuditFailedError(`no ZooKeeper session with ${hosts}: ${(err as Error).message}`, { cause: err });
+    const last = lastAttempt === undefined ? 'no connection attempt finished' : `last attempt: ${attemptText(lastAttempt.host, lastAttempt.cause)}`;
+    throw new AuditFailedError(`no ZooKeeper session with ${hosts} within ${timeoutMs} ms (${last})`, { cause: lastAttempt?.cause ?? err });
   }
   try {
     if (chroot !== '' && (await s.exists(chroot)) === null) {
@@ -250,14 +254,14 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
 
 async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
   const views: MetadataView[] = [];
-  const unreachable: { source: string; error: string }[] = [];
+  const unreachable: { source: string; error: string; code: string | undefined }[] = [];
   await Promise.all(
     bootstrap.map(async (source) => {
       try {
         const m = await probeMetadata(source, 5000);
         views.push({ source, brokers: m.brokers.sort((a, b) => a.nodeId - b.nodeId), controller: m.controller < 0 ? null : m.controller, clusterId: m.clusterId ?? '' });
       } catch (err) {
-        unreachable.push({ source, error: (err as Error).message });
+        unreachable.push({ source, error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       }
     }),
   );

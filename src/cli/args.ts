@@ -1,15 +1,17 @@
 // Command-line arguments -> BrokerRegistrar config, in Kafka's own vocabulary (advertised.listeners,
 // listener.security.protocol.map, broker.rack, ...) so that a broker wrapper can pass its settings
 // through unchanged.
-import { parseArgs } from 'node:util';
-import { InvalidConfigError } from '../errors.js';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidConfigError, KafkaZkRegistrarError, type OptionNamer } from '../errors.js';
 import { parseCsvList, parseCsvMap } from './kafka-lists.js';
 import { readFileSync } from 'node:fs';
+import { lookup, lookupService } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 import { readTlsFlags, TLS_FLAGS, TLS_HELP, TLS_OPTIONS } from './tls-flags.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
-import { parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
+import { listenersToEndpoints, parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
@@ -34,7 +36,8 @@ export const REGISTER_HELP = `kafka-zk-registrar register --zookeeper <host:port
     With --health-port, serves GET /livez, /readyz (200
     only while our session owns the registration and, with --confirm-bootstrap, the cluster lists it)
     and /metrics (Prometheus text, or OpenMetrics when asked) on --health-host (default 127.0.0.1).
-    Lists take Kafka's syntax: entries separated by commas, blanks around "," and ":" allowed.
+    Lists take Kafka's syntax: entries separated by commas, blanks around "," and ":" allowed;
+    a listener without a host (PLAINTEXT://:9092) registers this machine's canonical host name.
     Exit codes: 0 stopped cleanly, 1 registration failed, 2 invalid arguments.`;
 
 /** `audit --help`. */
@@ -45,7 +48,7 @@ export const AUDIT_HELP = `kafka-zk-registrar audit --zookeeper <host:port[,...]
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
     --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
     Exit codes: 0 no problem found, 1 a problem found (listed under "problems") or the audit could
-    not be made, 2 invalid arguments.`;
+    not be made (with --json, then {"error":{"code":...,"message":...}}), 2 invalid arguments.`;
 
 export const USAGE = `Usage:
   ${REGISTER_HELP}
@@ -76,6 +79,40 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
   } else return undefined;
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
 }
+
+/** Every option of either command, as node:util's parseArgs takes them. */
+const OPTIONS = {
+  zookeeper: { type: 'string' },
+  'broker-id': { type: 'string' },
+  listeners: { type: 'string' },
+  'listener-security-protocol-map': { type: 'string' },
+  rack: { type: 'string' },
+  'jmx-port': { type: 'string' },
+  'znode-version': { type: 'string' },
+  'session-timeout-ms': { type: 'string' },
+  'conflict-policy': { type: 'string' },
+  'conflict-timeout-ms': { type: 'string' },
+  controller: { type: 'boolean' },
+  'performs-controller-duties': { type: 'boolean' },
+  'controller-beside-other-brokers': { type: 'boolean' },
+  'control-plane-listener-name': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  'confirm-bootstrap': { type: 'string' },
+  'confirm-timeout-ms': { type: 'string' },
+  'recheck-interval-ms': { type: 'string' },
+  'inter-broker-listener-name': { type: 'string' },
+  bootstrap: { type: 'string' },
+  'connect-timeout-ms': { type: 'string' },
+  'health-port': { type: 'string' },
+  'health-host': { type: 'string' },
+  json: { type: 'boolean' },
+  'kraft-migration': { type: 'string' },
+  'zookeeper-auth-file': { type: 'string' },
+  'zookeeper-auth-env': { type: 'string' },
+  'zookeeper-set-acl': { type: 'boolean' },
+  'wedged-after-ms': { type: 'string' },
+  ...TLS_OPTIONS,
+} as const satisfies ParseArgsConfig['options'];
 
 /** The options audit takes; SHARED_OPTIONS are register's too. */
 const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env', ...TLS_FLAGS];
@@ -118,12 +155,129 @@ function negativeNumbersAttached(args: readonly string[]): string[] {
   return out;
 }
 
-/** node:util's parseArgs errors (unknown option, missing value) as InvalidConfigError naming the option. */
-function typedArgsError(err: unknown): unknown {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e.code !== 'string' || !e.code.startsWith('ERR_PARSE_ARGS')) return err;
-  const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? 'arguments';
-  return new InvalidConfigError(option, undefined, e.message.replace(/\. To specify a positional argument.*$/s, ''));
+/**
+ * An argument the CLI cannot read at all: an unknown option, an option without its value (or with
+ * one it does not take), a stray word. `field` is the argument as typed; the message says what is
+ * wrong in those words, never "<option> is not given" about an option that was given.
+ */
+export class CommandLineError extends InvalidConfigError {
+  constructor(field: string, value: unknown, reason: string, text: string) {
+    super(field, value, reason);
+    this.message = text;
+  }
+
+  override messageWith(): string {
+    return this.message;
+  }
+}
+
+/** The known flag closest to a mistyped one (an edit distance of at most 2, or a unique prefix), if any. */
+export function closestOption(typed: string, known: readonly string[]): string | undefined {
+  const name = typed.replace(/^-+/, '').split('=')[0] as string;
+  const near = known.filter((k) => editDistance(name, k) <= 2);
+  if (near.length === 1) return `--${near[0] as string}`;
+  const prefixed = known.filter((k) => name.length >= 3 && k.startsWith(name));
+  return prefixed.length === 1 ? `--${prefixed[0] as string}` : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * What node:util's strict parse would refuse, said in our words from its tokens (its own messages
+ * differ between Node versions and would come out as "--zookeper is not given (Unknown option...)").
+ */
+function checkArguments(args: readonly string[], known: readonly string[]): void {
+  const { tokens } = parseArgs({ args: [...args], strict: false, tokens: true, options: OPTIONS });
+  for (const t of tokens) {
+    if (t.kind === 'positional') throw new CommandLineError('arguments', t.value, 'unexpected argument', `unexpected argument ${JSON.stringify(t.value)}: every value follows its option`);
+    if (t.kind !== 'option') continue;
+    const type = (OPTIONS as Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>)[t.name]?.type;
+    if (type === undefined) {
+      const hint = closestOption(t.rawName, known);
+      throw new CommandLineError(t.rawName, t.value, 'unknown option', `unknown option ${t.rawName}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`);
+    }
+    if (type === 'boolean' && t.value !== undefined) throw new CommandLineError(t.rawName, t.value, 'takes no value', `${t.rawName} takes no value (given ${JSON.stringify(t.value)})`);
+    if (type === 'string' && t.value === undefined) throw new CommandLineError(t.rawName, undefined, 'needs a value', `${t.rawName} needs a value`);
+    if (type === 'string' && t.inlineValue === false && t.value.startsWith('-')) {
+      throw new CommandLineError(t.rawName, t.value, 'needs a value', `${t.rawName} needs a value, and ${JSON.stringify(t.value)} looks like an option (write ${t.rawName}=${t.value} if it is the value)`);
+    }
+  }
+}
+
+/**
+ * `--listeners` as Kafka reads advertised.listeners (EndPoint.createEndPoint, then
+ * KafkaServer.createBrokerInfo): `NAME://host:port`, an empty host standing for this machine's
+ * canonical host name, no port refused. Every problem quotes the listener as typed, whole, whatever
+ * part of it is wrong; a protocol missing from the map is the map's problem.
+ */
+function cliListeners(value: string, protocolMap: ReadonlyMap<string, string>, mapValue: string | undefined, localHostName: string): Listener[] {
+  const typed = parseCsvList(value);
+  const listeners = typed.map((s): Listener => {
+    const ep = parseEndpointString(s);
+    if (ep === undefined) {
+      const noPort = /^[^:]*:\/\/(\[[^\]]*\]|[^:/]*):?$/.test(s);
+      throw new InvalidConfigError('--listeners', s, noPort ? 'no port: Kafka reads NAME://host:port, where only the host may be left empty (NAME://:9092 is this machine\'s name)' : 'expected NAME://host:port');
+    }
+    const proto = protocolMap.get(ep.listenerName);
+    return { name: ep.listenerName, host: ep.host ?? localHostName, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
+  });
+  try {
+    listenersToEndpoints(listeners);
+  } catch (err) {
+    const at = err instanceof InvalidConfigError ? /^listeners\[(\d+)\](?:\.(\w+))?$/.exec(err.field) : null;
+    if (at === null || !(err instanceof InvalidConfigError)) throw err;
+    const s = typed[Number(at[1])] as string;
+    const name = (listeners[Number(at[1])] as Listener).name;
+    if (at[2] === 'securityProtocol') {
+      const why = err.value === undefined ? `listener ${name} of --listeners ${JSON.stringify(s)} is not a security protocol name, so the map must give its protocol, e.g. ${name}:SSL` : `listener ${name}: ${err.reason}`;
+      throw new InvalidConfigError('--listener-security-protocol-map', mapValue, why);
+    }
+    const part = at[2] === 'host' ? `host ${JSON.stringify(err.value)}` : at[2] === 'port' ? `port ${String(err.value)}` : at[2] === 'name' ? `listener name ${JSON.stringify(err.value)}` : undefined;
+    throw new InvalidConfigError('--listeners', s, part === undefined ? err.reason : `${part}: ${err.reason}`);
+  }
+  return listeners;
+}
+
+/**
+ * This machine's canonical host name, as Java's InetAddress.getLocalHost().getCanonicalHostName()
+ * gives it to Kafka for an advertised listener without a host: the host name resolved, then its
+ * address looked up in reverse (the address itself when that fails). A host name that does not
+ * resolve is refused, as Kafka fails to start there.
+ */
+export async function canonicalHostName(): Promise<string> {
+  const name = hostname();
+  let address: string;
+  try {
+    address = (await lookup(name)).address;
+  } catch (err) {
+    throw new InvalidConfigError('--listeners', name, `a listener without a host stands for this machine's name, and ${name} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the host`);
+  }
+  try {
+    return (await lookupService(address, 0)).hostname;
+  } catch {
+    return address;
+  }
+}
+
+/** Whether `--listeners` has an entry without a host (`PLAINTEXT://:9092`): main then resolves canonicalHostName() first. */
+export function needsLocalHostName(argv: readonly string[]): boolean {
+  return argv.some((a, i) => {
+    const v = a.startsWith('--listeners=') ? a.slice('--listeners='.length) : argv[i - 1] === '--listeners' ? a : undefined;
+    return v !== undefined && parseCsvList(v).some((s) => parseEndpointString(s)?.host === null);
+  });
+}
+
+function nothingAfter(what: string, arg: string): CommandLineError {
+  if (arg.startsWith('-')) return new CommandLineError(arg, undefined, 'unknown option', `unknown option ${arg} (${what} takes no options)`);
+  return new CommandLineError('arguments', arg, 'unexpected argument', `unexpected argument ${JSON.stringify(arg)}: ${what} takes none`);
 }
 
 function int(value: string | undefined, field: string): number | undefined {
@@ -160,69 +314,60 @@ const OPTION_OF: readonly (readonly [RegExp, string])[] = [
   [/^health\.port$/, '--health-port'],
   [/^kraftMigration$/, '--kraft-migration'],
   [/^zookeeperSetAcl$/, '--zookeeper-set-acl'],
-  [/^zookeeper\.auth.*$/, '--zookeeper-auth-file/--zookeeper-auth-env'],
+  [/^zookeeper\.auth.*$/, '--zookeeper-auth-file or --zookeeper-auth-env'],
+  [/^controller$/, '--controller'],
+  [/^controller\.performsControllerDuties$/, '--performs-controller-duties'],
+  [/^controller\.besideOtherBrokers$/, '--controller-beside-other-brokers'],
+  [/^confirm$/, '--confirm-bootstrap'],
 ];
 
-/** The command-line option a config field came from, or the field itself. */
-export function optionFor(field: string): string {
-  return OPTION_OF.find(([re]) => re.test(field))?.[1] ?? field;
+/**
+ * The command-line option a config field came from (or the field itself), with `value` as typed
+ * after it: the OptionNamer the CLI renders every error with, so that deeper errors (a listener
+ * mismatch, a refused candidacy) name flags too.
+ */
+export const optionFor: OptionNamer = (field, value) => {
+  const flag = OPTION_OF.find(([re]) => re.test(field))?.[1] ?? field;
+  return value === undefined || value === true ? flag : `${flag} ${value}`;
+};
+
+/** An error as the CLI says it: options named as flags. */
+export function cliMessage(err: unknown): string {
+  if (err instanceof KafkaZkRegistrarError) return err.messageWith(optionFor);
+  return err instanceof Error ? err.message : String(err);
 }
 
-export function parseCommand(argv: readonly string[]): Command {
+export interface ParseOptions {
+  /**
+   * What an advertised listener without a host (`PLAINTEXT://:9092`) stands for: this machine's
+   * canonical host name, as Kafka registers it (main resolves it with canonicalHostName()). Default:
+   * the host name, unresolved.
+   */
+  readonly localHostName?: string;
+}
+
+export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): Command {
   const [cmd, ...rest] = argv;
-  if (cmd === '--version' || cmd === '-V' || cmd === 'version') return { kind: 'version' };
+  // Anything after --version or help is a usage error (exit 2), not ignored: `--version --bogus`
+  // exiting 0 would tell a script that its arguments were fine.
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    if (rest.length > 0) throw nothingAfter(cmd, rest[0] as string);
+    return { kind: 'version' };
+  }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
     const topic = rest[0];
     if (topic === undefined) return { kind: 'help', command: undefined };
-    if (topic === 'register' || topic === 'audit') return { kind: 'help', command: topic };
-    throw new InvalidConfigError('help', topic, 'expected register or audit');
+    if (topic !== 'register' && topic !== 'audit') throw new InvalidConfigError(cmd, topic, 'expected register or audit');
+    if (rest.length > 1) throw nothingAfter(`${cmd} ${topic}`, rest[1] as string);
+    return { kind: 'help', command: topic };
   }
   if (cmd === undefined) throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
   if (cmd !== 'register' && cmd !== 'audit') throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', command: cmd };
-  const { values, tokens } = (() => {
-    try {
-      return parseArgs({
-        args: negativeNumbersAttached(rest),
-        strict: true,
-        tokens: true,
-        options: {
-          zookeeper: { type: 'string' },
-          'broker-id': { type: 'string' },
-          listeners: { type: 'string' },
-          'listener-security-protocol-map': { type: 'string' },
-          rack: { type: 'string' },
-          'jmx-port': { type: 'string' },
-          'znode-version': { type: 'string' },
-          'session-timeout-ms': { type: 'string' },
-          'conflict-policy': { type: 'string' },
-          'conflict-timeout-ms': { type: 'string' },
-          controller: { type: 'boolean' },
-          'performs-controller-duties': { type: 'boolean' },
-          'controller-beside-other-brokers': { type: 'boolean' },
-          'control-plane-listener-name': { type: 'string' },
-          'cluster-id': { type: 'string' },
-          'confirm-bootstrap': { type: 'string' },
-          'confirm-timeout-ms': { type: 'string' },
-          'recheck-interval-ms': { type: 'string' },
-          'inter-broker-listener-name': { type: 'string' },
-          bootstrap: { type: 'string' },
-          'connect-timeout-ms': { type: 'string' },
-          'health-port': { type: 'string' },
-          'health-host': { type: 'string' },
-          json: { type: 'boolean' },
-          'kraft-migration': { type: 'string' },
-          'zookeeper-auth-file': { type: 'string' },
-          'zookeeper-auth-env': { type: 'string' },
-          'zookeeper-set-acl': { type: 'boolean' },
-          'wedged-after-ms': { type: 'string' },
-          ...TLS_OPTIONS,
-        },
-      });
-    } catch (err) {
-      throw typedArgsError(err);
-    }
-  })();
+  const args = negativeNumbersAttached(rest);
+  checkArguments(args, Object.keys(OPTIONS).filter((o) => (cmd === 'audit') === AUDIT_OPTIONS.includes(o) || SHARED_OPTIONS.includes(o)));
+  // Strict all the same: checkArguments has said whatever it would refuse.
+  const { values, tokens } = parseArgs({ args, strict: true, tokens: true, options: OPTIONS });
   const seen = new Set<string>();
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;
@@ -250,15 +395,10 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values['health-host'] !== undefined && healthPort === undefined) throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
   const health = healthPort === undefined ? undefined : { port: healthPort, host: values['health-host'] ?? '127.0.0.1' };
 
+  const mapValue = values['listener-security-protocol-map'];
   const protocolMap = new Map<string, string>();
-  for (const [name, proto] of parseCsvMap(values['listener-security-protocol-map'] ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
-  const listeners: Listener[] = parseCsvList(required(values.listeners, '--listeners'))
-    .map((s) => {
-      const ep = parseEndpointString(s);
-      if (ep === undefined || ep.host === null) throw new InvalidConfigError('--listeners', s, 'expected NAME://host:port');
-      const proto = protocolMap.get(ep.listenerName);
-      return { name: ep.listenerName, host: ep.host, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
-    });
+  for (const [name, proto] of parseCsvMap(mapValue ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
+  const listeners = cliListeners(required(values.listeners, '--listeners'), protocolMap, mapValue, opts.localHostName ?? hostname());
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];
   const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : parseCsvList(values['confirm-bootstrap']);

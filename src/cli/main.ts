@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // The sidecar CLI: `register` keeps a broker registered until SIGTERM/SIGINT and prints one JSON
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
-import { configProblem, InvalidConfigError, KafkaZkRegistrarError } from '../errors.js';
+import { KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
 import type { StopOutcome } from '../registration/owned-ephemeral.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIT_HELP, optionFor, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
+import { AUDIT_HELP, canonicalHostName, cliMessage, needsLocalHostName, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';
 import { auditRegistrations } from '../audit/registrations-audit.js';
 import { formatAuditTable } from '../audit/audit-table.js';
 import { serveHealth, type HealthServer } from '../operations/health-server.js';
@@ -28,10 +28,20 @@ function packageVersion(): string {
 const EXIT_USAGE = 2;
 
 // Errors, wherever they sit in a payload (e.g. `unconfirmed.error`), keep their code and message:
-// JSON.stringify would turn them into {}.
+// JSON.stringify would turn them into {}. The message names flags, not the library's option keys.
 function errorsAsData(_key: string, value: unknown): unknown {
   if (!(value instanceof Error)) return value;
-  return { name: value.name, ...(value instanceof KafkaZkRegistrarError ? { code: value.code } : {}), message: value.message };
+  return { name: value.name, ...(value instanceof KafkaZkRegistrarError ? { code: value.code } : {}), message: cliMessage(value) };
+}
+
+/** An audit that could not be made, for `audit --json`: its code and message, and what the last connection attempt hit. */
+function auditErrorData(err: unknown): { code: string; message: string; cause?: { code: string | undefined; message: string } } {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : undefined;
+  return {
+    code: err instanceof KafkaZkRegistrarError ? err.code : 'UNEXPECTED',
+    message: cliMessage(err),
+    ...(cause === undefined ? {} : { cause: { code: (cause as NodeJS.ErrnoException).code, message: cause.message } }),
+  };
 }
 
 function line(event: string, payload: unknown): void {
@@ -62,7 +72,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable',
+    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable', 'suspended', 'reconnected',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
@@ -116,10 +126,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let cmd: Command;
   let registrar: BrokerRegistrar | undefined;
   try {
-    cmd = parseCommand(argv);
+    // Kafka registers an advertised listener without a host under this machine's canonical name.
+    cmd = parseCommand(argv, needsLocalHostName(argv) ? { localHostName: await canonicalHostName() } : {});
     if (cmd.kind === 'register') registrar = new BrokerRegistrar(cmd.config);
   } catch (err) {
-    const msg = err instanceof InvalidConfigError ? configProblem(optionFor(err.field), err.value, err.reason) : (err as Error).message;
+    const msg = cliMessage(err);
     const help = argv[0] === 'register' ? `Usage:\n  ${REGISTER_HELP}` : argv[0] === 'audit' ? `Usage:\n  ${AUDIT_HELP}` : USAGE;
     process.stderr.write(`kafka-zk-registrar: ${msg}\n\n${help}\n`);
     return EXIT_USAGE;
@@ -146,7 +157,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       } else process.stdout.write(formatAuditTable(report));
       return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {
-      process.stderr.write(`kafka-zk-registrar: ${(err as Error).message}\n`);
+      // --json: still one JSON object on stdout, so that a machine reading it is never left with nothing.
+      if (cmd.json) process.stdout.write(`${JSON.stringify({ error: auditErrorData(err) }, null, 2)}\n`);
+      process.stderr.write(`kafka-zk-registrar: ${cliMessage(err)}\n`);
       return EXIT_FAILED;
     }
   }

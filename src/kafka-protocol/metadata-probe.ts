@@ -33,7 +33,8 @@ export function probeMetadata(address: string, timeoutMs = 5000): Promise<Broker
       else resolve(value as BrokerMetadata);
     };
     const timer = setTimeout(() => settle(new Error(`no Metadata answer from ${address} within ${timeoutMs} ms`)), timeoutMs);
-    sock.on('error', (err) => settle(new Error(`${address}: ${err.message}`)));
+    // The code (ECONNREFUSED, ENOTFOUND, ...) stays with the error: an audit reports it beside the text.
+    sock.on('error', (err: NodeJS.ErrnoException) => settle(Object.assign(new Error(`${address}: ${err.message}`), { code: err.code })));
     sock.on('close', () => settle(new Error(`${address} closed the connection before answering Metadata`)));
     sock.on('connect', () => {
       // Request header v1 (api_key, api_version, correlation_id, client_id); topics: [] asks for none.

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidConfigError } from '../errors.js';
 import { logger } from '../log.js';
 import type { BrokerRegistrar } from '../registration/broker-registrar.js';
-import { OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE, wantsOpenMetrics } from './metric-families.js';
+import { negotiateMetricsFormat, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE } from './metric-families.js';
 import { RegistrarMetrics } from './registrar-metrics.js';
 
 const log = logger('health');
@@ -48,9 +48,9 @@ export async function serveHealth(registrar: BrokerRegistrar, opts: HealthServer
       return reply(res, ok ? 200 : 503, 'application/json', `${JSON.stringify(h)}\n`);
     }
     if (path === '/metrics') {
-      // Content negotiation as Prometheus expects: OpenMetrics for a scraper that asks for it,
+      // Content negotiation as Prometheus expects: OpenMetrics for a scraper that prefers it,
       // the classic text format for everyone else (older scrapers, curl).
-      if (wantsOpenMetrics(req.headers.accept)) return reply(res, 200, OPENMETRICS_CONTENT_TYPE, metrics.openMetrics());
+      if (negotiateMetricsFormat(req.headers.accept) === 'openmetrics') return reply(res, 200, OPENMETRICS_CONTENT_TYPE, metrics.openMetrics());
       return reply(res, 200, PROMETHEUS_TEXT_CONTENT_TYPE, metrics.prometheusText());
     }
     return reply(res, 404, 'text/plain; charset=utf-8', 'not found: try /livez, /readyz or /metrics\n');

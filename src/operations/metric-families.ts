@@ -69,9 +69,41 @@ export function renderPrometheusText(families: readonly MetricFamily[]): string 
   return `${out.join('\n')}\n`;
 }
 
-/** Which exposition a request's Accept header asks for: OpenMetrics only when it names it (as Prometheus does). */
-export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return accept !== undefined && /application\/openmetrics-text/i.test(accept);
+export type MetricsFormat = 'openmetrics' | 'prometheus-text';
+
+/**
+ * Which exposition a request's Accept header asks for (RFC 9110 content negotiation, q-values
+ * included): each format gets the q of the most specific range that matches it (`type/sub` over
+ * `type/*` over `*\/*`; none: 0), and the higher q wins. On a tie, or when neither is acceptable,
+ * Prometheus text 0.0.4, which every scraper and curl reads, unless OpenMetrics was named outright
+ * (Prometheus 2.x sends `application/openmetrics-text;version=1.0.0,...,text/plain;version=0.0.4;q=0.5,...`).
+ */
+export function negotiateMetricsFormat(accept: string | undefined): MetricsFormat {
+  if (accept === undefined) return 'prometheus-text';
+  const ranges = accept.split(',').flatMap((part) => {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const [type, sub] = range.split('/');
+    if (type === undefined || type === '' || sub === undefined || sub === '') return [];
+    const qParam = params.find((p) => /^q\s*=/.test(p));
+    const q = qParam === undefined ? 1 : Number(qParam.replace(/^q\s*=\s*/, ''));
+    // A malformed q is ignored, like the range itself: never a reason to answer garbage.
+    return Number.isFinite(q) && q >= 0 && q <= 1 ? [{ type, sub, q }] : [];
+  });
+  const offer = (type: string, sub: string): { q: number; exact: boolean } => {
+    let best: { q: number; specificity: number } | undefined;
+    for (const r of ranges) {
+      const specificity = r.type === type && r.sub === sub ? 2 : r.type === type && r.sub === '*' ? 1 : r.type === '*' && r.sub === '*' ? 0 : -1;
+      if (specificity < 0 || (best !== undefined && best.specificity > specificity)) continue;
+      // Among ranges equally specific (say, two versions of openmetrics-text), the best q counts.
+      best = best !== undefined && best.specificity === specificity ? { q: Math.max(best.q, r.q), specificity } : { q: r.q, specificity };
+    }
+    return { q: best?.q ?? 0, exact: best?.specificity === 2 };
+  };
+  const om = offer('application', 'openmetrics-text');
+  const text = offer('text', 'plain');
+  if (om.q > text.q) return 'openmetrics';
+  if (om.q === text.q && om.q > 0 && om.exact) return 'openmetrics';
+  return 'prometheus-text';
 }
 
 /** Cumulative histogram samples (`_bucket` per bound and `+Inf`, `_sum`, `_count`) for one label set. */

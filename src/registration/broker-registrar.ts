@@ -85,8 +85,10 @@ export interface BrokerRegistrarStatus {
   /** `/cluster/id` as read at start(); undefined before, or where the cluster has not written one. */
   readonly clusterId: string | undefined;
   /**
-   * False after a shorter freeze of this process, until a round trip has confirmed our node again; and
-   * while disconnected, when the server may expire our session unheard.
+   * True only while our current session owns the registration and a round trip has confirmed it:
+   * false before it is owned (a registrar that never connected verified nothing), after it is lost or
+   * stopped, after a shorter freeze of this process until a round trip has confirmed our node again,
+   * and while disconnected, when the server may expire our session unheard.
    */
   readonly verified: boolean;
   /** When ZooKeeper last answered a request of ours or our session last (re)connected (epoch ms). */
@@ -168,12 +170,20 @@ export interface BrokerRegistrarEvents {
   wedged: ConnectionEvents['wedged'];
   /** A ZooKeeper connection attempt failed, and what it hit (throttled: see Connection's `unreachable`). */
   zookeeperUnreachable: ConnectionEvents['unreachable'];
+  /**
+   * Curator's SUSPENDED: our session lost its server connection. The session may well be alive (its
+   * node with it), so the registration is not lost, only unverified (not ready) until `reconnected`;
+   * if the server expired it meanwhile, `sessionExpired` follows instead (Curator's LOST).
+   */
+  suspended: [info: { readonly sessionId: string }];
+  /** Curator's RECONNECTED, for the same session: its connection is back after `suspended` (`suspendedMs` later). */
+  reconnected: [info: { readonly sessionId: string; readonly suspendedMs: number }];
 }
 
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
 function kafkaAcl(identity: string | undefined): readonly Acl[] {
   if (identity === undefined) {
-    throw new InvalidConfigError('zookeeperSetAcl', true, 'needs zookeeper.auth with the digest scheme: the ACL names the identity it gives us');
+    throw new InvalidConfigError('zookeeperSetAcl', true, (name) => `needs ${name('zookeeper.auth')} with the digest scheme: the ACL names the identity it gives us`);
   }
   return [
     { perms: PERM.ALL, scheme: 'digest', id: identity },
@@ -248,13 +258,29 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     };
     const onWedged = (e: { sessionlessForMs: number }): void => this.notify('wedged', e);
     const onUnreachable = (e: ConnectionEvents['unreachable'][0]): void => this.notify('zookeeperUnreachable', e);
+    // The same session losing and regaining its connection: said as it happens, so that an operator
+    // reading the CLI's lines sees why readiness dropped while nothing was lost.
+    let suspendedAt: number | undefined;
+    const onDisconnected = (s: Session): void => {
+      suspendedAt = Date.now();
+      this.notify('suspended', { sessionId: s.id });
+    };
+    const onConnected = (s: Session): void => {
+      const since = suspendedAt;
+      suspendedAt = undefined;
+      this.notify('reconnected', { sessionId: s.id, suspendedMs: since === undefined ? 0 : Date.now() - since });
+    };
     this.connection.on('expired', onExpired);
     this.connection.on('wedged', onWedged);
     this.connection.on('unreachable', onUnreachable);
+    this.connection.on('disconnected', onDisconnected);
+    this.connection.on('connected', onConnected);
     this.detach = () => {
       this.connection.off('expired', onExpired);
       this.connection.off('wedged', onWedged);
       this.connection.off('unreachable', onUnreachable);
+      this.connection.off('disconnected', onDisconnected);
+      this.connection.off('connected', onConnected);
     };
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => {

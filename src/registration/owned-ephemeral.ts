@@ -267,9 +267,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     return this.state === 'waiting' ? this.blocking : undefined;
   }
 
-  /** False from a shorter freeze of this process until the next round trip has confirmed the node. */
+  /**
+   * True only while our session owns the node and a round trip has confirmed it since any freeze of
+   * this process, with the session connected. Never true of a node we do not hold: a registrar that
+   * never connected has verified nothing, and its last status must not say otherwise.
+   */
   get verified(): boolean {
-    return this.state !== 'owned' || (this.confirmed && !this.connection.mayHaveExpired);
+    return this.state === 'owned' && this.confirmed && !this.connection.mayHaveExpired;
   }
 
   /**

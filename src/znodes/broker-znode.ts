@@ -94,7 +94,7 @@ export function listenersToEndpoints(listeners: unknown, field = 'listeners'): E
     // A colon is only ever part of an IPv6 literal: "127.0.0.1:9092" is a host with a port, which
     // would be written as the literal [127.0.0.1:9092] that no client can connect to.
     if (host.includes(':') && !isIPv6(host.replace(/^\[(.*)\]$/, '$1'))) {
-      throw new InvalidConfigError(`${f}.host`, host, 'expected a host name or IP address without a port (the port goes in `port`; IPv6 literals are fine)');
+      throw new InvalidConfigError(`${f}.host`, host, 'expected a host name or IP address, without a port (IPv6 literals are fine)');
     }
     if (host === '0.0.0.0' || host === '::' || host === '[::]') {
       throw new InvalidConfigError(`${f}.host`, host, 'a wildcard address cannot be advertised');

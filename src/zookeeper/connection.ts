@@ -219,10 +219,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       lastFailure = cause;
       this.reportAttempt(host, cause);
     };
-    const timer = setTimeout(
-      () => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure })),
-      this.connectTimeoutMs,
-    );
+    const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
     try {
       const s = await this.openSession(this.fullConnect(), attempt.signal, onAttemptFailed);
       this.adopt(s);
@@ -233,7 +230,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       this.st = 'closed';
       this.stall.stop();
       this.stopper.abort();
-      throw attempt.signal.reason instanceof ConnectTimeoutError ? attempt.signal.reason : err;
+      // Built now, not when the timer fired: aborting reports the attempt it cut short (a server
+      // that took the connection and never answered), and that is the last attempt's failure.
+      if (attempt.signal.reason instanceof ConnectTimeoutError) throw new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure });
+      throw err;
     } finally {
       clearTimeout(timer);
       this.stopper.signal.removeEventListener('abort', onStop);

@@ -307,6 +307,18 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     return this.contactAt;
   }
 
+  /**
+   * The connection attempt under way (no session on it yet) as the failure it would be if given up
+   * now, e.g. `connected to zk-1:2181 but no answer within 1500 ms`: for a caller that stops waiting
+   * (ZkClient.connect's signal) and must say what the last attempt hit. Undefined while connected,
+   * between attempts and while a host name is being resolved.
+   */
+  attemptCutShort(): { readonly host: string; readonly cause: Error } | undefined {
+    const link = this.current;
+    if (link === undefined || link.phase === 'ready') return undefined;
+    return { host: formatHostPort(link.host), cause: attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
+  }
+
   /** The server of the current connection (`host:port`), while connected. */
   get connectedTo(): string | undefined {
     return this.current?.phase === 'ready' ? formatHostPort(this.current.host) : undefined;
@@ -743,7 +755,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (link.phase !== 'ready') {
       const waited = now - link.startedAt;
       if (waited >= this.connectTimeoutMs) {
-        this.dropLink(link, new Error(`no session from ${formatHostPort(link.host)} within ${this.connectTimeoutMs} ms (connect timeout: session timeout / ${this.hosts.size} hosts)`));
+        this.dropLink(link, attemptTimedOut(link, this.connectTimeoutMs, `per-host connect timeout: the session timeout / ${this.hosts.size} host${this.hosts.size === 1 ? '' : 's'}`));
         return;
       }
     } else {
@@ -858,6 +870,17 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (this.sockets.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => this.socketsGoneWaiters.push(resolve));
   }
+}
+
+/**
+ * An attempt that got no session within `ms`, said by how far it got: a server that took the TCP
+ * connection and never answered (a hung or overloaded server, a proxy with nothing behind it) is not
+ * a host that cannot be reached, and an operator looks for different causes.
+ */
+function attemptTimedOut(link: Link, ms: number, why: string | undefined): Error {
+  const host = formatHostPort(link.host);
+  const text = link.phase === 'handshake' ? `connected to ${host} but no answer within ${ms} ms` : `no connection to ${host} within ${ms} ms`;
+  return new Error(why === undefined ? text : `${text} (${why})`);
 }
 
 function lossError(op: string, path: string | undefined, cause: Error): ZooKeeperError {

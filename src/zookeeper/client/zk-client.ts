@@ -190,7 +190,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         reject(cause ?? new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, 'the client ended before a session was established'));
       };
       const onAbort = (): void => {
+        // The attempt cut short is a failed attempt too: without it, giving up while a server holds
+        // the connection silently would report no failure at all.
+        const cut = conn.attemptCutShort();
         cleanup();
+        if (cut !== undefined) onAttemptFailed?.(cut.host, cut.cause);
         const reason: unknown = signal?.reason;
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
       };
