@@ -15,6 +15,7 @@ import { digestId, rejectSecureTransport, validateAuth, type ZooKeeperAuth } fro
 import { StallDetector } from './stall-detector.js';
 import { validateTls, type ZooKeeperTls } from './tls.js';
 
+import { StateMachine, type Transitions } from '../util/state-machine.js';
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
@@ -57,7 +58,26 @@ export interface ConnectionOptions {
   readonly reconnectBackoffMs?: { readonly min: number; readonly max: number };
 }
 
+/**
+ * What a recipe should do in each state (Curator's ConnectionState, in ZooKeeper's words):
+ * - `idle`: not started. Nothing to do.
+ * - `connecting`: no session yet, or the last one expired and a new one is being opened. Nothing this
+ *   connection's earlier sessions owned can be trusted; wait for `session` and start over on it.
+ * - `connected`: the current session is reachable. Reads and writes go through.
+ * - `disconnected`: the current session lost its server connection and may come back (`connected`,
+ *   same session) or be declared expired (`expired`, then `connecting`). What it owns is unverified
+ *   meanwhile: keep it, claim nothing new, act on nothing it owns until the session is back.
+ * - `closed`: close() was called, or the credentials were refused. Final.
+ */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+const TRANSITIONS: Transitions<ConnectionState> = {
+  idle: ['connecting', 'closed'],
+  connecting: ['connected', 'closed'],
+  connected: ['disconnected', 'connecting', 'closed'],
+  disconnected: ['connected', 'connecting', 'closed'],
+  closed: [],
+};
 /**
  * Who decided the session is gone: the server said so; a stall (this process was frozen longer than
  * the session timeout, and gave the session up); or `refused`: servers still take our reconnects and
@@ -105,7 +125,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   /** The digest identity (`user:base64(sha1(user:password))`) our credentials give us, for ACLs. */
   readonly identity: string | undefined;
   private current: Session | undefined;
-  private st: ConnectionState = 'idle';
+  private readonly fsm = new StateMachine<ConnectionState>('connection', 'idle', TRANSITIONS, log);
   private readonly stopper = new AbortController();
   private reopening: Promise<void> | undefined;
   private readonly claims = new Map<string, string>();
@@ -178,7 +198,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   }
 
   get state(): ConnectionState {
-    return this.st;
+    return this.fsm.state;
   }
 
   /**
@@ -188,12 +208,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
    * own latency) may be all that is left. What we own is unverified until we are connected again.
    */
   get mayHaveExpired(): boolean {
-    return this.current !== undefined && this.st === 'disconnected';
+    return this.current !== undefined && this.fsm.is('disconnected');
   }
 
   /** True once the connection has been without a connected session for `wedgedAfterMs` (until it has one again). */
   get wedged(): boolean {
-    return this.isWedged && this.st !== 'closed';
+    return this.isWedged && !this.fsm.is('closed');
   }
 
   /** The current session, if one is established (it may be momentarily disconnected). */
@@ -208,7 +228,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
    */
   async start(): Promise<Session> {
     this.lifecycle.start();
-    this.st = 'connecting';
+    this.fsm.to('connecting', 'start()');
     const attempt = new AbortController();
     // Said as what it is: a DOM AbortError would leak out of start() otherwise.
     const onStop = (): void => attempt.abort(new StoppedError('connection'));
@@ -227,7 +247,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       return s;
     } catch (err) {
       this.lifecycle.close();
-      this.st = 'closed';
+      this.fsm.to('closed', `start() failed: ${(err as Error).message}`);
       this.stall.stop();
       this.stopper.abort();
       // Built now, not when the timer fired: aborting reports the attempt it cut short (a server
@@ -344,13 +364,13 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private adopt(s: Session): void {
     this.current = s;
     this.clearWedge();
-    this.st = 'connected';
+    this.fsm.to('connected', `session 0x${s.id}`);
     // Handlers stay attached after the session is replaced, so they check it is still current.
     // A disconnected session is kept: the client reconnects with it, and only the server can say it
     // expired (a ZooKeeper restart within the session timeout keeps it, as it keeps Kafka's).
     s.on('disconnected', () => {
       if (this.current !== s) return;
-      this.st = 'disconnected';
+      this.fsm.to('disconnected', `session 0x${s.id}`);
       this.armWedge();
       this.notify('disconnected', s);
     });
@@ -377,7 +397,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       refusedSince = undefined;
       this.lastAttempt = undefined;
       this.clearWedge();
-      this.st = 'connected';
+      this.fsm.to('connected', `session 0x${s.id} back`);
       this.notify('connected', s);
     });
     s.on('ended', (reason) => {
@@ -394,7 +414,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   /** closed: no more sessions, no more timers. */
   private stopTrying(): void {
     this.lifecycle.close();
-    this.st = 'closed';
+    if (!this.fsm.is('closed')) this.fsm.to('closed', 'no more sessions');
     this.stopper.abort();
     this.clearWedge();
     this.stall.stop();
@@ -409,7 +429,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       () => {
         // Still without a connected session: adopt() and 'connected' would have cleared this timer.
         this.wedgeTimer = undefined;
-        if (this.st === 'closed') return;
+        if (this.fsm.is('closed')) return;
         this.isWedged = true;
         log('no connected session for %d ms: wedged', Date.now() - since);
         this.notify('wedged', { sessionlessForMs: Date.now() - since });
@@ -429,9 +449,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.current = undefined;
     this.previous.push(s.id);
     if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
-    this.st = 'connecting';
+    this.fsm.to('connecting', `session 0x${s.id} expired (${cause})`);
     this.armWedge();
-    log('session 0x%s expired (%s)', s.id, cause);
     this.notify('expired', { sessionId: s.id, cause });
     this.reopening = this.reopen();
   }
