@@ -148,7 +148,7 @@ describe('never harm the cluster we join (real Kafka)', () => {
       () => new BrokerRegistrar({ zookeeper: { connect: c.zkConnect }, brokerId: 7, listeners, controller: { enabled: true } as never }),
       (err: unknown) => (err as { field?: string }).field === 'controller.enabled',
     );
-    const usage = await runCli(['register', '--zookeeper', c.zkConnect, '--broker-id', '7', '--listeners', `PLAIN://127.0.0.1:${sock.port}`, '--controller']);
+    const usage = await runCli(['register', '--zookeeper', c.zkConnect, '--broker-id', '7', '--listeners', `PLAINTEXT://127.0.0.1:${sock.port}`, '--controller']);
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--controller.*needs --performs-controller-duties/);
 

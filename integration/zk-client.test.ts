@@ -523,6 +523,75 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await silent.close();
   });
 
+  // A leader stalled past the session timeout expires every session on its own clock when it resumes,
+  // and answers reattaches "expired" until it notices it was deposed, while the new quorum still has
+  // those sessions (the leader-stall bench saw every expiry notice come from such a leader). Played
+  // here by a front that answers every reattach as that leader does, the real server behind the
+  // other host: one server's word is checked with another member before the session is given up.
+  async function deposedFront(): Promise<{ address: string; said: () => number; close: () => Promise<void> }> {
+    let said = 0;
+    const front = await plainServer((sock) => {
+      sock.once('data', (first) => {
+        // ConnectRequest: int protocolVersion, long lastZxidSeen, int timeOut, long sessionId, ...
+        const sessionId = first.readBigInt64BE(4 + 4 + 8 + 4);
+        if (sessionId === 0n) {
+          // A new session: passed through to the real server, as a deposed leader's followers would serve it.
+          const up = tcpConnect({ host: '127.0.0.1', port: server.port });
+          up.write(first);
+          sock.pipe(up).pipe(sock);
+          sock.on('close', () => up.destroy()).on('error', () => up.destroy());
+          up.on('close', () => sock.destroy()).on('error', () => sock.destroy());
+          return;
+        }
+        said++;
+        sock.end(frame(encodeRecord(ConnectResponse, { protocolVersion: 0, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false, hasReadOnly: true })));
+      });
+    });
+    return { address: `127.0.0.1:${front.port}`, said: () => said, close: () => front.close() };
+  }
+
+  test('"expired" from one server is checked with another member: the quorum still has the session, so it is kept', async () => {
+    const front = await deposedFront();
+    cleanups.push(front.close);
+    const direct = await proxy();
+    // The session starts on the direct host; its connection is then cut, and the next host in line
+    // is the deposed front.
+    const c = await open({ connect: `${direct.address},${front.address}`, shuffleHosts: false, sessionTimeoutMs: 6000, reconnectJitterMs: 0, retryListPauseMs: 100 });
+    const id = c.id;
+    await c.create(`${ROOT}/kept`, null, 'ephemeral');
+    const ended: string[] = [];
+    c.on('ended', (r) => ended.push(r));
+    const back = event<[]>(c, 'connected', 10_000, 'the reconnect after asking another member');
+    direct.reset();
+    await back;
+    assert.equal(front.said(), 1, 'the front was asked first and said expired');
+    assert.deepEqual(ended, [], 'the session was not given up');
+    assert.equal(c.id, id);
+    assert.equal((await c.exists(`${ROOT}/kept`))?.ephemeralOwner, id, 'the same session, its ephemeral kept');
+  });
+
+  test('"expired" is final from the only server, and when a second member says it too', async () => {
+    // One host: nobody else to ask.
+    const alone = await deposedFront();
+    cleanups.push(alone.close);
+    const real = await open();
+    const lone = new ClientConnection({ connect: alone.address, sessionTimeoutMs: 6000, session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') }, reconnectJitterMs: 0 });
+    const endedAlone = event<[string]>(lone, 'ended', 5000, 'the lone server\'s word to be final');
+    lone.start();
+    assert.equal((await endedAlone)[0], 'expired');
+    assert.equal(alone.said(), 1);
+    await lone.close();
+    // Two members, both saying it.
+    const other = await deposedFront();
+    cleanups.push(other.close);
+    const both = new ClientConnection({ connect: `${alone.address},${other.address}`, shuffleHosts: false, sessionTimeoutMs: 6000, session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') }, reconnectJitterMs: 0 });
+    const endedBoth = event<[string]>(both, 'ended', 5000, 'two members\' word to be final');
+    both.start();
+    assert.equal((await endedBoth)[0], 'expired');
+    assert.equal(alone.said() + other.said(), 3, 'asked each of the two once more');
+    await both.close();
+  });
+
   test('garbage from a server: a typed error, the connection closed, no exception escapes', async () => {
     // A negative frame length; a ConnectResponse cut short; a reply whose xid matches no request.
     const badLength = await plainServer((sock) => sock.once('data', () => sock.write(Buffer.from([0xff, 0xff, 0xff, 0xfe, 1, 2, 3]))));

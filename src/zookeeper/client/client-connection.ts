@@ -213,6 +213,9 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private readonly maxFrameBytes: number | undefined;
 
   private readonly fsm = new StateMachine<ClientState>('client', 'connecting', TRANSITIONS, log);
+  /** Servers that answered a reattach with "expired" since the session last connected (see onConnectResponse). */
+  private readonly expirySaidBy = new Set<string>();
+  private expiryFirstSaidAt: number | undefined;
   private endReason: ClientEndReason | undefined;
   private id: bigint;
   private passwd: Buffer;
@@ -549,12 +552,33 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private onConnectResponse(link: Link, rsp: ConnectResponse): void {
     if (rsp.timeOut <= 0) {
       // The server refuses to reattach: the session expired (or its password is wrong, which the
-      // server cannot tell us apart from expiry).
+      // server cannot tell us apart from expiry). One server's word is not always the quorum's: a
+      // leader that was stalled past the session timeout expires every session on its own clock when
+      // it resumes, and says so to whoever reconnects to it before it notices it was deposed, while
+      // the new quorum still has those sessions (measured under the report's leader stalls: every
+      // expiry notice came from the deposed leader). So another member is asked before believing it;
+      // a follower revalidates a reattach with its leader, so its answer is the current quorum's. The
+      // word is taken as final when there is no other member to ask, when a second member says the
+      // same, or once a session timeout has passed since the first said it (no server can have kept
+      // a session that long without hearing from us).
       const hex = sessionIdToHex(this.id);
-      log('session 0x%s: the server says it expired', hex);
-      this.end('expired', new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, `session 0x${hex} has expired`));
+      const name = formatHostPort(link.host);
+      this.expirySaidBy.add(name);
+      this.expiryFirstSaidAt ??= Date.now();
+      // Before any connection of ours (a reattach by id and password) the timeout asked for stands in.
+      const timeoutMs = this.negotiatedMs > 0 ? this.negotiatedMs : this.requestedTimeoutMs;
+      const final = this.hosts.size < 2 || this.expirySaidBy.size >= 2 || Date.now() - this.expiryFirstSaidAt >= timeoutMs;
+      if (final) {
+        log('session 0x%s: %s says it expired', hex, [...this.expirySaidBy].join(' and '));
+        this.end('expired', new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, `session 0x${hex} has expired`));
+        return;
+      }
+      log('session 0x%s: %s says it expired; asking another member before believing it', hex, name);
+      this.dropLink(link, new Error(`${name} says session 0x${hex} expired; asking another member before believing it (a leader deposed while stalled says so of sessions the quorum still has)`));
       return;
     }
+    this.expirySaidBy.clear();
+    this.expiryFirstSaidAt = undefined;
     if (this.id !== 0n && rsp.sessionId !== this.id) {
       throw new ZooKeeperProtocolError('ConnectResponse.sessionId', `0x${sessionIdToHex(rsp.sessionId)} where session 0x${sessionIdToHex(this.id)} was asked for`);
     }
