@@ -1,5 +1,5 @@
 // Never harm the cluster we join, against a real ZooKeeper-mode Kafka broker (the version
-// kafka/pom.xml pins). The broker is configured as operator-managed clusters often are: four
+// scripts/maven/kafka/pom.xml pins). The broker is configured as operator-managed clusters often are: four
 // listeners, a dedicated control-plane listener and a replication listener for inter-broker traffic.
 // Each test makes the mistake a user makes (a mistyped broker id, a controller candidate beside real
 // brokers, a registration with only the listeners the controller needs) and checks that the real

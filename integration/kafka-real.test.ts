@@ -1,4 +1,4 @@
-// Against real Apache Kafka (ZooKeeper mode, the version kafka/pom.xml pins): three broker JVMs on
+// Against real Apache Kafka (ZooKeeper mode, the version scripts/maven/kafka/pom.xml pins): three broker JVMs on
 // the file's ZooKeeper server, each connecting through a TCP proxy the test controls. What Kafka
 // itself writes and reads decides whether this library is right: its znodes must decode with our
 // rules and ours with its rules, its controller must list our registrations, must not be wedged by

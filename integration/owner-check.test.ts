@@ -1,12 +1,12 @@
-// Every row of the owner check's decision table (src/registration/owner-check.ts), on a real
+// Every row of the owner check's decision table (src/recipes/owner-check.ts), on a real
 // ZooKeeper server. The rare interleavings — the node deleted between our create and our read,
 // changed or deleted under our conditional set — are made to happen exactly there: a second session
 // acts from the step hook, before the next step's request is sent.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkOwner, type OwnerCheckIo, type StepHook, type Verdict } from '../src/registration/owner-check.js';
+import { checkOwner, type OwnerCheckIo, type StepHook, type Verdict } from '../src/recipes/owner-check.js';
 import { Connection, OwnedEphemeral, type Session } from '../src/index.js';
-import { ownerCheckHook } from '../src/registration/owned-ephemeral.js';
+import { ownerCheckHook } from '../src/recipes/owned-ephemeral.js';
 import { useZooKeeper } from './harness/fixture.js';
 
 const zk = useZooKeeper();

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { AuditFailedError, auditRegistrations, AuthFailedError, BrokerRegistrar, Connection, decodeBrokerZNode, InvalidConfigError, NoAuthError, type Acl, type Session } from '../src/index.js';
-import { sameAcl } from '../src/registration/owner-check.js';
+import { sameAcl } from '../src/recipes/owner-check.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { runCli, startCli } from './harness/cli-run.js';
 import { killSession } from './harness/sessions.js';

@@ -1,5 +1,5 @@
 /*
- * The broker registration protocol (src/registration/owner-check.ts, owned-ephemeral.ts), with the
+ * The broker registration protocol (src/recipes/owner-check.ts, owned-ephemeral.ts), with the
  * ZooKeeper behaviour it depends on, for Spin 6. One registrar, one path (/brokers/ids/<id>).
  *
  * Variants (-DVARIANT=n):

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/fetch-kafka.sh >/dev/null
-version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' kafka/pom.xml)
+version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' scripts/maven/kafka/pom.xml)
 kafka=".cache/kafka-${version}/libs"
 curator=".cache/anchors/libs"
 classes=".cache/anchors/classes"

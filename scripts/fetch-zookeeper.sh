@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches ZooKeeper servers of the given lines (default: every line the conformance suite runs)
 # from Maven Central into .cache/zookeeper-<version>/lib, outside git: org.apache.zookeeper:zookeeper,
-# its runtime dependencies and what zookeeper/pom.xml adds. Idempotent: a complete cache (marked by
+# its runtime dependencies and what scripts/maven/zookeeper/pom.xml adds. Idempotent: a complete cache (marked by
 # .complete) is left as it is. Installs Debian's maven (and a JDK) first when `mvn` is missing.
 # Prints where the jars are and what was fetched.
 #   scripts/fetch-zookeeper.sh                 # all of them
@@ -41,7 +41,7 @@ for version in "${versions[@]}"; do
   [ "${minor}" -eq 6 ] && { dropwizard=3.2.5; snappy=1.1.8.4; }
   rm -rf "${dest}"
   mkdir -p "${dest}"
-  mvn -B -q -Dstyle.color=never -f zookeeper/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+  mvn -B -q -Dstyle.color=never -f scripts/maven/zookeeper/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
     -Dzookeeper.version="${version}" -Dslf4j.version="${slf4j}" -Ddropwizard.version="${dropwizard}" -Dsnappy.version="${snappy}" \
     -DoutputDirectory="$(pwd)/${dest}"
   touch "${dest}/.complete"

@@ -56,7 +56,7 @@ export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporar
 export { auditRegistrations } from './audit/registrations-audit.js';
 export type { AuditOptions, AuditProblem, AuditProblemCode, BrokerAudit, MigrationAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
 export { CLUSTER_ID_PATH, decodeClusterId } from './znodes/cluster-id-znode.js';
-export { OwnedEphemeral } from './registration/owned-ephemeral.js';
+export { OwnedEphemeral } from './recipes/owned-ephemeral.js';
 export type {
   BlockingNode,
   ConflictPolicy,
@@ -67,7 +67,7 @@ export type {
   OwnedEphemeralState,
   Ownership,
   StopOutcome,
-} from './registration/owned-ephemeral.js';
+} from './recipes/owned-ephemeral.js';
 export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';
 export { Session } from './zookeeper/session.js';

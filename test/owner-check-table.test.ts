@@ -1,9 +1,9 @@
-// The owner check's decision table (src/registration/owner-check.ts `next` and `peekOutcome`), row by
+// The owner check's decision table (src/recipes/owner-check.ts `next` and `peekOutcome`), row by
 // row: pure functions, no I/O. That each row is what a real server does is
 // integration/owner-check.test.ts's job; this file pins the routing itself, in milliseconds.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { next, peekOutcome, type CreateOutcome, type Route, type RouteContext, type StepOutcome } from '../src/registration/owner-check.js';
+import { next, peekOutcome, type CreateOutcome, type Route, type RouteContext, type StepOutcome } from '../src/recipes/owner-check.js';
 import type { Stat } from '../src/zookeeper/session.js';
 
 const US = '1a';

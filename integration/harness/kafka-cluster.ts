@@ -5,7 +5,7 @@
 // fetches them. Brokers are stopped by pid, and die with the test process.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Session } from '../../src/index.js';
 import { spawnJvm, type Jvm } from './jvm.js';
 import { probeMetadata as metadataFrom } from '../../src/kafka-protocol/metadata-probe.js';
@@ -13,23 +13,16 @@ import { probeMetadata as metadataFrom } from '../../src/kafka-protocol/metadata
 export { metadataFrom };
 import { eventually, waitForNode, within } from './wait.js';
 import { freePort } from './zookeeper-server.js';
+import { repoRoot } from './zk-versions.js';
 
-/** The Kafka version scripts/fetch-kafka.sh pins (kafka/pom.xml). */
+/** The Kafka version scripts/fetch-kafka.sh pins (scripts/maven/kafka/pom.xml). */
 export const KAFKA_VERSION = readPinnedVersion();
 const FETCH_HINT = 'run `bash scripts/fetch-kafka.sh` (or `./scripts/setup.sh`) to fetch them from Maven Central';
 
-function repoRoot(): string {
-  // build/integration/harness -> repository root (also right for integration/harness under ts-node).
-  for (let dir = __dirname; ; dir = resolve(dir, '..')) {
-    if (existsSync(join(dir, 'kafka', 'pom.xml'))) return dir;
-    if (resolve(dir, '..') === dir) throw new Error('cannot find kafka/pom.xml above the harness');
-  }
-}
-
 function readPinnedVersion(): string {
-  const pom = readFileSync(join(repoRoot(), 'kafka', 'pom.xml'), 'utf8');
+  const pom = readFileSync(join(repoRoot(), 'scripts', 'maven', 'kafka', 'pom.xml'), 'utf8');
   const m = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
-  if (m === null) throw new Error('kafka/pom.xml has no <kafka.version>');
+  if (m === null) throw new Error('scripts/maven/kafka/pom.xml has no <kafka.version>');
   return m[1] as string;
 }
 

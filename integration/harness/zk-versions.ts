@@ -18,8 +18,8 @@ export function defaultZooKeeperVersion(): string {
 export function repoRoot(): string {
   // build/integration/harness -> repository root (also right for integration/harness run directly).
   for (let dir = __dirname; ; dir = resolve(dir, '..')) {
-    if (existsSync(join(dir, 'zookeeper', 'pom.xml'))) return dir;
-    if (resolve(dir, '..') === dir) throw new Error('cannot find zookeeper/pom.xml above the harness');
+    if (existsSync(join(dir, 'scripts', 'maven', 'zookeeper', 'pom.xml'))) return dir;
+    if (resolve(dir, '..') === dir) throw new Error('cannot find scripts/maven/zookeeper/pom.xml above the harness');
   }
 }
 

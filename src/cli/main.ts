@@ -3,7 +3,7 @@
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
 import { KafkaZkRegistrarError } from '../errors.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
-import type { StopOutcome } from '../registration/owned-ephemeral.js';
+import type { StopOutcome } from '../recipes/owned-ephemeral.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_HELP, canonicalHostName, cliMessage, needsLocalHostName, parseCommand, REGISTER_HELP, USAGE, type Command } from './args.js';

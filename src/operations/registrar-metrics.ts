@@ -5,7 +5,7 @@
 // label value, so that rate() and absent-series alerts work from the first scrape.
 import type { BrokerRegistrar, BrokerRegistrarEvents, BrokerRegistrarState } from '../registration/broker-registrar.js';
 import type { ResignReason } from '../registration/controller-candidate.js';
-import type { LossReason } from '../registration/owned-ephemeral.js';
+import type { LossReason } from '../recipes/owned-ephemeral.js';
 import type { ExpiryCause } from '../zookeeper/connection.js';
 import { histogramSamples, renderOpenMetrics, renderPrometheusText, type MetricFamily, type MetricSample } from './metric-families.js';
 

@@ -5,7 +5,7 @@ import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
 import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
 import { Connection } from '../zookeeper/connection.js';
 import { rejectSecureTransport } from '../zookeeper/auth.js';
-import type { ConflictPolicy } from './owned-ephemeral.js';
+import type { ConflictPolicy } from '../recipes/owned-ephemeral.js';
 import type { ConfirmationOptions } from '../confirmation/cluster-confirmation.js';
 import type { BrokerZNodeVersion, Listener, SupportedFeatureRange } from '../znodes/broker-znode.js';
 import type { ConnectionOptions } from '../zookeeper/connection.js';

@@ -24,7 +24,7 @@ import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } 
 
 export type { BrokerRegistrarConfig, BrokerUpdate };
 import { checkClusterListeners } from './listener-preflight.js';
-import { readClusterId } from '../znodes/cluster-id-znode.js';
+import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
 import { logger } from '../log.js';
 import {
   BROKER_IDS_PATH,
@@ -45,7 +45,7 @@ import {
 import { ControllerCandidate, type ControllerCandidateEvents, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
 import { healthOf, type RegistrarHealth } from './health.js';
 import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
-import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership, type StopOutcome } from './owned-ephemeral.js';
+import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership, type StopOutcome } from '../recipes/owned-ephemeral.js';
 
 const log = logger('broker');
 /** What update() changes: Kafka's updateBrokerInfo. */
@@ -594,6 +594,16 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 }
 
 /** The registered broker ids (numeric children of /brokers/ids); none when it does not exist. */
+/** The cluster id, or undefined when /cluster/id does not exist or does not decode (audit reports that). */
+async function readClusterId(s: Session): Promise<string | undefined> {
+  try {
+    return decodeClusterId((await s.get(CLUSTER_ID_PATH)).data);
+  } catch (err) {
+    if (err instanceof NoNodeError || err instanceof ZNodeFormatError) return undefined;
+    throw err;
+  }
+}
+
 async function registeredBrokers(s: Session): Promise<number[]> {
   try {
     return (await s.getChildren(BROKER_IDS_PATH)).filter((c) => /^\d+$/.test(c)).map(Number).sort((a, b) => a - b);

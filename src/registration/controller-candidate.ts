@@ -39,8 +39,8 @@ import {
 import type { Connection } from '../zookeeper/connection.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import type { MultiOpInput } from '../zookeeper/client/zk-client.js';
-import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from './owned-ephemeral.js';
-import { onSameSession } from './same-session.js';
+import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from '../recipes/owned-ephemeral.js';
+import { onSameSession } from '../recipes/same-session.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');

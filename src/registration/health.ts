@@ -3,7 +3,7 @@
 // rely on this registration right now", so it is stricter than `state === 'owned'`.
 import type { ConfirmationState } from '../confirmation/cluster-confirmation.js';
 import type { ConnectionState } from '../zookeeper/connection.js';
-import type { OwnedEphemeralState } from './owned-ephemeral.js';
+import type { OwnedEphemeralState } from '../recipes/owned-ephemeral.js';
 
 /** The part of a registrar's status that decides its health. */
 export interface HealthInputs {

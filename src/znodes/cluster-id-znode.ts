@@ -1,8 +1,6 @@
 // /cluster/id (persistent), written once by the first ZooKeeper-mode broker of a cluster:
 // {"version":"1","id":"<22-character base64 UUID>"}. Note the version is a *string* in Kafka's JSON.
-import { NoNodeError, ZNodeFormatError } from '../errors.js';
 import { parseZNodeObject } from './znode-json.js';
-import type { Session } from '../zookeeper/session.js';
 
 export const CLUSTER_ID_PATH = '/cluster/id';
 
@@ -11,14 +9,4 @@ export function decodeClusterId(data: Buffer): string {
   const { o, fail } = parseZNodeObject(CLUSTER_ID_PATH, data);
   if (typeof o.id !== 'string' || o.id === '') return fail('id is missing or not a string');
   return o.id;
-}
-
-/** The cluster id, or undefined when /cluster/id does not exist or does not decode (audit reports that). */
-export async function readClusterId(s: Session): Promise<string | undefined> {
-  try {
-    return decodeClusterId((await s.get(CLUSTER_ID_PATH)).data);
-  } catch (err) {
-    if (err instanceof NoNodeError || err instanceof ZNodeFormatError) return undefined;
-    throw err;
-  }
 }
