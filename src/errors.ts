@@ -15,7 +15,8 @@ export type ZooKeeperErrorCode =
   | 'ZSESSIONMOVED'
   | 'ZNOCHILDRENFOREPHEMERALS'
   | 'ZAUTHFAILED'
-  | 'ZCLOSING';
+  | 'ZCLOSING'
+  | 'ZUNIMPLEMENTED';
 /** Every `code` this library's errors carry: `switch (err.code)` narrows on it. */
 export type ErrorCode =
   | 'INVALID_CONFIG'
@@ -54,6 +55,12 @@ export const optionKey: OptionNamer = (field, value) => (value === undefined ? f
 
 export abstract class KafkaZkRegistrarError extends Error {
   abstract readonly code: ErrorCode;
+  /**
+   * Trying the same thing again may succeed: a ZooKeeper call on the same session once reconnected
+   * (connection loss, operation timeout), a first connect, asking the Kafka cluster. False for
+   * everything that needs a change first (a config, a node, credentials). See `isRetriable`.
+   */
+  readonly retriable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -201,6 +208,7 @@ export class ControllerClaimFailedError extends KafkaZkRegistrarError {
 /** No session within the connect timeout; `cause` (when set) is why the last connection attempt failed. */
 export class ConnectTimeoutError extends KafkaZkRegistrarError {
   readonly code = 'CONNECT_TIMEOUT';
+  override readonly retriable = true;
   constructor(
     readonly connectString: string,
     readonly timeoutMs: number,
@@ -392,6 +400,7 @@ export class LifecycleError extends KafkaZkRegistrarError {
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */
 export class ClusterUnreachableError extends KafkaZkRegistrarError {
   readonly code = 'CLUSTER_UNREACHABLE';
+  override readonly retriable = true;
   constructor(detail: string, cause?: unknown) {
     super(`the Kafka cluster could not be asked for metadata: ${detail}`, { cause });
   }
@@ -412,9 +421,15 @@ export class ConfirmationFailedError extends KafkaZkRegistrarError {
 
 // ---- ZooKeeper return codes -------------------------------------------------------------------
 
-/** A ZooKeeper operation failed. `zkCode` is ZooKeeper's error code (e.g. -110). */
+/**
+ * A ZooKeeper operation failed. `zkCode` is ZooKeeper's return code (KeeperException.Code, e.g. -110);
+ * `retriable` and `sessionGone` come from the table below (ZOOKEEPER_ERRORS).
+ */
 export class ZooKeeperError extends KafkaZkRegistrarError {
   readonly code: ZooKeeperErrorCode = 'ZOOKEEPER';
+  override readonly retriable: boolean;
+  /** The session, and so every ephemeral node and watch it had, is gone: only a new session can go on. */
+  readonly sessionGone: boolean;
   constructor(
     readonly zkCode: number,
     readonly operation: string,
@@ -422,6 +437,9 @@ export class ZooKeeperError extends KafkaZkRegistrarError {
     text: string,
   ) {
     super(`${operation}${path === undefined ? '' : ` ${path}`} failed: ${text} (${zkCode})`);
+    const row = rowOf(zkCode);
+    this.retriable = row?.retriable ?? false;
+    this.sessionGone = row?.sessionGone ?? false;
   }
 }
 
@@ -463,57 +481,81 @@ export class ClosingError extends ZooKeeperError {
   override readonly code = 'ZCLOSING';
 }
 
-/** ZooKeeper's error codes (KeeperException.Code) that this library compares against. */
-export const ZRC = {
-  OK: 0,
-  CONNECTIONLOSS: -4,
-  OPERATIONTIMEOUT: -7,
-  INVALIDSTATE: -9,
-  NONODE: -101,
-  NOAUTH: -102,
-  BADVERSION: -103,
-  NOCHILDRENFOREPHEMERALS: -108,
-  NODEEXISTS: -110,
-  NOTEMPTY: -111,
-  SESSIONEXPIRED: -112,
-  AUTHFAILED: -115,
-  CLOSING: -116,
-  SESSIONMOVED: -118,
-} as const;
+/**
+ * The server does not know the operation: it is older than the operation (create2 needs 3.5,
+ * addWatch and getEphemerals 3.6, whoAmI 3.7), or the feature is off there (TTL nodes need the
+ * server's extendedTypesEnabled). Nothing was changed; the session is fine.
+ */
+export class UnimplementedError extends ZooKeeperError {
+  override readonly code = 'ZUNIMPLEMENTED';
+  /** The release that introduced the operation, when that explains the refusal. */
+  readonly since: string | undefined;
+  /** The server (`host:port`) that refused it, when a server did. */
+  readonly server: string | undefined;
+  constructor(operation: string, path: string | undefined, since: string | undefined, hint?: string, server?: string) {
+    super(ZOOKEEPER_RC.UNIMPLEMENTED, operation, path, `the server${server === undefined ? '' : ` ${server}`} does not implement ${operation}${since === undefined ? '' : ` (ZooKeeper ${since}+)`}${hint === undefined ? '' : `; ${hint}`} (UNIMPLEMENTED)`);
+    this.since = since;
+    this.server = server;
+  }
+}
 
 type ZkErrorClass = new (zkCode: number, operation: string, path: string | undefined, text: string) => ZooKeeperError;
 
-// ZooKeeper's error codes (KeeperException.Code). INVALIDSTATE (-9) is a call on a client whose
-// session already ended, so it maps to SessionExpired: the session is unusable.
-const BY_CODE: ReadonlyMap<number, ZkErrorClass> = new Map<number, ZkErrorClass>([
-  [ZRC.CONNECTIONLOSS, ConnectionLossError],
-  [ZRC.OPERATIONTIMEOUT, OperationTimeoutError],
-  [ZRC.INVALIDSTATE, SessionExpiredError],
-  [ZRC.NONODE, NoNodeError],
-  [ZRC.NOAUTH, NoAuthError],
-  [ZRC.BADVERSION, BadVersionError],
-  [ZRC.NOCHILDRENFOREPHEMERALS, NoChildrenForEphemeralsError],
-  [ZRC.NODEEXISTS, NodeExistsError],
-  [ZRC.NOTEMPTY, NotEmptyError],
-  [ZRC.SESSIONEXPIRED, SessionExpiredError],
-  [ZRC.AUTHFAILED, AuthFailedError],
-  [ZRC.CLOSING, ClosingError],
-  [ZRC.SESSIONMOVED, SessionMovedError],
-]);
+/**
+ * ZooKeeper's return codes that have a class here, with what a caller should do about each (as
+ * kafkajs keeps Kafka's error codes: one table). `retriable`: the same session may still be fine,
+ * retry once reconnected. `sessionGone`: the session, and everything it owned, is gone. Any other
+ * return code is a plain ZooKeeperError (the wire protocol's KeeperErrorCode names them all).
+ */
+const ZOOKEEPER_ERRORS: readonly { readonly rc: number; readonly name: string; readonly cls: ZkErrorClass; readonly retriable: boolean; readonly sessionGone: boolean }[] = [
+  { rc: -4, name: 'CONNECTIONLOSS', cls: ConnectionLossError, retriable: true, sessionGone: false },
+  { rc: -7, name: 'OPERATIONTIMEOUT', cls: OperationTimeoutError, retriable: true, sessionGone: false },
+  { rc: -112, name: 'SESSIONEXPIRED', cls: SessionExpiredError, retriable: false, sessionGone: true },
+  // A call on a client whose session already ended: the session is unusable, as when it expired.
+  { rc: -9, name: 'INVALIDSTATE', cls: SessionExpiredError, retriable: false, sessionGone: true },
+  { rc: -118, name: 'SESSIONMOVED', cls: SessionMovedError, retriable: false, sessionGone: true },
+  // The C client's ZCLOSING, never a server's: our handle was closed under the call.
+  { rc: -116, name: 'CLOSING', cls: ClosingError, retriable: false, sessionGone: true },
+  { rc: -101, name: 'NONODE', cls: NoNodeError, retriable: false, sessionGone: false },
+  { rc: -102, name: 'NOAUTH', cls: NoAuthError, retriable: false, sessionGone: false },
+  { rc: -103, name: 'BADVERSION', cls: BadVersionError, retriable: false, sessionGone: false },
+  { rc: -108, name: 'NOCHILDRENFOREPHEMERALS', cls: NoChildrenForEphemeralsError, retriable: false, sessionGone: false },
+  { rc: -110, name: 'NODEEXISTS', cls: NodeExistsError, retriable: false, sessionGone: false },
+  { rc: -111, name: 'NOTEMPTY', cls: NotEmptyError, retriable: false, sessionGone: false },
+  { rc: -115, name: 'AUTHFAILED', cls: AuthFailedError, retriable: false, sessionGone: false },
+];
 
+/** The return codes the library itself makes errors with (client-side ones included). */
+export const ZOOKEEPER_RC = {
+  CONNECTIONLOSS: -4,
+  UNIMPLEMENTED: -6,
+  SESSIONEXPIRED: -112,
+  AUTHFAILED: -115,
+  CLOSING: -116,
+} as const;
+
+// Built lazily: the classes above are defined before the table, and a ZooKeeperError's constructor
+// reads it.
+let rows: ReadonlyMap<number, (typeof ZOOKEEPER_ERRORS)[number]> | undefined;
+function rowOf(rc: number): (typeof ZOOKEEPER_ERRORS)[number] | undefined {
+  rows ??= new Map(ZOOKEEPER_ERRORS.map((r) => [r.rc, r]));
+  return rows.get(rc);
+}
+
+/** The error for a ZooKeeper return code: the table's class, or a plain ZooKeeperError. */
 export function zooKeeperError(zkCode: number, operation: string, path: string | undefined, text: string): ZooKeeperError {
-  const Cls = BY_CODE.get(zkCode) ?? ZooKeeperError;
+  const Cls = rowOf(zkCode)?.cls ?? ZooKeeperError;
   return new Cls(zkCode, operation, path, text);
 }
 
-/** Errors after which the same session may still be fine: retry once reconnected. */
-export function isRetryable(err: unknown): boolean {
-  return err instanceof ConnectionLossError || err instanceof OperationTimeoutError;
+/** True for an error of ours after which trying again may succeed (see `KafkaZkRegistrarError.retriable`). */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof KafkaZkRegistrarError && err.retriable;
 }
 
-/** Errors that mean the session (and so anything it owned) is gone. */
+/** True for a ZooKeeper error that means the session (and so anything it owned) is gone. */
 export function isSessionGone(err: unknown): boolean {
-  return err instanceof SessionExpiredError || err instanceof ClosingError || err instanceof SessionMovedError;
+  return err instanceof ZooKeeperError && err.sessionGone;
 }
 
 function describe(value: unknown): string {

@@ -129,8 +129,11 @@ export {
   StartAbortedError,
   StoppedError,
   UnexpectedError,
+  UnimplementedError,
   ZNodeFormatError,
   ZooKeeperError,
+  isRetriable,
+  isSessionGone,
   optionKey,
 } from './errors.js';
 export type { ErrorCode, OptionNamer, ZooKeeperErrorCode } from './errors.js';

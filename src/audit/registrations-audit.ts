@@ -2,8 +2,7 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, ZooKeeperError } from '../errors.js';
-import { UnimplementedError } from '../zookeeper/client/unimplemented-error.js';
+import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';

@@ -1,6 +1,6 @@
 // Every step of a recipe runs on one session and never moves to another: what an old session of
 // ours did or owns is exactly what must not be trusted on a new one.
-import { isRetryable, StoppedError } from '../errors.js';
+import { isRetriable, StoppedError } from '../errors.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Session } from '../zookeeper/session.js';
 
@@ -16,7 +16,7 @@ export async function onSameSession<T>(connection: Connection, session: Session,
     try {
       return await op();
     } catch (err) {
-      if (!isRetryable(err)) throw err;
+      if (!isRetriable(err)) throw err;
       onRetry?.(err as Error);
       const s = await connection.waitForConnected(signal);
       if (s !== session) throw new StoppedError(`session 0x${session.id}`);

@@ -12,7 +12,7 @@ import {
   LifecycleError,
   MigrationInProgressError,
   NoNodeError,
-  isRetryable,
+  isRetriable,
   isSessionGone,
   StartAbortedError,
   StoppedError,
@@ -430,7 +430,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, children.value.length === 0);
         return m;
       } catch (err) {
-        if (!isRetryable(err) && !isSessionGone(err)) throw err;
+        if (!isRetriable(err) && !isSessionGone(err)) throw err;
       }
     }
   }

@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
-import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, ZRC, type KafkaZkRegistrarError } from '../errors.js';
+import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, ZOOKEEPER_RC, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
@@ -403,7 +403,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     s.on('ended', (reason) => {
       if (reason === 'closed' || this.current !== s) return;
       if (reason === 'auth-failed') {
-        this.fail(s, new AuthFailedError(ZRC.AUTHFAILED, 'addAuth', this.auth?.scheme, `the server refused the credentials of session 0x${s.id}`));
+        this.fail(s, new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, 'addAuth', this.auth?.scheme, `the server refused the credentials of session 0x${s.id}`));
         return;
       }
       this.onExpired(s, 'server');

@@ -4,7 +4,7 @@
 // it expired); once it has ended it is over for good, so this object is single-use by design and
 // `Connection` makes new ones.
 import { SafeEmitter } from '../util/safe-emitter.js';
-import { ClosingError, ZRC } from '../errors.js';
+import { ClosingError, ZOOKEEPER_RC } from '../errors.js';
 import { logger } from '../log.js';
 import { ZkClient, type MultiOpInput, type MultiOutcome } from './client/zk-client.js';
 export type { MultiOpInput, MultiOpResult, MultiOutcome } from './client/zk-client.js';
@@ -112,7 +112,7 @@ export class Session extends SafeEmitter<SessionEvents> {
         signal,
       );
     } catch (err) {
-      if (signal?.aborted === true && !(signal.reason instanceof Error)) throw new ClosingError(ZRC.CLOSING, 'connect', undefined, 'aborted');
+      if (signal?.aborted === true && !(signal.reason instanceof Error)) throw new ClosingError(ZOOKEEPER_RC.CLOSING, 'connect', undefined, 'aborted');
       throw err;
     }
     const s = new Session(client);

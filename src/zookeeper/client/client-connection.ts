@@ -6,7 +6,7 @@
 // the typed operations are zk-client.ts's.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { AuthFailedError, ClosingError, ConnectionLossError, InvalidConfigError, SessionExpiredError, ZRC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
+import { AuthFailedError, ClosingError, ConnectionLossError, InvalidConfigError, SessionExpiredError, ZOOKEEPER_RC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
 import { logger } from '../../log.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
@@ -570,7 +570,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       const final = this.hosts.size < 2 || this.expirySaidBy.size >= 2 || Date.now() - this.expiryFirstSaidAt >= timeoutMs;
       if (final) {
         log('session 0x%s: %s says it expired', hex, [...this.expirySaidBy].join(' and '));
-        this.end('expired', new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, `session 0x${hex} has expired`));
+        this.end('expired', new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, 'connect', undefined, `session 0x${hex} has expired`));
         return;
       }
       log('session 0x%s: %s says it expired; asking another member before believing it', hex, name);
@@ -650,7 +650,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (header.err === KeeperErrorCode.AUTHFAILED) {
       // The server closes the connection after this; the Java client goes to AUTH_FAILED for good.
       for (const w of sent.waiters) sent.entry.waiting.push(w);
-      this.end('auth-failed', new AuthFailedError(ZRC.AUTHFAILED, 'addAuth', sent.entry.scheme, `the server refused the ${sent.entry.scheme} credentials`));
+      this.end('auth-failed', new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, 'addAuth', sent.entry.scheme, `the server refused the ${sent.entry.scheme} credentials`));
       return;
     }
     for (const w of sent.waiters) {
@@ -875,18 +875,18 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
 
   private refusal(op: string, path: string | undefined): ZooKeeperError | undefined {
     if (this.endReason !== undefined) return this.endError(op, path);
-    if (this.closing) return new ClosingError(ZRC.CLOSING, op, path, 'the client is closing');
+    if (this.closing) return new ClosingError(ZOOKEEPER_RC.CLOSING, op, path, 'the client is closing');
     return undefined;
   }
 
   private endError(op: string, path: string | undefined): ZooKeeperError {
     switch (this.endReason) {
       case 'expired':
-        return new SessionExpiredError(ZRC.SESSIONEXPIRED, op, path, `session 0x${sessionIdToHex(this.id)} has expired`);
+        return new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, op, path, `session 0x${sessionIdToHex(this.id)} has expired`);
       case 'auth-failed':
-        return new AuthFailedError(ZRC.AUTHFAILED, op, path, 'the server refused the session\'s credentials');
+        return new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, op, path, 'the server refused the session\'s credentials');
       default:
-        return new ClosingError(ZRC.CLOSING, op, path, 'the client was closed');
+        return new ClosingError(ZOOKEEPER_RC.CLOSING, op, path, 'the client was closed');
     }
   }
 
@@ -908,7 +908,7 @@ function attemptTimedOut(link: Link, ms: number, why: string | undefined): Error
 }
 
 function lossError(op: string, path: string | undefined, cause: Error): ZooKeeperError {
-  const err = new ConnectionLossError(ZRC.CONNECTIONLOSS, op, path, `connection lost (${cause.message})`);
+  const err = new ConnectionLossError(ZOOKEEPER_RC.CONNECTIONLOSS, op, path, `connection lost (${cause.message})`);
   err.cause = cause;
   return err;
 }

@@ -5,5 +5,5 @@ export * from './host-provider.js';
 export * from './transport.js';
 export * from './watch-registry.js';
 export * from './client-connection.js';
-export * from './unimplemented-error.js';
+export { UnimplementedError } from '../../errors.js';
 export * from './zk-client.js';

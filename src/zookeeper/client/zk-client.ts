@@ -2,7 +2,7 @@
 // Paths go out with the chroot and come back without it; server error codes become the library's
 // typed errors (zooKeeperError), UNIMPLEMENTED an UnimplementedError; Stats and ACLs take the
 // library's shapes (types.ts). Session (session.ts) is a thin layer over it.
-import { InvalidConfigError, NodeExistsError, SessionExpiredError, ZRC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
+import { InvalidConfigError, NodeExistsError, SessionExpiredError, ZOOKEEPER_RC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
   AddWatchMode,
@@ -54,7 +54,7 @@ import {
 import type { Acl, Stat, Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
 import { ClientConnection, type ClientConnectionOptions, type ClientEndReason, type ClientState, type RequestSpec, type ReplyOutcome, type WatchRequest } from './client-connection.js';
-import { UnimplementedError } from './unimplemented-error.js';
+import { UnimplementedError } from '../../errors.js';
 import type { WatchKind } from './watch-registry.js';
 
 export type CreateModeName =
@@ -187,7 +187,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       };
       const onEnded = (_reason: ClientEndReason, cause: Error | undefined): void => {
         cleanup();
-        reject(cause ?? new SessionExpiredError(ZRC.SESSIONEXPIRED, 'connect', undefined, 'the client ended before a session was established'));
+        reject(cause ?? new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, 'connect', undefined, 'the client ended before a session was established'));
       };
       const onAbort = (): void => {
         // The attempt cut short is a failed attempt too: without it, giving up while a server holds
