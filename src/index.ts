@@ -71,7 +71,7 @@ export type {
 export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';
 export { Session } from './zookeeper/session.js';
-export { PERM } from './zookeeper/session.js';
+export { ANY_VERSION, PERM } from './zookeeper/session.js';
 export type { Acl, CreateMode, MultiOpInput, MultiOpResult, MultiOutcome, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
 export type { ZooKeeperAuth } from './zookeeper/auth.js';
 export type { ZooKeeperTls } from './zookeeper/tls.js';

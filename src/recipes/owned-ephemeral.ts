@@ -189,14 +189,16 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly lifecycle: Lifecycle;
   private readonly companion: OwnedEphemeralOptions['companion'];
   private readonly fsm: StateMachine<OwnedEphemeralState>;
-  private own: Ownership | undefined;
+  /** The ownership we hold (or last held, until stop() or a new one). */
+  private held: Ownership | undefined;
   private blocking: BlockingNode | undefined;
   private blockedSince: number | undefined;
   private conflictTimer: NodeJS.Timeout | undefined;
   private conflictReported = false;
   private watchedBy: Session | undefined;
   private runs = 0;
-  private confirmed = true;
+  /** False after a freeze of this process until a round trip has seen our node again (status().verified). */
+  private verifiedSinceFreeze = true;
   private readonly unsubscribe: () => void;
   private releaseClaim: (() => void) | undefined;
   private stopping: Promise<StopOutcome> | undefined;
@@ -225,16 +227,16 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const onSession = (): void => this.schedule('new session');
     const onConnected = (): void => this.schedule('reconnected');
     const onExpired = ({ sessionId }: { sessionId: string }): void => {
-      if (this.st === 'owned') this.markLost('session-expired', sessionId);
+      if (this.nodeState === 'owned') this.markLost('session-expired', sessionId);
     };
     const onStalled = (): void => {
-      if (this.st !== 'owned') return;
-      this.confirmed = false;
+      if (this.nodeState !== 'owned') return;
+      this.verifiedSinceFreeze = false;
       this.schedule('this process was frozen');
     };
     // The connection gave up (credentials refused): so does the recipe, once, with that error.
     const onFailed = (err: KafkaZkRegistrarError): void => {
-      if (this.st === 'acquiring' || this.st === 'waiting' || this.st === 'lost') this.fail(err);
+      if (this.nodeState === 'acquiring' || this.nodeState === 'waiting' || this.nodeState === 'lost') this.fail(err);
     };
     this.connection.on('session', onSession);
     this.connection.on('connected', onConnected);
@@ -254,12 +256,12 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   // session is expired on the spot, so that no caller is told about an ownership it no longer has.
   get state(): OwnedEphemeralState {
     this.connection.checkForStall();
-    return this.st;
+    return this.nodeState;
   }
 
   /** The current ownership, if our current session owns the node. */
   get ownership(): Ownership | undefined {
-    return this.state === 'owned' ? this.own : undefined;
+    return this.state === 'owned' ? this.held : undefined;
   }
 
   /** The node we are waiting out, if any. */
@@ -273,7 +275,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * never connected has verified nothing, and its last status must not say otherwise.
    */
   get verified(): boolean {
-    return this.state === 'owned' && this.confirmed && !this.connection.mayHaveExpired;
+    return this.state === 'owned' && this.verifiedSinceFreeze && !this.connection.mayHaveExpired;
   }
 
   /**
@@ -315,7 +317,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.on('failed', onFailed);
       this.stopper.signal.addEventListener('abort', onStop, { once: true });
     });
-    if (this.st === 'idle') this.to('acquiring', 'start()');
+    if (this.nodeState === 'idle') this.to('acquiring', 'start()');
     this.schedule('start');
     return first;
   }
@@ -331,11 +333,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.stopper.abort();
     this.unsubscribe();
     this.clearConflictTimer();
-    const wasOwned = this.st === 'owned';
+    const wasOwned = this.nodeState === 'owned';
     const released = this.mutex.runExclusive(async () => {
       const outcome = await this.deleteIfOwned();
-      if (this.st !== 'stopped') this.to('stopped', 'stop()');
-      this.own = undefined;
+      if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');
+      this.held = undefined;
       return outcome;
     });
     let timer: NodeJS.Timeout | undefined;
@@ -345,7 +347,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     });
     this.stopping = Promise.race([released, late]).then((outcome) => {
       clearTimeout(timer);
-      if (this.st !== 'stopped') this.to('stopped', 'stop()');
+      if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');
       this.releaseClaim?.();
       if (outcome.reason === 'unreachable') log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
       return outcome;
@@ -367,9 +369,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       const data = this.dataFn();
       try {
         const stat = await this.retrying(s, () => s.set(this.path, data, own.version));
-        this.own = this.ownershipOf(s, stat, data);
+        this.held = this.ownershipOf(s, stat, data);
         log('%s rewritten in place (version %d)', this.path, stat.version);
-        return this.own;
+        return this.held;
       } catch (err) {
         if (!(err instanceof BadVersionError || err instanceof NoNodeError)) throw err;
         this.schedule('changed under a rewrite');
@@ -384,13 +386,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * CAS), so it is keyed by a symbol that the package's entry point does not export.
    */
   async [releaseLocked](): Promise<void> {
-    if (this.st === 'owned') this.markLost('released', this.own?.sessionId ?? '0');
+    if (this.nodeState === 'owned') this.markLost('released', this.held?.sessionId ?? '0');
     await this.deleteIfOwned();
   }
 
   /** Queues one run of the routine; runs never overlap (mutex). */
   schedule(why: string): void {
-    if (this.stopper.signal.aborted || this.st === 'failed' || this.st === 'idle') return;
+    if (this.stopper.signal.aborted || this.nodeState === 'failed' || this.nodeState === 'idle') return;
     void this.mutex
       .runExclusive(() => this.run(why))
       .catch((err: unknown) => log('run (%s) of %s ended: %s', why, this.path, (err as Error).message));
@@ -401,7 +403,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     // shares the session with the recipe that did, and must not delete that one's node.
     if (this.releaseClaim === undefined) return { deleted: false, reason: 'not-owned' };
     const s = this.connection.session;
-    if (s === undefined || !s.isConnected) return { deleted: false, reason: this.st === 'owned' ? 'unreachable' : 'not-owned' };
+    if (s === undefined || !s.isConnected) return { deleted: false, reason: this.nodeState === 'owned' ? 'unreachable' : 'not-owned' };
     try {
       const { stat } = await s.get(this.path);
       if (stat.ephemeralOwner !== s.id) return { deleted: false, reason: 'not-owned' };
@@ -414,16 +416,16 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   private async run(why: string): Promise<void> {
-    if (this.stopper.signal.aborted || this.st === 'failed') return;
+    if (this.stopper.signal.aborted || this.nodeState === 'failed') return;
     const session = this.connection.session;
     if (session === undefined || session.ended !== undefined) return; // the next 'session' event re-runs us
-    if (this.st === 'owned' && this.own?.sessionId !== session.id) this.markLost('session-expired', this.own?.sessionId ?? '0');
-    if (this.st !== 'owned' && !this.runWhen()) return;
+    if (this.nodeState === 'owned' && this.held?.sessionId !== session.id) this.markLost('session-expired', this.held?.sessionId ?? '0');
+    if (this.nodeState !== 'owned' && !this.runWhen()) return;
     const n = ++this.runs;
     log('run #%d for %s (%s) on session 0x%s', n, this.path, why, session.id);
     try {
-      if (this.st === 'owned' && (await this.stillOurs(session))) {
-        this.confirmed = true;
+      if (this.nodeState === 'owned' && (await this.stillOurs(session))) {
+        this.verifiedSinceFreeze = true;
         return;
       }
       if (this.precondition !== undefined) await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
@@ -449,8 +451,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       // (Found by the model checker: model/registration.pml, property p1_owned.)
       if ('owned' in result && !unchanged) return;
       if ('owned' in result) {
-        this.own = result.owned;
-        this.confirmed = true;
+        this.held = result.owned;
+        this.verifiedSinceFreeze = true;
         this.to('owned', `czxid ${result.owned.czxid}, session 0x${result.owned.sessionId}`);
         this.blocking = undefined;
         this.blockedSince = undefined;
@@ -468,7 +470,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** The node's state, without the frozen-process check of the public `state` getter. */
-  private get st(): OwnedEphemeralState {
+  private get nodeState(): OwnedEphemeralState {
     return this.fsm.state;
   }
 
@@ -485,7 +487,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** Verifies an ownership we believe in. Returns false (after reporting the loss) if it is gone. */
   private async stillOurs(session: Session): Promise<boolean> {
-    const own = this.own as Ownership;
+    const own = this.held as Ownership;
     let got: { data: Buffer; stat: Stat };
     try {
       got = await this.retrying(session, () => session.get(this.path));
@@ -510,7 +512,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   private markLost(reason: LossReason, sessionId: string): void {
-    if (this.st !== 'owned') return;
+    if (this.nodeState !== 'owned') return;
     this.to('lost', reason);
     log('%s lost (%s)', this.path, reason);
     this.notify('lost', { reason, sessionId });
@@ -518,8 +520,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
-    if (this.st !== 'lost' && this.st !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
-    const data = this.own !== undefined && this.own.sessionId === session.id ? this.own.data : this.dataFn();
+    if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
+    const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.dataFn();
     const io = {
       run: <T>(op: () => Promise<T>) => this.retrying(session, op),
       checkpoint: () => this.throwIfStopped(session),
@@ -557,7 +559,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private onBlocked(b: BlockingNode, session: Session): void {
     const changedOwner = this.blocking?.ownerSessionId !== b.ownerSessionId;
     this.blocking = b;
-    if (this.st !== 'waiting' || changedOwner) {
+    if (this.nodeState !== 'waiting' || changedOwner) {
       this.to('waiting', `held by session 0x${b.ownerSessionId}`);
       log('%s is owned by session 0x%s, not ours (0x%s): waiting for it to go', this.path, b.ownerSessionId, b.sessionId);
       this.notify('waiting', b);
@@ -567,7 +569,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     if (this.conflictReported || this.conflictTimer !== undefined || !Number.isFinite(bound)) return;
     this.conflictTimer = setTimeout(() => {
       this.conflictTimer = undefined;
-      if (this.st !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
+      if (this.nodeState !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
       this.conflictReported = true;
       const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince, this.blocking.holder);
       log('%s', conflict.message);

@@ -2,7 +2,8 @@
 // InvalidConfigError naming the option (e.g. `listeners[1].port`) and the value, raised before
 // any connection is made or any listener attached.
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
-import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
+import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, NO_JMX_PORT, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
+import { INT32_MAX } from '../znodes/znode-json.js';
 import { Connection } from '../zookeeper/connection.js';
 import { rejectSecureTransport } from '../zookeeper/auth.js';
 import type { ConflictPolicy } from '../recipes/owned-ephemeral.js';
@@ -134,18 +135,18 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (config.confirm !== undefined) onlyKnownKeys(config.confirm, KEYS.confirm, 'confirm', '{ admin } or { kafka }, with options');
   if (Array.isArray(config.listeners)) config.listeners.forEach((l, i) => onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }'));
   const brokerId = config.brokerId;
-  if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > 2147483647) {
+  if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > INT32_MAX) {
     throw new InvalidConfigError(
       'brokerId',
       brokerId,
       brokerId === -1
-        ? 'expected an integer in 0..2147483647: -1 asks a Kafka broker to generate its id (broker.id.generation.enable), which a registrar cannot do; give the id'
-        : 'expected an integer in 0..2147483647',
+        ? `expected an integer in 0..${INT32_MAX}: -1 asks a Kafka broker to generate its id (broker.id.generation.enable), which a registrar cannot do; give the id`
+        : `expected an integer in 0..${INT32_MAX}`,
     );
   }
   const version = config.znodeVersion ?? 5;
   if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
-  const jmxPort = config.jmxPort ?? -1;
+  const jmxPort = config.jmxPort ?? NO_JMX_PORT;
   if (!Number.isInteger(jmxPort) || jmxPort < -1 || jmxPort > 65535 || jmxPort === 0) {
     throw new InvalidConfigError('jmxPort', jmxPort, 'expected -1 (none) or an integer in 1..65535');
   }

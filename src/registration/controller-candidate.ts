@@ -37,7 +37,7 @@ import {
   type ControllerRegistration,
 } from '../znodes/controller-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
-import type { Acl, Session, Stat } from '../zookeeper/session.js';
+import { ANY_VERSION, type Acl, type Session, type Stat } from '../zookeeper/session.js';
 import type { MultiOpInput } from '../zookeeper/client/zk-client.js';
 import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from '../recipes/owned-ephemeral.js';
 import { onSameSession } from '../recipes/same-session.js';
@@ -243,7 +243,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       const write: MultiOpInput =
         opts.create === true
           ? { op: 'create', path, data, mode: 'persistent', ...(this.acl === undefined ? {} : { acl: this.acl }) }
-          : { op: 'setData', path, data, version: opts.version ?? -1 };
+          : { op: 'setData', path, data, version: opts.version ?? ANY_VERSION };
       const out = await s.multi([{ op: 'check', path: CONTROLLER_EPOCH_PATH, version: e.epochZkVersion }, write]);
       const [check, result] = out.results;
       if (check?.op === 'error' && check.code !== 0) {

@@ -6,24 +6,24 @@ import { LifecycleError } from '../errors.js';
 export type LifecycleState = 'latent' | 'started' | 'closed';
 
 export class Lifecycle {
-  private st: LifecycleState = 'latent';
+  private current: LifecycleState = 'latent';
 
   constructor(private readonly what: string) {}
 
   get state(): LifecycleState {
-    return this.st;
+    return this.current;
   }
 
   /** latent -> started. Throws LifecycleError in any other state. */
   start(): void {
-    if (this.st !== 'latent') throw new LifecycleError(this.what, 'start', this.st);
-    this.st = 'started';
+    if (this.current !== 'latent') throw new LifecycleError(this.what, 'start', this.current);
+    this.current = 'started';
   }
 
   /** -> closed. True the first time (the caller does the closing), false after: close is idempotent. */
   close(): boolean {
-    if (this.st === 'closed') return false;
-    this.st = 'closed';
+    if (this.current === 'closed') return false;
+    this.current = 'closed';
     return true;
   }
 }

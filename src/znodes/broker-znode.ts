@@ -9,6 +9,9 @@ import { isIPv6 } from 'node:net';
 import { InvalidConfigError } from '../errors.js';
 import { parseZNodeObject } from './znode-json.js';
 
+/** `jmx_port` of a broker without JMX (Kafka's default, -1). */
+export const NO_JMX_PORT = -1;
+
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 

@@ -7,7 +7,7 @@
 // - /controller_epoch (persistent): the epoch as a decimal string; its zkVersion is the fencing
 //   token every controller write is conditional on.
 import { ZNodeFormatError } from '../errors.js';
-import { parseZNodeObject } from './znode-json.js';
+import { INT32_MAX, INT32_MIN, parseZNodeObject } from './znode-json.js';
 
 export const CONTROLLER_PATH = '/controller';
 export const CONTROLLER_EPOCH_PATH = '/controller_epoch';
@@ -25,7 +25,7 @@ export function encodeControllerZNode(brokerId: number, timestampMs: number): Bu
 export function decodeControllerZNode(data: Buffer): number {
   const { o, fail } = parseZNodeObject(CONTROLLER_PATH, data);
   const id = o.brokerid;
-  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 2147483647) return fail('brokerid is missing or not an int32');
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > INT32_MAX) return fail('brokerid is missing or not an int32');
   return id;
 }
 
@@ -43,7 +43,7 @@ export function decodeControllerRegistration(data: Buffer): ControllerRegistrati
   const brokerId = decodeControllerZNode(data);
   const { o, fail } = parseZNodeObject(CONTROLLER_PATH, data);
   const k = o.kraftControllerEpoch;
-  if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < -1 || k > 2147483647)) return fail('kraftControllerEpoch is not an int32');
+  if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < -1 || k > INT32_MAX)) return fail('kraftControllerEpoch is not an int32');
   return { brokerId, kraftControllerEpoch: k, kraft: k !== undefined && k >= 0 };
 }
 
@@ -55,7 +55,7 @@ export function encodeControllerEpoch(epoch: number): Buffer {
 export function decodeControllerEpoch(data: Buffer): number {
   const text = data.toString('utf8');
   const n = /^[-+]?\d{1,10}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
+  if (!Number.isInteger(n) || n < INT32_MIN || n > INT32_MAX) {
     throw new ZNodeFormatError(CONTROLLER_EPOCH_PATH, text, 'not a decimal int32');
   }
   return n;

@@ -5,7 +5,7 @@
 // the initial copy of ZooKeeper's metadata into KRaft is done once kraft_metadata_offset > 0. Before
 // that the KRaft controller waits for *every* broker id under /brokers/ids to register with the
 // KRaft quorum too; after it, metadata comes from KRaft and ZooKeeper is only written to (dual write).
-import { parseZNodeObject } from './znode-json.js';
+import { INT32_MAX, parseZNodeObject } from './znode-json.js';
 
 export const MIGRATION_PATH = '/migration';
 
@@ -25,7 +25,7 @@ export interface MigrationState {
   readonly phase: MigrationPhase;
 }
 
-function int(o: Readonly<Record<string, unknown>>, key: string, fail: (why: string) => never, max = 2147483647): number {
+function int(o: Readonly<Record<string, unknown>>, key: string, fail: (why: string) => never, max = INT32_MAX): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < -2147483648 || v > max) return fail(`${key} is missing or not an integer`);
   return v;

@@ -3,6 +3,10 @@
 import { ZNodeFormatError } from '../errors.js';
 
 /** Parses `data` as a JSON object; `fail(why)` throws a ZNodeFormatError for this znode and data. */
+/** Java's int range: Kafka's ids, ports and epochs are Java ints. */
+export const INT32_MAX = 2147483647;
+export const INT32_MIN = -2147483648;
+
 export function parseZNodeObject(path: string, data: Buffer): { readonly o: Readonly<Record<string, unknown>>; readonly fail: (why: string) => never } {
   const text = data.toString('utf8');
   const fail = (why: string): never => {

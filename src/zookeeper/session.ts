@@ -12,7 +12,7 @@ import type { ClientEndReason } from './client/client-connection.js';
 import { validateTls, type ZooKeeperTls } from './tls.js';
 import type { Acl, CreateMode, Stat, Watcher } from './types.js';
 
-export { PERM } from './types.js';
+export { ANY_VERSION, PERM } from './types.js';
 export type { Acl, CreateMode, Stat, WatchEventType, Watcher } from './types.js';
 
 const log = logger('session');

@@ -2,6 +2,9 @@
 // modes. Shared by the wire layer, the client and the session layer; this module imports nothing.
 
 /** The parts of a ZooKeeper Stat this library exposes. zxids are JS numbers (exact below 2^53). */
+/** The version of a conditional write or delete that matches any version (ZooKeeper's -1). */
+export const ANY_VERSION = -1;
+
 export interface Stat {
   readonly czxid: number;
   readonly mzxid: number;

@@ -51,7 +51,7 @@ import {
   type WireAcl,
   type WireStat,
 } from '../protocol/index.js';
-import type { Acl, Stat, Watcher } from '../types.js';
+import { ANY_VERSION, type Acl, type Stat, type Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
 import { ClientConnection, type ClientConnectionOptions, type ClientEndReason, type ClientState, type RequestSpec, type ReplyOutcome, type WatchRequest } from './client-connection.js';
 import { UnimplementedError } from '../../errors.js';
@@ -273,7 +273,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   }
 
   /** Conditional delete (version -1: any). */
-  async delete(path: string, version = -1): Promise<void> {
+  async delete(path: string, version = ANY_VERSION): Promise<void> {
     await this.call({ op: 'delete', path, opCode: OpCode.delete, body: encodeDeleteRequest(this.serverPath('delete', path), version) });
   }
 
@@ -298,7 +298,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   }
 
   /** Conditional write (version -1: any); the node's new Stat. */
-  async set(path: string, data: Buffer | null, version = -1): Promise<Stat> {
+  async set(path: string, data: Buffer | null, version = ANY_VERSION): Promise<Stat> {
     const r = await this.call({ op: 'set', path, opCode: OpCode.setData, body: encodeSetDataRequest(this.serverPath('set', path), data, version), decode: decodeSetDataResponse });
     return toStat(r.value!.stat);
   }
@@ -454,9 +454,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         return { op: 'create', path, data, acl, flags };
       }
       case 'delete':
-        return { op: 'delete', path: this.serverPath('multi delete', o.path), version: o.version ?? -1 };
+        return { op: 'delete', path: this.serverPath('multi delete', o.path), version: o.version ?? ANY_VERSION };
       case 'setData':
-        return { op: 'setData', path: this.serverPath('multi setData', o.path), data: o.data, version: o.version ?? -1 };
+        return { op: 'setData', path: this.serverPath('multi setData', o.path), data: o.data, version: o.version ?? ANY_VERSION };
       case 'check':
         return { op: 'check', path: this.serverPath('multi check', o.path), version: o.version };
       default:
