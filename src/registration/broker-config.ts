@@ -108,14 +108,21 @@ export interface BrokerSettings {
 
 // What plain JavaScript callers can get wrong that TypeScript would have caught: a misspelled key
 // (`brokerID`) or a shorthand (`controller: true`) must not be silently ignored.
+/**
+ * The keys each part of the config may have, as an object per interface so that the compiler checks
+ * it against that interface (`satisfies`): a key added to the interface and not here (or the reverse)
+ * fails the build, so the constructor never refuses a documented option nor takes an unknown one.
+ */
+type KeysOf<T> = Readonly<Record<keyof T, true>>;
+const keys = (k: Readonly<Record<string, true>>): readonly string[] => Object.keys(k);
 const KEYS = {
-  config: ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'controlPlaneListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl'],
-  zookeeper: ['connect', 'sessionTimeoutMs', 'connectTimeoutMs', 'reconnectBackoffMs', 'auth', 'tls', 'wedgedAfterMs'],
-  conflict: ['timeoutMs', 'policy'],
-  controller: ['performsControllerDuties', 'besideOtherBrokers'],
-  confirm: ['admin', 'kafka', 'listener', 'timeoutMs', 'recheckIntervalMs', 'missingAfterMs'],
-  listener: ['name', 'host', 'port', 'securityProtocol'],
-} as const;
+  config: keys({ zookeeper: true, brokerId: true, listeners: true, rack: true, jmxPort: true, znodeVersion: true, features: true, conflict: true, controller: true, confirm: true, interBrokerListener: true, controlPlaneListener: true, clusterId: true, kraftMigration: true, zookeeperSetAcl: true } satisfies KeysOf<BrokerRegistrarConfig>),
+  zookeeper: keys({ connect: true, sessionTimeoutMs: true, connectTimeoutMs: true, reconnectBackoffMs: true, auth: true, tls: true, wedgedAfterMs: true } satisfies KeysOf<ConnectionOptions>),
+  conflict: keys({ timeoutMs: true, policy: true } satisfies KeysOf<NonNullable<BrokerRegistrarConfig['conflict']>>),
+  controller: keys({ performsControllerDuties: true, besideOtherBrokers: true } satisfies KeysOf<NonNullable<BrokerRegistrarConfig['controller']>>),
+  confirm: keys({ admin: true, kafka: true, listener: true, timeoutMs: true, recheckIntervalMs: true, missingAfterMs: true } satisfies KeysOf<ConfirmationOptions>),
+  listener: keys({ name: true, host: true, port: true, securityProtocol: true } satisfies KeysOf<Listener>),
+};
 
 function onlyKnownKeys(value: unknown, allowed: readonly string[], field: string, shape: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidConfigError(field, value, `expected ${shape}`);

@@ -49,7 +49,7 @@ import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemera
 
 const log = logger('broker');
 /** What update() changes: Kafka's updateBrokerInfo. */
-const UPDATABLE = ['listeners', 'rack', 'jmxPort', 'features'] as const;
+const UPDATABLE: readonly string[] = Object.keys({ listeners: true, rack: true, jmxPort: true, features: true } satisfies Readonly<Record<keyof BrokerUpdate, true>>);
 
 export interface Registration {
   readonly brokerId: number;
@@ -379,7 +379,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     // is a different registration, and silently ignoring it would be worse than refusing it.
     if (typeof changes !== 'object' || changes === null) throw new InvalidConfigError('update', changes, `expected { ${UPDATABLE.join(', ')} }`);
     for (const key of Object.keys(changes)) {
-      if (!(UPDATABLE as readonly string[]).includes(key)) {
+      if (!UPDATABLE.includes(key)) {
         throw new InvalidConfigError(key, (changes as Record<string, unknown>)[key], `cannot be changed by update(); it changes only ${UPDATABLE.join(', ')} (a new registrar for anything else)`);
       }
     }
