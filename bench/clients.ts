@@ -8,21 +8,11 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { BrokerRegistrar, Connection, Session, encodeBrokerZNode, listenersToEndpoints } from '../src/index.js';
 import { startEnsemble, type ZooKeeperServer } from '../integration/harness/zookeeper-server.js';
+import { stats, type Stats } from './stats.js';
 
 export type Which = 'ours' | 'binding';
 const WHICH: readonly Which[] = ['ours', 'binding'];
 
-interface Stats {
-  readonly n: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-}
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return { n: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99) };
-}
 const fmt = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(3));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
 

@@ -22,22 +22,9 @@ import { killSession } from '../integration/harness/sessions.js';
 import { startZooKeeper, type ZooKeeperServer } from '../integration/harness/zookeeper-server.js';
 import { kafkaLibs } from '../integration/harness/kafka-cluster.js';
 import { cdfChart } from './chart.js';
+import { stats, type Stats } from './stats.js';
 import { clientsMarkdown, clientsSection } from './clients.js';
 import { leaderStallRun, stallMarkdown, STALL_DEFAULTS, type StallRun } from './leader-stall.js';
-
-interface Stats {
-  readonly n: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly mean: number;
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return { n: s.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const fmt = (x: number): string => x.toFixed(3);

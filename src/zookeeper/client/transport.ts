@@ -3,18 +3,11 @@
 // spawned later never holds a ZooKeeper connection open behind our back.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
+import type { ZooKeeperTls } from '../tls.js';
 
-export interface ClientTlsOptions {
-  /** Trusted CA certificate(s), PEM. Default: Node's bundled roots. */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
-  /** Client certificate and key, PEM, for servers that require client authentication. */
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-  /** The passphrase of an encrypted `key`. */
-  readonly passphrase?: string;
-  /** The name the server's certificate must carry. Default: the connect string's host name (none for an IP address). */
-  readonly servername?: string;
-  /** Default true: a server whose certificate does not verify is refused. */
+/** The public TLS options (zookeeper/tls.ts), and the one switch only our own tests may turn. */
+export interface ClientTlsOptions extends ZooKeeperTls {
+  /** Default true: a server whose certificate does not verify is refused (the public options refuse this key). */
   readonly rejectUnauthorized?: boolean;
 }
 
