@@ -9,7 +9,7 @@
 // Each run of the routine is one short, mutex-serialized pass: it ends "owned" or "blocked". While
 // blocked, nothing holds the mutex: an exists-watch on the path schedules the next pass the moment
 // the node changes, so recipes that share the mutex (broker + controller) never wait on each other.
-import { SafeEmitter } from '../util/safe-emitter.js';
+import { listenTo, SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
@@ -238,18 +238,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const onFailed = (err: KafkaZkRegistrarError): void => {
       if (this.nodeState === 'acquiring' || this.nodeState === 'waiting' || this.nodeState === 'lost') this.fail(err);
     };
-    this.connection.on('session', onSession);
-    this.connection.on('connected', onConnected);
-    this.connection.on('expired', onExpired);
-    this.connection.on('stalled', onStalled);
-    this.connection.on('failed', onFailed);
-    this.unsubscribe = () => {
-      this.connection.off('failed', onFailed);
-      this.connection.off('stalled', onStalled);
-      this.connection.off('session', onSession);
-      this.connection.off('connected', onConnected);
-      this.connection.off('expired', onExpired);
-    };
+    this.unsubscribe = listenTo(this.connection, { session: onSession, connected: onConnected, expired: onExpired, stalled: onStalled, failed: onFailed });
   }
 
   // Every getter first checks whether this process was frozen past the session timeout: if so the

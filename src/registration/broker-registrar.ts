@@ -1,7 +1,7 @@
 // BrokerRegistrar: registers one Kafka broker id at /brokers/ids/<id> the way a ZooKeeper-mode
 // broker does, but with the owner-checked ephemeral, so a registration cannot be silently lost to
 // the expiry/deletion race.
-import { SafeEmitter } from '../util/safe-emitter.js';
+import { listenTo, SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { Mutex } from 'async-mutex';
 import {
@@ -270,18 +270,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       suspendedAt = undefined;
       this.notify('reconnected', { sessionId: s.id, suspendedMs: since === undefined ? 0 : Date.now() - since });
     };
-    this.connection.on('expired', onExpired);
-    this.connection.on('wedged', onWedged);
-    this.connection.on('unreachable', onUnreachable);
-    this.connection.on('disconnected', onDisconnected);
-    this.connection.on('connected', onConnected);
-    this.detach = () => {
-      this.connection.off('expired', onExpired);
-      this.connection.off('wedged', onWedged);
-      this.connection.off('unreachable', onUnreachable);
-      this.connection.off('disconnected', onDisconnected);
-      this.connection.off('connected', onConnected);
-    };
+    this.detach = listenTo(this.connection, { expired: onExpired, wedged: onWedged, unreachable: onUnreachable, disconnected: onDisconnected, connected: onConnected });
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => {
       // Before anyone hears of the loss: nothing confirms a registration that is gone.

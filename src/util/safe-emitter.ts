@@ -39,3 +39,16 @@ export class SafeEmitter<T extends Record<keyof T, unknown[]>> extends TypedEven
     }
   }
 }
+
+/**
+ * Adds each of `handlers` as a listener of `emitter`; returns what removes them all again. For a
+ * recipe that follows another object's events for its own lifetime, so that what it attaches and
+ * what it detaches cannot drift apart.
+ */
+export function listenTo<T extends Record<keyof T, unknown[]>>(emitter: SafeEmitter<T>, handlers: { readonly [K in keyof T]?: Listener<T, K> }): () => void {
+  const added = (Object.keys(handlers) as (keyof T)[]).map((k) => [k, handlers[k] as Listener<T, keyof T>] as const);
+  for (const [k, h] of added) emitter.on(k, h);
+  return () => {
+    for (const [k, h] of added) emitter.off(k, h);
+  };
+}
