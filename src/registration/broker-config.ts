@@ -90,7 +90,7 @@ export interface BrokerRegistrarConfig {
    * Kafka's `zookeeper.set.acl`: the nodes we create (and the persistent parents we create) get
    * creator-all plus world-read, the creator being our digest identity (`zookeeper.auth`, required).
    * Anyone can still read a registration; only our identity (or a ZooKeeper superuser) can change it,
-   * and deleting it needs DELETE on the parent (see README, Security).
+   * and deleting it needs DELETE on the parent (see docs/guides/security.md).
    */
   readonly zookeeperSetAcl?: boolean;
 }
