@@ -53,7 +53,14 @@ export type OptionNamer = (field: string, value?: string | true) => string;
 /** The library's names: the option key, and a value as it is written in the config object. */
 export const optionKey: OptionNamer = (field, value) => (value === undefined ? field : `${field}: ${value === true ? 'true' : `'${value}'`}`);
 
+/**
+ * The base of every error this library throws, rejects with or emits. `code` is stable (switch on it rather
+ * than on `instanceof`, which fails across two copies of the package); `retriable` says whether trying the
+ * same thing again may succeed; `cause` is kept on wrapped errors. The table of ZooKeeper's return codes is
+ * `ZOOKEEPER_ERRORS` below.
+ */
 export abstract class KafkaZkRegistrarError extends Error {
+  /** A stable string naming the error (`INVALID_CONFIG`, `ZNODEEXISTS`, ...): see ErrorCode. */
   abstract readonly code: ErrorCode;
   /**
    * Trying the same thing again may succeed: a ZooKeeper call on the same session once reconnected
@@ -77,12 +84,18 @@ export abstract class KafkaZkRegistrarError extends Error {
 
 /** A configuration value is missing or out of range. `field` is the dotted path of the option. */
 export class InvalidConfigError extends KafkaZkRegistrarError {
+  /** Always `INVALID_CONFIG`. */
   readonly code = 'INVALID_CONFIG';
   /** Why, in words: what was expected (options it names, by their keys). */
   readonly reason: string;
   private readonly reasonWith: (name: OptionNamer) => string;
   constructor(
+    /** The option's dotted path, e.g. `listeners[1].port` or `zookeeper.tls.key`. */
     readonly field: string,
+    /**
+     * The value given (`undefined` when missing); secrets (credentials, key material) are given as
+     * `<redacted>`.
+     */
     readonly value: unknown,
     /** Why: a sentence, or one that names other options through `name` (see OptionNamer). */
     reason: string | ((name: OptionNamer) => string),
@@ -93,6 +106,7 @@ export class InvalidConfigError extends KafkaZkRegistrarError {
     this.reasonWith = reasonWith;
   }
 
+  /** The message with the option named by `name` (the CLI passes its flags). */
   override messageWith(name: OptionNamer): string {
     return configProblem(name(this.field), this.value, this.reasonWith(name));
   }
@@ -105,9 +119,12 @@ export function configProblem(field: string, value: unknown, reason: string): st
 
 /** A znode holds data that does not decode with Kafka's rules. Nothing was changed. */
 export class ZNodeFormatError extends KafkaZkRegistrarError {
+  /** Always `ZNODE_FORMAT`. */
   readonly code = 'ZNODE_FORMAT';
   constructor(
+    /** The znode's path, e.g. `/brokers/ids/1`. */
     readonly path: string,
+    /** The znode's data as UTF-8 text (the message shows at most 200 characters of it). */
     readonly data: string,
     /** Why it does not decode, in Kafka's terms. */
     readonly reason: string,
@@ -122,11 +139,16 @@ export class ZNodeFormatError extends KafkaZkRegistrarError {
  * duplicate (two brokers configured with one id).
  */
 export class RegistrationConflictError extends KafkaZkRegistrarError {
+  /** Always `REGISTRATION_CONFLICT`. */
   readonly code = 'REGISTRATION_CONFLICT';
   constructor(
+    /** Our node's path. */
     readonly path: string,
+    /** The session holding it (hex, as `Stat.ephemeralOwner`). */
     readonly ownerSessionId: string,
+    /** Our current session (hex). */
     readonly ourSessionId: string,
+    /** How long we had waited for it to go, in milliseconds (at least the conflict timeout). */
     readonly waitedMs: number,
     /** Who the node says holds it (for a broker id: its endpoints), when that can be told. */
     readonly holder?: string,
@@ -146,12 +168,16 @@ export class RegistrationConflictError extends KafkaZkRegistrarError {
  * Usually a mistyped `broker.id`. Nothing was written.
  */
 export class BrokerIdInUseError extends KafkaZkRegistrarError {
+  /** Always `BROKER_ID_IN_USE`. */
   readonly code = 'BROKER_ID_IN_USE';
   constructor(
+    /** Our broker id, the one another broker holds. */
     readonly brokerId: number,
+    /** The holder's session (hex). */
     readonly ownerSessionId: string,
     /** The holder's endpoints (`NAME://host:port`), or undefined when its data is not a broker registration. */
     readonly holderEndpoints: readonly string[] | undefined,
+    /** Our endpoints (`NAME://host:port`). */
     readonly ourEndpoints: readonly string[],
   ) {
     super(
@@ -169,8 +195,10 @@ export class BrokerIdInUseError extends KafkaZkRegistrarError {
  * controller from them. `controller.besideOtherBrokers` overrides this knowingly.
  */
 export class ControllerCandidacyRefusedError extends KafkaZkRegistrarError {
+  /** Always `CONTROLLER_CANDIDACY_REFUSED`. */
   readonly code = 'CONTROLLER_CANDIDACY_REFUSED';
   constructor(
+    /** Our broker id. */
     readonly brokerId: number,
     /** The other registered broker ids (up to a few). */
     readonly otherBrokers: readonly number[],
@@ -178,6 +206,10 @@ export class ControllerCandidacyRefusedError extends KafkaZkRegistrarError {
     super(candidacyRefused(brokerId, otherBrokers, optionKey));
   }
 
+  /**
+   * The message with `controller.besideOtherBrokers` named by `name` (the CLI:
+   * `--controller-beside-other-brokers`).
+   */
   override messageWith(name: OptionNamer): string {
     return candidacyRefused(this.brokerId, this.otherBrokers, name);
   }
@@ -201,16 +233,20 @@ function brokerList(ids: readonly number[]): string {
  * /controller was released (deleted, ours only) and the candidacy ended.
  */
 export class ControllerClaimFailedError extends KafkaZkRegistrarError {
+  /** Always `CONTROLLER_CLAIM_FAILED`. */
   readonly code = 'CONTROLLER_CLAIM_FAILED';
 }
 
-/** No ZooKeeper session could be established within the connect timeout. */
 /** No session within the connect timeout; `cause` (when set) is why the last connection attempt failed. */
 export class ConnectTimeoutError extends KafkaZkRegistrarError {
+  /** Always `CONNECT_TIMEOUT`. */
   readonly code = 'CONNECT_TIMEOUT';
+  /** True: a later attempt may find a server. */
   override readonly retriable = true;
   constructor(
+    /** The connect string tried (hosts and chroot). */
     readonly connectString: string,
+    /** The connect timeout that ran out, in milliseconds (`connectTimeoutMs`, default 30000). */
     readonly timeoutMs: number,
     options?: { cause?: Error },
   ) {
@@ -220,6 +256,7 @@ export class ConnectTimeoutError extends KafkaZkRegistrarError {
 
 /** The registrar or connection was stopped while an operation was waiting. */
 export class StoppedError extends KafkaZkRegistrarError {
+  /** Always `STOPPED`. */
   readonly code = 'STOPPED';
   constructor(what: string, options?: { cause?: unknown }) {
     super(`${what} was stopped`, options);
@@ -228,8 +265,12 @@ export class StoppedError extends KafkaZkRegistrarError {
 
 /** A controller-only operation was called on a broker that is not (or no longer) the controller. */
 export class NotControllerError extends KafkaZkRegistrarError {
+  /** Always `NOT_CONTROLLER`. */
   readonly code = 'NOT_CONTROLLER';
-  constructor(readonly brokerId: number) {
+  constructor(
+    /** Our broker id. */
+    readonly brokerId: number,
+  ) {
     super(`broker ${brokerId} is not the controller`);
   }
 }
@@ -239,9 +280,12 @@ export class NotControllerError extends KafkaZkRegistrarError {
  * controller (or a tool) bumped the epoch, so this one is fenced off and has resigned.
  */
 export class ControllerMovedError extends KafkaZkRegistrarError {
+  /** Always `CONTROLLER_MOVED`. */
   readonly code = 'CONTROLLER_MOVED';
   constructor(
+    /** The zkVersion of /controller_epoch this controller was elected with (its fencing token). */
     readonly expectedEpochZkVersion: number,
+    /** The zkVersion found instead; undefined when /controller_epoch was deleted. */
     readonly actualEpochZkVersion: number | undefined,
   ) {
     super(
@@ -257,8 +301,10 @@ export class ControllerMovedError extends KafkaZkRegistrarError {
  * such a znode, on every broker change, for as long as it exists: nothing was written.
  */
 export class ListenerMismatchError extends KafkaZkRegistrarError {
+  /** Always `LISTENER_MISMATCH`. */
   readonly code = 'LISTENER_MISMATCH';
   constructor(
+    /** Our broker id. */
     readonly brokerId: number,
     /** Listener names the cluster needs and our registration lacks. */
     readonly missing: readonly string[],
@@ -274,6 +320,10 @@ export class ListenerMismatchError extends KafkaZkRegistrarError {
     super(listenerMismatch(brokerId, missing, ours, learnedFrom, optionKey));
   }
 
+  /**
+   * The message with `interBrokerListener`, `controlPlaneListener` and `confirm` named by `name` (the CLI:
+   * its flags).
+   */
   override messageWith(name: OptionNamer): string {
     return listenerMismatch(this.brokerId, this.missing, this.ours, this.learnedFrom, name);
   }
@@ -298,6 +348,7 @@ function listenerMismatch(brokerId: number, missing: readonly string[], ours: re
 
 /** An audit could not be made (ZooKeeper unreachable, the chroot does not exist). Nothing was written. */
 export class AuditFailedError extends KafkaZkRegistrarError {
+  /** Always `AUDIT_FAILED`. */
   readonly code = 'AUDIT_FAILED';
 }
 
@@ -306,8 +357,12 @@ export class AuditFailedError extends KafkaZkRegistrarError {
  * goes away by itself: an operator must delete it. Nothing was changed.
  */
 export class PersistentNodeError extends KafkaZkRegistrarError {
+  /** Always `PERSISTENT_NODE`. */
   readonly code = 'PERSISTENT_NODE';
-  constructor(readonly path: string) {
+  constructor(
+    /** The path of the persistent node. */
+    readonly path: string,
+  ) {
     super(`${path} is a persistent znode (no ZooKeeper session owns it): it will not go away by itself, so an operator must delete it before we can register`);
   }
 }
@@ -317,9 +372,12 @@ export class PersistentNodeError extends KafkaZkRegistrarError {
  * cannot tell their nodes apart (both pass the owner check), so they would fight over it.
  */
 export class PathClaimedError extends KafkaZkRegistrarError {
+  /** Always `PATH_CLAIMED`. */
   readonly code = 'PATH_CLAIMED';
   constructor(
+    /** The path both recipes would maintain. */
     readonly path: string,
+    /** The recipe that claimed it first, e.g. `recipe #3 (/brokers/ids/1)`. */
     readonly holder: string,
   ) {
     super(`${path} is already maintained by ${holder} on this Connection: use one recipe per path (and one controller candidate) per Connection`);
@@ -328,9 +386,12 @@ export class PathClaimedError extends KafkaZkRegistrarError {
 
 /** `/cluster/id` names another cluster than the registrar expects (or none): wrong connect string or chroot? */
 export class ClusterIdMismatchError extends KafkaZkRegistrarError {
+  /** Always `CLUSTER_ID_MISMATCH`. */
   readonly code = 'CLUSTER_ID_MISMATCH';
   constructor(
+    /** The `clusterId` option. */
     readonly expected: string,
+    /** What /cluster/id holds; undefined when it does not exist. */
     readonly found: string | undefined,
   ) {
     super(
@@ -348,16 +409,20 @@ export class ClusterIdMismatchError extends KafkaZkRegistrarError {
  * and once migrated the cluster would never list it. `kraftMigration: 'register'` overrides this.
  */
 export class MigrationInProgressError extends KafkaZkRegistrarError {
+  /** Always `MIGRATION_IN_PROGRESS`. */
   readonly code = 'MIGRATION_IN_PROGRESS';
   constructor(
+    /** Our broker id. */
     readonly brokerId: number,
     /** `waiting-for-brokers`, `migrated`, or `unreadable` (a /migration that does not decode). */
     readonly phase: string,
+    /** The KRaft controller's node id from /migration, when it decodes. */
     readonly kraftControllerId: number | undefined,
   ) {
     super(migrationRefusal(brokerId, phase, kraftControllerId, optionKey));
   }
 
+  /** The message with `kraftMigration` named by `name` (the CLI: `--kraft-migration register`). */
   override messageWith(name: OptionNamer): string {
     return migrationRefusal(this.brokerId, this.phase, this.kraftControllerId, name);
   }
@@ -374,11 +439,13 @@ function migrationRefusal(brokerId: number, phase: string, kraftControllerId: nu
 
 /** `start()` was given up through its AbortSignal (see `cause`); everything it opened was released. */
 export class StartAbortedError extends KafkaZkRegistrarError {
+  /** Always `START_ABORTED`. */
   readonly code = 'START_ABORTED';
 }
 
 /** Something this library did not anticipate went wrong inside a registration run; see `cause`. */
 export class UnexpectedError extends KafkaZkRegistrarError {
+  /** Always `UNEXPECTED`. */
   readonly code = 'UNEXPECTED';
 }
 
@@ -387,10 +454,14 @@ export class UnexpectedError extends KafkaZkRegistrarError {
  * close(). Objects are single-use: create a new one. Thrown or rejected at once; nothing was changed.
  */
 export class LifecycleError extends KafkaZkRegistrarError {
+  /** Always `LIFECYCLE`. */
   readonly code = 'LIFECYCLE';
   constructor(
+    /** The object, e.g. `OwnedEphemeral(/brokers/ids/1)`. */
     readonly what: string,
+    /** The method called, e.g. `start`. */
     readonly operation: string,
+    /** Its lifecycle state then: `started` or `closed`. */
     readonly state: string,
   ) {
     super(`${what}: ${operation}() is not allowed once ${state === 'started' ? 'started' : state} (it can be started once; create a new one)`);
@@ -399,7 +470,9 @@ export class LifecycleError extends KafkaZkRegistrarError {
 
 /** The Kafka cluster could not be asked (bootstrap unreachable, request failed or timed out). */
 export class ClusterUnreachableError extends KafkaZkRegistrarError {
+  /** Always `CLUSTER_UNREACHABLE`. */
   readonly code = 'CLUSTER_UNREACHABLE';
+  /** True: a later round may reach the cluster. */
   override readonly retriable = true;
   constructor(detail: string, cause?: unknown) {
     super(`the Kafka cluster could not be asked for metadata: ${detail}`, { cause });
@@ -408,10 +481,20 @@ export class ClusterUnreachableError extends KafkaZkRegistrarError {
 
 /** The cluster did not show what was expected in time (see `reason` and `seen`). */
 export class ConfirmationFailedError extends KafkaZkRegistrarError {
+  /** Always `CONFIRMATION_FAILED`. */
   readonly code = 'CONFIRMATION_FAILED';
   constructor(
+    /** The broker id that was to be listed (or to disappear). */
     readonly brokerId: number,
+    /**
+     * Why, as ClusterConfirmation's `unconfirmed` says it (`not-listed`, `endpoint-mismatch`, ...) or
+     * `still-listed` on dispose.
+     */
     readonly reason: string,
+    /**
+     * What the cluster showed at the last round (a ClusterView), or the last error when it could not be
+     * asked; undefined when nothing is known.
+     */
     readonly seen: unknown,
     cause?: unknown,
   ) {
@@ -426,13 +509,24 @@ export class ConfirmationFailedError extends KafkaZkRegistrarError {
  * `retriable` and `sessionGone` come from the table below (ZOOKEEPER_ERRORS).
  */
 export class ZooKeeperError extends KafkaZkRegistrarError {
+  /**
+   * `ZOOKEEPER` for a return code without a class of its own; each subclass has its own (`ZNODEEXISTS`,
+   * ...).
+   */
   readonly code: ZooKeeperErrorCode = 'ZOOKEEPER';
+  /**
+   * From the table: true for CONNECTIONLOSS and OPERATIONTIMEOUT (the same session may still be fine: retry
+   * once reconnected).
+   */
   override readonly retriable: boolean;
   /** The session, and so every ephemeral node and watch it had, is gone: only a new session can go on. */
   readonly sessionGone: boolean;
   constructor(
+    /** ZooKeeper's return code (KeeperException.Code), e.g. -110 for NODEEXISTS. */
     readonly zkCode: number,
+    /** The operation, e.g. `create`, `getData`, `multi`. */
     readonly operation: string,
+    /** The path it was on, when it had one. */
     readonly path: string | undefined,
     text: string,
   ) {
@@ -443,41 +537,82 @@ export class ZooKeeperError extends KafkaZkRegistrarError {
   }
 }
 
+/**
+ * NODEEXISTS (-110): the node already exists. For our own ephemeral, a claim to check (the owner check),
+ * never a success.
+ */
 export class NodeExistsError extends ZooKeeperError {
+  /** Always `ZNODEEXISTS`. */
   override readonly code = 'ZNODEEXISTS';
 }
+/** NONODE (-101): the node (or, for a create, its parent) does not exist. */
 export class NoNodeError extends ZooKeeperError {
+  /** Always `ZNONODE`. */
   override readonly code = 'ZNONODE';
 }
+/** BADVERSION (-103): a conditional write found the node at another version: it changed under us. */
 export class BadVersionError extends ZooKeeperError {
+  /** Always `ZBADVERSION`. */
   override readonly code = 'ZBADVERSION';
 }
+/** NOTEMPTY (-111): a delete of a node that has children. */
 export class NotEmptyError extends ZooKeeperError {
+  /** Always `ZNOTEMPTY`. */
   override readonly code = 'ZNOTEMPTY';
 }
+/**
+ * NOAUTH (-102): the node's ACL (or, for create and delete, its parent's) does not let our identity do this.
+ * Final: fix the credentials or the ACL.
+ */
 export class NoAuthError extends ZooKeeperError {
+  /** Always `ZNOAUTH`. */
   override readonly code = 'ZNOAUTH';
 }
+/**
+ * CONNECTIONLOSS (-4): the connection dropped with the request in flight; it may or may not have been
+ * applied. Retriable on the same session once reconnected.
+ */
 export class ConnectionLossError extends ZooKeeperError {
+  /** Always `ZCONNECTIONLOSS`. */
   override readonly code = 'ZCONNECTIONLOSS';
 }
+/**
+ * OPERATIONTIMEOUT (-7): no reply in time; it may or may not have been applied. Retriable on the same
+ * session.
+ */
 export class OperationTimeoutError extends ZooKeeperError {
+  /** Always `ZOPERATIONTIMEOUT`. */
   override readonly code = 'ZOPERATIONTIMEOUT';
 }
+/**
+ * SESSIONEXPIRED (-112), and INVALIDSTATE (-9): the session is gone, and with it every ephemeral node and
+ * watch it had. Only a new session can go on.
+ */
 export class SessionExpiredError extends ZooKeeperError {
+  /** Always `ZSESSIONEXPIRED`. */
   override readonly code = 'ZSESSIONEXPIRED';
 }
+/** SESSIONMOVED (-118): the session was moved to another server; this connection cannot use it any more. */
 export class SessionMovedError extends ZooKeeperError {
+  /** Always `ZSESSIONMOVED`. */
   override readonly code = 'ZSESSIONMOVED';
 }
+/** NOCHILDRENFOREPHEMERALS (-108): an ephemeral node cannot have children. */
 export class NoChildrenForEphemeralsError extends ZooKeeperError {
+  /** Always `ZNOCHILDRENFOREPHEMERALS`. */
   override readonly code = 'ZNOCHILDRENFOREPHEMERALS';
 }
+/**
+ * AUTHFAILED (-115): the server refused the credentials' scheme. Final: the connection stops opening
+ * sessions.
+ */
 export class AuthFailedError extends ZooKeeperError {
+  /** Always `ZAUTHFAILED`. */
   override readonly code = 'ZAUTHFAILED';
 }
 /** The handle is closed or closing; the operation never reached the server. */
 export class ClosingError extends ZooKeeperError {
+  /** Always `ZCLOSING`. */
   override readonly code = 'ZCLOSING';
 }
 
@@ -487,6 +622,7 @@ export class ClosingError extends ZooKeeperError {
  * server's extendedTypesEnabled). Nothing was changed; the session is fine.
  */
 export class UnimplementedError extends ZooKeeperError {
+  /** Always `ZUNIMPLEMENTED`. */
   override readonly code = 'ZUNIMPLEMENTED';
   /** The release that introduced the operation, when that explains the refusal. */
   readonly since: string | undefined;

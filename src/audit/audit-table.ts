@@ -38,6 +38,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)];
 }
 
+/**
+ * The audit as the CLI's `audit` prints it: one row per broker (id, endpoints, rack, owner session, broker
+ * epoch, age from the znode's ctime relative to `now` in epoch ms, format version, ACL, problem), then the
+ * controller, the cluster id, the migration, the Metadata comparison and the problems.
+ */
 export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): string {
   const out: string[] = [];
   const rows = a.brokers.map((b) => [

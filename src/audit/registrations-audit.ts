@@ -13,13 +13,17 @@ import { Session, type Acl, type Stat } from '../zookeeper/session.js';
 import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 import { validateTls, type ZooKeeperTls } from '../zookeeper/tls.js';
 
+/** One `/brokers/ids/<id>` as ZooKeeper holds it, decoded with Kafka's rules. */
 export interface BrokerAudit {
+  /** The child's name: a number for a valid broker id, else the name as found. */
   readonly brokerId: number | string;
   /** Session id (hex) owning the ephemeral node; "0" means someone created a persistent node there. */
   readonly ownerSessionId: string;
+  /** Kafka's broker epoch: the znode's czxid. */
   readonly brokerEpoch: number;
   /** When the znode was created (ZooKeeper's ctime, epoch ms): the registration's age. */
   readonly createdAt: number;
+  /** The decoded znode; undefined when it does not decode (see `problem`). */
   readonly registration: DecodedBrokerZNode | undefined;
   /**
    * The node's ACL: who may change it (deleting it is governed by /brokers/ids' ACL). A digest entry's
@@ -27,6 +31,7 @@ export interface BrokerAudit {
    * output goes to logs and tickets.
    */
   readonly acl: readonly Acl[];
+  /** What is wrong with this registration (`CODE: sentence`), if anything. */
   readonly problem: string | undefined;
 }
 
@@ -34,12 +39,17 @@ export interface BrokerAudit {
 export interface MetadataView {
   /** The bootstrap address asked. */
   readonly source: string;
+  /** The brokers it lists, each at the endpoint of the listener it was asked on. */
   readonly brokers: ReadonlyArray<{ readonly nodeId: number; readonly host: string; readonly port: number }>;
+  /** The controller's broker id; null when there is none. */
   readonly controller: number | null;
+  /** The cluster id it reports. */
   readonly clusterId: string;
 }
 
+/** With `bootstrap`: each broker's own Metadata beside what ZooKeeper holds. */
 export interface MetadataAudit {
+  /** What each reachable bootstrap broker answered. */
   readonly views: readonly MetadataView[];
   /** Bootstrap addresses that could not be asked, with why (`code`: ECONNREFUSED, ENOTFOUND, ... when the socket said). */
   readonly unreachable: ReadonlyArray<{ readonly source: string; readonly error: string; readonly code: string | undefined }>;
@@ -49,9 +59,11 @@ export interface MetadataAudit {
   readonly listedNotRegistered: ReadonlyArray<{ readonly brokerId: number; readonly listedBy: readonly string[] }>;
 }
 
-/** /migration: a ZooKeeper -> KRaft migration (KIP-866) under way or done. */
+/** /migration: a ZooKeeper-to-KRaft migration (KIP-866) under way or done. */
 export interface MigrationAudit {
+  /** `waiting-for-brokers`, `migrated`, or `unreadable` (it does not decode: see `problem`). */
   readonly phase: MigrationPhase | 'unreadable';
+  /** The decoded /migration; undefined when unreadable. */
   readonly state: MigrationState | undefined;
   /**
    * While `waiting-for-brokers`: every registered broker id, each of which must also register with
@@ -59,11 +71,18 @@ export interface MigrationAudit {
    * ZooKeeper-only registration (one kept by this library, say) never will.
    */
   readonly waitingFor: readonly number[] | undefined;
+  /** Why /migration does not decode, if it does not. */
   readonly problem: string | undefined;
 }
 
+/**
+ * What `auditRegistrations` found: ZooKeeper's view of Kafka's registrations, and with `bootstrap` the
+ * cluster's. Read-only: made without writing anything.
+ */
 export interface RegistrationsAudit {
+  /** Every `/brokers/ids/<id>`, in id order. */
   readonly brokers: readonly BrokerAudit[];
+  /** /controller: who holds it, and whether it decodes; undefined when there is none. */
   readonly controller:
     | {
         readonly brokerId: number | undefined;
@@ -75,6 +94,7 @@ export interface RegistrationsAudit {
         readonly problem: string | undefined;
       }
     | undefined;
+  /** /controller_epoch: the epoch and its zkVersion (the fencing token); undefined when it does not exist. */
   readonly controllerEpoch: { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined } | undefined;
   /** /cluster/id, when the cluster has written it. */
   readonly clusterId: string | undefined;
@@ -86,7 +106,12 @@ export interface RegistrationsAudit {
   readonly problems: readonly AuditProblem[];
 }
 
+/** Options of `auditRegistrations`. */
 export interface AuditOptions {
+  /**
+   * How long to wait for a ZooKeeper session, in milliseconds. Default 15000; past it, AuditFailedError
+   * whose cause is a ConnectTimeoutError.
+   */
   readonly connectTimeoutMs?: number;
   /** Credentials for reading nodes whose ACL does not let everyone read (digest `user:password`). */
   readonly auth?: ZooKeeperAuth;
@@ -129,6 +154,18 @@ async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; st
   }
 }
 
+/**
+ * A read-only report of what ZooKeeper holds under `connect` (`host:port[,host:port...][/chroot]`) for
+ * Kafka: every broker znode decoded with Kafka's rules, /controller, /controller_epoch, /cluster/id and
+ * /migration, each node's ACL, and the problems found (`problems`, each with a stable code). With
+ * `opts.bootstrap`, each of those brokers is asked for its own Metadata (plaintext) and compared with
+ * ZooKeeper.
+ *
+ * It never writes: a chroot that does not exist is an error, not created. Rejects with AuditFailedError when
+ * the audit cannot be made (no session within `connectTimeoutMs`, a missing chroot, a read the ACLs refuse:
+ * then the message names the identities the server took the session for, through whoAmI on ZooKeeper 3.7+);
+ * InvalidConfigError for bad options.
+ */
 export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
   const timeoutMs = opts.connectTimeoutMs ?? 15_000;
@@ -291,7 +328,9 @@ export type AuditProblemCode =
   | 'LISTED_AT_OTHER_ENDPOINT'
   | 'CLUSTER_ID_MISMATCH';
 
+/** One problem an audit found. */
 export interface AuditProblem {
+  /** Stable: switch on it (see AuditProblemCode). */
   readonly code: AuditProblemCode;
   /** One sentence, naming the node or broker. */
   readonly message: string;

@@ -120,7 +120,7 @@ const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'z
 
 /**
  * Controller candidacy only with the acknowledgement that the wrapped program does a controller's
- * work: a candidate that wins leaves the cluster without one otherwise (README: Controller mode).
+ * work: a candidate that wins leaves the cluster without one otherwise (docs/guides/controller-mode.md).
  */
 function controllerOption(controller: boolean, performsDuties: boolean, besideOtherBrokers: boolean): Pick<BrokerRegistrarConfig, 'controller'> {
   if (!controller) {

@@ -16,6 +16,10 @@ import { createAdmin } from './kafkajs-client.js';
 
 const log = logger('confirmation');
 
+/**
+ * The `confirm` option: how to ask the Kafka cluster (kafkajs) whether it lists our registration. Give
+ * exactly one of `admin` and `kafka` (else InvalidConfigError).
+ */
 export interface ConfirmationOptions {
   /** A kafkajs Admin the host application already has (connected by it, never disconnected by us). */
   readonly admin?: Admin;
@@ -49,42 +53,70 @@ export interface ListenerRoles {
   readonly controlPlane: string | undefined;
 }
 
+/** What one Metadata answer showed (kafkajs `admin.describeCluster()`). */
 export interface ClusterView {
+  /** The brokers listed, each at the endpoint of the listener the client came in on. */
   readonly brokers: ReadonlyArray<{ readonly nodeId: number; readonly host: string; readonly port: number }>;
+  /** The controller's broker id; null when there is none. */
   readonly controller: number | null;
+  /** The cluster id. */
   readonly clusterId: string;
 }
 
 /** What the cluster has to show for a registration to count as confirmed. */
 export interface ConfirmationTarget {
+  /** The broker id that must be listed. */
   readonly brokerId: number;
   /** The registration this is about (its broker epoch distinguishes re-registrations). */
   readonly brokerEpoch: number;
+  /** The host the cluster must show for it. */
   readonly host: string;
+  /** The port the cluster must show for it. */
   readonly port: number;
   /** The controller id ZooKeeper names, when known; the cluster must agree. */
   readonly controllerId: () => number | undefined;
   /**
-   * True when a KRaft controller serves the cluster's metadata (a finished ZooKeeper -> KRaft
+   * True when a KRaft controller serves the cluster's metadata (a finished ZooKeeper-to-KRaft
    * migration): a ZooKeeper-only registration is then never listed, so waiting is pointless.
    */
   readonly kraftControlled?: () => boolean;
 }
 
+/**
+ * Why a confirmation has not (yet) succeeded: `unreachable` (the cluster could not be asked), `not-listed`,
+ * `endpoint-mismatch` (listed at another host:port), `controller-mismatch` (the cluster names another
+ * controller than ZooKeeper), `kraft-controlled` (a KRaft controller serves metadata: a ZooKeeper-only
+ * registration will never be listed).
+ */
 export type UnconfirmedReason = 'unreachable' | 'not-listed' | 'endpoint-mismatch' | 'controller-mismatch' | 'kraft-controlled';
+/**
+ * `pending` (asking), `confirmed` (the cluster lists us as expected), `unconfirmed` (the deadline passed;
+ * still asking), `missing` (it listed us, then stopped for `missingAfterMs`).
+ */
 export type ConfirmationState = 'pending' | 'confirmed' | 'unconfirmed' | 'missing';
 
+/** `status().confirmation`: where the confirmation of the current registration stands. */
 export interface ConfirmationStatus {
+  /** Where it stands. */
   readonly state: ConfirmationState;
+  /** The registration being confirmed (its broker epoch). */
   readonly brokerEpoch: number;
+  /** Registration to listing, in milliseconds, once confirmed. */
   readonly latencyMs: number | undefined;
   /** What the cluster showed at the last successful round. */
   readonly seen: ClusterView | undefined;
+  /** When the cluster was last asked successfully (epoch ms). */
   readonly checkedAt: number | undefined;
+  /** The last round's error, if it failed (`code` and `message` only). */
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
 }
 
+/** The events of ClusterConfirmation; BrokerRegistrar re-emits them. */
 export interface ClusterConfirmationEvents {
+  /**
+   * The cluster lists the registration with our endpoint (and, in controller mode, the controller ZooKeeper
+   * names), `latencyMs` after it was made.
+   */
   confirmed: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly latencyMs: number; readonly view: ClusterView }];
   /** The deadline passed without the cluster listing us as expected (`expected`: the endpoint it must show). Confirmation goes on trying. */
   unconfirmed: [
@@ -115,7 +147,15 @@ const TRANSITIONS: Transitions<ConfirmationState | 'idle'> = {
 
 type Round = { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> } | { readonly error: KafkaZkRegistrarError };
 
+/**
+ * Asks the Kafka cluster, through kafkajs Metadata, whether it lists a registration, with a deadline and
+ * jittered backoff, and keeps checking (`recheckIntervalMs`). What BrokerRegistrar's `confirm` option runs;
+ * the registration itself never depends on it. Kafka's Metadata carries no broker epoch: right after a
+ * re-registration with the same endpoint the cluster may still list the previous one, which then counts
+ * (re-checks report `missing` if it drops us later).
+ */
 export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> {
+  /** The `listener` option: whose endpoint the cluster must show; undefined: decided per registration. */
   readonly listener: string | undefined;
   private readonly admin: Admin;
   private readonly ownsAdmin: boolean;
@@ -139,7 +179,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private probing = false;
   private confirmStartedAt: number | undefined;
 
-  /** @param onMissing called once per incident when the cluster stops listing a registration ZooKeeper has. */
+  /** @param onMissing - called once per incident when the cluster stops listing a registration ZooKeeper has. */
   constructor(opts: ConfirmationOptions, private readonly onMissing: () => void) {
     super();
     if ((opts.admin === undefined) === (opts.kafka === undefined)) {
@@ -159,6 +199,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     }
   }
 
+  /** Where the current registration's confirmation stands; undefined when there is none to confirm. */
   status(): ConfirmationStatus | undefined {
     const state = this.fsm.state;
     if (state === 'idle') return undefined;
@@ -229,6 +270,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.fsm.to('idle', 'forget()');
   }
 
+  /** Stops asking; disconnects the admin it made (never one given as `admin`). Idempotent. */
   async stop(): Promise<void> {
     this.stopper.abort();
     this.inFlight?.abort();

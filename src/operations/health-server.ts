@@ -11,6 +11,7 @@ import { RegistrarMetrics } from './registrar-metrics.js';
 
 const log = logger('health');
 
+/** Options of `serveHealth`. */
 export interface HealthServerOptions {
   /** TCP port; 0 picks a free one (read it from `port` afterwards). */
   readonly port: number;
@@ -20,8 +21,11 @@ export interface HealthServerOptions {
   readonly metrics?: RegistrarMetrics;
 }
 
+/** A running probe server; `close()` ends it. */
 export interface HealthServer {
+  /** The address it listens on. */
   readonly host: string;
+  /** The port it listens on (the one picked, with port 0). */
   readonly port: number;
   /** Stops listening and ends open connections (probes use keep-alive). */
   close(): Promise<void>;
@@ -32,6 +36,12 @@ function reply(res: ServerResponse, status: number, contentType: string, body: s
   res.end(body);
 }
 
+/**
+ * Serves `GET /livez` and `GET /readyz` (200 or 503, one JSON line of `registrar.health()`) and
+ * `GET /metrics` (OpenMetrics 1.0 or Prometheus text 0.0.4, by the `Accept` header's q-values) for one registrar,
+ * on Node's `http`, 127.0.0.1 unless `host` says otherwise. Rejects with InvalidConfigError for a port
+ * outside 0..65535, or with the listen error.
+ */
 export async function serveHealth(registrar: BrokerRegistrar, opts: HealthServerOptions): Promise<HealthServer> {
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new InvalidConfigError('health.port', opts.port, 'expected an integer from 0 to 65535');
   const host = opts.host ?? '127.0.0.1';

@@ -1,25 +1,35 @@
 // Metric families as plain data, and their OpenMetrics text. Kept apart from what is measured so
 // that the same families feed our own `/metrics` endpoint and a user's prom-client registry.
 
+/** The OpenMetrics family types used here. */
 export type MetricType = 'gauge' | 'counter' | 'histogram';
 
+/** Label names to values. */
 export type Labels = Readonly<Record<string, string>>;
 
+/** One sample of a family. */
 export interface MetricSample {
   /** Full sample name: the family name, plus `_total` for counters, `_bucket`/`_sum`/`_count` for histograms. */
   readonly name: string;
+  /** Its labels (`broker_id` on every series of ours). */
   readonly labels: Labels;
+  /** Its value (seconds for durations, counts for counters). */
   readonly value: number;
 }
 
+/** One metric family as plain data: what both `/metrics` and a prom-client registry are fed. */
 export interface MetricFamily {
   /** OpenMetrics family name (no `_total`). */
   readonly name: string;
+  /** One line of help text. */
   readonly help: string;
+  /** gauge, counter or histogram. */
   readonly type: MetricType;
+  /** Every sample, in exposition order. */
   readonly samples: readonly MetricSample[];
 }
 
+/** The content type of OpenMetrics 1.0 text, what `/metrics` answers a scraper that prefers it. */
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 /** Prometheus's classic text format, what a scraper (or curl) that does not ask for OpenMetrics reads. */
 export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -8,9 +8,13 @@ import type { RegistrarMetrics } from './registrar-metrics.js';
 export interface PromClientMetric {
   /** prom-client renames counters (drops `_total`) when its registry serves OpenMetrics: hence mutable. */
   name: string;
+  /** One line of help text. */
   readonly help: string;
+  /** gauge, counter or histogram. */
   readonly type: MetricFamily['type'];
+  /** How prom-client aggregates across workers: `sum`. */
   readonly aggregator: 'sum';
+  /** The family's current samples, in prom-client's shape; called by the registry at every scrape. */
   get(): Promise<{
     readonly name: string;
     readonly help: string;
@@ -18,6 +22,7 @@ export interface PromClientMetric {
     readonly aggregator: 'sum';
     readonly values: ReadonlyArray<{ readonly value: number; readonly labels: Readonly<Record<string, string>>; readonly metricName?: string }>;
   }>;
+  /** A no-op: our counters count events and are never reset from outside. */
   reset(): void;
 }
 
@@ -26,7 +31,9 @@ export interface PromClientMetric {
  * prom-client declares it for its own metric classes, and a `PromClientMetric` is what it is given.
  */
 export interface PromClientRegistry {
+  /** Adds a metric (prom-client's `Registry.registerMetric`). */
   registerMetric(metric: never): void;
+  /** Removes a metric by name (prom-client's `Registry.removeSingleMetric`). */
   removeSingleMetric(name: string): void;
 }
 

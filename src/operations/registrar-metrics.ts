@@ -63,6 +63,12 @@ class Tracked {
   }
 }
 
+/**
+ * The metrics of one or more registrars (prefix `kafka_zk_registrar_`, label `broker_id` on every series):
+ * `track()` a registrar, then read `families()`, `openMetrics()` or `prometheusText()`, or hand them to
+ * prom-client with `registerOnPromClient`. Counters are present at 0 for every label value from the first
+ * scrape.
+ */
 export class RegistrarMetrics {
   private readonly tracked = new Map<BrokerRegistrar, Tracked>();
 

@@ -31,6 +31,10 @@ import type { Acl, MultiOpInput, MultiOpResult, Session, Stat } from '../zookeep
 
 const log = logger('ephemeral');
 
+/**
+ * After a conflict is reported: `wait` (keep waiting, take the path when the node goes) or `fail` (give up
+ * with RegistrationConflictError).
+ */
 export type ConflictPolicy = 'wait' | 'fail';
 
 /** The key of the one method that assumes the caller holds the recipe's mutex (not public API). */
@@ -43,8 +47,17 @@ export const ownerCheckHook = Symbol('ownerCheckHook');
  */
 export const beginNow = Symbol('beginNow');
 
+/** Options of OwnedEphemeral. */
 export interface OwnedEphemeralOptions {
+  /**
+   * The connection whose sessions own the node; started by the caller, shared with other recipes for other
+   * paths.
+   */
   readonly connection: Connection;
+  /**
+   * The node's absolute path (under the connection's chroot). One recipe per path per Connection (else
+   * PathClaimedError at start).
+   */
   readonly path: string;
   /** Bytes for a fresh registration; called once per acquisition (so timestamps are fresh). */
   readonly data: () => Buffer;
@@ -94,15 +107,27 @@ export interface OwnedEphemeralOptions {
    * plain create).
    */
   readonly companion?: ((session: Session) => Promise<readonly MultiOpInput[]>) | undefined;
+  /** Tests only, not public API: a StepHook called after each owner-check step. */
   readonly [ownerCheckHook]?: StepHook | undefined;
 }
 
 /** What `judgeHolder` says of another session's node. */
 export interface HolderVerdict {
+  /** Who the node says holds it (for messages and events); undefined when that cannot be told. */
   readonly holder: string | undefined;
+  /**
+   * Set: the node is another party's claim; the recipe fails with this error at once and never takes the
+   * path.
+   */
   readonly refuse: KafkaZkRegistrarError | undefined;
 }
 
+/**
+ * What the recipe knows about its node: `idle` (not started), `acquiring` (running the owner check),
+ * `waiting` (another session's node is in the way), `owned` (our current session owns it), `lost` (it was
+ * ours; the routine runs again), `failed` (gave up: see the `failed` event), `stopped`. It changes only
+ * along a table of allowed transitions.
+ */
 export type OwnedEphemeralState = 'idle' | 'acquiring' | 'waiting' | 'owned' | 'lost' | 'failed' | 'stopped';
 
 // What the recipe knows about its node changes only along these edges (the lifecycle,
@@ -122,7 +147,9 @@ const TRANSITIONS: Transitions<OwnedEphemeralState> = {
  * answer in time: it stays until the server expires our session).
  */
 export interface StopOutcome {
+  /** True when stop() deleted the node. */
   readonly deleted: boolean;
+  /** `deleted`, `not-owned` or `unreachable` (see above). */
   readonly reason: 'deleted' | 'not-owned' | 'unreachable';
 }
 
@@ -131,14 +158,24 @@ function stopBudgetMs(sessionTimeoutMs: number): number {
   return Math.min(5000, Math.max(1000, Math.round(sessionTimeoutMs / 3)));
 }
 
+/**
+ * Why an ownership ended: `deleted` (someone deleted the node), `owner-changed` (another session's node is
+ * there now), `data-changed` (someone rewrote it), `session-expired` (our session is gone), `released` (we
+ * gave it up: a controller whose epoch moved).
+ */
 export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'released';
 
+/** The node as our current session owns it. */
 export interface Ownership {
+  /** The node's path. */
   readonly path: string;
+  /** The owning session (hex, as `Stat.ephemeralOwner`): the connection's current one. */
   readonly sessionId: string;
   /** zxid of the node's creation: Kafka uses it as the broker epoch. */
   readonly czxid: number;
+  /** The node's data version as last seen (0 after a create). */
   readonly version: number;
+  /** The node's data as written by us. */
   readonly data: Buffer;
   /**
    * A previous session of ours whose node was still there and was replaced (deleted, version-checked,
@@ -153,8 +190,11 @@ export interface Ownership {
   readonly companion?: readonly MultiOpResult[] | undefined;
 }
 
+/** Another session's node in our place, which we wait for (`waiting` event, `blockedBy`). */
 export interface BlockingNode {
+  /** The session holding it (hex). */
   readonly ownerSessionId: string;
+  /** Our current session (hex). */
   readonly sessionId: string;
   /** The blocking node's data, as read (it may be anything another client wrote). */
   readonly data: Buffer;
@@ -162,17 +202,48 @@ export interface BlockingNode {
   readonly holder: string | undefined;
 }
 
+/** The events of OwnedEphemeral. */
 export interface OwnedEphemeralEvents {
+  /**
+   * Our current session owns the node (the first time, and after every loss); the ownership was confirmed by
+   * a watch.
+   */
   owned: [ownership: Ownership];
+  /** The node is no longer ours (see LossReason); the routine runs again unless stopped. */
   lost: [info: { reason: LossReason; sessionId: string }];
+  /** Another session's node is in our place; we wait for it to go (exists-watch) and create ours at once. */
   waiting: [info: BlockingNode];
+  /**
+   * That node outlived `conflictTimeoutMs`; with `onConflict: 'fail'` the recipe then fails, else it keeps
+   * waiting.
+   */
   conflict: [error: RegistrationConflictError];
+  /**
+   * The recipe gave up for good: `refuse` from `judgeHolder`, PersistentNodeError, a conflict under `fail`,
+   * NoAuthError, the connection's failure, a `precondition` error.
+   */
   failed: [error: KafkaZkRegistrarError];
 }
 
 type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
 
+/**
+ * The owner-checked ephemeral node, for any path: `start()` resolves once the connection's current session
+ * owns the node. NodeExists is a claim to check (the node's `ephemeralOwner`), never a success: another
+ * session's node is waited out with an exists-watch and never adopted; a node of a session this connection
+ * gave up is replaced at once. The node is restored after deletion, rewrite or session expiry; every run is
+ * serialized on a mutex. Single-use (LifecycleError on misuse). The decision table is `next()` in
+ * src/recipes/owner-check.ts.
+ *
+ * ```ts
+ * const lock = new OwnedEphemeral({ connection, path: '/my-app/leader', data: () => Buffer.from(hostname()) });
+ * lock.on('lost', (e) => console.warn('lost', e.reason));
+ * await lock.start();
+ * await lock.stop(); // deletes it only if this session owns it
+ * ```
+ */
 export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
+  /** The node's path. */
   readonly path: string;
   private readonly mutex: Mutex;
   private readonly connection: Connection;
@@ -243,6 +314,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   // Every getter first checks whether this process was frozen past the session timeout: if so the
   // session is expired on the spot, so that no caller is told about an ownership it no longer has.
+  /**
+   * The recipe's state (see OwnedEphemeralState), after checking that this process was not frozen past the
+   * session timeout.
+   */
   get state(): OwnedEphemeralState {
     this.connection.checkForStall();
     return this.nodeState;

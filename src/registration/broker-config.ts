@@ -11,6 +11,11 @@ import type { ConfirmationOptions } from '../confirmation/cluster-confirmation.j
 import type { BrokerZNodeVersion, Listener, SupportedFeatureRange } from '../znodes/broker-znode.js';
 import type { ConnectionOptions } from '../zookeeper/connection.js';
 
+/**
+ * Options of BrokerRegistrar. Validated in the constructor: a problem is an InvalidConfigError naming the
+ * option (e.g. `listeners[1].port`) and the value, before any connection is made; an unknown key is refused
+ * too.
+ */
 export interface BrokerRegistrarConfig {
   /**
    * Where to register: connection options (the registrar then owns the connection and closes it on
@@ -21,6 +26,7 @@ export interface BrokerRegistrarConfig {
   readonly brokerId: number;
   /** Advertised listeners, in the order Kafka should list them. */
   readonly listeners: readonly Listener[];
+  /** Kafka's `broker.rack`: 1 to 255 characters. Default: none (not written). */
   readonly rack?: string;
   /** JMX port to advertise; -1 (the default) means none. */
   readonly jmxPort?: number;
@@ -28,6 +34,10 @@ export interface BrokerRegistrarConfig {
   readonly znodeVersion?: BrokerZNodeVersion;
   /** Supported features to advertise in a v5 znode. Default `{}`. */
   readonly features?: Readonly<Record<string, SupportedFeatureRange>>;
+  /**
+   * What to do when another session's node with our endpoints holds our path (a previous session of this
+   * broker the server has not expired yet, or a live duplicate).
+   */
   readonly conflict?: {
     /** Report a conflict when another session's node blocks us this long. Default: 2 x negotiated session timeout. */
     readonly timeoutMs?: number;
@@ -81,7 +91,7 @@ export interface BrokerRegistrarConfig {
    * Kafka's `zookeeper.set.acl`: the nodes we create (and the persistent parents we create) get
    * creator-all plus world-read, the creator being our digest identity (`zookeeper.auth`, required).
    * Anyone can still read a registration; only our identity (or a ZooKeeper superuser) can change it,
-   * and deleting it needs DELETE on the parent (see README, Security).
+   * and deleting it needs DELETE on the parent (see docs/guides/security.md).
    */
   readonly zookeeperSetAcl?: boolean;
 }

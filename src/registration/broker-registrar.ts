@@ -51,11 +51,15 @@ const log = logger('broker');
 /** What update() changes: Kafka's updateBrokerInfo. */
 const UPDATABLE: readonly string[] = Object.keys({ listeners: true, rack: true, jmxPort: true, features: true } satisfies Readonly<Record<keyof BrokerUpdate, true>>);
 
+/** One registration: `/brokers/ids/<id>` owned by our current session. A new one after every re-creation. */
 export interface Registration {
+  /** Kafka's `broker.id`. */
   readonly brokerId: number;
+  /** The znode's path, `/brokers/ids/<id>` (under the connect string's chroot). */
   readonly path: string;
   /** Kafka's broker epoch: the czxid of the registration znode. Changes with every re-creation. */
   readonly brokerEpoch: number;
+  /** Our session that owns the znode (hex, as `Stat.ephemeralOwner`). */
   readonly sessionId: string;
   /**
    * Set when this registration replaced a node that a previous session of ours still held (the server
@@ -64,19 +68,28 @@ export interface Registration {
   readonly replacedSessionId: string | undefined;
 }
 
+/** OwnedEphemeralState, plus `starting` (start() called, its pre-flight not done yet). */
 export type BrokerRegistrarState = OwnedEphemeralState | 'starting';
 
+/** What `status()` returns: a snapshot, checked first against a frozen process (see `verified`). */
 export interface BrokerRegistrarStatus {
+  /** `idle`, `starting`, `acquiring`, `waiting`, `owned`, `lost`, `failed` or `stopped`. */
   readonly state: BrokerRegistrarState;
+  /** Kafka's `broker.id`. */
   readonly brokerId: number;
+  /** `/brokers/ids/<id>`. */
   readonly path: string;
+  /** The ZooKeeper connection's state. */
   readonly connection: ConnectionState;
+  /** The current session (hex); undefined while there is none. */
   readonly sessionId: string | undefined;
+  /** The czxid of our znode while owned. */
   readonly brokerEpoch: number | undefined;
   /** While waiting: the session that owns our path instead of us. */
   readonly blockedBySession: string | undefined;
   /** How many times the node was (re-)created or adopted by us since start. */
   readonly registrations: number;
+  /** The error the registrar (or its controller candidacy) last failed with: `code` and `message` only. */
   readonly lastError: { readonly code: string; readonly message: string } | undefined;
   /** With controller candidacy: whether we are controller, and /controller and /controller_epoch as last seen. */
   readonly controller: ControllerView | undefined;
@@ -95,7 +108,7 @@ export interface BrokerRegistrarStatus {
   readonly lastContactAt: number | undefined;
   /** While owned: when the current registration was created or taken over (epoch ms, this host's clock). */
   readonly registeredAt: number | undefined;
-  /** The ZooKeeper -> KRaft migration as /migration shows it; undefined when there is none. */
+  /** The ZooKeeper-to-KRaft migration as /migration shows it; undefined when there is none. */
   readonly kraftMigration: KRaftMigrationStatus | undefined;
   /** The connection has had no session for a long time although it keeps trying: see the `wedged` event. */
   readonly wedged: boolean;
@@ -110,15 +123,19 @@ export interface BrokerRegistrarStatus {
  * `no-brokers` (no other broker is registered).
  */
 export interface EmptyCluster {
+  /** `no-chroot`, `no-cluster-id` or `no-brokers` (see above). */
   readonly reason: 'no-chroot' | 'no-cluster-id' | 'no-brokers';
   /** The connect string's chroot, if any. */
   readonly chroot: string | undefined;
+  /** One sentence saying what was found and what it may mean. */
   readonly message: string;
 }
 
+/** `status().kraftMigration`: the ZooKeeper to KRaft migration (KIP-866) as /migration shows it. */
 export interface KRaftMigrationStatus {
   /** `waiting-for-brokers`, `migrated`, or `unreadable` (a /migration that does not decode). */
   readonly phase: Exclude<MigrationView['phase'], 'none'>;
+  /** The KRaft controller's node id, when /migration decodes. */
   readonly kraftControllerId: number | undefined;
   /**
    * True while the migration waits for brokers and our ZooKeeper-only registration exists: the KRaft
@@ -127,11 +144,16 @@ export interface KRaftMigrationStatus {
   readonly holdingBack: boolean;
 }
 
+/**
+ * The events of BrokerRegistrar, with their payloads. A listener that throws cannot derail the registrar:
+ * its exception is re-thrown on the next tick, from the listener's own code.
+ */
 export interface BrokerRegistrarEvents {
   /** The first registration after start(). */
   registered: [registration: Registration];
   /** Registered again after a loss (new session, deleted node, ...). */
   restored: [registration: Registration];
+  /** Our registration is gone or altered (see LossReason); the routine runs again and `restored` follows. */
   lost: [info: { readonly reason: LossReason; readonly sessionId: string }];
   /**
    * Our path is owned by another session with a registration like ours (a previous session of this
@@ -142,7 +164,16 @@ export interface BrokerRegistrarEvents {
   waiting: [info: { readonly ownerSessionId: string; readonly sessionId: string; readonly holder: string | undefined }];
   /** start()'s pre-flight found no Kafka cluster where we register (yet); see EmptyCluster. Registration goes on. */
   emptyCluster: [info: EmptyCluster];
+  /**
+   * The node in our way outlived `conflict.timeoutMs`: a live process registering this broker. With policy
+   * `fail` (the default), `failed` follows.
+   */
   conflict: [error: RegistrationConflictError];
+  /**
+   * Our session ended and a new one is being opened: `server` (the server said so), `stall` (this process
+   * was frozen past the session timeout), `refused` (reconnects closed unanswered for a session timeout). A
+   * lost connection alone never ends a session.
+   */
   sessionExpired: [info: { readonly sessionId: string; readonly cause: ExpiryCause }];
   /**
    * Registration gave up (our broker id held by another broker, conflict with policy `fail`, no
@@ -191,8 +222,31 @@ function kafkaAcl(identity: string | undefined): readonly Acl[] {
   ];
 }
 
+/**
+ * Registers one Kafka broker at `/brokers/ids/<id>` in Kafka's v5 or v4 format, as a ZooKeeper-mode broker
+ * does (KafkaZkClient.registerBroker), but owner-checked: NodeExists is a claim to check, so the
+ * registration cannot be silently lost to ZooKeeper's expiry/deletion race, and it is restored after every
+ * loss. Optional: controller candidacy (`controller`), confirmation through the cluster's metadata
+ * (`confirm`).
+ *
+ * `start()` resolves with the Registration once our session owns the node; it rejects (after releasing
+ * everything it opened) with ConnectTimeoutError, ListenerMismatchError, BrokerIdInUseError,
+ * RegistrationConflictError (policy `fail`), ClusterIdMismatchError, MigrationInProgressError,
+ * PersistentNodeError, StartAbortedError (its AbortSignal), StoppedError (stop() was called first). The
+ * constructor throws InvalidConfigError. Single-use: LifecycleError on misuse.
+ *
+ * ```ts
+ * const registrar = new BrokerRegistrar({ zookeeper: { connect: 'zk-1:2181/kafka' }, brokerId: 1,
+ *   listeners: [{ name: 'PLAINTEXT', host: 'broker-1.internal', port: 9092 }] });
+ * registrar.on('lost', (e) => console.warn(e.reason));
+ * await registrar.start();
+ * await registrar.stop(); // deletes the node only if our session owns it
+ * ```
+ */
 export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
+  /** Kafka's `broker.id`. */
   readonly brokerId: number;
+  /** `/brokers/ids/<id>`. */
   readonly path: string;
   private readonly config: BrokerRegistrarConfig;
   private info: BrokerRegistrationInfo;
@@ -494,6 +548,10 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     return this.ephemeral.ownership?.czxid;
   }
 
+  /**
+   * A snapshot of the registrar (see BrokerRegistrarStatus). Checks first whether this process was frozen
+   * past the session timeout: then the session is treated as expired on the spot.
+   */
   status(): BrokerRegistrarStatus {
     const own = this.ephemeral.ownership;
     const state: BrokerRegistrarState = this.ephemeral.state === 'idle' && this.lifecycle.state === 'started' ? 'starting' : this.ephemeral.state;

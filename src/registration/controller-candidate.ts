@@ -48,39 +48,57 @@ export type ClaimStep = 'epoch-read' | 'won';
 
 const log = logger('controller');
 
+/** An election we won. */
 export interface ControllerElection {
+  /** Our broker id, now in /controller. */
   readonly brokerId: number;
+  /** The controller epoch we wrote to /controller_epoch (the previous one + 1). */
   readonly epoch: number;
   /** zkVersion of /controller_epoch after our bump: the fencing token for fenced writes. */
   readonly epochZkVersion: number;
+  /** The session owning /controller (hex). */
   readonly sessionId: string;
 }
 
+/**
+ * Why we are no longer the controller: `session-expired` (emitted before any other event of that expiry),
+ * `epoch-changed` (/controller_epoch moved: a fenced write found it), `node-lost` (/controller deleted or
+ * taken), `stopped`.
+ */
 export type ResignReason = 'session-expired' | 'epoch-changed' | 'node-lost' | 'stopped';
 
+/** `status().controller`: the candidacy and /controller and /controller_epoch as last seen. */
 export interface ControllerView {
+  /** True while we are the controller. */
   readonly isController: boolean;
   /** Broker id in /controller as last seen; undefined when there is none or it is unreadable. */
   readonly controllerId: number | undefined;
   /** /controller_epoch as last read. */
   readonly epoch: number | undefined;
+  /** /controller_epoch's zkVersion as last read. */
   readonly epochZkVersion: number | undefined;
   /**
-   * A KRaft controller holds /controller (a ZooKeeper -> KRaft migration: `kraftControllerEpoch` >= 0,
+   * A KRaft controller holds /controller (a ZooKeeper-to-KRaft migration: `kraftControllerEpoch` of 0 or more,
    * or a persistent node). We do not contend against it; `controllerId` is then its node id.
    */
   readonly kraft: boolean;
 }
 
+/** A KRaft controller seen in /controller (the `kraftControlled` event). */
 export interface KRaftControllerSeen {
+  /** Its node id (`brokerid` in /controller). */
   readonly kraftControllerId: number;
+  /** Its `kraftControllerEpoch`. */
   readonly kraftControllerEpoch: number | undefined;
   /** /controller has no owner session (KRaft writes it persistent). */
   readonly persistent: boolean;
 }
 
+/** The events of ControllerCandidate; BrokerRegistrar re-emits them. */
 export interface ControllerCandidateEvents {
+  /** We won /controller and bumped /controller_epoch, in one multi. */
   elected: [election: ControllerElection];
+  /** We are no longer the controller (see ResignReason). */
   resigned: [info: { readonly reason: ResignReason; readonly brokerId: number; readonly epoch: number }];
   /** /controller or /controller_epoch holds data that Kafka could not decode. Nothing was changed. */
   invalidZNode: [error: ZNodeFormatError];
@@ -97,8 +115,11 @@ export interface ControllerCandidateEvents {
   kraftControlled: [info: KRaftControllerSeen];
 }
 
+/** Options of ControllerCandidate (BrokerRegistrar makes one from its `controller` option). */
 export interface ControllerCandidateOptions {
+  /** The connection whose sessions contend; the registrar's. */
   readonly connection: Connection;
+  /** Our broker id, written into /controller. */
   readonly brokerId: number;
   /** The registrar's mutex: election, resignation and fenced writes never interleave with registration. */
   readonly mutex: Mutex;
@@ -108,9 +129,11 @@ export interface ControllerCandidateOptions {
   readonly acl?: readonly Acl[] | undefined;
   /** Must hold before every contention (see OwnedEphemeralOptions.precondition); its error ends the candidacy. */
   readonly precondition?: ((session: Session) => Promise<void>) | undefined;
+  /** Tests only, not public API: called at each step of the claim. */
   readonly [claimHook]?: ((step: ClaimStep) => Promise<void>) | undefined;
 }
 
+/** Options of `fencedWrite`. */
 export interface FencedWriteOptions {
   /** Create the node (persistent) instead of updating it. */
   readonly create?: boolean;
@@ -118,7 +141,16 @@ export interface FencedWriteOptions {
   readonly version?: number;
 }
 
+/**
+ * Contends for /controller like a ZooKeeper-mode Kafka broker, with the owner check, and fences itself with
+ * /controller_epoch: the election reads /controller_epoch (created as "0" when absent), then creates
+ * /controller and compare-and-sets the epoch to epoch + 1 in one multi
+ * (KafkaZkClient.registerControllerAndIncrementControllerEpoch). Writes while elected go through
+ * `fencedWrite`. `registrar.controller` when the registrar has the `controller` option. Never contends
+ * against a KRaft controller.
+ */
 export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> {
+  /** Our broker id. */
   readonly brokerId: number;
   private readonly connection: Connection;
   private readonly mutex: Mutex;
@@ -184,6 +216,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     this.detach = () => this.connection.off('expired', onExpired);
   }
 
+  /** True while we are the controller (see `elected`). */
   get isController(): boolean {
     return this.elected !== undefined;
   }
@@ -194,6 +227,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     return this.election;
   }
 
+  /** Whether we are the controller, and /controller and /controller_epoch as last seen. */
   view(): ControllerView {
     return { isController: this.isController, ...this.seen };
   }

@@ -34,6 +34,10 @@ export type HealthReason =
   | 'wedged'
   | 'stopped';
 
+/**
+ * A registrar's health in one word: what `/livez`, `/readyz` and `registrar.health()` answer. Decided by the
+ * table in this file (`healthOf`, first matching row wins).
+ */
 export interface RegistrarHealth {
   /**
    * False only when the registrar will not recover by itself: it failed (conflict with policy
@@ -43,9 +47,13 @@ export interface RegistrarHealth {
   readonly live: boolean;
   /** True only while our current session owns the registration (and, with `confirm`, the cluster lists it). */
   readonly ready: boolean;
+  /** Why, in one word (see HealthReason). */
   readonly reason: HealthReason;
+  /** Kafka's `broker.id`. */
   readonly brokerId: number;
+  /** The current session (hex); undefined while there is none. */
   readonly sessionId: string | undefined;
+  /** The czxid of our znode while owned. */
   readonly brokerEpoch: number | undefined;
 }
 

@@ -8,11 +8,15 @@ import { backoffMs, delay } from '../util/timing.js';
 import type { ConnectionOptions } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
 
+/** Options of `registerTemporaryBroker`. Give exactly one of `kafka` and `admin`. */
 export interface TemporaryBrokerOptions {
+  /** Where to register (ConnectionOptions: `connect`, `sessionTimeoutMs`, `auth`, `tls`, ...). */
   readonly zookeeper: ConnectionOptions;
+  /** The broker id to make appear in the cluster: one no real broker uses. */
   readonly brokerId: number;
   /** How to ask the cluster: kafkajs client options, or an Admin you already have (left connected). */
   readonly kafka?: KafkaConfig;
+  /** A connected kafkajs Admin of yours (left connected). */
   readonly admin?: Admin;
   /**
    * The endpoint the cluster will advertise for this broker — typically a server of yours that
@@ -23,9 +27,13 @@ export interface TemporaryBrokerOptions {
   readonly timeoutMs?: number;
 }
 
+/** A broker id registered and listed by the cluster, until `dispose()`. */
 export interface TemporaryBroker {
+  /** The broker id. */
   readonly brokerId: number;
+  /** The registration the cluster confirmed. */
   readonly registration: Registration;
+  /** The registrar keeping it (for its events and status). */
   readonly registrar: BrokerRegistrar;
   /** Deregisters, then waits until the cluster no longer lists the broker (ConfirmationFailedError if it still does). */
   dispose(): Promise<void>;

@@ -12,40 +12,72 @@ import { parseZNodeObject } from './znode-json.js';
 /** `jmx_port` of a broker without JMX (Kafka's default, -1). */
 export const NO_JMX_PORT = -1;
 
+/** The security protocols Kafka knows (SecurityProtocol), in Kafka's spelling. */
 export const SECURITY_PROTOCOLS = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const;
+/** `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`. */
 export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
 
+/**
+ * One advertised listener, as the `listeners` option takes it (Kafka's `advertised.listeners` plus
+ * `listener.security.protocol.map`).
+ */
 export interface Listener {
   /** Listener name, e.g. "PLAINTEXT", "INTERNAL". Kafka upper-cases listener names. */
   readonly name: string;
   /** Advertised host name or IP literal. */
   readonly host: string;
+  /** Advertised port, 1..65535. */
   readonly port: number;
   /** Defaults to `name` when the name is itself a security protocol. */
   readonly securityProtocol?: SecurityProtocol;
 }
 
+/**
+ * One endpoint as the broker znode holds it (`LISTENER://host:port` in `endpoints`, with its protocol in
+ * `listener_security_protocol_map`).
+ */
 export interface Endpoint {
+  /** The listener name, upper-cased. */
   readonly listenerName: string;
   /** null when the endpoint binds all interfaces (empty host in the endpoint string). */
   readonly host: string | null;
+  /** The port, 1..65535. */
   readonly port: number;
+  /** The listener's security protocol. */
   readonly securityProtocol: SecurityProtocol;
 }
 
+/**
+ * One entry of a v5 znode's `features` map (Kafka's SupportedVersionRange): versions 0..32767, `min_version`
+ * at most `max_version`.
+ */
 export interface SupportedFeatureRange {
+  /** Lowest supported feature version. */
   readonly min_version: number;
+  /** Highest supported feature version. */
   readonly max_version: number;
 }
 
+/**
+ * The broker znode's JSON version: 5 (Kafka 2.7+, adds `features`) or 4 (Kafka 0.10.0 to 2.6, adds
+ * `listener_security_protocol_map`).
+ */
 export type BrokerZNodeVersion = 4 | 5;
 
+/** What `encodeBrokerZNode` writes (Kafka's BrokerInfo). */
 export interface BrokerRegistrationInfo {
+  /** Kafka's `broker.id`, 0..2147483647. */
   readonly brokerId: number;
+  /**
+   * The advertised endpoints, in order; the first PLAINTEXT one (by protocol) also fills the legacy
+   * `host`/`port`.
+   */
   readonly endpoints: readonly Endpoint[];
+  /** Kafka's `broker.rack`; written only when set. */
   readonly rack?: string | undefined;
   /** -1 when unset. */
   readonly jmxPort: number;
+  /** The JSON version to write. */
   readonly version: BrokerZNodeVersion;
   /** v5 only; Kafka brokers in ZooKeeper mode normally advertise `{}`. */
   readonly features?: Readonly<Record<string, SupportedFeatureRange>> | undefined;
@@ -53,19 +85,30 @@ export interface BrokerRegistrationInfo {
 
 /** What Kafka's decoder recovers from a broker znode. */
 export interface DecodedBrokerZNode {
+  /** The broker id, from the znode's path (Kafka does not read it from the JSON). */
   readonly brokerId: number;
+  /** The JSON `version`: an integer of at least 1 (versions 1 to 5 exist). */
   readonly version: number;
+  /** The legacy top-level `host` (pre-0.9 clients); null when there is no PLAINTEXT endpoint. */
   readonly host: string | null;
+  /** The legacy top-level `port`; -1 when there is no PLAINTEXT endpoint. */
   readonly port: number;
+  /** Where the broker is: from `endpoints` (v2+), else from `host`/`port` (v1). */
   readonly endpoints: readonly Endpoint[];
+  /** `jmx_port`; -1 when unset. */
   readonly jmxPort: number;
+  /** `timestamp`: the registration time in epoch ms, as a string; undefined when absent. */
   readonly timestamp: string | undefined;
+  /** `rack`, when present. */
   readonly rack: string | undefined;
+  /** `features` (v5); `{}` when absent. */
   readonly features: Readonly<Record<string, SupportedFeatureRange>>;
 }
 
+/** The parent of every broker registration: `/brokers/ids` (Kafka's BrokerIdsZNode). */
 export const BROKER_IDS_PATH = '/brokers/ids';
 
+/** `/brokers/ids/<brokerId>` (Kafka's BrokerIdZNode.path). */
 export function brokerIdPath(brokerId: number): string {
   return `${BROKER_IDS_PATH}/${brokerId}`;
 }
@@ -128,6 +171,10 @@ export function validateRack(rack: unknown, field = 'rack'): string | undefined 
   return rack;
 }
 
+/**
+ * `LISTENER://host:port` as Kafka writes an endpoint (IPv6 hosts in brackets; no host when it binds all
+ * interfaces).
+ */
 export function endpointString(e: Endpoint): string {
   if (e.host === null) return `${e.listenerName}://:${e.port}`;
   const host = e.host.includes(':') ? `[${e.host}]` : e.host;
@@ -172,6 +219,7 @@ export function parseEndpointString(s: string): { readonly listenerName: string;
  * anything else) for data another tool may have written: bad JSON, missing fields, unknown security
  * protocols, feature ranges Kafka rejects. The versions it accepts:
  *
+ * ```
  *   v1 {"version":1,"host":"localhost","port":9092,"jmx_port":9999,"timestamp":"2233345666"}
  *   v2 {"version":2,"host":"localhost","port":9092,"jmx_port":9999,"timestamp":"2233345666",
  *       "endpoints":["PLAINTEXT://host1:9092","SSL://host1:9093"]}
@@ -181,6 +229,7 @@ export function parseEndpointString(s: string): { readonly listenerName: string;
  *       "listener_security_protocol_map":{"CLIENT":"SSL","REPLICATION":"PLAINTEXT"}}
  *   v5 v4 + "features":{"feature":{"min_version":1,"max_version":3}}   (what Kafka 2.7-3.9 writes;
  *       a ZooKeeper-mode 3.9 broker writes "features":{})
+ * ```
  *
  * From v2 on, only `endpoints` says where the broker is (`host`/`port` are for pre-0.9 clients and
  * may be null/-1); without a protocol map, listener names must be security protocol names.

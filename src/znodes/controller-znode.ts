@@ -9,11 +9,20 @@
 import { ZNodeFormatError } from '../errors.js';
 import { INT32_MAX, INT32_MIN, parseZNodeObject } from './znode-json.js';
 
+/** `/controller` (ephemeral; Kafka's ControllerZNode). */
 export const CONTROLLER_PATH = '/controller';
+/**
+ * `/controller_epoch` (persistent; Kafka's ControllerEpochZNode): its zkVersion fences every controller
+ * write.
+ */
 export const CONTROLLER_EPOCH_PATH = '/controller_epoch';
 /** Kafka creates /controller_epoch as "0" when absent, so the first controller gets epoch 1. */
 export const INITIAL_CONTROLLER_EPOCH = 0;
 
+/**
+ * /controller as a ZooKeeper-mode Kafka broker writes it (ControllerZNode.encode):
+ * `{"version":2,"brokerid":N,"timestamp":"<ms>","kraftControllerEpoch":-1}`, with `timestampMs` in epoch ms.
+ */
 export function encodeControllerZNode(brokerId: number, timestampMs: number): Buffer {
   return Buffer.from(
     JSON.stringify({ version: 2, brokerid: brokerId, timestamp: String(Math.trunc(timestampMs)), kraftControllerEpoch: -1 }),
@@ -29,12 +38,13 @@ export function decodeControllerZNode(data: Buffer): number {
   return id;
 }
 
+/** /controller as Kafka's ControllerZNode.decodeController reads it. */
 export interface ControllerRegistration {
   /** A ZooKeeper-mode broker id, or during a migration the KRaft controller's node id. */
   readonly brokerId: number;
   /** The KRaft controller's epoch; undefined or -1 for a ZooKeeper-mode controller. */
   readonly kraftControllerEpoch: number | undefined;
-  /** True when the KRaft quorum controls the cluster (Kafka's test: a KRaft epoch is present and >= 0). */
+  /** True when the KRaft quorum controls the cluster (Kafka's test: a KRaft epoch is present and at least 0). */
   readonly kraft: boolean;
 }
 
@@ -47,6 +57,7 @@ export function decodeControllerRegistration(data: Buffer): ControllerRegistrati
   return { brokerId, kraftControllerEpoch: k, kraft: k !== undefined && k >= 0 };
 }
 
+/** /controller_epoch as Kafka writes it: the epoch as a decimal string. */
 export function encodeControllerEpoch(epoch: number): Buffer {
   return Buffer.from(String(epoch), 'utf8');
 }

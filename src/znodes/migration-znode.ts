@@ -7,6 +7,10 @@
 // KRaft quorum too; after it, metadata comes from KRaft and ZooKeeper is only written to (dual write).
 import { INT32_MAX, parseZNodeObject } from './znode-json.js';
 
+/**
+ * `/migration` (persistent; Kafka's MigrationZNode), written by a KRaft controller with
+ * `zookeeper.metadata.migration.enable=true`.
+ */
 export const MIGRATION_PATH = '/migration';
 
 /** Where a migration stands, as far as ZooKeeper shows it. */
@@ -16,12 +20,25 @@ export type MigrationPhase =
   /** The initial migration is done: KRaft controls the cluster and writes ZooKeeper for rollback (dual write). */
   | 'migrated';
 
+/**
+ * /migration decoded (Kafka's ZkMigrationLeadershipState); each field is -1 until the KRaft controller sets
+ * it.
+ */
 export interface MigrationState {
+  /** Only version 0 exists. */
   readonly version: 0;
+  /** `kraft_controller_id`: the active KRaft controller's node id. */
   readonly kraftControllerId: number;
+  /** `kraft_controller_epoch`. */
   readonly kraftControllerEpoch: number;
+  /** `kraft_metadata_offset`: greater than 0 once the initial migration is done. */
   readonly kraftMetadataOffset: number;
+  /** `kraft_metadata_epoch`. */
   readonly kraftMetadataEpoch: number;
+  /**
+   * `migrated` when `kraftMetadataOffset` is greater than 0 (Kafka's initialZkMigrationComplete), else
+   * `waiting-for-brokers`.
+   */
   readonly phase: MigrationPhase;
 }
 

@@ -5,6 +5,10 @@
 import { createHash } from 'node:crypto';
 import { InvalidConfigError } from '../errors.js';
 
+/**
+ * ZooKeeper credentials (addAuthInfo): presented on every session before anything else, and again on every
+ * reconnect. Validated without ever echoing them (InvalidConfigError names the field, never the value).
+ */
 export interface ZooKeeperAuth {
   /** `digest` (the default, and the scheme this library is tested with). */
   readonly scheme?: string;

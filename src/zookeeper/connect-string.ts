@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '../errors.js';
 
+/** A connect string (`host:port[,host:port...][/chroot]`) split into its hosts and chroot. */
 export interface ParsedConnectString {
   /** `host:port,host:port` without the chroot, as a chroot-free session (ensureChroot) is opened with. */
   readonly hosts: string;

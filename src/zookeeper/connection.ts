@@ -23,6 +23,7 @@ const PREVIOUS_SESSIONS_KEPT = 16;
 // same chroot missing at once share one extra session and one create, not a thousand.
 const chrootsInFlight = new Map<string, Promise<void>>();
 
+/** Options of Connection (and the `zookeeper` option of BrokerRegistrar and registerTemporaryBroker). */
 export interface ConnectionOptions {
   /**
    * `host:port[,host:port...][/chroot]`. A missing chroot is created when something is first written
@@ -87,6 +88,7 @@ const TRANSITIONS: Transitions<ConnectionState> = {
  */
 export type ExpiryCause = 'server' | 'stall' | 'refused';
 
+/** The events of Connection. */
 export interface ConnectionEvents {
   /** A new session was established (the first, or a replacement after expiry). */
   session: [session: Session];
@@ -115,9 +117,24 @@ export interface ConnectionEvents {
   unreachable: [info: { readonly host: string; readonly error: string; readonly code: string | undefined }];
 }
 
+/**
+ * A ZooKeeper connection that outlives sessions: it opens a session, keeps it across lost connections until
+ * the server says it expired (as ZooKeeper's Java client does), opens a new one after an expiry (jittered
+ * backoff), and tells recipes which sessions were its own. Share one among recipes for different paths (one
+ * recipe per path: PathClaimedError). `start()` resolves with the first session, or rejects with
+ * ConnectTimeoutError after `connectTimeoutMs` (its `cause`: why the last attempt failed). A stall detector
+ * treats a freeze of this process longer than the session timeout as an expiry (`expired` with cause
+ * `stall`).
+ */
 export class Connection extends SafeEmitter<ConnectionEvents> {
+  /** The parsed `connect` option. */
   readonly connectString: ParsedConnectString;
+  /**
+   * The requested session timeout in ms (the `sessionTimeoutMs` option, default 18000); the server may grant
+   * another.
+   */
   readonly sessionTimeoutMs: number;
+  /** How long `start()` waits for the first session, in ms (default 30000). */
   readonly connectTimeoutMs: number;
   private readonly backoff: { readonly min: number; readonly max: number };
   private readonly auth: Required<ZooKeeperAuth> | undefined;
@@ -197,6 +214,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     return this.current?.lastContactAt;
   }
 
+  /** See ConnectionState: what a recipe should do in each. */
   get state(): ConnectionState {
     return this.fsm.state;
   }

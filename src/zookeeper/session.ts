@@ -23,9 +23,14 @@ const log = logger('session');
  */
 export type SessionEndReason = ClientEndReason;
 
+/** Options of `Session.open`. */
 export interface SessionOptions {
   /** Connect string including an optional chroot; IPv6 addresses in brackets (`[::1]:2181`). */
   readonly connect: string;
+  /**
+   * Requested session timeout in ms; the server clamps it to its minSessionTimeout..maxSessionTimeout (the
+   * granted one is `timeoutMs`).
+   */
   readonly sessionTimeoutMs: number;
   /**
    * Reattach to an existing session (what the hijack-close test trick uses): its id in hex (as
@@ -33,6 +38,10 @@ export interface SessionOptions {
    * in either case. Both or neither.
    */
   readonly sessionId?: string;
+  /**
+   * The session's password, 32 hex digits (16 bytes), either case; with `sessionId`. A malformed one is an
+   * InvalidConfigError that does not echo it.
+   */
   readonly sessionPassword?: string;
   /**
    * TLS to the servers' secure client port (see ZooKeeperTls); default plain TCP. Invalid options
@@ -43,11 +52,18 @@ export interface SessionOptions {
   readonly onAttemptFailed?: (host: string, cause: Error) => void;
 }
 
+/** The events of Session. */
 export interface SessionEvents {
+  /** The session's connection is back (same session), after `disconnected`. */
   connected: [];
+  /**
+   * The session lost its server connection; the client reconnects by itself, and the session lives until the
+   * server says it expired.
+   */
   disconnected: [];
   /** A reconnect attempt failed (see ClientConnectionEvents.attemptFailed for `closedAtHandshake`). */
   attemptFailed: [host: string, cause: Error, closedAtHandshake: boolean];
+  /** The session ended for good (see SessionEndReason); emitted once. */
   ended: [reason: SessionEndReason];
 }
 
@@ -60,6 +76,12 @@ function reconnectPaceMs(sessionTimeoutMs: number): number {
   return Math.max(10, Math.min(1000, Math.floor(sessionTimeoutMs / 10)));
 }
 
+/**
+ * One ZooKeeper session with a promise API, on this library's own client (src/zookeeper/client/): it
+ * survives lost connections (reconnecting host after host with the same id and password, presenting
+ * credentials and watches again) and ends only when the server expires it, `close()` or `abandon()`. Every
+ * failure is a ZooKeeperError subclass with ZooKeeper's return code as `zkCode`.
+ */
 export class Session extends SafeEmitter<SessionEvents> {
   /** Session id as lowercase hex (the form `Stat.ephemeralOwner` uses). */
   readonly id: string;
@@ -125,10 +147,12 @@ export class Session extends SafeEmitter<SessionEvents> {
     return this.client.timeoutMs;
   }
 
+  /** True while the session lives and has a server connection. */
   get isConnected(): boolean {
     return this.endReason === undefined && this.client.isConnected;
   }
 
+  /** Why the session ended; undefined while it lives. */
   get ended(): SessionEndReason | undefined {
     return this.endReason;
   }
@@ -176,14 +200,26 @@ export class Session extends SafeEmitter<SessionEvents> {
     return this.client.multi(ops);
   }
 
+  /**
+   * The node's Stat, or null when there is no node; `watcher` (one-shot) fires on its creation, deletion or
+   * change.
+   */
   exists(path: string, watcher?: Watcher): Promise<Stat | null> {
     return this.client.exists(path, watcher);
   }
 
+  /**
+   * The node's data and Stat; NoNodeError when it does not exist. `watcher` (one-shot) fires on its deletion
+   * or change.
+   */
   get(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: Stat }> {
     return this.client.get(path, watcher);
   }
 
+  /**
+   * The names of the node's children (unsorted); NoNodeError when it does not exist. `watcher` (one-shot)
+   * fires when a child is added or removed, or the node is deleted.
+   */
   getChildren(path: string, watcher?: Watcher): Promise<string[]> {
     return this.client.getChildren(path, watcher);
   }

@@ -6,27 +6,40 @@
 export const ANY_VERSION = -1;
 
 export interface Stat {
+  /** The zxid of the node's creation (Kafka's broker epoch, for a broker znode). */
   readonly czxid: number;
+  /** The zxid of the node's last data change. */
   readonly mzxid: number;
+  /** The data version: 0 after create, +1 per setData; what conditional writes check. */
   readonly version: number;
   /** The ACL's version (ZooKeeper's aversion): what setAcl is conditional on. */
   readonly aclVersion: number;
+  /** Bytes of data. */
   readonly dataLength: number;
+  /** Number of children. */
   readonly numChildren: number;
   /** Session id (lowercase hex, no 0x) of the owner of an ephemeral node; "0" for persistent nodes. */
   readonly ephemeralOwner: string;
+  /** When the node was created (server's clock). */
   readonly ctime: Date;
+  /** When its data last changed (server's clock). */
   readonly mtime: Date;
 }
 
+/** What a watch saw: the node was created, deleted, its data changed, or its children changed. */
 export type WatchEventType = 'created' | 'deleted' | 'changed' | 'child';
+/** A one-shot watch callback: the event and the node's path (without the chroot). */
 export type Watcher = (event: WatchEventType, path: string) => void;
+/** A node that lives until deleted, or one deleted with the session that created it. */
 export type CreateMode = 'persistent' | 'ephemeral';
 
 /** One ACL entry: `perms` (a sum of PERM bits) for `id` in `scheme` (world:anyone, auth, digest:user:hash, ip:...). */
 export interface Acl {
+  /** The permission bits, a sum of PERM values (READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16). */
   readonly perms: number;
+  /** `world`, `auth`, `digest`, `ip`, `x509`, ... */
   readonly scheme: string;
+  /** The identity within the scheme: `anyone`, `user:base64(sha1(user:password))`, an address, ... */
   readonly id: string;
 }
 

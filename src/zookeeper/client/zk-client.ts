@@ -87,6 +87,10 @@ export interface CreateOptions {
   readonly ttlMs?: number;
 }
 
+/**
+ * One op of a multi (ZooKeeper's MultiRequest): `create` (with its mode and ACL), `delete` and `setData`
+ * (version-checked; version -1 or omitted: any), `check` (the node is at `version`).
+ */
 export type MultiOpInput =
   | ({ readonly op: 'create'; readonly path: string; readonly data?: Buffer | null } & CreateOptions)
   | { readonly op: 'delete'; readonly path: string; readonly version?: number }
@@ -105,9 +109,11 @@ export type MultiOpResult =
   | { readonly op: 'check' }
   | { readonly op: 'error'; readonly code: number; readonly error: ZooKeeperError | undefined };
 
+/** What a multi returned: every op applied at one zxid (`ok`), or none. */
 export interface MultiOutcome {
   /** True when every op was applied (at one zxid); false when none was. */
   readonly ok: boolean;
+  /** One result per op, in order (see MultiOpResult). */
   readonly results: MultiOpResult[];
 }
 
