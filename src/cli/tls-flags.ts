@@ -1,7 +1,7 @@
 // --zookeeper-tls*: TLS to ZooKeeper's secure client port, for `register` and `audit`. Kafka's settings
 // (zookeeper.ssl.client.enable, zookeeper.ssl.truststore.location, zookeeper.ssl.keystore.location)
 // name Java key stores; we read PEM files, so the flags take node:tls's terms (ca, cert, key,
-// servername) with the `-file` of --zookeeper-auth-file: README, "TLS to ZooKeeper", says why.
+// servername) with the `-file` of --zookeeper-auth-file: docs/guides/security.md, "TLS to ZooKeeper", says why.
 import { readFileSync } from 'node:fs';
 import { InvalidConfigError } from '../errors.js';
 import { validateTls, type ZooKeeperTls } from '../zookeeper/tls.js';

@@ -49,7 +49,9 @@ export interface ConfirmationOptions {
  * and `control.plane.listener.name` (undefined when unset).
  */
 export interface ListenerRoles {
+  /** The listener brokers talk to each other on (`inter.broker.listener.name`, or the listener of `security.inter.broker.protocol`). */
   readonly interBroker: string;
+  /** The controller's own listener (`control.plane.listener.name`); undefined when the cluster has none. */
   readonly controlPlane: string | undefined;
 }
 

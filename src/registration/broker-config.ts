@@ -182,7 +182,7 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     throw new InvalidConfigError(
       'controller.performsControllerDuties',
       (config.controller as { performsControllerDuties: unknown }).performsControllerDuties,
-      "expected true: a candidate that wins is the cluster's controller and must send LeaderAndIsr and UpdateMetadata to every broker; this library does not, so only a program that does may contend (README: Controller mode)",
+      "expected true: a candidate that wins is the cluster's controller and must send LeaderAndIsr and UpdateMetadata to every broker; this library does not, so only a program that does may contend (docs/guides/controller-mode.md)",
     );
   }
   const controllerBesideOtherBrokers = config.controller?.besideOtherBrokers ?? false;

@@ -44,6 +44,7 @@ import { onSameSession } from '../recipes/same-session.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');
+/** A point of the election where a test hook (not public API) may act: after the epoch read, after winning /controller. */
 export type ClaimStep = 'epoch-read' | 'won';
 
 const log = logger('controller');

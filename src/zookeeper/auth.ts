@@ -1,6 +1,6 @@
 // ZooKeeper authentication: addAuthInfo with a scheme and credentials, presented on every session
 // and again on every reconnect. The `digest` scheme (`user:password`); SASL is not offered through
-// the library's options, TLS is (./tls.ts; see README, Security). Credentials are
+// the library's options, TLS is (./tls.ts; see docs/guides/security.md). Credentials are
 // validated without ever being echoed: errors name the field, never the value.
 import { createHash } from 'node:crypto';
 import { InvalidConfigError } from '../errors.js';
@@ -44,7 +44,7 @@ const SECURE_TRANSPORT_KEYS = ['ssl', 'secure', 'sasl', 'clientCnxnSocket', 'key
 export function rejectSecureTransport(opts: object, field: string): void {
   for (const key of SECURE_TRANSPORT_KEYS) {
     if (key in opts) {
-      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', `not supported: TLS to ZooKeeper is ${field}.tls ({ ca?, cert?, key?, servername? }, PEM); SASL is not supported (see README, Security)`);
+      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', `not supported: TLS to ZooKeeper is ${field}.tls ({ ca?, cert?, key?, servername? }, PEM); SASL is not supported (see docs/guides/security.md)`);
     }
   }
 }

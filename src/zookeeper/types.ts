@@ -1,10 +1,10 @@
 // The shapes ZooKeeper data takes in this library: Stat, ACL entries, watch events and create
 // modes. Shared by the wire layer, the client and the session layer; this module imports nothing.
 
-/** The parts of a ZooKeeper Stat this library exposes. zxids are JS numbers (exact below 2^53). */
 /** The version of a conditional write or delete that matches any version (ZooKeeper's -1). */
 export const ANY_VERSION = -1;
 
+/** The parts of a ZooKeeper Stat this library exposes. zxids are JS numbers (exact below 2^53). */
 export interface Stat {
   /** The zxid of the node's creation (Kafka's broker epoch, for a broker znode). */
   readonly czxid: number;

@@ -62,6 +62,7 @@ const log = logger('zk-client');
  *   deleted at once) if the server could be told in time, or else is left to expire there.
  */
 export type ClientState = 'connecting' | 'connected' | 'expired' | 'auth-failed' | 'closed';
+/** Why a session ended: the final states above. */
 export type ClientEndReason = 'expired' | 'auth-failed' | 'closed';
 
 /** The states above and their edges: the three ends are final. */

@@ -57,6 +57,7 @@ import { ClientConnection, type ClientConnectionOptions, type ClientEndReason, t
 import { UnimplementedError } from '../../errors.js';
 import type { WatchKind } from './watch-registry.js';
 
+/** A create mode by name (ZooKeeper's CreateMode): persistent, ephemeral, their sequential and TTL forms, container. */
 export type CreateModeName =
   | 'persistent'
   | 'ephemeral'
@@ -78,6 +79,7 @@ const CREATE_FLAGS: Readonly<Record<CreateModeName, number>> = {
   'persistent-sequential-ttl': WireCreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL,
 };
 
+/** How to create a node: its mode, its ACL, and for the TTL modes its time to live (ms). */
 export interface CreateOptions {
   /** Default 'persistent'. */
   readonly mode?: CreateModeName;
