@@ -21,8 +21,8 @@ const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 function panel(p: Panel, dy: number): string {
   const all = p.series.flatMap((s) => s.samples).filter((x) => x > 0);
   if (all.length === 0) return '';
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all))));
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const x = (v: number): number => M.left + (pw * (Math.log10(Math.max(v, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));

@@ -172,7 +172,12 @@ async function recovery(connect: string, rounds: number): Promise<number[]> {
   for (let i = 0; i < rounds; i++) {
     const s = conn.session as Session;
     let expiredAt = 0;
-    const expired = new Promise<void>((res) => conn.once('expired', () => ((expiredAt = performance.now()), res())));
+    const expired = new Promise<void>((res) =>
+      conn.once('expired', () => {
+        expiredAt = performance.now();
+        res();
+      }),
+    );
     const restored = new Promise<void>((res) => r.once('restored', () => res()));
     await killSession(hosts, s.id, s.password);
     await expired;

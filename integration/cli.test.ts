@@ -75,7 +75,7 @@ describe('kafka-zk-registrar CLI', () => {
     assert.match(lines[1] ?? '', new RegExp(`^1 +PLAINTEXT://h:9092 +- +0x${obs.id} +\\d+ +\\d+s +v4 +world:anyone=cdrwa$`));
     assert.match(lines[2] ?? '', new RegExp(`^2 +\\? +- +0x${obs.id} +\\d+ +\\d+s +\\? +world:anyone=cdrwa +ZNODE_FORMAT: `));
     assert.match(human.out, /\ncontroller: none; epoch 3 \(zkVersion 0\)\n/);
-    assert.match(human.out, /\n3 problems:\n  - broker 2: ZNODE_FORMAT/);
+    assert.match(human.out, /\n3 problems:\n {2}- broker 2: ZNODE_FORMAT/);
   });
 
   test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerRegistrar, Connection, Session, type Registration } from '../src/index.js';
+import { BrokerRegistrar, Connection, type Session, type Registration } from '../src/index.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { holdBrokerNode } from './harness/stale-node.js';
 import { useZooKeeper } from './harness/fixture.js';

@@ -29,7 +29,7 @@ test('stop() says whether our node was deleted, and is bounded when ZooKeeper do
   const b = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 6000 }, brokerId: 2, listeners }));
   const reg = await within(b.start(), 10_000, 'broker 2 to register');
   zk.server.pause();
-  let outcome;
+  let outcome: Awaited<ReturnType<BrokerRegistrar['stop']>>;
   const t0 = Date.now();
   // Closing against a frozen server must not block the host (the binding's close waited for the
   // server's reply synchronously: 1.5 s in which nothing else in the process ran).

@@ -177,8 +177,12 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         get mode() {
           return proxies[0]?.mode ?? 'pass';
         },
-        set: (m) => proxies.forEach((p) => p.set(m)),
-        reset: () => proxies.forEach((p) => p.reset()),
+        set: (m) => {
+          for (const p of proxies) p.set(m);
+        },
+        reset: () => {
+          for (const p of proxies) p.reset();
+        },
         close: async () => void (await Promise.all(proxies.map((p) => p.close()))),
       };
       const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
@@ -356,8 +360,8 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         process.stdout.write(`soak: ${profile} cycle ${cycle + 1}/${CYCLES}: ${t === undefined ? 'NOT settled' : `settled in ${t} ms`}\n`);
       }
       const now = Date.now();
-      ours.forEach((o) => o.ownedWhileNotOwned.close(now));
-      naive.forEach((n) => n.lost.close(now));
+      for (const o of ours) o.ownedWhileNotOwned.close(now);
+      for (const n of naive) n.lost.close(now);
       twoControllers.close(now);
       staleClaims.close(now);
       const delta = (a: readonly { count: number; totalMs: number; maxMs: number }[], b: readonly Violations[]): ProfileResult['ours'] => ({

@@ -25,7 +25,7 @@ import { zooKeeperError } from '../src/errors.js';
 import { KeeperErrorCode } from '../src/zookeeper/protocol/index.js';
 
 test('each ZooKeeper return code: its class and code, whether to retry, whether the session is gone', () => {
-  const rows: [number, Function, string, boolean, boolean][] = [
+  const rows: [number, abstract new (...args: never[]) => unknown, string, boolean, boolean][] = [
     [KeeperErrorCode.CONNECTIONLOSS, ConnectionLossError, 'ZCONNECTIONLOSS', true, false],
     [KeeperErrorCode.OPERATIONTIMEOUT, OperationTimeoutError, 'ZOPERATIONTIMEOUT', true, false],
     [KeeperErrorCode.SESSIONEXPIRED, SessionExpiredError, 'ZSESSIONEXPIRED', false, true],

@@ -3,9 +3,7 @@
 /** Anything with on/off: Node's EventEmitter, or one of ours with per-event typed listener methods. */
 interface Emitter {
   // `any`: a listener of any one event's arguments must fit (test code, not the public API).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string, listener: (...args: any[]) => void): unknown;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   off(event: string, listener: (...args: any[]) => void): unknown;
 }
 import type { Session, Stat } from '../../src/index.js';

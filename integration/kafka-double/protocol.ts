@@ -1,7 +1,7 @@
 // The two Kafka APIs a metadata client needs, per Kafka's message specs (ApiVersionsRequest/Response
 // v0-v2, MetadataRequest/Response v0-v4), plus the request header (v1) and response header (v0).
 // All of these versions are "classic" (non-flexible) encodings.
-import { Reader, Writer } from '../../src/kafka-protocol/wire.js';
+import { type Reader, Writer } from '../../src/kafka-protocol/wire.js';
 
 export const API_KEY = { Metadata: 3, ApiVersions: 18 } as const;
 export const ERROR = { NONE: 0, UNKNOWN_TOPIC_OR_PARTITION: 3, UNSUPPORTED_VERSION: 35 } as const;

@@ -49,21 +49,25 @@ export async function serveHealth(registrar: BrokerRegistrar, opts: HealthServer
   const untrack = ownMetrics?.track(registrar);
   const metrics = opts.metrics ?? (ownMetrics as RegistrarMetrics);
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  // One answer per request: what to send, then sent in one place.
+  const answer = (req: IncomingMessage): [status: number, type: string, body: string] => {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return [405, 'text/plain; charset=utf-8', 'method not allowed\n'];
     if (path === '/livez' || path === '/readyz') {
       const h = registrar.health();
       const ok = path === '/livez' ? h.live : h.ready;
-      return reply(res, ok ? 200 : 503, 'application/json', `${JSON.stringify(h)}\n`);
+      return [ok ? 200 : 503, 'application/json', `${JSON.stringify(h)}\n`];
     }
     if (path === '/metrics') {
       // Content negotiation as Prometheus expects: OpenMetrics for a scraper that prefers it,
       // the classic text format for everyone else (older scrapers, curl).
-      if (negotiateMetricsFormat(req.headers.accept) === 'openmetrics') return reply(res, 200, OPENMETRICS_CONTENT_TYPE, metrics.openMetrics());
-      return reply(res, 200, PROMETHEUS_TEXT_CONTENT_TYPE, metrics.prometheusText());
+      if (negotiateMetricsFormat(req.headers.accept) === 'openmetrics') return [200, OPENMETRICS_CONTENT_TYPE, metrics.openMetrics()];
+      return [200, PROMETHEUS_TEXT_CONTENT_TYPE, metrics.prometheusText()];
     }
-    return reply(res, 404, 'text/plain; charset=utf-8', 'not found: try /livez, /readyz or /metrics\n');
+    return [404, 'text/plain; charset=utf-8', 'not found: try /livez, /readyz or /metrics\n'];
+  };
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    reply(res, ...answer(req));
   };
   const server = createServer((req, res) => {
     try {

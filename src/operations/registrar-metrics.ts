@@ -52,7 +52,9 @@ class Tracked {
     on('elected', () => this.elections++);
     on('resigned', (info) => bump(this.resignations, info.reason));
     on('confirmed', (info) => this.observeLatency(info.latencyMs / 1000));
-    this.detach = () => offs.forEach((off) => off());
+    this.detach = () => {
+      for (const off of offs) off();
+    };
   }
 
   private observeLatency(seconds: number): void {

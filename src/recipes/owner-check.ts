@@ -20,7 +20,7 @@
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
 // connection loss, and ends the run when the session is gone or the recipe is stopped.
-import { BadVersionError, NodeExistsError, NoNodeError } from '../errors.js';
+import { BadVersionError, NodeExistsError, NoNodeError, UnexpectedError } from '../errors.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import type { MultiOpInput, MultiOpResult } from '../zookeeper/client/zk-client.js';
 import { logger } from '../log.js';
@@ -213,14 +213,20 @@ export interface RouteContext {
   readonly created: CreateOutcome | undefined;
 }
 
+/** An outcome the table has no row for: the compiler proves there is none (`never`). */
+function noRoute(outcome: never): never {
+  throw new UnexpectedError(`owner check: no route for ${JSON.stringify(outcome)}`);
+}
+
 /** The decision table: from one step's outcome to the next step or the verdict. Pure: no I/O. */
 export function next(o: StepOutcome, ctx: RouteContext): Route {
   const owned = (secured: Secured): Route => (ctx.keepsAcl ? { to: 'acl', securing: secured } : { to: 'owned', secured });
   switch (o.step) {
     case 'start':
       return { to: 'create' };
-    case 'create':
-      switch (o.kind) {
+    case 'create': {
+      const kind = o.kind;
+      switch (kind) {
         // NodeExists is a claim to check, never a success; so is our own create (it may have raced).
         case 'created':
         case 'exists':
@@ -230,43 +236,54 @@ export function next(o: StepOutcome, ctx: RouteContext): Route {
         // The state the companion ops were conditional on moved; nothing was applied.
         case 'companion-conflict':
           return { to: 'create' };
+        default:
+          return noRoute(kind);
       }
+    }
     // Parents we create get our ACL too (as Kafka's secure paths do); existing ones are left alone.
     case 'parents':
       return { to: 'create' };
-    case 'peek':
-      switch (o.peek.kind) {
+    case 'peek': {
+      const peek = o.peek;
+      switch (peek.kind) {
         // Our create carried the ACL and nothing has touched the node since: its data is ours unread.
         case 'untouched':
           return { to: 'owned', secured: { how: 'created', stat: o.stat } };
         // A session we gave up still holds it (the server has not finished its expiry): deleted now,
         // version-checked, with the next create and peek right behind the delete (one round trip).
         case 'previous':
-          return { to: 'replace', owner: o.peek.owner, version: o.peek.version, behindCreate: true };
+          return { to: 'replace', owner: peek.owner, version: peek.version, behindCreate: true };
         case 'gone':
           return { to: 'create' };
         case 'other':
           return { to: 'read' };
+        default:
+          return noRoute(peek);
       }
-    case 'read':
-      switch (o.read.kind) {
+    }
+    case 'read': {
+      const read = o.read;
+      switch (read.kind) {
         // Ours with our data: created by this run, or adopted (a create of ours that raced a disconnect).
         case 'ours':
-          return o.sameData ? owned({ how: ctx.created === 'created' ? 'created' : 'adopted', stat: o.read.stat }) : { to: 'rewrite', version: o.read.stat.version };
+          return o.sameData ? owned({ how: ctx.created === 'created' ? 'created' : 'adopted', stat: read.stat }) : { to: 'rewrite', version: read.stat.version };
         // Nothing else holds it, so it is deleted (version-checked) now, not waited for (Kafka does the
         // same since KAFKA-7165).
         case 'previous':
-          return { to: 'replace', owner: o.read.owner, version: o.read.stat.version, behindCreate: false };
+          return { to: 'replace', owner: read.owner, version: read.stat.version, behindCreate: false };
         // Another session's node: waited for until it goes, never adopted.
         case 'foreign':
-          return { to: 'blocked', owner: o.read.owner, data: o.read.data };
+          return { to: 'blocked', owner: read.owner, data: read.data };
         // Owner 0: it never goes away by itself.
         case 'persistent':
-          return { to: 'persistent', data: o.read.data };
+          return { to: 'persistent', data: read.data };
         // Deleted between our create and our read.
         case 'gone':
           return { to: 'create' };
+        default:
+          return noRoute(read);
       }
+    }
     case 'rewrite':
       // A conflict: changed or deleted under our conditional set.
       return o.rewrite.kind === 'done' ? owned({ how: 'rewritten', stat: o.rewrite.stat }) : { to: 'create' };

@@ -150,7 +150,7 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (config.conflict !== undefined) onlyKnownKeys(config.conflict, KEYS.conflict, 'conflict', '{ timeoutMs?, policy? }');
   if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ performsControllerDuties: true, besideOtherBrokers? }');
   if (config.confirm !== undefined) onlyKnownKeys(config.confirm, KEYS.confirm, 'confirm', '{ admin } or { kafka }, with options');
-  if (Array.isArray(config.listeners)) config.listeners.forEach((l, i) => onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }'));
+  if (Array.isArray(config.listeners)) for (const [i, l] of config.listeners.entries()) onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }');
   const brokerId = config.brokerId;
   if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > INT32_MAX) {
     throw new InvalidConfigError(

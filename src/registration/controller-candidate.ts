@@ -17,7 +17,7 @@ import {
   ControllerClaimFailedError,
   ControllerMovedError,
   isSessionGone,
-  KafkaZkRegistrarError,
+  type KafkaZkRegistrarError,
   NodeExistsError,
   NoNodeError,
   NotControllerError,

@@ -50,6 +50,6 @@ export function validateZnodePath(path: string, field: string, value: unknown = 
   for (const seg of path.split('/').slice(1)) {
     if (seg === '.' || seg === '..') bad('has a relative segment');
   }
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters ZooKeeper's PathUtils refuses are what this matches.
   if (/[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/.test(path)) bad('has a character ZooKeeper rejects');
 }

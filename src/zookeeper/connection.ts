@@ -298,7 +298,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   /** Resolves with a connected session, waiting through disconnects and session replacement. */
   waitForConnected(signal?: AbortSignal): Promise<Session> {
     const s = this.current;
-    if (s !== undefined && s.isConnected) return Promise.resolve(s);
+    if (s?.isConnected) return Promise.resolve(s);
     return new Promise<Session>((resolve, reject) => {
       const done = (): void => {
         this.off('connected', onUp);

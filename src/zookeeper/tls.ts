@@ -69,7 +69,7 @@ export function validateTls(tls: unknown, field: string): ZooKeeperTls {
   if (t.ca !== undefined) {
     const list = Array.isArray(t.ca) ? (t.ca as unknown[]) : [t.ca];
     if (list.length === 0) throw new InvalidConfigError(`${field}.ca`, '[]', 'expected at least one CA certificate; leave ca out for Node\'s default CAs');
-    list.forEach((c, i) => certificates(c, Array.isArray(t.ca) ? `${field}.ca[${i}]` : `${field}.ca`));
+    for (const [i, c] of list.entries()) certificates(c, Array.isArray(t.ca) ? `${field}.ca[${i}]` : `${field}.ca`);
     out.ca = Array.isArray(t.ca) ? Object.freeze([...(list as (string | Buffer)[])]) : (t.ca as string | Buffer);
   }
   if (t.passphrase !== undefined && (typeof t.passphrase !== 'string' || t.passphrase === '')) throw new InvalidConfigError(`${field}.passphrase`, REDACTED, 'expected a non-empty string');

@@ -46,7 +46,7 @@ export function invalidPathReason(path: unknown, sequential = false): string | u
   if (checked.length > 1 && checked.endsWith('/')) return 'must not end with "/"';
   if (checked.includes('//')) return 'has an empty segment';
   for (const seg of checked.split('/').slice(1)) if (seg === '.' || seg === '..') return 'has a relative segment';
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters ZooKeeper's PathUtils refuses are what this matches.
   if (/[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/.test(checked)) return 'has a character ZooKeeper refuses';
   return undefined;
 }

@@ -6,7 +6,7 @@ import { InvalidConfigError, NodeExistsError, SessionExpiredError, ZOOKEEPER_RC,
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
   AddWatchMode,
-  ClientInfo,
+  type ClientInfo,
   CreateMode as WireCreateMode,
   Create2Response,
   CreateResponse,

@@ -1,5 +1,5 @@
 // The session handshake: the first frame each way on a new connection, neither with a header.
-import { JuteReader, JuteWriter, type JuteRecord } from '../jute.js';
+import { type JuteReader, JuteWriter, type JuteRecord } from '../jute.js';
 
 /**
  * ```

@@ -1,5 +1,5 @@
 // create (OpCode 1), create2 (15), createContainer (19), createTTL (21).
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 import { readAcls, WireStat, writeAcls, type WireAcl } from '../records.js';
 
 /**

@@ -1,5 +1,5 @@
 // exists (OpCode 3).
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 import { WireStat } from '../records.js';
 
 /**

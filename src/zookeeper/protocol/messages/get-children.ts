@@ -1,5 +1,5 @@
 // getChildren (OpCode 8): also the form of a getChildren op inside a multiRead.
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 
 /**
  * ```

@@ -1,5 +1,5 @@
 // getChildren2 (OpCode 12): the children and the parent's Stat, read at one zxid.
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 import { WireStat } from '../records.js';
 
 /**

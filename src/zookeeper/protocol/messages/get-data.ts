@@ -1,5 +1,5 @@
 // getData (OpCode 4).
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 import { WireStat } from '../records.js';
 
 /**

@@ -1,5 +1,5 @@
 // getEphemerals (OpCode 103, 3.6+): this session's ephemeral nodes.
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 
 /**
  * ```

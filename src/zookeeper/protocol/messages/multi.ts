@@ -1,8 +1,8 @@
 // multi (OpCode 14) and multiRead (22): several ops applied (or read) at one zxid, all or nothing.
-import { JuteReader, JuteWriter, type JuteRecord } from '../jute.js';
+import { type JuteReader, JuteWriter, type JuteRecord } from '../jute.js';
 import { OpCode } from '../opcodes.js';
 import { ZooKeeperProtocolError } from '../protocol-error.js';
-import { ErrorResponse, WireStat } from '../records.js';
+import { ErrorResponse, type WireStat } from '../records.js';
 import { CreateRequest, CreateResponse, Create2Response, CreateTTLRequest } from './create.js';
 import { DeleteRequest } from './delete.js';
 import { GetChildrenRequest, GetChildrenResponse } from './get-children.js';

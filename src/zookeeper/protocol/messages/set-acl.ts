@@ -1,5 +1,5 @@
 // setACL (OpCode 7).
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 import { readAcls, WireStat, writeAcls, type WireAcl } from '../records.js';
 
 /**

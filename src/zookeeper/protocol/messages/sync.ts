@@ -1,5 +1,5 @@
 // sync (OpCode 9): the server this connection talks to catches up with the leader before answering.
-import { JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
+import { type JuteReader, encodeRecord, type JuteRecord } from '../jute.js';
 
 /**
  * ```

@@ -1,6 +1,6 @@
 // whoAmI (OpCode 107, 3.7+): the identities the server has attached to this connection.
 import { OpCode } from '../opcodes.js';
-import { type JuteReader, type JuteRecord } from '../jute.js';
+import type { JuteReader, JuteRecord } from '../jute.js';
 import { ClientInfo, encodeRequestFrame } from '../records.js';
 
 /**
