@@ -81,9 +81,10 @@ const TRANSITIONS: Transitions<ConnectionState> = {
 };
 /**
  * Who decided the session is gone: the server said so; a stall (this process was frozen longer than
- * the session timeout, and gave the session up); or `refused`: servers still take our reconnects and
- * close them unanswered a session timeout after the first such refusal, with no connection in between
- * (a server that lost its data refuses a client that has seen newer zxids, for ever). A lost connection
+ * the session timeout, and gave the session up); or `refused`: servers have closed our reconnects
+ * unanswered for a session timeout, and a new session shows the ensemble behind the newest zxid our
+ * session saw (it lost its data, and refuses a client that has seen newer zxids, for ever; an election
+ * refuses us too, but grants no new session, and our session comes back after it). A lost connection
  * alone never ends a session: the client keeps it until the server says it expired.
  */
 export type ExpiryCause = 'server' | 'stall' | 'refused';
@@ -348,6 +349,27 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     }
   }
 
+  /**
+   * Whether the ensemble has lost history our session saw (see adopt(), `refused`): a new session,
+   * one request, and its reply's zxid against ours. False when no session is granted in a session
+   * timeout (no one serves: an election) or the server is as far as we are.
+   */
+  private async dataLost(s: Session): Promise<boolean> {
+    let probe: Session | undefined;
+    try {
+      probe = await this.openSession(this.connectString.hosts, AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]));
+      await probe.exists('/');
+      const behind = probe.lastZxidSeen < s.lastZxidSeen;
+      log('session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s', s.id, probe.lastZxidSeen.toString(16), s.lastZxidSeen.toString(16), behind ? 'data lost' : 'not behind');
+      return behind;
+    } catch (err) {
+      log('session 0x%s refused; no new session either (%s): no one serves yet', s.id, (err as Error).message);
+      return false;
+    } finally {
+      await probe?.close().catch(() => undefined);
+    }
+  }
+
   private fullConnect(): string {
     return this.connectString.hosts + (this.connectString.chroot ?? '');
   }
@@ -392,23 +414,38 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       this.armWedge();
       this.notify('disconnected', s);
     });
-    // Servers that take our reconnect and close it unanswered: not serving (an election, a start), or
-    // refusing us for good (a server that lost its data: our session has seen newer zxids than it
-    // has; the Java client would retry for ever). Still refused a session timeout after the first
-    // refusal, with no connection in between, the session is given up (safe: a node of a session we
-    // gave up is replaced, never trusted); a server that is down, silent or restarting, or a short
-    // election, never gets here.
+    // Servers that take our reconnect and close it unanswered: not serving (an election, a start),
+    // or refusing us for good (a server that lost its data: our session has seen newer zxids than
+    // it has; the Java client would retry for ever). The two look the same on the wire, and need
+    // opposite answers: an election ends, and the new leader gives every session a fresh timeout,
+    // so our session comes back (giving it up would bounce our broker for nothing: measured under
+    // the report's leader stalls, every such give-up was needless); a server that lost its data never
+    // takes us back. So, refused for a session timeout with no connection in between, we ask for a
+    // new session: none is granted while no one serves (keep trying ours); one that is granted shows
+    // the server's zxid in its first reply, and a zxid below the newest our session has seen proves
+    // the data loss: the session is given up then (safe: a node of a session we gave up is replaced,
+    // never trusted), and only then.
     let refusedSince: number | undefined;
+    let probing = false;
     s.on('attemptFailed', (host, cause, closedAtHandshake) => {
       if (this.current !== s) return;
       this.reportAttempt(host, cause);
       if (!closedAtHandshake) return;
       const now = Date.now();
       refusedSince ??= now;
-      if (now - refusedSince < s.timeoutMs) return;
-      log('session 0x%s: every reconnect closed unanswered for %d ms (last: %s, %s): giving it up', s.id, now - refusedSince, host, cause.message);
-      this.onExpired(s, 'refused');
-      void s.abandon();
+      if (now - refusedSince < s.timeoutMs || probing) return;
+      probing = true;
+      void this.dataLost(s).then((lost) => {
+        probing = false;
+        if (this.current !== s) return;
+        if (!lost) {
+          refusedSince = Date.now(); // ask again after another session timeout of refusals
+          return;
+        }
+        log('session 0x%s: every reconnect closed unanswered (last: %s, %s), and the ensemble is behind what we saw: giving it up', s.id, host, cause.message);
+        this.onExpired(s, 'refused');
+        void s.abandon();
+      });
     });
     s.on('connected', () => {
       if (this.current !== s) return;

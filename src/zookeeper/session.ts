@@ -162,6 +162,11 @@ export class Session extends SafeEmitter<SessionEvents> {
     return this.client.lastContactAt;
   }
 
+  /** The highest zxid of any reply this session has had (ZooKeeper's lastZxidSeen). */
+  get lastZxidSeen(): bigint {
+    return this.client.lastZxidSeen;
+  }
+
   /**
    * Closes the session: the server deletes its ephemeral nodes. `ended` is `closed` at once; the
    * promise resolves once the server has confirmed it (or could not be told: then the session

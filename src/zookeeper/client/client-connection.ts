@@ -560,8 +560,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       // expiry notice came from the deposed leader). So another member is asked before believing it;
       // a follower revalidates a reattach with its leader, so its answer is the current quorum's. The
       // word is taken as final when there is no other member to ask, when a second member says the
-      // same, or once a session timeout has passed since the first said it (no server can have kept
-      // a session that long without hearing from us).
+      // same, or once a session timeout has passed since the first said it (so that a client that can
+      // reach only that server is not kept from a new session for ever).
       const hex = sessionIdToHex(this.id);
       const name = formatHostPort(link.host);
       this.expirySaidBy.add(name);

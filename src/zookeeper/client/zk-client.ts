@@ -240,6 +240,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     return this.connection.lastContactAt;
   }
 
+  /** The highest zxid of any reply this session has had: how far into the ensemble's history it has seen. */
+  get lastZxidSeen(): bigint {
+    return this.connection.lastZxidSeen;
+  }
+
   /** See ClientConnection.close. */
   close(): Promise<void> {
     return this.connection.close();
