@@ -178,8 +178,10 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
           return proxies[0]?.mode ?? 'pass';
         },
         set: (m) => proxies.forEach((p) => p.set(m)),
+        blackhole: async (ms) => void (await Promise.all(proxies.map((p) => p.blackhole(ms)))),
         reset: () => proxies.forEach((p) => p.reset()),
         close: async () => void (await Promise.all(proxies.map((p) => p.close()))),
+        [Symbol.asyncDispose]: async () => void (await Promise.all(proxies.map((p) => p.close()))),
       };
       const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
       const launch = (): void => {
