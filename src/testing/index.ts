@@ -13,5 +13,7 @@ export { FetchFailedError, JarsMissingError, JavaMissingError, ServerStartError,
 export type { TestingErrorCode } from './errors.js';
 export { diesWithParent } from './jvm.js';
 export { freePort, fourLetterWord } from './net.js';
-export { registerTemporaryBroker } from './temporary-broker.js';
+export { registerTemporaryBroker, TEMPORARY_BROKER_SESSION_TIMEOUT_MS } from './temporary-broker.js';
+export { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+export type { FakeBrokerOptions } from './kafka-double/fake-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './temporary-broker.js';

@@ -10,7 +10,7 @@ import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { Session } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
-import { spawnJvm, type Jvm } from './jvm.js';
+import { requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -144,6 +144,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
   if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot)) throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
   const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());
   const classpath = join(libs, '*');
+  requireJava();
   const startTimeoutMs = opts.startTimeoutMs ?? 90_000;
 
   let ownZk: TestZooKeeper | undefined;

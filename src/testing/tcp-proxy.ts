@@ -1,8 +1,11 @@
 // A loopback TCP proxy the test controls, to cut one client off from ZooKeeper without touching
 // the server or anyone else: `pass` forwards, `hold` stops forwarding in both directions (bytes wait
 // in the kernel's buffers and arrive, in order, on `pass`), `blackhole` drops them, `reset` closes
-// every connection through it at once. `blackhole(ms)` is the fault switch: drop everything for
-// `ms`, then forward again.
+// every connection through it at once. `blackhole(ms)` is the fault switch for a network cut: it
+// holds (not drops) for `ms`, as TCP over a partition does: nothing arrives meanwhile, and what was
+// sent arrives afterwards, in order, unless an end gave up on the connection first. Dropping bytes
+// from a stream (the `blackhole` mode) is no network fault: it corrupts the stream, and a request
+// whose bytes vanished is never answered while pings flow again.
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { InvalidConfigError } from '../errors.js';
 
@@ -14,9 +17,11 @@ export interface TcpProxy {
   readonly mode: ProxyMode;
   set(mode: ProxyMode): void;
   /**
-   * Drops every byte in both directions for `ms` milliseconds (connections stay open, as behind a
-   * firewall that drops packets), then forwards again; resolves once it forwards again. Rejects
-   * with InvalidConfigError (field `ms`) unless `ms` is a positive finite number. close() ends it early.
+   * Cuts every connection through the proxy off for `ms` milliseconds, as a network partition that
+   * TCP rides out: mode `hold` (nothing is forwarded in either direction; bytes wait in the kernel's
+   * buffers and arrive, in order, afterwards; connections stay open unless an end closes them), then
+   * `pass`; resolves once it forwards again. Rejects with InvalidConfigError (field `ms`) unless `ms`
+   * is a positive finite number. close() ends it early.
    */
   blackhole(ms: number): Promise<void>;
   reset(): void;
@@ -96,7 +101,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     blackhole: (ms) => {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return Promise.reject(new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds'));
       endBlackhole();
-      set('blackhole');
+      set('hold');
       return new Promise<void>((resolve) => {
         const done = (): void => {
           set('pass');

@@ -11,7 +11,7 @@ import { InvalidConfigError } from '../errors.js';
 import { Session } from '../zookeeper/session.js';
 import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
-import { spawnJvm, type Jvm } from './jvm.js';
+import { requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { fourLetterWord, freePort } from './net.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -109,10 +109,11 @@ export interface TestZooKeeper extends AsyncDisposable {
   ephemeralOwners(): Promise<Map<string, string> | undefined>;
   /**
    * SIGSTOPs the leader (the member that is leader now) for `ms` milliseconds, then SIGCONTs it;
-   * resolves with its index once it is resumed. A standalone server is its own leader. Rejects with
-   * InvalidConfigError (field `ms`) for a non-positive `ms`, or Error when no member is leader.
+   * resolves with its index once it is resumed. A standalone server is its own leader. `onStalled`
+   * is called with the index right after the SIGSTOP. Rejects with InvalidConfigError (field `ms`)
+   * for a non-positive `ms`, or Error when no member is leader. stop() ends a stall early.
    */
-  stallLeader(ms: number): Promise<number>;
+  stallLeader(ms: number, onStalled?: (index: number) => void): Promise<number>;
   /** SIGKILLs member `index` (0-based index in `members`), keeping its data. InvalidConfigError (field `index`) when out of range. */
   killMember(index: number): Promise<void>;
   /** Starts member `index` again after killMember(), and waits until it serves (a quorum member: until it joined). */
@@ -368,6 +369,7 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
   if (opts.tls !== undefined && size !== 1) throw new InvalidConfigError('tls', opts.tls, 'TLS is for a standalone server (members: 1)');
   if (opts.superUser !== undefined && !/^[^:]+:.+$/.test(opts.superUser)) throw new InvalidConfigError('superUser', '(hidden)', 'expected user:password');
   const { classpath, line } = resolveServer(opts);
+  requireJava();
   const tick = opts.tickTime ?? 200;
   const startTimeoutMs = opts.startTimeoutMs ?? (size === 1 ? 30_000 : 60_000);
   const common: Record<string, string> = { ...(opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) }), ...opts.systemProperties };
@@ -454,12 +456,13 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       }
       return owners;
     },
-    stallLeader: async (ms) => {
+    stallLeader: async (ms, onStalled) => {
       if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds');
       const index = await leader();
       if (index < 0) throw new Error('stallLeader: no member is leader now');
       const m = at(index);
       m.pause();
+      onStalled?.(index);
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           stallTimers.delete(t);
@@ -470,8 +473,8 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       if (!stopped && m.pid !== undefined) m.resume();
       return index;
     },
-    killMember: (index) => at(index).kill(),
-    restartMember: (index) => at(index).restart(),
+    killMember: async (index) => at(index).kill(),
+    restartMember: async (index) => at(index).restart(),
     expireSession: (sessionId, password) => expireSession(connectString, sessionId, password),
     proxy: async (index = 0) => {
       const p = await startTcpProxy(at(index).port);
