@@ -180,10 +180,12 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         set: (m) => {
           for (const p of proxies) p.set(m);
         },
+        blackhole: async (ms) => void (await Promise.all(proxies.map((p) => p.blackhole(ms)))),
         reset: () => {
           for (const p of proxies) p.reset();
         },
         close: async () => void (await Promise.all(proxies.map((p) => p.close()))),
+        [Symbol.asyncDispose]: async () => void (await Promise.all(proxies.map((p) => p.close()))),
       };
       const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
       const launch = (): void => {

@@ -1,21 +1,23 @@
-// Starts a real, throwaway ZooKeeper server (Debian's 3.8 package or a ZOOKEEPER_HOME install by
-// default; a line fetched by scripts/fetch-zookeeper.sh when a test or KZR_ZK_VERSION names one)
-// on a free loopback port in a temp dir, and stops it again by pid. Used by the integration
-// tests and by the demo. Never a mock: the whole point of this project is ZooKeeper's real
-// ordering of session expiry and ephemeral deletion.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
+// The suite's ZooKeeper servers, on the testing kit (src/testing/zookeeper.ts): this file only
+// picks the server line the suite runs (Debian's 3.8 package or a ZOOKEEPER_HOME install by
+// default; a line fetched by scripts/fetch-zookeeper.sh into the repository's .cache/ when a test
+// or KZR_ZK_VERSION names one), honours ZK_CONNECT (an external server), and keeps the suite's
+// shapes (ZooKeeperServer, ZooKeeperEnsemble). Never a mock: the whole point of this project is
+// ZooKeeper's real ordering of session expiry and ephemeral deletion.
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnJvm, type Jvm } from './jvm.js';
-import { issueCert, makeCa, type Pem } from './pki.js';
-import { atLeast, defaultZooKeeperVersion, fetchedJars, fetchHint } from './zk-versions.js';
+import { startZooKeeper as startKit, type StartZooKeeperOptions, type TestZooKeeper, type ZooKeeperMember, type ZooKeeperTlsPort } from '../../src/testing/zookeeper.js';
+import { fourLetterWord } from '../../src/testing/net.js';
+import { defaultZooKeeperVersion, fetchedJars, fetchHint, repoRoot } from './zk-versions.js';
+
+export { superDigest } from '../../src/testing/zookeeper.js';
+export { fourLetterWord, freePort } from '../../src/testing/net.js';
+export type { ZooKeeperTlsPort } from '../../src/testing/zookeeper.js';
 
 export interface ZooKeeperServerOptions {
   /** ZooKeeper tick in ms; sessions may be as short as 2 ticks. */
   tickTimeMs?: number;
-  /** How long to wait for the server to answer `ruok`. */
+  /** How long to wait for the server to serve. */
   startTimeoutMs?: number;
   /** A ZooKeeper superuser (`user:password`), who bypasses every ACL: the operator who can clean up. */
   superUser?: string;
@@ -26,31 +28,8 @@ export interface ZooKeeperServerOptions {
    * scripts/fetch-zookeeper.sh ('3.4.14'). Default: KZR_ZK_VERSION, else 'debian'.
    */
   version?: string;
-  /**
-   * Also serve TLS on a secure client port (`secureClientPort`, Netty, PEM key and trust stores made
-   * here with openssl), beside the plaintext port, which stays for observers and four-letter words.
-   * `clientAuth` is ZooKeeper's `ssl.clientAuth`: 'need' refuses clients without a certificate the CA
-   * signed, 'want' asks for one and verifies it when given, 'none' (the default) asks for none.
-   */
+  /** Also serve TLS on a secure client port (see StartZooKeeperOptions.tls). */
   tls?: { readonly clientAuth?: 'none' | 'want' | 'need' };
-}
-
-/** A server's TLS port, and the certificates a test needs to use it. */
-export interface ZooKeeperTlsPort {
-  readonly port: number;
-  /** `127.0.0.1:<port>`. */
-  readonly connectString: string;
-  readonly clientAuth: 'none' | 'want' | 'need';
-  /** The CA that signed the server's certificate (SANs DNS:localhost, IP:127.0.0.1) and `client`. */
-  readonly ca: Pem;
-  /** A client certificate, CN=kzr-client, signed by `ca`. Files live in the server's temp dir until stop(). */
-  readonly client: Pem;
-}
-
-/** ZooKeeper's digest of `user:password` as its superDigest setting wants it. */
-export function superDigest(userPassword: string): string {
-  const user = userPassword.slice(0, userPassword.indexOf(':'));
-  return `${user}:${createHash('sha1').update(userPassword, 'utf8').digest('base64')}`;
 }
 
 export interface ZooKeeperServer {
@@ -84,11 +63,11 @@ const INSTALL_HINT =
   '(Debian), or set ZOOKEEPER_HOME to an unpacked Apache ZooKeeper release, or set ZK_CONNECT=host:port ' +
   'to use a running server.';
 
-function classpath(version = defaultZooKeeperVersion()): string {
+/** The kit's options for a line: Debian's or ZOOKEEPER_HOME's jars, or a line in the repository's .cache/. */
+function serverOptions(version: string, tls: boolean): Pick<StartZooKeeperOptions, 'classpath' | 'version' | 'cacheDir'> {
   if (version !== 'debian') {
-    const jars = fetchedJars(version);
-    if (jars === undefined) throw new Error(fetchHint(version));
-    return jars.join(':');
+    if (fetchedJars(version) === undefined) throw new Error(fetchHint(version));
+    return { version, cacheDir: join(repoRoot(), '.cache') };
   }
   const home = process.env.ZOOKEEPER_HOME;
   if (home !== undefined && home !== '') {
@@ -98,201 +77,43 @@ function classpath(version = defaultZooKeeperVersion()): string {
       for (const f of readdirSync(dir)) if (f.endsWith('.jar')) jars.push(join(dir, f));
     }
     if (jars.length === 0) throw new Error(`ZOOKEEPER_HOME=${home} holds no jars. ${INSTALL_HINT}`);
-    return [join(home, 'conf'), ...jars].join(':');
+    return { classpath: [join(home, 'conf'), ...jars], version: '3.8' };
   }
   if (!existsSync(DEBIAN_CLASSPATH[1]!)) throw new Error(INSTALL_HINT);
-  return DEBIAN_CLASSPATH.join(':');
+  // Debian's zookeeper.jar names netty-handler in its Class-Path, but not what that needs in turn.
+  const netty = tls ? ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].filter((j) => existsSync(j)) : [];
+  return { classpath: [...DEBIAN_CLASSPATH, ...netty], version: '3.8' };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = tcpConnect({ host: '127.0.0.1', port });
-    let out = '';
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`four-letter word '${cmd}' to 127.0.0.1:${port} got no answer in ${timeoutMs} ms`));
-    }, timeoutMs);
-    sock.on('connect', () => sock.write(cmd));
-    sock.on('data', (d) => (out += d.toString('utf8')));
-    sock.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    sock.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
-
-/** The line's version as a number pair can read it ('debian' is 3.8). */
-function lineOf(version: string): string {
-  return version === 'debian' ? '3.8' : version;
-}
-
-function baseConfig(dir: string, port: number, tick: number, version: string): string[] {
-  // The four-letter-word whitelist (ZOOKEEPER-2693) and the Jetty admin server (ZOOKEEPER-1346)
-  // came with 3.5: 3.4 answers every four-letter word and has no admin server to turn off, so it
-  // is given only the keys it knows.
-  const since35 = atLeast(lineOf(version), 3, 5) ? ['4lw.commands.whitelist=*', 'admin.enableServer=false'] : [];
-  // The client port's listen backlog is Java's default, 50, unless set (3.6+): a storm of a thousand
-  // connects then overflows it, the kernel drops the SYNs, and each dropped client waits out TCP's
-  // 1 s retransmit, which storms and benches would measure instead of the clients.
-  const since36 = atLeast(lineOf(version), 3, 6) ? ['clientPortListenBacklog=1024'] : [];
-  return [
-    `tickTime=${tick}`,
-    `dataDir=${join(dir, 'data')}`,
-    `clientPort=${port}`,
-    'clientPortAddress=127.0.0.1',
-    'maxClientCnxns=0',
-    ...since35,
-    ...since36,
-    `minSessionTimeout=${2 * tick}`,
-    'maxSessionTimeout=60000',
-    // fsync is what stalls real leaders; here it would only slow the suite down.
-    'forceSync=no',
-  ];
-}
-
-async function startLocal(opts: ZooKeeperServerOptions): Promise<ZooKeeperServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'kzr-zk-'));
-  const port = await freePort();
-  const props: Record<string, string> = opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) };
-  const version = opts.version ?? defaultZooKeeperVersion();
-  let secure: Secure | undefined;
-  try {
-    secure = opts.tls === undefined ? undefined : await secureSetup(dir, version, opts.tls.clientAuth ?? 'none');
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const config = [...baseConfig(dir, port, opts.tickTimeMs ?? 200, version), ...(secure?.config ?? [])];
-  return launch(dir, config, 'org.apache.zookeeper.server.ZooKeeperServerMain', port, version, opts.startTimeoutMs, { ...props, ...secure?.properties }, secure);
-}
-
-interface Secure {
-  readonly config: readonly string[];
-  readonly properties: Readonly<Record<string, string>>;
-  /** Jars the secure port needs beyond the classpath of a plaintext server. */
-  readonly jars: readonly string[];
-  readonly tls: ZooKeeperTlsPort;
-}
-
-/**
- * What a secure client port needs, as ZooKeeper's admin guide configures it: the Netty connection
- * factory (the NIO one has no TLS), a key store with the server's key and certificate and a trust store
- * with the CA (PEM, read by ZooKeeper's X509Util), and `ssl.clientAuth`.
- */
-async function secureSetup(dir: string, version: string, clientAuth: 'none' | 'want' | 'need'): Promise<Secure> {
-  if (!atLeast(lineOf(version), 3, 5)) throw new Error(`ZooKeeper ${version} has no secure client port (3.5+)`);
-  const pki = join(dir, 'tls');
-  mkdirSync(pki);
-  const ca = makeCa(pki, 'kzr-test-ca');
-  const server = issueCert(ca, pki, 'server', 'localhost', ['DNS:localhost', 'IP:127.0.0.1']);
-  const client = issueCert(ca, pki, 'client', 'kzr-client');
-  const keyStore = join(pki, 'server-keystore.pem');
-  writeFileSync(keyStore, Buffer.concat([server.key, server.cert]));
-  const port = await freePort();
+function kitOptions(opts: ZooKeeperServerOptions, members: 1 | 3): StartZooKeeperOptions {
   return {
-    config: [`secureClientPort=${port}`, 'secureClientPortAddress=127.0.0.1'],
-    properties: {
-      'zookeeper.serverCnxnFactory': 'org.apache.zookeeper.server.NettyServerCnxnFactory',
-      'zookeeper.ssl.keyStore.location': keyStore,
-      'zookeeper.ssl.keyStore.type': 'PEM',
-      'zookeeper.ssl.trustStore.location': ca.certFile,
-      'zookeeper.ssl.trustStore.type': 'PEM',
-      'zookeeper.ssl.clientAuth': clientAuth,
-    },
-    // Debian's zookeeper.jar names netty-handler in its Class-Path, but not what that needs in turn.
-    jars: version === 'debian' ? ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'].filter((j) => existsSync(j)) : [],
-    tls: { port, connectString: `127.0.0.1:${port}`, clientAuth, ca, client },
+    members,
+    ...serverOptions(opts.version ?? defaultZooKeeperVersion(), opts.tls !== undefined),
+    ...(opts.tickTimeMs === undefined ? {} : { tickTime: opts.tickTimeMs }),
+    ...(opts.syncLimit === undefined ? {} : { syncLimit: opts.syncLimit }),
+    ...(opts.startTimeoutMs === undefined ? {} : { startTimeoutMs: opts.startTimeoutMs }),
+    ...(opts.superUser === undefined ? {} : { superUser: opts.superUser }),
+    ...(opts.tls === undefined ? {} : { tls: opts.tls }),
   };
 }
 
-/** Starts one server JVM from a config, waits until it answers `ruok`, and owns its temp dir. */
-async function launch(dir: string, config: string[], mainClass: string, port: number, version: string, startTimeoutMs = 30_000, systemProperties: Readonly<Record<string, string>> = {}, secure?: Secure): Promise<ZooKeeperServer> {
-  let cp: string;
-  try {
-    cp = [classpath(version), ...(secure?.jars ?? [])].join(':');
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(cfg, `${config.join('\n')}\n`);
-  const spawn = (): Jvm => spawnJvm({ classpath: cp, mainClass, args: [cfg], logFile: join(dir, 'server.log'), heap: '256m', systemProperties });
-  let jvm = spawn();
-  const stop = async (): Promise<void> => {
-    await jvm.stop();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // 'srvr' (every line from 3.4 on) shows a Mode: line once a standalone server serves; 'ruok'
-  // answers imok while a standalone server is still loading and closing client connections;
-  // its 'srvr' shows a Mode: line only once it serves them. An ensemble member has no Mode: until a
-  // quorum forms, which needs the members launched after it: startEnsemble waits for that itself.
-  const standalone = mainClass.endsWith('.ZooKeeperServerMain');
-  const serving = async (): Promise<boolean> =>
-    standalone ? /^Mode: /m.test(await fourLetterWord(port, 'srvr', 500).catch(() => '')) : (await fourLetterWord(port, 'ruok', 500).catch(() => '')) === 'imok';
-  const awaitServing = async (): Promise<void> => {
-    const deadline = Date.now() + startTimeoutMs;
-    for (;;) {
-      const failed = await Promise.race([jvm.spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
-      if (failed !== undefined) {
-        await stop();
-        throw new Error(`could not start ZooKeeper (${failed.message}). ${INSTALL_HINT}`);
-      }
-      if (jvm.exited) {
-        const tail = jvm.logTail();
-        await stop();
-        throw new Error(`ZooKeeper exited while starting:\n${tail}`);
-      }
-      if (await serving()) break;
-      if (Date.now() > deadline) {
-        const tail = jvm.logTail();
-        await stop();
-        throw new Error(`ZooKeeper on 127.0.0.1:${port} did not answer 'ruok' within the start timeout:\n${tail}`);
-      }
-    }
-  };
-  await awaitServing();
-  const serverVersion = await versionOf(port);
-
+/** A kit member in the suite's shape; `stop` stops what `stopAll` stops (the whole server for a standalone one). */
+function asServer(m: ZooKeeperMember, stopAll: () => Promise<void>): ZooKeeperServer {
   return {
-    connectString: `127.0.0.1:${port}`,
-    port,
-    version: serverVersion,
-    tls: secure?.tls,
+    connectString: m.connectString,
+    port: m.port,
     get pid() {
-      return jvm.exited ? undefined : jvm.pid;
+      return m.pid;
     },
-    pause: () => process.kill(jvm.pid, 'SIGSTOP'),
-    resume: () => process.kill(jvm.pid, 'SIGCONT'),
-    fourLetterWord: (cmd) => fourLetterWord(port, cmd),
-    kill: () => jvm.kill(),
-    restart: async () => {
-      if (!jvm.exited) return;
-      jvm = spawn();
-      await awaitServing();
-    },
-    wipeData: () => {
-      if (!jvm.exited) throw new Error('wipeData() needs a killed server');
-      rmSync(join(dir, 'data'), { recursive: true, force: true });
-      mkdirSync(join(dir, 'data'));
-    },
-    stop,
+    version: m.version,
+    tls: m.tls,
+    pause: () => m.pause(),
+    resume: () => m.resume(),
+    fourLetterWord: (cmd) => m.fourLetterWord(cmd),
+    kill: () => m.kill(),
+    restart: () => m.restart(),
+    wipeData: () => m.wipeData(),
+    stop: stopAll,
   };
 }
 
@@ -334,13 +155,14 @@ export async function startZooKeeper(opts: ZooKeeperServerOptions = {}): Promise
     const first = ext.split('/')[0]!.split(',')[0]!;
     return external(ext, await versionOf(Number(first.split(':').pop())));
   }
-  return startLocal(opts);
+  const zk = await startKit(kitOptions(opts, 1));
+  return asServer(zk.members[0]!, () => zk.stop());
 }
 
 /** True when a standalone server can be started here (used to say why a suite is skipped). */
 export function canStartZooKeeper(version?: string): boolean {
   try {
-    classpath(version);
+    serverOptions(version ?? defaultZooKeeperVersion(), false);
     return true;
   } catch {
     return false;
@@ -364,65 +186,17 @@ export interface ZooKeeperEnsemble {
   stop(): Promise<void>;
 }
 
-/** Starts a quorum of `size` QuorumPeerMain JVMs on loopback and waits until every member serves. */
-export async function startEnsemble(size = 3, opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperEnsemble> {
-  const tick = opts.tickTimeMs ?? 200;
-  const version = opts.version ?? defaultZooKeeperVersion();
-  const members = [];
-  for (let i = 1; i <= size; i++) members.push({ id: i, client: await freePort(), peer: await freePort(), election: await freePort() });
-  const servers: ZooKeeperServer[] = [];
-  const stop = async (): Promise<void> => {
-    for (const s of servers) await s.stop();
-  };
-  try {
-    for (const m of members) {
-      const dir = mkdtempSync(join(tmpdir(), `kzr-zk${m.id}-`));
-      mkdirSync(join(dir, 'data'), { recursive: true });
-      writeFileSync(join(dir, 'data', 'myid'), `${m.id}\n`);
-      const config = [
-        ...baseConfig(dir, m.client, tick, version),
-        'initLimit=20',
-        `syncLimit=${opts.syncLimit ?? 10}`,
-        ...members.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`),
-      ];
-      servers.push(await launch(dir, config, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', m.client, version, opts.startTimeoutMs));
-    }
-    const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
-    for (const s of servers) {
-      for (;;) {
-        const srvr = await s.fourLetterWord('srvr').catch(() => '');
-        if (/Mode: (leader|follower)/.test(srvr)) break;
-        if (Date.now() > deadline) throw new Error(`ensemble member on port ${s.port} never joined a quorum: ${srvr}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const modes = (): Promise<string[]> => Promise.all(servers.map((s) => s.fourLetterWord('srvr').catch(() => '')));
+/** Starts a quorum of `size` (3) QuorumPeerMain JVMs on loopback, in parallel, and waits until every member serves. */
+export async function startEnsemble(size: 3 = 3, opts: ZooKeeperServerOptions = {}): Promise<ZooKeeperEnsemble> {
+  const zk: TestZooKeeper = await startKit(kitOptions(opts, size));
+  // A member's stop() stops that member only (the suite stops ensemble members one by one).
+  const servers = zk.members.map((m) => asServer(m, () => m.stop()));
   return {
     servers,
-    connectString: servers.map((s) => s.connectString).join(','),
-    leader: async () => (await modes()).findIndex((m) => m.includes('Mode: leader')),
-    serving: async (sessionId) => {
-      const cons = await Promise.all(servers.map((s) => s.fourLetterWord('cons').catch(() => '')));
-      return cons.findIndex((c) => c.toLowerCase().includes(`sid=0x${sessionId}`));
-    },
-    ephemeralOwners: async () => {
-      const dumps = await Promise.all(servers.map((m) => m.fourLetterWord('srvr').then((srvr) => (srvr.includes('Mode: leader') ? m.fourLetterWord('dump') : undefined), () => undefined)));
-      const dump = dumps.find((d) => d !== undefined);
-      // A leader that is not serving yet (just resumed, re-syncing) answers with a sentence, not a dump.
-      if (dump === undefined || !dump.includes('ephemeral nodes dump:')) return undefined;
-      const owners = new Map<string, string>();
-      let owner: string | undefined;
-      for (const line of dump.slice(dump.indexOf('ephemeral nodes dump:')).split('\n')) {
-        const sid = /^0x([0-9a-f]+):$/.exec(line.trim());
-        if (sid !== null) owner = sid[1];
-        else if (line.startsWith('\t/') && owner !== undefined) owners.set(line.trim(), owner);
-      }
-      return owners;
-    },
-    stop,
+    connectString: zk.connectString,
+    leader: () => zk.leader(),
+    serving: (sessionId) => zk.serving(sessionId),
+    ephemeralOwners: () => zk.ephemeralOwners(),
+    stop: () => zk.stop(),
   };
 }

@@ -1,5 +1,8 @@
 // For users' own integration tests against a real cluster: make a broker id appear in the cluster
-// (registered in ZooKeeper, confirmed through kafkajs metadata) and disappear again on dispose.
+// (registered in ZooKeeper, confirmed through kafkajs metadata) and disappear again on dispose. By
+// default the advertised endpoint is served here by a Kafka-protocol double (ApiVersions and
+// Metadata, from the cluster's registrations in ZooKeeper), so a client that contacts the temporary
+// broker gets an answer instead of a silent socket.
 import type { Admin, KafkaConfig } from 'kafkajs';
 import { createAdmin } from '../confirmation/kafkajs-client.js';
 import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
@@ -7,10 +10,19 @@ import { BrokerRegistrar, type Registration } from '../registration/broker-regis
 import { backoffMs, delay } from '../util/timing.js';
 import type { ConnectionOptions } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
+import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
+import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
+
+/**
+ * The ZooKeeper session timeout a temporary broker asks for unless `zookeeper.sessionTimeoutMs` is
+ * given, in ms: short, so that the registration of a test process that was killed goes within 6 s
+ * (a broker's 18 s default would hold the id that long).
+ */
+export const TEMPORARY_BROKER_SESSION_TIMEOUT_MS = 6000;
 
 /** Options of `registerTemporaryBroker`. Give exactly one of `kafka` and `admin`. */
 export interface TemporaryBrokerOptions {
-  /** Where to register (ConnectionOptions: `connect`, `sessionTimeoutMs`, `auth`, `tls`, ...). */
+  /** Where the cluster's ZooKeeper is (connect string with the cluster's chroot). `sessionTimeoutMs` defaults to TEMPORARY_BROKER_SESSION_TIMEOUT_MS. */
   readonly zookeeper: ConnectionOptions;
   /** The broker id to make appear in the cluster: one no real broker uses. */
   readonly brokerId: number;
@@ -19,24 +31,60 @@ export interface TemporaryBrokerOptions {
   /** A connected kafkajs Admin of yours (left connected). */
   readonly admin?: Admin;
   /**
-   * The endpoint the cluster will advertise for this broker — typically a server of yours that
-   * answers for it. Give the listener the kafkajs client uses (default name PLAINTEXT).
+   * The endpoint the cluster will advertise for this broker: a server of yours that answers for it.
+   * Give the listener the kafkajs client uses (default name PLAINTEXT). Default: one served here on
+   * 127.0.0.1 (a free port, listener PLAINTEXT) that answers ApiVersions and Metadata with the
+   * brokers registered in ZooKeeper, and closes the connection on any other request.
    */
-  readonly endpoint: { readonly host: string; readonly port: number; readonly listenerName?: string; readonly securityProtocol?: SecurityProtocol };
-  /** Bound for confirmation on start and for disappearance on dispose. Default 30000. */
+  readonly endpoint?: { readonly host: string; readonly port: number; readonly listenerName?: string; readonly securityProtocol?: SecurityProtocol };
+  /** Bound for confirmation on start and for disappearance on dispose, in ms. Default 30000. */
   readonly timeoutMs?: number;
+  /**
+   * How long another session's registration of `brokerId` may block the start before it fails with
+   * RegistrationConflictError naming the holder, in ms. Default 0: at once (a leftover of a killed
+   * test run, or another test using the id). A leftover goes with its session (see
+   * TEMPORARY_BROKER_SESSION_TIMEOUT_MS); give a bound to wait for that instead.
+   */
+  readonly conflictTimeoutMs?: number;
 }
 
 /** A broker id registered and listed by the cluster, until `dispose()`. */
-export interface TemporaryBroker {
+export interface TemporaryBroker extends AsyncDisposable {
   /** The broker id. */
   readonly brokerId: number;
   /** The registration the cluster confirmed. */
   readonly registration: Registration;
   /** The registrar keeping it (for its events and status). */
   readonly registrar: BrokerRegistrar;
-  /** Deregisters, then waits until the cluster no longer lists the broker (ConfirmationFailedError if it still does). */
+  /** The endpoint the cluster advertises for this broker (the one served here by default). */
+  readonly endpoint: { readonly host: string; readonly port: number };
+  /**
+   * Deregisters, then waits until the cluster no longer lists the broker (ConfirmationFailedError if
+   * it still does), and closes the endpoint served here. Idempotent; `[Symbol.asyncDispose]` is the same.
+   */
   dispose(): Promise<void>;
+}
+
+/** The default endpoint: a Kafka-protocol double fed by the cluster's registrations in ZooKeeper. */
+async function serveEndpoint(zookeeper: ConnectionOptions): Promise<{ port: number; close: () => Promise<void> }> {
+  const broker = new FakeKafkaBroker();
+  const source = new ZkMetadataSource(zookeeper);
+  source.on('snapshot', (snap) => broker.publish(snap));
+  try {
+    await broker.listen();
+    await source.start();
+  } catch (err) {
+    await broker.close();
+    await source.close();
+    throw err;
+  }
+  return {
+    port: broker.port,
+    close: async () => {
+      await broker.close();
+      await source.close();
+    },
+  };
 }
 
 /**
@@ -48,22 +96,38 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     throw new InvalidConfigError('kafka', opts.kafka, 'give exactly one of kafka (client options) or admin');
   }
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const conflictTimeoutMs = opts.conflictTimeoutMs ?? 0;
+  if (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0) throw new InvalidConfigError('conflictTimeoutMs', conflictTimeoutMs, 'expected a non-negative whole number of milliseconds');
+  const zookeeper: ConnectionOptions = { ...opts.zookeeper, sessionTimeoutMs: opts.zookeeper.sessionTimeoutMs ?? TEMPORARY_BROKER_SESSION_TIMEOUT_MS };
+  const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper) : undefined;
+  const endpoint = opts.endpoint ?? { host: '127.0.0.1', port: (served as { port: number }).port };
   const ownAdmin = opts.admin === undefined;
   const admin = opts.admin ?? createAdmin(opts.kafka as KafkaConfig, 'kafka', Math.min(timeoutMs, 10_000));
-  const listenerName = opts.endpoint.listenerName ?? 'PLAINTEXT';
-  const registrar = new BrokerRegistrar({
-    zookeeper: opts.zookeeper,
-    brokerId: opts.brokerId,
-    listeners: [{ name: listenerName, host: opts.endpoint.host, port: opts.endpoint.port, ...(opts.endpoint.securityProtocol === undefined ? {} : { securityProtocol: opts.endpoint.securityProtocol }) }],
-    confirm: { admin, timeoutMs },
-  });
+  const listenerName = endpoint.listenerName ?? 'PLAINTEXT';
+  let registrar: BrokerRegistrar;
+  try {
+    registrar = new BrokerRegistrar({
+      zookeeper,
+      brokerId: opts.brokerId,
+      listeners: [{ name: listenerName, host: endpoint.host, port: endpoint.port, ...(endpoint.securityProtocol === undefined ? {} : { securityProtocol: endpoint.securityProtocol }) }],
+      confirm: { admin, timeoutMs },
+      conflict: { timeoutMs: conflictTimeoutMs, policy: 'fail' },
+    });
+  } catch (err) {
+    await served?.close();
+    if (ownAdmin) await admin.disconnect().catch(() => undefined);
+    throw err;
+  }
   const cleanup = async (): Promise<void> => {
     await registrar.stop();
     if (ownAdmin) await admin.disconnect().catch(() => undefined);
+    await served?.close();
   };
   const outcome = new Promise<void>((resolve, reject) => {
     registrar.once('confirmed', () => resolve());
     registrar.once('unconfirmed', (e) => reject(new ConfirmationFailedError(opts.brokerId, e.reason, e.seen, e.error)));
+    // A holder of the id (a killed run's leftover, another test): said at once, not waited out.
+    registrar.once('conflict', (e) => reject(e));
   });
   outcome.catch(() => undefined);
   // One deadline for all of it (connecting kafkajs, registering, confirming): a cluster that
@@ -95,18 +159,24 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
   } finally {
     clearTimeout(timer);
   }
-  return {
-    brokerId: opts.brokerId,
-    registration,
-    registrar,
-    dispose: async () => {
+  let disposing: Promise<void> | undefined;
+  const dispose = (): Promise<void> =>
+    (disposing ??= (async () => {
       await registrar.stop();
       try {
         await waitUntilUnlisted(admin, opts.brokerId, timeoutMs);
       } finally {
         if (ownAdmin) await admin.disconnect().catch(() => undefined);
+        await served?.close();
       }
-    },
+    })());
+  return {
+    brokerId: opts.brokerId,
+    registration,
+    registrar,
+    endpoint: { host: endpoint.host, port: endpoint.port },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
   };
 }
 

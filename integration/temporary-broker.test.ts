@@ -1,0 +1,91 @@
+// registerTemporaryBroker as the testing kit gives it, against a real 1-broker Kafka cluster the kit
+// started: its own Kafka-protocol endpoint by default, `await using`, the short default session
+// timeout, and a leftover registration of a killed test run reported at once.
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { Session } from '../src/index.js';
+import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
+import { registerTemporaryBroker, startKafkaCluster, TEMPORARY_BROKER_SESSION_TIMEOUT_MS, type TestKafkaCluster } from '../src/testing/index.js';
+import { kafkaSkipReason } from './harness/kafka-cluster.js';
+import { eventually, waitForNode, within } from './harness/wait.js';
+import { repoRoot } from './harness/zk-versions.js';
+
+const skip = kafkaSkipReason();
+let c: TestKafkaCluster | undefined;
+let observer: Session | undefined;
+
+before(async () => {
+  if (skip !== false) return;
+  c = await startKafkaCluster({ cacheDir: join(repoRoot(), '.cache') });
+  observer = await within(Session.open({ connect: c.zkConnect, sessionTimeoutMs: 10_000 }), 15_000, 'an observer session');
+});
+after(async () => {
+  await observer?.close();
+  await c?.stop();
+});
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+test('the default endpoint answers Metadata with the cluster; await using deregisters and closes it', { skip }, async () => {
+  const cluster = c!;
+  let port: number;
+  {
+    await using tmp = await registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 100, kafka: { brokers: cluster.bootstrap } });
+    port = tmp.endpoint.port;
+    assert.equal(tmp.endpoint.host, '127.0.0.1');
+    // What a client that contacts the advertised broker gets: both brokers, from this endpoint.
+    const served = await probeMetadata(`127.0.0.1:${port}`);
+    assert.deepEqual(served.brokers.map((b) => b.nodeId).sort((a, b) => a - b), [1, 100]);
+    assert.equal(served.brokers.find((b) => b.nodeId === 100)?.port, port);
+    // The real broker lists it with that endpoint too.
+    const real = await probeMetadata(cluster.bootstrap[0]!);
+    assert.equal(real.brokers.find((b) => b.nodeId === 100)?.port, port);
+    // The session asked for the short default timeout (the server's `cons` shows what it granted).
+    const owner = (await observer!.exists('/brokers/ids/100'))?.ephemeralOwner;
+    assert.ok(owner !== undefined && owner !== '0');
+    const cons = await cluster.zookeeper!.members[0]!.fourLetterWord('cons');
+    const line = cons.split('\n').find((l) => l.toLowerCase().includes(`sid=0x${owner}`));
+    assert.match(line ?? '', new RegExp(`to=${TEMPORARY_BROKER_SESSION_TIMEOUT_MS}\\b`), `session 0x${owner} in cons: ${line}`);
+  }
+  assert.equal(await observer!.exists('/brokers/ids/100'), null, 'deregistered when the scope ended');
+  assert.deepEqual((await probeMetadata(cluster.bootstrap[0]!)).brokers.map((b) => b.nodeId), [1]);
+  assert.equal(await accepts(port), false, 'the served endpoint is closed');
+});
+
+test('a killed run\'s leftover id is reported at once, naming the holder; it goes within the short session timeout', { skip }, async () => {
+  const cluster = c!;
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), join(repoRoot(), '.cache'), 'temp', cluster.zkConnect, cluster.bootstrap[0]!, '101'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await within(new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
+    }), 60_000, 'the child to register broker 101');
+    const holder = (await observer!.exists('/brokers/ids/101'))?.ephemeralOwner;
+    assert.ok(holder !== undefined);
+    child.kill('SIGKILL');
+    const started = Date.now();
+    await assert.rejects(registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 101, kafka: { brokers: cluster.bootstrap } }), (e: { code?: string; ownerSessionId?: string; message: string }) => {
+      assert.equal(e.code, 'BROKER_ID_IN_USE', e.message);
+      assert.equal(e.ownerSessionId, holder);
+      return true;
+    });
+    assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
+    await waitForNode(observer!, '/brokers/ids/101', (st) => st === null, TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000, 'the leftover to go with its session');
+    await eventually(async () => !(await probeMetadata(cluster.bootstrap[0]!)).brokers.some((b) => b.nodeId === 101), 15_000, 'the cluster to unlist 101');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

@@ -1,0 +1,215 @@
+// The testing kit (`kafka-zk-registrar/testing`) against real servers: ZooKeeper standalone and
+// ensemble, a Kafka cluster, each fault switch, what stop() and a killed test process leave behind,
+// and the typed errors for a bad option, missing jars and missing Java. Jars from the repository's
+// .cache/ (scripts/fetch-kafka.sh), in the kit's cache layout.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+import { Session } from '../src/index.js';
+import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
+import { diesWithParent, startKafkaCluster, startZooKeeper, type TestZooKeeper } from '../src/testing/index.js';
+import { kafkaSkipReason } from './harness/kafka-cluster.js';
+import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
+import { repoRoot } from './harness/zk-versions.js';
+
+const cacheDir = join(repoRoot(), '.cache');
+const skip = kafkaSkipReason();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when something accepts a TCP connection on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function openSession(connect: string, sessionTimeoutMs = 10_000): Promise<Session> {
+  return within(Session.open({ connect, sessionTimeoutMs }), 15_000, `a session with ${connect}`);
+}
+
+test('standalone: serves, expireSession ends a session and its ephemerals, stop leaves no JVM and no dir', { skip }, async () => {
+  const zk = await startZooKeeper({ cacheDir });
+  const pid = zk.members[0]?.pid;
+  try {
+    assert.equal(zk.members.length, 1);
+    assert.match(zk.connectString, /^127\.0\.0\.1:\d+$/);
+    assert.match(zk.version, /^3\.8\./, 'the ZooKeeper that comes with Kafka 3.9.2 is 3.8.x');
+    assert.equal(await zk.leader(), 0, 'a standalone server is its own leader');
+    const owner = await openSession(zk.connectString);
+    const observer = await openSession(zk.connectString);
+    try {
+      await owner.create('/kit-eph', Buffer.from('x'), 'ephemeral');
+      assert.equal((await zk.ephemeralOwners())?.get('/kit-eph'), owner.id);
+      const ended = waitForEvent<[string]>(owner, 'ended', 15_000, 'the expired session to end');
+      await zk.expireSession(owner.id, owner.password);
+      await waitForNode(observer, '/kit-eph', (st) => st === null, 10_000, 'the ephemeral of the expired session to go');
+      assert.deepEqual(await ended, ['expired']);
+    } finally {
+      await owner.close().catch(() => undefined);
+      await observer.close();
+    }
+  } finally {
+    await zk.stop();
+  }
+  assert.ok(pid !== undefined && !alive(pid), `the JVM (pid ${pid}) is gone after stop()`);
+  assert.equal(await accepts(zk.members[0]!.port), false, 'nothing listens on its port after stop()');
+  await zk.stop(); // idempotent
+});
+
+test('ensemble: stallLeader stops the leader answering for the stall only; killMember/restartMember', { skip }, async () => {
+  // syncLimit 30 ticks (6 s): the 2.5 s stall below does not cost the leader its followers.
+  const zk: TestZooKeeper = await startZooKeeper({ cacheDir, members: 3, syncLimit: 30 });
+  try {
+    assert.equal(zk.members.length, 3);
+    assert.equal(zk.connectString.split(',').length, 3);
+    const leader = await zk.leader();
+    assert.ok(leader >= 0, 'an ensemble has a leader once started');
+    const m = zk.members[leader]!;
+    let during: Promise<string> | undefined;
+    // While stalled (SIGSTOP) the leader's JVM accepts (the kernel does) but answers nothing.
+    const stall = zk.stallLeader(2500, (index) => {
+      assert.equal(index, leader);
+      during = m.fourLetterWord('ruok');
+      during.catch(() => undefined);
+    });
+    assert.equal(await stall, leader);
+    assert.ok(during !== undefined, 'onStalled was called');
+    await assert.rejects(during, /no answer in 2000 ms/);
+    assert.equal(await m.fourLetterWord('ruok'), 'imok', 'answers again once resumed');
+
+    const victim = (leader + 1) % 3;
+    const pid = zk.members[victim]!.pid;
+    await zk.killMember(victim);
+    assert.equal(zk.members[victim]!.pid, undefined);
+    assert.ok(pid !== undefined && !alive(pid));
+    assert.equal(await accepts(zk.members[victim]!.port), false);
+    await zk.restartMember(victim);
+    assert.match(await zk.members[victim]!.fourLetterWord('srvr'), /Mode: (leader|follower)/);
+    await assert.rejects(zk.killMember(3), (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'index' && e.value === 3);
+    await assert.rejects(zk.stallLeader(0), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'ms');
+  } finally {
+    await zk.stop();
+  }
+  for (const m of zk.members) assert.equal(m.pid, undefined, `member ${m.id} is stopped`);
+});
+
+test('proxy.blackhole(ms): a request sent through it is answered only after the cut ends', { skip }, async () => {
+  await using zk = await startZooKeeper({ cacheDir });
+  const proxy = await zk.proxy();
+  const s = await openSession(proxy.address);
+  try {
+    await s.exists('/');
+    const started = Date.now();
+    const hole = proxy.blackhole(1000);
+    assert.equal(proxy.mode, 'hold');
+    const answered = s.exists('/').then(() => Date.now());
+    await hole;
+    assert.equal(proxy.mode, 'pass');
+    // Nothing gets through during the cut: the answer comes after it, on the same connection.
+    const at = await within(answered, 15_000, 'the request after the blackhole');
+    assert.ok(at - started >= 1000, `answered ${at - started} ms after the blackhole began (1000 ms long)`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('kafka: a 1-broker cluster on its own ZooKeeper; restartBroker; dispose stops both', { skip }, async () => {
+  const c = await startKafkaCluster({ cacheDir });
+  const pids = [c.zookeeper?.members[0]?.pid, c.brokers[0]?.pid];
+  try {
+    assert.equal(c.brokers.length, 1);
+    assert.ok(c.zookeeper !== undefined, 'the kit started a ZooKeeper for the cluster');
+    assert.ok(c.zkConnect.startsWith(`${c.zookeeper.connectString}/`), 'the cluster lives in a chroot');
+    const before = await probeMetadata(c.bootstrap[0]!);
+    assert.deepEqual(before.brokers.map((b) => b.nodeId), [1]);
+    const oldPid = c.brokers[0]!.pid;
+    await c.restartBroker(1);
+    assert.notEqual(c.brokers[0]!.pid, oldPid, 'a new JVM');
+    assert.deepEqual((await probeMetadata(c.bootstrap[0]!)).brokers.map((b) => b.nodeId), [1]);
+    assert.throws(() => c.broker(7), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokerId');
+  } finally {
+    await c[Symbol.asyncDispose]();
+  }
+  for (const pid of pids) assert.ok(pid !== undefined && !alive(pid), `pid ${pid} is gone after dispose`);
+});
+
+test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka broker)', { skip: skip || (!diesWithParent() && 'no setpriv here: JVMs do not die with a SIGKILLed parent') }, async () => {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), cacheDir, 'kafka'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const first = await within(new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`kit-child exited with ${code} before starting`)));
+    }), 120_000, 'the child to start ZooKeeper and a broker');
+    const { pids, ports } = JSON.parse(first) as { pids: number[]; ports: number[] };
+    assert.equal(pids.length, 2);
+    for (const pid of pids) assert.ok(alive(pid), `pid ${pid} runs before the kill`);
+    child.kill('SIGKILL'); // no exit hook runs: only the kernel's parent-death signal can stop the JVMs
+    await eventually(async () => pids.every((pid) => !alive(pid)), 15_000, 'the JVMs of the killed process to die', () => JSON.stringify(pids.filter(alive)));
+    for (const port of ports) assert.equal(await accepts(port), false, `nothing listens on ${port}`);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('typed errors: a bad option, missing jars, missing Java; nothing is started', async () => {
+  await assert.rejects(startKafkaCluster({ version: '4.0.0', cacheDir }), (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'version' && e.value === '4.0.0');
+  await assert.rejects(startKafkaCluster({ brokers: 0, cacheDir }), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokers');
+  await assert.rejects(startZooKeeper({ members: 2 as 3, cacheDir }), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'members');
+  const empty = mkdtempSync(join(tmpdir(), 'kzr-kit-empty-'));
+  try {
+    await assert.rejects(startZooKeeper({ cacheDir: empty }), (e: { code?: string; command?: string; message: string }) => {
+      assert.equal(e.code, 'JARS_MISSING');
+      assert.equal(e.command, 'npx kafka-zk-registrar-testing fetch-kafka --version 3.9.2');
+      assert.match(e.message, /fetch-kafka --version 3\.9\.2/);
+      return true;
+    });
+    await assert.rejects(startZooKeeper({ cacheDir: empty, version: '3.9.4' }), (e: { code?: string; command?: string }) => e.code === 'JARS_MISSING' && e.command === 'npx kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4');
+    assert.deepEqual(require('node:fs').readdirSync(empty), [], 'nothing was written into the cache');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+  if (skip === false) {
+    const saved = { PATH: process.env.PATH, JAVA_HOME: process.env.JAVA_HOME };
+    process.env.PATH = '/nonexistent';
+    process.env.JAVA_HOME = '/nonexistent';
+    try {
+      await assert.rejects(startZooKeeper({ cacheDir }), (e: { code?: string; java?: string }) => e.code === 'JAVA_MISSING' && e.java === 'java');
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.JAVA_HOME === undefined) delete process.env.JAVA_HOME;
+      else process.env.JAVA_HOME = saved.JAVA_HOME;
+    }
+  }
+});
+
+test('fetch CLI: a complete cache is left as it is (exit 0); a bad version is a usage error (exit 2)', { skip }, () => {
+  const cli = join(__dirname, '..', 'src', 'testing', 'fetch-cli.js');
+  const ok = spawnSync(process.execPath, [cli, 'fetch-kafka', '--version', '3.9.2', '--cache-dir', cacheDir], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /kafka 3\.9\.2: already in .*kafka-3\.9\.2\/libs/);
+  const bad = spawnSync(process.execPath, [cli, 'fetch-kafka', '--version', '4.1.0', '--cache-dir', cacheDir], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid version: "4\.1\.0" \(expected a ZooKeeper-mode Kafka line, 2\.4 to 3\.9\)/);
+  assert.ok(!existsSync(join(cacheDir, 'kafka-4.1.0')));
+  const none = spawnSync(process.execPath, [cli, 'fetch-zookeeper'], { encoding: 'utf8' });
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /needs --version/);
+});

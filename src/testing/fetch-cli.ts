@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// `kafka-zk-registrar-testing fetch-kafka [--version 3.9.2] [--cache-dir DIR]` and
+// `kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4 [--cache-dir DIR]`: fetch the jars the
+// testing kit runs, once, from Maven Central into the cache (see jars.ts). Exit 0 when the jars
+// are there, 1 when fetching failed, 2 on a usage error.
+import { parseArgs } from 'node:util';
+import { KafkaZkRegistrarError } from '../errors.js';
+import { DEFAULT_KAFKA_VERSION, fetchKafka, fetchZooKeeper } from './jars.js';
+import { TestingKitError } from './errors.js';
+
+const USAGE = `Usage:
+  kafka-zk-registrar-testing fetch-kafka [--version ${DEFAULT_KAFKA_VERSION}] [--cache-dir DIR]
+  kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4 [--cache-dir DIR]
+Fetches the jars the testing kit (kafka-zk-registrar/testing) runs from Maven Central, with Maven
+(mvn), into DIR (default: KZR_CACHE_DIR, $XDG_CACHE_HOME/kafka-zk-registrar, ~/.cache/kafka-zk-registrar).
+The Kafka jars include a ZooKeeper server: fetch-zookeeper is only for another ZooKeeper line.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd !== 'fetch-kafka' && cmd !== 'fetch-zookeeper') {
+    process.stderr.write(`unknown command ${JSON.stringify(cmd)}\n${USAGE}\n`);
+    return 2;
+  }
+  let values: { version?: string; 'cache-dir'?: string };
+  try {
+    ({ values } = parseArgs({ args: [...rest], strict: true, options: { version: { type: 'string' }, 'cache-dir': { type: 'string' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const opts = { ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }), log: (l: string) => process.stdout.write(`${cmd}: ${l}\n`) };
+  try {
+    if (cmd === 'fetch-kafka') await fetchKafka(values.version ?? DEFAULT_KAFKA_VERSION, opts);
+    else {
+      if (values.version === undefined) {
+        process.stderr.write(`fetch-zookeeper needs --version (e.g. 3.9.4)\n${USAGE}\n`);
+        return 2;
+      }
+      await fetchZooKeeper(values.version, opts);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof KafkaZkRegistrarError) {
+      process.stderr.write(`${cmd}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`${cmd}: ${err instanceof TestingKitError ? `${err.code}: ` : ''}${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,41 @@
+// Loopback helpers of the testing kit: a free port, and ZooKeeper's four-letter words over a plain socket.
+import { createServer, connect as tcpConnect } from 'node:net';
+
+/** A port that was free on 127.0.0.1 a moment ago (the kernel's choice for port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Sends a four-letter word (`srvr`, `ruok`, `dump`, `cons`, ...) to the ZooKeeper server on
+ * 127.0.0.1:`port` and resolves with its whole answer; rejects if it does not end within `timeoutMs`.
+ */
+export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = tcpConnect({ host: '127.0.0.1', port });
+    let out = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`four-letter word '${cmd}' to 127.0.0.1:${port} got no answer in ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(cmd));
+    sock.on('data', (d) => (out += d.toString('utf8')));
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
