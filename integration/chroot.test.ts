@@ -4,7 +4,8 @@
 // server, so it has one of its own.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, ClusterIdMismatchError, type EmptyCluster, type Registration } from '../src/index.js';
+import { BrokerRegistrar, ClusterIdMismatchError, Connection, OwnedEphemeral, type EmptyCluster, type Registration } from '../src/index.js';
+import { ownerCheckHook } from '../src/recipes/owned-ephemeral.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { runCli } from './harness/cli-run.js';
 import { openSession } from './harness/sessions.js';
@@ -57,6 +58,22 @@ describe('the chroot', () => {
     assert.equal(audit.code, 1, audit.out);
     assert.match(audit.out, /empty or not a Kafka cluster: no \/cluster\/id/);
     assert.match(audit.out, /no controller/);
+  });
+
+  test('a node right under a missing chroot: the chroot is created once, the node owned, no flood of creates', async () => {
+    // One level below the chroot, the parent a create misses is the chroot itself: createParents has
+    // nothing to make there. It used to loop create -> no-parent -> parents with no pause (about 1,400
+    // creates a second against the server, start() never settling).
+    const { chroot, exists } = await freshChroot();
+    const deep = `${chroot}/deeper`;
+    const conn = zk.track(new Connection({ connect: `${zk.server.connectString}${deep}`, sessionTimeoutMs: 4000 }));
+    await within(conn.start(), 10_000, 'the session');
+    const outcomes: string[] = [];
+    const e = zk.track(new OwnedEphemeral({ connection: conn, path: '/node', data: () => Buffer.from('x'), [ownerCheckHook]: async (step, outcome) => void outcomes.push(`${step}:${outcome}`) }));
+    const owned = await within(e.start(), 10_000, 'the node to be owned');
+    assert.equal(owned.path, '/node');
+    assert.equal(await exists(`${deep}/node`), true);
+    assert.ok(outcomes.filter((o) => o === 'create:no-parent').length <= 2, `creates that found no parent: ${outcomes.join(', ')}`);
   });
 
   test('ZooKeeper back with an empty data directory: the chroot is created again and the registration restored', async () => {

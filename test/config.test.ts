@@ -1,7 +1,7 @@
 // Bad configuration must fail fast with InvalidConfigError naming the field and the value.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, Connection, InvalidConfigError, parseConnectString, type BrokerRegistrarConfig } from '../src/index.js';
+import { auditRegistrations, BrokerRegistrar, Connection, InvalidConfigError, OwnedEphemeral, parseConnectString, type BrokerRegistrarConfig, type OwnedEphemeralOptions } from '../src/index.js';
 
 const good: BrokerRegistrarConfig = {
   zookeeper: { connect: '127.0.0.1:2181' },
@@ -37,6 +37,19 @@ describe('BrokerRegistrar config validation', () => {
     assert.throws(() => new BrokerRegistrar({ ...good, brokerId: NaN }), /invalid brokerId: NaN/);
   });
   test('a misspelled key is refused, not ignored', () => rejects({ ...good, brokerID: 2 }, 'brokerID', 2));
+  // Node fires a timer longer than 2^31 - 1 ms after 1 ms: "wait this long" would become "at once".
+  for (const [where, cfg, field] of [
+    ['zookeeper.sessionTimeoutMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', sessionTimeoutMs: 2 ** 31 } }, 'zookeeper.sessionTimeoutMs'],
+    ['zookeeper.connectTimeoutMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', connectTimeoutMs: 99999999999 } }, 'zookeeper.connectTimeoutMs'],
+    ['zookeeper.wedgedAfterMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', wedgedAfterMs: 2 ** 40 } }, 'zookeeper.wedgedAfterMs'],
+    ['conflict.timeoutMs', { ...good, conflict: { timeoutMs: 2 ** 40 } }, 'conflict.timeoutMs'],
+    ['confirm.timeoutMs', { ...good, confirm: { kafka: { brokers: ['127.0.0.1:9092'] }, timeoutMs: 2 ** 31 } }, 'confirm.timeoutMs'],
+  ] as const) {
+    test(`${where} longer than Node's longest timer is refused`, () => rejects(cfg, field, (cfg as unknown as Record<string, Record<string, unknown>>)[field.split('.')[0] as string]?.[field.split('.')[1] as string]));
+  }
+  test('confirm.kafka.brokers: each entry host:port with a port in 1..65535', () => {
+    for (const brokers of [['h:'], ['h'], ['127.0.0.1:0'], ['127.0.0.1:99999'], []]) rejects({ ...good, confirm: { kafka: { brokers } } }, 'confirm.kafka.brokers', brokers);
+  });
   test('controller: true (a shorthand) is refused, not ignored', () => rejects({ ...good, controller: true }, 'controller', true));
   test('an unknown nested key is refused', () => rejects({ ...good, conflict: { timeout: 5 } }, 'conflict.timeout', 5));
   test('an unknown listener key is refused', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, protocol: 'SSL' }] }, 'listeners[0].protocol', 'SSL'));
@@ -110,4 +123,39 @@ describe('a rejected config leaves a shared connection untouched', () => {
       for (const ev of ['session', 'connected', 'disconnected', 'expired'] as const) assert.equal(conn.listenerCount(ev), 0, `${ev} listeners left behind`);
     });
   }
+});
+
+describe('the building blocks check their options when constructed, not at start()', () => {
+  const connection = new Connection({ connect: '127.0.0.1:2181' });
+  const ok = { connection, path: '/x', data: () => Buffer.from('x') };
+  const refused = (opts: unknown, field: string): void =>
+    void assert.throws(() => new OwnedEphemeral(opts as OwnedEphemeralOptions), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+  test('OwnedEphemeral: path, data, policies, timeouts, unknown keys', () => {
+    assert.doesNotThrow(() => new OwnedEphemeral(ok));
+    refused({ ...ok, path: 'relative' }, 'path');
+    refused({ ...ok, path: '/a/' }, 'path');
+    refused({ ...ok, data: 'notfn' }, 'data');
+    refused({ ...ok, onConflict: 'steal' }, 'onConflict');
+    refused({ ...ok, onPersistentNode: 'adopt' }, 'onPersistentNode');
+    refused({ ...ok, conflictTimeoutMs: 2 ** 40 }, 'conflictTimeoutMs');
+    refused({ ...ok, runWhen: true }, 'runWhen');
+    refused({ ...ok, dataa: () => Buffer.alloc(0) }, 'dataa');
+  });
+  test('BrokerRegistrar.start(): a bad option rejects, and the registrar stays idle and startable', async () => {
+    const r = new BrokerRegistrar(good);
+    for (const [opts, field] of [[{ signal: 'x' }, 'start.signal'], [{ signl: 1 }, 'start.signl'], [42, 'start']] as const) {
+      await assert.rejects(r.start(opts as never), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+      assert.equal(r.status().state, 'idle');
+    }
+  });
+  test('auditRegistrations: options checked before anything connects', async () => {
+    for (const [opts, field] of [
+      [{ bootstrap: '127.0.0.1:1' }, 'bootstrap'],
+      [{ bootstrap: ['h:'] }, 'bootstrap'],
+      [{ bootstrp: ['h:1'] }, 'bootstrp'],
+      [{ connectTimeoutMs: 2 ** 40 }, 'connectTimeoutMs'],
+    ] as const) {
+      await assert.rejects(auditRegistrations('127.0.0.1:1', opts as never), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+    }
+  });
 });

@@ -2,7 +2,9 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
+import { AuditFailedError, InvalidConfigError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
+import { brokerAddresses } from '../kafka-protocol/broker-address.js';
+import { timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
@@ -166,9 +168,16 @@ async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; st
  * then the message names the identities the server took the session for, through whoAmI on ZooKeeper 3.7+);
  * InvalidConfigError for bad options.
  */
+const AUDIT_OPTION_KEYS: readonly string[] = Object.keys({ connectTimeoutMs: true, auth: true, tls: true, bootstrap: true } satisfies Readonly<Record<keyof AuditOptions, true>>);
+
 export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
-  const timeoutMs = opts.connectTimeoutMs ?? 15_000;
+  if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('options', opts, 'expected { connectTimeoutMs?, auth?, tls?, bootstrap? }');
+  for (const key of Object.keys(opts)) {
+    if (!AUDIT_OPTION_KEYS.includes(key)) throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${AUDIT_OPTION_KEYS.join(', ')})`);
+  }
+  const timeoutMs = timerMs(opts.connectTimeoutMs ?? 15_000, 'connectTimeoutMs', 1);
+  const bootstrap = opts.bootstrap === undefined ? undefined : brokerAddresses(opts.bootstrap, 'bootstrap');
   const auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'auth');
   const tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'tls');
   let s: Session;
@@ -193,7 +202,7 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
       throw new AuditFailedError(`chroot ${chroot} does not exist on ${hosts}: nothing is registered there (check the connect string)`);
     }
     const zk = await readZooKeeper(s, chroot);
-    const metadata = opts.bootstrap === undefined ? undefined : await readMetadata(opts.bootstrap, zk.brokers);
+    const metadata = bootstrap === undefined ? undefined : await readMetadata(bootstrap, zk.brokers);
     return { ...zk, metadata, problems: problems(zk, metadata) };
   } catch (err) {
     if (err instanceof ZooKeeperError) throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}${err instanceof NoAuthError ? await knownAs(s) : ''}`, { cause: err });

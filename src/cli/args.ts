@@ -12,6 +12,8 @@ import { validateAuth, type ZooKeeperAuth } from '../zookeeper/auth.js';
 import { readTlsFlags, TLS_FLAGS, TLS_HELP, TLS_OPTIONS } from './tls-flags.js';
 import type { BrokerRegistrarConfig } from '../registration/broker-registrar.js';
 import { listenersToEndpoints, parseEndpointString, type Listener, type SecurityProtocol } from '../znodes/broker-znode.js';
+import { brokerAddresses } from '../kafka-protocol/broker-address.js';
+import { timerMs } from '../util/timing.js';
 
 export type Command =
   | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
@@ -386,9 +388,9 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
     if (cmd === 'register' && forAudit && !SHARED_OPTIONS.includes(t.name)) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for audit');
   }
   if (cmd === 'audit') {
-    const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
-    if (connectTimeoutMs !== undefined && connectTimeoutMs <= 0) throw new InvalidConfigError('--connect-timeout-ms', values['connect-timeout-ms'], 'expected a positive number of milliseconds');
-    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : parseCsvList(values.bootstrap), json: values.json === true, auth, connectTimeoutMs, tls };
+    const given = int(values['connect-timeout-ms'], '--connect-timeout-ms');
+    const connectTimeoutMs = given === undefined ? undefined : timerMs(given, '--connect-timeout-ms', 1);
+    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : brokerAddresses(parseCsvList(values.bootstrap), '--bootstrap', values.bootstrap), json: values.json === true, auth, connectTimeoutMs, tls };
   }
   const healthPort = int(values['health-port'], '--health-port');
   if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535)) throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
@@ -401,7 +403,7 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   const listeners = cliListeners(required(values.listeners, '--listeners'), protocolMap, mapValue, opts.localHostName ?? hostname());
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];
-  const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : parseCsvList(values['confirm-bootstrap']);
+  const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : brokerAddresses(parseCsvList(values['confirm-bootstrap']), '--confirm-bootstrap', values['confirm-bootstrap']);
   const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
   const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
   const wedgedAfterMs = int(values['wedged-after-ms'], '--wedged-after-ms');

@@ -152,13 +152,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         ...(cmd.tls === undefined ? {} : { tls: cmd.tls }),
       });
       if (cmd.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(report)}\n`);
         for (const p of report.problems) process.stderr.write(`kafka-zk-registrar audit: ${p.code}: ${p.message}\n`);
       } else process.stdout.write(formatAuditTable(report));
       return report.problems.length > 0 ? EXIT_FAILED : 0;
     } catch (err) {
       // --json: still one JSON object on stdout, so that a machine reading it is never left with nothing.
-      if (cmd.json) process.stdout.write(`${JSON.stringify({ error: auditErrorData(err) }, null, 2)}\n`);
+      if (cmd.json) process.stdout.write(`${JSON.stringify({ error: auditErrorData(err) })}\n`);
       process.stderr.write(`kafka-zk-registrar: ${cliMessage(err)}\n`);
       return EXIT_FAILED;
     }

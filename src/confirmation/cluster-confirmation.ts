@@ -10,7 +10,7 @@ import { SafeEmitter } from '../util/safe-emitter.js';
 import { ConfigResourceTypes, type Admin, type KafkaConfig } from 'kafkajs';
 import { ClusterUnreachableError, InvalidConfigError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
-import { backoffMs, delay } from '../util/timing.js';
+import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { createAdmin } from './kafkajs-client.js';
 
@@ -423,8 +423,5 @@ function verdict(view: ClusterView, t: ConfirmationTarget): 'ok' | Exclude<Uncon
 }
 
 function nonNegative(v: unknown, field: string, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new InvalidConfigError(field, v, `expected an integer >= ${min} (milliseconds)`);
-  }
-  return v;
+  return timerMs(v, field, min);
 }

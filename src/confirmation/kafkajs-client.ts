@@ -4,6 +4,7 @@
 import { Kafka, logLevel, type Admin, type KafkaConfig, type logCreator } from 'kafkajs';
 import { InvalidConfigError } from '../errors.js';
 import { logger } from '../log.js';
+import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 
 const byLevel = {
   [logLevel.ERROR]: logger('kafkajs:error'),
@@ -36,9 +37,8 @@ export function kafkajsLogLevel(): logLevel {
 export function createAdmin(config: KafkaConfig, field: string, requestTimeoutMs: number): Admin {
   if (typeof config !== 'object' || config === null) throw new InvalidConfigError(field, config, 'expected kafkajs client options');
   const b = config.brokers;
-  if (typeof b !== 'function' && (!Array.isArray(b) || b.length === 0 || !b.every((x) => typeof x === 'string' && /^.+:\d+$/.test(x)))) {
-    throw new InvalidConfigError(`${field}.brokers`, b, 'expected a non-empty array of "host:port"');
-  }
+  // A function (kafkajs's broker discovery) is taken as it is; a list is checked entry by entry.
+  if (typeof b !== 'function') brokerAddresses(b, `${field}.brokers`);
   return new Kafka({
     clientId: 'kafka-zk-registrar',
     connectionTimeout: 1000,

@@ -17,6 +17,7 @@ import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
+  InvalidConfigError,
   isSessionGone,
   KafkaZkRegistrarError,
   NoNodeError,
@@ -28,6 +29,8 @@ import {
 import { logger } from '../log.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Acl, MultiOpInput, MultiOpResult, Session, Stat } from '../zookeeper/session.js';
+import { backoffMs, delay, timerMs } from '../util/timing.js';
+import { invalidPathReason } from '../zookeeper/client/chroot.js';
 
 const log = logger('ephemeral');
 
@@ -141,6 +144,37 @@ const TRANSITIONS: Transitions<OwnedEphemeralState> = {
   failed: ['stopped'],
   stopped: [],
 };
+const OPTION_KEYS: readonly string[] = Object.keys({
+  connection: true,
+  path: true,
+  data: true,
+  conflictTimeoutMs: true,
+  onConflict: true,
+  mutex: true,
+  runWhen: true,
+  onPersistentNode: true,
+  acl: true,
+  judgeHolder: true,
+  precondition: true,
+  companion: true,
+} satisfies Readonly<Record<Exclude<keyof OwnedEphemeralOptions, typeof ownerCheckHook>, true>>);
+
+/** The options as the constructor takes them, each problem an InvalidConfigError naming the option. */
+function checkOptions(opts: OwnedEphemeralOptions): void {
+  if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('options', opts, 'expected { connection, path, data, ... }');
+  for (const key of Object.keys(opts)) if (!OPTION_KEYS.includes(key)) throw new InvalidConfigError(key, (opts as unknown as Record<string, unknown>)[key], `unknown option (known: ${OPTION_KEYS.join(', ')})`);
+  const pathProblem = invalidPathReason(opts.path);
+  if (pathProblem !== undefined) throw new InvalidConfigError('path', opts.path, `expected an absolute ZooKeeper path: it ${pathProblem}`);
+  if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, 'expected a function returning the node\'s bytes');
+  const fn = (k: 'runWhen' | 'judgeHolder' | 'precondition' | 'companion'): void => {
+    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new InvalidConfigError(k, opts[k], 'expected a function');
+  };
+  for (const k of ['runWhen', 'judgeHolder', 'precondition', 'companion'] as const) fn(k);
+  if (opts.onConflict !== undefined && opts.onConflict !== 'wait' && opts.onConflict !== 'fail') throw new InvalidConfigError('onConflict', opts.onConflict, "expected 'wait' or 'fail'");
+  if (opts.onPersistentNode !== undefined && opts.onPersistentNode !== 'wait' && opts.onPersistentNode !== 'fail') throw new InvalidConfigError('onPersistentNode', opts.onPersistentNode, "expected 'wait' or 'fail'");
+  if (opts.conflictTimeoutMs !== undefined && opts.conflictTimeoutMs !== Number.POSITIVE_INFINITY) timerMs(opts.conflictTimeoutMs, 'conflictTimeoutMs', 0);
+}
+
 /**
  * What stop() did with the node: `deleted` (ours, deleted), `not-owned` (not ours to delete: never
  * owned, already gone, or another session's), or `unreachable` (we may own it, but ZooKeeper did not
@@ -278,6 +312,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   constructor(opts: OwnedEphemeralOptions) {
     super();
+    checkOptions(opts);
     this.path = opts.path;
     this.connection = opts.connection;
     this.dataFn = opts.data;
@@ -586,21 +621,34 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
     if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
     const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.dataFn();
+    let parentRounds = 0;
     const io = {
       run: <T>(op: () => Promise<T>) => this.retrying(session, op),
       checkpoint: () => this.throwIfStopped(session),
       wasOurs: (id: string) => this.connection.wasPreviousSession(id),
       // A chroot can go missing (ZooKeeper back with an empty data directory): created again then,
       // as Kafka creates it at startup, and only then: never before the registrar's pre-flight.
+      // Called when our create said no-parent. Each call after the first in one pass waits a little
+      // longer (parents deleted again as fast as we make them must not turn us into a flood).
       createParents: async (p: string, acl: readonly Acl[] | undefined): Promise<string[]> => {
-        try {
-          return await this.retrying(session, () => session.createParents(p, acl));
-        } catch (err) {
-          if (!(err instanceof NoNodeError) || this.connection.connectString.chroot === undefined) throw err;
-          log('%s: the chroot %s is missing: creating it', this.path, this.connection.connectString.chroot);
+        if (parentRounds++ > 0) await delay(backoffMs(parentRounds, 10, 1000), this.stopper.signal);
+        const chroot = this.connection.connectString.chroot;
+        const ensureChroot = async (): Promise<void> => {
+          log('%s: the chroot %s is missing: creating it', this.path, chroot);
           await this.connection.ensureChroot(this.stopper.signal);
+        };
+        let made: string[];
+        try {
+          made = await this.retrying(session, () => session.createParents(p, acl));
+        } catch (err) {
+          if (!(err instanceof NoNodeError) || chroot === undefined) throw err;
+          await ensureChroot();
           return this.retrying(session, () => session.createParents(p, acl));
         }
+        // Nothing to make, yet the create found no parent: the parent is the chroot itself (a path
+        // one level below it), which only ensureChroot creates.
+        if (made.length === 0 && chroot !== undefined) await ensureChroot();
+        return made;
       },
     };
     const companion = this.companion;

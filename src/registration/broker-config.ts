@@ -4,6 +4,7 @@
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
 import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, NO_JMX_PORT, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
+import { timerMs } from '../util/timing.js';
 import { Connection } from '../zookeeper/connection.js';
 import { rejectSecureTransport } from '../zookeeper/auth.js';
 import type { ConflictPolicy } from '../recipes/owned-ephemeral.js';
@@ -168,9 +169,7 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     throw new InvalidConfigError('jmxPort', jmxPort, 'expected -1 (none) or an integer in 1..65535');
   }
   const conflictTimeoutMs = config.conflict?.timeoutMs;
-  if (conflictTimeoutMs !== undefined && (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)) {
-    throw new InvalidConfigError('conflict.timeoutMs', conflictTimeoutMs, 'expected a non-negative integer');
-  }
+  if (conflictTimeoutMs !== undefined) timerMs(conflictTimeoutMs, 'conflict.timeoutMs', 0);
   // A holder with our endpoints that outlives the conflict bound is no stale session of ours (that
   // one expires within a session timeout): it is another live process registering this very broker,
   // a real broker beside its own sidecar, say. Waiting on would take the id the moment that broker

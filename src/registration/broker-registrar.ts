@@ -381,6 +381,10 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    * after releasing everything it opened.
    */
   async start(opts: { readonly signal?: AbortSignal } = {}): Promise<Registration> {
+    // Checked before anything changes: a bad option leaves the registrar as it was (idle, startable).
+    if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('start', opts, 'expected { signal? }');
+    for (const key of Object.keys(opts)) if (key !== 'signal') throw new InvalidConfigError(`start.${key}`, (opts as Record<string, unknown>)[key], 'unknown option (known: signal)');
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new InvalidConfigError('start.signal', opts.signal, 'expected an AbortSignal');
     this.lifecycle.start();
     // Giving up through the signal is a stop(): everything opened so far is released, and the
     // pending steps below end with StoppedError, which is reported as StartAbortedError.

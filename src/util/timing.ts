@@ -1,4 +1,21 @@
-import { StoppedError } from '../errors.js';
+import { InvalidConfigError, StoppedError } from '../errors.js';
+
+/**
+ * The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days): setTimeout fires a longer one
+ * after 1 ms instead (with a TimeoutOverflowWarning), which would turn "wait this long" into "at once".
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration option in milliseconds: an integer in `min`..MAX_TIMER_MS, or InvalidConfigError naming
+ * `field` and the value.
+ */
+export function timerMs(v: unknown, field: string, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_TIMER_MS) {
+    throw new InvalidConfigError(field, v, `expected an integer number of milliseconds in ${min}..${MAX_TIMER_MS} (the longest timer Node has)`);
+  }
+  return v;
+}
 
 /** Resolves after `ms`, or rejects with StoppedError as soon as `signal` aborts. Leaves no timer behind. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {

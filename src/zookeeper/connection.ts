@@ -8,7 +8,7 @@ import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, ZOOKEEPER_RC, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
-import { backoffMs, delay } from '../util/timing.js';
+import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
 import { Session } from './session.js';
 import { digestId, rejectSecureTransport, validateAuth, type ZooKeeperAuth } from './auth.js';
@@ -559,10 +559,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 }
 
 function positiveInt(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new InvalidConfigError(field, v, 'expected a positive integer number of milliseconds');
-  }
-  return v;
+  return timerMs(v, field, 1);
 }
 
 function abortion(signal: AbortSignal): Promise<never> {
