@@ -67,8 +67,14 @@ function binding(): ProbeClient {
         h.on('connect', () => {
           h.removeAllListeners();
           resolve({
-            create: (path, data) => new Promise((res, rej) => h.a_create(path, data, ZOO_EPHEMERAL, (rc, err) => (rc === 0 ? res() : rej(new Error(`create ${path}: ${rc} ${err}`))))),
-            delete: (path) => new Promise((res, rej) => h.a_delete_(path, -1, (rc, err) => (rc === 0 ? res() : rej(new Error(`delete ${path}: ${rc} ${err}`))))),
+            create: (path, data) =>
+              new Promise((res, rej) =>
+                h.a_create(path, data, ZOO_EPHEMERAL, (rc, err) => (rc === 0 ? res() : rej(new Error(`create ${path}: ${rc} ${err}`)))),
+              ),
+            delete: (path) =>
+              new Promise((res, rej) =>
+                h.a_delete_(path, -1, (rc, err) => (rc === 0 ? res() : rej(new Error(`delete ${path}: ${rc} ${err}`)))),
+              ),
             close: async () => h.close(),
           });
         });
@@ -93,7 +99,8 @@ function memory(): { heap: number; rss: number } {
 /** Opens n sessions, at most `batch` at a time. */
 async function openMany(client: ProbeClient, connect: string, n: number, batch: number): Promise<ProbeHandle[]> {
   const hs: ProbeHandle[] = [];
-  for (let i = 0; i < n; i += batch) hs.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => client.open(connect, 10_000)))));
+  for (let i = 0; i < n; i += batch)
+    hs.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => client.open(connect, 10_000)))));
   return hs;
 }
 
@@ -130,14 +137,21 @@ async function main(): Promise<void> {
     const settled = await Promise.allSettled(
       Array.from({ length: n }, async (_, i) => {
         // Bounded: a handle that never connects (the binding's failure mode) counts as failed.
-        const h = await Promise.race([client.open(connect, 10_000), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no session within 120 s')), 120_000).unref())]);
+        const h = await Promise.race([
+          client.open(connect, 10_000),
+          new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no session within 120 s')), 120_000).unref()),
+        ]);
         await h.create(`${parent}/${i}`, data(i));
         return h;
       }),
     );
     const total = ms(t0);
     const failed = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
-    out({ ms: total, failed: failed.length, firstError: failed[0] === undefined ? undefined : String((failed[0].reason as Error)?.message ?? failed[0].reason) });
+    out({
+      ms: total,
+      failed: failed.length,
+      firstError: failed[0] === undefined ? undefined : String((failed[0].reason as Error)?.message ?? failed[0].reason),
+    });
     await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
   } else throw new Error(`unknown scenario ${scenario}`);
 }

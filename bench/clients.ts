@@ -14,14 +14,18 @@ export type Which = 'ours' | 'binding';
 const WHICH: readonly Which[] = ['ours', 'binding'];
 
 const fmt = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(3));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || b === 0 ? 'n/a' : `${(a / b).toFixed(2)}x`;
 
 /** Installs the binding if needed (scripts/fetch-zookeeper-binding.sh): undefined when ready, else why not. */
 export function bindingUnavailable(): string | undefined {
   const r = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fetch-zookeeper-binding.sh')], { encoding: 'utf8' });
   process.stderr.write(r.stdout ?? '');
   if (r.status === 0) return undefined;
-  const why = `${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().split('\n').filter((l) => l !== '');
+  const why = `${r.stderr ?? ''}${r.error?.message ?? ''}`
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
   process.stderr.write(`${why.join('\n')}\n`);
   return why[0] ?? `fetch-zookeeper-binding.sh exited with ${r.status}`;
 }
@@ -35,10 +39,16 @@ interface Probe {
 }
 
 function startProbe(which: Which, args: readonly string[]): Probe {
-  const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'client-probe.js'), which, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'client-probe.js'), which, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-  const exited = new Promise<string | undefined>((res) => child.once('exit', (code, signal) => res(code === 0 ? undefined : `exited with ${signal ?? code}: ${err.trim().split('\n').slice(-3).join(' / ')}`)));
+  const exited = new Promise<string | undefined>((res) =>
+    child.once('exit', (code, signal) =>
+      res(code === 0 ? undefined : `exited with ${signal ?? code}: ${err.trim().split('\n').slice(-3).join(' / ')}`),
+    ),
+  );
   const rl = createInterface({ input: child.stdout });
   const it = (async function* () {
     for await (const l of rl) if (l.startsWith('{')) yield JSON.parse(l) as Record<string, unknown>;
@@ -75,7 +85,11 @@ interface StormRow {
 const endpoints = listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }]);
 const data = (id: number): Buffer => encodeBrokerZNode({ brokerId: id, endpoints, jmxPort: -1, version: 5 }, Date.now());
 
-export async function clientsSection(server: ZooKeeperServer, opts: { readonly rounds: number; readonly holds: readonly number[]; readonly storms: readonly number[]; readonly windowSec: number }, progress: (m: string) => void): Promise<ClientsResult> {
+export async function clientsSection(
+  server: ZooKeeperServer,
+  opts: { readonly rounds: number; readonly holds: readonly number[]; readonly storms: readonly number[]; readonly windowSec: number },
+  progress: (m: string) => void,
+): Promise<ClientsResult> {
   const binding = bindingUnavailable();
   const skip = (which: Which): string | undefined => (which === 'binding' ? binding : undefined);
   const connect = `${server.connectString}/clients`;
@@ -141,11 +155,13 @@ export async function clientsSection(server: ZooKeeperServer, opts: { readonly r
       const warm = await Session.open({ connect: zk.connectString, sessionTimeoutMs: 10_000 });
       await warm.createParents('/warm/x');
       await warm.close();
-      const ss = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
-        const s = await Session.open({ connect: `${zk.connectString}/warm`, sessionTimeoutMs: 10_000 });
-        await s.create(`/${i}`, data(i), 'ephemeral');
-        return s;
-      }));
+      const ss = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const s = await Session.open({ connect: `${zk.connectString}/warm`, sessionTimeoutMs: 10_000 });
+          await s.create(`/${i}`, data(i), 'ephemeral');
+          return s;
+        }),
+      );
       await Promise.all(ss.map((s) => s.close()));
       await settle();
     }
@@ -155,11 +171,20 @@ export async function clientsSection(server: ZooKeeperServer, opts: { readonly r
       let registrars: number | string;
       {
         const t0 = performance.now();
-        const conns = Array.from({ length: n }, () => new Connection({ connect: full, sessionTimeoutMs: 10_000, connectTimeoutMs: 120_000 }));
-        const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: i + 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+        const conns = Array.from(
+          { length: n },
+          () => new Connection({ connect: full, sessionTimeoutMs: 10_000, connectTimeoutMs: 120_000 }),
+        );
+        const regs = conns.map(
+          (conn, i) =>
+            new BrokerRegistrar({ zookeeper: conn, brokerId: i + 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+        );
         const settled = await Promise.allSettled(regs.map((r) => r.start()));
         const failed = settled.filter((s) => s.status === 'rejected').length;
-        registrars = failed === 0 ? performance.now() - t0 : `${failed} of ${n} failed: ${String(((settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason as Error).message)}`;
+        registrars =
+          failed === 0
+            ? performance.now() - t0
+            : `${failed} of ${n} failed: ${String(((settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason as Error).message)}`;
         await Promise.all(regs.map((r) => r.stop().catch(() => undefined)));
         await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
         await settle();
@@ -190,7 +215,12 @@ export async function clientsSection(server: ZooKeeperServer, opts: { readonly r
           continue;
         }
         const r = await probeOnce(which, ['storm', full, String(n), `/${which}`]);
-        raw[which] = typeof r === 'string' ? r : (r.failed as number) === 0 ? (r.ms as number) : `${r.failed as number} of ${n} failed: ${r.firstError as string}`;
+        raw[which] =
+          typeof r === 'string'
+            ? r
+            : (r.failed as number) === 0
+              ? (r.ms as number)
+              : `${r.failed as number} of ${n} failed: ${r.firstError as string}`;
         await settle();
       }
       storms.push({ n, registrars, rawInProcess, raw });
@@ -229,7 +259,8 @@ export function clientsMarkdown(r: ClientsResult): string[] {
     ...r.memory.map((m) => {
       const o = typeof m.perSession.ours === 'string' ? undefined : m.perSession.ours;
       const b = typeof m.perSession.binding === 'string' ? undefined : m.perSession.binding;
-      const one = (x: typeof o, k: 'heapKiB' | 'rssKiB' | 'pingsPerMin', raw: unknown): string => (x === undefined ? cell(raw) : x[k].toFixed(1));
+      const one = (x: typeof o, k: 'heapKiB' | 'rssKiB' | 'pingsPerMin', raw: unknown): string =>
+        x === undefined ? cell(raw) : x[k].toFixed(1);
       return `| ${m.n} | ${one(o, 'heapKiB', m.perSession.ours)} / ${one(b, 'heapKiB', m.perSession.binding)} | ${one(o, 'rssKiB', m.perSession.ours)} / ${one(b, 'rssKiB', m.perSession.binding)} | ${one(o, 'pingsPerMin', m.perSession.ours)} / ${one(b, 'pingsPerMin', m.perSession.binding)} | ${ratio(o?.heapKiB, b?.heapKiB)}, ${ratio(o?.rssKiB, b?.rssKiB)}, ${ratio(o?.pingsPerMin, b?.pingsPerMin)} |`;
     }),
     '',
@@ -239,9 +270,12 @@ export function clientsMarkdown(r: ClientsResult): string[] {
     '',
     '| n | ours: n BrokerRegistrars through a missing chroot | raw limit: n Session.open + create (in the bench process) | raw, our client (own process) | raw, binding (own process) | registrars / raw limit (target <= 1.5x) | raw binding / raw ours |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...r.storms.map((s) => `| ${s.n} | ${cell(s.registrars)} | ${cell(s.rawInProcess)} | ${cell(s.raw.ours)} | ${cell(s.raw.binding)} | ${ratio(num(s.registrars), num(s.rawInProcess))} | ${ratio(num(s.raw.binding), num(s.raw.ours))} |`),
+    ...r.storms.map(
+      (s) =>
+        `| ${s.n} | ${cell(s.registrars)} | ${cell(s.rawInProcess)} | ${cell(s.raw.ours)} | ${cell(s.raw.binding)} | ${ratio(num(s.registrars), num(s.rawInProcess))} | ${ratio(num(s.raw.binding), num(s.raw.ours))} |`,
+    ),
     '',
-    'Each raw session opens on the ensemble\'s connect string with a chroot that exists, and creates one ephemeral node under it; the registrars start on a chroot nobody has created yet (created once, shared by all), each with its own Connection, pre-flight reads and owner-checked registration.',
+    "Each raw session opens on the ensemble's connect string with a chroot that exists, and creates one ephemeral node under it; the registrars start on a chroot nobody has created yet (created once, shared by all), each with its own Connection, pre-flight reads and owner-checked registration.",
     '',
   ];
 }

@@ -21,7 +21,14 @@ export interface StallOptions {
   readonly syncLimit: number;
 }
 
-export const STALL_DEFAULTS: StallOptions = { registrars: 6, rounds: 4, sessionTimeoutMs: 3000, pauseMs: 7000, tickTimeMs: 200, syncLimit: 30 };
+export const STALL_DEFAULTS: StallOptions = {
+  registrars: 6,
+  rounds: 4,
+  sessionTimeoutMs: 3000,
+  pauseMs: 7000,
+  tickTimeMs: 200,
+  syncLimit: 30,
+};
 
 /** One registration's gap, with what its client did between the removal and the node back (ms from the removal). */
 export interface GapDetail {
@@ -97,7 +104,9 @@ function median(xs: readonly number[]): number | undefined {
 
 /** A member's dataDir, from its JVM's command line (the harness passes the zoo.cfg it wrote). */
 function dataDirOf(pid: number): string {
-  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((a) => a !== '');
   const cfg = args[args.length - 1] as string;
   const dir = /^dataDir=(.*)$/m.exec(readFileSync(cfg, 'utf8'))?.[1];
   if (dir === undefined) throw new Error(`no dataDir in ${cfg}`);
@@ -128,7 +137,11 @@ function captureDebug(): { lines: { at: number; line: string }[]; stop: () => vo
   };
 }
 
-export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEFAULTS, progress: (msg: string) => void = () => undefined): Promise<StallRun> {
+export async function leaderStallRun(
+  run: number,
+  opts: StallOptions = STALL_DEFAULTS,
+  progress: (msg: string) => void = () => undefined,
+): Promise<StallRun> {
   const zk: ZooKeeperEnsemble = await startEnsemble(3, { tickTimeMs: opts.tickTimeMs, syncLimit: opts.syncLimit });
   const debug = captureDebug();
   const events = new Map<number, Event[]>();
@@ -138,11 +151,16 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
     const dataDirs = zk.servers.map((s) => dataDirOf(s.pid as number));
     const chroot = `/kzr-stall-${run}`;
     for (let i = 1; i <= opts.registrars; i++) {
-      const conn = new Connection({ connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: opts.sessionTimeoutMs, connectTimeoutMs: 60_000 });
+      const conn = new Connection({
+        connect: `${zk.connectString}${chroot}`,
+        sessionTimeoutMs: opts.sessionTimeoutMs,
+        connectTimeoutMs: 60_000,
+      });
       const r = new BrokerRegistrar({ zookeeper: conn, brokerId: i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
       const ev: Event[] = [];
       events.set(i, ev);
-      const add = (what: string, session?: string, detail?: string): void => void ev.push({ at: Date.now(), what, ...(session === undefined ? {} : { session }), ...(detail === undefined ? {} : { detail }) });
+      const add = (what: string, session?: string, detail?: string): void =>
+        void ev.push({ at: Date.now(), what, ...(session === undefined ? {} : { session }), ...(detail === undefined ? {} : { detail }) });
       conn.on('session', (s) => add('session', s.id));
       conn.on('disconnected', (s) => add('disconnected', s.id));
       conn.on('connected', (s) => add('connected', s.id));
@@ -173,11 +191,15 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
       while (stable < 2 && Date.now() < deadline) {
         await sleep(500);
         const owners = await zk.ephemeralOwners();
-        const ok = owners !== undefined && regs.every((r, i) => r.status().state === 'owned' && owners.get(`${chroot}/brokers/ids/${i + 1}`) === r.status().sessionId);
+        const ok =
+          owners !== undefined &&
+          regs.every((r, i) => r.status().state === 'owned' && owners.get(`${chroot}/brokers/ids/${i + 1}`) === r.status().sessionId);
         stable = ok ? stable + 1 : 0;
       }
       if (stable < 2) notBack += regs.filter((r) => r.status().state !== 'owned').length || 1;
-      progress(`leader stall run ${run}, round ${round}/${opts.rounds}: leader was member ${leader + 1}${stable < 2 ? ', NOT all back within 60 s' : ''}`);
+      progress(
+        `leader stall run ${run}, round ${round}/${opts.rounds}: leader was member ${leader + 1}${stable < 2 ? ', NOT all back within 60 s' : ''}`,
+      );
       await sleep(1000);
     }
     const { txns, dropped } = committedTxns(dataDirs);
@@ -195,7 +217,17 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
         .map((l) => `${l.at - g.removedAt} ms: ${l.line.replace(/^\S+ kafka-zk-registrar:/, '')}`);
       let round = 0;
       for (let k = 0; k < roundStarts.length; k++) if (g.removedAt >= (roundStarts[k] as number)) round = k + 1;
-      return { round, brokerId: id, removedBy: g.removedBy, gapMs: g.backAt - g.removedAt, noticeMs: rel(expired?.at), cause: expired?.detail, sessionMs: rel(session?.at), restoredMs: rel(restored?.at), attempts };
+      return {
+        round,
+        brokerId: id,
+        removedBy: g.removedBy,
+        gapMs: g.backAt - g.removedAt,
+        noticeMs: rel(expired?.at),
+        cause: expired?.detail,
+        sessionMs: rel(session?.at),
+        restoredMs: rel(restored?.at),
+        attempts,
+      };
     });
     const times = details.map((d) => d.gapMs);
     const roundOf = (at: number): number => roundStarts.filter((t) => at >= t).length;
@@ -234,7 +266,9 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
     const expiries = roundStarts.map((start, k) => {
       const end = roundStarts[k + 1] ?? Number.POSITIVE_INFINITY;
       const byCause: Record<string, number> = {};
-      for (const ev of events.values()) for (const e of ev) if (e.what === 'expired' && e.at >= start && e.at < end) byCause[e.detail ?? '?'] = (byCause[e.detail ?? '?'] ?? 0) + 1;
+      for (const ev of events.values())
+        for (const e of ev)
+          if (e.what === 'expired' && e.at >= start && e.at < end) byCause[e.detail ?? '?'] = (byCause[e.detail ?? '?'] ?? 0) + 1;
       return byCause;
     });
     const trace =
@@ -242,14 +276,35 @@ export async function leaderStallRun(run: number, opts: StallOptions = STALL_DEF
         ? undefined
         : {
             roundStarts,
-            members: dataDirs.map((d) => readTxnLogs(d).map((t) => `${t.zxid.toString(16)} ${t.time - (roundStarts[0] as number)} ${t.session} ${t.ops.map((o) => o.kind).join(',')}`)),
+            members: dataDirs.map((d) =>
+              readTxnLogs(d).map(
+                (t) => `${t.zxid.toString(16)} ${t.time - (roundStarts[0] as number)} ${t.session} ${t.ops.map((o) => o.kind).join(',')}`,
+              ),
+            ),
             txns: txns
               .filter((t) => t.time >= (roundStarts[0] as number) - 1000)
-              .map((t) => ({ zxid: t.zxid.toString(16), time: t.time, session: t.session, ops: t.ops.map((o) => ('path' in o ? `${o.kind} ${o.path}` : o.kind === 'closeSession' ? `closeSession ${(o.paths ?? []).join(' ')}` : o.kind)) })),
+              .map((t) => ({
+                zxid: t.zxid.toString(16),
+                time: t.time,
+                session: t.session,
+                ops: t.ops.map((o) =>
+                  'path' in o ? `${o.kind} ${o.path}` : o.kind === 'closeSession' ? `closeSession ${(o.paths ?? []).join(' ')}` : o.kind,
+                ),
+              })),
             events: Object.fromEntries(events),
             debug: debug.lines.filter((l) => l.at >= (roundStarts[0] as number)).map((l) => `${l.at} ${l.line}`),
           };
-    return { run, outages, gaps: details, median: median(times), max: times.length === 0 ? undefined : Math.max(...times), notBack, uncommitted: dropped, expiries, ...(trace === undefined ? {} : { trace }) };
+    return {
+      run,
+      outages,
+      gaps: details,
+      median: median(times),
+      max: times.length === 0 ? undefined : Math.max(...times),
+      notBack,
+      uncommitted: dropped,
+      expiries,
+      ...(trace === undefined ? {} : { trace }),
+    };
   } finally {
     debug.stop();
     await Promise.all(regs.map((r) => r.stop().catch(() => undefined)));
@@ -267,9 +322,14 @@ export function stallMarkdown(runs: readonly StallRun[], o: StallOptions): strin
   const byOwnDelete = allGaps.filter((g) => g.removedBy.startsWith('delete')).length;
   const causes = new Map<string, number>();
   for (const x of allOutages) causes.set(x.cause, (causes.get(x.cause) ?? 0) + 1);
-  const causeText = [...causes].map(([c, n]) => `${n} ${c === 'server' ? 'told by a server' : c === 'refused' ? "given up by the client ('refused': every reconnect closed unanswered for a session timeout)" : c}`).join(', ');
+  const causeText = [...causes]
+    .map(
+      ([c, n]) =>
+        `${n} ${c === 'server' ? 'told by a server' : c === 'refused' ? "given up by the client ('refused': every reconnect closed unanswered for a session timeout)" : c}`,
+    )
+    .join(', ');
   return [
-    '## Leader stall: from a registration missing to it back (the report\'s scenario)',
+    "## Leader stall: from a registration missing to it back (the report's scenario)",
     '',
     `${runs.length} runs, each on a fresh 3-member ensemble (tickTime ${o.tickTimeMs} ms, syncLimit ${o.syncLimit}: followers give a silent leader up after ${(o.tickTimeMs * o.syncLimit) / 1000} s), ${o.registrars} BrokerRegistrars with a ${o.sessionTimeoutMs / 1000} s session, each on its own Connection through a chroot; ${o.rounds} rounds of: the leader SIGSTOPped for ${o.pauseMs / 1000} s, then SIGCONT, then wait until every registration is ours again in the leader's dump. "Missing" is a registration's node removed (a delete, or the close of the session that owned it) and "back" is our node created again, both as the servers' transaction logs record them (the leader's clock when it prepared each change; a txn counts once a majority of the members logged it), so no client stands between an event and its time. Target (issue 24): median <= 300 ms in every run.`,
     '',

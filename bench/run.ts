@@ -129,7 +129,11 @@ async function memory(connect: string, n: number): Promise<{ registrarKiB: numbe
   const base1 = heap();
   const regs: BrokerRegistrar[] = [];
   for (let i = 0; i < n; i++) {
-    const r = new BrokerRegistrar({ zookeeper: { connect }, brokerId: 5000 + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+    const r = new BrokerRegistrar({
+      zookeeper: { connect },
+      brokerId: 5000 + i,
+      listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+    });
     await r.start();
     regs.push(r);
   }
@@ -191,7 +195,8 @@ async function recovery(connect: string, rounds: number): Promise<number[]> {
 
 /** Ends every session server-side, in batches of 100 (each with its id and password). */
 async function killAll(hosts: string, sessions: readonly { id: string; password: string }[]): Promise<void> {
-  for (let i = 0; i < sessions.length; i += 100) await Promise.all(sessions.slice(i, i + 100).map((h) => killSession(hosts, h.id, h.password)));
+  for (let i = 0; i < sessions.length; i += 100)
+    await Promise.all(sessions.slice(i, i + 100).map((h) => killSession(hosts, h.id, h.password)));
 }
 
 /**
@@ -199,12 +204,18 @@ async function killAll(hosts: string, sessions: readonly { id: string; password:
  * sessions at once (ended server-side with each session's id and password, as Curator's tests do).
  * Against the limit: n raw session-opens + creates at once.
  */
-async function storm(connect: string, n: number): Promise<{ n: number; start: number; recover: number; recoverP50: number; allBack: number; rawLimit: number }> {
+async function storm(
+  connect: string,
+  n: number,
+): Promise<{ n: number; start: number; recover: number; recoverP50: number; allBack: number; rawLimit: number }> {
   const hosts = connect.slice(0, connect.indexOf('/'));
   const base = 10_000 + n * 10;
   const t0 = performance.now();
   const conns = Array.from({ length: n }, () => new Connection({ connect, sessionTimeoutMs: 10_000, connectTimeoutMs: 120_000 }));
-  const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: base + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const regs = conns.map(
+    (conn, i) =>
+      new BrokerRegistrar({ zookeeper: conn, brokerId: base + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+  );
   await Promise.all(regs.map((r) => r.start()));
   const start = performance.now() - t0;
   // Each registrar hears of its expiry when its client reconnects (the kill cuts its connection; the
@@ -219,7 +230,10 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
       }),
   );
   const killStartedAt = Date.now();
-  await killAll(hosts, conns.map((c) => c.session as Session));
+  await killAll(
+    hosts,
+    conns.map((c) => c.session as Session),
+  );
   const recoverEach = await Promise.all(perRegistrar);
   const allBack = Date.now() - killStartedAt;
   const recover = Math.max(...recoverEach);
@@ -245,7 +259,12 @@ async function storm(connect: string, n: number): Promise<{ n: number; start: nu
  * Idle cost: what n registered, idle registrars send (the server's request counter over a window),
  * against n bare sessions that send nothing but the client's pings. Plus heap and RSS per registrar.
  */
-async function idle(server: ZooKeeperServer, connect: string, n: number, seconds: number): Promise<{ n: number; oursPerMin: number; rawPerMin: number; heapKiB: number; rssKiB: number }> {
+async function idle(
+  server: ZooKeeperServer,
+  connect: string,
+  n: number,
+  seconds: number,
+): Promise<{ n: number; oursPerMin: number; rawPerMin: number; heapKiB: number; rssKiB: number }> {
   const received = async (): Promise<number> => Number(/zk_packets_received\s+(\d+)/.exec(await server.fourLetterWord('mntr'))?.[1]);
   const window = async (): Promise<number> => {
     const before = await received();
@@ -256,7 +275,10 @@ async function idle(server: ZooKeeperServer, connect: string, n: number, seconds
   global.gc?.();
   const mem0 = process.memoryUsage();
   const conns = Array.from({ length: n }, () => new Connection({ connect, sessionTimeoutMs: 10_000, connectTimeoutMs: 120_000 }));
-  const regs = conns.map((conn, i) => new BrokerRegistrar({ zookeeper: conn, brokerId: 20_000 + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const regs = conns.map(
+    (conn, i) =>
+      new BrokerRegistrar({ zookeeper: conn, brokerId: 20_000 + i, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+  );
   await Promise.all(regs.map((r) => r.start()));
   global.gc?.();
   const mem1 = process.memoryUsage();
@@ -279,10 +301,23 @@ interface AnchorResult {
   readonly lastBackAt: number;
 }
 
-async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 'recovery' | 'storm', rounds: number, id: number): Promise<AnchorResult> {
+async function anchor(
+  kind: AnchorKind,
+  connect: string,
+  scenario: 'register' | 'recovery' | 'storm',
+  rounds: number,
+  id: number,
+): Promise<AnchorResult> {
   const root = join(__dirname, '..', '..');
-  const cp = kind === 'kafka' ? `${join(root, '.cache/anchors/classes/kafka')}:${join(kafkaLibs() as string, '*')}` : `${join(root, '.cache/anchors/classes/curator')}:${join(root, '.cache/anchors/libs/*')}`;
-  const child = spawn('java', ['-Xmx256m', '-cp', cp, kind === 'kafka' ? 'KafkaAnchor' : 'CuratorAnchor', connect, scenario, String(rounds), String(id)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const cp =
+    kind === 'kafka'
+      ? `${join(root, '.cache/anchors/classes/kafka')}:${join(kafkaLibs() as string, '*')}`
+      : `${join(root, '.cache/anchors/classes/curator')}:${join(root, '.cache/anchors/libs/*')}`;
+  const child = spawn(
+    'java',
+    ['-Xmx256m', '-cp', cp, kind === 'kafka' ? 'KafkaAnchor' : 'CuratorAnchor', connect, scenario, String(rounds), String(id)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const hosts = connect.slice(0, connect.indexOf('/'));
@@ -297,10 +332,24 @@ async function anchor(kind: AnchorKind, connect: string, scenario: 'register' | 
         killSession(hosts, msg.session, msg.password).then(() => child.stdin.write('killed\n'), reject);
       } else if (msg.sessions !== undefined) {
         killStartedAt = Date.now();
-        killAll(hosts, msg.sessions.map((h) => ({ id: h.session, password: h.password }))).then(() => child.stdin.write('killed\n'), reject);
+        killAll(
+          hosts,
+          msg.sessions.map((h) => ({ id: h.session, password: h.password })),
+        ).then(() => child.stdin.write('killed\n'), reject);
       }
     });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`${kind} anchor (${scenario}) exited with ${code}: ${err.split('\n').filter((l) => !l.startsWith('log4j')).join('\n')}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? undefined
+        : reject(
+            new Error(
+              `${kind} anchor (${scenario}) exited with ${code}: ${err
+                .split('\n')
+                .filter((l) => !l.startsWith('log4j'))
+                .join('\n')}`,
+            ),
+          ),
+    );
   });
 }
 
@@ -319,7 +368,9 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
     const rec = stats(recSamples);
     const idles = [await idle(server, connect, 1, 30), await idle(server, connect, 1000, 30)];
     // The peers, same server, same scenarios: Kafka 3.9's registration code and Curator's recipe.
-    const anchorsReady = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fetch-anchors.sh')], { stdio: 'inherit' }).status === 0 && kafkaLibs() !== undefined;
+    const anchorsReady =
+      spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'fetch-anchors.sh')], { stdio: 'inherit' }).status === 0 &&
+      kafkaLibs() !== undefined;
     const peerSamples = anchorsReady
       ? {
           kafkaRegister: (await anchor('kafka', connect, 'register', 300, 5000)).ms,
@@ -340,13 +391,28 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
     const storms: Awaited<ReturnType<typeof storm>>[] = [];
     for (const n of [1, 100, 1000]) storms.push(await storm(connect, n));
     // The peers' storms: n clients in one JVM, one thread and one session each, all at once.
-    const peerStorm = async (kind: AnchorKind, n: number, firstId: number): Promise<{ start: number; restoreP50: number; restoreMax: number; allBack: number }> => {
+    const peerStorm = async (
+      kind: AnchorKind,
+      n: number,
+      firstId: number,
+    ): Promise<{ start: number; restoreP50: number; restoreMax: number; allBack: number }> => {
       const r = await anchor(kind, connect, 'storm', n, firstId);
       const [start, ...restores] = r.ms;
-      return { start: start as number, restoreP50: stats(restores).p50, restoreMax: Math.max(...restores), allBack: r.lastBackAt - r.killStartedAt };
+      return {
+        start: start as number,
+        restoreP50: stats(restores).p50,
+        restoreMax: Math.max(...restores),
+        allBack: r.lastBackAt - r.killStartedAt,
+      };
     };
     const peerStorms = [];
-    if (anchorsReady) for (const n of [100, 1000]) peerStorms.push({ n, kafka: await peerStorm('kafka', n, 40_000 + n * 10), curator: await peerStorm('curator', n, 60_000 + n * 10) });
+    if (anchorsReady)
+      for (const n of [100, 1000])
+        peerStorms.push({
+          n,
+          kafka: await peerStorm('kafka', n, 40_000 + n * 10),
+          curator: await peerStorm('curator', n, 60_000 + n * 10),
+        });
     await conn.close();
     const cod = codec(50_000);
 
@@ -370,9 +436,9 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
             `| ratio ours / Kafka, ours / Curator (p50) | ${ratio(reg.ours.p50, anchors.kafkaRegister.p50)}, ${ratio(reg.ours.p50, anchors.curatorRegister.p50)} | | | |`,
           ]),
       '',
-      'The create and the exists-watch go out back to back (one session answers in order): one round trip. The watch\'s stat is the owner check: after our create succeeded, owner = our session at version 0 means the node is the one we just wrote, so nothing more is read; only NodeExists and the rare rows of the decision table read the data. Any registration that notices its node vanish needs the watch (the owner check does not use create2 or persistent watches yet), so the floor, not the bare create, is the limit; the rest is the recipe\'s JS (mutex, claim, events).',
+      "The create and the exists-watch go out back to back (one session answers in order): one round trip. The watch's stat is the owner check: after our create succeeded, owner = our session at version 0 means the node is the one we just wrote, so nothing more is read; only NodeExists and the rare rows of the decision table read the data. Any registration that notices its node vanish needs the watch (the owner check does not use create2 or persistent watches yet), so the floor, not the bare create, is the limit; the rest is the recipe's JS (mutex, claim, events).",
       '',
-      '## Recovery after the session\'s expiry (ms from the client\'s notice of the expiry to its node back)',
+      "## Recovery after the session's expiry (ms from the client's notice of the expiry to its node back)",
       '',
       '| | p50 | p90 | p99 | mean |',
       '| --- | --- | --- | --- | --- |',
@@ -385,7 +451,7 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
             `| ratio ours / Kafka, ours / Curator (p50) | ${ratio(rec.p50, anchors.kafkaRecovery.p50)}, ${ratio(rec.p50, anchors.curatorRecovery.p50)} | | | |`,
           ]),
       '',
-      'Every session is ended server-side with its id and password (attach, close: the server deletes its ephemerals), and each client notices when it next talks to the server. A node of our own previous session that is still there is replaced at once (delete, version-checked, and create), never waited for. On a node held by *another* live session, Kafka\'s registerBroker fails (NodeExists) and Curator\'s PersistentNode writes its data into that session\'s node; this library waits (see takeover below).',
+      "Every session is ended server-side with its id and password (attach, close: the server deletes its ephemerals), and each client notices when it next talks to the server. A node of our own previous session that is still there is replaced at once (delete, version-checked, and create), never waited for. On a node held by *another* live session, Kafka's registerBroker fails (NodeExists) and Curator's PersistentNode writes its data into that session's node; this library waits (see takeover below).",
       '',
       'Distributions: [latency.svg](latency.svg) (cumulative, log time axis).',
       '',
@@ -393,12 +459,15 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
       '',
       '| n | all registered from start | restored after its expiry notice, p50 / max | raw limit: n session-opens + creates at once | start / limit | restore (max) / limit |',
       '| --- | --- | --- | --- | --- | --- |',
-      ...storms.map((st) => `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recoverP50)} / ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`),
+      ...storms.map(
+        (st) =>
+          `| ${st.n} | ${fmt(st.start)} | ${fmt(st.recoverP50)} / ${fmt(st.recover)} | ${fmt(st.rawLimit)} | ${ratio(st.start, st.rawLimit)} | ${ratio(st.recover, st.rawLimit)} |`,
+      ),
       '',
       ...(peerStorms.length === 0
         ? []
         : [
-            'The same storms with the peers (n clients in one JVM, a thread and a session each; 10 s session timeout for all three). The sessions are ended the same way for all of them; \'all back\' is from the first kill to the last node back (ms, one clock). The server cuts each client\'s connection when the kill attaches to its session, and each client learns of the expiry when it reconnects: the Java client after a random sleep of up to 1 s, ours after a random sleep of up to a tenth of the session timeout (at most 1 s).',
+            "The same storms with the peers (n clients in one JVM, a thread and a session each; 10 s session timeout for all three). The sessions are ended the same way for all of them; 'all back' is from the first kill to the last node back (ms, one clock). The server cuts each client's connection when the kill attaches to its session, and each client learns of the expiry when it reconnects: the Java client after a random sleep of up to 1 s, ours after a random sleep of up to a tenth of the session timeout (at most 1 s).",
             '',
             '| n | start: ours / Kafka / Curator | all back after the first kill: ours / Kafka / Curator | each restore from its notice, p50 / max: ours; Kafka; Curator | start ratio ours / Kafka, ours / Curator | all-back ratio ours / Kafka, ours / Curator |',
             '| --- | --- | --- | --- | --- | --- |',
@@ -409,17 +478,20 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
             }),
           ]),
       '',
-      'A registrar\'s start is a session, one round trip of pre-flight reads (the cluster id, /migration, the registered brokers\' listeners: up to 8 of them, read together) and the registration\'s round trip; the limit is a session and a create. With a thousand sessions at once the server queues every request behind the others\' session and create transactions, so each extra round trip costs about as much as the create itself: that is the start ratio. A restore skips the pre-flight (it ran at start); the sessions are ended server-side in batches of 100 (with each one\'s id and password), and each registrar hears of it when its client reconnects (below); a re-open that fails backs off, jittered between 100 ms and 5 s, so that a thousand brokers do not retry in the same millisecond.',
+      "A registrar's start is a session, one round trip of pre-flight reads (the cluster id, /migration, the registered brokers' listeners: up to 8 of them, read together) and the registration's round trip; the limit is a session and a create. With a thousand sessions at once the server queues every request behind the others' session and create transactions, so each extra round trip costs about as much as the create itself: that is the start ratio. A restore skips the pre-flight (it ran at start); the sessions are ended server-side in batches of 100 (with each one's id and password), and each registrar hears of it when its client reconnects (below); a re-open that fails backs off, jittered between 100 ms and 5 s, so that a thousand brokers do not retry in the same millisecond.",
       '',
-      '## Idle cost: requests per minute per registered, idle registrar (the server\'s mntr zk_packets_received over 30 s), session timeout 10 s',
+      "## Idle cost: requests per minute per registered, idle registrar (the server's mntr zk_packets_received over 30 s), session timeout 10 s",
       '',
       '| n | registrar | bare session (pings only) | ratio | JS heap per registrar (KiB) | RSS per registrar (KiB) |',
       '| --- | --- | --- | --- | --- | --- |',
-      ...idles.map((i) => `| ${i.n} | ${i.oursPerMin.toFixed(1)} | ${i.rawPerMin.toFixed(1)} | ${ratio(i.oursPerMin, i.rawPerMin)} | ${i.heapKiB.toFixed(1)} | ${i.rssKiB.toFixed(1)} |`),
+      ...idles.map(
+        (i) =>
+          `| ${i.n} | ${i.oursPerMin.toFixed(1)} | ${i.rawPerMin.toFixed(1)} | ${ratio(i.oursPerMin, i.rawPerMin)} | ${i.heapKiB.toFixed(1)} | ${i.rssKiB.toFixed(1)} |`,
+      ),
       '',
-      'An idle registrar sends nothing but its session\'s pings (every third of the timeout): its watches cost nothing on the wire until something changes.',
+      "An idle registrar sends nothing but its session's pings (every third of the timeout): its watches cost nothing on the wire until something changes.",
       '',
-      '## Taking over after the stale owner\'s node is deleted (ms from deletion to our node)',
+      "## Taking over after the stale owner's node is deleted (ms from deletion to our node)",
       '',
       '| | p50 | p90 | max-ish (p99) | mean |',
       '| --- | --- | --- | --- | --- |',
@@ -445,23 +517,33 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
       '',
     ];
     const svg = cdfChart([
-        {
-          title: 'Registration on an open session',
-          series: [
-            { label: 'this library', samples: regSamples.ours },
-            { label: 'floor: create + exists-watch', samples: regSamples.floor },
-            { label: 'naive create', samples: regSamples.naive },
-            ...(peerSamples === undefined ? [] : [{ label: 'Kafka registerBroker', samples: peerSamples.kafkaRegister }, { label: 'Curator PersistentNode', samples: peerSamples.curatorRegister }]),
-          ],
-        },
-        {
-          title: 'Recovery: expiry noticed -> node back',
-          series: [
-            { label: 'this library', samples: recSamples },
-            ...(peerSamples === undefined ? [] : [{ label: 'Kafka registerBroker', samples: peerSamples.kafkaRecovery }, { label: 'Curator PersistentNode', samples: peerSamples.curatorRecovery }]),
-          ],
-        },
-      ]);
+      {
+        title: 'Registration on an open session',
+        series: [
+          { label: 'this library', samples: regSamples.ours },
+          { label: 'floor: create + exists-watch', samples: regSamples.floor },
+          { label: 'naive create', samples: regSamples.naive },
+          ...(peerSamples === undefined
+            ? []
+            : [
+                { label: 'Kafka registerBroker', samples: peerSamples.kafkaRegister },
+                { label: 'Curator PersistentNode', samples: peerSamples.curatorRegister },
+              ]),
+        ],
+      },
+      {
+        title: 'Recovery: expiry noticed -> node back',
+        series: [
+          { label: 'this library', samples: recSamples },
+          ...(peerSamples === undefined
+            ? []
+            : [
+                { label: 'Kafka registerBroker', samples: peerSamples.kafkaRecovery },
+                { label: 'Curator PersistentNode', samples: peerSamples.curatorRecovery },
+              ]),
+        ],
+      },
+    ]);
     return { results, lines, svg };
   }
 }
@@ -474,15 +556,26 @@ async function core(server: ZooKeeperServer): Promise<{ results: Record<string, 
 const SECTIONS = ['core', 'clients', 'stall'] as const;
 
 async function main(): Promise<void> {
-  const asked = (process.env.KZR_BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').map((x) => x.trim()).filter((x) => x !== '');
-  for (const a of asked) if (!(SECTIONS as readonly string[]).includes(a)) throw new Error(`KZR_BENCH_SECTIONS: unknown section '${a}' (${SECTIONS.join(', ')})`);
+  const asked = (process.env.KZR_BENCH_SECTIONS ?? SECTIONS.join(','))
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  for (const a of asked)
+    if (!(SECTIONS as readonly string[]).includes(a))
+      throw new Error(`KZR_BENCH_SECTIONS: unknown section '${a}' (${SECTIONS.join(', ')})`);
   const sections = new Set(asked);
   const whole = SECTIONS.every((x) => sections.has(x));
   const progress = (m: string): void => void process.stderr.write(`bench: ${m}\n`);
   const date = new Date().toISOString();
   const server = await startZooKeeper();
   const lines: string[] = [];
-  const results: Record<string, unknown> = { date, node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, zookeeper: server.connectString };
+  const results: Record<string, unknown> = {
+    date,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    zookeeper: server.connectString,
+  };
   let svg: string | undefined;
   try {
     if (sections.has('core')) {

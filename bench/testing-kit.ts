@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     '# Testing kit: time to a usable cluster',
     '',
     `Measured by \`node build/bench/testing-kit.js ${runs}\` (bench/testing-kit.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores (shared), Node ${process.version},`,
-    'warm cache (jars fetched before; the JVM\'s own class-data sharing as installed), one case after another, each run a fresh',
+    "warm cache (jars fetched before; the JVM's own class-data sharing as installed), one case after another, each run a fresh",
     'set of JVMs. "Up" is from the call until it resolves: every ZooKeeper member serves; every broker is registered',
     'and serves Metadata listing the whole cluster. "Stop" is stop(): SIGTERM to ZooKeeper, SIGKILL to brokers, temp dirs removed.',
     '',

@@ -26,7 +26,16 @@ export interface Txn {
   readonly ops: readonly TxnOp[];
 }
 
-const OP = { create: 1, delete: 2, multi: 14, create2: 15, createContainer: 19, createTTL: 21, createSession: -10, closeSession: -11 } as const;
+const OP = {
+  create: 1,
+  delete: 2,
+  multi: 14,
+  create2: 15,
+  createContainer: 19,
+  createTTL: 21,
+  createSession: -10,
+  closeSession: -11,
+} as const;
 
 class Reader {
   off = 0;
@@ -191,7 +200,8 @@ export function gaps(txns: readonly Txn[], paths: ReadonlySet<string>): Gap[] {
     for (const o of t.ops) {
       if (o.kind === 'create' && paths.has(o.path)) {
         const r = removed.get(o.path);
-        if (r !== undefined) out.push({ path: o.path, removedAt: r.at, removedBy: r.by, ownerBefore: r.owner, backAt: t.time, ownerAfter: t.session });
+        if (r !== undefined)
+          out.push({ path: o.path, removedAt: r.at, removedBy: r.by, ownerBefore: r.owner, backAt: t.time, ownerAfter: t.session });
         removed.delete(o.path);
         owner.set(o.path, t.session);
         if (o.ephemeral) {

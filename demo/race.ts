@@ -35,8 +35,11 @@ async function round(name: string, connect: string, observer: Session, register:
   await reg.settled();
   const now = await observer.exists(PATH);
   const ok = now !== null;
-  say(ok ? `${PATH} exists, owned by the new session 0x${now.ephemeralOwner}: the broker is still registered.`
-         : `${PATH} is GONE, yet the registrar's session is valid and it believes it is registered: ${reg.believes()}. The broker has silently vanished from the cluster.`);
+  say(
+    ok
+      ? `${PATH} exists, owned by the new session 0x${now.ephemeralOwner}: the broker is still registered.`
+      : `${PATH} is GONE, yet the registrar's session is valid and it believes it is registered: ${reg.believes()}. The broker has silently vanished from the cluster.`,
+  );
   await reg.stop();
   await waitForNode(observer, PATH, (s) => s === null, 5000, 'cleanup');
   return ok;
@@ -63,7 +66,9 @@ async function main(): Promise<void> {
 
     const oursOk = await round('kafka-zk-registrar: NodeExists is checked against the ephemeral owner', connect, observer, async () => {
       const r = new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 6000 }, brokerId: 1, listeners });
-      r.on('waiting', (w) => say(`create -> NodeExists, owner 0x${w.ownerSessionId} is not our session 0x${w.sessionId}: waiting for that node to go`));
+      r.on('waiting', (w) =>
+        say(`create -> NodeExists, owner 0x${w.ownerSessionId} is not our session 0x${w.sessionId}: waiting for that node to go`),
+      );
       r.on('registered', (g) => say(`registered: ${PATH} owned by our session 0x${g.sessionId}, broker epoch ${g.brokerEpoch}`));
       const started = r.start();
       started.catch((e: Error) => say(`start failed: ${e.message}`));

@@ -33,7 +33,9 @@ async function freshChroot(): Promise<{ chroot: string; connect: string; exists:
 describe('the chroot', () => {
   test('a mistyped chroot with clusterId set: refused before anything is created', async () => {
     const { chroot, connect, exists } = await freshChroot();
-    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners, clusterId: 'vuwt07fMRguqN39ptO7dNg' }));
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners, clusterId: 'vuwt07fMRguqN39ptO7dNg' }),
+    );
     await assert.rejects(within(r.start(), 15_000, 'start() to be refused'), (err: unknown) => {
       assert.ok(err instanceof ClusterIdMismatchError, String(err));
       assert.equal(err.found, undefined);
@@ -69,7 +71,14 @@ describe('the chroot', () => {
     const conn = zk.track(new Connection({ connect: `${zk.server.connectString}${deep}`, sessionTimeoutMs: 4000 }));
     await within(conn.start(), 10_000, 'the session');
     const outcomes: string[] = [];
-    const e = zk.track(new OwnedEphemeral({ connection: conn, path: '/node', data: () => Buffer.from('x'), [ownerCheckHook]: async (step, outcome) => void outcomes.push(`${step}:${outcome}`) }));
+    const e = zk.track(
+      new OwnedEphemeral({
+        connection: conn,
+        path: '/node',
+        data: () => Buffer.from('x'),
+        [ownerCheckHook]: async (step, outcome) => void outcomes.push(`${step}:${outcome}`),
+      }),
+    );
     const owned = await within(e.start(), 10_000, 'the node to be owned');
     assert.equal(owned.path, '/node');
     assert.equal(await exists(`${deep}/node`), true);

@@ -15,7 +15,19 @@ const run = (args: string[]): CliRun => startCli(args, zk);
 describe('kafka-zk-registrar CLI', () => {
   test('register prints JSON events, keeps the node, and deregisters on SIGTERM', async () => {
     const connect = zk.chroot();
-    const cli = run(['register', '--zookeeper', connect, '--broker-id', '7', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--controller', '--performs-controller-duties', '--session-timeout-ms', '4000']);
+    const cli = run([
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '7',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--controller',
+      '--performs-controller-duties',
+      '--session-timeout-ms',
+      '4000',
+    ]);
     // A chroot no broker has started in (no /cluster/id, nothing registered) is said, not silently joined.
     const empty = await cli.next('emptyCluster', 20_000);
     assert.equal(empty.reason, 'no-chroot');
@@ -47,15 +59,28 @@ describe('kafka-zk-registrar CLI', () => {
     const connect = zk.chroot();
     const obs = await zk.observer(connect);
     await obs.createParents('/brokers/ids/x');
-    await obs.create('/brokers/ids/1', Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'), 'ephemeral');
+    await obs.create(
+      '/brokers/ids/1',
+      Buffer.from('{"version":4,"jmx_port":-1,"endpoints":["PLAINTEXT://h:9092"],"host":"h","port":9092}'),
+      'ephemeral',
+    );
     await obs.create('/brokers/ids/2', Buffer.from('garbage'), 'ephemeral');
     await obs.create('/controller_epoch', Buffer.from('3'), 'persistent');
     const { code, out, err } = await runCli(['audit', '--zookeeper', connect, '--json']);
     assert.equal(code, 1, 'operators use audit as a check: a problem found is a non-zero exit');
     assert.match(err, /broker 2: ZNODE_FORMAT/);
-    const report = JSON.parse(out) as { brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[]; controller?: unknown; controllerEpoch: { epoch: number }; problems: { code: string; message: string }[] };
+    const report = JSON.parse(out) as {
+      brokers: { brokerId: number; ownerSessionId: string; problem?: string; registration?: { endpoints: unknown[] } }[];
+      controller?: unknown;
+      controllerEpoch: { epoch: number };
+      problems: { code: string; message: string }[];
+    };
     // Each problem: a stable code for machines, and the sentence.
-    assert.deepEqual(report.problems.map((p) => p.code), ['BROKER_ZNODE', 'NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER'], JSON.stringify(report.problems));
+    assert.deepEqual(
+      report.problems.map((p) => p.code),
+      ['BROKER_ZNODE', 'NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER'],
+      JSON.stringify(report.problems),
+    );
     assert.match(report.problems[0]?.message ?? '', /^broker 2: ZNODE_FORMAT/);
     assert.match(report.problems[1]?.message ?? '', /empty or not a Kafka cluster: no \/cluster\/id/);
     assert.match(report.problems[2]?.message ?? '', /no controller/);
@@ -98,7 +123,21 @@ describe('kafka-zk-registrar CLI', () => {
     const holder = await zk.observer(connect);
     await holder.createParents('/brokers/ids/8');
     await holder.create('/brokers/ids/8', brokerNodeData(8), 'ephemeral');
-    const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--conflict-timeout-ms', '500', '--conflict-policy', 'wait', '--session-timeout-ms', '4000']);
+    const cli = run([
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '8',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--conflict-timeout-ms',
+      '500',
+      '--conflict-policy',
+      'wait',
+      '--session-timeout-ms',
+      '4000',
+    ]);
     await cli.next('waiting', 20_000);
     await cli.next('conflict', 10_000);
     process.kill(cli.child.pid as number, 'SIGTERM');
@@ -110,16 +149,32 @@ describe('kafka-zk-registrar CLI', () => {
 
   test('connecting to a ZooKeeper that refuses: says what each attempt hits, then why it gave up', async () => {
     const port = await freePort(); // nothing listens there
-    const { code, out } = await runCli(['register', '--zookeeper', `127.0.0.1:${port}`, '--broker-id', '11', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--connect-timeout-ms', '2500']);
+    const { code, out } = await runCli([
+      'register',
+      '--zookeeper',
+      `127.0.0.1:${port}`,
+      '--broker-id',
+      '11',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--connect-timeout-ms',
+      '2500',
+    ]);
     assert.equal(code, 1);
-    const lines = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const attempt = lines.find((l) => l.event === 'zookeeperUnreachable');
     assert.equal(attempt?.code, 'ECONNREFUSED', out);
     assert.equal(attempt?.host, `127.0.0.1:${port}`);
     const failed = lines.find((l) => l.event === 'startFailed');
     assert.equal(failed?.code, 'CONNECT_TIMEOUT', out);
     assert.match(String(failed?.message), /last attempt: .*ECONNREFUSED/);
-    assert.ok(lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>), 'said while connecting, not only at the end');
+    assert.ok(
+      lines.indexOf(attempt as Record<string, unknown>) < lines.indexOf(failed as Record<string, unknown>),
+      'said while connecting, not only at the end',
+    );
     assert.equal(lines.at(-1)?.event, 'stopped', '`stopped` is the last line, after a failed start too');
     assert.equal(lines.at(-1)?.deregistered, false);
     assert.equal(lines.at(-1)?.verified, false, 'a registrar that never connected verified nothing');
@@ -140,16 +195,44 @@ describe('kafka-zk-registrar CLI', () => {
     assert.match(unresolvable.err, /\(last attempt: kzr-no-such-host\.invalid:2181: .*(ENOTFOUND|EAI_AGAIN)/);
     // ZooKeeper answers, Kafka does not: the problem names the address and what it hit, with its code.
     const kafka = await freePort();
-    const noKafka = await runCli(['audit', '--zookeeper', zk.chroot().replace(/\/[^/]*$/, ''), '--bootstrap', `127.0.0.1:${kafka}`, '--json']);
+    const noKafka = await runCli([
+      'audit',
+      '--zookeeper',
+      zk.chroot().replace(/\/[^/]*$/, ''),
+      '--bootstrap',
+      `127.0.0.1:${kafka}`,
+      '--json',
+    ]);
     assert.equal(noKafka.code, 1);
-    const report = JSON.parse(noKafka.out) as { metadata: { unreachable: { source: string; code?: string }[] }; problems: { code: string; message: string }[] };
-    assert.deepEqual(report.metadata.unreachable.map((u) => [u.source, u.code]), [[`127.0.0.1:${kafka}`, 'ECONNREFUSED']]);
-    assert.match(report.problems.find((p) => p.code === 'METADATA_UNREACHABLE')?.message ?? '', new RegExp(`127\\.0\\.0\\.1:${kafka}: connect ECONNREFUSED`));
+    const report = JSON.parse(noKafka.out) as {
+      metadata: { unreachable: { source: string; code?: string }[] };
+      problems: { code: string; message: string }[];
+    };
+    assert.deepEqual(
+      report.metadata.unreachable.map((u) => [u.source, u.code]),
+      [[`127.0.0.1:${kafka}`, 'ECONNREFUSED']],
+    );
+    assert.match(
+      report.problems.find((p) => p.code === 'METADATA_UNREACHABLE')?.message ?? '',
+      new RegExp(`127\\.0\\.0\\.1:${kafka}: connect ECONNREFUSED`),
+    );
   });
 
   test('JSON lines keep nested errors whole (unconfirmed.error has its code and message)', async () => {
     const port = await freePort(); // no Kafka there
-    const cli = run(['register', '--zookeeper', zk.chroot(), '--broker-id', '10', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--confirm-bootstrap', `127.0.0.1:${port}`, '--confirm-timeout-ms', '500']);
+    const cli = run([
+      'register',
+      '--zookeeper',
+      zk.chroot(),
+      '--broker-id',
+      '10',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--confirm-bootstrap',
+      `127.0.0.1:${port}`,
+      '--confirm-timeout-ms',
+      '500',
+    ]);
     const u = await cli.next('unconfirmed', 20_000);
     assert.equal(u.reason, 'unreachable');
     const error = u.error as { code?: string; message?: string };
@@ -175,14 +258,41 @@ describe('kafka-zk-registrar CLI', () => {
     await obs.createParents('/brokers/ids/0');
     await obs.create('/brokers/ids/0', brokerNodeData(0), 'ephemeral'); // a broker with a PLAINTEXT listener
     const startFailed = (out: string): Record<string, unknown> | undefined =>
-      out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'startFailed');
-    const mismatch = await runCli(['register', '--zookeeper', connect, '--broker-id', '21', '--listeners', 'CLIENT://127.0.0.1:9092', '--listener-security-protocol-map', 'CLIENT:PLAINTEXT']);
+      out
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.event === 'startFailed');
+    const mismatch = await runCli([
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '21',
+      '--listeners',
+      'CLIENT://127.0.0.1:9092',
+      '--listener-security-protocol-map',
+      'CLIENT:PLAINTEXT',
+    ]);
     assert.equal(mismatch.code, 1);
     const m = startFailed(mismatch.out);
     assert.equal(m?.code, 'LISTENER_MISMATCH', mismatch.out);
-    assert.match(String(m?.message), /every registered broker \(broker 0\) has.*name it with --inter-broker-listener-name .*or give --confirm-bootstrap/);
+    assert.match(
+      String(m?.message),
+      /every registered broker \(broker 0\) has.*name it with --inter-broker-listener-name .*or give --confirm-bootstrap/,
+    );
     assert.doesNotMatch(String(m?.message), /interBrokerListener|\(0\)/);
-    const candidate = await runCli(['register', '--zookeeper', connect, '--broker-id', '22', '--listeners', 'PLAINTEXT://127.0.0.1:9093', '--controller', '--performs-controller-duties']);
+    const candidate = await runCli([
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '22',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9093',
+      '--controller',
+      '--performs-controller-duties',
+    ]);
     assert.equal(candidate.code, 1);
     const c = startFailed(candidate.out);
     assert.equal(c?.code, 'CONTROLLER_CANDIDACY_REFUSED', candidate.out);

@@ -68,8 +68,16 @@ async function observer(): Promise<Session> {
 async function clusterWorks(what: string): Promise<void> {
   const addr = kafka.cluster.broker(REAL).address;
   const obs = await observer();
-  await eventually(async () => (await obs.get('/controller').catch(() => undefined))?.data.toString().includes(`"brokerid":${REAL}`) === true, 30_000, `${what}: broker ${REAL} to hold /controller`);
-  await eventually(async () => (await metadataFrom(addr)).controller === REAL, 30_000, `${what}: Metadata to name broker ${REAL} controller`);
+  await eventually(
+    async () => (await obs.get('/controller').catch(() => undefined))?.data.toString().includes(`"brokerid":${REAL}`) === true,
+    30_000,
+    `${what}: broker ${REAL} to hold /controller`,
+  );
+  await eventually(
+    async () => (await metadataFrom(addr)).controller === REAL,
+    30_000,
+    `${what}: Metadata to name broker ${REAL} controller`,
+  );
   const admin = new Kafka({ clientId: 'kzr-safety-test', brokers: [addr], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
   await admin.connect();
   let last = '';
@@ -78,7 +86,11 @@ async function clusterWorks(what: string): Promise<void> {
     await eventually(
       async () => {
         try {
-          return await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true, timeout: 10_000 });
+          return await admin.createTopics({
+            topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+            waitForLeaders: true,
+            timeout: 10_000,
+          });
         } catch (err) {
           last = JSON.stringify((err as { errors?: unknown }).errors ?? String(err));
           return false;
@@ -99,7 +111,13 @@ describe('never harm the cluster we join (real Kafka)', () => {
     const obs = await observer();
     const real = await obs.get(`/brokers/ids/${REAL}`);
     const sock = await endpoint();
-    const typo = kafka.zk.track(new BrokerRegistrar({ zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 }, brokerId: REAL, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }] }));
+    const typo = kafka.zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 },
+        brokerId: REAL,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: sock.port }],
+      }),
+    );
     // Refused at once, naming who holds the id: not a wait for the id to come free.
     await assert.rejects(within(typo.start(), 10_000, 'start() with a held broker id to be refused'), (err: unknown) => {
       assert.ok(err instanceof BrokerIdInUseError, String(err));
@@ -112,15 +130,35 @@ describe('never harm the cluster we join (real Kafka)', () => {
     assert.equal(typo.status().state, 'stopped');
 
     // The sidecar says the same and exits 1.
-    const cli = await runCli(['register', '--zookeeper', c.zkConnect, '--broker-id', String(REAL), '--listeners', `PLAINTEXT://127.0.0.1:${sock.port}`, '--session-timeout-ms', '6000']);
+    const cli = await runCli([
+      'register',
+      '--zookeeper',
+      c.zkConnect,
+      '--broker-id',
+      String(REAL),
+      '--listeners',
+      `PLAINTEXT://127.0.0.1:${sock.port}`,
+      '--session-timeout-ms',
+      '6000',
+    ]);
     assert.equal(cli.code, 1, cli.out + cli.err);
-    const failed = cli.out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'failed');
+    const failed = cli.out
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.event === 'failed');
     assert.equal(failed?.code, 'BROKER_ID_IN_USE', cli.out);
 
     // A test helper with a held id rejects at once with that conflict, not "unreachable" at its timeout.
     const t0 = Date.now();
     await assert.rejects(
-      registerTemporaryBroker({ zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 }, brokerId: REAL, kafka: { brokers: c.bootstrap }, endpoint: { host: '127.0.0.1', port: sock.port }, timeoutMs: 30_000 }),
+      registerTemporaryBroker({
+        zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 },
+        brokerId: REAL,
+        kafka: { brokers: c.bootstrap },
+        endpoint: { host: '127.0.0.1', port: sock.port },
+        timeoutMs: 30_000,
+      }),
       { code: 'BROKER_ID_IN_USE' },
     );
     assert.ok(Date.now() - t0 < 30_000, 'before its timeout');
@@ -141,20 +179,39 @@ describe('never harm the cluster we join (real Kafka)', () => {
     const obs = await observer();
     const controllerBefore = await obs.get('/controller');
     const sock = await endpoint();
-    const listeners = ['CONTROLPLANE', 'REPLICATION', 'PLAIN'].map((name) => ({ name, host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' as const }));
+    const listeners = ['CONTROLPLANE', 'REPLICATION', 'PLAIN'].map((name) => ({
+      name,
+      host: '127.0.0.1',
+      port: sock.port,
+      securityProtocol: 'PLAINTEXT' as const,
+    }));
 
     // Without the acknowledgement, no candidacy at all.
     assert.throws(
       () => new BrokerRegistrar({ zookeeper: { connect: c.zkConnect }, brokerId: 7, listeners, controller: { enabled: true } as never }),
       (err: unknown) => (err as { field?: string }).field === 'controller.enabled',
     );
-    const usage = await runCli(['register', '--zookeeper', c.zkConnect, '--broker-id', '7', '--listeners', `PLAINTEXT://127.0.0.1:${sock.port}`, '--controller']);
+    const usage = await runCli([
+      'register',
+      '--zookeeper',
+      c.zkConnect,
+      '--broker-id',
+      '7',
+      '--listeners',
+      `PLAINTEXT://127.0.0.1:${sock.port}`,
+      '--controller',
+    ]);
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--controller.*needs --performs-controller-duties/);
 
     // With it, but beside a real broker: refused before anything is written.
     const candidate = kafka.zk.track(
-      new BrokerRegistrar({ zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 }, brokerId: 7, listeners, controller: { performsControllerDuties: true } }),
+      new BrokerRegistrar({
+        zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 },
+        brokerId: 7,
+        listeners,
+        controller: { performsControllerDuties: true },
+      }),
     );
     await assert.rejects(within(candidate.start(), 15_000, 'the candidacy to be refused'), (err: unknown) => {
       assert.ok(err instanceof ControllerCandidacyRefusedError, String(err));
@@ -176,7 +233,12 @@ describe('never harm the cluster we join (real Kafka)', () => {
     const c = kafka.cluster;
     const obs = await observer();
     const sock = await endpoint();
-    const listeners = ['CONTROLPLANE', 'REPLICATION', 'PLAIN'].map((name) => ({ name, host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' as const }));
+    const listeners = ['CONTROLPLANE', 'REPLICATION', 'PLAIN'].map((name) => ({
+      name,
+      host: '127.0.0.1',
+      port: sock.port,
+      securityProtocol: 'PLAINTEXT' as const,
+    }));
     const ours = kafka.zk.track(
       new BrokerRegistrar({
         zookeeper: { connect: c.zkConnect, sessionTimeoutMs: 6000 },
@@ -234,7 +296,12 @@ describe('never harm the cluster we join (real Kafka)', () => {
     );
     const unconfirmed: unknown[] = [];
     r.on('unconfirmed', (u) => unconfirmed.push(u));
-    const confirmed = waitForEvent<[{ view: { brokers: { nodeId: number; port: number }[] } }]>(r, 'confirmed', 30_000, 'broker 13 to be confirmed on its PLAIN endpoint');
+    const confirmed = waitForEvent<[{ view: { brokers: { nodeId: number; port: number }[] } }]>(
+      r,
+      'confirmed',
+      30_000,
+      'broker 13 to be confirmed on its PLAIN endpoint',
+    );
     await within(r.start(), 20_000, 'broker 13 to register');
     const [info] = await confirmed;
     assert.equal(info.view.brokers.find((b) => b.nodeId === 13)?.port, plain.port);
@@ -242,13 +309,16 @@ describe('never harm the cluster we join (real Kafka)', () => {
     await r.stop();
   });
 
-  test("the listener pre-flight requires exactly what Kafka's controller needs (its inter-broker and control-plane listeners)", { skip }, async () => {
+  test("the listener pre-flight requires exactly what Kafka's controller needs (its inter-broker and control-plane listeners)", {
+    skip,
+  }, async () => {
     const c = kafka.cluster;
     const obs = await observer();
     const sock = await endpoint();
     const confirm = { kafka: { brokers: c.bootstrap }, timeoutMs: 5000 };
     const zookeeper = { connect: c.zkConnect, sessionTimeoutMs: 6000 };
-    const at = (...names: string[]): { name: string; host: string; port: number }[] => names.map((name) => ({ name, host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' as const }));
+    const at = (...names: string[]): { name: string; host: string; port: number }[] =>
+      names.map((name) => ({ name, host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' as const }));
 
     // The broker's own settings, read through Kafka: control plane + replication is enough.
     const enough = kafka.zk.track(new BrokerRegistrar({ zookeeper, brokerId: 9, listeners: at('CONTROLPLANE', 'REPLICATION'), confirm }));
@@ -268,7 +338,15 @@ describe('never harm the cluster we join (real Kafka)', () => {
     assert.equal(await obs.exists('/brokers/ids/10'), null, 'nothing was written');
 
     // Named in the options (Kafka's inter.broker.listener.name / control.plane.listener.name): the same, without asking Kafka.
-    const named = kafka.zk.track(new BrokerRegistrar({ zookeeper, brokerId: 11, listeners: at('CONTROLPLANE', 'REPLICATION'), interBrokerListener: 'REPLICATION', controlPlaneListener: 'CONTROLPLANE' }));
+    const named = kafka.zk.track(
+      new BrokerRegistrar({
+        zookeeper,
+        brokerId: 11,
+        listeners: at('CONTROLPLANE', 'REPLICATION'),
+        interBrokerListener: 'REPLICATION',
+        controlPlaneListener: 'CONTROLPLANE',
+      }),
+    );
     await within(named.start(), 20_000, 'broker 11 with named listeners');
     await named.stop();
 

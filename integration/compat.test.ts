@@ -7,7 +7,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Mutex } from 'async-mutex';
-import { BadVersionError, BrokerRegistrar, Connection, ControllerCandidate, type ControllerElection, NoAuthError, NodeExistsError, NoNodeError, SessionExpiredError, type Registration } from '../src/index.js';
+import {
+  BadVersionError,
+  BrokerRegistrar,
+  Connection,
+  ControllerCandidate,
+  type ControllerElection,
+  NoAuthError,
+  NodeExistsError,
+  NoNodeError,
+  SessionExpiredError,
+  type Registration,
+} from '../src/index.js';
 import { UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
 import { claimHook, type ClaimStep } from '../src/registration/controller-candidate.js';
 import { KeeperErrorCode, OpCode } from '../src/zookeeper/protocol/index.js';
@@ -35,7 +46,10 @@ const zk = useZooKeeper({
 
 /** A client the fixture closes after the file. */
 async function open(opts: Partial<ZkClientOptions> = {}): Promise<ZkClient> {
-  const c = await ZkClient.connect({ connect: zk.server.connectString, sessionTimeoutMs: 6000, reconnectJitterMs: 50, retryListPauseMs: 200, ...opts }, AbortSignal.timeout(15_000));
+  const c = await ZkClient.connect(
+    { connect: zk.server.connectString, sessionTimeoutMs: 6000, reconnectJitterMs: 50, retryListPauseMs: 200, ...opts },
+    AbortSignal.timeout(15_000),
+  );
   zk.track({ close: () => c.close() });
   return c;
 }
@@ -53,7 +67,6 @@ function once(what: string, ms = 5000): { fn: (e: WatchEventType, p: string) => 
   fired.catch(() => undefined); // awaited by the test that uses it
   return { fn, fired };
 }
-
 
 describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZooKeeperVersion()})`, () => {
   test('ConnectResponse with and without the readOnly byte; a reattach on a new socket is the same session', async () => {
@@ -146,22 +159,34 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
       { op: 'setData', path: `${base}/m1`, data: Buffer.from('2'), version: 0 },
     ]);
     assert.equal(okm.ok, true);
-    assert.deepEqual(okm.results.map((r) => r.op), ['check', 'create', 'setData']);
+    assert.deepEqual(
+      okm.results.map((r) => r.op),
+      ['check', 'create', 'setData'],
+    );
     const bad = await admin.multi([
       { op: 'create', path: `${base}/m2`, data: null },
       { op: 'check', path: base, version: st.version + 9 },
     ]);
     assert.equal(bad.ok, false);
-    assert.deepEqual(bad.results.map((r) => (r.op === 'error' ? r.code : r.op)), [0, KeeperErrorCode.BADVERSION]);
+    assert.deepEqual(
+      bad.results.map((r) => (r.op === 'error' ? r.code : r.op)),
+      [0, KeeperErrorCode.BADVERSION],
+    );
     assert.equal(await admin.exists(`${base}/m2`), null, 'nothing of a failed multi applied');
 
     // close(): the session's ephemerals go at once, and it cannot be reattached.
-    const gone = once('the closed session\'s ephemeral to go');
+    const gone = once("the closed session's ephemeral to go");
     await admin.exists(`${base}/eph`, gone.fn);
     const { id, password } = c;
     await c.close();
     assert.deepEqual(await gone.fired, ['deleted', `${base}/eph`]);
-    await assert.rejects(ZkClient.connect({ connect: zk.server.connectString, sessionTimeoutMs: 6000, sessionId: id, sessionPassword: password }, AbortSignal.timeout(10_000)), SessionExpiredError);
+    await assert.rejects(
+      ZkClient.connect(
+        { connect: zk.server.connectString, sessionTimeoutMs: 6000, sessionId: id, sessionPassword: password },
+        AbortSignal.timeout(10_000),
+      ),
+      SessionExpiredError,
+    );
   });
 
   test('ops newer than the server: a typed UnimplementedError naming the op and the server, the session unharmed, no reconnect after the first', async () => {
@@ -175,7 +200,11 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     const newer: { op: string; since: [number, number]; call: () => Promise<unknown> }[] = [
       { op: 'create2', since: [3, 5], call: () => c.create2(`${base}/c2`, null) },
       { op: 'createContainer', since: [3, 5], call: () => c.create(`${base}/container`, null, 'container') },
-      { op: 'removeWatches', since: [3, 5], call: () => c.removeWatches(base, 'any').catch((e: unknown) => (e instanceof UnimplementedError ? Promise.reject(e) : undefined)) },
+      {
+        op: 'removeWatches',
+        since: [3, 5],
+        call: () => c.removeWatches(base, 'any').catch((e: unknown) => (e instanceof UnimplementedError ? Promise.reject(e) : undefined)),
+      },
       { op: 'addWatch', since: [3, 6], call: () => c.addWatch(base, () => undefined) },
       { op: 'getEphemerals', since: [3, 6], call: () => c.getEphemerals(base) },
       { op: 'whoAmI', since: [3, 7], call: () => c.whoAmI() },
@@ -217,13 +246,19 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     // or ConnectionLoss, the op its UnimplementedError (the reply overtakes the others').
     if (!atLeast(line, 3, 7)) {
       const d = await open();
-      const earlier = [d.create(`${base}/p`, null), d.sync('/')].map((p) => p.then(() => 'ok', (e: unknown) => (e instanceof Error ? e.constructor.name : String(e))));
+      const earlier = [d.create(`${base}/p`, null), d.sync('/')].map((p) =>
+        p.then(
+          () => 'ok',
+          (e: unknown) => (e instanceof Error ? e.constructor.name : String(e)),
+        ),
+      );
       const whoAmI = d.whoAmI().then(
         () => 'resolved',
         (e: unknown) => (e instanceof UnimplementedError ? 'unimplemented' : String(e)),
       );
       assert.equal(await within(whoAmI, 5000, 'the pipelined whoAmI'), 'unimplemented');
-      for (const r of await within(Promise.all(earlier), 5000, 'the requests sent before it')) assert.ok(r === 'ok' || r === 'ConnectionLossError', r);
+      for (const r of await within(Promise.all(earlier), 5000, 'the requests sent before it'))
+        assert.ok(r === 'ok' || r === 'ConnectionLossError', r);
     }
   });
 
@@ -278,7 +313,7 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     const px = await proxy();
     const c = await open({ connect: px.address, sessionTimeoutMs: 1000 });
     await c.create(`${base}/eph`, null, 'ephemeral');
-    const gone = once('the expired session\'s ephemeral to go', 8000);
+    const gone = once("the expired session's ephemeral to go", 8000);
     await admin.exists(`${base}/eph`, gone.fn);
     px.set('blackhole');
     assert.deepEqual(await gone.fired, ['deleted', `${base}/eph`]);
@@ -297,7 +332,9 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     const stale = await holdBrokerNode(connect, 1);
     zk.track(stale);
     const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
-    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: conn, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+    );
     const waiting = waitForEvent(r, 'waiting', 10_000, 'the registrar to wait out the stale owner');
     const started = within(r.start(), 20_000, 'start()');
     await waiting;
@@ -310,7 +347,7 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     // Its own session ended on the server: re-registered on a new session with a new epoch.
     const restored = waitForEvent<[Registration]>(r, 'restored', 20_000, 're-registration after the expiry');
     const ours = conn.session;
-    assert.ok(ours !== undefined, 'the registrar\'s session');
+    assert.ok(ours !== undefined, "the registrar's session");
     assert.equal(ours.id, first.sessionId);
     await killSession(connect, ours.id, ours.password);
     const [second] = await restored;
@@ -326,14 +363,16 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     const connect = zk.chroot();
     const obs = await zk.observer(connect);
     const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000 }));
-    await within(conn.start(), 15_000, 'the candidate\'s session');
+    await within(conn.start(), 15_000, "the candidate's session");
     await conn.ensureChroot();
     let reads = 0;
     const hook = async (step: ClaimStep): Promise<void> => {
       // The first multi goes out conditional on a zkVersion that has moved: the whole multi fails.
       if (step === 'epoch-read' && reads++ === 0) await obs.set('/controller_epoch', Buffer.from('5'), -1);
     };
-    const c = zk.track(new ControllerCandidate({ connection: conn, brokerId: 7, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }));
+    const c = zk.track(
+      new ControllerCandidate({ connection: conn, brokerId: 7, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }),
+    );
     const elected = waitForEvent<[ControllerElection]>(c, 'elected', 15_000, 'the election');
     await c.start();
     const [e] = await elected;

@@ -25,7 +25,13 @@ async function cluster(connect: string, propagationDelayMs = 0): Promise<TestClu
   return zk.track(await within(TestCluster.start({ connect, brokerIds: [1, 2], propagationDelayMs }), 30_000, 'the test cluster to start'));
 }
 
-function served(c: TestCluster, broker: FakeKafkaBroker, id: number, extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {}, connect?: string): BrokerRegistrar {
+function served(
+  c: TestCluster,
+  broker: FakeKafkaBroker,
+  id: number,
+  extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {},
+  connect?: string,
+): BrokerRegistrar {
   return zk.track(
     new BrokerRegistrar({
       zookeeper: { connect: connect ?? '', sessionTimeoutMs: 4000 },
@@ -55,7 +61,10 @@ describe('confirmation through kafkajs metadata', () => {
     assert.match(clusterId, /^[A-Za-z0-9_-]{22}$/);
     const controllerId = (JSON.parse((await obs.get('/controller')).data.toString()) as { brokerid: number }).brokerid;
     assert.equal(info.view.controller, controllerId);
-    assert.deepEqual(info.view.brokers.map((x) => x.nodeId), [1, 2, 7]);
+    assert.deepEqual(
+      info.view.brokers.map((x) => x.nodeId),
+      [1, 2, 7],
+    );
     const st = r.status().confirmation;
     assert.equal(st?.state, 'confirmed');
     assert.equal(st?.brokerEpoch, reg.brokerEpoch);
@@ -99,7 +108,11 @@ describe('confirmation through kafkajs metadata', () => {
     await r.start();
     const [info] = await unconfirmed;
     assert.equal(info.reason, 'not-listed');
-    assert.deepEqual(info.seen?.brokers.map((x) => x.nodeId), [1, 2], 'the cluster showed only the other brokers');
+    assert.deepEqual(
+      info.seen?.brokers.map((x) => x.nodeId),
+      [1, 2],
+      'the cluster showed only the other brokers',
+    );
     assert.equal(r.status().confirmation?.state, 'unconfirmed');
     assert.equal(r.status().state, 'owned', 'the registration itself is fine');
   });
@@ -114,7 +127,13 @@ describe('confirmation through kafkajs metadata', () => {
     const reg1 = await r.start();
     await first;
     const restored = waitForEvent<[Registration]>(r, 'restored', 15_000, 're-registration');
-    const second = waitForEvent<Confirmed>(r, 'confirmed', 20_000, 'confirmation of the new registration', (i) => i.brokerEpoch !== reg1.brokerEpoch);
+    const second = waitForEvent<Confirmed>(
+      r,
+      'confirmed',
+      20_000,
+      'confirmation of the new registration',
+      (i) => i.brokerEpoch !== reg1.brokerEpoch,
+    );
     const s = conn.session;
     assert.ok(s !== undefined);
     await killSession(connect, s.id, s.password);
@@ -133,7 +152,12 @@ describe('confirmation through kafkajs metadata', () => {
     zk.track({ close: () => proxy.close() });
     proxy.set('blackhole');
     const r = served(c, b, 14, { confirm: { kafka: { brokers: [proxy.address] }, timeoutMs: 1500 } }, connect);
-    const unconfirmed = waitForEvent<[{ reason: string; expected: { host: string; port: number } }]>(r, 'unconfirmed', 15_000, 'unconfirmed while the bootstrap does not answer');
+    const unconfirmed = waitForEvent<[{ reason: string; expected: { host: string; port: number } }]>(
+      r,
+      'unconfirmed',
+      15_000,
+      'unconfirmed while the bootstrap does not answer',
+    );
     await within(r.start(), 10_000, 'start()');
     const [u] = await unconfirmed;
     assert.equal(u.reason, 'unreachable');
@@ -188,7 +212,11 @@ describe('confirmation through kafkajs metadata', () => {
     assert.equal(r.status().lastError, undefined, "the cluster's error is not the registration's");
     // Re-checks keep failing to reach the cluster, well past missingAfterMs: that is not "missing".
     const firstCheck = r.status().confirmation?.checkedAt ?? 0;
-    await eventually(async () => (r.status().confirmation?.checkedAt ?? 0) > firstCheck + 1000, 15_000, 're-checks for over a second past missingAfterMs');
+    await eventually(
+      async () => (r.status().confirmation?.checkedAt ?? 0) > firstCheck + 1000,
+      15_000,
+      're-checks for over a second past missingAfterMs',
+    );
     assert.deepEqual(missing, [], 'an unreachable cluster never makes a registration "missing"');
     const obs = await zk.observer(connect);
     assert.equal((await obs.exists('/brokers/ids/12'))?.ephemeralOwner, r.status().sessionId);
@@ -213,15 +241,29 @@ describe('confirmation through kafkajs metadata', () => {
     const connect = zk.chroot();
     const c = await cluster(connect);
     const b = await c.serve();
-    const r = served(c, b, 13, { confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 5000, recheckIntervalMs: 200, missingAfterMs: 600 } }, connect);
+    const r = served(
+      c,
+      b,
+      13,
+      { confirm: { kafka: { brokers: c.bootstrap }, timeoutMs: 5000, recheckIntervalMs: 200, missingAfterMs: 600 } },
+      connect,
+    );
     const confirmed = waitForEvent<Confirmed>(r, 'confirmed', 15_000, 'confirmation');
     await r.start();
     await confirmed;
     // Make the cluster forget us while our znode stays: serve metadata from a snapshot without us.
     c.freeze({ hide: [13] });
-    const [missing] = await waitForEvent<[{ missingForMs: number; seen: ClusterView | undefined }]>(r, 'missing', 10_000, 'a missing report');
+    const [missing] = await waitForEvent<[{ missingForMs: number; seen: ClusterView | undefined }]>(
+      r,
+      'missing',
+      10_000,
+      'a missing report',
+    );
     assert.ok(missing.missingForMs >= 600);
-    assert.equal(missing.seen?.brokers.some((x) => x.nodeId === 13), false);
+    assert.equal(
+      missing.seen?.brokers.some((x) => x.nodeId === 13),
+      false,
+    );
     assert.equal(r.status().confirmation?.state, 'missing');
     assert.equal(r.status().state, 'owned', 'ZooKeeper still has us');
   });
@@ -251,8 +293,8 @@ describe('the stale-owner race, seen from the cluster', () => {
     const started = ours.start();
 
     // The cluster propagates ZooKeeper's view after a delay, as a controller does: wait for it, then ask kafkajs.
-    await c.waitForMetadata((m) => m.brokers.has(20), 10_000, 'broker 20 (the old session\'s node) to be in the metadata');
-    assert.equal(await listed(20), true, 'before: the cluster lists broker 20 (the old session\'s node)');
+    await c.waitForMetadata((m) => m.brokers.has(20), 10_000, "broker 20 (the old session's node) to be in the metadata");
+    assert.equal(await listed(20), true, "before: the cluster lists broker 20 (the old session's node)");
     await killSession(connect, staleNaive.id, staleNaive.password);
     await killSession(connect, staleOurs.id, staleOurs.password);
     await waitForNode(obs, '/brokers/ids/20', (s) => s === null, 10_000, 'the stale node of broker 20 to go');
@@ -269,7 +311,7 @@ describe('the stale-owner race, seen from the cluster', () => {
   });
 });
 
-describe('registerTemporaryBroker (for users\' integration tests)', () => {
+describe("registerTemporaryBroker (for users' integration tests)", () => {
   test('a broker id appears in kafkajs metadata, served by a caller-supplied endpoint, and disappears on dispose', async () => {
     const connect = zk.chroot();
     const c = await cluster(connect);
@@ -288,7 +330,10 @@ describe('registerTemporaryBroker (for users\' integration tests)', () => {
       const seen = (await admin.describeCluster()).brokers.find((b) => b.nodeId === 4242);
       assert.deepEqual(seen, { nodeId: 4242, host: '127.0.0.1', port: endpoint.port });
       await tmp.dispose();
-      assert.equal((await admin.describeCluster()).brokers.some((b) => b.nodeId === 4242), false);
+      assert.equal(
+        (await admin.describeCluster()).brokers.some((b) => b.nodeId === 4242),
+        false,
+      );
     } finally {
       await admin.disconnect();
     }
@@ -302,7 +347,13 @@ describe('registerTemporaryBroker (for users\' integration tests)', () => {
     c.freeze();
     const { registerTemporaryBroker } = await import('../src/index.js');
     await assert.rejects(
-      registerTemporaryBroker({ zookeeper: { connect }, brokerId: 4243, kafka: { brokers: c.bootstrap }, endpoint: { host: '127.0.0.1', port: 1 }, timeoutMs: 1000 }),
+      registerTemporaryBroker({
+        zookeeper: { connect },
+        brokerId: 4243,
+        kafka: { brokers: c.bootstrap },
+        endpoint: { host: '127.0.0.1', port: 1 },
+        timeoutMs: 1000,
+      }),
       (err: unknown) => {
         assert.equal((err as { code?: string }).code, 'CONFIRMATION_FAILED');
         assert.equal((err as { reason?: string }).reason, 'not-listed');
@@ -324,7 +375,13 @@ describe('registerTemporaryBroker (for users\' integration tests)', () => {
     const started = Date.now();
     try {
       await assert.rejects(
-        registerTemporaryBroker({ zookeeper: { connect }, brokerId: 4244, kafka: { brokers: [`127.0.0.1:${port}`] }, endpoint: { host: '127.0.0.1', port: 1 }, timeoutMs: 2000 }),
+        registerTemporaryBroker({
+          zookeeper: { connect },
+          brokerId: 4244,
+          kafka: { brokers: [`127.0.0.1:${port}`] },
+          endpoint: { host: '127.0.0.1', port: 1 },
+          timeoutMs: 2000,
+        }),
         (err: unknown) => {
           assert.equal((err as { code?: string }).code, 'CONFIRMATION_FAILED');
           assert.equal((err as { reason?: string }).reason, 'unreachable');

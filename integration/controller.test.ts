@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex } from 'async-mutex';
-import { BrokerRegistrar, Connection, ControllerCandidate, decodeControllerEpoch, encodeControllerZNode, type ControllerElection, type KafkaZkRegistrarError } from '../src/index.js';
+import {
+  BrokerRegistrar,
+  Connection,
+  ControllerCandidate,
+  decodeControllerEpoch,
+  encodeControllerZNode,
+  type ControllerElection,
+  type KafkaZkRegistrarError,
+} from '../src/index.js';
 import { claimHook, type ClaimStep } from '../src/registration/controller-candidate.js';
 import { startTcpProxy } from './harness/tcp-proxy.js';
 import { useZooKeeper } from './harness/fixture.js';
@@ -34,7 +42,12 @@ function candidate(connect: string, id: number, besideOtherBrokers = true): Cand
   return { id, conn, r };
 }
 
-function nextElection(cs: readonly Candidate[], timeoutMs: number, what: string, filter: (e: ControllerElection) => boolean = () => true): Promise<ControllerElection> {
+function nextElection(
+  cs: readonly Candidate[],
+  timeoutMs: number,
+  what: string,
+  filter: (e: ControllerElection) => boolean = () => true,
+): Promise<ControllerElection> {
   const waits = cs.map((c) => waitForEvent<[ControllerElection]>(c.r, 'elected', timeoutMs, what, filter).then(([e]) => e));
   return Promise.any(waits).catch(() => {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -64,7 +77,9 @@ function sampleControllers(cs: readonly Candidate[]): { stop: () => number[] } {
   };
 }
 
-async function controllerInZk(connect: string): Promise<{ brokerId: number; owner: string; epoch: number; epochVersion: number; sameTransaction: boolean }> {
+async function controllerInZk(
+  connect: string,
+): Promise<{ brokerId: number; owner: string; epoch: number; epochVersion: number; sameTransaction: boolean }> {
   const obs = await zk.observer(connect);
   const c = await obs.get('/controller');
   const e = await obs.get('/controller_epoch');
@@ -89,7 +104,10 @@ describe('election', () => {
     await sleep(500); // keep sampling for a while after the election settles
     const counts = sampler.stop();
     assert.ok(counts.length > 10, 'sampled enough');
-    assert.ok(counts.every((n) => n <= 1), `two controllers at once: ${JSON.stringify(counts)}`);
+    assert.ok(
+      counts.every((n) => n <= 1),
+      `two controllers at once: ${JSON.stringify(counts)}`,
+    );
     assert.equal(counts[counts.length - 1], 1);
     assert.equal(e.epoch, 1, 'first controller gets epoch 1');
 
@@ -243,7 +261,11 @@ describe('fencing', () => {
       assert.equal((err as { code?: string }).code, 'CONTROLLER_MOVED');
       return true;
     });
-    assert.notEqual((await obs.get('/admin/state')).data.toString(), 'v3', 'the guarded write was not applied (check and write are one multi)');
+    assert.notEqual(
+      (await obs.get('/admin/state')).data.toString(),
+      'v3',
+      'the guarded write was not applied (check and write are one multi)',
+    );
     const [r] = await resigned;
     assert.equal(r.reason, 'epoch-changed');
     assert.equal(r.epoch, e1.epoch);
@@ -260,21 +282,27 @@ describe('fencing', () => {
     await within(Promise.all(cs.map((c) => c.r.start())), 15_000, 'all brokers to register');
     const e = await first;
     const loser = cs.find((c) => c.id !== e.brokerId) as Candidate;
-    await assert.rejects(loser.r.controller?.fencedWrite('/x', Buffer.from('x'), { create: true }) ?? Promise.resolve(), { code: 'NOT_CONTROLLER' });
+    await assert.rejects(loser.r.controller?.fencedWrite('/x', Buffer.from('x'), { create: true }) ?? Promise.resolve(), {
+      code: 'NOT_CONTROLLER',
+    });
     const obs = await zk.observer(connect);
     assert.equal(await obs.exists('/x'), null);
   });
 });
 
 describe('the claim after winning /controller', () => {
-  async function claimer(hook: (step: ClaimStep) => Promise<void>): Promise<{ c: ControllerCandidate; conn: Connection; connect: string; reset: () => void }> {
+  async function claimer(
+    hook: (step: ClaimStep) => Promise<void>,
+  ): Promise<{ c: ControllerCandidate; conn: Connection; connect: string; reset: () => void }> {
     const connect = zk.chroot();
     const chroot = connect.slice(connect.indexOf('/'));
     const proxy = zk.track(await startTcpProxy(zk.server.port));
     const conn = zk.track(new Connection({ connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 6000 }));
-    await within(conn.start(), 15_000, 'the candidate\'s session');
+    await within(conn.start(), 15_000, "the candidate's session");
     await conn.ensureChroot();
-    const c = zk.track(new ControllerCandidate({ connection: conn, brokerId: 21, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }));
+    const c = zk.track(
+      new ControllerCandidate({ connection: conn, brokerId: 21, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }),
+    );
     return { c, conn, connect, reset: () => proxy.reset() };
   }
 
@@ -339,7 +367,11 @@ describe('the claim after winning /controller', () => {
     assert.equal(err.code, 'CONTROLLER_CLAIM_FAILED');
     assert.match(err.message, /injected failure/);
     await waitForNode(obs, '/controller', (st) => st === null, 10_000, '/controller to be released');
-    assert.equal(decodeControllerEpoch((await obs.get('/controller_epoch')).data), 1, 'the epoch was bumped with the create, as Kafka does: a later controller is elected above it');
+    assert.equal(
+      decodeControllerEpoch((await obs.get('/controller_epoch')).data),
+      1,
+      'the epoch was bumped with the create, as Kafka does: a later controller is elected above it',
+    );
     assert.equal(c.isController, false);
   });
 
@@ -350,7 +382,13 @@ describe('the claim after winning /controller', () => {
     await within(a.r.start(), 20_000, 'the candidate to register');
     await elected;
     // Another broker registers; then our session ends: the next contention is refused.
-    const other = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 32, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9032 }] }));
+    const other = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect, sessionTimeoutMs: 4000 },
+        brokerId: 32,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9032 }],
+      }),
+    );
     await within(other.start(), 20_000, 'broker 32 to register');
     const refused = waitForEvent<[KafkaZkRegistrarError]>(a.r, 'failed', 30_000, 'the candidacy to be refused after the expiry');
     const restored = waitForEvent(a.r, 'restored', 30_000, 'broker 31 to be registered again');

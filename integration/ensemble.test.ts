@@ -31,7 +31,11 @@ async function observer(connect: string): Promise<Session> {
   return within(c.start(), 20_000, 'an observer session');
 }
 
-function registrar(connect: string, brokerId: number, sessionTimeoutMs: number): { r: BrokerRegistrar; conn: Connection; events: string[]; causes: string[] } {
+function registrar(
+  connect: string,
+  brokerId: number,
+  sessionTimeoutMs: number,
+): { r: BrokerRegistrar; conn: Connection; events: string[]; causes: string[] } {
   const conn = new Connection({ connect, sessionTimeoutMs });
   const r = new BrokerRegistrar({ zookeeper: conn, brokerId, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
   cleanup.push(async () => {
@@ -64,12 +68,21 @@ test('the leader stalls for longer than the session timeout: the registration en
   const sessionId = r.status().sessionId;
   assert.ok(sessionId !== undefined);
   const obs = await observer(connect);
-  const stat = await waitForNode(obs, '/brokers/ids/2', (s) => s?.ephemeralOwner === sessionId, 20_000, 'our node, owned by our current session');
+  const stat = await waitForNode(
+    obs,
+    '/brokers/ids/2',
+    (s) => s?.ephemeralOwner === sessionId,
+    20_000,
+    'our node, owned by our current session',
+  );
   assert.equal(stat?.czxid, r.status().brokerEpoch);
   assert.equal(r.status().state, 'owned');
   // Our session ends only by the ensemble's verdict (the new leader may also keep it: then the node is
   // the very one we registered), never because our client stopped hearing from the stalled leader.
-  assert.ok(causes.every((c) => c === 'server' || c === 'refused'), `expiry causes: ${JSON.stringify(causes)}`);
+  assert.ok(
+    causes.every((c) => c === 'server' || c === 'refused'),
+    `expiry causes: ${JSON.stringify(causes)}`,
+  );
   if (causes.length === 0) assert.equal(r.status().brokerEpoch, first.brokerEpoch, 'no expiry: the same registration');
 });
 
@@ -85,7 +98,10 @@ test('the server we are connected to goes away: same session, same registration,
   await e.servers[idx]?.stop();
   await reconnected;
   assert.equal(conn.session?.id, reg.sessionId, 'the same session survived the failover');
-  const other = e.servers.filter((_, i) => i !== idx).map((s) => s.connectString).join(',');
+  const other = e.servers
+    .filter((_, i) => i !== idx)
+    .map((s) => s.connectString)
+    .join(',');
   const obs = await observer(`${other}/failover`);
   const stat = await obs.exists('/brokers/ids/1');
   assert.equal(stat?.ephemeralOwner, reg.sessionId);

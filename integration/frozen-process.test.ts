@@ -24,7 +24,10 @@ interface Line {
 
 function child(connect: string): { proc: ChildProcess; lines: Line[]; next: (kind: string, after: number, ms: number) => Promise<Line> } {
   const proc = spawn(process.execPath, [CHILD, connect, String(TIMEOUT_MS)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  zk.track({ stop: async () => void (proc.exitCode === null && proc.signalCode === null && (process.kill(proc.pid as number, 'SIGCONT'), proc.kill('SIGKILL'))) });
+  zk.track({
+    stop: async () =>
+      void (proc.exitCode === null && proc.signalCode === null && (process.kill(proc.pid as number, 'SIGCONT'), proc.kill('SIGKILL'))),
+  });
   const lines: Line[] = [];
   const waiters: (() => void)[] = [];
   createInterface({ input: proc.stdout as NodeJS.ReadableStream }).on('line', (l) => {
@@ -68,9 +71,17 @@ test(`frozen for 2x the session timeout: no sample after the resume reports a re
   const after = c.lines.filter((l) => l.at >= resumed - 50);
   const falseOwned = after.filter((l) => l.state === 'owned' && (l.sessionId === oldSession || l.at < created - 50));
   const window = falseOwned.length === 0 ? 0 : (falseOwned.at(-1) as Line).at - resumed;
-  t.diagnostic(`after the resume: ${after.length} lines, ${falseOwned.length} falsely 'owned' (window ${window} ms); lost at +${(c.lines.find((l) => l.kind === 'lost' && l.at >= resumed - 50)?.at ?? NaN) - resumed} ms, restored at +${restored.at - resumed} ms`);
-  assert.deepEqual(falseOwned, [], `no line after the resume claims a registration the current session does not own (resumed at ${resumed}, new node created at ${created}, old session ${oldSession}; lines: ${JSON.stringify(after.slice(0, 6))})`);
-  const expired = c.lines.find((l) => l.kind === 'sessionExpired' && l.at >= resumed - 50) as (Line & { payload?: { cause?: string } }) | undefined;
+  t.diagnostic(
+    `after the resume: ${after.length} lines, ${falseOwned.length} falsely 'owned' (window ${window} ms); lost at +${(c.lines.find((l) => l.kind === 'lost' && l.at >= resumed - 50)?.at ?? NaN) - resumed} ms, restored at +${restored.at - resumed} ms`,
+  );
+  assert.deepEqual(
+    falseOwned,
+    [],
+    `no line after the resume claims a registration the current session does not own (resumed at ${resumed}, new node created at ${created}, old session ${oldSession}; lines: ${JSON.stringify(after.slice(0, 6))})`,
+  );
+  const expired = c.lines.find((l) => l.kind === 'sessionExpired' && l.at >= resumed - 50) as
+    | (Line & { payload?: { cause?: string } })
+    | undefined;
   assert.equal(expired?.payload?.cause, 'stall');
   c.proc.stdin?.end();
 });
@@ -90,7 +101,10 @@ test('frozen for half the session timeout: no false loss, same session, registra
   await c.next('sample', resumed + 500, 10_000);
   const after = c.lines.filter((l) => l.at >= resumed);
   assert.ok(after.length > 0);
-  assert.deepEqual(c.lines.filter((l) => l.kind === 'lost' || l.kind === 'sessionExpired'), []);
+  assert.deepEqual(
+    c.lines.filter((l) => l.kind === 'lost' || l.kind === 'sessionExpired'),
+    [],
+  );
   for (const l of after) assert.equal(l.sessionId, started.sessionId);
   assert.equal((after.at(-1) as Line).state, 'owned');
   assert.equal((after.at(-1) as Line).verified, true, 'verified again by a round trip');

@@ -36,7 +36,9 @@ function parseOpenMetrics(text: string, format: 'openmetrics' | 'text' = 'openme
   return new Promise((resolve, reject) => {
     const child = execFile('/usr/bin/python3', ['-c', PARSER, format], (err, stdout, stderr) => {
       if (err !== null) {
-        const missing = /No module named 'prometheus_client'/.test(stderr) ? ' (install it: apt-get install -y python3-prometheus-client; .ci/run does)' : '';
+        const missing = /No module named 'prometheus_client'/.test(stderr)
+          ? ' (install it: apt-get install -y python3-prometheus-client; .ci/run does)'
+          : '';
         reject(new Error(`the OpenMetrics parser rejected /metrics${missing}: ${stderr.trim()}\n--- text ---\n${text}`));
       } else resolve(JSON.parse(stdout) as Record<string, number>);
     });
@@ -44,7 +46,8 @@ function parseOpenMetrics(text: string, format: 'openmetrics' | 'text' = 'openme
   });
 }
 
-const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+const PROMETHEUS_ACCEPT =
+  'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
 
 /** GET; /metrics as Prometheus 2.x asks for it unless `accept` says otherwise. */
 async function get(port: number, path: string, accept = PROMETHEUS_ACCEPT): Promise<{ status: number; body: string; type: string }> {
@@ -62,7 +65,19 @@ describe('health endpoint of the sidecar', () => {
     const proxy = zk.track(await startTcpProxy(zk.server.port));
 
     const cli = startCli(
-      ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', '9', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', String(SESSION_MS), '--health-port', '0'],
+      [
+        'register',
+        '--zookeeper',
+        `${proxy.address}${chroot}`,
+        '--broker-id',
+        '9',
+        '--listeners',
+        'PLAINTEXT://127.0.0.1:9092',
+        '--session-timeout-ms',
+        String(SESSION_MS),
+        '--health-port',
+        '0',
+      ],
       zk,
     );
     const { port } = (await cli.next('health', 20_000)) as { port: number };
@@ -80,7 +95,11 @@ describe('health endpoint of the sidecar', () => {
     assert.equal(before['kafka_zk_registrar_ready{"broker_id":"9"}'], 0);
     assert.equal(before['kafka_zk_registrar_state{"broker_id":"9","state":"waiting"}'], 1);
     assert.equal(before['kafka_zk_registrar_foreign_owner_waits_total{"broker_id":"9"}'], 1);
-    assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"server"}'], 0, 'counters are there from the first scrape, at zero');
+    assert.equal(
+      before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"server"}'],
+      0,
+      'counters are there from the first scrape, at zero',
+    );
     assert.equal(before['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"stall"}'], 0);
 
     // 2. The holder goes: we register, and only now are we ready.
@@ -88,7 +107,14 @@ describe('health endpoint of the sidecar', () => {
     const reg = (await cli.next('registered', 20_000)) as { sessionId: string; brokerEpoch: number };
     const ready = await get(port, '/readyz');
     assert.equal(ready.status, 200);
-    assert.deepEqual(JSON.parse(ready.body), { live: true, ready: true, reason: 'registered', brokerId: 9, sessionId: reg.sessionId, brokerEpoch: reg.brokerEpoch });
+    assert.deepEqual(JSON.parse(ready.body), {
+      live: true,
+      ready: true,
+      reason: 'registered',
+      brokerId: 9,
+      sessionId: reg.sessionId,
+      brokerEpoch: reg.brokerEpoch,
+    });
 
     // 3. Cut the sidecar off from ZooKeeper past its session timeout: the server expires the session.
     // Cut off, the sidecar cannot hear that: its registration is unverified (not ready), not lost.
@@ -97,20 +123,39 @@ describe('health endpoint of the sidecar', () => {
       const res = await get(port, '/readyz');
       return { status: res.status, reason: (JSON.parse(res.body) as { reason: string }).reason };
     };
-    await eventually(async () => (await readyz()).reason === 'unverified', 2 * SESSION_MS, 'readiness to drop once the disconnect is noticed');
+    await eventually(
+      async () => (await readyz()).reason === 'unverified',
+      2 * SESSION_MS,
+      'readiness to drop once the disconnect is noticed',
+    );
     assert.equal((await readyz()).status, 503, 'not ready while cut off');
     assert.equal((await get(port, '/livez')).status, 200, 'cut off is alive: the client keeps trying');
     const obs = await zk.observer(connect);
-    await eventually(async () => (await obs.exists('/brokers/ids/9')) === null, 4 * SESSION_MS, 'the server to expire the cut-off session and delete its node');
+    await eventually(
+      async () => (await obs.exists('/brokers/ids/9')) === null,
+      4 * SESSION_MS,
+      'the server to expire the cut-off session and delete its node',
+    );
     assert.equal((await readyz()).status, 503, 'still not ready');
-    assert.deepEqual(cli.printed.filter((l) => l.event === 'lost' || l.event === 'sessionExpired'), [], 'no loss or expiry claimed while the server cannot be heard');
+    assert.deepEqual(
+      cli.printed.filter((l) => l.event === 'lost' || l.event === 'sessionExpired'),
+      [],
+      'no loss or expiry claimed while the server cannot be heard',
+    );
 
     // 4. Connectivity back: the server says the session expired; lost, then restored, ready again, on a new session.
     proxy.set('pass');
     proxy.reset();
     const restored = (await cli.next('restored', 30_000)) as { sessionId: string };
     const told = cli.printed.filter((l) => l.event === 'lost' || l.event === 'sessionExpired');
-    assert.deepEqual(told.map((l) => [l.event, l.event === 'lost' ? l.reason : l.cause]).sort(), [['lost', 'session-expired'], ['sessionExpired', 'server']], JSON.stringify(told));
+    assert.deepEqual(
+      told.map((l) => [l.event, l.event === 'lost' ? l.reason : l.cause]).sort(),
+      [
+        ['lost', 'session-expired'],
+        ['sessionExpired', 'server'],
+      ],
+      JSON.stringify(told),
+    );
     assert.notEqual(restored.sessionId, reg.sessionId);
     const again = await get(port, '/readyz');
     assert.equal(again.status, 200, again.body);
@@ -126,7 +171,11 @@ describe('health endpoint of the sidecar', () => {
     assert.equal(asText['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);
     assert.match((await get(port, '/metrics', '*/*')).type, /^text\/plain; version=0\.0\.4/);
     const expiries = Object.entries(after).filter(([k]) => k.startsWith('kafka_zk_registrar_session_expiries_total{'));
-    assert.equal(expiries.reduce((n, [, v]) => n + v, 0), 1, `one expiry counted: ${JSON.stringify(expiries)}`);
+    assert.equal(
+      expiries.reduce((n, [, v]) => n + v, 0),
+      1,
+      `one expiry counted: ${JSON.stringify(expiries)}`,
+    );
     assert.equal(after['kafka_zk_registrar_session_expiries_total{"broker_id":"9","cause":"server"}'], 1, 'declared by the server');
     assert.equal(after['kafka_zk_registrar_losses_total{"broker_id":"9","reason":"session-expired"}'], 1);
     assert.equal(after['kafka_zk_registrar_registrations_total{"broker_id":"9"}'], 2);
@@ -137,7 +186,10 @@ describe('health endpoint of the sidecar', () => {
     assert.equal((await get(port, '/nope')).status, 404);
     process.kill(cli.child.pid as number, 'SIGTERM');
     assert.equal(await cli.exit(), 0);
-    await assert.rejects(within(get(port, '/livez'), 5000, 'a request to the closed port'), 'the port is closed once the sidecar has stopped');
+    await assert.rejects(
+      within(get(port, '/livez'), 5000, 'a request to the closed port'),
+      'the port is closed once the sidecar has stopped',
+    );
   });
 
   test('a connection without a session for --wedged-after-ms: the library says wedged (not live), the sidecar exits 1 for its supervisor', async () => {
@@ -145,11 +197,27 @@ describe('health endpoint of the sidecar', () => {
     const chroot = connect.slice(connect.indexOf('/'));
     const proxy = zk.track(await startTcpProxy(zk.server.port));
     const r = zk.track(
-      new BrokerRegistrar({ zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS, wedgedAfterMs: 1.5 * SESSION_MS }, brokerId: 11, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+      new BrokerRegistrar({
+        zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS, wedgedAfterMs: 1.5 * SESSION_MS },
+        brokerId: 11,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+      }),
     );
     await within(r.start(), 20_000, 'broker 11 to register');
     const cli = startCli(
-      ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', '12', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', String(SESSION_MS), '--wedged-after-ms', String(1.5 * SESSION_MS)],
+      [
+        'register',
+        '--zookeeper',
+        `${proxy.address}${chroot}`,
+        '--broker-id',
+        '12',
+        '--listeners',
+        'PLAINTEXT://127.0.0.1:9092',
+        '--session-timeout-ms',
+        String(SESSION_MS),
+        '--wedged-after-ms',
+        String(1.5 * SESSION_MS),
+      ],
       zk,
     );
     await cli.next('registered', 20_000);
@@ -174,11 +242,22 @@ describe('health endpoint of the sidecar', () => {
     const connect = zk.chroot();
     const chroot = connect.slice(connect.indexOf('/'));
     const proxy = zk.track(await startTcpProxy(zk.server.port));
-    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS }, brokerId: 13, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+    const r = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: SESSION_MS },
+        brokerId: 13,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+      }),
+    );
     const reg = await within(r.start(), 20_000, 'broker 13 to register');
     const obs = await zk.observer(connect);
     proxy.set('blackhole');
-    await eventually(async () => r.health().reason === 'unverified', 2 * SESSION_MS, 'readiness to drop while the session may be expiring', () => JSON.stringify(r.health()));
+    await eventually(
+      async () => r.health().reason === 'unverified',
+      2 * SESSION_MS,
+      'readiness to drop while the session may be expiring',
+      () => JSON.stringify(r.health()),
+    );
     assert.equal(r.status().state, 'owned', 'not declared lost: only unverified');
     // The server still has the node right now: readiness dropped first, not after the fact.
     assert.equal((await obs.exists('/brokers/ids/13'))?.ephemeralOwner, reg.sessionId);
@@ -187,4 +266,3 @@ describe('health endpoint of the sidecar', () => {
     await eventually(async () => r.health().ready, 30_000, 'ready again once connected');
   });
 });
-

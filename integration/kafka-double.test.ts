@@ -38,7 +38,10 @@ describe('kafkajs against the test cluster', () => {
     const c = zk.track(await within(TestCluster.start({ connect, brokerIds: [1] }), 30_000, 'cluster'));
     const b = await c.serve({ apiVersionsMax: 0 });
     const view = await describeVia(b);
-    assert.deepEqual(view.brokers.map((x) => x.nodeId), [1]);
+    assert.deepEqual(
+      view.brokers.map((x) => x.nodeId),
+      [1],
+    );
     assert.ok((b.served.get(18) ?? 0) >= 3, `kafkajs should have tried v2, v1, v0: ${b.served.get(18)}`);
   });
 

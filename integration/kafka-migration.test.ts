@@ -33,7 +33,10 @@ async function migrationPhase(obs: Session): Promise<string> {
   return decodeMigrationZNode((await obs.get('/migration')).data).phase;
 }
 
-test('a ZooKeeper -> KRaft migration: held back by our registration until stop(), then never contended', { skip, timeout: 300_000 }, async () => {
+test('a ZooKeeper -> KRaft migration: held back by our registration until stop(), then never contended', {
+  skip,
+  timeout: 300_000,
+}, async () => {
   const c = kafka.cluster;
   const zk = kafka.zk;
   const obs = await zk.observer(c.zkConnect);
@@ -51,7 +54,12 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
   kraft = await startKRaftController({ zkConnect: c.zkConnect, clusterId: decodeClusterId((await obs.get('/cluster/id')).data) });
   const k = kraft;
   await waitForNode(obs, '/migration', (st) => st !== null, 90_000, 'the KRaft controller to create /migration');
-  await eventually(async () => spare.status().kraftMigration?.holdingBack === true, 15_000, 'our registrar to report that it holds the migration back', () => JSON.stringify(spare.status().kraftMigration));
+  await eventually(
+    async () => spare.status().kraftMigration?.holdingBack === true,
+    15_000,
+    'our registrar to report that it holds the migration back',
+    () => JSON.stringify(spare.status().kraftMigration),
+  );
   assert.deepEqual(reported.at(-1), { phase: 'waiting-for-brokers', kraftControllerId: -1, holdingBack: true });
 
   // The real broker enters migration mode (registers with KRaft too); ours never does.
@@ -62,7 +70,11 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
   await b.start();
   const waitingLine = /Still waiting for ZK brokers \[([^\]]*)\] to register with KRaft/;
   await eventually(
-    async () => (waitingLine.exec(k.log())?.[1] ?? '').split(',').map((x) => x.trim()).includes('150'),
+    async () =>
+      (waitingLine.exec(k.log())?.[1] ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .includes('150'),
     120_000,
     'the KRaft controller to say that it waits for broker 150',
     () => k.log().split('\n').slice(-15).join('\n'),
@@ -75,12 +87,20 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
 
   // A new ZooKeeper-only registration is refused, with the reason, and writes nothing.
   const late = new BrokerRegistrar({ zookeeper: { connect: c.zkConnect }, brokerId: 151, listeners });
-  await assert.rejects(late.start(), (e: unknown) => e instanceof MigrationInProgressError && e.phase === 'waiting-for-brokers' && /hold it back/.test(e.message));
+  await assert.rejects(
+    late.start(),
+    (e: unknown) => e instanceof MigrationInProgressError && e.phase === 'waiting-for-brokers' && /hold it back/.test(e.message),
+  );
   assert.equal(await obs.exists('/brokers/ids/151'), null);
 
   // Our stop() is what the migration was waiting for.
   await spare.stop();
-  await eventually(async () => (await migrationPhase(obs)) === 'migrated', 120_000, 'the migration to run once broker 150 is gone', () => k.log().split('\n').slice(-15).join('\n'));
+  await eventually(
+    async () => (await migrationPhase(obs)) === 'migrated',
+    120_000,
+    'the migration to run once broker 150 is gone',
+    () => k.log().split('\n').slice(-15).join('\n'),
+  );
   const ctl = await obs.get('/controller');
   const reg = decodeControllerRegistration(ctl.data);
   assert.equal(ctl.stat.ephemeralOwner, '0', 'KRaft writes /controller persistent');
@@ -98,8 +118,18 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
       confirm: { kafka: { brokers: [b.address] }, timeoutMs: 120_000 },
     }),
   );
-  const seen = waitForEvent<[{ kraftControllerId: number; persistent: boolean }]>(candidate, 'kraftControlled', 30_000, 'the candidate to recognise the KRaft controller');
-  const unconfirmed = waitForEvent<[{ reason: string }]>(candidate, 'unconfirmed', 30_000, 'confirmation to give up long before its 120 s deadline');
+  const seen = waitForEvent<[{ kraftControllerId: number; persistent: boolean }]>(
+    candidate,
+    'kraftControlled',
+    30_000,
+    'the candidate to recognise the KRaft controller',
+  );
+  const unconfirmed = waitForEvent<[{ reason: string }]>(
+    candidate,
+    'unconfirmed',
+    30_000,
+    'confirmation to give up long before its 120 s deadline',
+  );
   await within(candidate.start(), 20_000, 'broker 152 to register');
   const [info] = await seen;
   assert.deepEqual([info.kraftControllerId, info.persistent], [k.nodeId, true]);
@@ -110,7 +140,11 @@ test('a ZooKeeper -> KRaft migration: held back by our registration until stop()
   await candidate.stop();
   const ctlAfter = await obs.exists('/controller');
   const epochAfter = await obs.exists('/controller_epoch');
-  assert.deepEqual([ctlAfter?.czxid, ctlAfter?.mzxid, ctlAfter?.ephemeralOwner], [ctl.stat.czxid, ctl.stat.mzxid, '0'], 'the candidate never touched /controller');
+  assert.deepEqual(
+    [ctlAfter?.czxid, ctlAfter?.mzxid, ctlAfter?.ephemeralOwner],
+    [ctl.stat.czxid, ctl.stat.mzxid, '0'],
+    'the candidate never touched /controller',
+  );
   assert.deepEqual([epochAfter?.version, epochAfter?.mzxid], [epochBefore?.version, epochBefore?.mzxid], 'nor /controller_epoch');
 
   const migrated = await runCli(['audit', '--zookeeper', c.zkConnect]);

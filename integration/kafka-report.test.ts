@@ -48,7 +48,9 @@ class Presence {
   private czxid: number | undefined;
   private goneSince: number | undefined;
   private readonly stopper = new AbortController();
-  private readonly stopped = new Promise<undefined>((r) => this.stopper.signal.addEventListener('abort', () => r(undefined), { once: true }));
+  private readonly stopped = new Promise<undefined>((r) =>
+    this.stopper.signal.addEventListener('abort', () => r(undefined), { once: true }),
+  );
   constructor(
     private readonly conn: Connection,
     readonly path: string,
@@ -89,7 +91,10 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
 }
 
-test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, ${CYCLES} cycles; every broker registered, owned and listed after each`, { skip, timeout: 600_000 }, async (t) => {
+test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, ${CYCLES} cycles; every broker registered, owned and listed after each`, {
+  skip,
+  timeout: 600_000,
+}, async (t) => {
   const e = ensemble as ZooKeeperEnsemble;
   const c = cluster as KafkaCluster;
   // The observer (for the diagnostics: how often each node went missing and for how long) is a
@@ -107,7 +112,19 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     await sock.listen();
     cleanup.push(() => sock.close());
     const cli = startCli(
-      ['register', '--zookeeper', c.zkConnect, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${sock.port}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0'],
+      [
+        'register',
+        '--zookeeper',
+        c.zkConnect,
+        '--broker-id',
+        String(id),
+        '--listeners',
+        `PLAINTEXT://127.0.0.1:${sock.port}`,
+        '--session-timeout-ms',
+        String(SESSION_MS),
+        '--health-port',
+        '0',
+      ],
       { track: (x) => cleanup.push(() => x.stop()) },
     );
     cleanup.push(async () => {
@@ -118,7 +135,8 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     await cli.next('registered', 20_000);
     ours.push({ id, cli, port });
   }
-  const health = async (port: number): Promise<RegistrarHealth> => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) })).json() as Promise<RegistrarHealth>;
+  const health = async (port: number): Promise<RegistrarHealth> =>
+    (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(5000) })).json() as Promise<RegistrarHealth>;
   const count = (o: { cli: CliRun }, event: string): number => o.cli.printed.filter((l) => l.event === event).length;
   const presence = [...c.brokers.map((b) => b.id), ...OUR_IDS].map((id) => new Presence(obsConn, `/brokers/ids/${id}`));
   const watching = presence.map((p) => p.run());
@@ -146,7 +164,8 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     if (h !== undefined) {
       if (!h.ready || h.sessionId !== owner) return no(`registrar ${h.reason} on 0x${h.sessionId}, node owned by 0x${owner}`);
     } else if ((await e.serving(owner)) < 0) return no(`owner 0x${owner} is not connected to any member`);
-    for (const b of c.brokers) if (!(await metadataFrom(b.address)).brokers.some((x) => x.nodeId === id)) return no(`not listed by broker ${b.id}`);
+    for (const b of c.brokers)
+      if (!(await metadataFrom(b.address)).brokers.some((x) => x.nodeId === id)) return no(`not listed by broker ${b.id}`);
     return true;
   };
 
@@ -165,7 +184,8 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     await eventually(
       async () => {
         for (const id of allIds) {
-          if (!settled.has(id) && (await healthy(id).catch((err: Error) => (why.set(id, err.message), false)))) settled.set(id, Date.now() - resumed);
+          if (!settled.has(id) && (await healthy(id).catch((err: Error) => (why.set(id, err.message), false))))
+            settled.set(id, Date.now() - resumed);
         }
         return settled.size === allIds.length;
       },
@@ -175,9 +195,12 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     );
     for (const [id, ms] of settled) (OUR_IDS.includes(id) ? settleTimes.ours : settleTimes.kafka).push(ms);
     // A slow settle is worth a reason in the report: what kept it from counting until then.
-    for (const [id, ms] of settled) if (ms > 5000) t.diagnostic(`cycle ${cycle}: broker ${id} settled only after ${ms} ms; last reason before: ${why.get(id) ?? 'n/a'}`);
+    for (const [id, ms] of settled)
+      if (ms > 5000) t.diagnostic(`cycle ${cycle}: broker ${id} settled only after ${ms} ms; last reason before: ${why.get(id) ?? 'n/a'}`);
     why.clear();
-    t.diagnostic(`cycle ${cycle}: leader member ${leader + 1} stalled ${STALL_MS} ms; settled after resume (ms): ${allIds.map((id) => `${id}=${settled.get(id)}`).join(' ')}`);
+    t.diagnostic(
+      `cycle ${cycle}: leader member ${leader + 1} stalled ${STALL_MS} ms; settled after resume (ms): ${allIds.map((id) => `${id}=${settled.get(id)}`).join(' ')}`,
+    );
   }
   for (const p of presence) p.stop();
   await Promise.all(watching);
@@ -188,12 +211,28 @@ test(`the report's scenario against real Kafka: leader stalled ${STALL_MS} ms, $
     const recreated = of(ids).reduce((n, p) => n + p.recreations, 0);
     return `${name}: ${recreated} re-registrations, ${gaps.length} seen missing (p50 ${pct(gaps, 50)} ms, max ${pct(gaps, 100)} ms), all present/owned/listed after resume p50 ${pct(settle, 50)} ms max ${pct(settle, 100)} ms`;
   };
-  t.diagnostic(summary(`Kafka ${KAFKA_VERSION} (${c.brokers.length} brokers)`, c.brokers.map((b) => b.id), settleTimes.kafka));
-  const events = ours.map((o) => ({ id: o.id, lost: count(o, 'lost'), restored: count(o, 'restored'), expired: count(o, 'sessionExpired'), causes: o.cli.printed.filter((l) => l.event === 'sessionExpired').map((l) => l.cause) }));
+  t.diagnostic(
+    summary(
+      `Kafka ${KAFKA_VERSION} (${c.brokers.length} brokers)`,
+      c.brokers.map((b) => b.id),
+      settleTimes.kafka,
+    ),
+  );
+  const events = ours.map((o) => ({
+    id: o.id,
+    lost: count(o, 'lost'),
+    restored: count(o, 'restored'),
+    expired: count(o, 'sessionExpired'),
+    causes: o.cli.printed.filter((l) => l.event === 'sessionExpired').map((l) => l.cause),
+  }));
   t.diagnostic(`${summary(`ours (${OUR_IDS.length} sidecar processes)`, OUR_IDS, settleTimes.ours)}; events ${JSON.stringify(events)}`);
   // Every loss of ours was reported and restored: the registrar never believed in a node it did not have.
   for (const e of events) assert.equal(e.lost, e.restored, `broker ${e.id}: every loss restored`);
   // A sidecar is never frozen here: any session of ours that ended was ended by the servers (said
   // expired, or refusing it), never given up on a guess of ours.
-  for (const e of events) assert.ok(e.causes.every((c) => c === 'server' || c === 'refused'), `broker ${e.id}: expiry causes ${JSON.stringify(e.causes)}`);
+  for (const e of events)
+    assert.ok(
+      e.causes.every((c) => c === 'server' || c === 'refused'),
+      `broker ${e.id}: expiry causes ${JSON.stringify(e.causes)}`,
+    );
 });

@@ -35,7 +35,9 @@ async function serverConnections(): Promise<number> {
 }
 
 describe('leak-free at scale', () => {
-  test(`${CYCLES} start/stop cycles, then 50 registrars on one Connection 20 times: nothing left behind`, { timeout: 600_000 }, async (t) => {
+  test(`${CYCLES} start/stop cycles, then 50 registrars on one Connection 20 times: nothing left behind`, {
+    timeout: 600_000,
+  }, async (t) => {
     const connect = zk.chroot();
     // Warm-up: the first registrar loads modules and creates the chroot; measure after it.
     const warm = new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 1, listeners });
@@ -63,7 +65,9 @@ describe('leak-free at scale', () => {
     assert.ok(after.fds <= before.fds, `file descriptors: ${before.fds} before, ${after.fds} after`);
     assert.ok(after.server <= before.server, `server-side connections: ${before.server} before, ${after.server} after`);
     const growth = (after.heap - before.heap) / 1024 / 1024;
-    t.diagnostic(`heap after GC: ${((after.heap - before.heap) / 1024 / (CYCLES + 1000)).toFixed(2)} KiB per registrar started and stopped`);
+    t.diagnostic(
+      `heap after GC: ${((after.heap - before.heap) / 1024 / (CYCLES + 1000)).toFixed(2)} KiB per registrar started and stopped`,
+    );
     // With the native binding this was about 6 KiB per registrar (it never freed a watcher callback).
     assert.ok(growth < 6, `heap after GC grew by ${growth.toFixed(1)} MiB over ${CYCLES + 1000} registrars`);
   });

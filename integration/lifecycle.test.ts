@@ -45,7 +45,11 @@ test('after start() and stop() the process exits by itself with nothing open', a
   const { code, report } = await runChild([connect, 'stop-twice'], 20_000);
   assert.equal(report.outcome, 'registered');
   assert.equal(code, 0);
-  assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), [], 'no timers or sockets left');
+  assert.deepEqual(
+    report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'),
+    [],
+    'no timers or sockets left',
+  );
   const obs = await zk.observer(connect);
   assert.equal(await obs.exists('/brokers/ids/42'), null, 'stop() deleted the registration');
   assert.deepEqual(await obs.getChildren('/brokers/ids'), []);
@@ -55,19 +59,31 @@ test('a start() that cannot reach ZooKeeper rejects with ConnectTimeoutError (ca
   const port = await freePort(); // nothing listens here
   const { code, report } = await runChild([`127.0.0.1:${port}`], 20_000);
   assert.equal(report.outcome, 'CONNECT_TIMEOUT');
-  assert.equal(report.cause, 'ECONNREFUSED', 'the last attempt\'s failure is the cause');
-  assert.ok(report.elapsedMs >= 1400 && report.elapsedMs < 3000, `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`);
+  assert.equal(report.cause, 'ECONNREFUSED', "the last attempt's failure is the cause");
+  assert.ok(
+    report.elapsedMs >= 1400 && report.elapsedMs < 3000,
+    `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`,
+  );
   assert.equal(code, 0);
-  assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), []);
+  assert.deepEqual(
+    report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'),
+    [],
+  );
 });
 
 test('a start() whose hosts do not resolve rejects with ConnectTimeoutError (cause: the lookup failure) and leaves nothing open', async () => {
   const { code, report } = await runChild(['no-such-host.invalid:2181,another-missing-host.invalid:2181'], 20_000);
   assert.equal(report.outcome, 'CONNECT_TIMEOUT');
   assert.equal(report.cause, 'ENOTFOUND');
-  assert.ok(report.elapsedMs >= 1400 && report.elapsedMs < 3000, `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`);
+  assert.ok(
+    report.elapsedMs >= 1400 && report.elapsedMs < 3000,
+    `rejected after the 1500 ms connect timeout, not later: ${report.elapsedMs} ms`,
+  );
   assert.equal(code, 0);
-  assert.deepEqual(report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'), []);
+  assert.deepEqual(
+    report.resources.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap'),
+    [],
+  );
 });
 
 test('a listener that throws does not break the registration; its error still surfaces', async () => {

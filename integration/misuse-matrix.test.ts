@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Mutex } from 'async-mutex';
-import { BrokerRegistrar, Connection, ControllerCandidate, InvalidConfigError, KafkaZkRegistrarError, LifecycleError, OwnedEphemeral, StoppedError } from '../src/index.js';
+import {
+  BrokerRegistrar,
+  Connection,
+  ControllerCandidate,
+  InvalidConfigError,
+  KafkaZkRegistrarError,
+  LifecycleError,
+  OwnedEphemeral,
+  StoppedError,
+} from '../src/index.js';
 import { freePort } from './harness/zookeeper-server.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { within } from './harness/wait.js';
@@ -49,7 +58,9 @@ const subjects: Record<string, (connect: string) => Promise<Subject>> = {
     return { start: () => r.start(), stop: () => r.stop() };
   },
   ControllerCandidate: async (connect) => {
-    const c = zk.track(new ControllerCandidate({ connection: await started(connect), brokerId: ++nextId, mutex: new Mutex(), runWhen: () => true }));
+    const c = zk.track(
+      new ControllerCandidate({ connection: await started(connect), brokerId: ++nextId, mutex: new Mutex(), runWhen: () => true }),
+    );
     return { start: () => call(() => c.start()), stop: () => c.stop() };
   },
 };
@@ -106,14 +117,27 @@ describe('lifecycle misuse matrix', () => {
     const e = zk.track(new OwnedEphemeral({ connection: await started(connect), path: '/kzr/persistent', data: () => Buffer.from('x') }));
     await assert.rejects(within(e.start(), 5000, 'start to fail'), (err: unknown) => (err as { code?: string }).code === 'PERSISTENT_NODE');
     assert.equal(e.state, 'failed');
-    await assert.rejects(within(call(() => e.start()), 1000, 'a start after the failure'), isLifecycle);
+    await assert.rejects(
+      within(
+        call(() => e.start()),
+        1000,
+        'a start after the failure',
+      ),
+      isLifecycle,
+    );
   });
 });
 
 describe('start() settles with what happened', () => {
   test('stop() while start() is connecting: StoppedError (one of ours), not a DOM AbortError', async () => {
     const port = await freePort(); // nothing listens there
-    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4000, connectTimeoutMs: 20_000 }, brokerId: 7, listeners }));
+    const r = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4000, connectTimeoutMs: 20_000 },
+        brokerId: 7,
+        listeners,
+      }),
+    );
     const starting = r.start();
     starting.catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -130,7 +154,10 @@ describe('start() settles with what happened', () => {
     const outcomes = await Promise.all(
       Array.from({ length: 60 }, async (_, i) => {
         const r = new BrokerRegistrar({ zookeeper: conn, brokerId: 1000 + i, listeners });
-        const starting = r.start().then(() => 'registered', (err: unknown) => (err instanceof StoppedError ? 'stopped' : `${(err as Error).name}: ${(err as Error).message}`));
+        const starting = r.start().then(
+          () => 'registered',
+          (err: unknown) => (err instanceof StoppedError ? 'stopped' : `${(err as Error).name}: ${(err as Error).message}`),
+        );
         await new Promise((resolve) => setTimeout(resolve, i % 6));
         await r.stop();
         return starting;
@@ -147,7 +174,10 @@ describe('update() keeps the contract', () => {
     const connect = zk.chroot();
     const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 8, listeners }));
     await within(r.start(), 10_000, 'start()');
-    await assert.rejects(r.update({ brokerId: 6 } as never), (err: unknown) => err instanceof InvalidConfigError && err.field === 'brokerId' && /cannot be changed by update/.test(err.message));
+    await assert.rejects(
+      r.update({ brokerId: 6 } as never),
+      (err: unknown) => err instanceof InvalidConfigError && err.field === 'brokerId' && /cannot be changed by update/.test(err.message),
+    );
     await assert.rejects(r.update({ rakc: 'r1' } as never), (err: unknown) => err instanceof InvalidConfigError && err.field === 'rakc');
     const obs = await zk.observer(connect);
     assert.equal((await obs.exists('/brokers/ids/8'))?.version, 0, 'nothing was written');

@@ -14,7 +14,12 @@ const zk = useZooKeeper();
 const previous = new Set<string>();
 const DATA = Buffer.from('ours');
 function ioOf(s: Session): OwnerCheckIo {
-  return { run: (op) => op(), checkpoint: () => undefined, wasOurs: (id) => previous.has(id), createParents: (p, acl) => s.createParents(p, acl) };
+  return {
+    run: (op) => op(),
+    checkpoint: () => undefined,
+    wasOurs: (id) => previous.has(id),
+    createParents: (p, acl) => s.createParents(p, acl),
+  };
 }
 
 async function sessions(): Promise<{ ours: Session; other: Session }> {
@@ -26,7 +31,11 @@ async function sessions(): Promise<{ ours: Session; other: Session }> {
 }
 
 /** Runs the check with a hook that records each step's outcome and can act once at a given step. */
-async function run(s: Session, path: string, act?: { at: string; then: () => Promise<void> }): Promise<{ verdict: Verdict; steps: string[] }> {
+async function run(
+  s: Session,
+  path: string,
+  act?: { at: string; then: () => Promise<void> },
+): Promise<{ verdict: Verdict; steps: string[] }> {
   const steps: string[] = [];
   let acted = false;
   const hook: StepHook = async (step, outcome) => {
@@ -106,8 +115,18 @@ describe('owner check: every row of the decision table', () => {
   test('rare: version changed under our conditional set -> rewrite: conflict -> read again -> rewrite: done', async () => {
     const { ours, other } = await sessions();
     await ours.create('/row/node', Buffer.from('stale'), 'ephemeral');
-    const { verdict, steps } = await run(ours, '/row/node', { at: 'read:ours-other-data', then: async () => void (await other.set('/row/node', Buffer.from('meddled'), -1)) });
-    assert.deepEqual(steps, ['create:exists', 'read:ours-other-data', 'rewrite:conflict', 'create:exists', 'read:ours-other-data', 'rewrite:done']);
+    const { verdict, steps } = await run(ours, '/row/node', {
+      at: 'read:ours-other-data',
+      then: async () => void (await other.set('/row/node', Buffer.from('meddled'), -1)),
+    });
+    assert.deepEqual(steps, [
+      'create:exists',
+      'read:ours-other-data',
+      'rewrite:conflict',
+      'create:exists',
+      'read:ours-other-data',
+      'rewrite:done',
+    ]);
     assert.equal(verdict.kind === 'owned' && verdict.how, 'rewritten');
     assert.equal((await ours.get('/row/node')).data.toString(), 'ours');
   });
@@ -137,7 +156,7 @@ describe('owner check: every row of the decision table', () => {
     }
   });
 
-  test('rare: our previous session\'s node goes before our delete -> replace: conflict -> create again -> OWNED', async () => {
+  test("rare: our previous session's node goes before our delete -> replace: conflict -> create again -> OWNED", async () => {
     const { ours, other } = await sessions();
     await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');
     previous.add(other.id);
@@ -192,7 +211,7 @@ describe('owner check: the requests it sends, in order (the peek riding behind e
     assert.deepEqual(calls, ['create', 'exists', 'createParents', 'create', 'exists']);
   });
 
-  test('our previous session\'s node: create + peek, then its delete with the next create + peek right behind it', async () => {
+  test("our previous session's node: create + peek, then its delete with the next create + peek right behind it", async () => {
     const { ours, other } = await sessions();
     await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');
     previous.add(other.id);
@@ -205,7 +224,7 @@ describe('owner check: the requests it sends, in order (the peek riding behind e
     }
   });
 
-  test('another session\'s node: create + peek, then one read', async () => {
+  test("another session's node: create + peek, then one read", async () => {
     const { ours, other } = await sessions();
     await other.create('/row/node', Buffer.from('theirs'), 'ephemeral');
     const { verdict, calls } = await runPeeking(ours, '/row/node');
@@ -229,7 +248,10 @@ describe('owner check: the requests it sends, in order (the peek riding behind e
       peek: () => rec.session.exists('/row/node', () => undefined),
       companion: async () => [{ op: 'setData', path: '/row/epoch', data: Buffer.from('1'), version: 0 }],
     });
-    assert.deepEqual(rec.calls.filter((c) => c !== 'id'), ['multi', 'exists']);
+    assert.deepEqual(
+      rec.calls.filter((c) => c !== 'id'),
+      ['multi', 'exists'],
+    );
     assert.equal(verdict.kind === 'owned' && verdict.companion?.[0]?.op, 'setData');
   });
 });

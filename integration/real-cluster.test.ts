@@ -36,7 +36,13 @@ describe('against a real ZooKeeper-mode Kafka cluster', () => {
     const listed = (id: number): Promise<boolean> => isListed(bootstrap, id);
     const s = await socket();
     const id = spareId(1);
-    const tmp = await registerTemporaryBroker({ zookeeper: { connect: zkConnect }, brokerId: id, kafka: { brokers: bootstrap }, endpoint: { host: '127.0.0.1', port: s.port }, timeoutMs: 60_000 });
+    const tmp = await registerTemporaryBroker({
+      zookeeper: { connect: zkConnect },
+      brokerId: id,
+      kafka: { brokers: bootstrap },
+      endpoint: { host: '127.0.0.1', port: s.port },
+      timeoutMs: 60_000,
+    });
     assert.equal(await listed(id), true);
     await tmp.dispose();
     assert.equal(await listed(id), false);

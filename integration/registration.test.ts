@@ -2,7 +2,20 @@
 // real ZooKeeper server.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, ClusterIdMismatchError, Connection, decodeBrokerZNode, encodeBrokerZNode, InvalidConfigError, listenersToEndpoints, PathClaimedError, PersistentNodeError, Session, StartAbortedError, type Registration } from '../src/index.js';
+import {
+  BrokerRegistrar,
+  ClusterIdMismatchError,
+  Connection,
+  decodeBrokerZNode,
+  encodeBrokerZNode,
+  InvalidConfigError,
+  listenersToEndpoints,
+  PathClaimedError,
+  PersistentNodeError,
+  Session,
+  StartAbortedError,
+  type Registration,
+} from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { startTcpProxy } from './harness/tcp-proxy.js';
 import { killSession } from './harness/sessions.js';
@@ -15,7 +28,11 @@ const LISTENERS = [
   { name: 'internal', host: 'broker-1.example', port: 9093, securityProtocol: 'SASL_SSL' as const },
 ];
 
-function registrar(connect: string, brokerId: number, extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {}): BrokerRegistrar {
+function registrar(
+  connect: string,
+  brokerId: number,
+  extra: Partial<ConstructorParameters<typeof BrokerRegistrar>[0]> = {},
+): BrokerRegistrar {
   return zk.track(
     new BrokerRegistrar({
       zookeeper: { connect, sessionTimeoutMs: 4000 },
@@ -42,7 +59,15 @@ describe('fresh registration', () => {
     assert.equal(r.brokerEpoch, stat.czxid);
     const json = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
     assert.deepEqual(Object.keys(json).sort(), [
-      'endpoints', 'features', 'host', 'jmx_port', 'listener_security_protocol_map', 'port', 'rack', 'timestamp', 'version',
+      'endpoints',
+      'features',
+      'host',
+      'jmx_port',
+      'listener_security_protocol_map',
+      'port',
+      'rack',
+      'timestamp',
+      'version',
     ]);
     assert.equal(json.version, 5);
     assert.equal(json.host, '127.0.0.1');
@@ -234,7 +259,10 @@ describe('what users expect from Kafka and Curator', () => {
     assert.equal(after.stat.version, before.stat.version + 1);
     const decoded = decodeBrokerZNode(21, after.data);
     assert.equal(decoded.rack, 'rack-b');
-    assert.deepEqual(decoded.endpoints.map((e) => e.port), [9094]);
+    assert.deepEqual(
+      decoded.endpoints.map((e) => e.port),
+      [9094],
+    );
     // Bad changes are refused before anything is written.
     await assert.rejects(r.update({ listeners: [] }), /invalid listeners/);
     assert.equal((await obs.get('/brokers/ids/21')).stat.version, after.stat.version);
@@ -252,7 +280,11 @@ describe('what users expect from Kafka and Curator', () => {
     await holder.createParents('/brokers/ids/22');
     const r = registrar(connect, 22);
     // What this broker itself would write: a previous session of ours, waited out (not refused).
-    await holder.create('/brokers/ids/22', encodeBrokerZNode({ brokerId: 22, endpoints: listenersToEndpoints(LISTENERS), jmxPort: 9999, version: 5 }, Date.now()), 'ephemeral');
+    await holder.create(
+      '/brokers/ids/22',
+      encodeBrokerZNode({ brokerId: 22, endpoints: listenersToEndpoints(LISTENERS), jmxPort: 9999, version: 5 }, Date.now()),
+      'ephemeral',
+    );
     await assert.rejects(within(r.start({ signal: AbortSignal.timeout(300) }), 10_000, 'start() to give up'), (err: unknown) => {
       assert.ok(err instanceof StartAbortedError, String(err));
       assert.equal(err.code, 'START_ABORTED');
@@ -271,7 +303,11 @@ describe('what users expect from Kafka and Curator', () => {
     await obs.createParents('/cluster/id');
     await obs.create('/cluster/id', Buffer.from('{"version":"1","id":"AAAAAAAAAAAAAAAAAAAAAA"}'), 'persistent');
     const wrong = registrar(connect, 23, { clusterId: 'LH7Br1EvRAi2Gm2qrqskqQ' });
-    await assert.rejects(wrong.start(), (err: unknown) => err instanceof ClusterIdMismatchError && err.found === 'AAAAAAAAAAAAAAAAAAAAAA' && err.code === 'CLUSTER_ID_MISMATCH');
+    await assert.rejects(
+      wrong.start(),
+      (err: unknown) =>
+        err instanceof ClusterIdMismatchError && err.found === 'AAAAAAAAAAAAAAAAAAAAAA' && err.code === 'CLUSTER_ID_MISMATCH',
+    );
     assert.equal(await obs.exists('/brokers/ids/23'), null, 'nothing was registered');
     const right = registrar(connect, 23, { clusterId: 'AAAAAAAAAAAAAAAAAAAAAA' });
     await within(right.start(), 10_000, 'start() in the right cluster');
@@ -295,13 +331,17 @@ describe('Session.open reattach credentials', () => {
     await waitForNode(obs, '/held/x', (st) => st === null, 10_000, 'the ephemeral of the closed session to go');
 
     const secret = 'zz'.repeat(16);
-    const refused = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: s.id, sessionPassword: secret }).catch((e: unknown) => e);
+    const refused = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: s.id, sessionPassword: secret }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(refused instanceof InvalidConfigError);
     assert.equal(refused.field, 'sessionPassword');
     assert.ok(!refused.message.includes(secret), 'the password is not in the message');
     const half = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: s.id }).catch((e: unknown) => e);
     assert.ok(half instanceof InvalidConfigError && half.field === 'sessionPassword');
-    const badId = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: 'not-hex', sessionPassword: s.password }).catch((e: unknown) => e);
+    const badId = await Session.open({ connect, sessionTimeoutMs: 4000, sessionId: 'not-hex', sessionPassword: s.password }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(badId instanceof InvalidConfigError && badId.field === 'sessionId');
   });
 });

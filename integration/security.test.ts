@@ -6,7 +6,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { AuditFailedError, auditRegistrations, AuthFailedError, BrokerRegistrar, Connection, decodeBrokerZNode, InvalidConfigError, NoAuthError, type Acl, type Session } from '../src/index.js';
+import {
+  AuditFailedError,
+  auditRegistrations,
+  AuthFailedError,
+  BrokerRegistrar,
+  Connection,
+  decodeBrokerZNode,
+  InvalidConfigError,
+  NoAuthError,
+  type Acl,
+  type Session,
+} from '../src/index.js';
 import { sameAcl } from '../src/recipes/owner-check.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { runCli, startCli } from './harness/cli-run.js';
@@ -37,14 +48,26 @@ async function refusedEverything(s: Session, who: string): Promise<void> {
   await assert.rejects(s.setAcl(path, -1, [{ perms: 31, scheme: 'world', id: 'anyone' }]), noAuth, `${who}: setAcl`);
   // Deleting needs DELETE on the parent, which is ours too.
   await assert.rejects(s.delete(path, -1), noAuth, `${who}: delete`);
-  await assert.rejects(s.create('/brokers/ids/99', Buffer.from('{}'), 'ephemeral'), (e: unknown) => e instanceof NoAuthError, `${who}: create a sibling`);
+  await assert.rejects(
+    s.create('/brokers/ids/99', Buffer.from('{}'), 'ephemeral'),
+    (e: unknown) => e instanceof NoAuthError,
+    `${who}: create a sibling`,
+  );
 }
 
 describe('ZooKeeper auth and ACLs', () => {
-  test('Kafka\'s ACL on our nodes and parents: everyone reads, only our identity changes; kept across expiry; the superuser can clean up', async () => {
+  test("Kafka's ACL on our nodes and parents: everyone reads, only our identity changes; kept across expiry; the superuser can clean up", async () => {
     const connect = zk.chroot();
     const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 4000, auth: { credentials: CREDS } }));
-    const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 1, listeners, zookeeperSetAcl: true, controller: { performsControllerDuties: true } }));
+    const r = zk.track(
+      new BrokerRegistrar({
+        zookeeper: conn,
+        brokerId: 1,
+        listeners,
+        zookeeperSetAcl: true,
+        controller: { performsControllerDuties: true },
+      }),
+    );
     const elected = waitForEvent(r, 'elected', 20_000, 'our candidate to be elected');
     await within(r.start(), 20_000, 'broker 1 to register');
     await elected;
@@ -88,14 +111,26 @@ describe('ZooKeeper auth and ACLs', () => {
 
   test('wrong credentials: NoAuthError naming the path, from the library and as one clear CLI line with exit 1', async () => {
     const connect = zk.chroot();
-    const owner = zk.track(new BrokerRegistrar({ zookeeper: { connect, auth: { credentials: CREDS } }, brokerId: 1, listeners, zookeeperSetAcl: true }));
+    const owner = zk.track(
+      new BrokerRegistrar({ zookeeper: { connect, auth: { credentials: CREDS } }, brokerId: 1, listeners, zookeeperSetAcl: true }),
+    );
     await within(owner.start(), 20_000, 'broker 1 to register (making /brokers/ids ours)');
     const wrong = new BrokerRegistrar({ zookeeper: { connect, auth: { credentials: 'kafka:wrong-password' } }, brokerId: 2, listeners });
     await assert.rejects(wrong.start(), (e: unknown) => e instanceof NoAuthError && e.path === '/brokers/ids/2');
 
     const dir = mkdtempSync(join(tmpdir(), 'kzr-auth-'));
     writeFileSync(join(dir, 'zk-auth'), 'kafka:wrong-password\n', { mode: 0o600 });
-    const cli = await runCli(['register', '--zookeeper', connect, '--broker-id', '2', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--zookeeper-auth-file', join(dir, 'zk-auth')]);
+    const cli = await runCli([
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '2',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--zookeeper-auth-file',
+      join(dir, 'zk-auth'),
+    ]);
     assert.equal(cli.code, 1, `${cli.out}\n${cli.err}`);
     const failed = cli.out.split('\n').filter((l) => /"event":"(startFailed|failed)"/.test(l));
     assert.equal(failed.length, 1, cli.out);
@@ -112,14 +147,20 @@ describe('ZooKeeper auth and ACLs', () => {
     await owner.create('/brokers/ids', Buffer.alloc(0), 'persistent', only);
     for (const [auth, expect] of [
       [undefined, /NOAUTH.*the server knows this session as ip:127\.0\.0\.1; no digest credentials were presented/],
-      [{ credentials: 'mallory:guess' }, /NOAUTH.*the server knows this session as (ip:127\.0\.0\.1, digest:mallory|digest:mallory, ip:127\.0\.0\.1)$/],
+      [
+        { credentials: 'mallory:guess' },
+        /NOAUTH.*the server knows this session as (ip:127\.0\.0\.1, digest:mallory|digest:mallory, ip:127\.0\.0\.1)$/,
+      ],
     ] as const) {
-      await assert.rejects(auditRegistrations(connect.replace(/^[^/]*/, zk.server.connectString), auth === undefined ? {} : { auth }), (e: unknown) => {
-        assert.ok(e instanceof AuditFailedError, String(e));
-        assert.match(e.message, expect);
-        assert.ok(!e.message.includes('guess'), 'no password in the message');
-        return true;
-      });
+      await assert.rejects(
+        auditRegistrations(connect.replace(/^[^/]*/, zk.server.connectString), auth === undefined ? {} : { auth }),
+        (e: unknown) => {
+          assert.ok(e instanceof AuditFailedError, String(e));
+          assert.match(e.message, expect);
+          assert.ok(!e.message.includes('guess'), 'no password in the message');
+          return true;
+        },
+      );
     }
     const ok = await auditRegistrations(connect.replace(/^[^/]*/, zk.server.connectString), { auth: { credentials: CREDS } });
     assert.deepEqual(ok.brokers, []);
@@ -138,12 +179,27 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.ok((await connections()) <= baseline, 'and none was opened since');
   });
 
-  test('credentials never appear in logs, events, status, errors, the CLI\'s lines or its endpoints', async () => {
+  test("credentials never appear in logs, events, status, errors, the CLI's lines or its endpoints", async () => {
     const connect = zk.chroot();
     const dir = mkdtempSync(join(tmpdir(), 'kzr-auth-'));
     writeFileSync(join(dir, 'zk-auth'), `${CREDS}\n`, { mode: 0o600 });
     const cli = startCli(
-      ['register', '--zookeeper', connect, '--broker-id', '5', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--zookeeper-auth-file', join(dir, 'zk-auth'), '--zookeeper-set-acl', '--controller', '--performs-controller-duties', '--health-port', '0'],
+      [
+        'register',
+        '--zookeeper',
+        connect,
+        '--broker-id',
+        '5',
+        '--listeners',
+        'PLAINTEXT://127.0.0.1:9092',
+        '--zookeeper-auth-file',
+        join(dir, 'zk-auth'),
+        '--zookeeper-set-acl',
+        '--controller',
+        '--performs-controller-duties',
+        '--health-port',
+        '0',
+      ],
       zk,
       { DEBUG: 'kafka-zk-registrar:*' },
     );
@@ -166,7 +222,10 @@ describe('ZooKeeper auth and ACLs', () => {
       }
     };
     const err = bad(`no-colon-${PASSWORD}`);
-    assert.ok(err instanceof InvalidConfigError && err.field === 'zookeeper.auth.credentials' && !err.message.includes(PASSWORD), String(err));
+    assert.ok(
+      err instanceof InvalidConfigError && err.field === 'zookeeper.auth.credentials' && !err.message.includes(PASSWORD),
+      String(err),
+    );
     const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, auth: { credentials: CREDS } }, brokerId: 6, listeners }));
     const events: unknown[] = [];
     r.on('registered', (x) => events.push(x));
@@ -174,17 +233,23 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.ok(!JSON.stringify([r.status(), r.health(), events]).includes(PASSWORD));
   });
 
-  test('SASL and other clients\' TLS options are refused by name, not ignored; tls is checked', () => {
+  test("SASL and other clients' TLS options are refused by name, not ignored; tls is checked", () => {
     for (const key of ['ssl', 'sasl', 'trustStore']) {
       assert.throws(
         () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181', [key]: true } as never, brokerId: 1, listeners }),
-        (e: unknown) => e instanceof InvalidConfigError && e.field === `zookeeper.${key}` && /not supported: TLS to ZooKeeper is zookeeper\.tls/.test(e.message),
+        (e: unknown) =>
+          e instanceof InvalidConfigError &&
+          e.field === `zookeeper.${key}` &&
+          /not supported: TLS to ZooKeeper is zookeeper\.tls/.test(e.message),
       );
     }
     assert.throws(
       () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181', tls: true } as never, brokerId: 1, listeners }),
       (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeper.tls' && e.value === true,
     );
-    assert.throws(() => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181' }, brokerId: 1, listeners, zookeeperSetAcl: true }), (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeperSetAcl');
+    assert.throws(
+      () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181' }, brokerId: 1, listeners, zookeeperSetAcl: true }),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeperSetAcl',
+    );
   });
 });

@@ -34,7 +34,14 @@ async function startAgainstSilent(sessionTimeoutMs: number, connectTimeoutMs: nu
   const c = new Connection({ connect: `127.0.0.1:${port}`, sessionTimeoutMs, connectTimeoutMs });
   const attempts: Unreachable[] = [];
   c.on('unreachable', (u) => void attempts.push(u));
-  const err = await within(c.start().then(() => undefined, (e: unknown) => e), connectTimeoutMs + 5000, 'start() against a silent server to give up');
+  const err = await within(
+    c.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+    connectTimeoutMs + 5000,
+    'start() against a silent server to give up',
+  );
   await c.close();
   return { attempts, err };
 }
@@ -61,9 +68,22 @@ test('an attempt the overall connect timeout cuts short is reported too, and is 
 });
 
 test('the CLI says it too: a zookeeperUnreachable line, then startFailed naming it; audit the same', async () => {
-  const { code, out } = await runCli(['register', '--zookeeper', `127.0.0.1:${port}`, '--broker-id', '1', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--connect-timeout-ms', '1500']);
+  const { code, out } = await runCli([
+    'register',
+    '--zookeeper',
+    `127.0.0.1:${port}`,
+    '--broker-id',
+    '1',
+    '--listeners',
+    'PLAINTEXT://127.0.0.1:9092',
+    '--connect-timeout-ms',
+    '1500',
+  ]);
   assert.equal(code, 1);
-  const lines = out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const unreachable = lines.find((l) => l.event === 'zookeeperUnreachable');
   assert.equal(unreachable?.host, `127.0.0.1:${port}`, out);
   assert.match(String(unreachable?.error), /^connected to 127\.0\.0\.1:\d+ but no answer within \d+ ms/);
@@ -73,5 +93,8 @@ test('the CLI says it too: a zookeeperUnreachable line, then startFailed naming 
   assert.equal(lines.at(-1)?.event, 'stopped');
   const audit = await runCli(['audit', '--zookeeper', `127.0.0.1:${port}`, '--connect-timeout-ms', '1000', '--json']);
   assert.equal(audit.code, 1);
-  assert.match((JSON.parse(audit.out) as { error: { message: string } }).error.message, /\(last attempt: connected to 127\.0\.0\.1:\d+ but no answer within \d+ ms\)/);
+  assert.match(
+    (JSON.parse(audit.out) as { error: { message: string } }).error.message,
+    /\(last attempt: connected to 127\.0\.0\.1:\d+ but no answer within \d+ ms\)/,
+  );
 });

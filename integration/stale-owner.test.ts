@@ -89,10 +89,10 @@ describe('stale owner from a dead session', () => {
     const naive = zk.track(new NaiveRegistrar(connect, PATH, Buffer.from('{}')));
     await within(naive.start(), 10_000, 'the naive registrar to start');
     assert.equal(naive.registered, true, 'the naive registrar believes it is registered');
-    assert.equal((await obs.exists(PATH))?.ephemeralOwner, a.id, '...but the node is A\'s');
+    assert.equal((await obs.exists(PATH))?.ephemeralOwner, a.id, "...but the node is A's");
 
     await killSession(connect, a.id, a.password);
-    await waitForNode(obs, PATH, (s) => s === null, 10_000, 'A\'s node to be deleted');
+    await waitForNode(obs, PATH, (s) => s === null, 10_000, "A's node to be deleted");
     // Its session is valid and it believes it is registered, yet nothing will bring the node back.
     assert.equal(naive.connection.state, 'connected');
     assert.equal(naive.registered, true);
@@ -204,7 +204,14 @@ describe('live conflict: two registrars with one broker id', () => {
         conflict: { timeoutMs: 1000, policy: 'fail' },
       }),
     );
-    const err = await within(dup.start().then(() => undefined, (e: unknown) => e), 10_000, 'the duplicate to give up');
+    const err = await within(
+      dup.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      10_000,
+      'the duplicate to give up',
+    );
     assert.equal((err as { code?: string }).code, 'BROKER_ID_IN_USE', String(err));
     assert.equal((err as { ownerSessionId?: string }).ownerSessionId, reg.sessionId);
     assert.deepEqual((err as { holderEndpoints?: string[] }).holderEndpoints, ['PLAINTEXT://127.0.0.1:9092']);
@@ -213,7 +220,7 @@ describe('live conflict: two registrars with one broker id', () => {
     const after = await obs.get('/brokers/ids/3');
     assert.equal(after.stat.ephemeralOwner, reg.sessionId);
     assert.equal(after.stat.czxid, before.stat.czxid);
-    assert.deepEqual(after.data, before.data, 'the owner\'s data is untouched');
+    assert.deepEqual(after.data, before.data, "the owner's data is untouched");
     assert.equal(owner.status().state, 'owned');
   });
 
@@ -221,7 +228,14 @@ describe('live conflict: two registrars with one broker id', () => {
     const connect = zk.chroot();
     const owner = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners }));
     await within(owner.start(), 10_000, 'the first registrar');
-    const dup = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 4, listeners, conflict: { timeoutMs: 500, policy: 'wait' } }));
+    const dup = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect, sessionTimeoutMs: 4000 },
+        brokerId: 4,
+        listeners,
+        conflict: { timeoutMs: 500, policy: 'wait' },
+      }),
+    );
     const conflict = waitForEvent(dup, 'conflict', 10_000, 'a conflict event');
     const started = dup.start();
     await conflict;
@@ -240,8 +254,17 @@ describe('a live holder with our endpoints (a real broker beside its own sidecar
     const connect = zk.chroot();
     const obs = await zk.observer(connect); // creates the chroot
     const holder = zk.track(await holdBrokerNode(connect, 5)); // PLAINTEXT://127.0.0.1:9092, a live session
-    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 5, listeners, conflict: { timeoutMs: 500 } }));
-    const err = await within(r.start().then(() => undefined, (e: unknown) => e), 10_000, 'start() to give up on the live holder');
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 5, listeners, conflict: { timeoutMs: 500 } }),
+    );
+    const err = await within(
+      r.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+      10_000,
+      'start() to give up on the live holder',
+    );
     assert.equal((err as { code?: string }).code, 'REGISTRATION_CONFLICT', String(err));
     assert.match(String((err as Error).message), /endpoints PLAINTEXT:\/\/127\.0\.0\.1:9092/);
     // The holder restarts (its node goes): nothing of ours takes the id meanwhile.
@@ -251,4 +274,3 @@ describe('a live holder with our endpoints (a real broker beside its own sidecar
     assert.equal(r.status().state, 'stopped');
   });
 });
-

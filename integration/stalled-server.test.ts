@@ -30,14 +30,24 @@ test('a stall longer than the session timeout: unverified during it, expired by 
   const first = await within(r.start(), 10_000, 'start()');
   const events: string[] = [];
   r.on('sessionExpired', () => events.push('sessionExpired'));
-  const expired = waitForEvent<[{ cause: string; sessionId: string }]>(r, 'sessionExpired', 20_000, 'the server to declare the session expired once it is back');
+  const expired = waitForEvent<[{ cause: string; sessionId: string }]>(
+    r,
+    'sessionExpired',
+    20_000,
+    'the server to declare the session expired once it is back',
+  );
   const restored = waitForEvent<[Registration]>(r, 'restored', 40_000, 'the registrar to re-register after the stall');
 
   zk.server.pause();
   const pausedAt = Date.now();
   try {
     // The client notices the silence after 2/3 of the session timeout: unverified from then on.
-    await eventually(async () => r.health().reason === 'unverified', 5000, 'the registration to be reported unverified during the stall', () => JSON.stringify(r.health()));
+    await eventually(
+      async () => r.health().reason === 'unverified',
+      5000,
+      'the registration to be reported unverified during the stall',
+      () => JSON.stringify(r.health()),
+    );
     assert.equal(r.status().state, 'owned', 'not declared lost: the session may still live');
     assert.equal(r.status().verified, false);
     assert.equal(r.health().ready, false, 'not ready while unverified');
@@ -68,7 +78,9 @@ test('a stall shorter than the session timeout: same session, same registration,
   }
   const connect = zk.chroot();
   const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
-  const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 2, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const r = zk.track(
+    new BrokerRegistrar({ zookeeper: conn, brokerId: 2, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+  );
   const first = await within(r.start(), 10_000, 'start()');
   const events: string[] = [];
   for (const e of ['lost', 'restored', 'sessionExpired', 'waiting'] as const) r.on(e, () => events.push(e));
@@ -98,7 +110,9 @@ test('connection loss while waiting out a stale owner: the same session keeps wa
   await zk.observer(connect);
   const stale = zk.track(await holdBrokerNode(connect, 3)); // 10 s session: survives the stall below
   const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
-  const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 3, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const r = zk.track(
+    new BrokerRegistrar({ zookeeper: conn, brokerId: 3, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+  );
   const waiting = waitForEvent(r, 'waiting', 10_000, 'the registrar to see the stale owner');
   const started = r.start();
   await waiting;
@@ -130,7 +144,9 @@ test('ZooKeeper restarted within the session timeout: the same session, the same
   }
   const connect = zk.chroot();
   const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 15_000 }));
-  const r = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 4, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }));
+  const r = zk.track(
+    new BrokerRegistrar({ zookeeper: conn, brokerId: 4, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+  );
   const first = await within(r.start(), 10_000, 'start()');
   const events: string[] = [];
   for (const e of ['lost', 'restored', 'sessionExpired', 'waiting'] as const) r.on(e, () => events.push(e));

@@ -49,12 +49,21 @@ test('stop() says whether our node was deleted, and is bounded when ZooKeeper do
   assert.ok(tookMs < 6000, `bounded well within the session timeout: ${tookMs} ms`);
   t.diagnostic(`stop() against a frozen server took ${tookMs} ms`);
   // The node was not deleted by us; it goes with our session, on the server's clock.
-  await waitForNode(obs, '/brokers/ids/2', (st) => st === null || st.ephemeralOwner !== reg.sessionId, 20_000, 'our session\'s node to go with the session');
+  await waitForNode(
+    obs,
+    '/brokers/ids/2',
+    (st) => st === null || st.ephemeralOwner !== reg.sessionId,
+    20_000,
+    "our session's node to go with the session",
+  );
 });
 
-test('the CLI\'s stopped line says whether it deregistered', async () => {
+test("the CLI's stopped line says whether it deregistered", async () => {
   const connect = zk.chroot();
-  const cli = startCli(['register', '--zookeeper', connect, '--broker-id', '3', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '6000'], zk);
+  const cli = startCli(
+    ['register', '--zookeeper', connect, '--broker-id', '3', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '6000'],
+    zk,
+  );
   await cli.next('registered', 20_000);
   process.kill(cli.child.pid as number, 'SIGTERM');
   const stopped = await cli.next('stopped', 10_000);
@@ -69,7 +78,23 @@ test('stdout stays JSON lines only with every debug namespace on, across a ZooKe
     return;
   }
   const connect = zk.chroot();
-  const cli = startCli(['register', '--zookeeper', connect, '--broker-id', '4', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '10000', '--health-port', '0'], zk, { DEBUG: 'kafka-zk-registrar:*' });
+  const cli = startCli(
+    [
+      'register',
+      '--zookeeper',
+      connect,
+      '--broker-id',
+      '4',
+      '--listeners',
+      'PLAINTEXT://127.0.0.1:9092',
+      '--session-timeout-ms',
+      '10000',
+      '--health-port',
+      '0',
+    ],
+    zk,
+    { DEBUG: 'kafka-zk-registrar:*' },
+  );
   const { port } = (await cli.next('health', 20_000)) as { port: number };
   const registered = await cli.next('registered', 20_000);
   await zk.server.kill();
@@ -79,7 +104,11 @@ test('stdout stays JSON lines only with every debug namespace on, across a ZooKe
   const reconnected = await cli.next('reconnected', 20_000);
   assert.equal(reconnected.sessionId, registered.sessionId);
   assert.ok(typeof reconnected.suspendedMs === 'number' && reconnected.suspendedMs > 0, JSON.stringify(reconnected));
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000, 'the sidecar to be ready again after the restart');
+  await eventually(
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
+    20_000,
+    'the sidecar to be ready again after the restart',
+  );
   process.kill(cli.child.pid as number, 'SIGTERM');
   await cli.next('stopped', 10_000);
   assert.equal(await cli.exit(), 0);

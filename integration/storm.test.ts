@@ -24,7 +24,12 @@ test(`${N} registrars started at once through a missing chroot on an ensemble: a
   const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
   const registrars = Array.from(
     { length: N },
-    (_, i) => new BrokerRegistrar({ zookeeper: { connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: 10_000, connectTimeoutMs: 60_000 }, brokerId: i, listeners }),
+    (_, i) =>
+      new BrokerRegistrar({
+        zookeeper: { connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: 10_000, connectTimeoutMs: 60_000 },
+        brokerId: i,
+        listeners,
+      }),
   );
   const t0 = Date.now();
   const settled = await within(Promise.allSettled(registrars.map((r) => r.start())), 120_000, `${N} starts to settle`);

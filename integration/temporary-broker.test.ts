@@ -9,7 +9,12 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { Session } from '../src/index.js';
 import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
-import { registerTemporaryBroker, startKafkaCluster, TEMPORARY_BROKER_SESSION_TIMEOUT_MS, type TestKafkaCluster } from '../src/testing/index.js';
+import {
+  registerTemporaryBroker,
+  startKafkaCluster,
+  TEMPORARY_BROKER_SESSION_TIMEOUT_MS,
+  type TestKafkaCluster,
+} from '../src/testing/index.js';
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
@@ -43,12 +48,19 @@ test('the default endpoint answers Metadata with the cluster; await using deregi
   const cluster = c!;
   let port: number;
   {
-    await using tmp = await registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 100, kafka: { brokers: cluster.bootstrap } });
+    await using tmp = await registerTemporaryBroker({
+      zookeeper: { connect: cluster.zkConnect },
+      brokerId: 100,
+      kafka: { brokers: cluster.bootstrap },
+    });
     port = tmp.endpoint.port;
     assert.equal(tmp.endpoint.host, '127.0.0.1');
     // What a client that contacts the advertised broker gets: both brokers, from this endpoint.
     const served = await probeMetadata(`127.0.0.1:${port}`);
-    assert.deepEqual(served.brokers.map((b) => b.nodeId).sort((a, b) => a - b), [1, 100]);
+    assert.deepEqual(
+      served.brokers.map((b) => b.nodeId).sort((a, b) => a - b),
+      [1, 100],
+    );
     assert.equal(served.brokers.find((b) => b.nodeId === 100)?.port, port);
     // The real broker lists it with that endpoint too.
     const real = await probeMetadata(cluster.bootstrap[0]!);
@@ -61,30 +73,54 @@ test('the default endpoint answers Metadata with the cluster; await using deregi
     assert.match(line ?? '', new RegExp(`to=${TEMPORARY_BROKER_SESSION_TIMEOUT_MS}\\b`), `session 0x${owner} in cons: ${line}`);
   }
   assert.equal(await observer!.exists('/brokers/ids/100'), null, 'deregistered when the scope ended');
-  assert.deepEqual((await probeMetadata(cluster.bootstrap[0]!)).brokers.map((b) => b.nodeId), [1]);
+  assert.deepEqual(
+    (await probeMetadata(cluster.bootstrap[0]!)).brokers.map((b) => b.nodeId),
+    [1],
+  );
   assert.equal(await accepts(port), false, 'the served endpoint is closed');
 });
 
-test('a killed run\'s leftover id is reported at once, naming the holder; it goes within the short session timeout', { skip }, async () => {
+test("a killed run's leftover id is reported at once, naming the holder; it goes within the short session timeout", { skip }, async () => {
   const cluster = c!;
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), join(repoRoot(), '.cache'), 'temp', cluster.zkConnect, cluster.bootstrap[0]!, '101'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(__dirname, 'fixtures', 'kit-child.js'), join(repoRoot(), '.cache'), 'temp', cluster.zkConnect, cluster.bootstrap[0]!, '101'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
-    await within(new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
-    }), 60_000, 'the child to register broker 101');
+    await within(
+      new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
+      }),
+      60_000,
+      'the child to register broker 101',
+    );
     const holder = (await observer!.exists('/brokers/ids/101'))?.ephemeralOwner;
     assert.ok(holder !== undefined);
     child.kill('SIGKILL');
     const started = Date.now();
-    await assert.rejects(registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 101, kafka: { brokers: cluster.bootstrap } }), (e: { code?: string; ownerSessionId?: string; message: string }) => {
-      assert.equal(e.code, 'BROKER_ID_IN_USE', e.message);
-      assert.equal(e.ownerSessionId, holder);
-      return true;
-    });
+    await assert.rejects(
+      registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 101, kafka: { brokers: cluster.bootstrap } }),
+      (e: { code?: string; ownerSessionId?: string; message: string }) => {
+        assert.equal(e.code, 'BROKER_ID_IN_USE', e.message);
+        assert.equal(e.ownerSessionId, holder);
+        return true;
+      },
+    );
     assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
-    await waitForNode(observer!, '/brokers/ids/101', (st) => st === null, TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000, 'the leftover to go with its session');
-    await eventually(async () => !(await probeMetadata(cluster.bootstrap[0]!)).brokers.some((b) => b.nodeId === 101), 15_000, 'the cluster to unlist 101');
+    await waitForNode(
+      observer!,
+      '/brokers/ids/101',
+      (st) => st === null,
+      TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000,
+      'the leftover to go with its session',
+    );
+    await eventually(
+      async () => !(await probeMetadata(cluster.bootstrap[0]!)).brokers.some((b) => b.nodeId === 101),
+      15_000,
+      'the cluster to unlist 101',
+    );
   } finally {
     child.kill('SIGKILL');
   }

@@ -103,7 +103,10 @@ test('ensemble: stallLeader stops the leader answering for the stall only; killM
     assert.equal(await accepts(zk.members[victim]!.port), false);
     await zk.restartMember(victim);
     assert.match(await zk.members[victim]!.fourLetterWord('srvr'), /Mode: (leader|follower)/);
-    await assert.rejects(zk.killMember(3), (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'index' && e.value === 3);
+    await assert.rejects(
+      zk.killMember(3),
+      (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'index' && e.value === 3,
+    );
     await assert.rejects(zk.stallLeader(0), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'ms');
   } finally {
     await zk.stop();
@@ -139,30 +142,52 @@ test('kafka: a 1-broker cluster on its own ZooKeeper; restartBroker; dispose sto
     assert.ok(c.zookeeper !== undefined, 'the kit started a ZooKeeper for the cluster');
     assert.ok(c.zkConnect.startsWith(`${c.zookeeper.connectString}/`), 'the cluster lives in a chroot');
     const before = await probeMetadata(c.bootstrap[0]!);
-    assert.deepEqual(before.brokers.map((b) => b.nodeId), [1]);
+    assert.deepEqual(
+      before.brokers.map((b) => b.nodeId),
+      [1],
+    );
     const oldPid = c.brokers[0]!.pid;
     await c.restartBroker(1);
     assert.notEqual(c.brokers[0]!.pid, oldPid, 'a new JVM');
-    assert.deepEqual((await probeMetadata(c.bootstrap[0]!)).brokers.map((b) => b.nodeId), [1]);
-    assert.throws(() => c.broker(7), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokerId');
+    assert.deepEqual(
+      (await probeMetadata(c.bootstrap[0]!)).brokers.map((b) => b.nodeId),
+      [1],
+    );
+    assert.throws(
+      () => c.broker(7),
+      (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokerId',
+    );
   } finally {
     await c[Symbol.asyncDispose]();
   }
   for (const pid of pids) assert.ok(pid !== undefined && !alive(pid), `pid ${pid} is gone after dispose`);
 });
 
-test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka broker)', { skip: skip || (!diesWithParent() && 'no setpriv here: JVMs do not die with a SIGKILLed parent') }, async () => {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), cacheDir, 'kafka'], { stdio: ['ignore', 'pipe', 'inherit'] });
+test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka broker)', {
+  skip: skip || (!diesWithParent() && 'no setpriv here: JVMs do not die with a SIGKILLed parent'),
+}, async () => {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), cacheDir, 'kafka'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
-    const first = await within(new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`kit-child exited with ${code} before starting`)));
-    }), 120_000, 'the child to start ZooKeeper and a broker');
+    const first = await within(
+      new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`kit-child exited with ${code} before starting`)));
+      }),
+      120_000,
+      'the child to start ZooKeeper and a broker',
+    );
     const { pids, ports } = JSON.parse(first) as { pids: number[]; ports: number[] };
     assert.equal(pids.length, 2);
     for (const pid of pids) assert.ok(alive(pid), `pid ${pid} runs before the kill`);
     child.kill('SIGKILL'); // no exit hook runs: only the kernel's parent-death signal can stop the JVMs
-    await eventually(async () => pids.every((pid) => !alive(pid)), 15_000, 'the JVMs of the killed process to die', () => JSON.stringify(pids.filter(alive)));
+    await eventually(
+      async () => pids.every((pid) => !alive(pid)),
+      15_000,
+      'the JVMs of the killed process to die',
+      () => JSON.stringify(pids.filter(alive)),
+    );
     for (const port of ports) assert.equal(await accepts(port), false, `nothing listens on ${port}`);
   } finally {
     child.kill('SIGKILL');
@@ -170,9 +195,18 @@ test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka brok
 });
 
 test('typed errors: a bad option, missing jars, missing Java; nothing is started', async () => {
-  await assert.rejects(startKafkaCluster({ version: '4.0.0', cacheDir }), (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'version' && e.value === '4.0.0');
-  await assert.rejects(startKafkaCluster({ brokers: 0, cacheDir }), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokers');
-  await assert.rejects(startZooKeeper({ members: 2 as 3, cacheDir }), (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'members');
+  await assert.rejects(
+    startKafkaCluster({ version: '4.0.0', cacheDir }),
+    (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'version' && e.value === '4.0.0',
+  );
+  await assert.rejects(
+    startKafkaCluster({ brokers: 0, cacheDir }),
+    (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokers',
+  );
+  await assert.rejects(
+    startZooKeeper({ members: 2 as 3, cacheDir }),
+    (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'members',
+  );
   const empty = mkdtempSync(join(tmpdir(), 'kzr-kit-empty-'));
   try {
     await assert.rejects(startZooKeeper({ cacheDir: empty }), (e: { code?: string; command?: string; message: string }) => {
@@ -181,7 +215,11 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
       assert.match(e.message, /fetch-kafka --version 3\.9\.2/);
       return true;
     });
-    await assert.rejects(startZooKeeper({ cacheDir: empty, version: '3.9.4' }), (e: { code?: string; command?: string }) => e.code === 'JARS_MISSING' && e.command === 'npx kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4');
+    await assert.rejects(
+      startZooKeeper({ cacheDir: empty, version: '3.9.4' }),
+      (e: { code?: string; command?: string }) =>
+        e.code === 'JARS_MISSING' && e.command === 'npx kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4',
+    );
     assert.deepEqual(require('node:fs').readdirSync(empty), [], 'nothing was written into the cache');
   } finally {
     rmSync(empty, { recursive: true, force: true });
@@ -191,7 +229,10 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
     process.env.PATH = '/nonexistent';
     process.env.JAVA_HOME = '/nonexistent';
     try {
-      await assert.rejects(startZooKeeper({ cacheDir }), (e: { code?: string; java?: string }) => e.code === 'JAVA_MISSING' && e.java === 'java');
+      await assert.rejects(
+        startZooKeeper({ cacheDir }),
+        (e: { code?: string; java?: string }) => e.code === 'JAVA_MISSING' && e.java === 'java',
+      );
     } finally {
       process.env.PATH = saved.PATH;
       if (saved.JAVA_HOME === undefined) delete process.env.JAVA_HOME;

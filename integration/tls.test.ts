@@ -69,13 +69,22 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     const at = chroot(tls);
     const obs = await zk.observer(at.plain);
     const before = sockets();
-    const r = zk.track(new BrokerRegistrar({ zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, tls: { ca: tls.ca.cert } }, brokerId: 1, listeners: LISTENERS }));
+    const r = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, tls: { ca: tls.ca.cert } },
+        brokerId: 1,
+        listeners: LISTENERS,
+      }),
+    );
     const reg = await within(r.start(), 20_000, 'start() over TLS');
     assert.equal(sockets(), before + 1, 'one socket: the session (on the TLS port, where nothing else is served)');
     const { data, stat } = await obs.get('/brokers/ids/1');
     assert.equal(stat.ephemeralOwner, reg.sessionId, 'our TLS session owns the node');
     assert.equal(stat.czxid, reg.brokerEpoch);
-    assert.deepEqual(decodeBrokerZNode(1, data).endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`), ['PLAINTEXT://127.0.0.1:9092']);
+    assert.deepEqual(
+      decodeBrokerZNode(1, data).endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`),
+      ['PLAINTEXT://127.0.0.1:9092'],
+    );
     await within(r.stop(), 10_000, 'stop()');
     assert.equal(await obs.exists('/brokers/ids/1'), null, 'deregistered over TLS');
     await new Promise((resolve) => setImmediate(resolve));
@@ -86,21 +95,43 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     const tls = secure(t);
     if (tls === undefined) return;
     const path = `/kzr-tls-x509-${process.pid}`;
-    const mine = zk.track(new Connection({ connect: tls.connectString, sessionTimeoutMs: 4000, tls: { ca: tls.ca.cert, cert: tls.client.cert, key: tls.client.key } }));
+    const mine = zk.track(
+      new Connection({
+        connect: tls.connectString,
+        sessionTimeoutMs: 4000,
+        tls: { ca: tls.ca.cert, cert: tls.client.cert, key: tls.client.key },
+      }),
+    );
     const s = await within(mine.start(), 15_000, 'a session with a client certificate');
-    await s.create(path, Buffer.from('a'), 'persistent', [{ scheme: 'x509', id: 'CN=kzr-client', perms: PERM.ALL }, { scheme: 'world', id: 'anyone', perms: PERM.READ }]);
+    await s.create(path, Buffer.from('a'), 'persistent', [
+      { scheme: 'x509', id: 'CN=kzr-client', perms: PERM.ALL },
+      { scheme: 'world', id: 'anyone', perms: PERM.READ },
+    ]);
     const obs = await zk.observer(zk.server.connectString);
     await assert.rejects(obs.set(path, Buffer.from('b'), -1), NoAuthError, 'without the certificate: no write');
     // TLS without a client certificate is let in ('want'), but has no x509 identity either.
     const anonymous = zk.track(new Connection({ connect: tls.connectString, sessionTimeoutMs: 4000, tls: { ca: tls.ca.cert } }));
-    await assert.rejects((await within(anonymous.start(), 15_000, 'a TLS session without a certificate')).set(path, Buffer.from('b'), -1), NoAuthError);
+    await assert.rejects(
+      (await within(anonymous.start(), 15_000, 'a TLS session without a certificate')).set(path, Buffer.from('b'), -1),
+      NoAuthError,
+    );
     await s.set(path, Buffer.from('c'), -1);
     assert.equal((await obs.get(path)).data.toString(), 'c');
     await s.delete(path, -1);
 
     // A certificate the server's CA did not sign is refused by the server: an attempt's cause, a typed timeout.
-    const refused = new Connection({ connect: tls.connectString, sessionTimeoutMs: 4000, connectTimeoutMs: 3000, tls: { ca: tls.ca.cert, cert: stranger.cert, key: stranger.key } });
-    const unreachable = waitForEvent<[{ code: string | undefined; error: string }]>(refused, 'unreachable', 5000, 'the refused handshake reported');
+    const refused = new Connection({
+      connect: tls.connectString,
+      sessionTimeoutMs: 4000,
+      connectTimeoutMs: 3000,
+      tls: { ca: tls.ca.cert, cert: stranger.cert, key: stranger.key },
+    });
+    const unreachable = waitForEvent<[{ code: string | undefined; error: string }]>(
+      refused,
+      'unreachable',
+      5000,
+      'the refused handshake reported',
+    );
     const started = refused.start();
     const [info] = await unreachable;
     t.diagnostic(`a stranger's certificate: ${info.code ?? '(no code)'}: ${info.error}`);
@@ -110,32 +141,59 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     await refused.close();
   });
 
-  test('a wrong CA or a name the certificate lacks: the TLS error is the attempt\'s cause; nothing wedges', async (t) => {
+  test("a wrong CA or a name the certificate lacks: the TLS error is the attempt's cause; nothing wedges", async (t) => {
     const tls = secure(t);
     if (tls === undefined) return;
     const at = chroot(tls);
     const baseline = sockets();
     for (const [what, opts, expected] of [
       ['a CA that did not sign the server certificate', { ca: otherCa.cert }, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
-      ["a name the server's certificate does not carry", { ca: tls.ca.cert, servername: 'zk.elsewhere.test' }, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+      [
+        "a name the server's certificate does not carry",
+        { ca: tls.ca.cert, servername: 'zk.elsewhere.test' },
+        'ERR_TLS_CERT_ALTNAME_INVALID',
+      ],
     ] as const) {
-      const r = new BrokerRegistrar({ zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, connectTimeoutMs: 3000, tls: opts as ZooKeeperTls }, brokerId: 2, listeners: LISTENERS });
+      const r = new BrokerRegistrar({
+        zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, connectTimeoutMs: 3000, tls: opts as ZooKeeperTls },
+        brokerId: 2,
+        listeners: LISTENERS,
+      });
       // Said as soon as the first attempt fails, not only when the connect timeout runs out.
-      const unreachable = waitForEvent<[{ code: string | undefined; error: string; host: string }]>(r, 'zookeeperUnreachable', 2500, `the handshake failure with ${what} reported`);
+      const unreachable = waitForEvent<[{ code: string | undefined; error: string; host: string }]>(
+        r,
+        'zookeeperUnreachable',
+        2500,
+        `the handshake failure with ${what} reported`,
+      );
       const started = r.start();
       const [info] = await unreachable;
       assert.equal(info.code, expected, info.error);
       assert.equal(info.host, tls.connectString);
-      const err = await within(started.then(() => undefined, (e: unknown) => e), 10_000, 'start() to reject');
+      const err = await within(
+        started.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        10_000,
+        'start() to reject',
+      );
       assert.ok(err instanceof ConnectTimeoutError, String(err));
       assert.equal(code(err.cause), expected);
       assert.match(err.message, /last attempt: /);
       await within(r.stop(), 5000, 'stop() after a failed start');
     }
     // stop() while start() is still retrying a certificate that does not verify: start() settles at once.
-    const r = new BrokerRegistrar({ zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, tls: { ca: otherCa.cert } }, brokerId: 3, listeners: LISTENERS });
+    const r = new BrokerRegistrar({
+      zookeeper: { connect: at.secure, sessionTimeoutMs: 4000, tls: { ca: otherCa.cert } },
+      brokerId: 3,
+      listeners: LISTENERS,
+    });
     const unreachable = waitForEvent(r, 'zookeeperUnreachable', 2500, 'the first failed attempt');
-    const started = r.start().then(() => undefined, (e: unknown) => e);
+    const started = r.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await unreachable;
     await within(r.stop(), 5000, 'stop() during start()');
     const err = await within(started, 5000, 'start() to settle after stop()');
@@ -145,16 +203,27 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
       ['TLS to the plaintext port', zk.server.connectString, { ca: tls.ca.cert }],
       ['plain TCP to the TLS port', tls.connectString, undefined],
     ] as const) {
-      const c = new Connection({ connect, sessionTimeoutMs: 4000, connectTimeoutMs: 2000, ...(tlsOpts === undefined ? {} : { tls: tlsOpts }) });
+      const c = new Connection({
+        connect,
+        sessionTimeoutMs: 4000,
+        connectTimeoutMs: 2000,
+        ...(tlsOpts === undefined ? {} : { tls: tlsOpts }),
+      });
       const said = waitForEvent<[{ code: string | undefined; error: string }]>(c, 'unreachable', 2500, `${what} reported`);
-      const started = c.start().then(() => undefined, (e: unknown) => e);
+      const started = c.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const [info] = await said;
       t.diagnostic(`${what}: ${info.code ?? '(no code)'}: ${info.error}`);
       assert.ok((await within(started, 5000, `start() with ${what} to settle`)) instanceof ConnectTimeoutError);
       await c.close();
     }
     // The audit says the same.
-    const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 2000 }).then(() => undefined, (e: unknown) => e);
+    const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 2000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(audit instanceof AuditFailedError, String(audit));
     // The cause is the last attempt's own error: what the CLI's JSON shows as `cause.code`.
     assert.equal(code(audit.cause), 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
@@ -167,17 +236,45 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     const tls = secure(t);
     if (tls === undefined) return;
     const at = chroot(tls);
-    const flags = ['--zookeeper-tls-ca-file', tls.ca.certFile, '--zookeeper-tls-cert-file', tls.client.certFile, '--zookeeper-tls-key-file', tls.client.keyFile];
-    const cli = startCli(['register', '--zookeeper', at.secure, '--broker-id', '7', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--session-timeout-ms', '4000', ...flags], zk);
+    const flags = [
+      '--zookeeper-tls-ca-file',
+      tls.ca.certFile,
+      '--zookeeper-tls-cert-file',
+      tls.client.certFile,
+      '--zookeeper-tls-key-file',
+      tls.client.keyFile,
+    ];
+    const cli = startCli(
+      [
+        'register',
+        '--zookeeper',
+        at.secure,
+        '--broker-id',
+        '7',
+        '--listeners',
+        'PLAINTEXT://127.0.0.1:9092',
+        '--session-timeout-ms',
+        '4000',
+        ...flags,
+      ],
+      zk,
+    );
     const reg = await cli.next('registered', 20_000);
     const obs = await zk.observer(at.plain);
     assert.equal((await obs.exists('/brokers/ids/7'))?.ephemeralOwner, reg.sessionId);
 
     const audit = await runCli(['audit', '--zookeeper', at.secure, '--json', '--zookeeper-tls-ca-file', tls.ca.certFile]);
     const report = JSON.parse(audit.out) as { brokers: { brokerId: number; ownerSessionId: string }[]; problems: { code: string }[] };
-    assert.deepEqual(report.brokers.map((b) => [b.brokerId, b.ownerSessionId]), [[7, reg.sessionId]], audit.err);
+    assert.deepEqual(
+      report.brokers.map((b) => [b.brokerId, b.ownerSessionId]),
+      [[7, reg.sessionId]],
+      audit.err,
+    );
     // No /cluster/id and no controller here: problems about the cluster, none about the connection.
-    assert.deepEqual(report.problems.map((p) => p.code), ['NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER']);
+    assert.deepEqual(
+      report.problems.map((p) => p.code),
+      ['NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER'],
+    );
     assert.equal(audit.code, 1);
 
     process.kill(cli.child.pid as number, 'SIGTERM');
@@ -185,10 +282,33 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     assert.equal(await cli.exit(), 0);
     assert.equal(await obs.exists('/brokers/ids/7'), null);
 
-    const wrong = await runCli(['audit', '--zookeeper', at.secure, '--connect-timeout-ms', '2000', '--zookeeper-tls-ca-file', otherCa.certFile]);
+    const wrong = await runCli([
+      'audit',
+      '--zookeeper',
+      at.secure,
+      '--connect-timeout-ms',
+      '2000',
+      '--zookeeper-tls-ca-file',
+      otherCa.certFile,
+    ]);
     assert.equal(wrong.code, 1);
     assert.match(wrong.err, /unable to verify the first certificate/);
-    const failing = startCli(['register', '--zookeeper', at.secure, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092', '--connect-timeout-ms', '2000', '--zookeeper-tls-ca-file', otherCa.certFile], zk);
+    const failing = startCli(
+      [
+        'register',
+        '--zookeeper',
+        at.secure,
+        '--broker-id',
+        '8',
+        '--listeners',
+        'PLAINTEXT://127.0.0.1:9092',
+        '--connect-timeout-ms',
+        '2000',
+        '--zookeeper-tls-ca-file',
+        otherCa.certFile,
+      ],
+      zk,
+    );
     assert.equal((await failing.next('zookeeperUnreachable', 5000)).code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     assert.equal((await failing.next('startFailed', 10_000)).code, 'CONNECT_TIMEOUT');
     assert.equal(await failing.exit(), 1);
@@ -196,6 +316,9 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
     const missing = join(dir, 'no-such-ca.pem');
     const usage = await runCli(['audit', '--zookeeper', at.secure, '--zookeeper-tls-ca-file', missing]);
     assert.equal(usage.code, 2);
-    assert.match(usage.err, new RegExp(`invalid --zookeeper-tls-ca-file: "${missing.replace(/[.]/g, '\\.')}" \\(cannot read it: ENOENT\\)`));
+    assert.match(
+      usage.err,
+      new RegExp(`invalid --zookeeper-tls-ca-file: "${missing.replace(/[.]/g, '\\.')}" \\(cannot read it: ENOENT\\)`),
+    );
   });
 });

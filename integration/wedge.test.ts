@@ -41,10 +41,16 @@ function sockets(pid: number): string[] {
   }
 }
 
-test(`a registrar that spawned a child comes back after ${STALLS} leader stalls past its session timeout`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+test(`a registrar that spawned a child comes back after ${STALLS} leader stalls past its session timeout`, {
+  skip: process.platform !== 'linux' && 'reads /proc',
+}, async (t) => {
   const zk = ensemble as ZooKeeperEnsemble;
   const chroot = `/kzr-wedge-${process.pid}`;
-  const r = new BrokerRegistrar({ zookeeper: { connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: SESSION_MS }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+  const r = new BrokerRegistrar({
+    zookeeper: { connect: `${zk.connectString}${chroot}`, sessionTimeoutMs: SESSION_MS },
+    brokerId: 1,
+    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+  });
   const child = spawn('sleep', ['600'], { stdio: 'ignore' });
   try {
     await within(r.start(), 20_000, 'the first registration');

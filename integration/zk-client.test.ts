@@ -14,7 +14,18 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { AuthFailedError, BadVersionError, ClosingError, ConnectionLossError, NoAuthError, NodeExistsError, NoNodeError, NotEmptyError, SessionExpiredError, ZooKeeperError } from '../src/errors.js';
+import {
+  AuthFailedError,
+  BadVersionError,
+  ClosingError,
+  ConnectionLossError,
+  NoAuthError,
+  NodeExistsError,
+  NoNodeError,
+  NotEmptyError,
+  SessionExpiredError,
+  ZooKeeperError,
+} from '../src/errors.js';
 import { ClientConnection, UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
 import type { WatchEventType } from '../src/zookeeper/session.js';
@@ -29,7 +40,10 @@ const opened: { close(): Promise<void> }[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
 function open(opts: Partial<ZkClientOptions> = {}): Promise<ZkClient> {
-  const p = ZkClient.connect({ connect: server.connectString, sessionTimeoutMs: 10_000, reconnectJitterMs: 100, ...opts }, AbortSignal.timeout(15_000));
+  const p = ZkClient.connect(
+    { connect: server.connectString, sessionTimeoutMs: 10_000, reconnectJitterMs: 100, ...opts },
+    AbortSignal.timeout(15_000),
+  );
   return p.then((c) => {
     opened.push(c);
     return c;
@@ -43,7 +57,11 @@ async function proxy(): Promise<TcpProxy> {
 }
 
 /** A watcher that records what it is told, and waits (bounded) for the next call. */
-function recorder(name: string): { fn: (e: WatchEventType, p: string) => void; calls: [WatchEventType, string][]; next(ms?: number): Promise<[WatchEventType, string]> } {
+function recorder(name: string): {
+  fn: (e: WatchEventType, p: string) => void;
+  calls: [WatchEventType, string][];
+  next(ms?: number): Promise<[WatchEventType, string]>;
+} {
   const calls: [WatchEventType, string][] = [];
   let waiter: ((c: [WatchEventType, string]) => void) | undefined;
   let taken = 0;
@@ -100,7 +118,12 @@ describe('ZkClient against a real ZooKeeper server', () => {
     assert.ok(Date.now() - c.lastContactAt < 5000);
     // Reattaching with the id and password gives the same session.
     // (Through an IPv4-mapped IPv6 address, as the connect string writes it.)
-    const again = await open({ connect: `[::ffff:127.0.0.1]:${server.port}`, sessionId: c.id, sessionPassword: c.password, sessionTimeoutMs: 6000 });
+    const again = await open({
+      connect: `[::ffff:127.0.0.1]:${server.port}`,
+      sessionId: c.id,
+      sessionPassword: c.password,
+      sessionTimeoutMs: 6000,
+    });
     assert.equal(again.id, c.id);
     await again.close();
     // Closing either connection closed the session: the other one learns it expired.
@@ -114,7 +137,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
     assert.equal(await admin.create(base, Buffer.from('base')), base);
     const made = await admin.create2(`${base}/node`, Buffer.from('hello'));
     assert.equal(made.path, `${base}/node`);
-    assert.deepEqual([made.stat.version, made.stat.aclVersion, made.stat.dataLength, made.stat.numChildren, made.stat.ephemeralOwner], [0, 0, 5, 0, '0']);
+    assert.deepEqual(
+      [made.stat.version, made.stat.aclVersion, made.stat.dataLength, made.stat.numChildren, made.stat.ephemeralOwner],
+      [0, 0, 5, 0, '0'],
+    );
     assert.equal(made.stat.czxid, made.stat.mzxid);
     const eph = await admin.create2(`${base}/eph`, null, 'ephemeral');
     assert.equal(eph.stat.ephemeralOwner, admin.id);
@@ -160,8 +186,14 @@ describe('ZkClient against a real ZooKeeper server', () => {
   });
 
   test('TTL nodes on a server without extendedTypesEnabled: UnimplementedError, session unharmed', async () => {
-    await assert.rejects(admin.create(`${ROOT}/ttl`, null, { mode: 'persistent-ttl', ttlMs: 60_000 }), (e: unknown) => e instanceof UnimplementedError && e.zkCode === -6 && /extendedTypesEnabled/.test(e.message));
-    await assert.rejects(admin.create(`${ROOT}/ttl`, null, { mode: 'persistent-ttl' }), (e: unknown) => e instanceof ZooKeeperError && e.zkCode === -8);
+    await assert.rejects(
+      admin.create(`${ROOT}/ttl`, null, { mode: 'persistent-ttl', ttlMs: 60_000 }),
+      (e: unknown) => e instanceof UnimplementedError && e.zkCode === -6 && /extendedTypesEnabled/.test(e.message),
+    );
+    await assert.rejects(
+      admin.create(`${ROOT}/ttl`, null, { mode: 'persistent-ttl' }),
+      (e: unknown) => e instanceof ZooKeeperError && e.zkCode === -8,
+    );
     assert.equal(admin.isConnected, true);
     assert.equal(await admin.exists(`${ROOT}/ttl`), null);
   });
@@ -177,7 +209,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
       { op: 'delete', path: `${base}/a`, version: 1 },
     ]);
     assert.equal(ok.ok, true);
-    assert.deepEqual(ok.results.map((r) => r.op), ['create', 'create', 'setData', 'check', 'delete']);
+    assert.deepEqual(
+      ok.results.map((r) => r.op),
+      ['create', 'create', 'setData', 'check', 'delete'],
+    );
     assert.deepEqual(ok.results[0], { op: 'create', path: `${base}/a`, stat: undefined });
     assert.deepEqual(ok.results[1], { op: 'create', path: `${base}/s-0000000001`, stat: undefined });
     const sd = ok.results[2];
@@ -190,7 +225,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
       { op: 'delete', path: `${base}/s-0000000001` },
     ]);
     assert.equal(failed.ok, false);
-    assert.deepEqual(failed.results.map((r) => (r.op === 'error' ? r.code : r.op)), [0, -103, -2]);
+    assert.deepEqual(
+      failed.results.map((r) => (r.op === 'error' ? r.code : r.op)),
+      [0, -103, -2],
+    );
     const bad = failed.results[1];
     assert.ok(bad?.op === 'error' && bad.error instanceof BadVersionError);
     assert.equal(await admin.exists(`${base}/b`), null, 'rolled back');
@@ -424,7 +462,9 @@ describe('ZkClient against a real ZooKeeper server', () => {
       const pending = assert.rejects(c.get(ROOT), ConnectionLossError);
       await lost;
       const noticedMs = performance.now() - pausedAt;
-      t.diagnostic(`stalled server noticed after ${Math.round(noticedMs)} ms (read timeout ${Math.floor((2 * 6000) / 3)} ms after the last frame)`);
+      t.diagnostic(
+        `stalled server noticed after ${Math.round(noticedMs)} ms (read timeout ${Math.floor((2 * 6000) / 3)} ms after the last frame)`,
+      );
       assert.ok(noticedMs <= 4000 + 500, `noticed after ${Math.round(noticedMs)} ms, expected within 2/3 of 6000 ms (+500)`);
       await pending;
       const back = event<[]>(c, 'connected', 6000, 'the reconnect after the resume');
@@ -505,7 +545,12 @@ describe('ZkClient against a real ZooKeeper server', () => {
 
   test('a server that accepts and never answers: the connect timeout (session timeout / hosts), then the next host', async (t) => {
     const silent = await plainServer((sock) => sock.on('data', () => undefined));
-    const conn = new ClientConnection({ connect: `127.0.0.1:${silent.port},${server.connectString}`, sessionTimeoutMs: 4000, shuffleHosts: false, reconnectJitterMs: 0 });
+    const conn = new ClientConnection({
+      connect: `127.0.0.1:${silent.port},${server.connectString}`,
+      sessionTimeoutMs: 4000,
+      shuffleHosts: false,
+      reconnectJitterMs: 0,
+    });
     const failed: [string, Error][] = [];
     conn.on('attemptFailed', (h, e) => failed.push([h, e]));
     const connected = event<[]>(conn, 'connected', 6000, 'a session on the second host');
@@ -517,7 +562,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
     assert.ok(ms >= 1900 && ms < 3500, `${Math.round(ms)} ms`);
     assert.equal(failed.length, 1);
     assert.equal(failed[0]![0], `127.0.0.1:${silent.port}`);
-    assert.equal(failed[0]![1].message, `connected to 127.0.0.1:${silent.port} but no answer within 2000 ms (per-host connect timeout: the session timeout / 2 hosts)`);
+    assert.equal(
+      failed[0]![1].message,
+      `connected to 127.0.0.1:${silent.port} but no answer within 2000 ms (per-host connect timeout: the session timeout / 2 hosts)`,
+    );
     assert.equal(conn.connectedTo, server.connectString);
     await conn.close();
     await silent.close();
@@ -544,7 +592,18 @@ describe('ZkClient against a real ZooKeeper server', () => {
           return;
         }
         said++;
-        sock.end(frame(encodeRecord(ConnectResponse, { protocolVersion: 0, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false, hasReadOnly: true })));
+        sock.end(
+          frame(
+            encodeRecord(ConnectResponse, {
+              protocolVersion: 0,
+              timeOut: 0,
+              sessionId: 0n,
+              passwd: Buffer.alloc(16),
+              readOnly: false,
+              hasReadOnly: true,
+            }),
+          ),
+        );
       });
     });
     return { address: `127.0.0.1:${front.port}`, said: () => said, close: () => front.close() };
@@ -556,7 +615,13 @@ describe('ZkClient against a real ZooKeeper server', () => {
     const direct = await proxy();
     // The session starts on the direct host; its connection is then cut, and the next host in line
     // is the deposed front.
-    const c = await open({ connect: `${direct.address},${front.address}`, shuffleHosts: false, sessionTimeoutMs: 6000, reconnectJitterMs: 0, retryListPauseMs: 100 });
+    const c = await open({
+      connect: `${direct.address},${front.address}`,
+      shuffleHosts: false,
+      sessionTimeoutMs: 6000,
+      reconnectJitterMs: 0,
+      retryListPauseMs: 100,
+    });
     const id = c.id;
     await c.create(`${ROOT}/kept`, null, 'ephemeral');
     const ended: string[] = [];
@@ -575,8 +640,13 @@ describe('ZkClient against a real ZooKeeper server', () => {
     const alone = await deposedFront();
     cleanups.push(alone.close);
     const real = await open();
-    const lone = new ClientConnection({ connect: alone.address, sessionTimeoutMs: 6000, session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') }, reconnectJitterMs: 0 });
-    const endedAlone = event<[string]>(lone, 'ended', 5000, 'the lone server\'s word to be final');
+    const lone = new ClientConnection({
+      connect: alone.address,
+      sessionTimeoutMs: 6000,
+      session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') },
+      reconnectJitterMs: 0,
+    });
+    const endedAlone = event<[string]>(lone, 'ended', 5000, "the lone server's word to be final");
     lone.start();
     assert.equal((await endedAlone)[0], 'expired');
     assert.equal(alone.said(), 1);
@@ -584,8 +654,14 @@ describe('ZkClient against a real ZooKeeper server', () => {
     // Two members, both saying it.
     const other = await deposedFront();
     cleanups.push(other.close);
-    const both = new ClientConnection({ connect: `${alone.address},${other.address}`, shuffleHosts: false, sessionTimeoutMs: 6000, session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') }, reconnectJitterMs: 0 });
-    const endedBoth = event<[string]>(both, 'ended', 5000, 'two members\' word to be final');
+    const both = new ClientConnection({
+      connect: `${alone.address},${other.address}`,
+      shuffleHosts: false,
+      sessionTimeoutMs: 6000,
+      session: { id: BigInt(`0x${real.id}`), password: Buffer.from(real.password, 'hex') },
+      reconnectJitterMs: 0,
+    });
+    const endedBoth = event<[string]>(both, 'ended', 5000, "two members' word to be final");
     both.start();
     assert.equal((await endedBoth)[0], 'expired');
     assert.equal(alone.said() + other.said(), 3, 'asked each of the two once more');
@@ -601,7 +677,18 @@ describe('ZkClient against a real ZooKeeper server', () => {
       sock.on('data', () => {
         if (!handshaken) {
           handshaken = true;
-          sock.write(frame(encodeRecord(ConnectResponse, { protocolVersion: 0, timeOut: 4000, sessionId: 0x1234n, passwd: Buffer.alloc(16, 7), readOnly: false, hasReadOnly: true })));
+          sock.write(
+            frame(
+              encodeRecord(ConnectResponse, {
+                protocolVersion: 0,
+                timeOut: 4000,
+                sessionId: 0x1234n,
+                passwd: Buffer.alloc(16, 7),
+                readOnly: false,
+                hasReadOnly: true,
+              }),
+            ),
+          );
         } else {
           const w = new JuteWriter();
           ReplyHeader.write(w, { xid: 4242, zxid: 1n, err: 0 });
@@ -622,7 +709,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
     }
     const c = await ZkClient.connect({ connect: `127.0.0.1:${wrongXid.port}`, sessionTimeoutMs: 4000 }, AbortSignal.timeout(5000));
     const lost = event<[Error]>(c.connection, 'disconnected', 5000, 'the connection to be dropped');
-    await assert.rejects(c.get('/'), (e: unknown) => e instanceof ConnectionLossError && (e as Error).cause instanceof ZooKeeperProtocolError);
+    await assert.rejects(
+      c.get('/'),
+      (e: unknown) => e instanceof ConnectionLossError && (e as Error).cause instanceof ZooKeeperProtocolError,
+    );
     const [cause] = await lost;
     assert.ok(cause instanceof ZooKeeperProtocolError && /xid 4242/.test(cause.message), cause.message);
     await c.close();
@@ -718,7 +808,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
       const failed = event<[string, Error]>(conn, 'attemptFailed', 5000, `the TLS attempt with ${what} to fail`);
       conn.start();
       const [, cause] = await failed;
-      assert.match(`${(cause as NodeJS.ErrnoException).code ?? ''} ${cause.message}`, what === 'no CA' ? /SELF_SIGNED/ : /ERR_TLS_CERT_ALTNAME_INVALID|does not match/);
+      assert.match(
+        `${(cause as NodeJS.ErrnoException).code ?? ''} ${cause.message}`,
+        what === 'no CA' ? /SELF_SIGNED/ : /ERR_TLS_CERT_ALTNAME_INVALID|does not match/,
+      );
       await conn.close();
     }
   });
@@ -751,7 +844,11 @@ describe('ZkClient against a real ZooKeeper server', () => {
     const base = `${ROOT}/many`;
     await admin.create(base, null);
     const startedAt = performance.now();
-    const clients = await Promise.all(Array.from({ length: 200 }, () => ZkClient.connect({ connect: `${server.connectString}${base}`, sessionTimeoutMs: 10_000 }, AbortSignal.timeout(20_000))));
+    const clients = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        ZkClient.connect({ connect: `${server.connectString}${base}`, sessionTimeoutMs: 10_000 }, AbortSignal.timeout(20_000)),
+      ),
+    );
     try {
       assert.equal(new Set(clients.map((c) => c.id)).size, 200);
       await Promise.all(clients.map((c, i) => c.create(`/c${i}`, null, 'ephemeral')));
@@ -770,7 +867,29 @@ function selfSignedCert(name: string): { key: Buffer; cert: Buffer } {
   try {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${name}`,
+        '-addext',
+        `subjectAltName=DNS:${name}`,
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(key), cert: readFileSync(cert) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -778,7 +897,9 @@ function selfSignedCert(name: string): { key: Buffer; cert: Buffer } {
 }
 
 /** A plain TCP server on loopback that does what `onConnection` says and nothing else. */
-async function plainServer(onConnection: (sock: Socket) => void): Promise<{ port: number; closedOne(): Promise<void>; close(): Promise<void> }> {
+async function plainServer(
+  onConnection: (sock: Socket) => void,
+): Promise<{ port: number; closedOne(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let closedWaiter: (() => void) | undefined;
   let closedCount = 0;

@@ -88,7 +88,12 @@ before(async () => {
   // serves). A Connection retries through that; a raw socket does not, so wait until 'srvr' shows
   // a serving mode.
   let srvr = '';
-  await eventually(async () => /Mode: (standalone|leader|follower)/.test((srvr = await server.fourLetterWord('srvr'))), 15_000, 'the ZooKeeper server to serve', () => srvr);
+  await eventually(
+    async () => /Mode: (standalone|leader|follower)/.test((srvr = await server.fourLetterWord('srvr'))),
+    15_000,
+    'the ZooKeeper server to serve',
+    () => srvr,
+  );
 });
 
 after(async () => {
@@ -131,46 +136,81 @@ describe('zookeeper wire protocol against a real server', () => {
   });
 
   test('create: persistent, then ephemeral and sequential children', async () => {
-    let reply = await a.request(OpCode.create, encodeCreateRequest({ path: ROOT, data: Buffer.from('root'), acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }), 'create');
+    let reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: ROOT, data: Buffer.from('root'), acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }),
+      'create',
+    );
     ok(reply.header, 'create');
     assert.ok(reply.header.zxid > 0n);
     assert.deepEqual(decodeCreateResponse(reply.body), { path: ROOT });
     assert.equal(reply.body.remaining, 0);
 
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/eph`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.EPHEMERAL }), 'create ephemeral');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/eph`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.EPHEMERAL }),
+      'create ephemeral',
+    );
     ok(reply.header, 'create ephemeral');
     assert.deepEqual(decodeCreateResponse(reply.body), { path: `${ROOT}/eph` });
 
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/seq-`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT_SEQUENTIAL }), 'create sequential');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/seq-`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT_SEQUENTIAL }),
+      'create sequential',
+    );
     ok(reply.header, 'create sequential');
     // The parent's cversion so far (1: one child created) in ten digits.
     assert.deepEqual(decodeCreateResponse(reply.body), { path: `${ROOT}/seq-0000000001` });
 
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: ROOT, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }), 'create existing');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: ROOT, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }),
+      'create existing',
+    );
     assert.equal(reply.header.err, KeeperErrorCode.NODEEXISTS);
     assert.equal(reply.body.remaining, 0, 'an error reply has no body');
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/no/parent`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }), 'create without parent');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/no/parent`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }),
+      'create without parent',
+    );
     assert.equal(reply.header.err, KeeperErrorCode.NONODE);
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/eph/child`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }), 'create under an ephemeral');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/eph/child`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }),
+      'create under an ephemeral',
+    );
     assert.equal(reply.header.err, KeeperErrorCode.NOCHILDRENFOREPHEMERALS);
   });
 
-  test('create2 returns the new node\'s Stat', async () => {
+  test("create2 returns the new node's Stat", async () => {
     const data = Buffer.from('hello');
-    const reply = await a.request(OpCode.create2, encodeCreateRequest({ path: `${ROOT}/node`, data, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }), 'create2');
+    const reply = await a.request(
+      OpCode.create2,
+      encodeCreateRequest({ path: `${ROOT}/node`, data, acl: OPEN_ACL_UNSAFE, flags: CreateMode.PERSISTENT }),
+      'create2',
+    );
     ok(reply.header, 'create2');
     const rsp = decodeCreate2Response(reply.body);
     assert.equal(reply.body.remaining, 0);
     assert.equal(rsp.path, `${ROOT}/node`);
     created = rsp.stat;
-    assert.equal(created.czxid, reply.header.zxid, 'a create\'s zxid is the reply\'s');
+    assert.equal(created.czxid, reply.header.zxid, "a create's zxid is the reply's");
     assert.equal(created.mzxid, created.czxid);
     assert.equal(created.pzxid, created.czxid);
     assert.equal(created.ctime, created.mtime);
     assert.ok(Math.abs(Number(created.ctime) - Date.now()) < 60_000, `ctime ${created.ctime} is now`);
-    assert.deepEqual([created.version, created.cversion, created.aversion, created.dataLength, created.numChildren, created.ephemeralOwner], [0, 0, 0, 5, 0, 0n]);
+    assert.deepEqual(
+      [created.version, created.cversion, created.aversion, created.dataLength, created.numChildren, created.ephemeralOwner],
+      [0, 0, 0, 5, 0, 0n],
+    );
 
-    const eph = await a.request(OpCode.create2, encodeCreateRequest({ path: `${ROOT}/eph2`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.EPHEMERAL }), 'create2 ephemeral');
+    const eph = await a.request(
+      OpCode.create2,
+      encodeCreateRequest({ path: `${ROOT}/eph2`, data: null, acl: OPEN_ACL_UNSAFE, flags: CreateMode.EPHEMERAL }),
+      'create2 ephemeral',
+    );
     ok(eph.header, 'create2 ephemeral');
     const ephStat = decodeCreate2Response(eph.body).stat;
     assert.equal(ephStat.ephemeralOwner, aRsp.sessionId);
@@ -218,7 +258,7 @@ describe('zookeeper wire protocol against a real server', () => {
     created = stat;
   });
 
-  test('getChildren2: names and the parent\'s Stat', async () => {
+  test("getChildren2: names and the parent's Stat", async () => {
     const reply = await a.request(OpCode.getChildren2, encodeGetChildren2Request(ROOT), 'getChildren2');
     ok(reply.header, 'getChildren2');
     const rsp = decodeGetChildren2Response(reply.body);
@@ -253,7 +293,11 @@ describe('zookeeper wire protocol against a real server', () => {
     // parent's ACL before it looks for the child.
     reply = await a.request(OpCode.delete, encodeDeleteRequest(`${ROOT}/node/none`), 'delete below');
     assert.equal(reply.header.err, KeeperErrorCode.NOAUTH);
-    reply = await a.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/node/c`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }), 'create below');
+    reply = await a.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/node/c`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }),
+      'create below',
+    );
     assert.equal(reply.header.err, KeeperErrorCode.NOAUTH);
   });
 
@@ -280,13 +324,16 @@ describe('zookeeper wire protocol against a real server', () => {
     const good = decodeMultiResponse(reply.body);
     assert.equal(reply.body.remaining, 0);
     // A create2 inside a multi is answered as a plain create: the path, no Stat (3.8).
-    assert.deepEqual(good.results.map((r) => r.op), ['check', 'create', 'create', 'setData', 'delete']);
+    assert.deepEqual(
+      good.results.map((r) => r.op),
+      ['check', 'create', 'create', 'setData', 'delete'],
+    );
     const [, c1, c2, sd] = good.results;
     assert.deepEqual(c1, { op: 'create', path: `${ROOT}/m1` });
     assert.deepEqual(c2, { op: 'create', path: `${ROOT}/m2` });
     assert.ok(sd?.op === 'setData');
     assert.equal(sd.stat.version, 1);
-    assert.equal(sd.stat.czxid, reply.header.zxid, 'every op of a multi has the multi\'s zxid');
+    assert.equal(sd.stat.czxid, reply.header.zxid, "every op of a multi has the multi's zxid");
     assert.equal(sd.stat.mzxid, reply.header.zxid);
 
     reply = await a.request(
@@ -307,7 +354,14 @@ describe('zookeeper wire protocol against a real server', () => {
     reply = await a.request(OpCode.exists, encodeExistsRequest(`${ROOT}/m3`), 'exists after a failed multi');
     assert.equal(reply.header.err, KeeperErrorCode.NONODE, 'the failed multi created nothing');
 
-    reply = await a.request(OpCode.multiRead, encodeMultiRequest([{ op: 'getData', path: `${ROOT}/m1` }, { op: 'getChildren', path: `${ROOT}/missing` }]), 'multiRead');
+    reply = await a.request(
+      OpCode.multiRead,
+      encodeMultiRequest([
+        { op: 'getData', path: `${ROOT}/m1` },
+        { op: 'getChildren', path: `${ROOT}/missing` },
+      ]),
+      'multiRead',
+    );
     ok(reply.header, 'multiRead');
     const reads = decodeMultiResponse(reply.body).results;
     assert.equal(reads[0]?.op === 'getData' && reads[0].data?.toString(), 'mm');
@@ -334,10 +388,14 @@ describe('zookeeper wire protocol against a real server', () => {
     const changed = await a.nextEvent('NodeDataChanged on a');
     assert.equal(changed.header.xid, Xid.NOTIFICATION);
     assert.equal(changed.header.err, 0);
-    assert.equal(changed.header.zxid, -1n, 'a 3.8 server sends notifications with zxid -1, not the change\'s zxid');
+    assert.equal(changed.header.zxid, -1n, "a 3.8 server sends notifications with zxid -1, not the change's zxid");
     assert.deepEqual(changed.event, { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: `${ROOT}/m1` });
 
-    const make = await b.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/later`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }), 'create from b');
+    const make = await b.request(
+      OpCode.create,
+      encodeCreateRequest({ path: `${ROOT}/later`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }),
+      'create from b',
+    );
     ok(make.header, 'create from b');
     const born = await a.nextEvent('NodeCreated on a');
     assert.deepEqual(born.event, { type: EventType.NodeCreated, state: KeeperState.SyncConnected, path: `${ROOT}/later` });
@@ -349,7 +407,10 @@ describe('zookeeper wire protocol against a real server', () => {
     assert.deepEqual(decodeAddWatchResponse(reply.body), { err: 0 });
 
     for (const text of ['one', 'two']) {
-      ok((await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/later`, Buffer.from(text)), `setData ${text}`)).header, `setData ${text}`);
+      ok(
+        (await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/later`, Buffer.from(text)), `setData ${text}`)).header,
+        `setData ${text}`,
+      );
       const e = await a.nextEvent(`persistent watch event for ${text}`);
       assert.deepEqual(e.event, { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: `${ROOT}/later` });
     }
@@ -361,7 +422,10 @@ describe('zookeeper wire protocol against a real server', () => {
     assert.equal(reply.body.remaining, 0);
     reply = await a.request(OpCode.checkWatches, encodeCheckWatchesRequest(`${ROOT}/later`, WatcherType.ANY), 'checkWatches after remove');
     assert.equal(reply.header.err, KeeperErrorCode.NOWATCHER);
-    ok((await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/later`, Buffer.from('three')), 'setData three')).header, 'setData three');
+    ok(
+      (await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/later`, Buffer.from('three')), 'setData three')).header,
+      'setData three',
+    );
     // A request after the write: its reply comes after any event the write would have caused.
     ok((await a.request(OpCode.sync, encodeSyncRequest(ROOT), 'sync after remove')).header, 'sync');
     assert.equal(a.pendingEvents(), 0, 'no event after the watch was removed');
@@ -373,7 +437,12 @@ describe('zookeeper wire protocol against a real server', () => {
 
     let reply = await a.request(
       OpCode.setWatches,
-      encodeSetWatchesRequest({ relativeZxid: before.mzxid, dataWatches: [`${ROOT}/m1`], existWatches: [`${ROOT}/w-later`], childWatches: [] }),
+      encodeSetWatchesRequest({
+        relativeZxid: before.mzxid,
+        dataWatches: [`${ROOT}/m1`],
+        existWatches: [`${ROOT}/w-later`],
+        childWatches: [],
+      }),
       'setWatches',
       { xid: Xid.SET_WATCHES },
     );
@@ -381,22 +450,52 @@ describe('zookeeper wire protocol against a real server', () => {
     assert.equal(reply.header.xid, Xid.SET_WATCHES);
     const missed = await a.nextEvent('the missed NodeDataChanged');
     assert.deepEqual(missed.event, { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: `${ROOT}/m1` });
-    ok((await b.request(OpCode.create, encodeCreateRequest({ path: `${ROOT}/w-later`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }), 'create w-later')).header, 'create w-later');
-    assert.deepEqual((await a.nextEvent('NodeCreated from the exist watch')).event, { type: EventType.NodeCreated, state: KeeperState.SyncConnected, path: `${ROOT}/w-later` });
+    ok(
+      (
+        await b.request(
+          OpCode.create,
+          encodeCreateRequest({ path: `${ROOT}/w-later`, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }),
+          'create w-later',
+        )
+      ).header,
+      'create w-later',
+    );
+    assert.deepEqual((await a.nextEvent('NodeCreated from the exist watch')).event, {
+      type: EventType.NodeCreated,
+      state: KeeperState.SyncConnected,
+      path: `${ROOT}/w-later`,
+    });
 
     reply = await a.request(
       OpCode.setWatches2,
-      encodeSetWatches2Request({ relativeZxid: reply.header.zxid, dataWatches: [], existWatches: [], childWatches: [], persistentWatches: [], persistentRecursiveWatches: [ROOT] }),
+      encodeSetWatches2Request({
+        relativeZxid: reply.header.zxid,
+        dataWatches: [],
+        existWatches: [],
+        childWatches: [],
+        persistentWatches: [],
+        persistentRecursiveWatches: [ROOT],
+      }),
       'setWatches2',
       { xid: Xid.SET_WATCHES },
     );
     ok(reply.header, 'setWatches2');
-    ok((await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/w-later`, Buffer.from('r')), 'setData w-later')).header, 'setData w-later');
-    assert.deepEqual((await a.nextEvent('event from the recursive watch')).event, { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: `${ROOT}/w-later` });
-    ok((await a.request(OpCode.removeWatches, encodeRemoveWatchesRequest(ROOT, WatcherType.ANY), 'remove recursive watch')).header, 'remove recursive watch');
+    ok(
+      (await b.request(OpCode.setData, encodeSetDataRequest(`${ROOT}/w-later`, Buffer.from('r')), 'setData w-later')).header,
+      'setData w-later',
+    );
+    assert.deepEqual((await a.nextEvent('event from the recursive watch')).event, {
+      type: EventType.NodeDataChanged,
+      state: KeeperState.SyncConnected,
+      path: `${ROOT}/w-later`,
+    });
+    ok(
+      (await a.request(OpCode.removeWatches, encodeRemoveWatchesRequest(ROOT, WatcherType.ANY), 'remove recursive watch')).header,
+      'remove recursive watch',
+    );
   });
 
-  test('getEphemerals: this session\'s ephemeral paths', async () => {
+  test("getEphemerals: this session's ephemeral paths", async () => {
     const reply = await a.request(OpCode.getEphemerals, encodeGetEphemeralsRequest(ROOT), 'getEphemerals');
     ok(reply.header, 'getEphemerals');
     assert.deepEqual([...decodeGetEphemeralsResponse(reply.body).ephemerals].sort(), [`${ROOT}/eph`, `${ROOT}/eph2`]);
@@ -436,7 +535,7 @@ describe('zookeeper wire protocol against a real server', () => {
     assert.equal(rsp.sessionId, aRsp.sessionId);
     assert.deepEqual(rsp.passwd, aRsp.passwd);
     assert.equal(rsp.timeOut, TIMEOUT_MS);
-    await a.waitClosed('the server to close the session\'s old connection');
+    await a.waitClosed("the server to close the session's old connection");
     const reply = await again.request(OpCode.getEphemerals, encodeGetEphemeralsRequest(ROOT), 'getEphemerals after reattach');
     assert.deepEqual([...decodeGetEphemeralsResponse(reply.body).ephemerals].sort(), [`${ROOT}/eph`, `${ROOT}/eph2`]);
 
@@ -445,7 +544,7 @@ describe('zookeeper wire protocol against a real server', () => {
     assert.deepEqual([refused.sessionId, refused.timeOut, refused.passwd], [0n, 0, NO_PASSWORD]);
     await wrong.waitClosed('the server to close a refused reattach');
     // A reattach with a wrong password cuts the session's live connection too (the session lives on).
-    await again.waitClosed('the server to close the session\'s connection after a wrong-password attach');
+    await again.waitClosed("the server to close the session's connection after a wrong-password attach");
     a = await open('a-third');
     const third = await a.handshake({ timeOut: TIMEOUT_MS, sessionId: aRsp.sessionId, passwd: aRsp.passwd });
     assert.equal(third.sessionId, aRsp.sessionId);
@@ -457,7 +556,7 @@ describe('zookeeper wire protocol against a real server', () => {
     ok(reply.header, 'closeSession');
     assert.equal(reply.body.remaining, 0);
     await a.waitClosed('the server to close the connection after closeSession');
-    const gone = await b.request(OpCode.exists, encodeExistsRequest(`${ROOT}/eph`), 'exists of a closed session\'s ephemeral');
+    const gone = await b.request(OpCode.exists, encodeExistsRequest(`${ROOT}/eph`), "exists of a closed session's ephemeral");
     assert.equal(gone.header.err, KeeperErrorCode.NONODE);
     assert.ok(gone.header.zxid >= reply.header.zxid);
 
@@ -469,7 +568,10 @@ describe('zookeeper wire protocol against a real server', () => {
 
   test('a getData reply for a znode of jute.maxbuffer bytes is over 0xfffff and still decodes', async () => {
     const path = '/b';
-    ok((await b.request(OpCode.create, encodeCreateRequest({ path, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }), 'create big')).header, 'create big');
+    ok(
+      (await b.request(OpCode.create, encodeCreateRequest({ path, data: null, acl: OPEN_ACL_UNSAFE, flags: 0 }), 'create big')).header,
+      'create big',
+    );
     // The server refuses (closes on) a request frame over jute.maxbuffer: setData's is header 8,
     // path 4+2, data 4+n, version 4, so n fills it exactly.
     const n = 0xfffff - (8 + 4 + path.length + 4 + 4);

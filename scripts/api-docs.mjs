@@ -29,7 +29,9 @@ const result = Extractor.invoke(config, {
   },
 });
 if (!result.succeeded || warnings > 0) {
-  console.error(`api-docs: ${result.errorCount} error(s), ${warnings} warning(s) above; every export needs a doc comment that TSDoc can parse`);
+  console.error(
+    `api-docs: ${result.errorCount} error(s), ${warnings} warning(s) above; every export needs a doc comment that TSDoc can parse`,
+  );
   process.exit(1);
 }
 
@@ -42,6 +44,8 @@ if (forgotten.length > 0) {
 }
 
 const documenter = join(dirname(require.resolve('@microsoft/api-documenter/package.json')), 'bin', 'api-documenter');
-const out = spawnSync(process.execPath, [documenter, 'markdown', '-i', join(root, 'build/api'), '-o', join(root, 'docs/api')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const out = spawnSync(process.execPath, [documenter, 'markdown', '-i', join(root, 'build/api'), '-o', join(root, 'docs/api')], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
 if (out.status !== 0) process.exit(out.status ?? 1);
 console.log('api-docs: docs/api/index.md written');

@@ -61,7 +61,8 @@ function layerOf(f) {
   const r = relative(root, f).split(sep).join('/');
   let best;
   LAYERS.forEach((entries, i) => {
-    for (const e of entries) if ((r === e || r.startsWith(`${e}/`)) && (best === undefined || e.length > best.len)) best = { i, len: e.length };
+    for (const e of entries)
+      if ((r === e || r.startsWith(`${e}/`)) && (best === undefined || e.length > best.len)) best = { i, len: e.length };
   });
   return best?.i;
 }
@@ -76,7 +77,9 @@ for (const [f, deps] of edges) {
   }
 }
 if (unplaced.length > 0) {
-  console.error(`modules in no layer (add them to LAYERS in scripts/check-cycles.mjs):\n${unplaced.map((f) => `  ${relative(root, f)}`).join('\n')}`);
+  console.error(
+    `modules in no layer (add them to LAYERS in scripts/check-cycles.mjs):\n${unplaced.map((f) => `  ${relative(root, f)}`).join('\n')}`,
+  );
   process.exit(1);
 }
 if (upward.length > 0) {
@@ -89,4 +92,6 @@ if (cycles.length > 0) {
   console.error(`import cycles under ${relative(process.cwd(), root) || '.'}:\n${cycles.map((c) => `  ${show(c)}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`check-cycles: ${files.length} modules under ${relative(process.cwd(), root) || '.'}, no import cycle, no import pointing up a layer`);
+console.log(
+  `check-cycles: ${files.length} modules under ${relative(process.cwd(), root) || '.'}, no import cycle, no import pointing up a layer`,
+);

@@ -50,7 +50,8 @@ for (const file of files) {
     const dest = path === '' ? file : resolve(dirname(file), decodeURI(path));
     const where = `${relative(root, file)}: ${target}`;
     if (!existsSync(dest)) broken.push(`${where} (no such file)`);
-    else if (fragment !== undefined && statSync(dest).isFile() && dest.endsWith('.md') && !anchors(dest).has(fragment)) broken.push(`${where} (no such heading)`);
+    else if (fragment !== undefined && statSync(dest).isFile() && dest.endsWith('.md') && !anchors(dest).has(fragment))
+      broken.push(`${where} (no such heading)`);
   }
 }
 if (broken.length > 0) {

@@ -8,7 +8,22 @@ if (connect === undefined || id === undefined) {
   process.exit(2);
 }
 const path = `/brokers/ids/${id}`;
-const r = new NaiveRegistrar(connect, path, Buffer.from(JSON.stringify({ version: 5, host: null, port: -1, endpoints: [`PLAINTEXT://127.0.0.1:${9000 + Number(id)}`], jmx_port: -1, timestamp: String(Date.now()), features: {} })), Number(timeout ?? 4000));
+const r = new NaiveRegistrar(
+  connect,
+  path,
+  Buffer.from(
+    JSON.stringify({
+      version: 5,
+      host: null,
+      port: -1,
+      endpoints: [`PLAINTEXT://127.0.0.1:${9000 + Number(id)}`],
+      jmx_port: -1,
+      timestamp: String(Date.now()),
+      features: {},
+    }),
+  ),
+  Number(timeout ?? 4000),
+);
 let last = '';
 const report = (): void => {
   const line = JSON.stringify({ registered: r.registered, sessionId: r.connection.session?.id ?? null });

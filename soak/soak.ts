@@ -22,8 +22,25 @@ const SESSION_MS = 4000;
 const SETTLE_BOUND_MS = 120_000;
 const SAMPLE_MS = 250;
 
-type Profile = 'leader-stall-long' | 'leader-stall-short' | 'member-kill' | 'ensemble-restart' | 'client-blackhole-short' | 'client-blackhole-long' | 'process-pause' | 'live-conflict';
-const ALL: readonly Profile[] = ['leader-stall-long', 'leader-stall-short', 'member-kill', 'ensemble-restart', 'client-blackhole-short', 'client-blackhole-long', 'process-pause', 'live-conflict'];
+type Profile =
+  | 'leader-stall-long'
+  | 'leader-stall-short'
+  | 'member-kill'
+  | 'ensemble-restart'
+  | 'client-blackhole-short'
+  | 'client-blackhole-long'
+  | 'process-pause'
+  | 'live-conflict';
+const ALL: readonly Profile[] = [
+  'leader-stall-long',
+  'leader-stall-short',
+  'member-kill',
+  'ensemble-restart',
+  'client-blackhole-short',
+  'client-blackhole-long',
+  'process-pause',
+  'live-conflict',
+];
 const CI: readonly Profile[] = ['leader-stall-long', 'client-blackhole-long', 'process-pause', 'live-conflict'];
 /** Followers keep a stalled leader this many ticks (200 ms): long = past the stall (the report's condition). */
 const SYNC_LIMIT: Readonly<Record<'long' | 'short', number>> = { long: 60, short: 5 };
@@ -39,10 +56,14 @@ const { values } = parseArgs({
   },
 });
 const profiles: Profile[] =
-  values.profile === 'all' ? [...ALL] : values.profile === 'ci' ? [...CI] : (values.profile as string).split(',').map((p) => {
-    if (!(ALL as readonly string[]).includes(p)) throw new Error(`unknown profile ${p}; one of ${ALL.join(', ')}, all, ci`);
-    return p as Profile;
-  });
+  values.profile === 'all'
+    ? [...ALL]
+    : values.profile === 'ci'
+      ? [...CI]
+      : (values.profile as string).split(',').map((p) => {
+          if (!(ALL as readonly string[]).includes(p)) throw new Error(`unknown profile ${p}; one of ${ALL.join(', ')}, all, ci`);
+          return p as Profile;
+        });
 const CYCLES = Number(values.cycles);
 const N_OURS = Number(values.registrars);
 const N_NAIVE = Number(values.naive);
@@ -120,7 +141,10 @@ function lines(child: ChildProcess, on: (l: Record<string, unknown>) => void): v
 async function readyz(port: number | undefined): Promise<{ ready: boolean; sessionId: string | undefined } | undefined> {
   if (port === undefined) return undefined;
   try {
-    const r = (await (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) })).json()) as { ready: boolean; sessionId?: string };
+    const r = (await (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) })).json()) as {
+      ready: boolean;
+      sessionId?: string;
+    };
     return { ready: r.ready, sessionId: r.sessionId };
   } catch {
     return undefined;
@@ -187,9 +211,34 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         close: async () => void (await Promise.all(proxies.map((p) => p.close()))),
         [Symbol.asyncDispose]: async () => void (await Promise.all(proxies.map((p) => p.close()))),
       };
-      const sc: Sidecar = { id, controller: i < 2, proxy, child: undefined as unknown as ChildProcess, port: undefined, claimsEpoch: undefined, restarts: 0, ownedWhileNotOwned: new Violations(), suspect: undefined, stopping: false };
+      const sc: Sidecar = {
+        id,
+        controller: i < 2,
+        proxy,
+        child: undefined as unknown as ChildProcess,
+        port: undefined,
+        claimsEpoch: undefined,
+        restarts: 0,
+        ownedWhileNotOwned: new Violations(),
+        suspect: undefined,
+        stopping: false,
+      };
       const launch = (): void => {
-        const args = ['register', '--zookeeper', `${proxy.address}${chroot}`, '--broker-id', String(id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + id}`, '--session-timeout-ms', String(SESSION_MS), '--health-port', '0', '--wedged-after-ms', String(10 * SESSION_MS)];
+        const args = [
+          'register',
+          '--zookeeper',
+          `${proxy.address}${chroot}`,
+          '--broker-id',
+          String(id),
+          '--listeners',
+          `PLAINTEXT://127.0.0.1:${9000 + id}`,
+          '--session-timeout-ms',
+          String(SESSION_MS),
+          '--health-port',
+          '0',
+          '--wedged-after-ms',
+          String(10 * SESSION_MS),
+        ];
         if (sc.controller) args.push('--controller', '--performs-controller-duties', '--controller-beside-other-brokers');
         sc.child = track(spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] }));
         sc.port = undefined;
@@ -223,7 +272,11 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
     const naive: Naive[] = [];
     for (let i = 0; i < N_NAIVE; i++) {
       const id = 400 + i;
-      const child = track(spawn(process.execPath, [join(__dirname, 'naive-child.js'), connect, String(id), String(SESSION_MS)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const child = track(
+        spawn(process.execPath, [join(__dirname, 'naive-child.js'), connect, String(id), String(SESSION_MS)], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      );
       const n: Naive = { id, child, registered: false, sessionId: null, lost: new Violations(), suspect: undefined };
       lines(child, (l) => {
         n.registered = l.registered === true;
@@ -261,7 +314,9 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         const persistent = contradicted && sc.suspect === h2?.sessionId;
         sc.suspect = contradicted ? h2?.sessionId : undefined;
         if (persistent && process.env.KZR_SOAK_DEBUG !== undefined) {
-          process.stdout.write(`soak: broker ${sc.id} ready on 0x${h2?.sessionId} but two leader dumps say ${ownerOf(sc.id) === undefined ? 'no node' : `owner 0x${ownerOf(sc.id)}`}\n`);
+          process.stdout.write(
+            `soak: broker ${sc.id} ready on 0x${h2?.sessionId} but two leader dumps say ${ownerOf(sc.id) === undefined ? 'no node' : `owner 0x${ownerOf(sc.id)}`}\n`,
+          );
         }
         sc.ownedWhileNotOwned.sample(persistent, now);
         if (!(h2?.ready === true && h2.sessionId !== undefined && ownerOf(sc.id) === h2.sessionId)) allOwned = false;
@@ -303,7 +358,20 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
       const restartsBefore = ours.reduce((a, o) => a + o.restarts, 0);
       twoControllers = new Violations();
       staleClaims = new Violations();
-      const r: ProfileResult = { profile, cycles: CYCLES, settle: [], unsettled: 0, ours: { count: 0, totalMs: 0, maxMs: 0 }, naive: { count: 0, totalMs: 0, maxMs: 0 }, twoControllers: 0, staleClaimsMs: 0, epochBackwards: 0, restarts: 0, conflictTouched: 0, kafka: kafka !== undefined };
+      const r: ProfileResult = {
+        profile,
+        cycles: CYCLES,
+        settle: [],
+        unsettled: 0,
+        ours: { count: 0, totalMs: 0, maxMs: 0 },
+        naive: { count: 0, totalMs: 0, maxMs: 0 },
+        twoControllers: 0,
+        staleClaimsMs: 0,
+        epochBackwards: 0,
+        restarts: 0,
+        conflictTouched: 0,
+        kafka: kafka !== undefined,
+      };
       const epochBackwardsBefore = elections.backwards;
       for (let cycle = 0; cycle < CYCLES; cycle++) {
         const victim = ours[cycle % ours.length] as Sidecar;
@@ -346,7 +414,26 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
             break;
           case 'live-conflict': {
             ownerBefore = (await ensemble.ephemeralOwners())?.get(`${chroot}/brokers/ids/${victim.id}`);
-            duplicate = track(spawn(process.execPath, [CLI, 'register', '--zookeeper', connect, '--broker-id', String(victim.id), '--listeners', `PLAINTEXT://127.0.0.1:${9000 + victim.id}`, '--session-timeout-ms', String(SESSION_MS), '--conflict-policy', 'wait'], { stdio: 'ignore' }));
+            duplicate = track(
+              spawn(
+                process.execPath,
+                [
+                  CLI,
+                  'register',
+                  '--zookeeper',
+                  connect,
+                  '--broker-id',
+                  String(victim.id),
+                  '--listeners',
+                  `PLAINTEXT://127.0.0.1:${9000 + victim.id}`,
+                  '--session-timeout-ms',
+                  String(SESSION_MS),
+                  '--conflict-policy',
+                  'wait',
+                ],
+                { stdio: 'ignore' },
+              ),
+            );
             await sleep(2 * SESSION_MS); // a second registrar for the same id comes and goes
             duplicate.kill('SIGTERM');
             await new Promise((res) => duplicate?.once('exit', res));
@@ -371,8 +458,14 @@ async function runGroup(sync: 'long' | 'short', group: readonly Profile[]): Prom
         totalMs: b.reduce((s, v, i) => s + v.totalMs - (a[i]?.totalMs ?? 0), 0),
         maxMs: Math.max(0, ...b.map((v) => v.maxMs)),
       });
-      r.ours = delta(before.ours, ours.map((o) => o.ownedWhileNotOwned));
-      r.naive = delta(before.naive, naive.map((n) => n.lost));
+      r.ours = delta(
+        before.ours,
+        ours.map((o) => o.ownedWhileNotOwned),
+      );
+      r.naive = delta(
+        before.naive,
+        naive.map((n) => n.lost),
+      );
       r.twoControllers = twoControllers.count;
       r.staleClaimsMs = staleClaims.totalMs;
       r.epochBackwards = elections.backwards - epochBackwardsBefore;
@@ -392,7 +485,9 @@ async function main(): Promise<number> {
   const long = profiles.filter((p) => p === 'leader-stall-long');
   const short = profiles.filter((p) => p !== 'leader-stall-long');
   const results = [...(long.length > 0 ? await runGroup('long', long) : []), ...(short.length > 0 ? await runGroup('short', short) : [])];
-  const failed = results.filter((r) => r.ours.count > 0 || r.unsettled > 0 || r.twoControllers > 0 || r.epochBackwards > 0 || r.conflictTouched > 0);
+  const failed = results.filter(
+    (r) => r.ours.count > 0 || r.unsettled > 0 || r.twoControllers > 0 || r.epochBackwards > 0 || r.conflictTouched > 0,
+  );
   const rows = results.map(
     (r) =>
       `| ${r.profile} | ${r.cycles} | ${r.settle.length === 0 ? '-' : `${pct(r.settle, 50)} / ${pct(r.settle, 100)}`} | ${r.unsettled} | ${r.ours.count} (${r.ours.totalMs} ms) | ${r.naive.count} (${r.naive.totalMs} ms, max ${r.naive.maxMs} ms) | ${r.twoControllers} | ${r.staleClaimsMs} | ${r.epochBackwards} | ${r.conflictTouched} | ${r.restarts} |`,

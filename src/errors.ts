@@ -51,7 +51,8 @@ export type ErrorCode =
 export type OptionNamer = (field: string, value?: string | true) => string;
 
 /** The library's names: the option key, and a value as it is written in the config object. */
-export const optionKey: OptionNamer = (field, value) => (value === undefined ? field : `${field}: ${value === true ? 'true' : `'${value}'`}`);
+export const optionKey: OptionNamer = (field, value) =>
+  value === undefined ? field : `${field}: ${value === true ? 'true' : `'${value}'`}`;
 
 /**
  * The base of every error this library throws, rejects with or emits. `code` is stable (switch on it rather
@@ -250,7 +251,10 @@ export class ConnectTimeoutError extends KafkaZkRegistrarError {
     readonly timeoutMs: number,
     options?: { cause?: Error },
   ) {
-    super(`no ZooKeeper session with ${connectString} within ${timeoutMs} ms${options?.cause === undefined ? '' : ` (last attempt: ${options.cause.message})`}`, options);
+    super(
+      `no ZooKeeper session with ${connectString} within ${timeoutMs} ms${options?.cause === undefined ? '' : ` (last attempt: ${options.cause.message})`}`,
+      options,
+    );
   }
 }
 
@@ -329,7 +333,13 @@ export class ListenerMismatchError extends KafkaZkRegistrarError {
   }
 }
 
-function listenerMismatch(brokerId: number, missing: readonly string[], ours: readonly string[], learnedFrom: ListenerMismatchError['learnedFrom'], name: OptionNamer): string {
+function listenerMismatch(
+  brokerId: number,
+  missing: readonly string[],
+  ours: readonly string[],
+  learnedFrom: ListenerMismatchError['learnedFrom'],
+  name: OptionNamer,
+): string {
   const them = missing.length === 1 ? 'it' : 'them';
   const which =
     learnedFrom === 'interBrokerListener'
@@ -363,7 +373,9 @@ export class PersistentNodeError extends KafkaZkRegistrarError {
     /** The path of the persistent node. */
     readonly path: string,
   ) {
-    super(`${path} is a persistent znode (no ZooKeeper session owns it): it will not go away by itself, so an operator must delete it before we can register`);
+    super(
+      `${path} is a persistent znode (no ZooKeeper session owns it): it will not go away by itself, so an operator must delete it before we can register`,
+    );
   }
 }
 
@@ -380,7 +392,9 @@ export class PathClaimedError extends KafkaZkRegistrarError {
     /** The recipe that claimed it first, e.g. `recipe #3 (/brokers/ids/1)`. */
     readonly holder: string,
   ) {
-    super(`${path} is already maintained by ${holder} on this Connection: use one recipe per path (and one controller candidate) per Connection`);
+    super(
+      `${path} is already maintained by ${holder} on this Connection: use one recipe per path (and one controller candidate) per Connection`,
+    );
   }
 }
 
@@ -464,7 +478,9 @@ export class LifecycleError extends KafkaZkRegistrarError {
     /** Its lifecycle state then: `started` or `closed`. */
     readonly state: string,
   ) {
-    super(`${what}: ${operation}() is not allowed once ${state === 'started' ? 'started' : state} (it can be started once; create a new one)`);
+    super(
+      `${what}: ${operation}() is not allowed once ${state === 'started' ? 'started' : state} (it can be started once; create a new one)`,
+    );
   }
 }
 
@@ -629,7 +645,12 @@ export class UnimplementedError extends ZooKeeperError {
   /** The server (`host:port`) that refused it, when a server did. */
   readonly server: string | undefined;
   constructor(operation: string, path: string | undefined, since: string | undefined, hint?: string, server?: string) {
-    super(ZOOKEEPER_RC.UNIMPLEMENTED, operation, path, `the server${server === undefined ? '' : ` ${server}`} does not implement ${operation}${since === undefined ? '' : ` (ZooKeeper ${since}+)`}${hint === undefined ? '' : `; ${hint}`} (UNIMPLEMENTED)`);
+    super(
+      ZOOKEEPER_RC.UNIMPLEMENTED,
+      operation,
+      path,
+      `the server${server === undefined ? '' : ` ${server}`} does not implement ${operation}${since === undefined ? '' : ` (ZooKeeper ${since}+)`}${hint === undefined ? '' : `; ${hint}`} (UNIMPLEMENTED)`,
+    );
     this.since = since;
     this.server = server;
   }
@@ -643,7 +664,13 @@ type ZkErrorClass = new (zkCode: number, operation: string, path: string | undef
  * retry once reconnected. `sessionGone`: the session, and everything it owned, is gone. Any other
  * return code is a plain ZooKeeperError (the wire protocol's KeeperErrorCode names them all).
  */
-const ZOOKEEPER_ERRORS: readonly { readonly rc: number; readonly name: string; readonly cls: ZkErrorClass; readonly retriable: boolean; readonly sessionGone: boolean }[] = [
+const ZOOKEEPER_ERRORS: readonly {
+  readonly rc: number;
+  readonly name: string;
+  readonly cls: ZkErrorClass;
+  readonly retriable: boolean;
+  readonly sessionGone: boolean;
+}[] = [
   { rc: -4, name: 'CONNECTIONLOSS', cls: ConnectionLossError, retriable: true, sessionGone: false },
   { rc: -7, name: 'OPERATIONTIMEOUT', cls: OperationTimeoutError, retriable: true, sessionGone: false },
   { rc: -112, name: 'SESSIONEXPIRED', cls: SessionExpiredError, retriable: false, sessionGone: true },

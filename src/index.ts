@@ -54,7 +54,16 @@ export { formatAuditTable } from './audit/audit-table.js';
 export { registerTemporaryBroker } from './testing/temporary-broker.js';
 export type { TemporaryBroker, TemporaryBrokerOptions } from './testing/temporary-broker.js';
 export { auditRegistrations } from './audit/registrations-audit.js';
-export type { AuditOptions, AuditProblem, AuditProblemCode, BrokerAudit, MigrationAudit, MetadataAudit, MetadataView, RegistrationsAudit } from './audit/registrations-audit.js';
+export type {
+  AuditOptions,
+  AuditProblem,
+  AuditProblemCode,
+  BrokerAudit,
+  MigrationAudit,
+  MetadataAudit,
+  MetadataView,
+  RegistrationsAudit,
+} from './audit/registrations-audit.js';
 export { CLUSTER_ID_PATH, decodeClusterId } from './znodes/cluster-id-znode.js';
 export { OwnedEphemeral } from './recipes/owned-ephemeral.js';
 export type {
@@ -72,7 +81,19 @@ export { Connection } from './zookeeper/connection.js';
 export type { ConnectionEvents, ConnectionOptions, ConnectionState, ExpiryCause } from './zookeeper/connection.js';
 export { Session } from './zookeeper/session.js';
 export { ANY_VERSION, PERM } from './zookeeper/session.js';
-export type { Acl, CreateMode, MultiOpInput, MultiOpResult, MultiOutcome, SessionEndReason, SessionEvents, SessionOptions, Stat, WatchEventType, Watcher } from './zookeeper/session.js';
+export type {
+  Acl,
+  CreateMode,
+  MultiOpInput,
+  MultiOpResult,
+  MultiOutcome,
+  SessionEndReason,
+  SessionEvents,
+  SessionOptions,
+  Stat,
+  WatchEventType,
+  Watcher,
+} from './zookeeper/session.js';
 export type { ZooKeeperAuth } from './zookeeper/auth.js';
 export type { ZooKeeperTls } from './zookeeper/tls.js';
 export { parseConnectString } from './zookeeper/connect-string.js';

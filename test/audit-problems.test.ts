@@ -9,7 +9,17 @@ const broker = (id: number, port: number): ZooKeeperPart['brokers'][number] => (
   ownerSessionId: '100009698860000',
   brokerEpoch: 10 + id,
   createdAt: 0,
-  registration: { brokerId: id, version: 5, host: '127.0.0.1', port, endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }], jmxPort: -1, timestamp: '1', rack: undefined, features: {} },
+  registration: {
+    brokerId: id,
+    version: 5,
+    host: '127.0.0.1',
+    port,
+    endpoints: [{ listenerName: 'PLAINTEXT', host: '127.0.0.1', port, securityProtocol: 'PLAINTEXT' }],
+    jmxPort: -1,
+    timestamp: '1',
+    rack: undefined,
+    features: {},
+  },
   acl: [],
   problem: undefined,
 });
@@ -20,7 +30,12 @@ const healthy: ZooKeeperPart = {
   clusterId: 'c1',
   migration: undefined,
 };
-const view = (brokers: { nodeId: number; host: string; port: number }[]) => ({ views: [{ source: '127.0.0.1:9092', brokers, controller: 0, clusterId: 'c1' }], unreachable: [], registeredNotListed: [], listedNotRegistered: [] });
+const view = (brokers: { nodeId: number; host: string; port: number }[]) => ({
+  views: [{ source: '127.0.0.1:9092', brokers, controller: 0, clusterId: 'c1' }],
+  unreachable: [],
+  registeredNotListed: [],
+  listedNotRegistered: [],
+});
 
 test('audit: a healthy cluster has no problem', () => {
   assert.deepEqual(problems(healthy, view([{ nodeId: 0, host: '127.0.0.1', port: 9092 }])), []);
@@ -29,16 +44,30 @@ test('audit: a healthy cluster has no problem', () => {
 test('audit: an id the cluster lists at another endpoint than its registration (another process holds it)', () => {
   const typo = { ...healthy, brokers: [broker(0, 20003)] };
   const found = problems(typo, view([{ nodeId: 0, host: '127.0.0.1', port: 9092 }]));
-  assert.deepEqual(found.map((p) => p.code), ['LISTED_AT_OTHER_ENDPOINT'], JSON.stringify(found));
-  assert.match(found[0]?.message ?? '', /^broker 0: registered in ZooKeeper with PLAINTEXT:\/\/127\.0\.0\.1:20003, but 127\.0\.0\.1:9092 lists it at 127\.0\.0\.1:9092: another process holds this broker id/);
+  assert.deepEqual(
+    found.map((p) => p.code),
+    ['LISTED_AT_OTHER_ENDPOINT'],
+    JSON.stringify(found),
+  );
+  assert.match(
+    found[0]?.message ?? '',
+    /^broker 0: registered in ZooKeeper with PLAINTEXT:\/\/127\.0\.0\.1:20003, but 127\.0\.0\.1:9092 lists it at 127\.0\.0\.1:9092: another process holds this broker id/,
+  );
 });
 
 test('audit: empty or not a Kafka cluster, and no controller', () => {
   assert.deepEqual(problems({ ...healthy, clusterId: undefined }, undefined), [
-    { code: 'NOT_A_KAFKA_CLUSTER', message: "cluster: empty or not a Kafka cluster: no /cluster/id (no Kafka broker has ever started here); is the connect string's chroot right?" },
+    {
+      code: 'NOT_A_KAFKA_CLUSTER',
+      message:
+        "cluster: empty or not a Kafka cluster: no /cluster/id (no Kafka broker has ever started here); is the connect string's chroot right?",
+    },
   ]);
   const empty = problems({ ...healthy, brokers: [], controller: undefined }, undefined);
-  assert.deepEqual(empty.map((p) => p.code), ['NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER']);
+  assert.deepEqual(
+    empty.map((p) => p.code),
+    ['NOT_A_KAFKA_CLUSTER', 'NO_CONTROLLER'],
+  );
   assert.match(empty[0]?.message ?? '', /no registered broker/);
   assert.match(empty[1]?.message ?? '', /no controller/);
 });

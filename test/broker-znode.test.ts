@@ -28,7 +28,10 @@ describe('encodeBrokerZNode', () => {
 
   test('v4: no features; no rack key when unset; no PLAINTEXT listener gives host null, port -1', () => {
     const ssl = listenersToEndpoints([{ name: 'SSL', host: 'h', port: 1 }]);
-    const j = JSON.parse(encodeBrokerZNode({ brokerId: 1, endpoints: ssl, jmxPort: 5555, version: 4 }, 1).toString()) as Record<string, unknown>;
+    const j = JSON.parse(encodeBrokerZNode({ brokerId: 1, endpoints: ssl, jmxPort: 5555, version: 4 }, 1).toString()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(j.version, 4);
     assert.equal('features' in j, false);
     assert.equal('rack' in j, false);
@@ -38,7 +41,10 @@ describe('encodeBrokerZNode', () => {
   });
 
   test('round-trips through the decoder', () => {
-    const buf = encodeBrokerZNode({ brokerId: 7, endpoints, jmxPort: 9999, version: 5, rack: 'r1', features: { f: { min_version: 1, max_version: 3 } } }, 42);
+    const buf = encodeBrokerZNode(
+      { brokerId: 7, endpoints, jmxPort: 9999, version: 5, rack: 'r1', features: { f: { min_version: 1, max_version: 3 } } },
+      42,
+    );
     const d = decodeBrokerZNode(7, buf);
     assert.deepEqual(d.endpoints, endpoints);
     assert.equal(d.rack, 'r1');
@@ -50,7 +56,8 @@ describe('encodeBrokerZNode', () => {
 
 describe('decodeBrokerZNode (Kafka rules)', () => {
   test('decodes a real Kafka 2.x v4 registration', () => {
-    const real = '{"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://10.9.167.48:9092"],"jmx_port":9999,"host":"10.9.167.48","timestamp":"1543300074836","port":9092,"version":4}';
+    const real =
+      '{"listener_security_protocol_map":{"PLAINTEXT":"PLAINTEXT"},"endpoints":["PLAINTEXT://10.9.167.48:9092"],"jmx_port":9999,"host":"10.9.167.48","timestamp":"1543300074836","port":9092,"version":4}';
     const d = decodeBrokerZNode(1, Buffer.from(real));
     assert.deepEqual(d.endpoints, [{ listenerName: 'PLAINTEXT', host: '10.9.167.48', port: 9092, securityProtocol: 'PLAINTEXT' }]);
   });
@@ -78,12 +85,15 @@ describe('decodeBrokerZNode (Kafka rules)', () => {
     ['binary garbage', '\u0000\u00ff\u0001'],
   ] as const) {
     test(`garbage (${name}) gives ZNodeFormatError naming the path`, () => {
-      assert.throws(() => decodeBrokerZNode(3, Buffer.from(text, 'latin1')), (err: unknown) => {
-        assert.ok(err instanceof ZNodeFormatError);
-        assert.equal(err.code, 'ZNODE_FORMAT');
-        assert.equal(err.path, '/brokers/ids/3');
-        return true;
-      });
+      assert.throws(
+        () => decodeBrokerZNode(3, Buffer.from(text, 'latin1')),
+        (err: unknown) => {
+          assert.ok(err instanceof ZNodeFormatError);
+          assert.equal(err.code, 'ZNODE_FORMAT');
+          assert.equal(err.path, '/brokers/ids/3');
+          return true;
+        },
+      );
     });
   }
 });

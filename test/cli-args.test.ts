@@ -2,13 +2,35 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cliMessage, needsLocalHostName, optionFor, parseCommand } from '../src/cli/args.js';
 import { parseCsvMap } from '../src/cli/kafka-lists.js';
-import { BrokerRegistrar, ControllerCandidacyRefusedError, InvalidConfigError, ListenerMismatchError, MigrationInProgressError } from '../src/index.js';
+import {
+  BrokerRegistrar,
+  ControllerCandidacyRefusedError,
+  InvalidConfigError,
+  ListenerMismatchError,
+  MigrationInProgressError,
+} from '../src/index.js';
 
 test('register: Kafka-style listeners and protocol map become a valid config', () => {
   const cmd = parseCommand([
-    'register', '--zookeeper', 'zk:2181/kafka', '--broker-id', '3',
-    '--listeners', 'PLAINTEXT://b3:9092,INTERNAL://[::1]:9093', '--listener-security-protocol-map', 'INTERNAL:SASL_SSL',
-    '--rack', 'r1', '--jmx-port', '9999', '--znode-version', '4', '--controller', '--performs-controller-duties', '--confirm-bootstrap', 'k1:9092,k2:9092',
+    'register',
+    '--zookeeper',
+    'zk:2181/kafka',
+    '--broker-id',
+    '3',
+    '--listeners',
+    'PLAINTEXT://b3:9092,INTERNAL://[::1]:9093',
+    '--listener-security-protocol-map',
+    'INTERNAL:SASL_SSL',
+    '--rack',
+    'r1',
+    '--jmx-port',
+    '9999',
+    '--znode-version',
+    '4',
+    '--controller',
+    '--performs-controller-duties',
+    '--confirm-bootstrap',
+    'k1:9092,k2:9092',
   ]);
   assert.equal(cmd.kind, 'register');
   if (cmd.kind !== 'register') return;
@@ -29,11 +51,17 @@ for (const [args, field] of [
   [['register', '--zookeeper', 'z:1', '--listeners', 'PLAINTEXT://h:1'], '--broker-id'],
   [['register', '--zookeeper', 'z:1', '--broker-id', 'one', '--listeners', 'PLAINTEXT://h:1'], '--broker-id'],
   [['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'h:1'], '--listeners'],
-  [['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--listener-security-protocol-map', 'X'], '--listener-security-protocol-map'],
+  [
+    ['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--listener-security-protocol-map', 'X'],
+    '--listener-security-protocol-map',
+  ],
   [['frobnicate', '--zookeeper', 'z:1'], 'command'],
 ] as const) {
   test(`bad arguments name the option: ${field}`, () => {
-    assert.throws(() => parseCommand(args), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+    assert.throws(
+      () => parseCommand(args),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === field,
+    );
   });
 }
 
@@ -59,7 +87,11 @@ test('argument problems are said in their own words: unknown option (with the cl
   assert.equal(said(['audit', '--zookeeper', 'z:1', 'extra']), 'unexpected argument "extra": every value follows its option');
   assert.equal(said(['--version', '--bogus']), 'unknown option --bogus (--version takes no options)');
   assert.equal(said(['help', 'audit', 'now']), 'unexpected argument "now": help audit takes none');
-  for (const args of [['register', '--zookeper', 'z:1'], ['register', '--zookeeper']]) assert.doesNotMatch(said(args), /is not given|Unknown option/);
+  for (const args of [
+    ['register', '--zookeper', 'z:1'],
+    ['register', '--zookeeper'],
+  ])
+    assert.doesNotMatch(said(args), /is not given|Unknown option/);
   assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
 });
 
@@ -71,16 +103,32 @@ test('an option given twice is refused, not silently the last', () => {
 });
 
 test('no command at all is a usage error, not help', () => {
-  assert.throws(() => parseCommand([]), (e: unknown) => e instanceof InvalidConfigError && e.field === 'command');
+  assert.throws(
+    () => parseCommand([]),
+    (e: unknown) => e instanceof InvalidConfigError && e.field === 'command',
+  );
   assert.equal(parseCommand(['help']).kind, 'help');
 });
 
 test('audit validates --zookeeper like register does', () => {
-  assert.throws(() => parseCommand(['audit', '--zookeeper', 'localhost']), (e: unknown) => e instanceof InvalidConfigError && e.field === '--zookeeper');
+  assert.throws(
+    () => parseCommand(['audit', '--zookeeper', 'localhost']),
+    (e: unknown) => e instanceof InvalidConfigError && e.field === '--zookeeper',
+  );
 });
 
 test('--connect-timeout-ms reaches the connection options', () => {
-  const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--connect-timeout-ms', '5000']);
+  const cmd = parseCommand([
+    'register',
+    '--zookeeper',
+    'z:1',
+    '--broker-id',
+    '1',
+    '--listeners',
+    'PLAINTEXT://h:1',
+    '--connect-timeout-ms',
+    '5000',
+  ]);
   assert.ok(cmd.kind === 'register' && 'connectTimeoutMs' in cmd.config.zookeeper && cmd.config.zookeeper.connectTimeoutMs === 5000);
 });
 
@@ -105,7 +153,11 @@ test('health and audit options: validated, named, and refused where they do not 
     [['audit', '--zookeeper', 'z:1', '--health-port', '1'], '--health-port'],
   ];
   for (const [args, field] of refused) {
-    assert.throws(() => parseCommand(args), (e: unknown) => e instanceof InvalidConfigError && e.field === field, args.join(' '));
+    assert.throws(
+      () => parseCommand(args),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === field,
+      args.join(' '),
+    );
   }
   const audit = parseCommand(['audit', '--zookeeper', 'z:1', '--json']);
   assert.ok(audit.kind === 'audit' && audit.json);
@@ -116,15 +168,25 @@ test('--kraft-migration reaches the config and is validated by it', () => {
   const cmd = parseCommand([...reg, '--kraft-migration', 'register']);
   assert.ok(cmd.kind === 'register' && cmd.config.kraftMigration === 'register');
   const bad = parseCommand([...reg, '--kraft-migration', 'maybe']);
-  assert.throws(() => new BrokerRegistrar((bad as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => e instanceof InvalidConfigError && e.field === 'kraftMigration' && optionFor(e.field) === '--kraft-migration');
+  assert.throws(
+    () => new BrokerRegistrar((bad as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config),
+    (e: unknown) => e instanceof InvalidConfigError && e.field === 'kraftMigration' && optionFor(e.field) === '--kraft-migration',
+  );
 });
 
 test("Kafka's list syntax: blanks around ',' and ':' are read as Kafka reads them (the compose-file protocol map)", () => {
   const cmd = parseCommand([
-    'register', '--zookeeper', 'z:1', '--broker-id', '1',
-    '--listeners', ' PLAINTEXT://kafka:29092, PLAINTEXT_HOST://localhost:9092 ',
-    '--listener-security-protocol-map', 'PLAINTEXT:PLAINTEXT, PLAINTEXT_HOST:PLAINTEXT',
-    '--confirm-bootstrap', 'k1:9092 , k2:9092',
+    'register',
+    '--zookeeper',
+    'z:1',
+    '--broker-id',
+    '1',
+    '--listeners',
+    ' PLAINTEXT://kafka:29092, PLAINTEXT_HOST://localhost:9092 ',
+    '--listener-security-protocol-map',
+    'PLAINTEXT:PLAINTEXT, PLAINTEXT_HOST:PLAINTEXT',
+    '--confirm-bootstrap',
+    'k1:9092 , k2:9092',
   ]);
   assert.ok(cmd.kind === 'register');
   assert.deepEqual(cmd.config.listeners, [
@@ -133,40 +195,75 @@ test("Kafka's list syntax: blanks around ',' and ':' are read as Kafka reads the
   ]);
   assert.deepEqual(cmd.config.confirm?.kafka?.brokers, ['k1:9092', 'k2:9092']);
   assert.doesNotThrow(() => new BrokerRegistrar(cmd.config));
-  assert.deepEqual([...parseCsvMap(' A : SSL ,B:PLAINTEXT,', 'm')], [['A', 'SSL'], ['B', 'PLAINTEXT']]);
-  assert.throws(() => parseCsvMap('A:SSL, B', '--listener-security-protocol-map'), (e: unknown) => e instanceof InvalidConfigError && e.value === 'B');
+  assert.deepEqual(
+    [...parseCsvMap(' A : SSL ,B:PLAINTEXT,', 'm')],
+    [
+      ['A', 'SSL'],
+      ['B', 'PLAINTEXT'],
+    ],
+  );
+  assert.throws(
+    () => parseCsvMap('A:SSL, B', '--listener-security-protocol-map'),
+    (e: unknown) => e instanceof InvalidConfigError && e.value === 'B',
+  );
 });
 
-test('CLI conventions: --version, help per command, and each command refuses the other\'s options', () => {
+test("CLI conventions: --version, help per command, and each command refuses the other's options", () => {
   assert.equal(parseCommand(['--version']).kind, 'version');
   assert.deepEqual(parseCommand(['register', '--help']), { kind: 'help', command: 'register' });
   assert.deepEqual(parseCommand(['audit', '-h']), { kind: 'help', command: 'audit' });
   assert.deepEqual(parseCommand(['help', 'audit']), { kind: 'help', command: 'audit' });
   // audit used to accept (and ignore) register's options: now each is refused by name...
   for (const opt of [['--broker-id', '1'], ['--listeners', 'PLAINTEXT://h:1'], ['--session-timeout-ms', '6000'], ['--controller']]) {
-    assert.throws(() => parseCommand(['audit', '--zookeeper', 'z:1', ...opt]), (e: unknown) => e instanceof InvalidConfigError && e.field === opt[0] && /only for register/.test(e.message), opt.join(' '));
+    assert.throws(
+      () => parseCommand(['audit', '--zookeeper', 'z:1', ...opt]),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === opt[0] && /only for register/.test(e.message),
+      opt.join(' '),
+    );
   }
   // ...while --connect-timeout-ms is audit's too, and reaches it.
   const audit = parseCommand(['audit', '--zookeeper', 'z:1', '--connect-timeout-ms', '2500']);
   assert.ok(audit.kind === 'audit' && audit.connectTimeoutMs === 2500);
-  assert.throws(() => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--bootstrap', 'k:1']), /only for audit/);
+  assert.throws(
+    () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--bootstrap', 'k:1']),
+    /only for audit/,
+  );
 });
 
 test('--broker-id -1 says why it cannot be (Kafka generates such ids; a registrar cannot)', () => {
   const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '-1', '--listeners', 'PLAINTEXT://h:1']);
-  assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), /-1 asks a Kafka broker to generate its id/);
+  assert.throws(
+    () => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config),
+    /-1 asks a Kafka broker to generate its id/,
+  );
 });
 
 test('--cluster-id reaches the config: a sidecar can refuse a mistyped chroot too', () => {
-  const cmd = parseCommand(['register', '--zookeeper', 'z:1/kafak', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--cluster-id', 'vuwt07fMRguqN39ptO7dNg']);
+  const cmd = parseCommand([
+    'register',
+    '--zookeeper',
+    'z:1/kafak',
+    '--broker-id',
+    '1',
+    '--listeners',
+    'PLAINTEXT://h:1',
+    '--cluster-id',
+    'vuwt07fMRguqN39ptO7dNg',
+  ]);
   assert.ok(cmd.kind === 'register' && cmd.config.clusterId === 'vuwt07fMRguqN39ptO7dNg');
   assert.equal(optionFor('clusterId'), '--cluster-id');
 });
 
 test('deeper errors name the CLI flag, never a library option key (listener mismatch, candidacy refusal, ACLs, migration)', () => {
   const shared = cliMessage(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]));
-  assert.match(shared, /name it with --inter-broker-listener-name \(Kafka's inter\.broker\.listener\.name\), or give --confirm-bootstrap so/);
-  assert.match(shared, /which every registered broker \(broker 0\) has\. Kafka's controller cannot add a broker without it: it would stall/);
+  assert.match(
+    shared,
+    /name it with --inter-broker-listener-name \(Kafka's inter\.broker\.listener\.name\), or give --confirm-bootstrap so/,
+  );
+  assert.match(
+    shared,
+    /which every registered broker \(broker 0\) has\. Kafka's controller cannot add a broker without it: it would stall/,
+  );
   assert.doesNotMatch(shared, /interBrokerListener|\(0\)|give confirm /);
   const named = cliMessage(new ListenerMismatchError(1, ['REPLICATION'], ['CLIENT'], 'interBrokerListener'));
   assert.match(named, /which --inter-broker-listener-name or --control-plane-listener-name names/);
@@ -176,32 +273,47 @@ test('deeper errors name the CLI flag, never a library option key (listener mism
   assert.doesNotMatch(refused, /besideOtherBrokers/);
   assert.match(cliMessage(new MigrationInProgressError(1, 'migrated', 3000)), /\(--kraft-migration register overrides\)/);
   // The library keeps its own names.
-  assert.match(new ControllerCandidacyRefusedError(1, [2]).message, /broker 2 is registered .*\(controller\.besideOtherBrokers: true overrides this\)/);
+  assert.match(
+    new ControllerCandidacyRefusedError(1, [2]).message,
+    /broker 2 is registered .*\(controller\.besideOtherBrokers: true overrides this\)/,
+  );
   assert.match(new ListenerMismatchError(1, ['PLAINTEXT'], ['CLIENT'], [0]).message, /name it with interBrokerListener/);
   // --zookeeper-set-acl without credentials: the reason names the flags that give them.
   const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', '--zookeeper-set-acl']);
-  assert.throws(() => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config), (e: unknown) => {
-    const text = cliMessage(e);
-    assert.match(text, /^invalid --zookeeper-set-acl: true \(needs --zookeeper-auth-file or --zookeeper-auth-env with the digest scheme/);
-    assert.doesNotMatch(text, /zookeeper\.auth/);
-    return true;
-  });
+  assert.throws(
+    () => new BrokerRegistrar((cmd as { config: ConstructorParameters<typeof BrokerRegistrar>[0] }).config),
+    (e: unknown) => {
+      const text = cliMessage(e);
+      assert.match(text, /^invalid --zookeeper-set-acl: true \(needs --zookeeper-auth-file or --zookeeper-auth-env with the digest scheme/);
+      assert.doesNotMatch(text, /zookeeper\.auth/);
+      return true;
+    },
+  );
 });
 
 test('listener problems quote the listener as typed, whole, and say which part is wrong', () => {
   const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
   const cases: [string, RegExp][] = [
     ['SSL://h:0', /^invalid --listeners: "SSL:\/\/h:0" \(port 0: expected an integer in 1\.\.65535\)$/],
-    ['SSL://127.0.0.1:9092:1', /^invalid --listeners: "SSL:\/\/127\.0\.0\.1:9092:1" \(host "127\.0\.0\.1:9092": expected a host name or IP address, without a port/],
-    ['SSL://0.0.0.0:9092', /^invalid --listeners: "SSL:\/\/0\.0\.0\.0:9092" \(host "0\.0\.0\.0": a wildcard address cannot be advertised\)$/],
+    [
+      'SSL://127.0.0.1:9092:1',
+      /^invalid --listeners: "SSL:\/\/127\.0\.0\.1:9092:1" \(host "127\.0\.0\.1:9092": expected a host name or IP address, without a port/,
+    ],
+    [
+      'SSL://0.0.0.0:9092',
+      /^invalid --listeners: "SSL:\/\/0\.0\.0\.0:9092" \(host "0\.0\.0\.0": a wildcard address cannot be advertised\)$/,
+    ],
     ['plaintext://b:2', /^invalid --listeners: "plaintext:\/\/b:2" \(listener name "PLAINTEXT": listener names must be unique\)$/],
   ];
   for (const [listener, message] of cases) {
-    assert.throws(() => parseCommand([...reg, '--listeners', `PLAINTEXT://ok:1,${listener}`]), (e: unknown) => {
-      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
-      assert.match(cliMessage(e), message);
-      return true;
-    });
+    assert.throws(
+      () => parseCommand([...reg, '--listeners', `PLAINTEXT://ok:1,${listener}`]),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+        assert.match(cliMessage(e), message);
+        return true;
+      },
+    );
   }
   // A listener whose protocol the map lacks is the map's problem, and names the listener as typed.
   assert.throws(
@@ -212,10 +324,24 @@ test('listener problems quote the listener as typed, whole, and say which part i
 
 test('a name repeated in a Kafka-style map is refused, naming the flag and the name', () => {
   assert.throws(
-    () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'INTERNAL://h:9092', '--listener-security-protocol-map', 'INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT']),
+    () =>
+      parseCommand([
+        'register',
+        '--zookeeper',
+        'z:1',
+        '--broker-id',
+        '1',
+        '--listeners',
+        'INTERNAL://h:9092',
+        '--listener-security-protocol-map',
+        'INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT',
+      ]),
     (e: unknown) => {
       assert.ok(e instanceof InvalidConfigError && e.field === '--listener-security-protocol-map', String(e));
-      assert.match(cliMessage(e), /^invalid --listener-security-protocol-map: "INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT" \(internal is given more than once \("INTERNAL:SSL" and "internal : PLAINTEXT"\)/);
+      assert.match(
+        cliMessage(e),
+        /^invalid --listener-security-protocol-map: "INTERNAL:SSL, EXTERNAL:SSL, internal : PLAINTEXT" \(internal is given more than once \("INTERNAL:SSL" and "internal : PLAINTEXT"\)/,
+      );
       return true;
     },
   );
@@ -225,16 +351,22 @@ test('a name repeated in a Kafka-style map is refused, naming the flag and the n
 test("listeners without a port are refused and without a host stand for this machine's canonical name, as Kafka reads them", () => {
   const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
   for (const listener of ['PLAINTEXT://host:', 'PLAINTEXT://host', 'PLAINTEXT://[::1]:']) {
-    assert.throws(() => parseCommand([...reg, '--listeners', listener]), (e: unknown) => {
-      assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
-      assert.match(cliMessage(e), /\(no port: Kafka reads NAME:\/\/host:port, where only the host may be left empty/);
-      return true;
-    });
+    assert.throws(
+      () => parseCommand([...reg, '--listeners', listener]),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidConfigError && e.field === '--listeners' && e.value === listener, String(e));
+        assert.match(cliMessage(e), /\(no port: Kafka reads NAME:\/\/host:port, where only the host may be left empty/);
+        return true;
+      },
+    );
   }
   // Kafka (KafkaServer.createBrokerInfo) registers an empty host as InetAddress.getLocalHost().getCanonicalHostName().
   const cmd = parseCommand([...reg, '--listeners', 'PLAINTEXT://:9092,SSL://b1:9093'], { localHostName: 'broker-1.example.com' });
   assert.ok(cmd.kind === 'register');
-  assert.deepEqual(cmd.config.listeners, [{ name: 'PLAINTEXT', host: 'broker-1.example.com', port: 9092 }, { name: 'SSL', host: 'b1', port: 9093 }]);
+  assert.deepEqual(cmd.config.listeners, [
+    { name: 'PLAINTEXT', host: 'broker-1.example.com', port: 9092 },
+    { name: 'SSL', host: 'b1', port: 9093 },
+  ]);
   assert.doesNotThrow(() => new BrokerRegistrar(cmd.config));
   assert.equal(needsLocalHostName([...reg, '--listeners', 'SSL://b1:1, PLAINTEXT://:9092']), true);
   assert.equal(needsLocalHostName([...reg, '--listeners=PLAINTEXT://:9092']), true);

@@ -1,7 +1,16 @@
 // Bad configuration must fail fast with InvalidConfigError naming the field and the value.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { auditRegistrations, BrokerRegistrar, Connection, InvalidConfigError, OwnedEphemeral, parseConnectString, type BrokerRegistrarConfig, type OwnedEphemeralOptions } from '../src/index.js';
+import {
+  auditRegistrations,
+  BrokerRegistrar,
+  Connection,
+  InvalidConfigError,
+  OwnedEphemeral,
+  parseConnectString,
+  type BrokerRegistrarConfig,
+  type OwnedEphemeralOptions,
+} from '../src/index.js';
 
 const good: BrokerRegistrarConfig = {
   zookeeper: { connect: '127.0.0.1:2181' },
@@ -39,37 +48,74 @@ describe('BrokerRegistrar config validation', () => {
   test('a misspelled key is refused, not ignored', () => rejects({ ...good, brokerID: 2 }, 'brokerID', 2));
   // Node fires a timer longer than 2^31 - 1 ms after 1 ms: "wait this long" would become "at once".
   for (const [where, cfg, field] of [
-    ['zookeeper.sessionTimeoutMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', sessionTimeoutMs: 2 ** 31 } }, 'zookeeper.sessionTimeoutMs'],
-    ['zookeeper.connectTimeoutMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', connectTimeoutMs: 99999999999 } }, 'zookeeper.connectTimeoutMs'],
+    [
+      'zookeeper.sessionTimeoutMs',
+      { ...good, zookeeper: { connect: '127.0.0.1:2181', sessionTimeoutMs: 2 ** 31 } },
+      'zookeeper.sessionTimeoutMs',
+    ],
+    [
+      'zookeeper.connectTimeoutMs',
+      { ...good, zookeeper: { connect: '127.0.0.1:2181', connectTimeoutMs: 99999999999 } },
+      'zookeeper.connectTimeoutMs',
+    ],
     ['zookeeper.wedgedAfterMs', { ...good, zookeeper: { connect: '127.0.0.1:2181', wedgedAfterMs: 2 ** 40 } }, 'zookeeper.wedgedAfterMs'],
     ['conflict.timeoutMs', { ...good, conflict: { timeoutMs: 2 ** 40 } }, 'conflict.timeoutMs'],
     ['confirm.timeoutMs', { ...good, confirm: { kafka: { brokers: ['127.0.0.1:9092'] }, timeoutMs: 2 ** 31 } }, 'confirm.timeoutMs'],
   ] as const) {
-    test(`${where} longer than Node's longest timer is refused`, () => rejects(cfg, field, (cfg as unknown as Record<string, Record<string, unknown>>)[field.split('.')[0] as string]?.[field.split('.')[1] as string]));
+    test(`${where} longer than Node's longest timer is refused`, () =>
+      rejects(
+        cfg,
+        field,
+        (cfg as unknown as Record<string, Record<string, unknown>>)[field.split('.')[0] as string]?.[field.split('.')[1] as string],
+      ));
   }
   test('confirm.kafka.brokers: each entry host:port with a port in 1..65535', () => {
-    for (const brokers of [['h:'], ['h'], ['127.0.0.1:0'], ['127.0.0.1:99999'], []]) rejects({ ...good, confirm: { kafka: { brokers } } }, 'confirm.kafka.brokers', brokers);
+    for (const brokers of [['h:'], ['h'], ['127.0.0.1:0'], ['127.0.0.1:99999'], []])
+      rejects({ ...good, confirm: { kafka: { brokers } } }, 'confirm.kafka.brokers', brokers);
   });
   test('controller: true (a shorthand) is refused, not ignored', () => rejects({ ...good, controller: true }, 'controller', true));
   test('an unknown nested key is refused', () => rejects({ ...good, conflict: { timeout: 5 } }, 'conflict.timeout', 5));
-  test('an unknown listener key is refused', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, protocol: 'SSL' }] }, 'listeners[0].protocol', 'SSL'));
+  test('an unknown listener key is refused', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1, protocol: 'SSL' }] }, 'listeners[0].protocol', 'SSL'));
   test('features Kafka would not decode (max < min) are refused', () =>
-    rejects({ ...good, features: { 'metadata.version': { min_version: 5, max_version: 1 } } }, 'features', { 'metadata.version': { min_version: 5, max_version: 1 } }));
+    rejects({ ...good, features: { 'metadata.version': { min_version: 5, max_version: 1 } } }, 'features', {
+      'metadata.version': { min_version: 5, max_version: 1 },
+    }));
   test('no listeners', () => rejects({ ...good, listeners: [] }, 'listeners', []));
   test('listener port 0', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 0 }] }, 'listeners[0].port', 0));
-  test('listener port 70000', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 70000 }] }, 'listeners[0].port', 70000));
-  test('listener host with a space', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'bad host', port: 1 }] }, 'listeners[0].host', 'bad host'));
-  test('wildcard host', () => rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: '0.0.0.0', port: 1 }] }, 'listeners[0].host', '0.0.0.0'));
-  test('listener name with ://', () => rejects({ ...good, listeners: [{ name: 'A://', host: 'h', port: 1 }] }, 'listeners[0].name', 'A://'));
+  test('listener port 70000', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 70000 }] }, 'listeners[0].port', 70000));
+  test('listener host with a space', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'bad host', port: 1 }] }, 'listeners[0].host', 'bad host'));
+  test('wildcard host', () =>
+    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: '0.0.0.0', port: 1 }] }, 'listeners[0].host', '0.0.0.0'));
+  test('listener name with ://', () =>
+    rejects({ ...good, listeners: [{ name: 'A://', host: 'h', port: 1 }] }, 'listeners[0].name', 'A://'));
   test('duplicate listener names', () =>
-    rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1 }, { name: 'plaintext', host: 'h', port: 2 }] }, 'listeners[1].name', 'plaintext'));
+    rejects(
+      {
+        ...good,
+        listeners: [
+          { name: 'PLAINTEXT', host: 'h', port: 1 },
+          { name: 'plaintext', host: 'h', port: 2 },
+        ],
+      },
+      'listeners[1].name',
+      'plaintext',
+    ));
   test('custom listener without protocol: said as not given, never "invalid x: undefined"', () => {
     rejects({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }, 'listeners[0].securityProtocol', undefined);
-    assert.throws(() => new BrokerRegistrar({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }), (err: unknown) => {
-      assert.match((err as Error).message, /^listeners\[0\]\.securityProtocol is not given \(listener "INTERNAL" is not a security protocol name/);
-      assert.doesNotMatch((err as Error).message, /undefined/);
-      return true;
-    });
+    assert.throws(
+      () => new BrokerRegistrar({ ...good, listeners: [{ name: 'INTERNAL', host: 'h', port: 1 }] }),
+      (err: unknown) => {
+        assert.match(
+          (err as Error).message,
+          /^listeners\[0\]\.securityProtocol is not given \(listener "INTERNAL" is not a security protocol name/,
+        );
+        assert.doesNotMatch((err as Error).message, /undefined/);
+        return true;
+      },
+    );
   });
   test('a listener host with a port is refused (it would be advertised as the literal [127.0.0.1:9092])', () =>
     rejects({ ...good, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1:9092', port: 9092 }] }, 'listeners[0].host', '127.0.0.1:9092'));
@@ -80,8 +126,10 @@ describe('BrokerRegistrar config validation', () => {
   });
   test('controller { enabled: true } is refused by name: candidacy needs performsControllerDuties', () =>
     rejects({ ...good, controller: { enabled: true } }, 'controller.enabled', true));
-  test('controller {} lacks the acknowledgement', () => rejects({ ...good, controller: {} }, 'controller.performsControllerDuties', undefined));
-  test('unknown protocol', () => rejects({ ...good, listeners: [{ name: 'X', host: 'h', port: 1, securityProtocol: 'TLS' }] }, 'listeners[0].securityProtocol', 'TLS'));
+  test('controller {} lacks the acknowledgement', () =>
+    rejects({ ...good, controller: {} }, 'controller.performsControllerDuties', undefined));
+  test('unknown protocol', () =>
+    rejects({ ...good, listeners: [{ name: 'X', host: 'h', port: 1, securityProtocol: 'TLS' }] }, 'listeners[0].securityProtocol', 'TLS'));
   test('jmxPort 0', () => rejects({ ...good, jmxPort: 0 }, 'jmxPort', 0));
   test('znodeVersion 3', () => rejects({ ...good, znodeVersion: 3 }, 'znodeVersion', 3));
   test('empty rack', () => rejects({ ...good, rack: '' }, 'rack', ''));
@@ -89,15 +137,20 @@ describe('BrokerRegistrar config validation', () => {
   test('conflict timeout', () => rejects({ ...good, conflict: { timeoutMs: -5 } }, 'conflict.timeoutMs', -5));
   test('missing zookeeper', () => rejects({ ...good, zookeeper: undefined }, 'zookeeper', undefined));
   test('connect string without port', () => rejects({ ...good, zookeeper: { connect: 'localhost' } }, 'zookeeper.connect', 'localhost'));
-  test('session timeout 0', () => rejects({ ...good, zookeeper: { connect: 'h:1', sessionTimeoutMs: 0 } }, 'zookeeper.sessionTimeoutMs', 0));
-  test('connect timeout string', () => rejects({ ...good, zookeeper: { connect: 'h:1', connectTimeoutMs: '5' } }, 'zookeeper.connectTimeoutMs', '5'));
+  test('session timeout 0', () =>
+    rejects({ ...good, zookeeper: { connect: 'h:1', sessionTimeoutMs: 0 } }, 'zookeeper.sessionTimeoutMs', 0));
+  test('connect timeout string', () =>
+    rejects({ ...good, zookeeper: { connect: 'h:1', connectTimeoutMs: '5' } }, 'zookeeper.connectTimeoutMs', '5'));
   test('backoff max < min', () =>
     rejects({ ...good, zookeeper: { connect: 'h:1', reconnectBackoffMs: { min: 100, max: 10 } } }, 'zookeeper.reconnectBackoffMs.max', 10));
 });
 
 describe('connect strings', () => {
   test('hosts and chroot', () => {
-    assert.deepEqual(parseConnectString('a:1,b.example:2181,[::1]:3/kafka/prod'), { hosts: 'a:1,b.example:2181,[::1]:3', chroot: '/kafka/prod' });
+    assert.deepEqual(parseConnectString('a:1,b.example:2181,[::1]:3/kafka/prod'), {
+      hosts: 'a:1,b.example:2181,[::1]:3',
+      chroot: '/kafka/prod',
+    });
     assert.deepEqual(parseConnectString('a:1/'), { hosts: 'a:1', chroot: undefined });
     // Blanks around commas, as in many compose files: read as ZooKeeper's clients read them.
     assert.deepEqual(parseConnectString('zk-a:2181, zk-b:2181/kafka'), { hosts: 'zk-a:2181,zk-b:2181', chroot: '/kafka' });
@@ -119,8 +172,12 @@ describe('a rejected config leaves a shared connection untouched', () => {
   ] as const) {
     test(name, () => {
       const conn = new Connection({ connect: '127.0.0.1:2181' });
-      assert.throws(() => new BrokerRegistrar({ ...good, zookeeper: conn, ...(extra as object) } as BrokerRegistrarConfig), { code: 'INVALID_CONFIG', field });
-      for (const ev of ['session', 'connected', 'disconnected', 'expired'] as const) assert.equal(conn.listenerCount(ev), 0, `${ev} listeners left behind`);
+      assert.throws(() => new BrokerRegistrar({ ...good, zookeeper: conn, ...(extra as object) } as BrokerRegistrarConfig), {
+        code: 'INVALID_CONFIG',
+        field,
+      });
+      for (const ev of ['session', 'connected', 'disconnected', 'expired'] as const)
+        assert.equal(conn.listenerCount(ev), 0, `${ev} listeners left behind`);
     });
   }
 });
@@ -129,7 +186,10 @@ describe('the building blocks check their options when constructed, not at start
   const connection = new Connection({ connect: '127.0.0.1:2181' });
   const ok = { connection, path: '/x', data: () => Buffer.from('x') };
   const refused = (opts: unknown, field: string): void =>
-    void assert.throws(() => new OwnedEphemeral(opts as OwnedEphemeralOptions), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+    void assert.throws(
+      () => new OwnedEphemeral(opts as OwnedEphemeralOptions),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === field,
+    );
   test('OwnedEphemeral: path, data, policies, timeouts, unknown keys', () => {
     assert.doesNotThrow(() => new OwnedEphemeral(ok));
     refused({ ...ok, path: 'relative' }, 'path');
@@ -143,7 +203,11 @@ describe('the building blocks check their options when constructed, not at start
   });
   test('BrokerRegistrar.start(): a bad option rejects, and the registrar stays idle and startable', async () => {
     const r = new BrokerRegistrar(good);
-    for (const [opts, field] of [[{ signal: 'x' }, 'start.signal'], [{ signl: 1 }, 'start.signl'], [42, 'start']] as const) {
+    for (const [opts, field] of [
+      [{ signal: 'x' }, 'start.signal'],
+      [{ signl: 1 }, 'start.signl'],
+      [42, 'start'],
+    ] as const) {
       await assert.rejects(r.start(opts as never), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
       assert.equal(r.status().state, 'idle');
     }
@@ -155,7 +219,10 @@ describe('the building blocks check their options when constructed, not at start
       [{ bootstrp: ['h:1'] }, 'bootstrp'],
       [{ connectTimeoutMs: 2 ** 40 }, 'connectTimeoutMs'],
     ] as const) {
-      await assert.rejects(auditRegistrations('127.0.0.1:1', opts as never), (e: unknown) => e instanceof InvalidConfigError && e.field === field);
+      await assert.rejects(
+        auditRegistrations('127.0.0.1:1', opts as never),
+        (e: unknown) => e instanceof InvalidConfigError && e.field === field,
+      );
     }
   });
 });

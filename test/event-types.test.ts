@@ -5,7 +5,11 @@ import { test } from 'node:test';
 import { BrokerRegistrar, OwnedEphemeral, Connection, type Registration } from '../src/index.js';
 
 test('typed on/once/off: a misspelled event or a listener of the wrong shape does not compile', () => {
-  const r = new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2181' }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+  const r = new BrokerRegistrar({
+    zookeeper: { connect: '127.0.0.1:2181' },
+    brokerId: 1,
+    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+  });
   // @ts-expect-error 'registerd' is not an event of BrokerRegistrar
   r.on('registerd', () => undefined);
   // @ts-expect-error a registered listener gets a Registration, not a string

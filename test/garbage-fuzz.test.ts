@@ -26,7 +26,16 @@ function rng(seed: number): () => number {
 }
 
 const valid = encodeBrokerZNode(
-  { brokerId: 1, endpoints: listenersToEndpoints([{ name: 'PLAINTEXT', host: 'h', port: 9092 }, { name: 'X', host: '::1', port: 1, securityProtocol: 'SSL' }]), jmxPort: -1, version: 5, rack: 'r' },
+  {
+    brokerId: 1,
+    endpoints: listenersToEndpoints([
+      { name: 'PLAINTEXT', host: 'h', port: 9092 },
+      { name: 'X', host: '::1', port: 1, securityProtocol: 'SSL' },
+    ]),
+    jmxPort: -1,
+    version: 5,
+    rack: 'r',
+  },
   1,
 );
 
@@ -67,7 +76,24 @@ function hostile(r: () => number): Buffer {
   const kind = r();
   if (kind < 0.25) {
     // Kafka-shaped objects with fields of the wrong types and unknown versions.
-    const keys = ['version', 'brokerid', 'kraftControllerEpoch', 'timestamp', 'id', 'host', 'port', 'endpoints', 'jmx_port', 'rack', 'features', 'listener_security_protocol_map', 'kraft_controller_id', 'kraft_controller_epoch', 'kraft_metadata_offset', 'kraft_metadata_epoch'];
+    const keys = [
+      'version',
+      'brokerid',
+      'kraftControllerEpoch',
+      'timestamp',
+      'id',
+      'host',
+      'port',
+      'endpoints',
+      'jmx_port',
+      'rack',
+      'features',
+      'listener_security_protocol_map',
+      'kraft_controller_id',
+      'kraft_controller_epoch',
+      'kraft_metadata_offset',
+      'kraft_metadata_epoch',
+    ];
     const o: Record<string, unknown> = {};
     for (const k of keys) if (r() < 0.6) o[k] = pick(values);
     return Buffer.from(JSON.stringify(o));
@@ -110,10 +136,49 @@ test(`every znode decoder: typed errors only on ${CASES} hostile inputs`, () => 
 test(`config objects and CLI arguments: InvalidConfigError or accepted, never anything else (${CASES} cases)`, () => {
   const r = rng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-  const junk: unknown[] = [undefined, null, 0, -1, 1.5, NaN, Infinity, '', 'x', '127.0.0.1:2181', [], {}, [{}], true, () => 1, Symbol('s'), 2 ** 31, { connect: 5 }];
-  const keys = ['zookeeper', 'brokerId', 'listeners', 'rack', 'jmxPort', 'znodeVersion', 'features', 'conflict', 'controller', 'confirm', 'interBrokerListener', 'clusterId', 'kraftMigration', 'zookeeperSetAcl', 'bogus'];
+  const junk: unknown[] = [
+    undefined,
+    null,
+    0,
+    -1,
+    1.5,
+    NaN,
+    Infinity,
+    '',
+    'x',
+    '127.0.0.1:2181',
+    [],
+    {},
+    [{}],
+    true,
+    () => 1,
+    Symbol('s'),
+    2 ** 31,
+    { connect: 5 },
+  ];
+  const keys = [
+    'zookeeper',
+    'brokerId',
+    'listeners',
+    'rack',
+    'jmxPort',
+    'znodeVersion',
+    'features',
+    'conflict',
+    'controller',
+    'confirm',
+    'interBrokerListener',
+    'clusterId',
+    'kraftMigration',
+    'zookeeperSetAcl',
+    'bogus',
+  ];
   for (let i = 0; i < CASES; i++) {
-    const config: Record<string, unknown> = { zookeeper: { connect: '127.0.0.1:2181' }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1 }] };
+    const config: Record<string, unknown> = {
+      zookeeper: { connect: '127.0.0.1:2181' },
+      brokerId: 1,
+      listeners: [{ name: 'PLAINTEXT', host: 'h', port: 1 }],
+    };
     for (let k = 0; k < 1 + Math.floor(r() * 3); k++) config[pick(keys)] = pick(junk);
     try {
       new BrokerRegistrar(config as never);
@@ -121,7 +186,29 @@ test(`config objects and CLI arguments: InvalidConfigError or accepted, never an
       assert.ok(err instanceof InvalidConfigError, `config case ${i} threw ${String(err)}`);
     }
   }
-  const words = ['register', 'audit', 'help', '--zookeeper', 'z:1', '--broker-id', '1', 'x', '--listeners', 'PLAINTEXT://h:1', '--health-port', '99999', '--json', '--bogus', '-z', '--', '--zookeeper-auth-env', 'NOPE_NOT_SET', '--kraft-migration', '=', ''];
+  const words = [
+    'register',
+    'audit',
+    'help',
+    '--zookeeper',
+    'z:1',
+    '--broker-id',
+    '1',
+    'x',
+    '--listeners',
+    'PLAINTEXT://h:1',
+    '--health-port',
+    '99999',
+    '--json',
+    '--bogus',
+    '-z',
+    '--',
+    '--zookeeper-auth-env',
+    'NOPE_NOT_SET',
+    '--kraft-migration',
+    '=',
+    '',
+  ];
   for (let i = 0; i < CASES; i++) {
     const argv = Array.from({ length: Math.floor(r() * 8) }, () => pick(words));
     try {

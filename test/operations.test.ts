@@ -4,11 +4,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { BrokerRegistrar, formatAuditTable, registerOnPromClient, RegistrarMetrics, renderOpenMetrics, type RegistrationsAudit } from '../src/index.js';
+import {
+  BrokerRegistrar,
+  formatAuditTable,
+  registerOnPromClient,
+  RegistrarMetrics,
+  renderOpenMetrics,
+  type RegistrationsAudit,
+} from '../src/index.js';
 import { healthOf, type HealthInputs } from '../src/registration/health.js';
 import { negotiateMetricsFormat, type MetricsFormat } from '../src/operations/metric-families.js';
 
-const base: HealthInputs = { state: 'owned', connection: 'connected', verified: true, confirmation: undefined, wedged: false, brokerId: 1, sessionId: 'abc', brokerEpoch: 7 };
+const base: HealthInputs = {
+  state: 'owned',
+  connection: 'connected',
+  verified: true,
+  confirmation: undefined,
+  wedged: false,
+  brokerId: 1,
+  sessionId: 'abc',
+  brokerEpoch: 7,
+};
 
 test('health: ready only when owned, verified and (with confirmation) confirmed; live unless failed or stopped', () => {
   const rows: [Partial<HealthInputs>, string, boolean, boolean][] = [
@@ -35,11 +51,16 @@ test('health: ready only when owned, verified and (with confirmation) confirmed;
 
 function registrar(id: number): BrokerRegistrar {
   // Never started: the test drives its events by hand, as the real recipe emits them.
-  return new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: id, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+  return new BrokerRegistrar({
+    zookeeper: { connect: '127.0.0.1:1' },
+    brokerId: id,
+    listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
+  });
 }
 
 function sample(m: RegistrarMetrics, name: string, labels: Record<string, string>): number | undefined {
-  for (const f of m.families()) for (const s of f.samples) if (s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels)) return s.value;
+  for (const f of m.families())
+    for (const s of f.samples) if (s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels)) return s.value;
   return undefined;
 }
 
@@ -57,15 +78,29 @@ test('metrics: counters start at zero for every label value and follow the event
   r.emit('lost', { reason: 'deleted', sessionId: 'a' });
   r.emit('sessionExpired', { sessionId: 'a', cause: 'server' });
   r.emit('resigned', { reason: 'epoch-changed', brokerId: 5, epoch: 3 });
-  r.emit('confirmed', { brokerId: 5, brokerEpoch: 1, latencyMs: 40, view: { brokers: [], controllerId: -1, clusterId: undefined } } as never);
-  r.emit('confirmed', { brokerId: 5, brokerEpoch: 1, latencyMs: 120_000, view: { brokers: [], controllerId: -1, clusterId: undefined } } as never);
+  r.emit('confirmed', {
+    brokerId: 5,
+    brokerEpoch: 1,
+    latencyMs: 40,
+    view: { brokers: [], controllerId: -1, clusterId: undefined },
+  } as never);
+  r.emit('confirmed', {
+    brokerId: 5,
+    brokerEpoch: 1,
+    latencyMs: 120_000,
+    view: { brokers: [], controllerId: -1, clusterId: undefined },
+  } as never);
   assert.equal(sample(m, 'kafka_zk_registrar_losses_total', { ...l, reason: 'deleted' }), 2);
   assert.equal(sample(m, 'kafka_zk_registrar_session_expiries_total', { ...l, cause: 'server' }), 1);
   assert.equal(sample(m, 'kafka_zk_registrar_controller_resignations_total', { ...l, reason: 'epoch-changed' }), 1);
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '0.025' }), 0);
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '0.05' }), 1, 'buckets are cumulative');
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '60' }), 1);
-  assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '+Inf' }), 2, 'beyond the last bound only +Inf counts it');
+  assert.equal(
+    sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_bucket', { ...l, le: '+Inf' }),
+    2,
+    'beyond the last bound only +Inf counts it',
+  );
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_count', l), 2);
   assert.equal(sample(m, 'kafka_zk_registrar_confirmation_latency_seconds_sum', l), 120.04);
 
@@ -76,7 +111,9 @@ test('metrics: counters start at zero for every label value and follow the event
 });
 
 test('OpenMetrics text: TYPE and HELP per family, escaped label values, # EOF last', () => {
-  const text = renderOpenMetrics([{ name: 'x', type: 'counter', help: 'a\\b\nc', samples: [{ name: 'x_total', labels: { v: 'q"\\\n' }, value: 3 }] }]);
+  const text = renderOpenMetrics([
+    { name: 'x', type: 'counter', help: 'a\\b\nc', samples: [{ name: 'x_total', labels: { v: 'q"\\\n' }, value: 3 }] },
+  ]);
   assert.equal(text, '# TYPE x counter\n# HELP x a\\\\b\\nc\nx_total{v="q\\"\\\\\\n"} 3\n# EOF\n');
 });
 
@@ -111,14 +148,32 @@ test('audit table: a row per registration, controller and epoch, problems listed
         ownerSessionId: '100009698860000',
         brokerEpoch: 4294967367,
         createdAt: now - 3 * 3600_000,
-        registration: { brokerId: 1, version: 5, host: '10.0.0.1', port: 9092, endpoints: [{ listenerName: 'PLAINTEXT', host: '10.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }], jmxPort: -1, timestamp: '1', rack: 'r1', features: {} },
+        registration: {
+          brokerId: 1,
+          version: 5,
+          host: '10.0.0.1',
+          port: 9092,
+          endpoints: [{ listenerName: 'PLAINTEXT', host: '10.0.0.1', port: 9092, securityProtocol: 'PLAINTEXT' }],
+          jmxPort: -1,
+          timestamp: '1',
+          rack: 'r1',
+          features: {},
+        },
         acl: [
           { perms: 31, scheme: 'digest', id: 'kafka:aYXlLOpEooaV1cRAvUL1fp9Qt7E=' },
           { perms: 1, scheme: 'world', id: 'anyone' },
         ],
         problem: undefined,
       },
-      { brokerId: 2, ownerSessionId: '0', brokerEpoch: 12, createdAt: now - 45_000, registration: undefined, acl: [{ perms: 31, scheme: 'world', id: 'anyone' }], problem: 'ZNODE_FORMAT: not JSON' },
+      {
+        brokerId: 2,
+        ownerSessionId: '0',
+        brokerEpoch: 12,
+        createdAt: now - 45_000,
+        registration: undefined,
+        acl: [{ perms: 31, scheme: 'world', id: 'anyone' }],
+        problem: 'ZNODE_FORMAT: not JSON',
+      },
     ],
     controller: { brokerId: 1, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
     controllerEpoch: { epoch: 3, zkVersion: 2, problem: undefined },
@@ -147,7 +202,10 @@ test('audit table: a row per registration, controller and epoch, problems listed
 test('/metrics content negotiation honours Accept q-values', () => {
   const cases: [string | undefined, MetricsFormat][] = [
     // What Prometheus 2.x sends: OpenMetrics first.
-    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', 'openmetrics'],
+    [
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      'openmetrics',
+    ],
     // A scraper that names OpenMetrics but prefers the classic text.
     ['application/openmetrics-text;q=0.1, text/plain;q=0.9', 'prometheus-text'],
     ['text/plain;version=0.0.4;q=0.3, application/openmetrics-text;version=1.0.0;q=0.4', 'openmetrics'],
@@ -164,8 +222,12 @@ test('/metrics content negotiation honours Accept q-values', () => {
   for (const [accept, want] of cases) assert.equal(negotiateMetricsFormat(accept), want, String(accept));
 });
 
-test("verified is true only of a registration we hold and have confirmed: never of one that never connected", async () => {
-  const r = new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, listeners: [{ name: 'PLAINTEXT', host: 'h', port: 9092 }] });
+test('verified is true only of a registration we hold and have confirmed: never of one that never connected', async () => {
+  const r = new BrokerRegistrar({
+    zookeeper: { connect: '127.0.0.1:1' },
+    brokerId: 1,
+    listeners: [{ name: 'PLAINTEXT', host: 'h', port: 9092 }],
+  });
   assert.equal(r.status().state, 'idle');
   assert.equal(r.status().verified, false, 'idle: nothing verified');
   await r.stop(); // never started: nothing is connected, nothing to delete

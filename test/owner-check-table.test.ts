@@ -11,7 +11,18 @@ const PREVIOUS = '2b';
 const OTHER = '3c';
 const DATA = Buffer.from('x');
 function stat(over: Partial<Stat> = {}): Stat {
-  return { czxid: 7, mzxid: 7, version: 0, aclVersion: 0, dataLength: 1, numChildren: 0, ephemeralOwner: US, ctime: new Date(0), mtime: new Date(0), ...over };
+  return {
+    czxid: 7,
+    mzxid: 7,
+    version: 0,
+    aclVersion: 0,
+    dataLength: 1,
+    numChildren: 0,
+    ephemeralOwner: US,
+    ctime: new Date(0),
+    mtime: new Date(0),
+    ...over,
+  };
 }
 const ctx = (over: Partial<RouteContext> = {}): RouteContext => ({ peeking: true, keepsAcl: false, created: 'created', ...over });
 const route = (o: StepOutcome, c: Partial<RouteContext> = {}): Route => next(o, ctx(c));
@@ -43,16 +54,32 @@ describe('owner check table: peek', () => {
     assert.deepEqual(peekOutcome(stat({ version: 1 }), 'created', US, wasOurs), { kind: 'other' }, 'rewritten since');
     assert.deepEqual(peekOutcome(stat({ aclVersion: 1 }), 'created', US, wasOurs), { kind: 'other' }, 'ACL changed since');
     assert.deepEqual(peekOutcome(null, 'created', US, wasOurs), { kind: 'gone' });
-    assert.deepEqual(peekOutcome(stat({ ephemeralOwner: PREVIOUS, version: 3 }), 'exists', US, wasOurs), { kind: 'previous', owner: PREVIOUS, version: 3 });
+    assert.deepEqual(peekOutcome(stat({ ephemeralOwner: PREVIOUS, version: 3 }), 'exists', US, wasOurs), {
+      kind: 'previous',
+      owner: PREVIOUS,
+      version: 3,
+    });
     assert.deepEqual(peekOutcome(stat({ ephemeralOwner: OTHER }), 'exists', US, wasOurs), { kind: 'other' });
-    assert.deepEqual(peekOutcome(stat({ ephemeralOwner: '0' }), 'exists', US, (id) => id === '0'), { kind: 'other' }, 'a persistent node is never a session of ours');
+    assert.deepEqual(
+      peekOutcome(stat({ ephemeralOwner: '0' }), 'exists', US, (id) => id === '0'),
+      { kind: 'other' },
+      'a persistent node is never a session of ours',
+    );
   });
   test('untouched -> OWNED (created), no ACL step even with an ACL to keep', () => {
     const st = stat();
-    assert.deepEqual(route({ step: 'peek', peek: { kind: 'untouched' }, stat: st }, { keepsAcl: true }), { to: 'owned', secured: { how: 'created', stat: st } });
+    assert.deepEqual(route({ step: 'peek', peek: { kind: 'untouched' }, stat: st }, { keepsAcl: true }), {
+      to: 'owned',
+      secured: { how: 'created', stat: st },
+    });
   });
   test('previous -> replace, with the next create right behind it', () => {
-    assert.deepEqual(route({ step: 'peek', peek: { kind: 'previous', owner: PREVIOUS, version: 3 }, stat: stat() }), { to: 'replace', owner: PREVIOUS, version: 3, behindCreate: true });
+    assert.deepEqual(route({ step: 'peek', peek: { kind: 'previous', owner: PREVIOUS, version: 3 }, stat: stat() }), {
+      to: 'replace',
+      owner: PREVIOUS,
+      version: 3,
+      behindCreate: true,
+    });
   });
   test('gone -> create; other -> read', () => {
     assert.deepEqual(route({ step: 'peek', peek: { kind: 'gone' }, stat: stat() }), { to: 'create' });
@@ -69,13 +96,25 @@ describe('owner check table: read', () => {
     assert.deepEqual(route(read, { created: 'exists', keepsAcl: true }), { to: 'acl', securing: { how: 'adopted', stat: st } });
   });
   test('ours, other data -> rewrite at the version read', () => {
-    assert.deepEqual(route({ step: 'read', read: { kind: 'ours', stat: stat({ version: 4 }), data: Buffer.from('y') }, sameData: false }), { to: 'rewrite', version: 4 });
+    assert.deepEqual(route({ step: 'read', read: { kind: 'ours', stat: stat({ version: 4 }), data: Buffer.from('y') }, sameData: false }), {
+      to: 'rewrite',
+      version: 4,
+    });
   });
   test('our previous session -> replace (awaited before the next create)', () => {
-    assert.deepEqual(route({ step: 'read', read: { kind: 'previous', owner: PREVIOUS, stat: stat({ version: 5 }) }, sameData: false }), { to: 'replace', owner: PREVIOUS, version: 5, behindCreate: false });
+    assert.deepEqual(route({ step: 'read', read: { kind: 'previous', owner: PREVIOUS, stat: stat({ version: 5 }) }, sameData: false }), {
+      to: 'replace',
+      owner: PREVIOUS,
+      version: 5,
+      behindCreate: false,
+    });
   });
   test('foreign -> BLOCKED, never adopted; persistent -> PERSISTENT; gone -> create', () => {
-    assert.deepEqual(route({ step: 'read', read: { kind: 'foreign', owner: OTHER, data: DATA }, sameData: false }), { to: 'blocked', owner: OTHER, data: DATA });
+    assert.deepEqual(route({ step: 'read', read: { kind: 'foreign', owner: OTHER, data: DATA }, sameData: false }), {
+      to: 'blocked',
+      owner: OTHER,
+      data: DATA,
+    });
     assert.deepEqual(route({ step: 'read', read: { kind: 'persistent', data: DATA }, sameData: false }), { to: 'persistent', data: DATA });
     assert.deepEqual(route({ step: 'read', read: { kind: 'gone' }, sameData: false }), { to: 'create' });
   });
@@ -84,8 +123,14 @@ describe('owner check table: read', () => {
 describe('owner check table: rewrite, replace, acl', () => {
   test('rewrite: done -> OWNED (rewritten), through the ACL step when one is kept; conflict -> create', () => {
     const st = stat({ version: 5 });
-    assert.deepEqual(route({ step: 'rewrite', rewrite: { kind: 'done', stat: st } }), { to: 'owned', secured: { how: 'rewritten', stat: st } });
-    assert.deepEqual(route({ step: 'rewrite', rewrite: { kind: 'done', stat: st } }, { keepsAcl: true }), { to: 'acl', securing: { how: 'rewritten', stat: st } });
+    assert.deepEqual(route({ step: 'rewrite', rewrite: { kind: 'done', stat: st } }), {
+      to: 'owned',
+      secured: { how: 'rewritten', stat: st },
+    });
+    assert.deepEqual(route({ step: 'rewrite', rewrite: { kind: 'done', stat: st } }, { keepsAcl: true }), {
+      to: 'acl',
+      securing: { how: 'rewritten', stat: st },
+    });
     assert.deepEqual(route({ step: 'rewrite', rewrite: { kind: 'conflict' } }), { to: 'create' });
   });
   test('replace: deleted or conflict -> create (the create decides)', () => {

@@ -28,7 +28,13 @@ test('require() and import() expose the same named exports', () => {
 });
 
 test('the packed tarball: a LICENSE, and every source map points at a source it ships', () => {
-  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as [{ files: { path: string }[] }];
+  const [packed] = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  ) as [{ files: { path: string }[] }];
   const files = new Set(packed.files.map((f) => f.path));
   assert.ok(files.has('LICENSE'), 'LICENSE is shipped (package.json says Apache-2.0)');
   const maps = [...files].filter((f) => f.startsWith('dist/') && f.endsWith('.map'));

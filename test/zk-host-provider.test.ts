@@ -15,7 +15,13 @@ describe('parseConnectString', () => {
       ],
       chroot: '/kafka/x',
     });
-    assert.deepEqual(parseConnectString('a:1,,b:2/'), { hosts: [{ host: 'a', port: 1 }, { host: 'b', port: 2 }], chroot: undefined });
+    assert.deepEqual(parseConnectString('a:1,,b:2/'), {
+      hosts: [
+        { host: 'a', port: 1 },
+        { host: 'b', port: 2 },
+      ],
+      chroot: undefined,
+    });
     assert.deepEqual(parseConnectString('a:1,b:2').chroot, undefined);
   });
 
@@ -39,12 +45,24 @@ describe('HostProvider', () => {
     const hosts = parseConnectString('a:1,b:2,c:3').hosts;
     const hp = new HostProvider(hosts, { shuffle: false, retryListPauseMs: 1000 });
     const round = (): [string, number][] => [0, 1, 2].map(() => hp.next()).map((n) => [n.host.host, n.pauseMs]);
-    assert.deepEqual(round(), [['a', 0], ['b', 0], ['c', 0]]);
-    assert.deepEqual(round(), [['a', 1000], ['b', 0], ['c', 0]]);
+    assert.deepEqual(round(), [
+      ['a', 0],
+      ['b', 0],
+      ['c', 0],
+    ]);
+    assert.deepEqual(round(), [
+      ['a', 1000],
+      ['b', 0],
+      ['c', 0],
+    ]);
     hp.next(); // a
     hp.next(); // b
     hp.onConnected(); // connected to b; then lost it
-    assert.deepEqual(round(), [['c', 0], ['a', 0], ['b', 1000]]);
+    assert.deepEqual(round(), [
+      ['c', 0],
+      ['a', 0],
+      ['b', 1000],
+    ]);
     const one = new HostProvider([{ host: 'x', port: 1 }], { retryListPauseMs: 250 });
     assert.equal(one.next().pauseMs, 0, 'never a pause before the first attempt');
     one.onConnected();
@@ -54,8 +72,14 @@ describe('HostProvider', () => {
   test('shuffled once, with the given randomness', () => {
     const hosts = parseConnectString('a:1,b:2,c:3,d:4').hosts;
     const hp = new HostProvider(hosts, { random: () => 0 });
-    assert.deepEqual(hp.order.map((h) => h.host), ['b', 'c', 'd', 'a']);
-    assert.deepEqual([0, 1, 2, 3, 4].map(() => hp.next().host.host), ['b', 'c', 'd', 'a', 'b']);
+    assert.deepEqual(
+      hp.order.map((h) => h.host),
+      ['b', 'c', 'd', 'a'],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map(() => hp.next().host.host),
+      ['b', 'c', 'd', 'a', 'b'],
+    );
   });
 
   test('resolution: an address as is; a name that does not resolve is a result, not a throw', async () => {
@@ -84,6 +108,7 @@ describe('Chroot and paths', () => {
     assert.equal(invalidPathReason('/a/b'), undefined);
     assert.equal(invalidPathReason('/'), undefined);
     assert.equal(invalidPathReason('/a/', true), undefined, 'a sequential create may end in /');
-    for (const bad of ['', 'a', '/a/', '/a//b', '/a/./b', '/a/../b', '/a\u0000']) assert.notEqual(invalidPathReason(bad), undefined, JSON.stringify(bad));
+    for (const bad of ['', 'a', '/a/', '/a//b', '/a/./b', '/a/../b', '/a\u0000'])
+      assert.notEqual(invalidPathReason(bad), undefined, JSON.stringify(bad));
   });
 });

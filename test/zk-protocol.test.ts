@@ -147,7 +147,16 @@ const DIGEST_ACL: WireAcl = { perms: 1 | 2, id: { scheme: 'digest', id: 'kafka:x
 describe('jute', () => {
   test('primitives are big-endian; null buffer, string and vector are length -1', () => {
     const w = new JuteWriter(1);
-    w.int(-2).long(-1n).bool(true).bool(false).buffer(null).buffer(Buffer.from([9])).ustring(null).ustring('é').vector(null, () => undefined).vector(['a'], (x, s) => x.ustring(s));
+    w.int(-2)
+      .long(-1n)
+      .bool(true)
+      .bool(false)
+      .buffer(null)
+      .buffer(Buffer.from([9]))
+      .ustring(null)
+      .ustring('é')
+      .vector(null, () => undefined)
+      .vector(['a'], (x, s) => x.ustring(s));
     assert.deepEqual(
       w.toBuffer(),
       hex('fffffffe | ffffffffffffffff | 01 | 00 | ffffffff | 00000001 09 | ffffffff | 00000002 c3a9 | ffffffff | 00000001 00000001 61'),
@@ -161,8 +170,14 @@ describe('jute', () => {
     assert.deepEqual(r.buffer('f'), Buffer.from([9]));
     assert.equal(r.ustring('g'), null);
     assert.equal(r.ustring('h'), 'é');
-    assert.equal(r.vector('i', (x) => x.string('i[]')), null);
-    assert.deepEqual(r.vector('j', (x) => x.string('j[]')), ['a']);
+    assert.equal(
+      r.vector('i', (x) => x.string('i[]')),
+      null,
+    );
+    assert.deepEqual(
+      r.vector('j', (x) => x.string('j[]')),
+      ['a'],
+    );
     r.expectEnd('all');
   });
 
@@ -181,7 +196,10 @@ describe('jute', () => {
     assert.throws(() => new JuteReader(hex('fffffffe')).buffer('GetDataResponse.data'), protocolError('GetDataResponse.data'));
     assert.throws(() => new JuteReader(hex('80000000')).ustring('p'), protocolError('p'));
     assert.throws(() => new JuteReader(hex('00000005 61626364')).ustring('p'), protocolError('p'));
-    assert.throws(() => new JuteReader(hex('00100000')).buffer('big'), (err) => protocolError('big')(err) && /over the limit of 1048575/.test((err as Error).message));
+    assert.throws(
+      () => new JuteReader(hex('00100000')).buffer('big'),
+      (err) => protocolError('big')(err) && /over the limit of 1048575/.test((err as Error).message),
+    );
     assert.throws(() => new JuteReader(hex('00000002 61'), { maxLength: 1 }).buffer('small'), protocolError('small'));
     assert.throws(() => new JuteReader(hex('fffffffd')).vector('v', (x) => x.int('v[]')), protocolError('v'));
     assert.throws(() => new JuteReader(hex('00000002 00000000')).vector('v', (x) => x.int('v[]')), protocolError('v'));
@@ -222,7 +240,9 @@ describe('jute', () => {
 describe('known byte vectors (computed by hand from zookeeper.jute)', () => {
   test('ConnectRequest', () => {
     const passwd = Buffer.from([...Array(16).keys()]);
-    const bytes = encodeConnectFrame(encodeConnectRequest({ timeOut: 30_000, lastZxidSeen: 0x0102030405060708n, sessionId: 0x0123456789abcdefn, passwd, readOnly: true }));
+    const bytes = encodeConnectFrame(
+      encodeConnectRequest({ timeOut: 30_000, lastZxidSeen: 0x0102030405060708n, sessionId: 0x0123456789abcdefn, passwd, readOnly: true }),
+    );
     // length 45 = 4 + 8 + 4 + 8 + (4 + 16) + 1
     const expected = hex(`
       0000002d
@@ -231,7 +251,15 @@ describe('known byte vectors (computed by hand from zookeeper.jute)', () => {
       01`);
     assert.deepEqual(bytes, expected);
     // The form of a client that predates readOnly: the same, less the last byte.
-    const old = encodeConnectFrame(encodeConnectRequest({ timeOut: 30_000, lastZxidSeen: 0x0102030405060708n, sessionId: 0x0123456789abcdefn, passwd, withReadOnly: false }));
+    const old = encodeConnectFrame(
+      encodeConnectRequest({
+        timeOut: 30_000,
+        lastZxidSeen: 0x0102030405060708n,
+        sessionId: 0x0123456789abcdefn,
+        passwd,
+        withReadOnly: false,
+      }),
+    );
     assert.deepEqual(old, Buffer.concat([hex('0000002c'), expected.subarray(4, expected.length - 1)]));
   });
 
@@ -281,7 +309,10 @@ describe('known byte vectors (computed by hand from zookeeper.jute)', () => {
     assert.deepEqual(encodePingFrame(), hex('00000008 fffffffe 0000000b'));
     assert.deepEqual(encodeCloseSessionFrame(7), hex('00000008 00000007 fffffff5'));
     assert.deepEqual(encodeWhoAmIFrame(3), hex('00000008 00000003 0000006b'));
-    assert.deepEqual(encodeRequestFrame({ xid: 1, type: OpCode.exists }, encodeRecord(ExistsRequest, { path: '/a', watch: true })), hex('0000000f 00000001 00000003 | 00000002 2f61 | 01'));
+    assert.deepEqual(
+      encodeRequestFrame({ xid: 1, type: OpCode.exists }, encodeRecord(ExistsRequest, { path: '/a', watch: true })),
+      hex('0000000f 00000001 00000003 | 00000002 2f61 | 01'),
+    );
     assert.deepEqual(frame(hex('abcd')), hex('00000002 abcd'));
   });
 
@@ -297,7 +328,7 @@ describe('known byte vectors (computed by hand from zookeeper.jute)', () => {
 
 // ---- conversions -------------------------------------------------------------------------------
 
-describe('conversions to the library\'s shapes', () => {
+describe("conversions to the library's shapes", () => {
   test('session ids: unsigned lowercase hex both ways', () => {
     assert.equal(sessionIdToHex(0n), '0');
     assert.equal(sessionIdToHex(0x100000a1b2c0000n), '100000a1b2c0000');
@@ -354,7 +385,8 @@ interface Sample {
 
 /** Typed by its record, so that a sample that does not fit its record's shape does not compile. */
 function sample<T>(record: JuteRecord<T>, value: T): Sample {
-  const variant = record === ConnectRequest || record === ConnectResponse ? ` (${JSON.stringify(Object.entries(value as object).at(-1))})` : '';
+  const variant =
+    record === ConnectRequest || record === ConnectResponse ? ` (${JSON.stringify(Object.entries(value as object).at(-1))})` : '';
   return { name: `${record.name}${variant}`, run: () => roundTrip(record, value) };
 }
 
@@ -367,9 +399,32 @@ const SAMPLES: readonly Sample[] = [
   sample(ReplyHeader, { xid: -1, zxid: -1n, err: -121 }),
   sample(WatcherEvent, { type: 4, state: 3, path: '/brokers/ids' }),
   sample(ErrorResponse, { err: 0 }),
-  sample(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 12n, timeOut: 6000, sessionId: -5n, passwd: Buffer.alloc(16, 1), readOnly: true, withReadOnly: true }),
-  sample(ConnectRequest, { protocolVersion: 0, lastZxidSeen: 0n, timeOut: 6000, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false, withReadOnly: false }),
-  sample(ConnectResponse, { protocolVersion: 0, timeOut: 6000, sessionId: 0x100000000000001n, passwd: Buffer.alloc(16, 2), readOnly: true, hasReadOnly: true }),
+  sample(ConnectRequest, {
+    protocolVersion: 0,
+    lastZxidSeen: 12n,
+    timeOut: 6000,
+    sessionId: -5n,
+    passwd: Buffer.alloc(16, 1),
+    readOnly: true,
+    withReadOnly: true,
+  }),
+  sample(ConnectRequest, {
+    protocolVersion: 0,
+    lastZxidSeen: 0n,
+    timeOut: 6000,
+    sessionId: 0n,
+    passwd: Buffer.alloc(16),
+    readOnly: false,
+    withReadOnly: false,
+  }),
+  sample(ConnectResponse, {
+    protocolVersion: 0,
+    timeOut: 6000,
+    sessionId: 0x100000000000001n,
+    passwd: Buffer.alloc(16, 2),
+    readOnly: true,
+    hasReadOnly: true,
+  }),
   sample(ConnectResponse, { protocolVersion: 0, timeOut: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: false, hasReadOnly: false }),
   sample(CreateRequest, { path: '/brokers/ids/1', data: Buffer.from('{}'), acl: [...OPEN_ACL_UNSAFE, DIGEST_ACL], flags: 1 }),
   sample(CreateRequest, { path: '/x', data: null, acl: [], flags: 0 }),
@@ -400,14 +455,26 @@ const SAMPLES: readonly Sample[] = [
   sample(MultiRequest, { ops: [] }),
   sample(MultiResponse, MULTI_RESULTS),
   sample(SetWatches, { relativeZxid: 77n, dataWatches: ['/a'], existWatches: [], childWatches: ['/b', '/c'] }),
-  sample(SetWatches2, { relativeZxid: 77n, dataWatches: [], existWatches: ['/x'], childWatches: [], persistentWatches: ['/p'], persistentRecursiveWatches: ['/r', '/'] }),
+  sample(SetWatches2, {
+    relativeZxid: 77n,
+    dataWatches: [],
+    existWatches: ['/x'],
+    childWatches: [],
+    persistentWatches: ['/p'],
+    persistentRecursiveWatches: ['/r', '/'],
+  }),
   sample(AuthPacket, { type: 0, scheme: 'digest', auth: Buffer.from('user:pw') }),
   sample(AddWatchRequest, { path: '/w', mode: 1 }),
   sample(CheckWatchesRequest, { path: '/w', type: 3 }),
   sample(RemoveWatchesRequest, { path: '/w', type: 5 }),
   sample(GetEphemeralsRequest, { prefixPath: '/brokers' }),
   sample(GetEphemeralsResponse, { ephemerals: ['/brokers/ids/1', '/controller'] }),
-  sample(WhoAmIResponse, { clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }, { authScheme: 'digest', user: 'kafka' }] }),
+  sample(WhoAmIResponse, {
+    clientInfo: [
+      { authScheme: 'ip', user: '127.0.0.1' },
+      { authScheme: 'digest', user: 'kafka' },
+    ],
+  }),
 ];
 
 describe('round trips', () => {
@@ -439,7 +506,7 @@ function cutRandomly(stream: Buffer, rand: () => number, maxChunk: number): Buff
   const chunks: Buffer[] = [];
   for (let at = 0; at < stream.length; ) {
     // Mostly small cuts (through lengths and headers), sometimes big ones (several frames at once).
-    const n = 1 + Math.floor((rand() < 0.7 ? rand() * 16 : rand() * maxChunk));
+    const n = 1 + Math.floor(rand() < 0.7 ? rand() * 16 : rand() * maxChunk);
     chunks.push(Buffer.from(stream.subarray(at, at + n)));
     at += n;
   }
@@ -495,13 +562,19 @@ describe('FrameDecoder', () => {
     assert.deepEqual(neg.push(hex('ffff')), []);
     assert.throws(() => neg.push(hex('fffe')), protocolError('frame length'));
     assert.ok(neg.failed instanceof ZooKeeperProtocolError);
-    assert.throws(() => neg.push(frame(hex('00'))), (err) => err === neg.failed);
+    assert.throws(
+      () => neg.push(frame(hex('00'))),
+      (err) => err === neg.failed,
+    );
 
     const big = new FrameDecoder();
     assert.equal(big.maxFrameBytes, DEFAULT_MAX_FRAME_BYTES);
     assert.equal(DEFAULT_MAX_FRAME_BYTES, JUTE_MAX_BUFFER + 1024);
     assert.deepEqual(big.push(Buffer.concat([hex('001003ff'), Buffer.alloc(4)])), [], '1049599 bytes: allowed, pending');
-    assert.throws(() => new FrameDecoder().push(hex('00100400')), (err) => protocolError('frame length')(err) && /1049600/.test((err as Error).message));
+    assert.throws(
+      () => new FrameDecoder().push(hex('00100400')),
+      (err) => protocolError('frame length')(err) && /1049600/.test((err as Error).message),
+    );
     const small = new FrameDecoder({ maxFrameBytes: 3 });
     assert.deepEqual(small.push(frame(hex('010203'))), [hex('010203')]);
     assert.throws(() => small.push(frame(hex('01020304'))), protocolError('frame length'));
@@ -516,23 +589,62 @@ const FUZZ_SEED = Number(process.env.KZR_FUZZ_SEED ?? 20_260_301);
 
 /** Every decoder of what a server sends, each with a valid input to mutate. */
 const RESPONSE_DECODERS: readonly { name: string; decode: (r: JuteReader) => unknown; valid: Buffer }[] = [
-  { name: 'ConnectResponse', decode: decodeConnectResponse, valid: encodeRecord(ConnectResponse, { protocolVersion: 0, timeOut: 1, sessionId: 2n, passwd: Buffer.alloc(16), readOnly: false, hasReadOnly: true }) },
+  {
+    name: 'ConnectResponse',
+    decode: decodeConnectResponse,
+    valid: encodeRecord(ConnectResponse, {
+      protocolVersion: 0,
+      timeOut: 1,
+      sessionId: 2n,
+      passwd: Buffer.alloc(16),
+      readOnly: false,
+      hasReadOnly: true,
+    }),
+  },
   { name: 'ReplyHeader', decode: (r) => ReplyHeader.read(r), valid: encodeRecord(ReplyHeader, { xid: 1, zxid: 2n, err: 0 }) },
   { name: 'WatcherEvent', decode: decodeWatcherEvent, valid: encodeRecord(WatcherEvent, { type: 1, state: 3, path: '/a/b' }) },
   { name: 'CreateResponse', decode: decodeCreateResponse, valid: encodeRecord(CreateResponse, { path: '/a' }) },
-  { name: 'Create2Response', decode: (r) => toStat(decodeCreate2Response(r).stat), valid: encodeRecord(Create2Response, { path: '/a', stat: STAT }) },
+  {
+    name: 'Create2Response',
+    decode: (r) => toStat(decodeCreate2Response(r).stat),
+    valid: encodeRecord(Create2Response, { path: '/a', stat: STAT }),
+  },
   { name: 'ExistsResponse', decode: (r) => toStat(decodeExistsResponse(r).stat), valid: encodeRecord(ExistsResponse, { stat: STAT }) },
-  { name: 'GetDataResponse', decode: decodeGetDataResponse, valid: encodeRecord(GetDataResponse, { data: Buffer.from('data'), stat: STAT }) },
+  {
+    name: 'GetDataResponse',
+    decode: decodeGetDataResponse,
+    valid: encodeRecord(GetDataResponse, { data: Buffer.from('data'), stat: STAT }),
+  },
   { name: 'SetDataResponse', decode: decodeSetDataResponse, valid: encodeRecord(SetDataResponse, { stat: STAT }) },
-  { name: 'GetACLResponse', decode: (r) => decodeGetACLResponse(r).acl.map(toAcl), valid: encodeRecord(GetACLResponse, { acl: [DIGEST_ACL, ...OPEN_ACL_UNSAFE], stat: STAT }) },
+  {
+    name: 'GetACLResponse',
+    decode: (r) => decodeGetACLResponse(r).acl.map(toAcl),
+    valid: encodeRecord(GetACLResponse, { acl: [DIGEST_ACL, ...OPEN_ACL_UNSAFE], stat: STAT }),
+  },
   { name: 'SetACLResponse', decode: decodeSetACLResponse, valid: encodeRecord(SetACLResponse, { stat: STAT }) },
-  { name: 'GetChildrenResponse', decode: decodeGetChildrenResponse, valid: encodeRecord(GetChildrenResponse, { children: ['a', 'bb', 'ccc'] }) },
-  { name: 'GetChildren2Response', decode: decodeGetChildren2Response, valid: encodeRecord(GetChildren2Response, { children: ['a', 'bb'], stat: STAT }) },
+  {
+    name: 'GetChildrenResponse',
+    decode: decodeGetChildrenResponse,
+    valid: encodeRecord(GetChildrenResponse, { children: ['a', 'bb', 'ccc'] }),
+  },
+  {
+    name: 'GetChildren2Response',
+    decode: decodeGetChildren2Response,
+    valid: encodeRecord(GetChildren2Response, { children: ['a', 'bb'], stat: STAT }),
+  },
   { name: 'SyncResponse', decode: decodeSyncResponse, valid: encodeRecord(SyncResponse, { path: '/' }) },
   { name: 'MultiResponse', decode: decodeMultiResponse, valid: encodeRecord(MultiResponse, MULTI_RESULTS) },
   { name: 'AddWatchResponse', decode: decodeAddWatchResponse, valid: encodeRecord(ErrorResponse, { err: 0 }) },
-  { name: 'GetEphemeralsResponse', decode: decodeGetEphemeralsResponse, valid: encodeRecord(GetEphemeralsResponse, { ephemerals: ['/e1', '/e2'] }) },
-  { name: 'WhoAmIResponse', decode: decodeWhoAmIResponse, valid: encodeRecord(WhoAmIResponse, { clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }] }) },
+  {
+    name: 'GetEphemeralsResponse',
+    decode: decodeGetEphemeralsResponse,
+    valid: encodeRecord(GetEphemeralsResponse, { ephemerals: ['/e1', '/e2'] }),
+  },
+  {
+    name: 'WhoAmIResponse',
+    decode: decodeWhoAmIResponse,
+    valid: encodeRecord(WhoAmIResponse, { clientInfo: [{ authScheme: 'ip', user: '127.0.0.1' }] }),
+  },
   {
     name: 'reply frame',
     // A whole reply as a client would take it: the header, then the body its xid calls for.
@@ -540,7 +652,10 @@ const RESPONSE_DECODERS: readonly { name: string; decode: (r: JuteReader) => unk
       const h = ReplyHeader.read(r);
       return h.xid === Xid.NOTIFICATION ? decodeWatcherEvent(r) : decodeGetDataResponse(r);
     },
-    valid: Buffer.concat([encodeRecord(ReplyHeader, { xid: 4, zxid: 9n, err: 0 }), encodeRecord(GetDataResponse, { data: Buffer.from('x'), stat: STAT })]),
+    valid: Buffer.concat([
+      encodeRecord(ReplyHeader, { xid: 4, zxid: 9n, err: 0 }),
+      encodeRecord(GetDataResponse, { data: Buffer.from('x'), stat: STAT }),
+    ]),
   },
 ];
 
@@ -605,10 +720,12 @@ describe(`fuzz (${FUZZ_CASES} cases, seed ${FUZZ_SEED}): only ZooKeeperProtocolE
         if (!(err instanceof ZooKeeperProtocolError)) assert.fail(`FrameDecoder: ${describeFailure(FUZZ_SEED, i, input, err)}`);
         failed++;
         // Stays failed: the same error again, whatever comes next.
-        assert.throws(() => decoder.push(frame(Buffer.alloc(1))), (again) => again === err);
+        assert.throws(
+          () => decoder.push(frame(Buffer.alloc(1))),
+          (again) => again === err,
+        );
       }
     }
     assert.ok(failed > 0, 'no mutated stream was refused');
   });
 });
-

@@ -38,7 +38,12 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('good options construct without touching the network, on every public config', () => {
-    for (const tls of [{}, { ca: ca.cert }, { ca: [ca.cert, ca.cert.toString()] }, { ca: ca.cert, cert: client.cert, key: client.key, servername: 'zk-1.example.com' }]) {
+    for (const tls of [
+      {},
+      { ca: ca.cert },
+      { ca: [ca.cert, ca.cert.toString()] },
+      { ca: ca.cert, cert: client.cert, key: client.key, servername: 'zk-1.example.com' },
+    ]) {
       assert.equal(connection(tls).state, 'idle');
       assert.equal(new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2281', tls }, brokerId: 1, listeners }).status().state, 'idle');
     }
@@ -50,10 +55,14 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
     refused(() => connection({ passphrase: 'x' }), 'zookeeper.tls.passphrase', '<redacted>', /only with zookeeper\.tls\.key/);
   });
 
-  test('a key that is not the certificate\'s is refused, and never echoed', () => {
+  test("a key that is not the certificate's is refused, and never echoed", () => {
     assert.throws(
       () => connection({ cert: client.cert, key: other.key }),
-      (e: unknown) => e instanceof InvalidConfigError && e.field === 'zookeeper.tls.key' && /not the private key of zookeeper\.tls\.cert \(CN=kzr-client\)/.test(e.message) && !e.message.includes('PRIVATE KEY'),
+      (e: unknown) =>
+        e instanceof InvalidConfigError &&
+        e.field === 'zookeeper.tls.key' &&
+        /not the private key of zookeeper\.tls\.cert \(CN=kzr-client\)/.test(e.message) &&
+        !e.message.includes('PRIVATE KEY'),
     );
   });
 
@@ -62,7 +71,12 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
     refused(() => connection({ ca: [ca.cert, 'ca2.pem'] }), 'zookeeper.tls.ca[1]', 'ca2.pem', /looks like a file name/);
     refused(() => connection({ cert: 'client.pem', key: client.key }), 'zookeeper.tls.cert', 'client.pem', /looks like a file name/);
     refused(() => connection({ cert: client.cert, key: 'client.key' }), 'zookeeper.tls.key', '<redacted>', /looks like a file name/);
-    refused(() => connection({ ca: '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n' }), 'zookeeper.tls.ca', '(66 characters)', /does not parse/);
+    refused(
+      () => connection({ ca: '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n' }),
+      'zookeeper.tls.ca',
+      '(66 characters)',
+      /does not parse/,
+    );
     refused(() => connection({ ca: [] }), 'zookeeper.tls.ca', '[]');
     refused(() => connection({ ca: 42 }), 'zookeeper.tls.ca', 42, /PEM text/);
   });
@@ -72,7 +86,12 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
     execFileSync('openssl', ['pkey', '-in', client.keyFile, '-aes256', '-passout', 'pass:s3cret', '-out', encrypted]);
     const key = readFileSync(encrypted);
     refused(() => connection({ cert: client.cert, key }), 'zookeeper.tls.passphrase', undefined, /zookeeper\.tls\.key is encrypted/);
-    refused(() => connection({ cert: client.cert, key, passphrase: 'wrong' }), 'zookeeper.tls.passphrase', '<redacted>', /does not decrypt/);
+    refused(
+      () => connection({ cert: client.cert, key, passphrase: 'wrong' }),
+      'zookeeper.tls.passphrase',
+      '<redacted>',
+      /does not decrypt/,
+    );
     assert.equal(connection({ cert: client.cert, key, passphrase: 's3cret' }).state, 'idle');
   });
 
@@ -84,18 +103,49 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
 
   test('not an object, an unknown option, or verification turned off', () => {
     refused(() => connection(true), 'zookeeper.tls', true);
-    refused(() => connection({ caFile: 'x' }), 'zookeeper.tls.caFile', '<redacted>', /unknown option; expected one of ca, cert, key, passphrase, servername/);
+    refused(
+      () => connection({ caFile: 'x' }),
+      'zookeeper.tls.caFile',
+      '<redacted>',
+      /unknown option; expected one of ca, cert, key, passphrase, servername/,
+    );
     refused(() => connection({ rejectUnauthorized: false }), 'zookeeper.tls.rejectUnauthorized', false, /cannot be turned off/);
-    refused(() => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2281', tls: { cert: client.cert } }, brokerId: 1, listeners }), 'zookeeper.tls.key', undefined);
+    refused(
+      () => new BrokerRegistrar({ zookeeper: { connect: '127.0.0.1:2281', tls: { cert: client.cert } }, brokerId: 1, listeners }),
+      'zookeeper.tls.key',
+      undefined,
+    );
   });
 
   test('Session.open and auditRegistrations name their own field, before connecting', async () => {
-    await assert.rejects(Session.open({ connect: '127.0.0.1:1', sessionTimeoutMs: 4000, tls: { key: client.key } }), (e: unknown) => e instanceof InvalidConfigError && e.field === 'tls.cert');
-    await assert.rejects(auditRegistrations('127.0.0.1:1', { tls: { ca: 'ca.pem' } }), (e: unknown) => e instanceof InvalidConfigError && e.field === 'tls.ca');
+    await assert.rejects(
+      Session.open({ connect: '127.0.0.1:1', sessionTimeoutMs: 4000, tls: { key: client.key } }),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === 'tls.cert',
+    );
+    await assert.rejects(
+      auditRegistrations('127.0.0.1:1', { tls: { ca: 'ca.pem' } }),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === 'tls.ca',
+    );
   });
 
   test('CLI: --zookeeper-tls-* flags become the tls option, for register and audit', () => {
-    const reg = parseCommand(['register', '--zookeeper', 'zk:2281/kafka', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:9092', '--zookeeper-tls-ca-file', ca.certFile, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', client.keyFile, '--zookeeper-tls-servername', 'zk.example.com']);
+    const reg = parseCommand([
+      'register',
+      '--zookeeper',
+      'zk:2281/kafka',
+      '--broker-id',
+      '1',
+      '--listeners',
+      'PLAINTEXT://h:9092',
+      '--zookeeper-tls-ca-file',
+      ca.certFile,
+      '--zookeeper-tls-cert-file',
+      client.certFile,
+      '--zookeeper-tls-key-file',
+      client.keyFile,
+      '--zookeeper-tls-servername',
+      'zk.example.com',
+    ]);
     assert.ok(reg.kind === 'register' && !(reg.config.zookeeper instanceof Connection));
     assert.deepEqual(reg.config.zookeeper.tls, { ca: ca.cert, cert: client.cert, key: client.key, servername: 'zk.example.com' });
     new BrokerRegistrar(reg.config); // the library takes what the CLI made
@@ -109,16 +159,36 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
   test('CLI: a file that cannot be read, or holds no PEM, is a usage error naming the flag and the path', () => {
     const base = ['audit', '--zookeeper', 'zk:2281'];
     const missing = join(dir, 'missing.pem');
-    refused(() => parseCommand([...base, '--zookeeper-tls-ca-file', missing]), '--zookeeper-tls-ca-file', missing, /cannot read it: ENOENT/);
+    refused(
+      () => parseCommand([...base, '--zookeeper-tls-ca-file', missing]),
+      '--zookeeper-tls-ca-file',
+      missing,
+      /cannot read it: ENOENT/,
+    );
     refused(() => parseCommand([...base, '--zookeeper-tls-ca-file', dir]), '--zookeeper-tls-ca-file', dir, /cannot read it: EISDIR/);
     const empty = join(dir, 'empty.pem');
     writeFileSync(empty, 'hello\n');
     refused(() => parseCommand([...base, '--zookeeper-tls-ca-file', empty]), '--zookeeper-tls-ca-file', empty, /PEM certificate/);
-    refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile]), '--zookeeper-tls-key-file', undefined, /needed with --zookeeper-tls-cert-file/);
-    refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', other.keyFile]), '--zookeeper-tls-key-file', other.keyFile, /not the private key of --zookeeper-tls-cert-file/);
+    refused(
+      () => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile]),
+      '--zookeeper-tls-key-file',
+      undefined,
+      /needed with --zookeeper-tls-cert-file/,
+    );
+    refused(
+      () => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', other.keyFile]),
+      '--zookeeper-tls-key-file',
+      other.keyFile,
+      /not the private key of --zookeeper-tls-cert-file/,
+    );
     const encrypted = join(dir, 'encrypted-cli.key');
     execFileSync('openssl', ['pkey', '-in', client.keyFile, '-aes256', '-passout', 'pass:s3cret', '-out', encrypted]);
-    refused(() => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', encrypted]), '--zookeeper-tls-key-file', encrypted, /the key is encrypted; give an unencrypted key/);
+    refused(
+      () => parseCommand([...base, '--zookeeper-tls-cert-file', client.certFile, '--zookeeper-tls-key-file', encrypted]),
+      '--zookeeper-tls-key-file',
+      encrypted,
+      /the key is encrypted; give an unencrypted key/,
+    );
     refused(() => parseCommand([...base, '--zookeeper-tls-servername', '10.0.0.1']), '--zookeeper-tls-servername', '10.0.0.1', /RFC 6066/);
   });
 });

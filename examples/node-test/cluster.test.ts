@@ -32,7 +32,11 @@ test('a temporary broker is listed while in scope, and gone after', async () => 
     await using tmp = await registerTemporaryBroker({ zookeeper: { connect: cluster.zkConnect }, brokerId: 42, admin });
     assert.deepEqual(await brokerIds(), [1, 42]);
     // Its endpoint answers Kafka's protocol: a client sent there is not left hanging.
-    const direct = new Kafka({ clientId: 'example-direct', brokers: [`${tmp.endpoint.host}:${tmp.endpoint.port}`], logLevel: logLevel.NOTHING }).admin();
+    const direct = new Kafka({
+      clientId: 'example-direct',
+      brokers: [`${tmp.endpoint.host}:${tmp.endpoint.port}`],
+      logLevel: logLevel.NOTHING,
+    }).admin();
     await direct.connect();
     assert.equal((await direct.describeCluster()).brokers.length, 2);
     await direct.disconnect();

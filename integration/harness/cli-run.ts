@@ -33,7 +33,11 @@ export interface CliRun {
  * Starts the CLI; `owner.track` kills it (by its pid, SIGKILL) after the file's tests if it is still
  * running then.
  */
-export function startCli(args: readonly string[], owner: { track(thing: { stop(): Promise<void> }): unknown }, env: Readonly<Record<string, string>> = {}): CliRun {
+export function startCli(
+  args: readonly string[],
+  owner: { track(thing: { stop(): Promise<void> }): unknown },
+  env: Readonly<Record<string, string>> = {},
+): CliRun {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));

@@ -23,7 +23,14 @@ export interface ZooKeeperFixture {
 
 let counter = 0;
 
-export function useZooKeeper(opts: { tickTimeMs?: number; superUser?: string; tls?: ZooKeeperServerOptions['tls']; then?: (server: ZooKeeperServer) => Promise<void> } = {}): ZooKeeperFixture {
+export function useZooKeeper(
+  opts: {
+    tickTimeMs?: number;
+    superUser?: string;
+    tls?: ZooKeeperServerOptions['tls'];
+    then?: (server: ZooKeeperServer) => Promise<void>;
+  } = {},
+): ZooKeeperFixture {
   let server: ZooKeeperServer | undefined;
   const tracked: Closable[] = [];
   before(async () => {
@@ -72,7 +79,9 @@ export interface KafkaFixture {
  * One real ZooKeeper-mode Kafka cluster for a test file, on the file's ZooKeeper server. When the
  * Kafka jars are absent nothing is started (the file's tests skip with `kafkaSkipReason()`).
  */
-export function useKafkaCluster(opts: Omit<KafkaClusterOptions, 'zookeeper'> & { readonly prepare?: (zk: ZooKeeperServer) => Promise<Partial<KafkaClusterOptions>> }): KafkaFixture {
+export function useKafkaCluster(
+  opts: Omit<KafkaClusterOptions, 'zookeeper'> & { readonly prepare?: (zk: ZooKeeperServer) => Promise<Partial<KafkaClusterOptions>> },
+): KafkaFixture {
   let cluster: KafkaCluster | undefined;
   const zk: ZooKeeperFixture = useZooKeeper({
     then: async (server) => {

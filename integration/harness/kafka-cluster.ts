@@ -28,7 +28,9 @@ function readPinnedVersion(): string {
 /** The directory of the Kafka jars, or undefined when they have not been fetched. */
 export function kafkaLibs(): string | undefined {
   const dir = process.env.KAFKA_LIBS ?? join(repoRoot(), '.cache', `kafka-${KAFKA_VERSION}`, 'libs');
-  return existsSync(join(dir, '.complete')) || (existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('kafka_2.13-'))) ? dir : undefined;
+  return existsSync(join(dir, '.complete')) || (existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('kafka_2.13-')))
+    ? dir
+    : undefined;
 }
 
 /** Why a real-Kafka suite cannot run here, or false when it can. */
@@ -53,7 +55,10 @@ export interface KafkaClusterOptions {
   readonly properties?: (brokerId: number, port: number) => Readonly<Record<string, string>>;
 }
 
-export type KafkaCluster = Pick<TestKafkaCluster, 'brokers' | 'zkConnect' | 'chroot' | 'bootstrap' | 'running' | 'broker' | 'stop' | 'restartBroker'>;
+export type KafkaCluster = Pick<
+  TestKafkaCluster,
+  'brokers' | 'zkConnect' | 'chroot' | 'bootstrap' | 'running' | 'broker' | 'stop' | 'restartBroker'
+>;
 
 export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<KafkaCluster> {
   const libs = kafkaLibs();

@@ -20,7 +20,11 @@ export interface KRaftController {
   stop(): Promise<void>;
 }
 
-export async function startKRaftController(opts: { readonly zkConnect: string; readonly clusterId: string; readonly nodeId?: number }): Promise<KRaftController> {
+export async function startKRaftController(opts: {
+  readonly zkConnect: string;
+  readonly clusterId: string;
+  readonly nodeId?: number;
+}): Promise<KRaftController> {
   const libs = kafkaLibs();
   if (libs === undefined) throw new Error('no Kafka jars: run `bash scripts/fetch-kafka.sh`');
   const classpath = join(libs, '*');
@@ -55,7 +59,14 @@ export async function startKRaftController(opts: { readonly zkConnect: string; r
   const systemProperties = { 'log4j.configuration': `file:${join(dir, 'log4j.properties')}`, 'kzr.log.file': logFile };
 
   // kafka-storage.sh format: the controller's log dir gets the ZooKeeper cluster's id.
-  const format = spawnJvm({ classpath, mainClass: 'kafka.tools.StorageTool', args: ['format', '-t', opts.clusterId, '-c', props], logFile, heap: '256m', systemProperties });
+  const format = spawnJvm({
+    classpath,
+    mainClass: 'kafka.tools.StorageTool',
+    args: ['format', '-t', opts.clusterId, '-c', props],
+    logFile,
+    heap: '256m',
+    systemProperties,
+  });
   if (!(await waitForExit(format.child, 60_000)) || format.child.exitCode !== 0) {
     await format.kill();
     throw new Error(`formatting the KRaft controller's storage failed (exit ${format.child.exitCode}):\n${format.logTail(20)}`);

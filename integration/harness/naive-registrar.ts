@@ -9,7 +9,12 @@ export class NaiveRegistrar {
   registered = false;
   private readonly attempts: Promise<void>[] = [];
 
-  constructor(connect: string, private readonly path: string, private readonly data: Buffer, sessionTimeoutMs = 4000) {
+  constructor(
+    connect: string,
+    private readonly path: string,
+    private readonly data: Buffer,
+    sessionTimeoutMs = 4000,
+  ) {
     this.connection = new Connection({ connect, sessionTimeoutMs });
     this.connection.on('expired', () => (this.registered = false));
     this.connection.on('session', (s) => this.attempts.push(this.register(s)));

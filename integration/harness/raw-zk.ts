@@ -121,7 +121,8 @@ export class RawZk {
         this.events.push({ header: reply.header, event: WatcherEvent.read(reply.body) });
         continue;
       }
-      if (reply.header.xid !== xid) throw new Error(`${this.name}: waiting for the reply to ${what} (xid ${xid}), got a frame with xid ${reply.header.xid}`);
+      if (reply.header.xid !== xid)
+        throw new Error(`${this.name}: waiting for the reply to ${what} (xid ${xid}), got a frame with xid ${reply.header.xid}`);
       return { ...reply, payload };
     }
   }
@@ -132,7 +133,8 @@ export class RawZk {
     if (queued !== undefined) return queued;
     const payload = await this.nextFrame(timeoutMs, `${what} (${timeoutMs} ms)`);
     const reply = decodeReply(payload);
-    if (reply.header.xid !== Xid.NOTIFICATION) throw new Error(`${this.name}: waiting for ${what}, got a frame with xid ${reply.header.xid}`);
+    if (reply.header.xid !== Xid.NOTIFICATION)
+      throw new Error(`${this.name}: waiting for ${what}, got a frame with xid ${reply.header.xid}`);
     return { header: reply.header, event: WatcherEvent.read(reply.body) };
   }
 

@@ -30,4 +30,3 @@ export function waitForEvent<T extends unknown[]>(
     emitter.on(event, listener);
   });
 }
-

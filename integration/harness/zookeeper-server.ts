@@ -6,7 +6,13 @@
 // ZooKeeper's real ordering of session expiry and ephemeral deletion.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startZooKeeper as startKit, type StartZooKeeperOptions, type TestZooKeeper, type ZooKeeperMember, type ZooKeeperTlsPort } from '../../src/testing/zookeeper.js';
+import {
+  startZooKeeper as startKit,
+  type StartZooKeeperOptions,
+  type TestZooKeeper,
+  type ZooKeeperMember,
+  type ZooKeeperTlsPort,
+} from '../../src/testing/zookeeper.js';
 import { fourLetterWord } from '../../src/testing/net.js';
 import { defaultZooKeeperVersion, fetchedJars, fetchHint, repoRoot } from './zk-versions.js';
 

@@ -5,7 +5,13 @@ import type { Acl } from '../zookeeper/session.js';
 import type { RegistrationsAudit } from './registrations-audit.js';
 
 // In the order ZooKeeper's own CLI prints them.
-const PERM_LETTERS: readonly (readonly [number, string])[] = [[4, 'c'], [8, 'd'], [1, 'r'], [2, 'w'], [16, 'a']];
+const PERM_LETTERS: readonly (readonly [number, string])[] = [
+  [4, 'c'],
+  [8, 'd'],
+  [1, 'r'],
+  [2, 'w'],
+  [16, 'a'],
+];
 
 /** `world:anyone=r,digest:kafka=cdrwa` (a digest id shows its user only: the hash is not for people). */
 export function formatAcl(acl: readonly Acl[]): string {
@@ -13,7 +19,9 @@ export function formatAcl(acl: readonly Acl[]): string {
   return acl
     .map((a) => {
       const who = a.scheme === 'digest' ? a.id.slice(0, a.id.indexOf(':') < 0 ? undefined : a.id.indexOf(':')) : a.id;
-      const perms = PERM_LETTERS.filter(([bit]) => (a.perms & bit) !== 0).map(([, l]) => l).join('');
+      const perms = PERM_LETTERS.filter(([bit]) => (a.perms & bit) !== 0)
+        .map(([, l]) => l)
+        .join('');
       return `${a.scheme}:${who}=${perms}`;
     })
     .join(',');
@@ -61,7 +69,12 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
   out.push('');
   const c = a.controller;
   const epoch = a.controllerEpoch;
-  const epochText = epoch === undefined ? 'no /controller_epoch' : epoch.epoch === undefined ? `undecodable /controller_epoch (${epoch.problem ?? ''})` : `epoch ${epoch.epoch} (zkVersion ${epoch.zkVersion})`;
+  const epochText =
+    epoch === undefined
+      ? 'no /controller_epoch'
+      : epoch.epoch === undefined
+        ? `undecodable /controller_epoch (${epoch.problem ?? ''})`
+        : `epoch ${epoch.epoch} (zkVersion ${epoch.zkVersion})`;
   if (c === undefined) out.push(`controller: none; ${epochText}`);
   else {
     const who =
@@ -77,7 +90,9 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
   if (m !== undefined) {
     if (m.state === undefined) out.push(`migration: /migration does not decode (${m.problem ?? ''})`);
     else if (m.phase === 'migrated') {
-      out.push(`migration: migrated to KRaft (KRaft controller ${m.state.kraftControllerId}, epoch ${m.state.kraftControllerEpoch}, metadata offset ${m.state.kraftMetadataOffset}); ZooKeeper-only registrations are not listed by the cluster`);
+      out.push(
+        `migration: migrated to KRaft (KRaft controller ${m.state.kraftControllerId}, epoch ${m.state.kraftControllerEpoch}, metadata offset ${m.state.kraftMetadataOffset}); ZooKeeper-only registrations are not listed by the cluster`,
+      );
     } else {
       out.push(
         `migration: waiting for brokers: each of [${(m.waitingFor ?? []).join(',')}] must also register with the KRaft quorum before it starts ` +
@@ -87,7 +102,9 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
   }
   if (a.metadata !== undefined) {
     for (const v of a.metadata.views) {
-      out.push(`metadata from ${v.source}: brokers [${v.brokers.map((b) => b.nodeId).join(',')}], controller ${v.controller ?? 'none'}, cluster ${v.clusterId || 'none'}`);
+      out.push(
+        `metadata from ${v.source}: brokers [${v.brokers.map((b) => b.nodeId).join(',')}], controller ${v.controller ?? 'none'}, cluster ${v.clusterId || 'none'}`,
+      );
     }
   }
   out.push('');

@@ -2,7 +2,15 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import { AuditFailedError, InvalidConfigError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
+import {
+  AuditFailedError,
+  InvalidConfigError,
+  KafkaZkRegistrarError,
+  NoAuthError,
+  NoNodeError,
+  UnimplementedError,
+  ZooKeeperError,
+} from '../errors.js';
 import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 import { timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
@@ -97,7 +105,9 @@ export interface RegistrationsAudit {
       }
     | undefined;
   /** /controller_epoch: the epoch and its zkVersion (the fencing token); undefined when it does not exist. */
-  readonly controllerEpoch: { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined } | undefined;
+  readonly controllerEpoch:
+    | { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined }
+    | undefined;
   /** /cluster/id, when the cluster has written it. */
   readonly clusterId: string | undefined;
   /** /migration, when a KRaft controller with migration enabled has written it. */
@@ -156,6 +166,13 @@ async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; st
   }
 }
 
+const AUDIT_OPTION_KEYS: readonly string[] = Object.keys({
+  connectTimeoutMs: true,
+  auth: true,
+  tls: true,
+  bootstrap: true,
+} satisfies Readonly<Record<keyof AuditOptions, true>>);
+
 /**
  * A read-only report of what ZooKeeper holds under `connect` (`host:port[,host:port...][/chroot]`) for
  * Kafka: every broker znode decoded with Kafka's rules, /controller, /controller_epoch, /cluster/id and
@@ -168,13 +185,13 @@ async function optionalGet(s: Session, path: string): Promise<{ data: Buffer; st
  * then the message names the identities the server took the session for, through whoAmI on ZooKeeper 3.7+);
  * InvalidConfigError for bad options.
  */
-const AUDIT_OPTION_KEYS: readonly string[] = Object.keys({ connectTimeoutMs: true, auth: true, tls: true, bootstrap: true } satisfies Readonly<Record<keyof AuditOptions, true>>);
-
 export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
-  if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('options', opts, 'expected { connectTimeoutMs?, auth?, tls?, bootstrap? }');
+  if (typeof opts !== 'object' || opts === null)
+    throw new InvalidConfigError('options', opts, 'expected { connectTimeoutMs?, auth?, tls?, bootstrap? }');
   for (const key of Object.keys(opts)) {
-    if (!AUDIT_OPTION_KEYS.includes(key)) throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${AUDIT_OPTION_KEYS.join(', ')})`);
+    if (!AUDIT_OPTION_KEYS.includes(key))
+      throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${AUDIT_OPTION_KEYS.join(', ')})`);
   }
   const timeoutMs = timerMs(opts.connectTimeoutMs ?? 15_000, 'connectTimeoutMs', 1);
   const bootstrap = opts.bootstrap === undefined ? undefined : brokerAddresses(opts.bootstrap, 'bootstrap');
@@ -187,14 +204,24 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
   const deadline = AbortSignal.timeout(timeoutMs);
   try {
     // A chroot-free session, with the chroot prefixed by hand: a chrooted Connection would create it.
-    s = await Session.open({ connect: hosts, sessionTimeoutMs: 10_000, ...(tls === undefined ? {} : { tls }), onAttemptFailed: (host, cause) => void (lastAttempt = { host, cause }) }, deadline);
-    if (auth !== undefined) await s.addAuth(auth.scheme, auth.credentials).catch((err: unknown) => {
-      s.close();
-      throw err;
-    });
+    s = await Session.open(
+      {
+        connect: hosts,
+        sessionTimeoutMs: 10_000,
+        ...(tls === undefined ? {} : { tls }),
+        onAttemptFailed: (host, cause) => void (lastAttempt = { host, cause }),
+      },
+      deadline,
+    );
+    if (auth !== undefined)
+      await s.addAuth(auth.scheme, auth.credentials).catch((err: unknown) => {
+        s.close();
+        throw err;
+      });
   } catch (err) {
     if (!deadline.aborted) throw new AuditFailedError(`no ZooKeeper session with ${hosts}: ${(err as Error).message}`, { cause: err });
-    const last = lastAttempt === undefined ? 'no connection attempt finished' : `last attempt: ${attemptText(lastAttempt.host, lastAttempt.cause)}`;
+    const last =
+      lastAttempt === undefined ? 'no connection attempt finished' : `last attempt: ${attemptText(lastAttempt.host, lastAttempt.cause)}`;
     throw new AuditFailedError(`no ZooKeeper session with ${hosts} within ${timeoutMs} ms (${last})`, { cause: lastAttempt?.cause ?? err });
   }
   try {
@@ -205,7 +232,10 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
     const metadata = bootstrap === undefined ? undefined : await readMetadata(bootstrap, zk.brokers);
     return { ...zk, metadata, problems: problems(zk, metadata) };
   } catch (err) {
-    if (err instanceof ZooKeeperError) throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}${err instanceof NoAuthError ? await knownAs(s) : ''}`, { cause: err });
+    if (err instanceof ZooKeeperError)
+      throw new AuditFailedError(`reading ZooKeeper failed: ${err.message}${err instanceof NoAuthError ? await knownAs(s) : ''}`, {
+        cause: err,
+      });
     throw err;
   } finally {
     s.close();
@@ -222,7 +252,8 @@ async function knownAs(s: Session): Promise<string> {
     const digest = ids.some((i) => i.scheme === 'digest') ? '' : '; no digest credentials were presented';
     return `; the server knows this session as ${ids.map((i) => `${i.scheme}:${i.id}`).join(', ')}${digest}`;
   } catch (err) {
-    if (err instanceof UnimplementedError) return '; the server (before ZooKeeper 3.7) cannot say which identities it took this session for';
+    if (err instanceof UnimplementedError)
+      return '; the server (before ZooKeeper 3.7) cannot say which identities it took this session for';
     return '';
   }
 }
@@ -239,7 +270,13 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   const brokers: BrokerAudit[] = [];
   for (const child of ids.sort((a, b) => Number(a) - Number(b))) {
     const path = `${chroot}${BROKER_IDS_PATH}/${child}`;
-    const [got, acl] = await Promise.all([optionalGet(s, path), s.getAcl(path).then((a) => a.acl.map(withoutDigestHash), () => [])]);
+    const [got, acl] = await Promise.all([
+      optionalGet(s, path),
+      s.getAcl(path).then(
+        (a) => a.acl.map(withoutDigestHash),
+        () => [],
+      ),
+    ]);
     if (got === undefined) continue; // deleted while we listed
     const id = /^\d+$/.test(child) ? Number(child) : child;
     let registration: DecodedBrokerZNode | undefined;
@@ -253,16 +290,36 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       }
     }
     if (problem === undefined && got.stat.ephemeralOwner === '0') problem = 'persistent node: no broker session owns it';
-    brokers.push({ brokerId: id, ownerSessionId: got.stat.ephemeralOwner, brokerEpoch: got.stat.czxid, createdAt: got.stat.ctime.getTime(), registration, acl, problem });
+    brokers.push({
+      brokerId: id,
+      ownerSessionId: got.stat.ephemeralOwner,
+      brokerEpoch: got.stat.czxid,
+      createdAt: got.stat.ctime.getTime(),
+      registration,
+      acl,
+      problem,
+    });
   }
   const c = await optionalGet(s, chroot + CONTROLLER_PATH);
   let controller: RegistrationsAudit['controller'];
   if (c !== undefined) {
     try {
       const reg = decodeControllerRegistration(c.data);
-      controller = { brokerId: reg.brokerId, ownerSessionId: c.stat.ephemeralOwner, kraftControllerEpoch: reg.kraftControllerEpoch, kraft: reg.kraft, problem: undefined };
+      controller = {
+        brokerId: reg.brokerId,
+        ownerSessionId: c.stat.ephemeralOwner,
+        kraftControllerEpoch: reg.kraftControllerEpoch,
+        kraft: reg.kraft,
+        problem: undefined,
+      };
     } catch (err) {
-      controller = { brokerId: undefined, ownerSessionId: c.stat.ephemeralOwner, kraftControllerEpoch: undefined, kraft: false, problem: problemOf(err) };
+      controller = {
+        brokerId: undefined,
+        ownerSessionId: c.stat.ephemeralOwner,
+        kraftControllerEpoch: undefined,
+        kraft: false,
+        problem: problemOf(err),
+      };
     }
   }
   const e = await optionalGet(s, chroot + CONTROLLER_EPOCH_PATH);
@@ -288,7 +345,8 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   if (m !== undefined) {
     try {
       const state = decodeMigrationZNode(m.data);
-      const waitingFor = state.phase === 'waiting-for-brokers' ? brokers.flatMap((b) => (typeof b.brokerId === 'number' ? [b.brokerId] : [])) : undefined;
+      const waitingFor =
+        state.phase === 'waiting-for-brokers' ? brokers.flatMap((b) => (typeof b.brokerId === 'number' ? [b.brokerId] : [])) : undefined;
       migration = { phase: state.phase, state, waitingFor, problem: undefined };
     } catch (err) {
       migration = { phase: 'unreadable', state: undefined, waitingFor: undefined, problem: problemOf(err) };
@@ -304,7 +362,12 @@ async function readMetadata(bootstrap: readonly string[], registered: readonly B
     bootstrap.map(async (source) => {
       try {
         const m = await probeMetadata(source, 5000);
-        views.push({ source, brokers: m.brokers.sort((a, b) => a.nodeId - b.nodeId), controller: m.controller < 0 ? null : m.controller, clusterId: m.clusterId ?? '' });
+        views.push({
+          source,
+          brokers: m.brokers.sort((a, b) => a.nodeId - b.nodeId),
+          controller: m.controller < 0 ? null : m.controller,
+          clusterId: m.clusterId ?? '',
+        });
       } catch (err) {
         unreachable.push({ source, error: (err as Error).message, code: (err as NodeJS.ErrnoException).code });
       }
@@ -357,18 +420,30 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
   // "nothing wrong" there, which is the wrong answer to "is my cluster all right?".
   const numbered = zk.brokers.filter((b) => typeof b.brokerId === 'number');
   if (zk.clusterId === undefined || numbered.length === 0) {
-    add('NOT_A_KAFKA_CLUSTER', `cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`);
+    add(
+      'NOT_A_KAFKA_CLUSTER',
+      `cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`,
+    );
   }
-  if (zk.controller === undefined) add('NO_CONTROLLER', '/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
+  if (zk.controller === undefined)
+    add('NO_CONTROLLER', '/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
   const cid = zk.controller?.brokerId;
   // A persistent /controller naming an unregistered id is stale, unless a KRaft controller (not a broker) wrote it.
-  if (cid !== undefined && cid >= 0 && zk.controller?.ownerSessionId === '0' && zk.controller.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
+  if (
+    cid !== undefined &&
+    cid >= 0 &&
+    zk.controller?.ownerSessionId === '0' &&
+    zk.controller.kraft !== true &&
+    !zk.brokers.some((b) => b.brokerId === cid)
+  ) {
     add('STALE_CONTROLLER', `/controller: persistent node naming broker ${cid}, which is not registered`);
   }
   if (metadata !== undefined) {
     for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);
-    for (const r of metadata.registeredNotListed) add('REGISTERED_NOT_LISTED', `broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
-    for (const l of metadata.listedNotRegistered) add('LISTED_NOT_REGISTERED', `broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
+    for (const r of metadata.registeredNotListed)
+      add('REGISTERED_NOT_LISTED', `broker ${r.brokerId}: registered in ZooKeeper but not listed by ${r.missingFrom.join(', ')}`);
+    for (const l of metadata.listedNotRegistered)
+      add('LISTED_NOT_REGISTERED', `broker ${l.brokerId}: listed by ${l.listedBy.join(', ')} but not registered in ZooKeeper`);
     // The cluster lists an id at an endpoint its registration does not have: another process holds
     // the id (a mistyped broker.id that took it), or the controller has not caught up with a change.
     for (const b of zk.brokers) {
@@ -377,11 +452,16 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
       for (const v of metadata.views) {
         const listed = v.brokers.find((x) => x.nodeId === b.brokerId);
         if (listed === undefined || eps.some((e) => e.host === listed.host && e.port === listed.port)) continue;
-        add('LISTED_AT_OTHER_ENDPOINT', `broker ${b.brokerId}: registered in ZooKeeper with ${eps.map(endpointString).join(',')}, but ${v.source} lists it at ${listed.host}:${listed.port}: another process holds this broker id, or the controller has not caught up`);
+        add(
+          'LISTED_AT_OTHER_ENDPOINT',
+          `broker ${b.brokerId}: registered in ZooKeeper with ${eps.map(endpointString).join(',')}, but ${v.source} lists it at ${listed.host}:${listed.port}: another process holds this broker id, or the controller has not caught up`,
+        );
       }
     }
     if (zk.clusterId !== undefined) {
-      for (const v of metadata.views) if (v.clusterId !== zk.clusterId) add('CLUSTER_ID_MISMATCH', `metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
+      for (const v of metadata.views)
+        if (v.clusterId !== zk.clusterId)
+          add('CLUSTER_ID_MISMATCH', `metadata from ${v.source}: cluster id ${v.clusterId}, but /cluster/id says ${zk.clusterId}`);
     }
   }
   return out;

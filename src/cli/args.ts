@@ -16,8 +16,20 @@ import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 import { timerMs } from '../util/timing.js';
 
 export type Command =
-  | { readonly kind: 'register'; readonly config: BrokerRegistrarConfig; readonly health: { readonly port: number; readonly host: string } | undefined }
-  | { readonly kind: 'audit'; readonly connect: string; readonly bootstrap: readonly string[] | undefined; readonly json: boolean; readonly auth: ZooKeeperAuth | undefined; readonly connectTimeoutMs: number | undefined; readonly tls?: ReturnType<typeof readTlsFlags> }
+  | {
+      readonly kind: 'register';
+      readonly config: BrokerRegistrarConfig;
+      readonly health: { readonly port: number; readonly host: string } | undefined;
+    }
+  | {
+      readonly kind: 'audit';
+      readonly connect: string;
+      readonly bootstrap: readonly string[] | undefined;
+      readonly json: boolean;
+      readonly auth: ZooKeeperAuth | undefined;
+      readonly connectTimeoutMs: number | undefined;
+      readonly tls?: ReturnType<typeof readTlsFlags>;
+    }
   | { readonly kind: 'help'; readonly command: 'register' | 'audit' | undefined }
   | { readonly kind: 'version' };
 
@@ -60,13 +72,13 @@ export const USAGE = `Usage:
 ZooKeeper credentials (digest user:password) are read from a file or an environment variable, never
 from the command line, and never printed.`;
 
-
 /**
  * Credentials from a file (its first line) or an environment variable: argv is visible to every user
  * of the machine (ps, /proc), so credentials never come from there. The value is never echoed.
  */
 function readAuth(file: string | undefined, env: string | undefined): ZooKeeperAuth | undefined {
-  if (file !== undefined && env !== undefined) throw new InvalidConfigError('--zookeeper-auth-file', file, 'give either --zookeeper-auth-file or --zookeeper-auth-env, not both');
+  if (file !== undefined && env !== undefined)
+    throw new InvalidConfigError('--zookeeper-auth-file', file, 'give either --zookeeper-auth-file or --zookeeper-auth-env, not both');
   let credentials: string;
   if (file !== undefined) {
     try {
@@ -76,7 +88,8 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
     }
   } else if (env !== undefined) {
     const v = process.env[env];
-    if (v === undefined || v === '') throw new InvalidConfigError('--zookeeper-auth-env', env, 'no such environment variable, or it is empty');
+    if (v === undefined || v === '')
+      throw new InvalidConfigError('--zookeeper-auth-env', env, 'no such environment variable, or it is empty');
     credentials = v.trim();
   } else return undefined;
   return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
@@ -117,14 +130,26 @@ const OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 /** The options audit takes; SHARED_OPTIONS are register's too. */
-const AUDIT_OPTIONS: readonly string[] = ['zookeeper', 'bootstrap', 'json', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env', ...TLS_FLAGS];
+const AUDIT_OPTIONS: readonly string[] = [
+  'zookeeper',
+  'bootstrap',
+  'json',
+  'connect-timeout-ms',
+  'zookeeper-auth-file',
+  'zookeeper-auth-env',
+  ...TLS_FLAGS,
+];
 const SHARED_OPTIONS: readonly string[] = ['zookeeper', 'connect-timeout-ms', 'zookeeper-auth-file', 'zookeeper-auth-env', ...TLS_FLAGS];
 
 /**
  * Controller candidacy only with the acknowledgement that the wrapped program does a controller's
  * work: a candidate that wins leaves the cluster without one otherwise (docs/guides/controller-mode.md).
  */
-function controllerOption(controller: boolean, performsDuties: boolean, besideOtherBrokers: boolean): Pick<BrokerRegistrarConfig, 'controller'> {
+function controllerOption(
+  controller: boolean,
+  performsDuties: boolean,
+  besideOtherBrokers: boolean,
+): Pick<BrokerRegistrarConfig, 'controller'> {
   if (!controller) {
     if (performsDuties) throw new InvalidConfigError('--performs-controller-duties', true, 'only with --controller');
     if (besideOtherBrokers) throw new InvalidConfigError('--controller-beside-other-brokers', true, 'only with --controller');
@@ -186,7 +211,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)));
     prev = row;
   }
   return prev[b.length] as number;
@@ -199,17 +225,35 @@ function editDistance(a: string, b: string): number {
 function checkArguments(args: readonly string[], known: readonly string[]): void {
   const { tokens } = parseArgs({ args: [...args], strict: false, tokens: true, options: OPTIONS });
   for (const t of tokens) {
-    if (t.kind === 'positional') throw new CommandLineError('arguments', t.value, 'unexpected argument', `unexpected argument ${JSON.stringify(t.value)}: every value follows its option`);
+    if (t.kind === 'positional')
+      throw new CommandLineError(
+        'arguments',
+        t.value,
+        'unexpected argument',
+        `unexpected argument ${JSON.stringify(t.value)}: every value follows its option`,
+      );
     if (t.kind !== 'option') continue;
     const type = (OPTIONS as Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>)[t.name]?.type;
     if (type === undefined) {
       const hint = closestOption(t.rawName, known);
-      throw new CommandLineError(t.rawName, t.value, 'unknown option', `unknown option ${t.rawName}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`);
+      throw new CommandLineError(
+        t.rawName,
+        t.value,
+        'unknown option',
+        `unknown option ${t.rawName}${hint === undefined ? '' : ` (did you mean ${hint}?)`}`,
+      );
     }
-    if (type === 'boolean' && t.value !== undefined) throw new CommandLineError(t.rawName, t.value, 'takes no value', `${t.rawName} takes no value (given ${JSON.stringify(t.value)})`);
-    if (type === 'string' && t.value === undefined) throw new CommandLineError(t.rawName, undefined, 'needs a value', `${t.rawName} needs a value`);
+    if (type === 'boolean' && t.value !== undefined)
+      throw new CommandLineError(t.rawName, t.value, 'takes no value', `${t.rawName} takes no value (given ${JSON.stringify(t.value)})`);
+    if (type === 'string' && t.value === undefined)
+      throw new CommandLineError(t.rawName, undefined, 'needs a value', `${t.rawName} needs a value`);
     if (type === 'string' && t.inlineValue === false && t.value.startsWith('-')) {
-      throw new CommandLineError(t.rawName, t.value, 'needs a value', `${t.rawName} needs a value, and ${JSON.stringify(t.value)} looks like an option (write ${t.rawName}=${t.value} if it is the value)`);
+      throw new CommandLineError(
+        t.rawName,
+        t.value,
+        'needs a value',
+        `${t.rawName} needs a value, and ${JSON.stringify(t.value)} looks like an option (write ${t.rawName}=${t.value} if it is the value)`,
+      );
     }
   }
 }
@@ -220,16 +264,32 @@ function checkArguments(args: readonly string[], known: readonly string[]): void
  * canonical host name, no port refused. Every problem quotes the listener as typed, whole, whatever
  * part of it is wrong; a protocol missing from the map is the map's problem.
  */
-function cliListeners(value: string, protocolMap: ReadonlyMap<string, string>, mapValue: string | undefined, localHostName: string): Listener[] {
+function cliListeners(
+  value: string,
+  protocolMap: ReadonlyMap<string, string>,
+  mapValue: string | undefined,
+  localHostName: string,
+): Listener[] {
   const typed = parseCsvList(value);
   const listeners = typed.map((s): Listener => {
     const ep = parseEndpointString(s);
     if (ep === undefined) {
       const noPort = /^[^:]*:\/\/(\[[^\]]*\]|[^:/]*):?$/.test(s);
-      throw new InvalidConfigError('--listeners', s, noPort ? 'no port: Kafka reads NAME://host:port, where only the host may be left empty (NAME://:9092 is this machine\'s name)' : 'expected NAME://host:port');
+      throw new InvalidConfigError(
+        '--listeners',
+        s,
+        noPort
+          ? "no port: Kafka reads NAME://host:port, where only the host may be left empty (NAME://:9092 is this machine's name)"
+          : 'expected NAME://host:port',
+      );
     }
     const proto = protocolMap.get(ep.listenerName);
-    return { name: ep.listenerName, host: ep.host ?? localHostName, port: ep.port, ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }) };
+    return {
+      name: ep.listenerName,
+      host: ep.host ?? localHostName,
+      port: ep.port,
+      ...(proto === undefined ? {} : { securityProtocol: proto as SecurityProtocol }),
+    };
   });
   try {
     listenersToEndpoints(listeners);
@@ -239,10 +299,20 @@ function cliListeners(value: string, protocolMap: ReadonlyMap<string, string>, m
     const s = typed[Number(at[1])] as string;
     const name = (listeners[Number(at[1])] as Listener).name;
     if (at[2] === 'securityProtocol') {
-      const why = err.value === undefined ? `listener ${name} of --listeners ${JSON.stringify(s)} is not a security protocol name, so the map must give its protocol, e.g. ${name}:SSL` : `listener ${name}: ${err.reason}`;
+      const why =
+        err.value === undefined
+          ? `listener ${name} of --listeners ${JSON.stringify(s)} is not a security protocol name, so the map must give its protocol, e.g. ${name}:SSL`
+          : `listener ${name}: ${err.reason}`;
       throw new InvalidConfigError('--listener-security-protocol-map', mapValue, why);
     }
-    const part = at[2] === 'host' ? `host ${JSON.stringify(err.value)}` : at[2] === 'port' ? `port ${String(err.value)}` : at[2] === 'name' ? `listener name ${JSON.stringify(err.value)}` : undefined;
+    const part =
+      at[2] === 'host'
+        ? `host ${JSON.stringify(err.value)}`
+        : at[2] === 'port'
+          ? `port ${String(err.value)}`
+          : at[2] === 'name'
+            ? `listener name ${JSON.stringify(err.value)}`
+            : undefined;
     throw new InvalidConfigError('--listeners', s, part === undefined ? err.reason : `${part}: ${err.reason}`);
   }
   return listeners;
@@ -260,7 +330,11 @@ export async function canonicalHostName(): Promise<string> {
   try {
     address = (await lookup(name)).address;
   } catch (err) {
-    throw new InvalidConfigError('--listeners', name, `a listener without a host stands for this machine's name, and ${name} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the host`);
+    throw new InvalidConfigError(
+      '--listeners',
+      name,
+      `a listener without a host stands for this machine's name, and ${name} does not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'}): give the host`,
+    );
   }
   try {
     return (await lookupService(address, 0)).hostname;
@@ -278,7 +352,8 @@ export function needsLocalHostName(argv: readonly string[]): boolean {
 }
 
 function nothingAfter(what: string, arg: string): CommandLineError {
-  if (arg.startsWith('-')) return new CommandLineError(arg, undefined, 'unknown option', `unknown option ${arg} (${what} takes no options)`);
+  if (arg.startsWith('-'))
+    return new CommandLineError(arg, undefined, 'unknown option', `unknown option ${arg} (${what} takes no options)`);
   return new CommandLineError('arguments', arg, 'unexpected argument', `unexpected argument ${JSON.stringify(arg)}: ${what} takes none`);
 }
 
@@ -367,7 +442,10 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   if (cmd !== 'register' && cmd !== 'audit') throw new InvalidConfigError('command', cmd, 'expected register, audit, help or --version');
   if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', command: cmd };
   const args = negativeNumbersAttached(rest);
-  checkArguments(args, Object.keys(OPTIONS).filter((o) => (cmd === 'audit') === AUDIT_OPTIONS.includes(o) || SHARED_OPTIONS.includes(o)));
+  checkArguments(
+    args,
+    Object.keys(OPTIONS).filter((o) => (cmd === 'audit') === AUDIT_OPTIONS.includes(o) || SHARED_OPTIONS.includes(o)),
+  );
   // Strict all the same: checkArguments has said whatever it would refuse.
   const { values, tokens } = parseArgs({ args, strict: true, tokens: true, options: OPTIONS });
   const seen = new Set<string>();
@@ -385,25 +463,41 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
     if (t.kind !== 'option') continue;
     const forAudit = AUDIT_OPTIONS.includes(t.name);
     if (cmd === 'audit' && !forAudit) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for register');
-    if (cmd === 'register' && forAudit && !SHARED_OPTIONS.includes(t.name)) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for audit');
+    if (cmd === 'register' && forAudit && !SHARED_OPTIONS.includes(t.name))
+      throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for audit');
   }
   if (cmd === 'audit') {
     const given = int(values['connect-timeout-ms'], '--connect-timeout-ms');
     const connectTimeoutMs = given === undefined ? undefined : timerMs(given, '--connect-timeout-ms', 1);
-    return { kind: 'audit', connect, bootstrap: values.bootstrap === undefined ? undefined : brokerAddresses(parseCsvList(values.bootstrap), '--bootstrap', values.bootstrap), json: values.json === true, auth, connectTimeoutMs, tls };
+    return {
+      kind: 'audit',
+      connect,
+      bootstrap:
+        values.bootstrap === undefined ? undefined : brokerAddresses(parseCsvList(values.bootstrap), '--bootstrap', values.bootstrap),
+      json: values.json === true,
+      auth,
+      connectTimeoutMs,
+      tls,
+    };
   }
   const healthPort = int(values['health-port'], '--health-port');
-  if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535)) throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
-  if (values['health-host'] !== undefined && healthPort === undefined) throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
+  if (healthPort !== undefined && (healthPort < 0 || healthPort > 65535))
+    throw new InvalidConfigError('--health-port', values['health-port'], 'expected a port from 0 to 65535');
+  if (values['health-host'] !== undefined && healthPort === undefined)
+    throw new InvalidConfigError('--health-host', values['health-host'], 'needs --health-port');
   const health = healthPort === undefined ? undefined : { port: healthPort, host: values['health-host'] ?? '127.0.0.1' };
 
   const mapValue = values['listener-security-protocol-map'];
   const protocolMap = new Map<string, string>();
-  for (const [name, proto] of parseCsvMap(mapValue ?? '', '--listener-security-protocol-map')) protocolMap.set(name.toUpperCase(), proto.toUpperCase());
+  for (const [name, proto] of parseCsvMap(mapValue ?? '', '--listener-security-protocol-map'))
+    protocolMap.set(name.toUpperCase(), proto.toUpperCase());
   const listeners = cliListeners(required(values.listeners, '--listeners'), protocolMap, mapValue, opts.localHostName ?? hostname());
   const version = int(values['znode-version'], '--znode-version');
   const policy = values['conflict-policy'];
-  const bootstrap = values['confirm-bootstrap'] === undefined ? undefined : brokerAddresses(parseCsvList(values['confirm-bootstrap']), '--confirm-bootstrap', values['confirm-bootstrap']);
+  const bootstrap =
+    values['confirm-bootstrap'] === undefined
+      ? undefined
+      : brokerAddresses(parseCsvList(values['confirm-bootstrap']), '--confirm-bootstrap', values['confirm-bootstrap']);
   const sessionTimeoutMs = int(values['session-timeout-ms'], '--session-timeout-ms');
   const connectTimeoutMs = int(values['connect-timeout-ms'], '--connect-timeout-ms');
   const wedgedAfterMs = int(values['wedged-after-ms'], '--wedged-after-ms');
@@ -432,7 +526,11 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
       ...(policy === undefined ? {} : { policy: policy as 'wait' | 'fail' }),
       ...(conflictTimeoutMs === undefined ? {} : { timeoutMs: conflictTimeoutMs }),
     },
-    ...controllerOption(values.controller === true, values['performs-controller-duties'] === true, values['controller-beside-other-brokers'] === true),
+    ...controllerOption(
+      values.controller === true,
+      values['performs-controller-duties'] === true,
+      values['controller-beside-other-brokers'] === true,
+    ),
     ...(values['control-plane-listener-name'] === undefined ? {} : { controlPlaneListener: values['control-plane-listener-name'] }),
     ...(values['cluster-id'] === undefined ? {} : { clusterId: values['cluster-id'] }),
     ...(bootstrap === undefined

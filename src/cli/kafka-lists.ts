@@ -26,7 +26,12 @@ export function parseCsvMap(value: string, field: string): Map<string, string> {
     const val = at < 0 ? '' : entry.slice(at + 1).trim();
     if (key === '' || val === '') throw new InvalidConfigError(field, entry, 'expected NAME:PROTOCOL');
     const earlier = seen.get(key.toUpperCase());
-    if (earlier !== undefined) throw new InvalidConfigError(field, value, `${key} is given more than once (${JSON.stringify(earlier)} and ${JSON.stringify(entry)}): give each name once`);
+    if (earlier !== undefined)
+      throw new InvalidConfigError(
+        field,
+        value,
+        `${key} is given more than once (${JSON.stringify(earlier)} and ${JSON.stringify(entry)}): give each name once`,
+      );
     seen.set(key.toUpperCase(), entry);
     map.set(key, val);
   }

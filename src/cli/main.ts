@@ -15,7 +15,10 @@ const EXIT_FAILED = 1;
 
 /** This package's version, from the package.json next to dist/ (or build/src/ in the tests). */
 function packageVersion(): string {
-  for (const up of [['..', '..'], ['..', '..', '..']]) {
+  for (const up of [
+    ['..', '..'],
+    ['..', '..', '..'],
+  ]) {
     try {
       const pkg = JSON.parse(readFileSync(join(__dirname, ...up, 'package.json'), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'kafka-zk-registrar' && typeof pkg.version === 'string') return pkg.version;
@@ -46,7 +49,9 @@ function auditErrorData(err: unknown): { code: string; message: string; cause?: 
 
 function line(event: string, payload: unknown): void {
   const body = payload instanceof Error ? errorsAsData('', payload) : payload;
-  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`,
+  );
 }
 
 async function register(r: BrokerRegistrar, health: { readonly port: number; readonly host: string } | undefined): Promise<number> {
@@ -71,8 +76,26 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
 
 async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
-    'registered', 'restored', 'lost', 'waiting', 'conflict', 'sessionExpired', 'failed',
-    'elected', 'resigned', 'invalidZNode', 'confirmed', 'unconfirmed', 'missing', 'kraftMigration', 'kraftControlled', 'wedged', 'emptyCluster', 'zookeeperUnreachable', 'suspended', 'reconnected',
+    'registered',
+    'restored',
+    'lost',
+    'waiting',
+    'conflict',
+    'sessionExpired',
+    'failed',
+    'elected',
+    'resigned',
+    'invalidZNode',
+    'confirmed',
+    'unconfirmed',
+    'missing',
+    'kraftMigration',
+    'kraftControlled',
+    'wedged',
+    'emptyCluster',
+    'zookeeperUnreachable',
+    'suspended',
+    'reconnected',
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
@@ -104,7 +127,13 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   });
   line('starting', { brokerId: r.brokerId, pid: process.pid });
   const started = r.start();
-  const first = await Promise.race([started.then(() => 'started' as const, (err: unknown) => err), stopped.then(() => 'stop' as const)]);
+  const first = await Promise.race([
+    started.then(
+      () => 'started' as const,
+      (err: unknown) => err,
+    ),
+    stopped.then(() => 'stop' as const),
+  ]);
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
     stoppedLine(r, await r.stop()); // `stopped` is always last

@@ -16,7 +16,8 @@ export const TLS_OPTIONS = {
 
 export const TLS_FLAGS: readonly string[] = Object.keys(TLS_OPTIONS);
 
-export const TLS_HELP = '[--zookeeper-tls] [--zookeeper-tls-ca-file <pem>] [--zookeeper-tls-cert-file <pem> --zookeeper-tls-key-file <pem>] [--zookeeper-tls-servername <name>]';
+export const TLS_HELP =
+  '[--zookeeper-tls] [--zookeeper-tls-ca-file <pem>] [--zookeeper-tls-cert-file <pem> --zookeeper-tls-key-file <pem>] [--zookeeper-tls-servername <name>]';
 
 type TlsValues = { readonly [K in keyof typeof TLS_OPTIONS]?: (typeof TLS_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
@@ -47,18 +48,34 @@ function read(values: TlsValues, flag: 'zookeeper-tls-ca-file' | 'zookeeper-tls-
  */
 export function readTlsFlags(values: TlsValues): ZooKeeperTls | undefined {
   if (!TLS_FLAGS.some((f) => values[f as keyof TlsValues] !== undefined)) return undefined;
-  if (values['zookeeper-tls-cert-file'] !== undefined && values['zookeeper-tls-key-file'] === undefined) throw new InvalidConfigError('--zookeeper-tls-key-file', undefined, 'needed with --zookeeper-tls-cert-file');
-  if (values['zookeeper-tls-key-file'] !== undefined && values['zookeeper-tls-cert-file'] === undefined) throw new InvalidConfigError('--zookeeper-tls-cert-file', undefined, 'needed with --zookeeper-tls-key-file');
-  const [ca, cert, key] = [read(values, 'zookeeper-tls-ca-file'), read(values, 'zookeeper-tls-cert-file'), read(values, 'zookeeper-tls-key-file')];
+  if (values['zookeeper-tls-cert-file'] !== undefined && values['zookeeper-tls-key-file'] === undefined)
+    throw new InvalidConfigError('--zookeeper-tls-key-file', undefined, 'needed with --zookeeper-tls-cert-file');
+  if (values['zookeeper-tls-key-file'] !== undefined && values['zookeeper-tls-cert-file'] === undefined)
+    throw new InvalidConfigError('--zookeeper-tls-cert-file', undefined, 'needed with --zookeeper-tls-key-file');
+  const [ca, cert, key] = [
+    read(values, 'zookeeper-tls-ca-file'),
+    read(values, 'zookeeper-tls-cert-file'),
+    read(values, 'zookeeper-tls-key-file'),
+  ];
   const servername = values['zookeeper-tls-servername'];
   try {
-    return validateTls({ ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key }), ...(servername === undefined ? {} : { servername }) }, 'zookeeper.tls');
+    return validateTls(
+      {
+        ...(ca === undefined ? {} : { ca }),
+        ...(cert === undefined ? {} : { cert, key }),
+        ...(servername === undefined ? {} : { servername }),
+      },
+      'zookeeper.tls',
+    );
   } catch (err) {
     const option = err instanceof InvalidConfigError ? /^zookeeper\.tls\.(\w+)/.exec(err.field)?.[1] : undefined;
     const flag = option === undefined ? undefined : FLAG_OF[option];
     if (err instanceof InvalidConfigError && flag !== undefined) {
       // Said in the flags' terms: the file's path (never its contents), the flags' names.
-      const reason = option === 'passphrase' ? 'the key is encrypted; give an unencrypted key (kept safe by the file\'s permissions)' : err.reason.replace(/zookeeper\.tls\.(\w+)/g, (_m, o: string) => `--${FLAG_OF[o] ?? o}`);
+      const reason =
+        option === 'passphrase'
+          ? "the key is encrypted; give an unencrypted key (kept safe by the file's permissions)"
+          : err.reason.replace(/zookeeper\.tls\.(\w+)/g, (_m, o: string) => `--${FLAG_OF[o] ?? o}`);
       throw new InvalidConfigError(`--${flag}`, values[flag], reason);
     }
     throw err;

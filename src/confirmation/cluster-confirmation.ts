@@ -132,7 +132,14 @@ export interface ClusterConfirmationEvents {
     },
   ];
   /** ZooKeeper says we are registered, but the cluster has not listed us for longer than `missingAfterMs`. */
-  missing: [info: { readonly brokerId: number; readonly brokerEpoch: number; readonly missingForMs: number; readonly seen: ClusterView | undefined }];
+  missing: [
+    info: {
+      readonly brokerId: number;
+      readonly brokerEpoch: number;
+      readonly missingForMs: number;
+      readonly seen: ClusterView | undefined;
+    },
+  ];
 }
 
 /**
@@ -147,7 +154,9 @@ const TRANSITIONS: Transitions<ConfirmationState | 'idle'> = {
   missing: ['pending', 'confirmed', 'idle'],
 };
 
-type Round = { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> } | { readonly error: KafkaZkRegistrarError };
+type Round =
+  | { readonly view: ClusterView; readonly verdict: 'ok' | Exclude<UnconfirmedReason, 'unreachable'> }
+  | { readonly error: KafkaZkRegistrarError };
 
 /**
  * Asks the Kafka cluster, through kafkajs Metadata, whether it lists a registration, with a deadline and
@@ -182,7 +191,10 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   private confirmStartedAt: number | undefined;
 
   /** @param onMissing - called once per incident when the cluster stops listing a registration ZooKeeper has. */
-  constructor(opts: ConfirmationOptions, private readonly onMissing: () => void) {
+  constructor(
+    opts: ConfirmationOptions,
+    private readonly onMissing: () => void,
+  ) {
     super();
     if ((opts.admin === undefined) === (opts.kafka === undefined)) {
       throw new InvalidConfigError('confirm', Object.keys(opts), 'give exactly one of confirm.admin or confirm.kafka');
@@ -192,7 +204,8 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.missingAfterMs = nonNegative(opts.missingAfterMs ?? this.timeoutMs, 'confirm.missingAfterMs', 0);
     this.listener = opts.listener;
     if (opts.admin !== undefined) {
-      if (typeof opts.admin.describeCluster !== 'function') throw new InvalidConfigError('confirm.admin', '(object)', 'expected a kafkajs Admin');
+      if (typeof opts.admin.describeCluster !== 'function')
+        throw new InvalidConfigError('confirm.admin', '(object)', 'expected a kafkajs Admin');
       this.admin = opts.admin;
       this.ownsAdmin = false;
     } else {
@@ -205,7 +218,14 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   status(): ConfirmationStatus | undefined {
     const state = this.fsm.state;
     if (state === 'idle') return undefined;
-    return { state, brokerEpoch: this.brokerEpoch, latencyMs: this.latencyMs, seen: this.seen, checkedAt: this.checkedAt, lastError: this.lastError };
+    return {
+      state,
+      brokerEpoch: this.brokerEpoch,
+      latencyMs: this.latencyMs,
+      seen: this.seen,
+      checkedAt: this.checkedAt,
+      lastError: this.lastError,
+    };
   }
 
   /**
@@ -220,7 +240,13 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         if (this.ownsAdmin) await this.admin.connect();
         return this.admin.describeConfigs({
           includeSynonyms: false,
-          resources: [{ type: ConfigResourceTypes.BROKER, name: String(brokerId), configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'] }],
+          resources: [
+            {
+              type: ConfigResourceTypes.BROKER,
+              name: String(brokerId),
+              configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'],
+            },
+          ],
         });
       })();
       call.catch(() => undefined);
@@ -237,7 +263,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       if (interBroker === undefined) return undefined;
       return { interBroker, controlPlane: value('control.plane.listener.name') };
     } catch (err) {
-      log('broker %d\'s listener settings could not be read: %s', brokerId, err instanceof Error ? err.message : String(err));
+      log("broker %d's listener settings could not be read: %s", brokerId, err instanceof Error ? err.message : String(err));
       return undefined;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
@@ -302,7 +328,14 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       if ('view' in last && target.kraftControlled?.() === true) {
         this.fsm.to('unconfirmed', 'kraft-controlled');
         log('broker %d (epoch %d) not listed, and KRaft controls the cluster: it never will be', target.brokerId, target.brokerEpoch);
-        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason: 'kraft-controlled', expected: { host: target.host, port: target.port }, seen: last.view, error: undefined });
+        this.notify('unconfirmed', {
+          brokerId: target.brokerId,
+          brokerEpoch: target.brokerEpoch,
+          reason: 'kraft-controlled',
+          expected: { host: target.host, port: target.port },
+          seen: last.view,
+          error: undefined,
+        });
         return;
       }
       let wait = reported ? backoffMs(attempt, 1000, this.timeoutMs) : Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now());
@@ -313,8 +346,21 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         const reason: UnconfirmedReason = answered !== undefined ? (answered.verdict as UnconfirmedReason) : 'unreachable';
         const error = 'error' in last && answered === undefined ? last.error : undefined;
         this.fsm.to('unconfirmed', reason);
-        log('broker %d (epoch %d) not confirmed within %d ms: %s; still trying', target.brokerId, target.brokerEpoch, this.timeoutMs, reason);
-        this.notify('unconfirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, reason, expected: { host: target.host, port: target.port }, seen: answered?.view, error });
+        log(
+          'broker %d (epoch %d) not confirmed within %d ms: %s; still trying',
+          target.brokerId,
+          target.brokerEpoch,
+          this.timeoutMs,
+          reason,
+        );
+        this.notify('unconfirmed', {
+          brokerId: target.brokerId,
+          brokerEpoch: target.brokerEpoch,
+          reason,
+          expected: { host: target.host, port: target.port },
+          seen: answered?.view,
+          error,
+        });
         wait = backoffMs(attempt, 1000, this.timeoutMs);
       }
       try {
@@ -395,7 +441,12 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       this.missingReported = true;
       if (this.fsm.is('confirmed')) this.fsm.to('missing', `not listed for ${missingForMs} ms`);
       log('broker %d registered in ZooKeeper but not listed by the cluster for %d ms', target.brokerId, missingForMs);
-      this.notify('missing', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, missingForMs, seen: 'view' in r ? r.view : undefined });
+      this.notify('missing', {
+        brokerId: target.brokerId,
+        brokerEpoch: target.brokerEpoch,
+        missingForMs,
+        seen: 'view' in r ? r.view : undefined,
+      });
       this.onMissing();
     } finally {
       this.probing = false;

@@ -22,7 +22,8 @@ export function brokerAddresses(list: unknown, field: string, typed?: string): s
   if (!Array.isArray(list) || list.length === 0) throw new InvalidConfigError(field, shown, 'expected one or more host:port addresses');
   for (const entry of list) {
     const problem = brokerAddressProblem(entry);
-    if (problem !== undefined) throw new InvalidConfigError(field, shown, `the entry ${JSON.stringify(entry)} ${problem}: expected host:port`);
+    if (problem !== undefined)
+      throw new InvalidConfigError(field, shown, `the entry ${JSON.stringify(entry)} ${problem}: expected host:port`);
   }
   return list.map((e: string) => e.trim());
 }

@@ -43,7 +43,8 @@ function reply(res: ServerResponse, status: number, contentType: string, body: s
  * outside 0..65535, or with the listen error.
  */
 export async function serveHealth(registrar: BrokerRegistrar, opts: HealthServerOptions): Promise<HealthServer> {
-  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new InvalidConfigError('health.port', opts.port, 'expected an integer from 0 to 65535');
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
+    throw new InvalidConfigError('health.port', opts.port, 'expected an integer from 0 to 65535');
   const host = opts.host ?? '127.0.0.1';
   const ownMetrics = opts.metrics === undefined ? new RegistrarMetrics() : undefined;
   const untrack = ownMetrics?.track(registrar);

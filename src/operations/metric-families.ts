@@ -102,7 +102,8 @@ export function negotiateMetricsFormat(accept: string | undefined): MetricsForma
   const offer = (type: string, sub: string): { q: number; exact: boolean } => {
     let best: { q: number; specificity: number } | undefined;
     for (const r of ranges) {
-      const specificity = r.type === type && r.sub === sub ? 2 : r.type === type && r.sub === '*' ? 1 : r.type === '*' && r.sub === '*' ? 0 : -1;
+      const specificity =
+        r.type === type && r.sub === sub ? 2 : r.type === type && r.sub === '*' ? 1 : r.type === '*' && r.sub === '*' ? 0 : -1;
       if (specificity < 0 || (best !== undefined && best.specificity > specificity)) continue;
       // Among ranges equally specific (say, two versions of openmetrics-text), the best q counts.
       best = best !== undefined && best.specificity === specificity ? { q: Math.max(best.q, r.q), specificity } : { q: r.q, specificity };
@@ -117,7 +118,13 @@ export function negotiateMetricsFormat(accept: string | undefined): MetricsForma
 }
 
 /** Cumulative histogram samples (`_bucket` per bound and `+Inf`, `_sum`, `_count`) for one label set. */
-export function histogramSamples(name: string, labels: Labels, bounds: readonly number[], counts: readonly number[], sum: number): MetricSample[] {
+export function histogramSamples(
+  name: string,
+  labels: Labels,
+  bounds: readonly number[],
+  counts: readonly number[],
+  sum: number,
+): MetricSample[] {
   const out: MetricSample[] = [];
   let cumulative = 0;
   bounds.forEach((le, i) => {

@@ -20,7 +20,11 @@ export interface PromClientMetric {
     readonly help: string;
     readonly type: MetricFamily['type'];
     readonly aggregator: 'sum';
-    readonly values: ReadonlyArray<{ readonly value: number; readonly labels: Readonly<Record<string, string>>; readonly metricName?: string }>;
+    readonly values: ReadonlyArray<{
+      readonly value: number;
+      readonly labels: Readonly<Record<string, string>>;
+      readonly metricName?: string;
+    }>;
   }>;
   /** A no-op: our counters count events and are never reset from outside. */
   reset(): void;
@@ -59,7 +63,9 @@ export function registerOnPromClient(metrics: RegistrarMetrics, registry: PromCl
           type: family.type,
           aggregator: 'sum',
           // Counter samples carry no name of their own: prom-client adds `_total` itself where its format needs it.
-          values: now.samples.map((s) => (counter ? { value: s.value, labels: s.labels } : { value: s.value, labels: s.labels, metricName: s.name })),
+          values: now.samples.map((s) =>
+            counter ? { value: s.value, labels: s.labels } : { value: s.value, labels: s.labels, metricName: s.name },
+          ),
         });
       },
       reset: () => undefined,

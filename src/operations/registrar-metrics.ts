@@ -12,8 +12,23 @@ import { histogramSamples, renderOpenMetrics, renderPrometheusText, type MetricF
 const PREFIX = 'kafka_zk_registrar_';
 
 // Records over each union make the compiler insist that every value is listed.
-const STATES: Record<BrokerRegistrarState, true> = { idle: true, starting: true, acquiring: true, waiting: true, owned: true, lost: true, failed: true, stopped: true };
-const LOSS_REASONS: Record<LossReason, true> = { deleted: true, 'owner-changed': true, 'data-changed': true, 'session-expired': true, released: true };
+const STATES: Record<BrokerRegistrarState, true> = {
+  idle: true,
+  starting: true,
+  acquiring: true,
+  waiting: true,
+  owned: true,
+  lost: true,
+  failed: true,
+  stopped: true,
+};
+const LOSS_REASONS: Record<LossReason, true> = {
+  deleted: true,
+  'owner-changed': true,
+  'data-changed': true,
+  'session-expired': true,
+  released: true,
+};
 const EXPIRY_CAUSES: Record<ExpiryCause, true> = { server: true, stall: true, refused: true };
 const RESIGN_REASONS: Record<ResignReason, true> = { 'session-expired': true, 'epoch-changed': true, 'node-lost': true, stopped: true };
 
@@ -91,7 +106,8 @@ export class RegistrarMetrics {
     const all = [...this.tracked.values()];
     const per = (fn: (t: Tracked, labels: { broker_id: string }) => MetricSample[]): MetricSample[] =>
       all.flatMap((t) => fn(t, { broker_id: String(t.registrar.brokerId) }));
-    const counterOf = (name: string, get: (t: Tracked) => number): MetricSample[] => per((t, l) => [{ name: `${name}_total`, labels: l, value: get(t) }]);
+    const counterOf = (name: string, get: (t: Tracked) => number): MetricSample[] =>
+      per((t, l) => [{ name: `${name}_total`, labels: l, value: get(t) }]);
     const countersBy = (name: string, label: string, get: (t: Tracked) => Map<string, number>): MetricSample[] =>
       per((t, l) => [...get(t)].map(([k, v]) => ({ name: `${name}_total`, labels: { ...l, [label]: k }, value: v })));
     const n = (s: string): string => PREFIX + s;
@@ -129,18 +145,48 @@ export class RegistrarMetrics {
           return at === undefined ? [] : [{ name: n('registration_age_seconds'), labels: l, value: Math.max(0, now - at) / 1000 }];
         }),
       },
-      { name: n('registrations'), type: 'counter', help: 'Registrations made: the first one and every restoration after a loss.', samples: counterOf(n('registrations'), (t) => t.registrations) },
-      { name: n('losses'), type: 'counter', help: 'Registrations lost, by reason.', samples: countersBy(n('losses'), 'reason', (t) => t.losses) },
+      {
+        name: n('registrations'),
+        type: 'counter',
+        help: 'Registrations made: the first one and every restoration after a loss.',
+        samples: counterOf(n('registrations'), (t) => t.registrations),
+      },
+      {
+        name: n('losses'),
+        type: 'counter',
+        help: 'Registrations lost, by reason.',
+        samples: countersBy(n('losses'), 'reason', (t) => t.losses),
+      },
       {
         name: n('session_expiries'),
         type: 'counter',
         help: 'ZooKeeper sessions ended under us, by cause: server (the ensemble said so), stall (this process was frozen past the session timeout and gave its session up), refused (every reconnect closed unanswered for a session timeout).',
         samples: countersBy(n('session_expiries'), 'cause', (t) => t.expiries),
       },
-      { name: n('foreign_owner_waits'), type: 'counter', help: "Times our path was held by a session that is not ours and we waited for it to go.", samples: counterOf(n('foreign_owner_waits'), (t) => t.waits) },
-      { name: n('conflicts'), type: 'counter', help: 'Times another live session kept our path past the conflict timeout.', samples: counterOf(n('conflicts'), (t) => t.conflicts) },
-      { name: n('controller_elections'), type: 'counter', help: 'Times we won /controller and bumped /controller_epoch.', samples: counterOf(n('controller_elections'), (t) => t.elections) },
-      { name: n('controller_resignations'), type: 'counter', help: 'Times we stopped being the controller, by reason.', samples: countersBy(n('controller_resignations'), 'reason', (t) => t.resignations) },
+      {
+        name: n('foreign_owner_waits'),
+        type: 'counter',
+        help: 'Times our path was held by a session that is not ours and we waited for it to go.',
+        samples: counterOf(n('foreign_owner_waits'), (t) => t.waits),
+      },
+      {
+        name: n('conflicts'),
+        type: 'counter',
+        help: 'Times another live session kept our path past the conflict timeout.',
+        samples: counterOf(n('conflicts'), (t) => t.conflicts),
+      },
+      {
+        name: n('controller_elections'),
+        type: 'counter',
+        help: 'Times we won /controller and bumped /controller_epoch.',
+        samples: counterOf(n('controller_elections'), (t) => t.elections),
+      },
+      {
+        name: n('controller_resignations'),
+        type: 'counter',
+        help: 'Times we stopped being the controller, by reason.',
+        samples: countersBy(n('controller_resignations'), 'reason', (t) => t.resignations),
+      },
       {
         name: n('confirmation_latency_seconds'),
         type: 'histogram',

@@ -162,17 +162,26 @@ const OPTION_KEYS: readonly string[] = Object.keys({
 /** The options as the constructor takes them, each problem an InvalidConfigError naming the option. */
 function checkOptions(opts: OwnedEphemeralOptions): void {
   if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('options', opts, 'expected { connection, path, data, ... }');
-  for (const key of Object.keys(opts)) if (!OPTION_KEYS.includes(key)) throw new InvalidConfigError(key, (opts as unknown as Record<string, unknown>)[key], `unknown option (known: ${OPTION_KEYS.join(', ')})`);
+  for (const key of Object.keys(opts))
+    if (!OPTION_KEYS.includes(key))
+      throw new InvalidConfigError(
+        key,
+        (opts as unknown as Record<string, unknown>)[key],
+        `unknown option (known: ${OPTION_KEYS.join(', ')})`,
+      );
   const pathProblem = invalidPathReason(opts.path);
   if (pathProblem !== undefined) throw new InvalidConfigError('path', opts.path, `expected an absolute ZooKeeper path: it ${pathProblem}`);
-  if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, 'expected a function returning the node\'s bytes');
+  if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, "expected a function returning the node's bytes");
   const fn = (k: 'runWhen' | 'judgeHolder' | 'precondition' | 'companion'): void => {
     if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new InvalidConfigError(k, opts[k], 'expected a function');
   };
   for (const k of ['runWhen', 'judgeHolder', 'precondition', 'companion'] as const) fn(k);
-  if (opts.onConflict !== undefined && opts.onConflict !== 'wait' && opts.onConflict !== 'fail') throw new InvalidConfigError('onConflict', opts.onConflict, "expected 'wait' or 'fail'");
-  if (opts.onPersistentNode !== undefined && opts.onPersistentNode !== 'wait' && opts.onPersistentNode !== 'fail') throw new InvalidConfigError('onPersistentNode', opts.onPersistentNode, "expected 'wait' or 'fail'");
-  if (opts.conflictTimeoutMs !== undefined && opts.conflictTimeoutMs !== Number.POSITIVE_INFINITY) timerMs(opts.conflictTimeoutMs, 'conflictTimeoutMs', 0);
+  if (opts.onConflict !== undefined && opts.onConflict !== 'wait' && opts.onConflict !== 'fail')
+    throw new InvalidConfigError('onConflict', opts.onConflict, "expected 'wait' or 'fail'");
+  if (opts.onPersistentNode !== undefined && opts.onPersistentNode !== 'wait' && opts.onPersistentNode !== 'fail')
+    throw new InvalidConfigError('onPersistentNode', opts.onPersistentNode, "expected 'wait' or 'fail'");
+  if (opts.conflictTimeoutMs !== undefined && opts.conflictTimeoutMs !== Number.POSITIVE_INFINITY)
+    timerMs(opts.conflictTimeoutMs, 'conflictTimeoutMs', 0);
 }
 
 /**
@@ -344,7 +353,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const onFailed = (err: KafkaZkRegistrarError): void => {
       if (this.nodeState === 'acquiring' || this.nodeState === 'waiting' || this.nodeState === 'lost') this.fail(err);
     };
-    this.unsubscribe = listenTo(this.connection, { session: onSession, connected: onConnected, expired: onExpired, stalled: onStalled, failed: onFailed });
+    this.unsubscribe = listenTo(this.connection, {
+      session: onSession,
+      connected: onConnected,
+      expired: onExpired,
+      stalled: onStalled,
+      failed: onFailed,
+    });
   }
 
   // Every getter first checks whether this process was frozen past the session timeout: if so the
@@ -448,7 +463,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       clearTimeout(timer);
       if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');
       this.releaseClaim?.();
-      if (outcome.reason === 'unreachable') log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
+      if (outcome.reason === 'unreachable')
+        log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
       return outcome;
     });
     return this.stopping;
@@ -527,7 +543,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         this.verifiedSinceFreeze = true;
         return;
       }
-      if (this.precondition !== undefined) await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
+      if (this.precondition !== undefined)
+        await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
       // The exists-watch is the owner check's peek: it rides behind the create (see checkOwner).
       const result = await this.attempt(session, () =>
         this.watchedBy === session ? this.retrying(session, () => session.exists(this.path)) : this.armWatch(session),
@@ -564,7 +581,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       }
     } catch (err) {
       if (err instanceof StoppedError || isSessionGone(err)) return; // stop() or the new session's run takes over
-      this.fail(err instanceof KafkaZkRegistrarError ? err : new UnexpectedError(`registration of ${this.path} failed: ${String(err)}`, { cause: err }));
+      this.fail(
+        err instanceof KafkaZkRegistrarError
+          ? err
+          : new UnexpectedError(`registration of ${this.path} failed: ${String(err)}`, { cause: err }),
+      );
     }
   }
 
@@ -652,14 +673,22 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       },
     };
     const companion = this.companion;
-    const v = await checkOwner(session, this.path, data, io, { hook: this.hook, acl: this.acl, peek, companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)) });
+    const v = await checkOwner(session, this.path, data, io, {
+      hook: this.hook,
+      acl: this.acl,
+      peek,
+      companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)),
+    });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
         return { owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion } };
       case 'blocked': {
         const judged = this.judgeHolder?.({ ownerSessionId: v.owner, data: v.data });
-        return { blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data, holder: judged?.holder }, refuse: judged?.refuse };
+        return {
+          blockedBy: { ownerSessionId: v.owner, sessionId: session.id, data: v.data, holder: judged?.holder },
+          refuse: judged?.refuse,
+        };
       }
       case 'persistent':
         // It never goes away by itself: waiting for it would be waiting forever, unless asked to.
@@ -679,15 +708,24 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.blockedSince ??= Date.now();
     const bound = this.conflictTimeoutMs ?? 2 * session.timeoutMs;
     if (this.conflictReported || this.conflictTimer !== undefined || !Number.isFinite(bound)) return;
-    this.conflictTimer = setTimeout(() => {
-      this.conflictTimer = undefined;
-      if (this.nodeState !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
-      this.conflictReported = true;
-      const conflict = new RegistrationConflictError(this.path, this.blocking.ownerSessionId, this.blocking.sessionId, Date.now() - this.blockedSince, this.blocking.holder);
-      log('%s', conflict.message);
-      this.notify('conflict', conflict);
-      if (this.onConflict === 'fail') this.fail(conflict);
-    }, Math.max(0, this.blockedSince + bound - Date.now()));
+    this.conflictTimer = setTimeout(
+      () => {
+        this.conflictTimer = undefined;
+        if (this.nodeState !== 'waiting' || this.blocking === undefined || this.blockedSince === undefined) return;
+        this.conflictReported = true;
+        const conflict = new RegistrationConflictError(
+          this.path,
+          this.blocking.ownerSessionId,
+          this.blocking.sessionId,
+          Date.now() - this.blockedSince,
+          this.blocking.holder,
+        );
+        log('%s', conflict.message);
+        this.notify('conflict', conflict);
+        if (this.onConflict === 'fail') this.fail(conflict);
+      },
+      Math.max(0, this.blockedSince + bound - Date.now()),
+    );
   }
 
   private clearConflictTimer(): void {

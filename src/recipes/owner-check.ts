@@ -128,7 +128,8 @@ export async function createWithCompanionStep(
   const err = failed < 0 ? undefined : (out.results[failed] as { error: unknown }).error;
   if (failed === 0 && err instanceof NoNodeError) return { outcome: 'no-parent' };
   if (failed === 0 && err instanceof NodeExistsError) return { outcome: 'exists' };
-  if (failed > 0 && (err instanceof BadVersionError || err instanceof NoNodeError || err instanceof NodeExistsError)) return { outcome: 'companion-conflict' };
+  if (failed > 0 && (err instanceof BadVersionError || err instanceof NoNodeError || err instanceof NodeExistsError))
+    return { outcome: 'companion-conflict' };
   throw err ?? new Error(`multi on ${path} failed without an error`);
 }
 
@@ -266,7 +267,9 @@ export function next(o: StepOutcome, ctx: RouteContext): Route {
       switch (read.kind) {
         // Ours with our data: created by this run, or adopted (a create of ours that raced a disconnect).
         case 'ours':
-          return o.sameData ? owned({ how: ctx.created === 'created' ? 'created' : 'adopted', stat: read.stat }) : { to: 'rewrite', version: read.stat.version };
+          return o.sameData
+            ? owned({ how: ctx.created === 'created' ? 'created' : 'adopted', stat: read.stat })
+            : { to: 'rewrite', version: read.stat.version };
         // Nothing else holds it, so it is deleted (version-checked) now, not waited for (Kafka does the
         // same since KAFKA-7165).
         case 'previous':
@@ -301,8 +304,10 @@ export function next(o: StepOutcome, ctx: RouteContext): Route {
 /** Classifies the peek's stat (null: no node) for `next`. */
 export function peekOutcome(stat: Stat | null, created: CreateOutcome, sessionId: string, wasOurs: (id: string) => boolean): PeekOutcome {
   if (stat === null) return { kind: 'gone' };
-  if (created === 'created' && stat.ephemeralOwner === sessionId && stat.version === 0 && stat.aclVersion === 0) return { kind: 'untouched' };
-  if (stat.ephemeralOwner !== sessionId && stat.ephemeralOwner !== PERSISTENT_OWNER && wasOurs(stat.ephemeralOwner)) return { kind: 'previous', owner: stat.ephemeralOwner, version: stat.version };
+  if (created === 'created' && stat.ephemeralOwner === sessionId && stat.version === 0 && stat.aclVersion === 0)
+    return { kind: 'untouched' };
+  if (stat.ephemeralOwner !== sessionId && stat.ephemeralOwner !== PERSISTENT_OWNER && wasOurs(stat.ephemeralOwner))
+    return { kind: 'previous', owner: stat.ephemeralOwner, version: stat.version };
   return { kind: 'other' };
 }
 
@@ -315,7 +320,11 @@ export function peekOutcome(stat: Stat | null, created: CreateOutcome, sessionId
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl, companion } = opts;
   const peek = hook === undefined ? opts.peek : undefined;
-  const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined } = { peeking: peek !== undefined, keepsAcl: acl !== undefined, created: undefined };
+  const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined } = {
+    peeking: peek !== undefined,
+    keepsAcl: acl !== undefined,
+    created: undefined,
+  };
   let replaced: string | undefined;
   let applied: readonly MultiOpResult[] | undefined;
   let peeked: Promise<Stat | null> | undefined;

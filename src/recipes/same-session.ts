@@ -9,7 +9,13 @@ import type { Session } from '../zookeeper/session.js';
  * again. Rejects with StoppedError when `signal` aborts or the session is gone (the caller's next
  * run, on the new session, takes over); any other error is the operation's own.
  */
-export async function onSameSession<T>(connection: Connection, session: Session, op: () => Promise<T>, signal: AbortSignal, onRetry?: (err: Error) => void): Promise<T> {
+export async function onSameSession<T>(
+  connection: Connection,
+  session: Session,
+  op: () => Promise<T>,
+  signal: AbortSignal,
+  onRetry?: (err: Error) => void,
+): Promise<T> {
   for (;;) {
     if (signal.aborted) throw new StoppedError('the recipe');
     if (session.ended !== undefined) throw new StoppedError(`session 0x${session.id}`);

@@ -2,7 +2,14 @@
 // InvalidConfigError naming the option (e.g. `listeners[1].port`) and the value, raised before
 // any connection is made or any listener attached.
 import { InvalidConfigError, ZNodeFormatError } from '../errors.js';
-import { decodeBrokerZNode, encodeBrokerZNode, listenersToEndpoints, NO_JMX_PORT, validateRack, type BrokerRegistrationInfo } from '../znodes/broker-znode.js';
+import {
+  decodeBrokerZNode,
+  encodeBrokerZNode,
+  listenersToEndpoints,
+  NO_JMX_PORT,
+  validateRack,
+  type BrokerRegistrationInfo,
+} from '../znodes/broker-znode.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
 import { timerMs } from '../util/timing.js';
 import { Connection } from '../zookeeper/connection.js';
@@ -127,11 +134,44 @@ export interface BrokerSettings {
 type KeysOf<T> = Readonly<Record<keyof T, true>>;
 const keys = (k: Readonly<Record<string, true>>): readonly string[] => Object.keys(k);
 const KEYS = {
-  config: keys({ zookeeper: true, brokerId: true, listeners: true, rack: true, jmxPort: true, znodeVersion: true, features: true, conflict: true, controller: true, confirm: true, interBrokerListener: true, controlPlaneListener: true, clusterId: true, kraftMigration: true, zookeeperSetAcl: true } satisfies KeysOf<BrokerRegistrarConfig>),
-  zookeeper: keys({ connect: true, sessionTimeoutMs: true, connectTimeoutMs: true, reconnectBackoffMs: true, auth: true, tls: true, wedgedAfterMs: true } satisfies KeysOf<ConnectionOptions>),
+  config: keys({
+    zookeeper: true,
+    brokerId: true,
+    listeners: true,
+    rack: true,
+    jmxPort: true,
+    znodeVersion: true,
+    features: true,
+    conflict: true,
+    controller: true,
+    confirm: true,
+    interBrokerListener: true,
+    controlPlaneListener: true,
+    clusterId: true,
+    kraftMigration: true,
+    zookeeperSetAcl: true,
+  } satisfies KeysOf<BrokerRegistrarConfig>),
+  zookeeper: keys({
+    connect: true,
+    sessionTimeoutMs: true,
+    connectTimeoutMs: true,
+    reconnectBackoffMs: true,
+    auth: true,
+    tls: true,
+    wedgedAfterMs: true,
+  } satisfies KeysOf<ConnectionOptions>),
   conflict: keys({ timeoutMs: true, policy: true } satisfies KeysOf<NonNullable<BrokerRegistrarConfig['conflict']>>),
-  controller: keys({ performsControllerDuties: true, besideOtherBrokers: true } satisfies KeysOf<NonNullable<BrokerRegistrarConfig['controller']>>),
-  confirm: keys({ admin: true, kafka: true, listener: true, timeoutMs: true, recheckIntervalMs: true, missingAfterMs: true } satisfies KeysOf<ConfirmationOptions>),
+  controller: keys({ performsControllerDuties: true, besideOtherBrokers: true } satisfies KeysOf<
+    NonNullable<BrokerRegistrarConfig['controller']>
+  >),
+  confirm: keys({
+    admin: true,
+    kafka: true,
+    listener: true,
+    timeoutMs: true,
+    recheckIntervalMs: true,
+    missingAfterMs: true,
+  } satisfies KeysOf<ConfirmationOptions>),
   listener: keys({ name: true, host: true, port: true, securityProtocol: true } satisfies KeysOf<Listener>),
 };
 
@@ -139,19 +179,28 @@ function onlyKnownKeys(value: unknown, allowed: readonly string[], field: string
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidConfigError(field, value, `expected ${shape}`);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) {
-      throw new InvalidConfigError(field === 'config' ? key : `${field}.${key}`, (value as Record<string, unknown>)[key], `unknown option; expected one of ${allowed.join(', ')}`);
+      throw new InvalidConfigError(
+        field === 'config' ? key : `${field}.${key}`,
+        (value as Record<string, unknown>)[key],
+        `unknown option; expected one of ${allowed.join(', ')}`,
+      );
     }
   }
 }
 
 export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSettings {
   onlyKnownKeys(config, KEYS.config, 'config', 'an object');
-  if (!(config.zookeeper instanceof Connection) && typeof config.zookeeper === 'object' && config.zookeeper !== null) rejectSecureTransport(config.zookeeper, 'zookeeper');
-  if (!(config.zookeeper instanceof Connection)) onlyKnownKeys(config.zookeeper, KEYS.zookeeper, 'zookeeper', '{ connect, sessionTimeoutMs?, ... } or a Connection');
+  if (!(config.zookeeper instanceof Connection) && typeof config.zookeeper === 'object' && config.zookeeper !== null)
+    rejectSecureTransport(config.zookeeper, 'zookeeper');
+  if (!(config.zookeeper instanceof Connection))
+    onlyKnownKeys(config.zookeeper, KEYS.zookeeper, 'zookeeper', '{ connect, sessionTimeoutMs?, ... } or a Connection');
   if (config.conflict !== undefined) onlyKnownKeys(config.conflict, KEYS.conflict, 'conflict', '{ timeoutMs?, policy? }');
-  if (config.controller !== undefined) onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ performsControllerDuties: true, besideOtherBrokers? }');
+  if (config.controller !== undefined)
+    onlyKnownKeys(config.controller, KEYS.controller, 'controller', '{ performsControllerDuties: true, besideOtherBrokers? }');
   if (config.confirm !== undefined) onlyKnownKeys(config.confirm, KEYS.confirm, 'confirm', '{ admin } or { kafka }, with options');
-  if (Array.isArray(config.listeners)) for (const [i, l] of config.listeners.entries()) onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }');
+  if (Array.isArray(config.listeners))
+    for (const [i, l] of config.listeners.entries())
+      onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }');
   const brokerId = config.brokerId;
   if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > INT32_MAX) {
     throw new InvalidConfigError(
@@ -175,7 +224,8 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   // a real broker beside its own sidecar, say. Waiting on would take the id the moment that broker
   // restarts, and the broker would then fail at startup: so by default we give up instead.
   const conflictPolicy = config.conflict?.policy ?? 'fail';
-  if (conflictPolicy !== 'wait' && conflictPolicy !== 'fail') throw new InvalidConfigError('conflict.policy', conflictPolicy, 'expected "wait" or "fail"');
+  if (conflictPolicy !== 'wait' && conflictPolicy !== 'fail')
+    throw new InvalidConfigError('conflict.policy', conflictPolicy, 'expected "wait" or "fail"');
   const controllerEnabled = config.controller !== undefined;
   if (controllerEnabled && (config.controller as { performsControllerDuties: unknown }).performsControllerDuties !== true) {
     throw new InvalidConfigError(
@@ -185,12 +235,23 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
     );
   }
   const controllerBesideOtherBrokers = config.controller?.besideOtherBrokers ?? false;
-  if (typeof controllerBesideOtherBrokers !== 'boolean') throw new InvalidConfigError('controller.besideOtherBrokers', controllerBesideOtherBrokers, 'expected true or false');
+  if (typeof controllerBesideOtherBrokers !== 'boolean')
+    throw new InvalidConfigError('controller.besideOtherBrokers', controllerBesideOtherBrokers, 'expected true or false');
   const endpoints = listenersToEndpoints(config.listeners);
-  if (config.features !== undefined && (typeof config.features !== 'object' || config.features === null || Array.isArray(config.features))) {
+  if (
+    config.features !== undefined &&
+    (typeof config.features !== 'object' || config.features === null || Array.isArray(config.features))
+  ) {
     throw new InvalidConfigError('features', config.features, 'expected { name: { min_version, max_version } }');
   }
-  const info: BrokerRegistrationInfo = { brokerId, endpoints, rack: validateRack(config.rack), jmxPort, version, features: config.features };
+  const info: BrokerRegistrationInfo = {
+    brokerId,
+    endpoints,
+    rack: validateRack(config.rack),
+    jmxPort,
+    version,
+    features: config.features,
+  };
   // Whatever we write must decode with Kafka's rules: a broker znode the controller cannot decode
   // makes it drop every broker-change event for as long as the znode exists.
   try {
@@ -205,7 +266,8 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   const zookeeperSetAcl = config.zookeeperSetAcl ?? false;
   if (typeof zookeeperSetAcl !== 'boolean') throw new InvalidConfigError('zookeeperSetAcl', zookeeperSetAcl, 'expected true or false');
   const kraftMigration = config.kraftMigration ?? 'refuse';
-  if (kraftMigration !== 'refuse' && kraftMigration !== 'register') throw new InvalidConfigError('kraftMigration', kraftMigration, 'expected "refuse" or "register"');
+  if (kraftMigration !== 'refuse' && kraftMigration !== 'register')
+    throw new InvalidConfigError('kraftMigration', kraftMigration, 'expected "refuse" or "register"');
   const interBrokerListener = oneOfOurListeners(config.interBrokerListener, 'interBrokerListener', endpoints);
   const controlPlaneListener = oneOfOurListeners(config.controlPlaneListener, 'controlPlaneListener', endpoints);
   if (typeof config.zookeeper !== 'object' || config.zookeeper === null) {
@@ -213,15 +275,31 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   }
   let confirmEndpoint: BrokerSettings['confirmEndpoint'];
   if (config.confirm !== undefined) {
-    if (typeof config.confirm !== 'object' || config.confirm === null) throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
+    if (typeof config.confirm !== 'object' || config.confirm === null)
+      throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
     const name = config.confirm.listener?.toUpperCase() ?? endpoints[0]?.listenerName;
     const ep = endpoints.find((e) => e.listenerName === name);
     if (ep === undefined || ep.host === null) {
-      throw new InvalidConfigError('confirm.listener', config.confirm.listener, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
+      throw new InvalidConfigError(
+        'confirm.listener',
+        config.confirm.listener,
+        `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`,
+      );
     }
     confirmEndpoint = { host: ep.host, port: ep.port };
   }
-  return { info, conflictTimeoutMs, conflictPolicy, controllerEnabled, controllerBesideOtherBrokers, interBrokerListener, controlPlaneListener, confirmEndpoint, kraftMigration, zookeeperSetAcl };
+  return {
+    info,
+    conflictTimeoutMs,
+    conflictPolicy,
+    controllerEnabled,
+    controllerBesideOtherBrokers,
+    interBrokerListener,
+    controlPlaneListener,
+    confirmEndpoint,
+    kraftMigration,
+    zookeeperSetAcl,
+  };
 }
 
 /** A listener name option (Kafka's `*.listener.name`), upper-cased, which must be one of ours. */

@@ -37,19 +37,30 @@ import {
 } from '../znodes/broker-znode.js';
 import { Connection, type ConnectionEvents, type ConnectionState, type ExpiryCause } from '../zookeeper/connection.js';
 import { PERM, type Acl, type Session } from '../zookeeper/session.js';
+import { ClusterConfirmation, type ClusterConfirmationEvents, type ConfirmationStatus } from '../confirmation/cluster-confirmation.js';
 import {
-  ClusterConfirmation,
-  type ClusterConfirmationEvents,
-  type ConfirmationStatus,
-} from '../confirmation/cluster-confirmation.js';
-import { ControllerCandidate, type ControllerCandidateEvents, type ControllerElection, type ControllerView, type ResignReason } from './controller-candidate.js';
+  ControllerCandidate,
+  type ControllerCandidateEvents,
+  type ControllerElection,
+  type ControllerView,
+  type ResignReason,
+} from './controller-candidate.js';
 import { healthOf, type RegistrarHealth } from './health.js';
 import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
-import { OwnedEphemeral, type HolderVerdict, type LossReason, type OwnedEphemeralState, type Ownership, type StopOutcome } from '../recipes/owned-ephemeral.js';
+import {
+  OwnedEphemeral,
+  type HolderVerdict,
+  type LossReason,
+  type OwnedEphemeralState,
+  type Ownership,
+  type StopOutcome,
+} from '../recipes/owned-ephemeral.js';
 
 const log = logger('broker');
 /** What update() changes: Kafka's updateBrokerInfo. */
-const UPDATABLE: readonly string[] = Object.keys({ listeners: true, rack: true, jmxPort: true, features: true } satisfies Readonly<Record<keyof BrokerUpdate, true>>);
+const UPDATABLE: readonly string[] = Object.keys({ listeners: true, rack: true, jmxPort: true, features: true } satisfies Readonly<
+  Record<keyof BrokerUpdate, true>
+>);
 
 /** One registration: `/brokers/ids/<id>` owned by our current session. A new one after every re-creation. */
 export interface Registration {
@@ -214,7 +225,11 @@ export interface BrokerRegistrarEvents {
 /** Kafka's secure ACL (creator-all, world-read), with the creator named by our digest identity. */
 function kafkaAcl(identity: string | undefined): readonly Acl[] {
   if (identity === undefined) {
-    throw new InvalidConfigError('zookeeperSetAcl', true, (name) => `needs ${name('zookeeper.auth')} with the digest scheme: the ACL names the identity it gives us`);
+    throw new InvalidConfigError(
+      'zookeeperSetAcl',
+      true,
+      (name) => `needs ${name('zookeeper.auth')} with the digest scheme: the ACL names the identity it gives us`,
+    );
   }
   return [
     { perms: PERM.ALL, scheme: 'digest', id: identity },
@@ -290,7 +305,9 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     const acl = settings.zookeeperSetAcl ? kafkaAcl(this.connection.identity) : undefined;
     this.kraftMigrationPolicy = settings.kraftMigration;
     this.confirmation =
-      config.confirm === undefined ? undefined : new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
+      config.confirm === undefined
+        ? undefined
+        : new ClusterConfirmation(config.confirm, () => this.ephemeral.schedule('the cluster does not list us'));
     // The last thing that can throw is above: from here on we subscribe to the (possibly shared) connection.
     this.migration = new MigrationWatch(this.connection);
     this.migration.on('changed', () => this.notify('kraftMigration', this.migrationStatus()));
@@ -324,7 +341,13 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       suspendedAt = undefined;
       this.notify('reconnected', { sessionId: s.id, suspendedMs: since === undefined ? 0 : Date.now() - since });
     };
-    this.detach = listenTo(this.connection, { expired: onExpired, wedged: onWedged, unreachable: onUnreachable, disconnected: onDisconnected, connected: onConnected });
+    this.detach = listenTo(this.connection, {
+      expired: onExpired,
+      wedged: onWedged,
+      unreachable: onUnreachable,
+      disconnected: onDisconnected,
+      connected: onConnected,
+    });
     this.ephemeral.on('owned', (o) => this.onOwned(o));
     this.ephemeral.on('lost', (e) => {
       // Before anyone hears of the loss: nothing confirms a registration that is gone.
@@ -383,8 +406,11 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   async start(opts: { readonly signal?: AbortSignal } = {}): Promise<Registration> {
     // Checked before anything changes: a bad option leaves the registrar as it was (idle, startable).
     if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('start', opts, 'expected { signal? }');
-    for (const key of Object.keys(opts)) if (key !== 'signal') throw new InvalidConfigError(`start.${key}`, (opts as Record<string, unknown>)[key], 'unknown option (known: signal)');
-    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new InvalidConfigError('start.signal', opts.signal, 'expected an AbortSignal');
+    for (const key of Object.keys(opts))
+      if (key !== 'signal')
+        throw new InvalidConfigError(`start.${key}`, (opts as Record<string, unknown>)[key], 'unknown option (known: signal)');
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+      throw new InvalidConfigError('start.signal', opts.signal, 'expected an AbortSignal');
     this.lifecycle.start();
     // Giving up through the signal is a stop(): everything opened so far is released, and the
     // pending steps below end with StoppedError, which is reported as StartAbortedError.
@@ -424,10 +450,15 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     if (this.lifecycle.state === 'closed') throw new LifecycleError('BrokerRegistrar', 'update', 'closed');
     // Only what Kafka's updateBrokerInfo can change; anything else (a broker id, a connect string)
     // is a different registration, and silently ignoring it would be worse than refusing it.
-    if (typeof changes !== 'object' || changes === null) throw new InvalidConfigError('update', changes, `expected { ${UPDATABLE.join(', ')} }`);
+    if (typeof changes !== 'object' || changes === null)
+      throw new InvalidConfigError('update', changes, `expected { ${UPDATABLE.join(', ')} }`);
     for (const key of Object.keys(changes)) {
       if (!UPDATABLE.includes(key)) {
-        throw new InvalidConfigError(key, (changes as Record<string, unknown>)[key], `cannot be changed by update(); it changes only ${UPDATABLE.join(', ')} (a new registrar for anything else)`);
+        throw new InvalidConfigError(
+          key,
+          (changes as Record<string, unknown>)[key],
+          `cannot be changed by update(); it changes only ${UPDATABLE.join(', ')} (a new registrar for anything else)`,
+        );
       }
     }
     const settings = normalizeBrokerConfig({ ...this.config, ...changes });
@@ -451,11 +482,17 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
-        const [root, id, children, migration] = await Promise.allSettled([s.exists('/'), readClusterId(s), registeredBrokers(s), readMigration(s)]);
+        const [root, id, children, migration] = await Promise.allSettled([
+          s.exists('/'),
+          readClusterId(s),
+          registeredBrokers(s),
+          readMigration(s),
+        ]);
         // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;
-        if (this.config.clusterId !== undefined && id.value !== this.config.clusterId) throw new ClusterIdMismatchError(this.config.clusterId, id.value);
+        if (this.config.clusterId !== undefined && id.value !== this.config.clusterId)
+          throw new ClusterIdMismatchError(this.config.clusterId, id.value);
         if (root.status === 'rejected') throw root.reason;
         if (children.status === 'rejected') throw children.reason;
         if (migration.status === 'rejected') throw migration.reason;
@@ -465,7 +502,10 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
           interBrokerListener: this.interBrokerListener,
           controlPlaneListener: this.controlPlaneListener,
           registered: others,
-          askBroker: this.confirmation === undefined ? undefined : (b, budgetMs) => (this.confirmation as ClusterConfirmation).listenerRoles(b, budgetMs),
+          askBroker:
+            this.confirmation === undefined
+              ? undefined
+              : (b, budgetMs) => (this.confirmation as ClusterConfirmation).listenerRoles(b, budgetMs),
         });
         const m = migration.value;
         if (beforeRegistering && m.phase !== 'none' && this.kraftMigrationPolicy === 'refuse') {
@@ -486,11 +526,23 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     const chroot = this.connection.connectString.chroot;
     const where = chroot === undefined ? 'the ZooKeeper root' : `chroot ${chroot}`;
     const found: EmptyCluster | undefined = noChroot
-      ? { reason: 'no-chroot', chroot, message: `${where} does not exist: it is created with broker ${this.brokerId}'s registration; is the connect string right?` }
+      ? {
+          reason: 'no-chroot',
+          chroot,
+          message: `${where} does not exist: it is created with broker ${this.brokerId}'s registration; is the connect string right?`,
+        }
       : noClusterId
-        ? { reason: 'no-cluster-id', chroot, message: `${where} has no /cluster/id: no Kafka broker has ever started here; is the connect string right?` }
+        ? {
+            reason: 'no-cluster-id',
+            chroot,
+            message: `${where} has no /cluster/id: no Kafka broker has ever started here; is the connect string right?`,
+          }
         : noBrokers
-          ? { reason: 'no-brokers', chroot, message: `${where} has no other registered broker: broker ${this.brokerId} is alone in this cluster` }
+          ? {
+              reason: 'no-brokers',
+              chroot,
+              message: `${where} has no other registered broker: broker ${this.brokerId} is alone in this cluster`,
+            }
           : undefined;
     this.emptyCluster = found;
     if (found === undefined) return;
@@ -558,7 +610,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    */
   status(): BrokerRegistrarStatus {
     const own = this.ephemeral.ownership;
-    const state: BrokerRegistrarState = this.ephemeral.state === 'idle' && this.lifecycle.state === 'started' ? 'starting' : this.ephemeral.state;
+    const state: BrokerRegistrarState =
+      this.ephemeral.state === 'idle' && this.lifecycle.state === 'started' ? 'starting' : this.ephemeral.state;
     return {
       state,
       brokerId: this.brokerId,
@@ -640,7 +693,13 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   }
 
   private registration(o: Ownership): Registration {
-    return { brokerId: this.brokerId, path: this.path, brokerEpoch: o.czxid, sessionId: o.sessionId, replacedSessionId: o.replacedSessionId };
+    return {
+      brokerId: this.brokerId,
+      path: this.path,
+      brokerEpoch: o.czxid,
+      sessionId: o.sessionId,
+      replacedSessionId: o.replacedSessionId,
+    };
   }
 }
 
@@ -657,7 +716,10 @@ async function readClusterId(s: Session): Promise<string | undefined> {
 
 async function registeredBrokers(s: Session): Promise<number[]> {
   try {
-    return (await s.getChildren(BROKER_IDS_PATH)).filter((c) => /^\d+$/.test(c)).map(Number).sort((a, b) => a - b);
+    return (await s.getChildren(BROKER_IDS_PATH))
+      .filter((c) => /^\d+$/.test(c))
+      .map(Number)
+      .sort((a, b) => a - b);
   } catch (err) {
     if (err instanceof NoNodeError) return [];
     throw err;
@@ -674,7 +736,9 @@ async function bootstrapListener(s: Session, registered: readonly number[], boot
   const wanted = new Set(bootstrap.filter((b): b is string => typeof b === 'string'));
   for (const id of registered.slice(0, 3)) {
     try {
-      const found = decodeBrokerZNode(id, (await s.get(brokerIdPath(id))).data).endpoints.find((e) => wanted.has(`${e.host ?? ''}:${e.port}`));
+      const found = decodeBrokerZNode(id, (await s.get(brokerIdPath(id))).data).endpoints.find((e) =>
+        wanted.has(`${e.host ?? ''}:${e.port}`),
+      );
       if (found !== undefined) return found.listenerName;
     } catch (err) {
       if (!(err instanceof NoNodeError) && !(err instanceof ZNodeFormatError)) throw err;

@@ -205,7 +205,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       this.seen.kraft = kraft;
       if (kraft && !wasKraft && reg !== undefined) {
         log('a KRaft controller (%d, epoch %s) holds %s: not contending', reg.brokerId, reg.kraftControllerEpoch, CONTROLLER_PATH);
-        this.notify('kraftControlled', { kraftControllerId: reg.brokerId, kraftControllerEpoch: reg.kraftControllerEpoch, persistent: ownerSessionId === '0' });
+        this.notify('kraftControlled', {
+          kraftControllerId: reg.brokerId,
+          kraftControllerEpoch: reg.kraftControllerEpoch,
+          persistent: ownerSessionId === '0',
+        });
       }
       this.queue(() => this.readEpoch());
     });
@@ -377,8 +381,12 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       const bump = o.companion?.[0];
       if (bump?.op === 'setData') epochZkVersion = bump.stat.version;
       else if (tried !== undefined) {
-        const current = await onSameSession(this.connection, s, () => s.get(CONTROLLER_EPOCH_PATH), this.stopper.signal, (err) =>
-          log('claim check: %s; retrying on session 0x%s once reconnected', err.message, s.id),
+        const current = await onSameSession(
+          this.connection,
+          s,
+          () => s.get(CONTROLLER_EPOCH_PATH),
+          this.stopper.signal,
+          (err) => log('claim check: %s; retrying on session 0x%s once reconnected', err.message, s.id),
         ).catch((err: unknown) => {
           if (err instanceof NoNodeError) return undefined;
           throw err;
@@ -397,7 +405,12 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
     } catch (err) {
       if (err instanceof StoppedError || isSessionGone(err)) return; // stop(), or the new session's run takes over
       if (err instanceof ZNodeFormatError) this.notify('invalidZNode', err);
-      const failure = err instanceof ZNodeFormatError ? undefined : new ControllerClaimFailedError(`broker ${this.brokerId} won /controller but could not confirm its claim: ${String(err)}`, { cause: err });
+      const failure =
+        err instanceof ZNodeFormatError
+          ? undefined
+          : new ControllerClaimFailedError(`broker ${this.brokerId} won /controller but could not confirm its claim: ${String(err)}`, {
+              cause: err,
+            });
       log('%s: releasing /controller and ending the candidacy', (failure ?? (err as Error)).message);
       await this.ephemeral[releaseLocked]().catch(() => undefined);
       if (failure !== undefined) this.notify('failed', failure);

@@ -38,9 +38,15 @@ export interface ListenerNeeds {
 }
 
 /** Throws ListenerMismatchError, nothing written, if our endpoints lack a listener Kafka's controller needs. */
-export async function checkClusterListeners(session: Session, brokerId: number, endpoints: readonly Endpoint[], needs: ListenerNeeds): Promise<void> {
+export async function checkClusterListeners(
+  session: Session,
+  brokerId: number,
+  endpoints: readonly Endpoint[],
+  needs: ListenerNeeds,
+): Promise<void> {
   const ours = endpoints.map((e) => e.listenerName);
-  const missing = (required: readonly (string | undefined)[]): string[] => required.filter((n): n is string => n !== undefined && !ours.includes(n));
+  const missing = (required: readonly (string | undefined)[]): string[] =>
+    required.filter((n): n is string => n !== undefined && !ours.includes(n));
   if (needs.interBrokerListener !== undefined) {
     const m = missing([needs.interBrokerListener, needs.controlPlaneListener]);
     if (m.length > 0) throw new ListenerMismatchError(brokerId, m, ours, 'interBrokerListener');
@@ -49,7 +55,14 @@ export async function checkClusterListeners(session: Session, brokerId: number, 
   const asked = needs.askBroker === undefined ? undefined : await askAny(needs.registered, needs.askBroker);
   if (asked !== undefined) {
     const required = [asked.roles.interBroker, needs.controlPlaneListener ?? asked.roles.controlPlane];
-    log('broker %d: broker %d says inter-broker %s, control plane %s; ours [%s]', brokerId, asked.from, asked.roles.interBroker, asked.roles.controlPlane ?? '(none)', ours.join(','));
+    log(
+      'broker %d: broker %d says inter-broker %s, control plane %s; ours [%s]',
+      brokerId,
+      asked.from,
+      asked.roles.interBroker,
+      asked.roles.controlPlane ?? '(none)',
+      ours.join(','),
+    );
     const m = missing(required);
     if (m.length > 0) throw new ListenerMismatchError(brokerId, m, ours, { brokerConfig: asked.from });
     return;
@@ -58,7 +71,10 @@ export async function checkClusterListeners(session: Session, brokerId: number, 
 }
 
 /** The first of a few registered brokers that answers. */
-async function askAny(registered: readonly number[], ask: NonNullable<ListenerNeeds['askBroker']>): Promise<{ roles: ListenerRoles; from: number } | undefined> {
+async function askAny(
+  registered: readonly number[],
+  ask: NonNullable<ListenerNeeds['askBroker']>,
+): Promise<{ roles: ListenerRoles; from: number } | undefined> {
   for (const id of registered.slice(0, 3)) {
     const roles = await ask(id, DESCRIBE_BUDGET_MS);
     if (roles !== undefined) return { roles, from: id };
@@ -92,6 +108,18 @@ async function checkSharedListeners(session: Session, brokerId: number, ours: re
   const required = [...(shared ?? [])];
   if (needs.controlPlaneListener !== undefined) required.push(needs.controlPlaneListener);
   const missing = required.filter((n) => !ours.includes(n)).sort();
-  log('broker %d: listeners shared by brokers [%s]: [%s]; ours [%s]', brokerId, learnedFrom.join(','), [...(shared ?? [])].join(','), ours.join(','));
-  if (missing.length > 0) throw new ListenerMismatchError(brokerId, missing, ours, learnedFrom.sort((a, b) => a - b));
+  log(
+    'broker %d: listeners shared by brokers [%s]: [%s]; ours [%s]',
+    brokerId,
+    learnedFrom.join(','),
+    [...(shared ?? [])].join(','),
+    ours.join(','),
+  );
+  if (missing.length > 0)
+    throw new ListenerMismatchError(
+      brokerId,
+      missing,
+      ours,
+      learnedFrom.sort((a, b) => a - b),
+    );
 }

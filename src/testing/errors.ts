@@ -21,7 +21,10 @@ export class JavaMissingError extends TestingKitError {
     readonly java: string,
     cause?: unknown,
   ) {
-    super(`cannot run ${java}: the testing kit starts ZooKeeper and Kafka as Java processes; install a JDK (17 or 21, e.g. \`apt-get install default-jre-headless\`) or set JAVA_HOME`, { cause });
+    super(
+      `cannot run ${java}: the testing kit starts ZooKeeper and Kafka as Java processes; install a JDK (17 or 21, e.g. \`apt-get install default-jre-headless\`) or set JAVA_HOME`,
+      { cause },
+    );
   }
 }
 
@@ -36,7 +39,9 @@ export class JarsMissingError extends TestingKitError {
     /** The command that fetches them, e.g. `npx kafka-zk-registrar-testing fetch-kafka --version 3.9.2`. */
     readonly command: string,
   ) {
-    super(`the ${product === 'kafka' ? 'Kafka' : 'ZooKeeper'} ${version} jars are not in ${dir}: run \`${command}\` (once; from Maven Central)`);
+    super(
+      `the ${product === 'kafka' ? 'Kafka' : 'ZooKeeper'} ${version} jars are not in ${dir}: run \`${command}\` (once; from Maven Central)`,
+    );
   }
 }
 

@@ -32,7 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const opts = { ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }), log: (l: string) => process.stdout.write(`${cmd}: ${l}\n`) };
+  const opts = {
+    ...(values['cache-dir'] === undefined ? {} : { cacheDir: values['cache-dir'] }),
+    log: (l: string) => process.stdout.write(`${cmd}: ${l}\n`),
+  };
   try {
     if (cmd === 'fetch-kafka') await fetchKafka(values.version ?? DEFAULT_KAFKA_VERSION, opts);
     else {

@@ -7,7 +7,16 @@ export { startKafkaCluster, KAFKA_LOG4J } from './kafka.js';
 export type { KafkaBroker, StartKafkaClusterOptions, TestKafkaCluster } from './kafka.js';
 export { startTcpProxy } from './tcp-proxy.js';
 export type { ProxyMode, TcpProxy } from './tcp-proxy.js';
-export { DEFAULT_KAFKA_VERSION, defaultCacheDir, fetchKafka, fetchZooKeeper, fetchKafkaCommand, fetchZooKeeperCommand, kafkaLibs, zookeeperJars } from './jars.js';
+export {
+  DEFAULT_KAFKA_VERSION,
+  defaultCacheDir,
+  fetchKafka,
+  fetchZooKeeper,
+  fetchKafkaCommand,
+  fetchZooKeeperCommand,
+  kafkaLibs,
+  zookeeperJars,
+} from './jars.js';
 export type { FetchOptions } from './jars.js';
 export { FetchFailedError, JarsMissingError, JavaMissingError, ServerStartError, TestingKitError } from './errors.js';
 export type { TestingErrorCode } from './errors.js';

@@ -40,13 +40,15 @@ export function checkKafkaVersion(version: unknown, field = 'version'): string {
   const m = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
   if (m === null) throw new InvalidConfigError(field, version, 'expected a Kafka version such as 3.9.2');
   const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major > 3 || major < 2 || (major === 2 && minor < 4)) throw new InvalidConfigError(field, version, 'expected a ZooKeeper-mode Kafka line, 2.4 to 3.9');
+  if (major > 3 || major < 2 || (major === 2 && minor < 4))
+    throw new InvalidConfigError(field, version, 'expected a ZooKeeper-mode Kafka line, 2.4 to 3.9');
   return version as string;
 }
 
 /** Checks a ZooKeeper release version: 3.x.y. */
 export function checkZooKeeperVersion(version: unknown, field = 'version'): string {
-  if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version)) throw new InvalidConfigError(field, version, 'expected a ZooKeeper 3.x.y release such as 3.9.4');
+  if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version))
+    throw new InvalidConfigError(field, version, 'expected a ZooKeeper 3.x.y release such as 3.9.4');
   return version;
 }
 
@@ -133,25 +135,52 @@ export async function fetchZooKeeper(version: string, opts: FetchOptions = {}): 
   // The versions each line's own parent POM uses (see scripts/fetch-zookeeper.sh).
   const slf4j = minor >= 9 ? '2.0.13' : '1.7.36';
   const [dropwizard, snappy] = minor === 6 ? ['3.2.5', '1.1.8.4'] : ['4.1.12.1', '1.1.10.5'];
-  const props = [`-Dzookeeper.version=${version}`, `-Dslf4j.version=${slf4j}`, `-Ddropwizard.version=${dropwizard}`, `-Dsnappy.version=${snappy}`];
+  const props = [
+    `-Dzookeeper.version=${version}`,
+    `-Dslf4j.version=${slf4j}`,
+    `-Ddropwizard.version=${dropwizard}`,
+    `-Dsnappy.version=${snappy}`,
+  ];
   return fetchInto('zookeeper', version, zookeeperLibDir(version, opts.cacheDir), pomFor('zookeeper'), props, opts);
 }
 
-async function fetchInto(product: 'kafka' | 'zookeeper', version: string, dest: string, pom: string, props: readonly string[], opts: FetchOptions): Promise<string> {
+async function fetchInto(
+  product: 'kafka' | 'zookeeper',
+  version: string,
+  dest: string,
+  pom: string,
+  props: readonly string[],
+  opts: FetchOptions,
+): Promise<string> {
   const log = opts.log ?? (() => undefined);
   if (existsSync(join(dest, '.complete'))) {
     log(`${product} ${version}: already in ${dest}`);
     return dest;
   }
   const mvn = mvnBinary();
-  if (mvn === undefined) throw new FetchFailedError(product, version, 'Maven (mvn) is not on PATH: install it (e.g. `apt-get install maven`) and run this again');
+  if (mvn === undefined)
+    throw new FetchFailedError(
+      product,
+      version,
+      'Maven (mvn) is not on PATH: install it (e.g. `apt-get install maven`) and run this again',
+    );
   // Into a directory of our own, renamed into place when complete: a fetch cut short leaves no
   // half-filled cache behind, and two fetches at once do not mix their files.
   const tmp = `${dest}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   log(`${product} ${version}: fetching from Maven Central with ${mvn} into ${dest}`);
-  const args = ['-B', '-q', '-Dstyle.color=never', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', ...props, `-DoutputDirectory=${tmp}`];
+  const args = [
+    '-B',
+    '-q',
+    '-Dstyle.color=never',
+    '-f',
+    pom,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    ...props,
+    `-DoutputDirectory=${tmp}`,
+  ];
   const output: string[] = [];
   const code = await new Promise<number | string>((resolvePromise) => {
     const child = spawn(mvn, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -32,7 +32,9 @@ export function javaBinary(): string {
 /** Throws JavaMissingError unless javaBinary() names a file (an absolute path, or one on PATH). */
 export function requireJava(): string {
   const java = javaBinary();
-  const found = isAbsolute(java) ? existsSync(java) : (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, java)));
+  const found = isAbsolute(java)
+    ? existsSync(java)
+    : (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, java)));
   if (!found) throw new JavaMissingError(java);
   return java;
 }
@@ -85,7 +87,17 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boo
 export function spawnJvm(opts: JvmOptions): Jvm {
   const java = requireJava();
   const props = Object.entries(opts.systemProperties ?? {}).map(([k, v]) => `-D${k}=${v}`);
-  const javaArgs = [`-Xmx${opts.heap}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true', ...props, '-cp', opts.classpath, opts.mainClass, ...opts.args];
+  const javaArgs = [
+    `-Xmx${opts.heap}`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Djava.awt.headless=true',
+    ...props,
+    '-cp',
+    opts.classpath,
+    opts.mainClass,
+    ...opts.args,
+  ];
   const logFd = openSync(opts.logFile, 'a');
   // The JVM keeps setpriv's pid (setpriv execs), so the pid we hold is the JVM's.
   const [cmd, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', java, ...javaArgs]] : [java, javaArgs];

@@ -101,7 +101,14 @@ export const KAFKA_LOG4J = [
   'log4j.logger.kafka.log.LogCleaner=WARN',
 ].join('\n');
 
-function brokerProperties(id: number, port: number, dir: string, zkConnect: string, zkSessionTimeoutMs: number, extra: Readonly<Record<string, string>>): string {
+function brokerProperties(
+  id: number,
+  port: number,
+  dir: string,
+  zkConnect: string,
+  zkSessionTimeoutMs: number,
+  extra: Readonly<Record<string, string>>,
+): string {
   const lines = [
     `broker.id=${id}`,
     `listeners=PLAINTEXT://127.0.0.1:${port}`,
@@ -129,7 +136,12 @@ function brokerProperties(id: number, port: number, dir: string, zkConnect: stri
 }
 
 function isTestZooKeeper(z: unknown): z is TestZooKeeper {
-  return typeof z === 'object' && z !== null && typeof (z as TestZooKeeper).connectString === 'string' && Array.isArray((z as TestZooKeeper).members);
+  return (
+    typeof z === 'object' &&
+    z !== null &&
+    typeof (z as TestZooKeeper).connectString === 'string' &&
+    Array.isArray((z as TestZooKeeper).members)
+  );
 }
 
 /**
@@ -140,9 +152,11 @@ function isTestZooKeeper(z: unknown): z is TestZooKeeper {
  */
 export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Promise<TestKafkaCluster> {
   const size = opts.brokers ?? 1;
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 9) throw new InvalidConfigError('brokers', size, 'expected a whole number of brokers from 1 to 9');
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 9)
+    throw new InvalidConfigError('brokers', size, 'expected a whole number of brokers from 1 to 9');
   const version = checkKafkaVersion(opts.version ?? DEFAULT_KAFKA_VERSION);
-  if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot)) throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
+  if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot))
+    throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
   const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());
   const classpath = join(libs, '*');
   requireJava();
@@ -156,7 +170,11 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     zookeeper = opts.zookeeper;
     zkHosts = zookeeper.connectString;
   } else {
-    const zkOpts: StartZooKeeperOptions = { kafkaVersion: version, ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }), ...opts.zookeeper };
+    const zkOpts: StartZooKeeperOptions = {
+      kafkaVersion: version,
+      ...(opts.cacheDir === undefined ? {} : { cacheDir: opts.cacheDir }),
+      ...opts.zookeeper,
+    };
     ownZk = await startZooKeeper(zkOpts);
     zookeeper = ownZk;
     zkHosts = ownZk.connectString;
@@ -176,7 +194,11 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     await ownZk?.stop();
   };
   try {
-    observer = await within(Session.open({ connect: zkHosts, sessionTimeoutMs: 10_000 }), 15_000, `an observer session with ZooKeeper ${zkHosts}`);
+    observer = await within(
+      Session.open({ connect: zkHosts, sessionTimeoutMs: 10_000 }),
+      15_000,
+      `an observer session with ZooKeeper ${zkHosts}`,
+    );
     await observer.createParents(`${chroot}/brokers/ids/x`);
     const watcher = observer;
     for (let i = 0; i < size; i++) {
@@ -216,12 +238,36 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
           });
           const started = jvm;
           const died = new Promise<never>((_, reject) => {
-            started.child.once('exit', (code, sig) => reject(new ServerStartError(`Kafka broker ${id} (127.0.0.1:${port})`, `exited (${code ?? sig}) while starting`, started.logTail(30))));
+            started.child.once('exit', (code, sig) =>
+              reject(
+                new ServerStartError(
+                  `Kafka broker ${id} (127.0.0.1:${port})`,
+                  `exited (${code ?? sig}) while starting`,
+                  started.logTail(30),
+                ),
+              ),
+            );
           });
           died.catch(() => undefined);
           try {
-            await Promise.race([died, waitForNode(watcher, path, (st) => st !== null && (before === null || st.czxid !== before.czxid), startTimeoutMs, `Kafka broker ${id} to register at ${path}`)]);
-            await Promise.race([died, eventually(async () => (await probeMetadata(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id), startTimeoutMs, `Kafka broker ${id} to list itself in Metadata`)]);
+            await Promise.race([
+              died,
+              waitForNode(
+                watcher,
+                path,
+                (st) => st !== null && (before === null || st.czxid !== before.czxid),
+                startTimeoutMs,
+                `Kafka broker ${id} to register at ${path}`,
+              ),
+            ]);
+            await Promise.race([
+              died,
+              eventually(
+                async () => (await probeMetadata(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id),
+                startTimeoutMs,
+                `Kafka broker ${id} to list itself in Metadata`,
+              ),
+            ]);
           } catch (err) {
             await started.kill();
             throw err;
@@ -245,14 +291,23 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     }
     await Promise.all(brokers.map((b) => b.start()));
     // Every broker serves Metadata that lists the whole cluster (the controller has propagated it).
-    await Promise.all(brokers.map((b) => eventually(async () => (await probeMetadata(b.address)).brokers.length === brokers.length, startTimeoutMs, `broker ${b.id} to list all ${brokers.length} brokers`)));
+    await Promise.all(
+      brokers.map((b) =>
+        eventually(
+          async () => (await probeMetadata(b.address)).brokers.length === brokers.length,
+          startTimeoutMs,
+          `broker ${b.id} to list all ${brokers.length} brokers`,
+        ),
+      ),
+    );
   } catch (err) {
     await stop();
     throw err;
   }
   const broker = (id: number): KafkaBroker => {
     const b = brokers.find((x) => x.id === id);
-    if (b === undefined) throw new InvalidConfigError('brokerId', id, `expected one of this cluster's broker ids: ${brokers.map((x) => x.id).join(', ')}`);
+    if (b === undefined)
+      throw new InvalidConfigError('brokerId', id, `expected one of this cluster's broker ids: ${brokers.map((x) => x.id).join(', ')}`);
     return b;
   };
   return {

@@ -50,6 +50,22 @@ export function issueCert(ca: Pem, dir: string, name: string, cn: string, altNam
   const ext = join(dir, `${name}.ext`);
   openssl(['req', ...EC_KEY, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${cn}`]);
   writeFileSync(ext, altNames.length === 0 ? '' : `subjectAltName=${altNames.join(',')}\n`);
-  openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', ext]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }

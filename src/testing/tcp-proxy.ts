@@ -99,7 +99,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     set,
     blackhole: (ms) => {
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) return Promise.reject(new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds'));
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
+        return Promise.reject(new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds'));
       endBlackhole();
       set('hold');
       return new Promise<void>((resolve) => {

@@ -36,7 +36,12 @@ export interface TemporaryBrokerOptions {
    * 127.0.0.1 (a free port, listener PLAINTEXT) that answers ApiVersions and Metadata with the
    * brokers registered in ZooKeeper, and closes the connection on any other request.
    */
-  readonly endpoint?: { readonly host: string; readonly port: number; readonly listenerName?: string; readonly securityProtocol?: SecurityProtocol };
+  readonly endpoint?: {
+    readonly host: string;
+    readonly port: number;
+    readonly listenerName?: string;
+    readonly securityProtocol?: SecurityProtocol;
+  };
   /** Bound for confirmation on start and for disappearance on dispose, in ms. Default 30000. */
   readonly timeoutMs?: number;
   /**
@@ -97,8 +102,12 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
   }
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const conflictTimeoutMs = opts.conflictTimeoutMs ?? 0;
-  if (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0) throw new InvalidConfigError('conflictTimeoutMs', conflictTimeoutMs, 'expected a non-negative whole number of milliseconds');
-  const zookeeper: ConnectionOptions = { ...opts.zookeeper, sessionTimeoutMs: opts.zookeeper.sessionTimeoutMs ?? TEMPORARY_BROKER_SESSION_TIMEOUT_MS };
+  if (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)
+    throw new InvalidConfigError('conflictTimeoutMs', conflictTimeoutMs, 'expected a non-negative whole number of milliseconds');
+  const zookeeper: ConnectionOptions = {
+    ...opts.zookeeper,
+    sessionTimeoutMs: opts.zookeeper.sessionTimeoutMs ?? TEMPORARY_BROKER_SESSION_TIMEOUT_MS,
+  };
   const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper) : undefined;
   const endpoint = opts.endpoint ?? { host: '127.0.0.1', port: (served as { port: number }).port };
   const ownAdmin = opts.admin === undefined;
@@ -109,7 +118,14 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     registrar = new BrokerRegistrar({
       zookeeper,
       brokerId: opts.brokerId,
-      listeners: [{ name: listenerName, host: endpoint.host, port: endpoint.port, ...(endpoint.securityProtocol === undefined ? {} : { securityProtocol: endpoint.securityProtocol }) }],
+      listeners: [
+        {
+          name: listenerName,
+          host: endpoint.host,
+          port: endpoint.port,
+          ...(endpoint.securityProtocol === undefined ? {} : { securityProtocol: endpoint.securityProtocol }),
+        },
+      ],
       confirm: { admin, timeoutMs },
       conflict: { timeoutMs: conflictTimeoutMs, policy: 'fail' },
     });

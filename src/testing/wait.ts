@@ -16,7 +16,13 @@ export function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promi
  * Waits, with exists-watches (no polling), until the node's stat satisfies `predicate`
  * (stat is null when the node does not exist).
  */
-export async function waitForNode(session: Session, path: string, predicate: (stat: Stat | null) => boolean, timeoutMs: number, what: string): Promise<Stat | null> {
+export async function waitForNode(
+  session: Session,
+  path: string,
+  predicate: (stat: Stat | null) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<Stat | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let fired!: () => void;
@@ -44,7 +50,8 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     const ok = await Promise.race([check().catch(() => false), cut]);
     clearTimeout(timer);
     if (ok) return;
-    if (Date.now() + wait > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
+    if (Date.now() + wait > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
     await new Promise((r) => setTimeout(r, wait));
   }
 }

@@ -152,7 +152,12 @@ function atLeast(version: string, major: number, minor: number): boolean {
 }
 
 // log4j 1 (reload4j, in the Kafka jars) settings: the server log on stdout, which goes to the log file.
-const LOG4J = ['log4j.rootLogger=INFO, stdout', 'log4j.appender.stdout=org.apache.log4j.ConsoleAppender', 'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout', 'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n'].join('\n');
+const LOG4J = [
+  'log4j.rootLogger=INFO, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+].join('\n');
 
 function baseConfig(dir: string, port: number, tick: number, line: string): string[] {
   // The four-letter-word whitelist (ZOOKEEPER-2693) and the Jetty admin server (ZOOKEEPER-1346)
@@ -212,7 +217,12 @@ function resolveServer(opts: StartZooKeeperOptions): { classpath: string[]; line
   if (opts.classpath !== undefined) {
     if (opts.classpath.length === 0) throw new InvalidConfigError('classpath', opts.classpath, 'expected at least one jar');
     const line = opts.version ?? zookeeperVersionOfJars(opts.classpath);
-    if (line === undefined) throw new InvalidConfigError('version', opts.version, 'give the version of the ZooKeeper on `classpath` (no zookeeper-<version>.jar there)');
+    if (line === undefined)
+      throw new InvalidConfigError(
+        'version',
+        opts.version,
+        'give the version of the ZooKeeper on `classpath` (no zookeeper-<version>.jar there)',
+      );
     versionLine(line);
     return { classpath: [...opts.classpath], line };
   }
@@ -223,7 +233,8 @@ function resolveServer(opts: StartZooKeeperOptions): { classpath: string[]; line
 }
 
 function positiveInt(value: unknown, field: string): void {
-  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)) throw new InvalidConfigError(field, value, 'expected a positive whole number');
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0))
+    throw new InvalidConfigError(field, value, 'expected a positive whole number');
 }
 
 // Temp dirs of servers not yet stopped: deleted when this process exits normally (the JVMs are
@@ -257,7 +268,14 @@ function member(plan: MemberPlan, classpath: string, startTimeoutMs: number): Me
   writeFileSync(join(plan.dir, 'log4j.properties'), `${LOG4J}\n`);
   const logFile = join(plan.dir, 'server.log');
   const spawn = (): Jvm =>
-    spawnJvm({ classpath, mainClass: plan.mainClass, args: [cfg], logFile, heap: '256m', systemProperties: { 'log4j.configuration': `file:${join(plan.dir, 'log4j.properties')}`, ...plan.properties } });
+    spawnJvm({
+      classpath,
+      mainClass: plan.mainClass,
+      args: [cfg],
+      logFile,
+      heap: '256m',
+      systemProperties: { 'log4j.configuration': `file:${join(plan.dir, 'log4j.properties')}`, ...plan.properties },
+    });
   let jvm = spawn();
   let version = '';
   const standalone = plan.mainClass.endsWith('.ZooKeeperServerMain');
@@ -339,7 +357,11 @@ export async function expireSession(connect: string, sessionId: string, password
   for (let attempt = 1; attempt <= 20; attempt++) {
     let hijack: Session;
     try {
-      hijack = await within(Session.open({ connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password }), 15_000, `attaching to session 0x${id}`);
+      hijack = await within(
+        Session.open({ connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password }),
+        15_000,
+        `attaching to session 0x${id}`,
+      );
     } catch (err) {
       if ((err as { code?: string }).code === 'ZSESSIONEXPIRED') return;
       throw err;
@@ -367,15 +389,20 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
   positiveInt(opts.syncLimit, 'syncLimit');
   positiveInt(opts.startTimeoutMs, 'startTimeoutMs');
   if (opts.tls !== undefined && size !== 1) throw new InvalidConfigError('tls', opts.tls, 'TLS is for a standalone server (members: 1)');
-  if (opts.superUser !== undefined && !/^[^:]+:.+$/.test(opts.superUser)) throw new InvalidConfigError('superUser', '(hidden)', 'expected user:password');
+  if (opts.superUser !== undefined && !/^[^:]+:.+$/.test(opts.superUser))
+    throw new InvalidConfigError('superUser', '(hidden)', 'expected user:password');
   const { classpath, line } = resolveServer(opts);
   requireJava();
   const tick = opts.tickTime ?? 200;
   const startTimeoutMs = opts.startTimeoutMs ?? (size === 1 ? 30_000 : 60_000);
-  const common: Record<string, string> = { ...(opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) }), ...opts.systemProperties };
+  const common: Record<string, string> = {
+    ...(opts.superUser === undefined ? {} : { 'zookeeper.DigestAuthenticationProvider.superDigest': superDigest(opts.superUser) }),
+    ...opts.systemProperties,
+  };
 
   const ports = [];
-  for (let id = 1; id <= size; id++) ports.push({ id, client: await freePort(), peer: size === 1 ? 0 : await freePort(), election: size === 1 ? 0 : await freePort() });
+  for (let id = 1; id <= size; id++)
+    ports.push({ id, client: await freePort(), peer: size === 1 ? 0 : await freePort(), election: size === 1 ? 0 : await freePort() });
   const members: MemberControl[] = [];
   const proxies = new Set<TcpProxy>();
   // Pending stallLeader() waits: stop() ends them (the JVMs get SIGCONT as they are stopped).
@@ -402,7 +429,12 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       let config = baseConfig(dir, p.client, tick, line);
       if (size > 1) {
         writeFileSync(join(dir, 'data', 'myid'), `${p.id}\n`);
-        config = [...config, 'initLimit=20', `syncLimit=${opts.syncLimit ?? 10}`, ...ports.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`)];
+        config = [
+          ...config,
+          'initLimit=20',
+          `syncLimit=${opts.syncLimit ?? 10}`,
+          ...ports.map((o) => `server.${o.id}=127.0.0.1:${o.peer}:${o.election}`),
+        ];
       }
       config = [...config, ...(secure?.config ?? [])];
       const plan: MemberPlan = {
@@ -443,7 +475,14 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       return cons.findIndex((c) => c.toLowerCase().includes(`sid=0x${id}`));
     },
     ephemeralOwners: async () => {
-      const dumps = await Promise.all(members.map((m) => m.fourLetterWord('srvr').then((srvr) => (/^Mode: (leader|standalone)/m.test(srvr) ? m.fourLetterWord('dump') : undefined), () => undefined)));
+      const dumps = await Promise.all(
+        members.map((m) =>
+          m.fourLetterWord('srvr').then(
+            (srvr) => (/^Mode: (leader|standalone)/m.test(srvr) ? m.fourLetterWord('dump') : undefined),
+            () => undefined,
+          ),
+        ),
+      );
       const dump = dumps.find((d) => d !== undefined);
       // A leader that is not serving yet (just resumed, re-syncing) answers with a sentence, not a dump.
       if (dump === undefined || !dump.includes('ephemeral nodes dump:')) return undefined;
@@ -457,7 +496,8 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       return owners;
     },
     stallLeader: async (ms, onStalled) => {
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0) throw new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
+        throw new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds');
       const index = await leader();
       if (index < 0) throw new Error('stallLeader: no member is leader now');
       const m = at(index);

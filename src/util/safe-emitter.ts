@@ -7,7 +7,20 @@ export type EventListenerOf<T, K extends keyof T> = T[K] extends unknown[] ? (..
  * EventEmitter's listener methods narrowed to one class's own events. Node's own typings accept any
  * event name (their key type parameter absorbs a typo), so `on('registerd', ...)` would compile.
  */
-export interface TypedEmitter<T> extends Omit<EventEmitter, 'on' | 'once' | 'off' | 'addListener' | 'removeListener' | 'prependListener' | 'prependOnceListener' | 'removeAllListeners' | 'listenerCount' | 'emit'> {
+export interface TypedEmitter<T>
+  extends Omit<
+    EventEmitter,
+    | 'on'
+    | 'once'
+    | 'off'
+    | 'addListener'
+    | 'removeListener'
+    | 'prependListener'
+    | 'prependOnceListener'
+    | 'removeAllListeners'
+    | 'listenerCount'
+    | 'emit'
+  > {
   /** EventEmitter.emit, for `T`'s events only. */
   emit<K extends keyof T>(eventName: K, ...args: T[K] extends unknown[] ? T[K] : never): boolean;
   /** EventEmitter.on, for `T`'s events only: the listener's parameters are that event's. */
@@ -58,7 +71,10 @@ export class SafeEmitter<T extends Record<keyof T, unknown[]>> extends TypedEven
  * recipe that follows another object's events for its own lifetime, so that what it attaches and
  * what it detaches cannot drift apart.
  */
-export function listenTo<T extends Record<keyof T, unknown[]>>(emitter: SafeEmitter<T>, handlers: { readonly [K in keyof T]?: EventListenerOf<T, K> }): () => void {
+export function listenTo<T extends Record<keyof T, unknown[]>>(
+  emitter: SafeEmitter<T>,
+  handlers: { readonly [K in keyof T]?: EventListenerOf<T, K> },
+): () => void {
   const added = (Object.keys(handlers) as (keyof T)[]).map((k) => [k, handlers[k] as EventListenerOf<T, keyof T>] as const);
   for (const [k, h] of added) emitter.on(k, h);
   return () => {

@@ -39,7 +39,8 @@ export class StateMachine<S extends string> {
    * the table does not have.
    */
   to(next: S, why: string): void {
-    if (!this.edges[this.current].includes(next)) throw new UnexpectedError(`${this.name}: no transition from ${this.current} to ${next} (${why})`);
+    if (!this.edges[this.current].includes(next))
+      throw new UnexpectedError(`${this.name}: no transition from ${this.current} to ${next} (${why})`);
     this.log('%s: %s -> %s (%s)', this.name, this.current, next, why);
     this.current = next;
   }

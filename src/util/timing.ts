@@ -12,7 +12,11 @@ export const MAX_TIMER_MS = 2_147_483_647;
  */
 export function timerMs(v: unknown, field: string, min: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > MAX_TIMER_MS) {
-    throw new InvalidConfigError(field, v, `expected an integer number of milliseconds in ${min}..${MAX_TIMER_MS} (the longest timer Node has)`);
+    throw new InvalidConfigError(
+      field,
+      v,
+      `expected an integer number of milliseconds in ${min}..${MAX_TIMER_MS} (the longest timer Node has)`,
+    );
   }
   return v;
 }

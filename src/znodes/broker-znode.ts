@@ -151,7 +151,11 @@ export function listenersToEndpoints(listeners: unknown, field = 'listeners'): E
     let protocol: SecurityProtocol;
     if (securityProtocol === undefined) {
       if (!isSecurityProtocol(listenerName)) {
-        throw new InvalidConfigError(`${f}.securityProtocol`, securityProtocol, `listener "${listenerName}" is not a security protocol name, so its protocol must be given (Kafka's listener.security.protocol.map)`);
+        throw new InvalidConfigError(
+          `${f}.securityProtocol`,
+          securityProtocol,
+          `listener "${listenerName}" is not a security protocol name, so its protocol must be given (Kafka's listener.security.protocol.map)`,
+        );
       }
       protocol = listenerName;
     } else if (typeof securityProtocol === 'string' && isSecurityProtocol(securityProtocol.toUpperCase())) {
@@ -208,7 +212,9 @@ const ENDPOINT = /^(.*):\/\/\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)$/;
  * removed, an empty host meaning all interfaces), or undefined when it is not one. The one parser for
  * this format: znodes and command-line `--listeners` alike.
  */
-export function parseEndpointString(s: string): { readonly listenerName: string; readonly host: string | null; readonly port: number } | undefined {
+export function parseEndpointString(
+  s: string,
+): { readonly listenerName: string; readonly host: string | null; readonly port: number } | undefined {
   const m = ENDPOINT.exec(s);
   if (m === null || m[1] === '') return undefined;
   return { listenerName: (m[1] as string).toUpperCase(), host: m[2] === '' ? null : (m[2] as string), port: Number(m[3]) };
@@ -253,15 +259,18 @@ export function decodeBrokerZNode(brokerId: number, data: Buffer): DecodedBroker
       if (typeof m !== 'object' || m === null || Array.isArray(m)) return fail('listener_security_protocol_map is not an object');
       protoMap = {};
       for (const [k, v] of Object.entries(m)) {
-        if (typeof v !== 'string' || !isSecurityProtocol(v)) return fail(`unknown security protocol ${JSON.stringify(v)} for listener ${k}`);
+        if (typeof v !== 'string' || !isSecurityProtocol(v))
+          return fail(`unknown security protocol ${JSON.stringify(v)} for listener ${k}`);
         protoMap[k.toUpperCase()] = v;
       }
     }
-    if (!Array.isArray(o.endpoints) || !o.endpoints.every((e) => typeof e === 'string')) return fail('endpoints is not an array of strings');
+    if (!Array.isArray(o.endpoints) || !o.endpoints.every((e) => typeof e === 'string'))
+      return fail('endpoints is not an array of strings');
     endpoints = (o.endpoints as string[]).map((s) => {
       const ep = parseEndpointString(s);
       if (ep === undefined) return fail(`endpoint ${JSON.stringify(s)} is not LISTENER://host:port`);
-      const protocol = protoMap !== undefined ? protoMap[ep.listenerName] : isSecurityProtocol(ep.listenerName) ? ep.listenerName : undefined;
+      const protocol =
+        protoMap !== undefined ? protoMap[ep.listenerName] : isSecurityProtocol(ep.listenerName) ? ep.listenerName : undefined;
       if (protocol === undefined) return fail(`no security protocol for listener ${ep.listenerName}`);
       return { ...ep, securityProtocol: protocol };
     });

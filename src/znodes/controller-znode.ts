@@ -53,7 +53,8 @@ export function decodeControllerRegistration(data: Buffer): ControllerRegistrati
   const brokerId = decodeControllerZNode(data);
   const { o, fail } = parseZNodeObject(CONTROLLER_PATH, data);
   const k = o.kraftControllerEpoch;
-  if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < -1 || k > INT32_MAX)) return fail('kraftControllerEpoch is not an int32');
+  if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < -1 || k > INT32_MAX))
+    return fail('kraftControllerEpoch is not an int32');
   return { brokerId, kraftControllerEpoch: k, kraft: k !== undefined && k >= 0 };
 }
 

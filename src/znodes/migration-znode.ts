@@ -76,4 +76,3 @@ export function encodeMigrationZNode(s: Omit<MigrationState, 'version' | 'phase'
     'utf8',
   );
 }
-

@@ -7,7 +7,10 @@ import { ZNodeFormatError } from '../errors.js';
 export const INT32_MAX = 2147483647;
 export const INT32_MIN = -2147483648;
 
-export function parseZNodeObject(path: string, data: Buffer): { readonly o: Readonly<Record<string, unknown>>; readonly fail: (why: string) => never } {
+export function parseZNodeObject(
+  path: string,
+  data: Buffer,
+): { readonly o: Readonly<Record<string, unknown>>; readonly fail: (why: string) => never } {
   const text = data.toString('utf8');
   const fail = (why: string): never => {
     throw new ZNodeFormatError(path, text, why);

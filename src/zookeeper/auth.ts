@@ -21,12 +21,17 @@ const REDACTED = '<redacted>';
 export function validateAuth(auth: unknown, field: string): Required<ZooKeeperAuth> {
   if (typeof auth !== 'object' || auth === null) throw new InvalidConfigError(field, REDACTED, 'expected { scheme?, credentials }');
   const a = auth as Record<string, unknown>;
-  for (const key of Object.keys(a)) if (key !== 'scheme' && key !== 'credentials') throw new InvalidConfigError(`${field}.${key}`, REDACTED, 'unknown option; expected scheme, credentials');
+  for (const key of Object.keys(a))
+    if (key !== 'scheme' && key !== 'credentials')
+      throw new InvalidConfigError(`${field}.${key}`, REDACTED, 'unknown option; expected scheme, credentials');
   const scheme = a.scheme ?? 'digest';
-  if (typeof scheme !== 'string' || !/^[a-z0-9]+$/i.test(scheme)) throw new InvalidConfigError(`${field}.scheme`, scheme, 'expected a scheme name such as "digest"');
+  if (typeof scheme !== 'string' || !/^[a-z0-9]+$/i.test(scheme))
+    throw new InvalidConfigError(`${field}.scheme`, scheme, 'expected a scheme name such as "digest"');
   const credentials = a.credentials;
-  if (typeof credentials !== 'string' || credentials === '') throw new InvalidConfigError(`${field}.credentials`, REDACTED, 'expected a non-empty string');
-  if (scheme === 'digest' && !/^[^:]+:.+$/s.test(credentials)) throw new InvalidConfigError(`${field}.credentials`, REDACTED, 'expected user:password for the digest scheme');
+  if (typeof credentials !== 'string' || credentials === '')
+    throw new InvalidConfigError(`${field}.credentials`, REDACTED, 'expected a non-empty string');
+  if (scheme === 'digest' && !/^[^:]+:.+$/s.test(credentials))
+    throw new InvalidConfigError(`${field}.credentials`, REDACTED, 'expected user:password for the digest scheme');
   return { scheme, credentials };
 }
 
@@ -44,7 +49,11 @@ const SECURE_TRANSPORT_KEYS = ['ssl', 'secure', 'sasl', 'clientCnxnSocket', 'key
 export function rejectSecureTransport(opts: object, field: string): void {
   for (const key of SECURE_TRANSPORT_KEYS) {
     if (key in opts) {
-      throw new InvalidConfigError(`${field}.${key}`, (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)', `not supported: TLS to ZooKeeper is ${field}.tls ({ ca?, cert?, key?, servername? }, PEM); SASL is not supported (see docs/guides/security.md)`);
+      throw new InvalidConfigError(
+        `${field}.${key}`,
+        (opts as Record<string, unknown>)[key] === undefined ? undefined : '(set)',
+        `not supported: TLS to ZooKeeper is ${field}.tls ({ ca?, cert?, key?, servername? }, PEM); SASL is not supported (see docs/guides/security.md)`,
+      );
     }
   }
 }

@@ -6,7 +6,15 @@
 import { setMaxListeners } from 'node:events';
 import { SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
-import { AuthFailedError, ConnectTimeoutError, InvalidConfigError, PathClaimedError, StoppedError, ZOOKEEPER_RC, type KafkaZkRegistrarError } from '../errors.js';
+import {
+  AuthFailedError,
+  ConnectTimeoutError,
+  InvalidConfigError,
+  PathClaimedError,
+  StoppedError,
+  ZOOKEEPER_RC,
+  type KafkaZkRegistrarError,
+} from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { parseConnectString, type ParsedConnectString } from './connect-string.js';
@@ -178,7 +186,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'zookeeper.auth');
     this.identity = this.auth === undefined ? undefined : digestId(this.auth);
     this.tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'zookeeper.tls');
-    this.wedgedAfterMs = opts.wedgedAfterMs === undefined ? Math.max(10 * this.sessionTimeoutMs, 60_000) : positiveInt(opts.wedgedAfterMs, 'zookeeper.wedgedAfterMs');
+    this.wedgedAfterMs =
+      opts.wedgedAfterMs === undefined
+        ? Math.max(10 * this.sessionTimeoutMs, 60_000)
+        : positiveInt(opts.wedgedAfterMs, 'zookeeper.wedgedAfterMs');
     this.stall = new StallDetector(Math.min(1000, Math.max(50, Math.floor(this.sessionTimeoutMs / 10))), () => this.checkForStall());
   }
 
@@ -193,7 +204,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     const s = this.current;
     if (s === undefined || frozenMs < s.timeoutMs / 3) return;
     if (frozenMs >= s.timeoutMs) {
-      log('this process was frozen for %d ms, longer than session 0x%s\'s timeout (%d ms): treating it as expired', Math.round(frozenMs), s.id, s.timeoutMs);
+      log(
+        "this process was frozen for %d ms, longer than session 0x%s's timeout (%d ms): treating it as expired",
+        Math.round(frozenMs),
+        s.id,
+        s.timeoutMs,
+      );
       this.onExpired(s, 'stall');
       void s.abandon();
       return;
@@ -258,7 +274,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       lastFailure = cause;
       this.reportAttempt(host, cause);
     };
-    const timer = setTimeout(() => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)), this.connectTimeoutMs);
+    const timer = setTimeout(
+      () => attempt.abort(new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs)),
+      this.connectTimeoutMs,
+    );
     try {
       const s = await this.openSession(this.fullConnect(), attempt.signal, onAttemptFailed);
       this.adopt(s);
@@ -271,7 +290,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       this.stopper.abort();
       // Built now, not when the timer fired: aborting reports the attempt it cut short (a server
       // that took the connection and never answered), and that is the last attempt's failure.
-      if (attempt.signal.reason instanceof ConnectTimeoutError) throw new ConnectTimeoutError(this.connectString.hosts, this.connectTimeoutMs, lastFailure === undefined ? undefined : { cause: lastFailure });
+      if (attempt.signal.reason instanceof ConnectTimeoutError)
+        throw new ConnectTimeoutError(
+          this.connectString.hosts,
+          this.connectTimeoutMs,
+          lastFailure === undefined ? undefined : { cause: lastFailure },
+        );
       throw err;
     } finally {
       clearTimeout(timer);
@@ -337,8 +361,20 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   }
 
   /** A new session, authenticated before anyone can use it. */
-  private async openSession(connect: string, signal: AbortSignal, onAttemptFailed?: (host: string, cause: Error) => void): Promise<Session> {
-    const s = await Session.open({ connect, sessionTimeoutMs: this.sessionTimeoutMs, ...(this.tls === undefined ? {} : { tls: this.tls }), ...(onAttemptFailed === undefined ? {} : { onAttemptFailed }) }, signal);
+  private async openSession(
+    connect: string,
+    signal: AbortSignal,
+    onAttemptFailed?: (host: string, cause: Error) => void,
+  ): Promise<Session> {
+    const s = await Session.open(
+      {
+        connect,
+        sessionTimeoutMs: this.sessionTimeoutMs,
+        ...(this.tls === undefined ? {} : { tls: this.tls }),
+        ...(onAttemptFailed === undefined ? {} : { onAttemptFailed }),
+      },
+      signal,
+    );
     if (this.auth === undefined) return s;
     try {
       await s.addAuth(this.auth.scheme, this.auth.credentials);
@@ -360,7 +396,13 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       probe = await this.openSession(this.connectString.hosts, AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]));
       await probe.exists('/');
       const behind = probe.lastZxidSeen < s.lastZxidSeen;
-      log('session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s', s.id, probe.lastZxidSeen.toString(16), s.lastZxidSeen.toString(16), behind ? 'data lost' : 'not behind');
+      log(
+        'session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s',
+        s.id,
+        probe.lastZxidSeen.toString(16),
+        s.lastZxidSeen.toString(16),
+        behind ? 'data lost' : 'not behind',
+      );
       return behind;
     } catch (err) {
       log('session 0x%s refused; no new session either (%s): no one serves yet', s.id, (err as Error).message);
@@ -388,7 +430,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     let inFlight = chrootsInFlight.get(key);
     if (inFlight === undefined) {
       inFlight = (async () => {
-        const s = await this.openSession(this.connectString.hosts, AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]));
+        const s = await this.openSession(
+          this.connectString.hosts,
+          AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]),
+        );
         try {
           const made = await s.createParents(`${chroot}/x`);
           if (made.length > 0) log('created the chroot %s', made.join(', '));
@@ -442,7 +487,12 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
           refusedSince = Date.now(); // ask again after another session timeout of refusals
           return;
         }
-        log('session 0x%s: every reconnect closed unanswered (last: %s, %s), and the ensemble is behind what we saw: giving it up', s.id, host, cause.message);
+        log(
+          'session 0x%s: every reconnect closed unanswered (last: %s, %s), and the ensemble is behind what we saw: giving it up',
+          s.id,
+          host,
+          cause.message,
+        );
         this.onExpired(s, 'refused');
         void s.abandon();
       });
@@ -458,7 +508,15 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     s.on('ended', (reason) => {
       if (reason === 'closed' || this.current !== s) return;
       if (reason === 'auth-failed') {
-        this.fail(s, new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, 'addAuth', this.auth?.scheme, `the server refused the credentials of session 0x${s.id}`));
+        this.fail(
+          s,
+          new AuthFailedError(
+            ZOOKEEPER_RC.AUTHFAILED,
+            'addAuth',
+            this.auth?.scheme,
+            `the server refused the credentials of session 0x${s.id}`,
+          ),
+        );
         return;
       }
       this.onExpired(s, 'server');

@@ -134,7 +134,8 @@ export class Session extends SafeEmitter<SessionEvents> {
         signal,
       );
     } catch (err) {
-      if (signal?.aborted === true && !(signal.reason instanceof Error)) throw new ClosingError(ZOOKEEPER_RC.CLOSING, 'connect', undefined, 'aborted');
+      if (signal?.aborted === true && !(signal.reason instanceof Error))
+        throw new ClosingError(ZOOKEEPER_RC.CLOSING, 'connect', undefined, 'aborted');
       throw err;
     }
     const s = new Session(client);
@@ -265,7 +266,7 @@ export class Session extends SafeEmitter<SessionEvents> {
   async whoAmI(): Promise<{ readonly scheme: string; readonly id: string }[]> {
     const infos = await this.client.whoAmI();
     // Servers show a digest identity as `user`; strip a hash, should one ever be there.
-    return infos.map((i) => ({ scheme: i.authScheme, id: i.authScheme === 'digest' ? i.user.split(':')[0] ?? '' : i.user }));
+    return infos.map((i) => ({ scheme: i.authScheme, id: i.authScheme === 'digest' ? (i.user.split(':')[0] ?? '') : i.user }));
   }
 
   /** The node's ACL, and its stat (`aclVersion` is what setAcl is conditional on). */

@@ -39,7 +39,7 @@ export interface ZooKeeperTls {
 }
 
 const KEYS = ['ca', 'cert', 'key', 'passphrase', 'servername'] as const;
-const SHAPE = '{ ca?, cert?, key?, passphrase?, servername? } with PEM text as string or Buffer ({} is TLS with Node\'s default CAs)';
+const SHAPE = "{ ca?, cert?, key?, passphrase?, servername? } with PEM text as string or Buffer ({} is TLS with Node's default CAs)";
 const REDACTED = '<redacted>';
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 // What validateTls returned: a Connection validates once, and its sessions' Session.open does not again.
@@ -54,31 +54,63 @@ const validated = new WeakSet<ZooKeeperTls>();
  */
 export function validateTls(tls: unknown, field: string): ZooKeeperTls {
   if (typeof tls === 'object' && tls !== null && validated.has(tls as ZooKeeperTls)) return tls as ZooKeeperTls;
-  if (typeof tls !== 'object' || tls === null || Array.isArray(tls) || Buffer.isBuffer(tls)) throw new InvalidConfigError(field, typeof tls === 'object' ? '(not an object)' : tls, `expected ${SHAPE}`);
+  if (typeof tls !== 'object' || tls === null || Array.isArray(tls) || Buffer.isBuffer(tls))
+    throw new InvalidConfigError(field, typeof tls === 'object' ? '(not an object)' : tls, `expected ${SHAPE}`);
   const t = tls as Record<string, unknown>;
   for (const key of Object.keys(t)) {
     if ((KEYS as readonly string[]).includes(key)) continue;
     const v = t[key];
     const shown = typeof v === 'boolean' || typeof v === 'number' ? v : REDACTED;
     if (key === 'rejectUnauthorized' || key === 'checkServerIdentity') {
-      throw new InvalidConfigError(`${field}.${key}`, shown, "verification cannot be turned off (an unverified server can be anyone's); give the server's CA as ca");
+      throw new InvalidConfigError(
+        `${field}.${key}`,
+        shown,
+        "verification cannot be turned off (an unverified server can be anyone's); give the server's CA as ca",
+      );
     }
-    throw new InvalidConfigError(`${field}.${key}`, shown, `unknown option; expected one of ${KEYS.join(', ')} (PEM contents, not file names)`);
+    throw new InvalidConfigError(
+      `${field}.${key}`,
+      shown,
+      `unknown option; expected one of ${KEYS.join(', ')} (PEM contents, not file names)`,
+    );
   }
-  const out: { ca?: string | Buffer | readonly (string | Buffer)[]; cert?: string | Buffer; key?: string | Buffer; passphrase?: string; servername?: string } = {};
+  const out: {
+    ca?: string | Buffer | readonly (string | Buffer)[];
+    cert?: string | Buffer;
+    key?: string | Buffer;
+    passphrase?: string;
+    servername?: string;
+  } = {};
   if (t.ca !== undefined) {
     const list = Array.isArray(t.ca) ? (t.ca as unknown[]) : [t.ca];
-    if (list.length === 0) throw new InvalidConfigError(`${field}.ca`, '[]', 'expected at least one CA certificate; leave ca out for Node\'s default CAs');
+    if (list.length === 0)
+      throw new InvalidConfigError(`${field}.ca`, '[]', "expected at least one CA certificate; leave ca out for Node's default CAs");
     for (const [i, c] of list.entries()) certificates(c, Array.isArray(t.ca) ? `${field}.ca[${i}]` : `${field}.ca`);
     out.ca = Array.isArray(t.ca) ? Object.freeze([...(list as (string | Buffer)[])]) : (t.ca as string | Buffer);
   }
-  if (t.passphrase !== undefined && (typeof t.passphrase !== 'string' || t.passphrase === '')) throw new InvalidConfigError(`${field}.passphrase`, REDACTED, 'expected a non-empty string');
+  if (t.passphrase !== undefined && (typeof t.passphrase !== 'string' || t.passphrase === ''))
+    throw new InvalidConfigError(`${field}.passphrase`, REDACTED, 'expected a non-empty string');
   if (t.cert !== undefined || t.key !== undefined) {
-    if (t.key === undefined) throw new InvalidConfigError(`${field}.key`, undefined, `needed with ${field}.cert: a client certificate is presented with its private key`);
-    if (t.cert === undefined) throw new InvalidConfigError(`${field}.cert`, undefined, `needed with ${field}.key: the private key is presented with its client certificate`);
+    if (t.key === undefined)
+      throw new InvalidConfigError(
+        `${field}.key`,
+        undefined,
+        `needed with ${field}.cert: a client certificate is presented with its private key`,
+      );
+    if (t.cert === undefined)
+      throw new InvalidConfigError(
+        `${field}.cert`,
+        undefined,
+        `needed with ${field}.key: the private key is presented with its client certificate`,
+      );
     const [leaf] = certificates(t.cert, `${field}.cert`);
     const key = privateKey(t.key, t.passphrase as string | undefined, field);
-    if (!(leaf as X509Certificate).checkPrivateKey(key)) throw new InvalidConfigError(`${field}.key`, REDACTED, `not the private key of ${field}.cert (${(leaf as X509Certificate).subject.replace(/\n/g, ', ')})`);
+    if (!(leaf as X509Certificate).checkPrivateKey(key))
+      throw new InvalidConfigError(
+        `${field}.key`,
+        REDACTED,
+        `not the private key of ${field}.cert (${(leaf as X509Certificate).subject.replace(/\n/g, ', ')})`,
+      );
     out.cert = t.cert as string | Buffer;
     out.key = t.key as string | Buffer;
     if (t.passphrase !== undefined) out.passphrase = t.passphrase as string;
@@ -88,7 +120,11 @@ export function validateTls(tls: unknown, field: string): ZooKeeperTls {
   if (t.servername !== undefined) {
     const name = t.servername;
     if (typeof name === 'string' && isIP(name) !== 0) {
-      throw new InvalidConfigError(`${field}.servername`, name, "an IP address is no TLS server name (SNI cannot carry one, RFC 6066); leave servername out: a connect string's IP address is then checked against the certificate's IP addresses");
+      throw new InvalidConfigError(
+        `${field}.servername`,
+        name,
+        "an IP address is no TLS server name (SNI cannot carry one, RFC 6066); leave servername out: a connect string's IP address is then checked against the certificate's IP addresses",
+      );
     }
     if (typeof name !== 'string' || name.length > 253 || !/^[A-Za-z0-9*_]([A-Za-z0-9_.-]*[A-Za-z0-9])?\.?$/.test(name)) {
       throw new InvalidConfigError(`${field}.servername`, name, 'expected a DNS host name');
@@ -116,13 +152,15 @@ function certificates(value: unknown, field: string): X509Certificate[] {
 
 function privateKey(value: unknown, passphrase: string | undefined, field: string): KeyObject {
   const text = pemText(value, `${field}.key`, true);
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) throw notPem(text, `${field}.key`, 'a PEM private key (-----BEGIN PRIVATE KEY-----)', true);
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text))
+    throw notPem(text, `${field}.key`, 'a PEM private key (-----BEGIN PRIVATE KEY-----)', true);
   const encrypted = /ENCRYPTED/.test(text);
   if (encrypted && passphrase === undefined) throw new InvalidConfigError(`${field}.passphrase`, undefined, `${field}.key is encrypted`);
   try {
     return createPrivateKey(passphrase === undefined ? { key: text } : { key: text, passphrase });
   } catch (err) {
-    if (encrypted) throw new InvalidConfigError(`${field}.passphrase`, REDACTED, `does not decrypt ${field}.key (${(err as Error).message})`);
+    if (encrypted)
+      throw new InvalidConfigError(`${field}.passphrase`, REDACTED, `does not decrypt ${field}.key (${(err as Error).message})`);
     throw new InvalidConfigError(`${field}.key`, REDACTED, `not a private key node:crypto can read (${(err as Error).message})`);
   }
 }
@@ -130,13 +168,21 @@ function privateKey(value: unknown, passphrase: string | undefined, field: strin
 function pemText(value: unknown, field: string, secret = false): string {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('latin1');
-  throw new InvalidConfigError(field, secret ? REDACTED : typeof value === 'object' ? '(not a string or Buffer)' : value, 'expected PEM text as a string or Buffer');
+  throw new InvalidConfigError(
+    field,
+    secret ? REDACTED : typeof value === 'object' ? '(not a string or Buffer)' : value,
+    'expected PEM text as a string or Buffer',
+  );
 }
 
 function notPem(text: string, field: string, what: string, secret = false): InvalidConfigError {
   // The commonest mistake: the file's name where its contents belong (Kafka's settings are file names).
   if (text.length < 4096 && !/[\r\n]/.test(text) && text.trim() !== '') {
-    return new InvalidConfigError(field, secret ? REDACTED : text, `expected ${what}, the contents itself: this looks like a file name; read the file (fs.readFileSync) and give what it holds`);
+    return new InvalidConfigError(
+      field,
+      secret ? REDACTED : text,
+      `expected ${what}, the contents itself: this looks like a file name; read the file (fs.readFileSync) and give what it holds`,
+    );
   }
   return new InvalidConfigError(field, secret ? REDACTED : summary(text), `expected ${what}`);
 }

@@ -33,7 +33,9 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
   /** `connect`: a connect string (with chroot), or connection options (auth, TLS) for the cluster's ZooKeeper. */
   constructor(connect: string | ConnectionOptions) {
     super();
-    this.connection = new Connection(typeof connect === 'string' ? { connect, sessionTimeoutMs: 10_000 } : { sessionTimeoutMs: 10_000, ...connect });
+    this.connection = new Connection(
+      typeof connect === 'string' ? { connect, sessionTimeoutMs: 10_000 } : { sessionTimeoutMs: 10_000, ...connect },
+    );
     this.connection.on('session', () => {
       this.watching.clear();
       this.refresh();

@@ -6,7 +6,16 @@
 // the typed operations are zk-client.ts's.
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { AuthFailedError, ClosingError, ConnectionLossError, InvalidConfigError, SessionExpiredError, ZOOKEEPER_RC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
+import {
+  AuthFailedError,
+  ClosingError,
+  ConnectionLossError,
+  InvalidConfigError,
+  SessionExpiredError,
+  ZOOKEEPER_RC,
+  zooKeeperError,
+  type ZooKeeperError,
+} from '../../errors.js';
 import { logger } from '../../log.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
@@ -252,9 +261,15 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     super();
     const parsed = parseConnectString(opts.connect);
     const t = opts.sessionTimeoutMs;
-    if (!Number.isInteger(t) || t <= 0 || t > XID_MAX) throw new InvalidConfigError('sessionTimeoutMs', t, 'expected a positive integer of milliseconds');
-    for (const [field, v] of [['retryListPauseMs', opts.retryListPauseMs], ['reconnectJitterMs', opts.reconnectJitterMs], ['closeTimeoutMs', opts.closeTimeoutMs]] as const) {
-      if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InvalidConfigError(field, v, 'expected a number of milliseconds >= 0');
+    if (!Number.isInteger(t) || t <= 0 || t > XID_MAX)
+      throw new InvalidConfigError('sessionTimeoutMs', t, 'expected a positive integer of milliseconds');
+    for (const [field, v] of [
+      ['retryListPauseMs', opts.retryListPauseMs],
+      ['reconnectJitterMs', opts.reconnectJitterMs],
+      ['closeTimeoutMs', opts.closeTimeoutMs],
+    ] as const) {
+      if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+        throw new InvalidConfigError(field, v, 'expected a number of milliseconds >= 0');
     }
     if (opts.session !== undefined && opts.session.password.length !== 16) {
       throw new InvalidConfigError('session.password', `(${opts.session.password.length} bytes, not shown)`, 'expected 16 bytes');
@@ -371,7 +386,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         onReply: (header, body, server) => {
           const value = header.err === KeeperErrorCode.OK && spec.decode !== undefined ? spec.decode(body) : undefined;
           const kind = spec.watch?.kindFor(header.err);
-          if (spec.watch !== undefined && kind !== undefined && this.endReason === undefined) this.watches.add(kind, spec.watch.path, spec.watch.watcher);
+          if (spec.watch !== undefined && kind !== undefined && this.endReason === undefined)
+            this.watches.add(kind, spec.watch.path, spec.watch.watcher);
           return () => resolve({ err: header.err, zxid: header.zxid, value, server });
         },
         onFail: reject,
@@ -443,7 +459,15 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
           clearTimeout(timer);
           resolve();
         };
-        this.writePacket(link, { opCode: OpCode.closeSession, body: undefined, op: 'close', path: undefined, xid: 0, onReply: () => done, onFail: done });
+        this.writePacket(link, {
+          opCode: OpCode.closeSession,
+          body: undefined,
+          op: 'close',
+          path: undefined,
+          xid: 0,
+          onReply: () => done,
+          onFail: done,
+        });
       });
     }
     this.end('closed', undefined);
@@ -534,7 +558,18 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private onTransportReady(link: Link): void {
     if (link !== this.current) return;
     link.phase = 'handshake';
-    this.write(link, encodeConnectFrame(encodeConnectRequest({ timeOut: this.requestedTimeoutMs, sessionId: this.id, passwd: this.passwd, lastZxidSeen: this.zxidSeen, readOnly: false })));
+    this.write(
+      link,
+      encodeConnectFrame(
+        encodeConnectRequest({
+          timeOut: this.requestedTimeoutMs,
+          sessionId: this.id,
+          passwd: this.passwd,
+          lastZxidSeen: this.zxidSeen,
+          readOnly: false,
+        }),
+      ),
+    );
   }
 
   private onData(link: Link, chunk: Buffer): void {
@@ -575,13 +610,21 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         return;
       }
       log('session 0x%s: %s says it expired; asking another member before believing it', hex, name);
-      this.dropLink(link, new Error(`${name} says session 0x${hex} expired; asking another member before believing it (a leader deposed while stalled says so of sessions the quorum still has)`));
+      this.dropLink(
+        link,
+        new Error(
+          `${name} says session 0x${hex} expired; asking another member before believing it (a leader deposed while stalled says so of sessions the quorum still has)`,
+        ),
+      );
       return;
     }
     this.expirySaidBy.clear();
     this.expiryFirstSaidAt = undefined;
     if (this.id !== 0n && rsp.sessionId !== this.id) {
-      throw new ZooKeeperProtocolError('ConnectResponse.sessionId', `0x${sessionIdToHex(rsp.sessionId)} where session 0x${sessionIdToHex(this.id)} was asked for`);
+      throw new ZooKeeperProtocolError(
+        'ConnectResponse.sessionId',
+        `0x${sessionIdToHex(rsp.sessionId)} where session 0x${sessionIdToHex(this.id)} was asked for`,
+      );
     }
     this.id = rsp.sessionId;
     this.passwd = Buffer.from(rsp.passwd);
@@ -636,7 +679,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     const head = this.pending[0];
     if (head === undefined || head.xid !== header.xid) {
       // Replies come in request order: anything else means we no longer know what answers what.
-      throw new ZooKeeperProtocolError('ReplyHeader.xid', `reply xid ${header.xid} where ${head === undefined ? 'no request is pending' : `xid ${head.xid} is next`}`);
+      throw new ZooKeeperProtocolError(
+        'ReplyHeader.xid',
+        `reply xid ${header.xid} where ${head === undefined ? 'no request is pending' : `xid ${head.xid} is next`}`,
+      );
     }
     // Decoding may throw (a body that does not fit): the packet stays at the head and fails with
     // the rest of the queue when the connection is dropped.
@@ -651,7 +697,15 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (header.err === KeeperErrorCode.AUTHFAILED) {
       // The server closes the connection after this; the Java client goes to AUTH_FAILED for good.
       for (const w of sent.waiters) sent.entry.waiting.push(w);
-      this.end('auth-failed', new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, 'addAuth', sent.entry.scheme, `the server refused the ${sent.entry.scheme} credentials`));
+      this.end(
+        'auth-failed',
+        new AuthFailedError(
+          ZOOKEEPER_RC.AUTHFAILED,
+          'addAuth',
+          sent.entry.scheme,
+          `the server refused the ${sent.entry.scheme} credentials`,
+        ),
+      );
       return;
     }
     for (const w of sent.waiters) {
@@ -689,7 +743,9 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     // would only fail with ConnectionLoss instead.
     if (this.unknownOps.get(server)?.has(p.opCode) === true || link.unimplemented?.opCode === p.opCode) {
       // Answered here as the server answered it before, without the reconnect it would cost again.
-      this.delivery.settle(p.onReply({ xid: p.xid, zxid: this.zxidSeen, err: KeeperErrorCode.UNIMPLEMENTED }, new JuteReader(Buffer.alloc(0)), server));
+      this.delivery.settle(
+        p.onReply({ xid: p.xid, zxid: this.zxidSeen, err: KeeperErrorCode.UNIMPLEMENTED }, new JuteReader(Buffer.alloc(0)), server),
+      );
       return;
     }
     // SetWatches carries its own xid (-8); every other request gets the next number.
@@ -710,7 +766,9 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   /** SetWatches (SetWatches2 once persistent watches are among them) in batches, as the Java client. */
   private sendSetWatches(link: Link): void {
     const lists = this.watches.lists();
-    const queues = [lists.data, lists.exist, lists.child, lists.persistent, lists.persistentRecursive].map((l) => l.map((p) => this.chroot.toServer(p)));
+    const queues = [lists.data, lists.exist, lists.child, lists.persistent, lists.persistentRecursive].map((l) =>
+      l.map((p) => this.chroot.toServer(p)),
+    );
     while (queues.some((q) => q.length > 0)) {
       const batch: string[][] = [[], [], [], [], []];
       let length = 0;
@@ -721,11 +779,24 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
           length += p.length;
         }
       }
-      const [dataWatches, existWatches, childWatches, persistentWatches, persistentRecursiveWatches] = batch as [string[], string[], string[], string[], string[]];
+      const [dataWatches, existWatches, childWatches, persistentWatches, persistentRecursiveWatches] = batch as [
+        string[],
+        string[],
+        string[],
+        string[],
+        string[],
+      ];
       const v2 = persistentWatches.length > 0 || persistentRecursiveWatches.length > 0;
       const base = { relativeZxid: this.zxidSeen, dataWatches, existWatches, childWatches };
-      const body = v2 ? encodeSetWatches2Request({ ...base, persistentWatches, persistentRecursiveWatches }) : encodeSetWatchesRequest(base);
-      log('session 0x%s: setWatches relative to zxid 0x%s (%d paths)', sessionIdToHex(this.id), this.zxidSeen.toString(16), batch.reduce((n, b) => n + b.length, 0));
+      const body = v2
+        ? encodeSetWatches2Request({ ...base, persistentWatches, persistentRecursiveWatches })
+        : encodeSetWatchesRequest(base);
+      log(
+        'session 0x%s: setWatches relative to zxid 0x%s (%d paths)',
+        sessionIdToHex(this.id),
+        this.zxidSeen.toString(16),
+        batch.reduce((n, b) => n + b.length, 0),
+      );
       this.writePacket(link, {
         opCode: v2 ? OpCode.setWatches2 : OpCode.setWatches,
         body,
@@ -762,10 +833,13 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       link.phase === 'ready'
         ? Math.min(link.lastRecvAt + this.readTimeoutMs, link.lastSendAt + this.pingIntervalMs)
         : link.startedAt + this.connectTimeoutMs;
-    link.timer = setTimeout(() => {
-      link.timer = undefined;
-      this.guard(link, () => this.onTimer(link));
-    }, Math.max(1, Math.ceil(due - now)));
+    link.timer = setTimeout(
+      () => {
+        link.timer = undefined;
+        this.guard(link, () => this.onTimer(link));
+      },
+      Math.max(1, Math.ceil(due - now)),
+    );
   }
 
   private rearm(link: Link): void {
@@ -780,7 +854,14 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (link.phase !== 'ready') {
       const waited = now - link.startedAt;
       if (waited >= this.connectTimeoutMs) {
-        this.dropLink(link, attemptTimedOut(link, this.connectTimeoutMs, `per-host connect timeout: the session timeout / ${this.hosts.size} host${this.hosts.size === 1 ? '' : 's'}`));
+        this.dropLink(
+          link,
+          attemptTimedOut(
+            link,
+            this.connectTimeoutMs,
+            `per-host connect timeout: the session timeout / ${this.hosts.size} host${this.hosts.size === 1 ? '' : 's'}`,
+          ),
+        );
         return;
       }
     } else {
@@ -788,7 +869,12 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       if (silent >= this.readTimeoutMs) {
         // A server that says nothing for two thirds of the session timeout (not even a ping reply)
         // is stalled or cut off: give it up while the session can still be saved on another one.
-        this.dropLink(link, new Error(`nothing from ${formatHostPort(link.host)} for ${Math.round(silent)} ms (read timeout: 2/3 of the ${this.negotiatedMs} ms session timeout)`));
+        this.dropLink(
+          link,
+          new Error(
+            `nothing from ${formatHostPort(link.host)} for ${Math.round(silent)} ms (read timeout: 2/3 of the ${this.negotiatedMs} ms session timeout)`,
+          ),
+        );
         return;
       }
       if (now - link.lastSendAt >= this.pingIntervalMs) this.write(link, encodePingFrame());
@@ -812,9 +898,17 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       let ops = this.unknownOps.get(hostName);
       if (ops === undefined) this.unknownOps.set(hostName, (ops = new Set()));
       ops.add(unknown.opCode);
-      cause = new Error(`${hostName} closed the connection after answering ${unknown.op} with UNIMPLEMENTED, as a server does after an op it does not know (the session is kept; ${unknown.op} is refused here from now on)`);
+      cause = new Error(
+        `${hostName} closed the connection after answering ${unknown.op} with UNIMPLEMENTED, as a server does after an op it does not know (the session is kept; ${unknown.op} is refused here from now on)`,
+      );
     } else this.unknownOps.delete(hostName);
-    log('session 0x%s: %s to %s lost: %s', sessionIdToHex(this.id), wasReady ? 'connection' : 'attempt', formatHostPort(link.host), cause.message);
+    log(
+      'session 0x%s: %s to %s lost: %s',
+      sessionIdToHex(this.id),
+      wasReady ? 'connection' : 'attempt',
+      formatHostPort(link.host),
+      cause.message,
+    );
     this.failAll(link, (op, path) => lossError(op, path, cause));
     if (this.endReason !== undefined || this.closing) return;
     const name = formatHostPort(link.host);
@@ -885,7 +979,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       case 'expired':
         return new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, op, path, `session 0x${sessionIdToHex(this.id)} has expired`);
       case 'auth-failed':
-        return new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, op, path, 'the server refused the session\'s credentials');
+        return new AuthFailedError(ZOOKEEPER_RC.AUTHFAILED, op, path, "the server refused the session's credentials");
       default:
         return new ClosingError(ZOOKEEPER_RC.CLOSING, op, path, 'the client was closed');
     }
@@ -904,7 +998,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
  */
 function attemptTimedOut(link: Link, ms: number, why: string | undefined): Error {
   const host = formatHostPort(link.host);
-  const text = link.phase === 'handshake' ? `connected to ${host} but no answer within ${ms} ms` : `no connection to ${host} within ${ms} ms`;
+  const text =
+    link.phase === 'handshake' ? `connected to ${host} but no answer within ${ms} ms` : `no connection to ${host} within ${ms} ms`;
   return new Error(why === undefined ? text : `${text} (${why})`);
 }
 

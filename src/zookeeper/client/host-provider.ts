@@ -34,7 +34,8 @@ export function formatHostPort(h: HostPort): string {
  * rather than guessed at. Throws InvalidConfigError.
  */
 export function parseConnectString(value: unknown, field = 'connect'): ParsedConnectString {
-  if (typeof value !== 'string' || value.trim() === '') throw new InvalidConfigError(field, value, 'expected "host:port[,host:port...][/chroot]"');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new InvalidConfigError(field, value, 'expected "host:port[,host:port...][/chroot]"');
   const slash = value.indexOf('/');
   const serverPart = slash === -1 ? value : value.slice(0, slash);
   let chroot: string | undefined = slash === -1 ? undefined : value.slice(slash);

@@ -104,7 +104,13 @@ export class WatchRegistry {
   /** The paths per kind: what SetWatches / SetWatches2 re-registers after a reconnect. */
   lists(): WatchLists {
     const keys = (k: WatchKind): string[] => [...this.byKind[k].keys()];
-    return { data: keys('data'), exist: keys('exist'), child: keys('child'), persistent: keys('persistent'), persistentRecursive: keys('persistentRecursive') };
+    return {
+      data: keys('data'),
+      exist: keys('exist'),
+      child: keys('child'),
+      persistent: keys('persistent'),
+      persistentRecursive: keys('persistentRecursive'),
+    };
   }
 
   get size(): number {

@@ -2,7 +2,14 @@
 // Paths go out with the chroot and come back without it; server error codes become the library's
 // typed errors (zooKeeperError), UNIMPLEMENTED an UnimplementedError; Stats and ACLs take the
 // library's shapes (types.ts). Session (session.ts) is a thin layer over it.
-import { InvalidConfigError, NodeExistsError, SessionExpiredError, ZOOKEEPER_RC, zooKeeperError, type ZooKeeperError } from '../../errors.js';
+import {
+  InvalidConfigError,
+  NodeExistsError,
+  SessionExpiredError,
+  ZOOKEEPER_RC,
+  zooKeeperError,
+  type ZooKeeperError,
+} from '../../errors.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
   AddWatchMode,
@@ -53,7 +60,15 @@ import {
 } from '../protocol/index.js';
 import { ANY_VERSION, type Acl, type Stat, type Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
-import { ClientConnection, type ClientConnectionOptions, type ClientEndReason, type ClientState, type RequestSpec, type ReplyOutcome, type WatchRequest } from './client-connection.js';
+import {
+  ClientConnection,
+  type ClientConnectionOptions,
+  type ClientEndReason,
+  type ClientState,
+  type RequestSpec,
+  type ReplyOutcome,
+  type WatchRequest,
+} from './client-connection.js';
 import { UnimplementedError } from '../../errors.js';
 import type { WatchKind } from './watch-registry.js';
 
@@ -151,7 +166,15 @@ const REMOVE_TYPES: Readonly<Record<RemoveWatchType, { readonly type: number; re
 const CODE_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(KeeperErrorCode).map(([name, code]) => [code, name]));
 
 /** The release that introduced an op the server may not know, for UnimplementedError. */
-const SINCE: Readonly<Record<string, string>> = { create2: '3.5', createContainer: '3.5.3', createTTL: '3.5.3', addWatch: '3.6', getEphemerals: '3.6', whoAmI: '3.7', removeWatches: '3.5' };
+const SINCE: Readonly<Record<string, string>> = {
+  create2: '3.5',
+  createContainer: '3.5.3',
+  createTTL: '3.5.3',
+  addWatch: '3.6',
+  getEphemerals: '3.6',
+  whoAmI: '3.7',
+  removeWatches: '3.5',
+};
 
 export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** The session id, lowercase hex without 0x (the form Stat.ephemeralOwner uses). */
@@ -195,7 +218,10 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       };
       const onEnded = (_reason: ClientEndReason, cause: Error | undefined): void => {
         cleanup();
-        reject(cause ?? new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, 'connect', undefined, 'the client ended before a session was established'));
+        reject(
+          cause ??
+            new SessionExpiredError(ZOOKEEPER_RC.SESSIONEXPIRED, 'connect', undefined, 'the client ended before a session was established'),
+        );
       };
       const onAbort = (): void => {
         // The attempt cut short is a failed attempt too: without it, giving up while a server holds
@@ -263,7 +289,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   }
 
   /** create, with the new node's Stat (3.5+: UnimplementedError from older servers). */
-  async create2(path: string, data: Buffer | null = null, opts: CreateOptions | CreateModeName = {}): Promise<{ path: string; stat: Stat }> {
+  async create2(
+    path: string,
+    data: Buffer | null = null,
+    opts: CreateOptions | CreateModeName = {},
+  ): Promise<{ path: string; stat: Stat }> {
     const r = await this.createNode('create2', path, data, opts, true);
     return { path: r.path, stat: toStat(r.stat!) };
   }
@@ -296,9 +326,24 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
    * created.
    */
   async exists(path: string, watcher?: Watcher): Promise<Stat | null> {
-    const watch = watcher === undefined ? undefined : { path, watcher, kindFor: (err: number): WatchKind | undefined => (err === KeeperErrorCode.OK ? 'data' : err === KeeperErrorCode.NONODE ? 'exist' : undefined) };
+    const watch =
+      watcher === undefined
+        ? undefined
+        : {
+            path,
+            watcher,
+            kindFor: (err: number): WatchKind | undefined =>
+              err === KeeperErrorCode.OK ? 'data' : err === KeeperErrorCode.NONODE ? 'exist' : undefined,
+          };
     const r = await this.call(
-      { op: 'exists', path, opCode: OpCode.exists, body: encodeExistsRequest(this.serverPath('exists', path), watcher !== undefined), decode: decodeExistsResponse, ...(watch === undefined ? {} : { watch }) },
+      {
+        op: 'exists',
+        path,
+        opCode: OpCode.exists,
+        body: encodeExistsRequest(this.serverPath('exists', path), watcher !== undefined),
+        decode: decodeExistsResponse,
+        ...(watch === undefined ? {} : { watch }),
+      },
       [KeeperErrorCode.NONODE],
     );
     return r.err === KeeperErrorCode.NONODE ? null : toStat(r.value!.stat);
@@ -306,41 +351,86 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
 
   /** The node's data (empty for a node created with null data) and Stat; the watcher fires on changed/deleted. */
   async get(path: string, watcher?: Watcher): Promise<{ data: Buffer; stat: Stat }> {
-    const r = await this.call({ op: 'get', path, opCode: OpCode.getData, body: encodeGetDataRequest(this.serverPath('get', path), watcher !== undefined), decode: decodeGetDataResponse, ...this.watch(path, watcher, 'data') });
+    const r = await this.call({
+      op: 'get',
+      path,
+      opCode: OpCode.getData,
+      body: encodeGetDataRequest(this.serverPath('get', path), watcher !== undefined),
+      decode: decodeGetDataResponse,
+      ...this.watch(path, watcher, 'data'),
+    });
     return { data: r.value!.data ?? Buffer.alloc(0), stat: toStat(r.value!.stat) };
   }
 
   /** Conditional write (version -1: any); the node's new Stat. */
   async set(path: string, data: Buffer | null, version = ANY_VERSION): Promise<Stat> {
-    const r = await this.call({ op: 'set', path, opCode: OpCode.setData, body: encodeSetDataRequest(this.serverPath('set', path), data, version), decode: decodeSetDataResponse });
+    const r = await this.call({
+      op: 'set',
+      path,
+      opCode: OpCode.setData,
+      body: encodeSetDataRequest(this.serverPath('set', path), data, version),
+      decode: decodeSetDataResponse,
+    });
     return toStat(r.value!.stat);
   }
 
   /** Child names (not paths), in no particular order; the watcher fires on child/deleted. */
   async getChildren(path: string, watcher?: Watcher): Promise<string[]> {
-    const r = await this.call({ op: 'getChildren', path, opCode: OpCode.getChildren, body: encodeGetChildrenRequest(this.serverPath('getChildren', path), watcher !== undefined), decode: decodeGetChildrenResponse, ...this.watch(path, watcher, 'child') });
+    const r = await this.call({
+      op: 'getChildren',
+      path,
+      opCode: OpCode.getChildren,
+      body: encodeGetChildrenRequest(this.serverPath('getChildren', path), watcher !== undefined),
+      decode: decodeGetChildrenResponse,
+      ...this.watch(path, watcher, 'child'),
+    });
     return r.value!.children;
   }
 
   /** getChildren with the parent's Stat, read at one zxid. */
   async getChildren2(path: string, watcher?: Watcher): Promise<{ children: string[]; stat: Stat }> {
-    const r = await this.call({ op: 'getChildren2', path, opCode: OpCode.getChildren2, body: encodeGetChildren2Request(this.serverPath('getChildren2', path), watcher !== undefined), decode: decodeGetChildren2Response, ...this.watch(path, watcher, 'child') });
+    const r = await this.call({
+      op: 'getChildren2',
+      path,
+      opCode: OpCode.getChildren2,
+      body: encodeGetChildren2Request(this.serverPath('getChildren2', path), watcher !== undefined),
+      decode: decodeGetChildren2Response,
+      ...this.watch(path, watcher, 'child'),
+    });
     return { children: r.value!.children, stat: toStat(r.value!.stat) };
   }
 
   /** Makes the server of this connection catch up with the leader before it answers anything after. */
   async sync(path: string): Promise<void> {
-    await this.call({ op: 'sync', path, opCode: OpCode.sync, body: encodeSyncRequest(this.serverPath('sync', path)), decode: decodeSyncResponse });
+    await this.call({
+      op: 'sync',
+      path,
+      opCode: OpCode.sync,
+      body: encodeSyncRequest(this.serverPath('sync', path)),
+      decode: decodeSyncResponse,
+    });
   }
 
   async getAcl(path: string): Promise<{ acl: Acl[]; stat: Stat }> {
-    const r = await this.call({ op: 'getAcl', path, opCode: OpCode.getACL, body: encodeGetACLRequest(this.serverPath('getAcl', path)), decode: decodeGetACLResponse });
+    const r = await this.call({
+      op: 'getAcl',
+      path,
+      opCode: OpCode.getACL,
+      body: encodeGetACLRequest(this.serverPath('getAcl', path)),
+      decode: decodeGetACLResponse,
+    });
     return { acl: r.value!.acl.map(toAcl), stat: toStat(r.value!.stat) };
   }
 
   /** Sets the ACL, conditional on the ACL's version (Stat.aclVersion; -1: any); the node's new Stat. */
   async setAcl(path: string, aclVersion: number, acl: readonly Acl[]): Promise<Stat> {
-    const r = await this.call({ op: 'setAcl', path, opCode: OpCode.setACL, body: encodeSetACLRequest(this.serverPath('setAcl', path), this.wireAcl('setAcl', path, acl), aclVersion), decode: decodeSetACLResponse });
+    const r = await this.call({
+      op: 'setAcl',
+      path,
+      opCode: OpCode.setACL,
+      body: encodeSetACLRequest(this.serverPath('setAcl', path), this.wireAcl('setAcl', path, acl), aclVersion),
+      decode: decodeSetACLResponse,
+    });
     return toStat(r.value!.stat);
   }
 
@@ -350,7 +440,13 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
    */
   async multi(ops: readonly MultiOpInput[]): Promise<MultiOutcome> {
     const wire = ops.map((o) => this.multiOp(o));
-    const r = await this.call({ op: 'multi', path: undefined, opCode: OpCode.multi, body: encodeMultiRequest(wire), decode: decodeMultiResponse });
+    const r = await this.call({
+      op: 'multi',
+      path: undefined,
+      opCode: OpCode.multi,
+      body: encodeMultiRequest(wire),
+      decode: decodeMultiResponse,
+    });
     const results: MultiOpResult[] = r.value!.results.map((res, i): MultiOpResult => {
       const path = ops[i]?.path;
       switch (res.op) {
@@ -364,9 +460,17 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         case 'check':
           return { op: res.op };
         case 'error':
-          return { op: 'error', code: res.err, error: res.err === KeeperErrorCode.OK ? undefined : this.serverError(res.err, `multi ${ops[i]?.op ?? '?'}`, path, r.server) };
+          return {
+            op: 'error',
+            code: res.err,
+            error: res.err === KeeperErrorCode.OK ? undefined : this.serverError(res.err, `multi ${ops[i]?.op ?? '?'}`, path, r.server),
+          };
         default:
-          return { op: 'error', code: KeeperErrorCode.MARSHALLINGERROR, error: this.serverError(KeeperErrorCode.MARSHALLINGERROR, 'multi', path) };
+          return {
+            op: 'error',
+            code: KeeperErrorCode.MARSHALLINGERROR,
+            error: this.serverError(KeeperErrorCode.MARSHALLINGERROR, 'multi', path),
+          };
       }
     });
     return { ok: results.every((x) => x.op !== 'error'), results };
@@ -398,11 +502,20 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
    */
   async removeWatches(path: string, type: RemoveWatchType): Promise<void> {
     const t = REMOVE_TYPES[type];
-    const r = await this.call({ op: 'removeWatches', path, opCode: OpCode.removeWatches, body: encodeRemoveWatchesRequest(this.serverPath('removeWatches', path), t.type) }, [KeeperErrorCode.MARSHALLINGERROR]);
+    const r = await this.call(
+      {
+        op: 'removeWatches',
+        path,
+        opCode: OpCode.removeWatches,
+        body: encodeRemoveWatchesRequest(this.serverPath('removeWatches', path), t.type),
+      },
+      [KeeperErrorCode.MARSHALLINGERROR],
+    );
     if (r.err !== KeeperErrorCode.OK) {
       // Servers before 3.9 (ZOOKEEPER-4472) cannot read the persistent types and fail the request
       // as a whole with MARSHALLINGERROR; 'any' removes persistent watches there.
-      if (t.type === WatcherType.PERSISTENT || t.type === WatcherType.PERSISTENT_RECURSIVE) throw new UnimplementedError(`removeWatches(${type})`, path, '3.9', "remove it with type 'any'", r.server);
+      if (t.type === WatcherType.PERSISTENT || t.type === WatcherType.PERSISTENT_RECURSIVE)
+        throw new UnimplementedError(`removeWatches(${type})`, path, '3.9', "remove it with type 'any'", r.server);
       throw this.serverError(r.err, 'removeWatches', path, r.server);
     }
     this.connection.watches.remove(t.kinds, path);
@@ -421,7 +534,13 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** This session's ephemeral nodes whose path starts with `prefix` (a string prefix, not a subtree) (3.6+). */
   async getEphemerals(prefix = '/'): Promise<string[]> {
     const chroot = this.connection.chroot;
-    const r = await this.call({ op: 'getEphemerals', path: prefix, opCode: OpCode.getEphemerals, body: encodeGetEphemeralsRequest(this.serverPath('getEphemerals', prefix, true)), decode: decodeGetEphemeralsResponse });
+    const r = await this.call({
+      op: 'getEphemerals',
+      path: prefix,
+      opCode: OpCode.getEphemerals,
+      body: encodeGetEphemeralsRequest(this.serverPath('getEphemerals', prefix, true)),
+      decode: decodeGetEphemeralsResponse,
+    });
     return r.value!.ephemerals.filter((p) => chroot.contains(p)).map((p) => chroot.toClient(p));
   }
 
@@ -433,7 +552,13 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
 
   // ---- plumbing ---------------------------------------------------------------------------------
 
-  private async createNode(op: 'create' | 'create2', path: string, data: Buffer | null, opts: CreateOptions | CreateModeName, wantStat: boolean): Promise<{ path: string; stat: WireStat | undefined }> {
+  private async createNode(
+    op: 'create' | 'create2',
+    path: string,
+    data: Buffer | null,
+    opts: CreateOptions | CreateModeName,
+    wantStat: boolean,
+  ): Promise<{ path: string; stat: WireStat | undefined }> {
     const o: CreateOptions = typeof opts === 'string' ? { mode: opts } : opts;
     const mode = o.mode ?? 'persistent';
     const flags = CREATE_FLAGS[mode];
@@ -441,11 +566,16 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     const server = this.serverPath(op, path, mode.includes('sequential'));
     const acl = this.wireAcl(op, path, o.acl ?? null);
     const ttl = mode.endsWith('-ttl');
-    if (ttl !== (o.ttlMs !== undefined)) throw this.badArguments(op, path, ttl ? `mode ${mode} needs ttlMs` : `ttlMs is only for the TTL modes, not ${mode}`);
-    if (ttl && !(Number.isInteger(o.ttlMs) && o.ttlMs! > 0)) throw this.badArguments(op, path, `ttlMs ${String(o.ttlMs)} is not a positive integer`);
+    if (ttl !== (o.ttlMs !== undefined))
+      throw this.badArguments(op, path, ttl ? `mode ${mode} needs ttlMs` : `ttlMs is only for the TTL modes, not ${mode}`);
+    if (ttl && !(Number.isInteger(o.ttlMs) && o.ttlMs! > 0))
+      throw this.badArguments(op, path, `ttlMs ${String(o.ttlMs)} is not a positive integer`);
     const opCode = mode === 'container' ? OpCode.createContainer : ttl ? OpCode.createTTL : wantStat ? OpCode.create2 : OpCode.create;
-    const body = ttl ? encodeCreateTTLRequest({ path: server, data, acl, flags, ttl: BigInt(o.ttlMs!) }) : encodeCreateRequest({ path: server, data, acl, flags });
-    const decode = (r: JuteReader): { path: string; stat: WireStat | undefined } => (opCode === OpCode.create ? { path: CreateResponse.read(r).path, stat: undefined } : Create2Response.read(r));
+    const body = ttl
+      ? encodeCreateTTLRequest({ path: server, data, acl, flags, ttl: BigInt(o.ttlMs!) })
+      : encodeCreateRequest({ path: server, data, acl, flags });
+    const decode = (r: JuteReader): { path: string; stat: WireStat | undefined } =>
+      opCode === OpCode.create ? { path: CreateResponse.read(r).path, stat: undefined } : Create2Response.read(r);
     const opName = opCode === OpCode.createContainer ? 'createContainer' : opCode === OpCode.createTTL ? 'createTTL' : op;
     const r = await this.call({ op: opName, path, opCode, body, decode });
     return { path: this.connection.chroot.toClient(r.value!.path), stat: r.value!.stat };
@@ -461,7 +591,8 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         const data = o.data ?? null;
         if (mode === 'container') return { op: 'createContainer', path, data, acl, flags };
         if (mode.endsWith('-ttl')) {
-          if (!(Number.isInteger(o.ttlMs) && o.ttlMs! > 0)) throw this.badArguments('multi create', o.path, `mode ${mode} needs a positive integer ttlMs`);
+          if (!(Number.isInteger(o.ttlMs) && o.ttlMs! > 0))
+            throw this.badArguments('multi create', o.path, `mode ${mode} needs a positive integer ttlMs`);
           return { op: 'createTTL', path, data, acl, flags, ttl: BigInt(o.ttlMs!) };
         }
         return { op: 'create', path, data, acl, flags };
@@ -487,7 +618,13 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   private serverError(code: number, op: string, path: string | undefined, server?: string): ZooKeeperError {
     if (code === KeeperErrorCode.UNIMPLEMENTED) {
       const base = op.replace(/^multi /, '');
-      return new UnimplementedError(op, path, SINCE[base], base === 'createTTL' ? 'TTL nodes need the server setting zookeeper.extendedTypesEnabled=true' : undefined, server);
+      return new UnimplementedError(
+        op,
+        path,
+        SINCE[base],
+        base === 'createTTL' ? 'TTL nodes need the server setting zookeeper.extendedTypesEnabled=true' : undefined,
+        server,
+      );
     }
     return zooKeeperError(code, op, path, CODE_NAMES.get(code) ?? `error ${code}`);
   }
@@ -518,9 +655,14 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
 function reattach(opts: ZkClientOptions): { session?: { id: bigint; password: Buffer } } {
   const { sessionId: id, sessionPassword: password } = opts;
   if (id === undefined && password === undefined) return {};
-  if (typeof id !== 'string' || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(id)) throw new InvalidConfigError('sessionId', id, 'expected a session id in hex, given together with sessionPassword');
+  if (typeof id !== 'string' || !/^(0x)?[0-9a-fA-F]{1,16}$/.test(id))
+    throw new InvalidConfigError('sessionId', id, 'expected a session id in hex, given together with sessionPassword');
   if (typeof password !== 'string' || !/^[0-9a-fA-F]{32}$/.test(password)) {
-    throw new InvalidConfigError('sessionPassword', typeof password === 'string' ? `(${password.length} characters, not shown)` : password, 'expected 32 hex digits (16 bytes), given together with sessionId');
+    throw new InvalidConfigError(
+      'sessionPassword',
+      typeof password === 'string' ? `(${password.length} characters, not shown)` : password,
+      'expected 32 hex digits (16 bytes), given together with sessionId',
+    );
   }
   return { session: { id: sessionIdFromHex(id), password: Buffer.from(password, 'hex') } };
 }

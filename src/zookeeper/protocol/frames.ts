@@ -53,7 +53,8 @@ export class FrameDecoder {
 
   constructor(opts: FrameDecoderOptions = {}) {
     const max = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff) throw new ZooKeeperProtocolError('maxFrameBytes', `${max} is not a frame length (0 .. 2^31-1)`);
+    if (!Number.isInteger(max) || max < 0 || max > 0x7fffffff)
+      throw new ZooKeeperProtocolError('maxFrameBytes', `${max} is not a frame length (0 .. 2^31-1)`);
     this.maxFrameBytes = max;
   }
 

@@ -31,7 +31,8 @@ export class JuteWriter {
   }
 
   int(value: number, field = 'int'): this {
-    if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) throw new ZooKeeperProtocolError(field, `${value} is not a 32-bit signed integer`);
+    if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)
+      throw new ZooKeeperProtocolError(field, `${value} is not a 32-bit signed integer`);
     this.reserve(4);
     this.buf.writeInt32BE(value, this.pos);
     this.pos += 4;
@@ -39,7 +40,8 @@ export class JuteWriter {
   }
 
   long(value: bigint, field = 'long'): this {
-    if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX) throw new ZooKeeperProtocolError(field, `${String(value)} is not a 64-bit signed integer`);
+    if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
+      throw new ZooKeeperProtocolError(field, `${String(value)} is not a 64-bit signed integer`);
     this.reserve(8);
     this.buf.writeBigInt64BE(value, this.pos);
     this.pos += 8;

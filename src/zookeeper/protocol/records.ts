@@ -71,7 +71,8 @@ export function sessionIdToHex(id: bigint): string {
 
 /** The inverse of sessionIdToHex (`0x` optional, either case), as the signed long the wire carries. */
 export function sessionIdFromHex(hex: string): bigint {
-  if (!/^(0x)?[0-9a-fA-F]{1,16}$/.test(hex)) throw new ZooKeeperProtocolError('sessionId', `${JSON.stringify(hex)} is not a 64-bit hex session id`);
+  if (!/^(0x)?[0-9a-fA-F]{1,16}$/.test(hex))
+    throw new ZooKeeperProtocolError('sessionId', `${JSON.stringify(hex)} is not a 64-bit hex session id`);
   return BigInt.asIntN(64, BigInt(`0x${hex.replace(/^0x/, '')}`));
 }
 

@@ -29,7 +29,12 @@ export const CreateRequest: JuteRecord<CreateRequest> = {
     w.int(v.flags, 'CreateRequest.flags');
   },
   read(r) {
-    return { path: r.string('CreateRequest.path'), data: r.buffer('CreateRequest.data'), acl: readAcls(r, 'CreateRequest.acl'), flags: r.int('CreateRequest.flags') };
+    return {
+      path: r.string('CreateRequest.path'),
+      data: r.buffer('CreateRequest.data'),
+      acl: readAcls(r, 'CreateRequest.acl'),
+      flags: r.int('CreateRequest.flags'),
+    };
   },
 };
 

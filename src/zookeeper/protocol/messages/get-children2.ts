@@ -41,7 +41,10 @@ export const GetChildren2Response: JuteRecord<GetChildren2Response> = {
     WireStat.write(w, v.stat);
   },
   read(r) {
-    return { children: r.list('GetChildren2Response.children', (x) => x.string('GetChildren2Response.children[]')), stat: WireStat.read(r) };
+    return {
+      children: r.list('GetChildren2Response.children', (x) => x.string('GetChildren2Response.children[]')),
+      stat: WireStat.read(r),
+    };
   },
 };
 
