@@ -360,6 +360,15 @@ function listenerMismatch(
 export class AuditFailedError extends KafkaZkRegistrarError {
   /** Always `AUDIT_FAILED`. */
   readonly code = 'AUDIT_FAILED';
+  /** True when its cause is (no session in time, a connection that failed): the same audit may work later. */
+  override readonly retriable: boolean;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    const cause = options?.cause;
+    this.retriable =
+      isRetriable(cause) ||
+      (cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === 'string' && !(cause instanceof KafkaZkRegistrarError));
+  }
 }
 
 /**

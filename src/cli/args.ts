@@ -451,7 +451,8 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   const seen = new Set<string>();
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;
-    if (seen.has(t.name)) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'given more than once');
+    if (seen.has(t.name))
+      throw new CommandLineError(`--${t.name}`, t.value ?? true, 'given more than once', `--${t.name} is given more than once`);
     seen.add(t.name);
   }
   const connect = required(values.zookeeper, '--zookeeper');
@@ -462,9 +463,10 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   for (const t of tokens ?? []) {
     if (t.kind !== 'option') continue;
     const forAudit = AUDIT_OPTIONS.includes(t.name);
-    if (cmd === 'audit' && !forAudit) throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for register');
+    if (cmd === 'audit' && !forAudit)
+      throw new CommandLineError(`--${t.name}`, t.value ?? true, 'only for register', `--${t.name} is only for register, not audit`);
     if (cmd === 'register' && forAudit && !SHARED_OPTIONS.includes(t.name))
-      throw new InvalidConfigError(`--${t.name}`, t.value ?? true, 'only for audit');
+      throw new CommandLineError(`--${t.name}`, t.value ?? true, 'only for audit', `--${t.name} is only for audit, not register`);
   }
   if (cmd === 'audit') {
     const given = int(values['connect-timeout-ms'], '--connect-timeout-ms');

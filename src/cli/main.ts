@@ -61,7 +61,9 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
       // Before start(): a probe must see 503 "starting" rather than a refused connection.
       server = await serveHealth(r, health);
     } catch (err) {
-      line('startFailed', { message: `health endpoint on ${health.host}:${health.port}: ${(err as Error).message}` });
+      const message = `health endpoint on ${health.host}:${health.port} (--health-host, --health-port): ${(err as Error).message}`;
+      line('startFailed', { name: 'HealthEndpointError', code: (err as NodeJS.ErrnoException).code ?? 'HEALTH_ENDPOINT', message });
+      process.stderr.write(`kafka-zk-registrar: ${message}\n`);
       await r.stop();
       return EXIT_FAILED;
     }
@@ -115,8 +117,10 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
     };
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     process.on('SIGINT', () => onSignal('SIGINT'));
-    r.once('failed', () => {
+    r.once('failed', (err) => {
       exitCode = EXIT_FAILED;
+      // The JSON line is for machines; a person reading the terminal gets the sentence (as audit does).
+      process.stderr.write(`kafka-zk-registrar: ${cliMessage(err)}\n`);
       resolve();
     });
     // Its supervisor (Kubernetes, systemd) restarts it: a new process gets new handles.
@@ -136,6 +140,7 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   ]);
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
+    process.stderr.write(`kafka-zk-registrar: ${cliMessage(first)}\n`);
     stoppedLine(r, await r.stop()); // `stopped` is always last
     return EXIT_FAILED;
   }

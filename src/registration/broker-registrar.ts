@@ -17,7 +17,7 @@ import {
   StartAbortedError,
   StoppedError,
   ZNodeFormatError,
-  type KafkaZkRegistrarError,
+  KafkaZkRegistrarError,
   type RegistrationConflictError,
 } from '../errors.js';
 import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } from './broker-config.js';
@@ -433,6 +433,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       await this.stop();
       if (signal?.aborted === true) throw new StartAbortedError(`start() of broker ${this.brokerId} was aborted`, { cause: signal.reason });
       if (stoppedFirst && !(err instanceof StoppedError)) throw new StoppedError(`start() of broker ${this.brokerId}`, { cause: err });
+      // Why the start failed stays in status() (a ConnectTimeoutError, say), not only in the rejection.
+      if (err instanceof KafkaZkRegistrarError && !(err instanceof StoppedError)) this.lastError = err;
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
