@@ -11,7 +11,6 @@ import {
   type StartZooKeeperOptions,
   type TestZooKeeper,
   type ZooKeeperMember,
-  type ZooKeeperTlsPort,
 } from '../../src/testing/zookeeper.js';
 import { fourLetterWord } from '../../src/testing/net.js';
 import { defaultZooKeeperVersion, fetchedJars, fetchHint, repoRoot } from './zk-versions.js';
@@ -38,30 +37,11 @@ export interface ZooKeeperServerOptions {
   tls?: { readonly clientAuth?: 'none' | 'want' | 'need' };
 }
 
-export interface ZooKeeperServer {
-  /** `127.0.0.1:<port>` of the server. */
-  readonly connectString: string;
-  readonly port: number;
-  /** pid of the JVM, or undefined when an external server (ZK_CONNECT) is used. */
-  readonly pid: number | undefined;
-  /** The server's own version, from `srvr` ('3.4.14-4c25d480...'). */
-  readonly version: string;
-  /** Its TLS port, when started with `tls`. */
-  readonly tls: ZooKeeperTlsPort | undefined;
-  /** SIGSTOP the JVM: the server keeps its sockets open but answers nothing (a stalled leader). */
-  pause(): void;
-  /** SIGCONT the JVM. */
-  resume(): void;
-  /** Sends a four-letter-word command and returns the answer. */
-  fourLetterWord(cmd: string): Promise<string>;
-  /** SIGKILL the JVM, keeping its data (a crash). */
-  kill(): Promise<void>;
-  /** Starts the JVM again on the same config and data (after kill()), waiting until it answers `ruok`. */
-  restart(): Promise<void>;
-  /** Deletes a killed standalone server's data: restart() then brings it back empty, as on ephemeral storage. */
-  wipeData(): void;
-  stop(): Promise<void>;
-}
+/**
+ * One server as the tests use it: the kit's member (src/testing/zookeeper.ts), without the member id
+ * and log (a standalone server is member 1; an external ZK_CONNECT server has neither).
+ */
+export type ZooKeeperServer = Omit<ZooKeeperMember, 'id' | 'logTail'>;
 
 const DEBIAN_CLASSPATH = ['/etc/zookeeper/conf', '/usr/share/java/zookeeper.jar'];
 const INSTALL_HINT =
