@@ -211,14 +211,14 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
   try {
     await assert.rejects(startZooKeeper({ cacheDir: empty }), (e: { code?: string; command?: string; message: string }) => {
       assert.equal(e.code, 'JARS_MISSING');
-      assert.equal(e.command, 'npx kafka-zk-registrar-testing fetch-kafka --version 3.9.2');
+      assert.equal(e.command, 'npx kafka-zk-registrar fetch-kafka --version 3.9.2');
       assert.match(e.message, /fetch-kafka --version 3\.9\.2/);
       return true;
     });
     await assert.rejects(
       startZooKeeper({ cacheDir: empty, version: '3.9.4' }),
       (e: { code?: string; command?: string }) =>
-        e.code === 'JARS_MISSING' && e.command === 'npx kafka-zk-registrar-testing fetch-zookeeper --version 3.9.4',
+        e.code === 'JARS_MISSING' && e.command === 'npx kafka-zk-registrar fetch-zookeeper --version 3.9.4',
     );
     assert.deepEqual(require('node:fs').readdirSync(empty), [], 'nothing was written into the cache');
   } finally {
@@ -242,10 +242,14 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
 });
 
 test('fetch CLI: a complete cache is left as it is (exit 0); a bad version is a usage error (exit 2)', { skip }, () => {
-  const cli = join(__dirname, '..', 'src', 'testing', 'fetch-cli.js');
+  // Through the main CLI, as a user runs it: progress on stderr, one JSON line on stdout.
+  const cli = join(__dirname, '..', 'src', 'cli', 'main.js');
   const ok = spawnSync(process.execPath, [cli, 'fetch-kafka', '--version', '3.9.2', '--cache-dir', cacheDir], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /kafka 3\.9\.2: already in .*kafka-3\.9\.2\/libs/);
+  assert.match(ok.stderr, /kafka 3\.9\.2: already in .*kafka-3\.9\.2\/libs/);
+  const done = JSON.parse(ok.stdout.trim()) as { event: string; what: string; version: string; dir: string };
+  assert.deepEqual([done.event, done.what, done.version], ['fetched', 'kafka', '3.9.2']);
+  assert.match(done.dir, /kafka-3\.9\.2\/libs/);
   const bad = spawnSync(process.execPath, [cli, 'fetch-kafka', '--version', '4.1.0', '--cache-dir', cacheDir], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /invalid version: "4\.1\.0" \(expected a ZooKeeper-mode Kafka line, 2\.4 to 3\.9\)/);

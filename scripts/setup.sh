@@ -33,4 +33,4 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install 
 npm run build --silent
 # The testing kit's own cache (outside the project, ~/.cache/kafka-zk-registrar): what examples/ use,
 # as an application's tests would. Maven copies from ~/.m2 what fetch-kafka.sh just downloaded.
-node dist/testing/fetch-cli.js fetch-kafka
+node dist/cli/main.js fetch-kafka >/dev/null

@@ -40,6 +40,11 @@ export type ErrorCode =
   | 'BROKER_ID_IN_USE'
   | 'CONTROLLER_CANDIDACY_REFUSED'
   | 'CONTROLLER_CLAIM_FAILED'
+  // The testing kit's (kafka-zk-registrar/testing: src/testing/errors.ts)
+  | 'JAVA_MISSING'
+  | 'JARS_MISSING'
+  | 'FETCH_FAILED'
+  | 'SERVER_START_FAILED'
   | ZooKeeperErrorCode;
 
 /**

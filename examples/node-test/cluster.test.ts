@@ -1,6 +1,6 @@
 // A user's node:test file with the testing kit: a real ZooKeeper-mode Kafka cluster for the file,
 // a temporary broker that joins it and leaves it, and a broker restart. Run with
-// `node --test` after `npx kafka-zk-registrar-testing fetch-kafka` (once per machine).
+// `node --test` after `npx kafka-zk-registrar fetch-kafka` (once per machine).
 // Imports the package by name, as an application does (kafka-zk-registrar/testing).
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';

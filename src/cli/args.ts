@@ -69,6 +69,8 @@ export const USAGE = `Usage:
   ${AUDIT_HELP}
   kafka-zk-registrar help [register|audit]     this text, or one command's
   kafka-zk-registrar --version                  the package version
+  kafka-zk-registrar fetch-kafka [--version V] [--cache-dir DIR]     jars for kafka-zk-registrar/testing
+  kafka-zk-registrar fetch-zookeeper --version V [--cache-dir DIR]   (Maven Central, with mvn)
 ZooKeeper credentials (digest user:password) are read from a file or an environment variable, never
 from the command line, and never printed.`;
 

@@ -10,6 +10,7 @@ import { AUDIT_HELP, canonicalHostName, cliMessage, needsLocalHostName, parseCom
 import { auditRegistrations } from '../audit/registrations-audit.js';
 import { formatAuditTable } from '../audit/audit-table.js';
 import { serveHealth, type HealthServer } from '../operations/health-server.js';
+import { main as fetchJars } from '../testing/fetch-cli.js';
 
 const EXIT_FAILED = 1;
 
@@ -157,6 +158,8 @@ function stoppedLine(r: BrokerRegistrar, outcome: StopOutcome): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // The testing kit's jar fetches (kafka-zk-registrar/testing), under the same command.
+  if (argv[0] === 'fetch-kafka' || argv[0] === 'fetch-zookeeper') return fetchJars(argv);
   let cmd: Command;
   let registrar: BrokerRegistrar | undefined;
   try {

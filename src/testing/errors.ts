@@ -2,15 +2,14 @@
 // what is missing or what failed, with the command or option that fixes it. Bad options are the
 // library's InvalidConfigError (code INVALID_CONFIG, `field` and `value`).
 
-/** Every `code` a testing-kit error carries. */
-export type TestingErrorCode = 'JAVA_MISSING' | 'JARS_MISSING' | 'FETCH_FAILED' | 'SERVER_START_FAILED';
+import { KafkaZkRegistrarError, type ErrorCode } from '../errors.js';
 
-export abstract class TestingKitError extends Error {
-  abstract readonly code: TestingErrorCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
+/** Every `code` a testing-kit error carries (a part of the library's ErrorCode). */
+export type TestingErrorCode = Extract<ErrorCode, 'JAVA_MISSING' | 'JARS_MISSING' | 'FETCH_FAILED' | 'SERVER_START_FAILED'>;
+
+/** The base of the testing kit's errors: one of the library's errors (`instanceof KafkaZkRegistrarError`), with a kit code. */
+export abstract class TestingKitError extends KafkaZkRegistrarError {
+  abstract override readonly code: TestingErrorCode;
 }
 
 /** `java` could not be run: JAVA_HOME/bin/java, or `java` on PATH. */
@@ -36,7 +35,7 @@ export class JarsMissingError extends TestingKitError {
     readonly version: string,
     /** The directory that was looked in. */
     readonly dir: string,
-    /** The command that fetches them, e.g. `npx kafka-zk-registrar-testing fetch-kafka --version 3.9.2`. */
+    /** The command that fetches them, e.g. `npx kafka-zk-registrar fetch-kafka --version 3.9.2`. */
     readonly command: string,
   ) {
     super(

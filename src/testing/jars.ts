@@ -16,12 +16,12 @@ export const DEFAULT_KAFKA_VERSION = '3.9.2';
 
 /** The command that fetches the Kafka jars (named in JarsMissingError). */
 export function fetchKafkaCommand(version: string): string {
-  return `npx kafka-zk-registrar-testing fetch-kafka --version ${version}`;
+  return `npx kafka-zk-registrar fetch-kafka --version ${version}`;
 }
 
 /** The command that fetches a ZooKeeper release's jars. */
 export function fetchZooKeeperCommand(version: string): string {
-  return `npx kafka-zk-registrar-testing fetch-zookeeper --version ${version}`;
+  return `npx kafka-zk-registrar fetch-zookeeper --version ${version}`;
 }
 
 /**

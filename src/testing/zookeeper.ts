@@ -25,7 +25,7 @@ export interface StartZooKeeperOptions {
   /** Ensembles: followers drop a leader that has not answered for this many ticks. Default 10. */
   readonly syncLimit?: number;
   /**
-   * A ZooKeeper release (3.x.y) fetched with `npx kafka-zk-registrar-testing fetch-zookeeper
+   * A ZooKeeper release (3.x.y) fetched with `npx kafka-zk-registrar fetch-zookeeper
    * --version <v>`. Default: the ZooKeeper that comes with the Kafka jars (`kafkaVersion`), so one
    * fetch serves both. With `classpath`, only says which configuration keys the server knows.
    */
