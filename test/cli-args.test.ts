@@ -372,3 +372,14 @@ test("listeners without a port are refused and without a host stand for this mac
   assert.equal(needsLocalHostName([...reg, '--listeners=PLAINTEXT://:9092']), true);
   assert.equal(needsLocalHostName([...reg, '--listeners', 'PLAINTEXT://b1:9092']), false);
 });
+
+test('confirmation settings without --confirm-bootstrap are refused, not ignored', () => {
+  for (const flag of ['--confirm-timeout-ms', '--recheck-interval-ms']) {
+    assert.throws(
+      () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:9092', flag, '1000']),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === flag && /give --confirm-bootstrap too/.test(cliMessage(e)),
+    );
+  }
+  const ok = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:9092', '--confirm-bootstrap', 'h:9092', '--confirm-timeout-ms', '1000']);
+  assert.equal(ok.kind, 'register');
+});

@@ -35,6 +35,8 @@ test('health: ready only when owned, verified and (with confirmation) confirmed;
     [{ confirmation: { state: 'missing' } }, 'missing', true, false],
     [{ verified: false }, 'unverified', true, false],
     [{ state: 'starting' }, 'starting', true, false],
+    // start() before its first session (ZooKeeper unreachable at start): said as what it is.
+    [{ state: 'starting', connection: 'connecting' }, 'connecting', true, false],
     [{ state: 'acquiring', connection: 'connecting' }, 'connecting', true, false],
     [{ state: 'acquiring' }, 'acquiring', true, false],
     [{ state: 'waiting' }, 'waiting', true, false],

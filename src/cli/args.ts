@@ -508,6 +508,13 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   const conflictTimeoutMs = int(values['conflict-timeout-ms'], '--conflict-timeout-ms');
   const confirmTimeoutMs = int(values['confirm-timeout-ms'], '--confirm-timeout-ms');
   const recheckIntervalMs = int(values['recheck-interval-ms'], '--recheck-interval-ms');
+  // Settings of the confirmation mean nothing without it: refused, as --performs-controller-duties is
+  // without --controller, rather than silently ignored.
+  for (const flag of ['confirm-timeout-ms', 'recheck-interval-ms'] as const) {
+    if (values[flag] !== undefined && bootstrap === undefined) {
+      throw new CommandLineError(`--${flag}`, values[flag], 'only with --confirm-bootstrap', `--${flag} is only for the confirmation: give --confirm-bootstrap too`);
+    }
+  }
   const jmxPort = int(values['jmx-port'], '--jmx-port');
   const config: BrokerRegistrarConfig = {
     zookeeper: {

@@ -65,6 +65,8 @@ const TABLE: readonly Row[] = [
   [(s) => s.state === 'stopped', 'stopped'],
   [(s) => s.state === 'failed', 'failed'],
   [(s) => s.wedged, 'wedged'],
+  // start() before its first session: the same answer a run gives while its session is away.
+  [(s) => s.state === 'starting' && s.connection !== 'connected', 'connecting'],
   [(s) => s.state === 'starting' || s.state === 'idle', 'starting'],
   [(s) => s.state === 'acquiring' && s.connection !== 'connected', 'connecting'],
   [(s) => s.state === 'acquiring', 'acquiring'],
