@@ -380,6 +380,18 @@ test('confirmation settings without --confirm-bootstrap are refused, not ignored
       (e: unknown) => e instanceof InvalidConfigError && e.field === flag && /give --confirm-bootstrap too/.test(cliMessage(e)),
     );
   }
-  const ok = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:9092', '--confirm-bootstrap', 'h:9092', '--confirm-timeout-ms', '1000']);
+  const ok = parseCommand([
+    'register',
+    '--zookeeper',
+    'z:1',
+    '--broker-id',
+    '1',
+    '--listeners',
+    'PLAINTEXT://h:9092',
+    '--confirm-bootstrap',
+    'h:9092',
+    '--confirm-timeout-ms',
+    '1000',
+  ]);
   assert.equal(ok.kind, 'register');
 });

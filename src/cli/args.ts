@@ -512,7 +512,12 @@ export function parseCommand(argv: readonly string[], opts: ParseOptions = {}): 
   // without --controller, rather than silently ignored.
   for (const flag of ['confirm-timeout-ms', 'recheck-interval-ms'] as const) {
     if (values[flag] !== undefined && bootstrap === undefined) {
-      throw new CommandLineError(`--${flag}`, values[flag], 'only with --confirm-bootstrap', `--${flag} is only for the confirmation: give --confirm-bootstrap too`);
+      throw new CommandLineError(
+        `--${flag}`,
+        values[flag],
+        'only with --confirm-bootstrap',
+        `--${flag} is only for the confirmation: give --confirm-bootstrap too`,
+      );
     }
   }
   const jmxPort = int(values['jmx-port'], '--jmx-port');
