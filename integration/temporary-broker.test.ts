@@ -3,7 +3,6 @@
 // timeout, and a leftover registration of a killed test run reported at once.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
@@ -18,6 +17,7 @@ import {
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
+import { accepts } from '../src/testing/net.js';
 
 const skip = kafkaSkipReason();
 let c: TestKafkaCluster | undefined;
@@ -32,17 +32,6 @@ after(async () => {
   await observer?.close();
   await c?.stop();
 });
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 test('the default endpoint answers Metadata with the cluster; await using deregisters and closes it', { skip }, async () => {
   const cluster = c!;

@@ -5,7 +5,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +15,7 @@ import { diesWithParent, startKafkaCluster, startZooKeeper, type TestZooKeeper }
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
+import { accepts } from '../src/testing/net.js';
 
 const cacheDir = join(repoRoot(), '.cache');
 const skip = kafkaSkipReason();
@@ -27,18 +27,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** True when something accepts a TCP connection on 127.0.0.1:port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = tcpConnect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 async function openSession(connect: string, sessionTimeoutMs = 10_000): Promise<Session> {

@@ -160,7 +160,7 @@ export class RegistrarMetrics {
       {
         name: n('session_expiries'),
         type: 'counter',
-        help: 'ZooKeeper sessions ended under us, by cause: server (the ensemble said so), stall (this process was frozen past the session timeout and gave its session up), refused (every reconnect closed unanswered for a session timeout).',
+        help: 'ZooKeeper sessions ended under us, by cause: server (the ensemble said so), stall (this process was frozen past the session timeout and gave its session up), refused (reconnects closed unanswered for a session timeout, and a new session showed the ensemble lost what ours had seen).',
         samples: countersBy(n('session_expiries'), 'cause', (t) => t.expiries),
       },
       {

@@ -182,8 +182,9 @@ export interface BrokerRegistrarEvents {
   conflict: [error: RegistrationConflictError];
   /**
    * Our session ended and a new one is being opened: `server` (the server said so), `stall` (this process
-   * was frozen past the session timeout), `refused` (reconnects closed unanswered for a session timeout). A
-   * lost connection alone never ends a session.
+   * was frozen past the session timeout), `refused` (reconnects closed unanswered for a session timeout,
+   * and a new session showed the ensemble lost what ours had seen). A lost connection alone never ends a
+   * session.
    */
   sessionExpired: [info: { readonly sessionId: string; readonly cause: ExpiryCause }];
   /**

@@ -1,4 +1,4 @@
-// Loopback helpers of the testing kit: a free port, and ZooKeeper's four-letter words over a plain socket.
+// Loopback helpers of the testing kit: a free port, whether a port accepts, and ZooKeeper's four-letter words over a plain socket.
 import { createServer, connect as tcpConnect } from 'node:net';
 
 /** A port that was free on 127.0.0.1 a moment ago (the kernel's choice for port 0). */
@@ -37,5 +37,17 @@ export function fourLetterWord(port: number, cmd: string, timeoutMs = 2000): Pro
       clearTimeout(timer);
       resolve(out);
     });
+  });
+}
+
+/** True when something accepts a TCP connection on 127.0.0.1:port (the connection is closed at once). */
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
 }
