@@ -1,8 +1,24 @@
 // Loopback helpers of the testing kit: a free port, whether a port accepts, and ZooKeeper's four-letter words over a plain socket.
 import { createServer, connect as tcpConnect } from 'node:net';
 
-/** A port that was free on 127.0.0.1 a moment ago (the kernel's choice for port 0). */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: none is handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A port that was free on 127.0.0.1 a moment ago (the kernel's choice for port 0), and never one this
+ * process has handed out before: a port is free again once closed, so two calls in a row could get
+ * the same one (seen in CI: a broker given one port for two listeners, which Kafka refuses).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await kernelPort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
