@@ -12,7 +12,8 @@
 import { listenTo, SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { StateMachine, type Transitions } from '../util/state-machine.js';
-import { checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
+import { aclKey, checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
+import { SharedWork, untilAborted } from '../util/shared-work.js';
 import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
@@ -33,6 +34,8 @@ import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { invalidPathReason } from '../zookeeper/client/chroot.js';
 
 const log = logger('ephemeral');
+// The parents being created in this process, per cluster, parent path and ACL (see attempt).
+const parentCreations = new SharedWork<string[]>();
 
 /**
  * After a conflict is reported: `wait` (keep waiting, take the path when the node goes) or `fail` (give up
@@ -309,7 +312,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private blockedSince: number | undefined;
   private conflictTimer: NodeJS.Timeout | undefined;
   private conflictReported = false;
-  private watchedBy: Session | undefined;
+  /** The latest exists-watch armed (see armWatch); undefined once it fired or failed. */
+  private armed: { readonly session: Session } | undefined;
   private runs = 0;
   /** False after a freeze of this process until a round trip has seen our node again (status().verified). */
   private verifiedSinceFreeze = true;
@@ -545,10 +549,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       }
       if (this.precondition !== undefined)
         await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
-      // The exists-watch is the owner check's peek: it rides behind the create (see checkOwner).
-      const result = await this.attempt(session, () =>
-        this.watchedBy === session ? this.retrying(session, () => session.exists(this.path)) : this.armWatch(session),
-      );
+      // The exists-watch is the owner check's peek: it rides behind each create (see checkOwner),
+      // armed anew each time, since a watch armed before would fire at our own create or delete.
+      const result = await this.attempt(session, () => this.armWatch(session));
       // Another party's claim: given up at once, so that its going away can never hand us the path.
       if ('refuse' in result && result.refuse !== undefined) {
         this.fail(result.refuse);
@@ -638,6 +641,31 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.notify('lost', { reason, sessionId });
   }
 
+  /**
+   * Creates the missing parents of `p` on `session`. A chroot can go missing (ZooKeeper back with an
+   * empty data directory): created again then, as Kafka creates it at startup, and only then: never
+   * before the registrar's pre-flight.
+   */
+  private async makeParents(session: Session, p: string, acl: readonly Acl[] | undefined): Promise<string[]> {
+    const chroot = this.connection.connectString.chroot;
+    const ensureChroot = async (): Promise<void> => {
+      log('%s: the chroot %s is missing: creating it', this.path, chroot);
+      await this.connection.ensureChroot(this.stopper.signal);
+    };
+    let made: string[];
+    try {
+      made = await this.retrying(session, () => session.createParents(p, acl));
+    } catch (err) {
+      if (!(err instanceof NoNodeError) || chroot === undefined) throw err;
+      await ensureChroot();
+      return this.retrying(session, () => session.createParents(p, acl));
+    }
+    // Nothing to make, yet the create found no parent: the parent is the chroot itself (a path
+    // one level below it), which only ensureChroot creates.
+    if (made.length === 0 && chroot !== undefined) await ensureChroot();
+    return made;
+  }
+
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
     if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
@@ -653,23 +681,17 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       // longer (parents deleted again as fast as we make them must not turn us into a flood).
       createParents: async (p: string, acl: readonly Acl[] | undefined): Promise<string[]> => {
         if (parentRounds++ > 0) await delay(backoffMs(parentRounds, 10, 1000), this.stopper.signal);
-        const chroot = this.connection.connectString.chroot;
-        const ensureChroot = async (): Promise<void> => {
-          log('%s: the chroot %s is missing: creating it', this.path, chroot);
-          await this.connection.ensureChroot(this.stopper.signal);
-        };
-        let made: string[];
-        try {
-          made = await this.retrying(session, () => session.createParents(p, acl));
-        } catch (err) {
-          if (!(err instanceof NoNodeError) || chroot === undefined) throw err;
-          await ensureChroot();
-          return this.retrying(session, () => session.createParents(p, acl));
-        }
-        // Nothing to make, yet the create found no parent: the parent is the chroot itself (a path
-        // one level below it), which only ensureChroot creates.
-        if (made.length === 0 && chroot !== undefined) await ensureChroot();
-        return made;
+        // Registrars of one process that find the same parents missing (a fleet's first start) wait
+        // for the one that creates them; if its work fails (its session or its stop), we do our own.
+        const { hosts, chroot } = this.connection.connectString;
+        const key = `${hosts}${chroot ?? ''}\u0000${p.slice(0, p.lastIndexOf('/'))}\u0000${aclKey(acl)}`;
+        const { result, joined } = parentCreations.run(key, () => this.makeParents(session, p, acl));
+        if (!joined) return result;
+        const made = await untilAborted(result, this.stopper.signal, `registration of ${this.path}`).catch((err: unknown) => {
+          if (err instanceof StoppedError && this.stopper.signal.aborted) throw err;
+          return undefined;
+        });
+        return made ?? this.makeParents(session, p, acl);
       },
     };
     const companion = this.companion;
@@ -739,20 +761,26 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /**
    * Sends the exists-watch for this session and returns what it saw (the watch is armed either way).
-   * One per session: whether we own the node or wait for another owner's node to go, any change to
-   * it schedules the next run. (The client re-registers watches after a reconnect of the same
-   * session, so one is enough.)
+   * Whether we own the node or wait for another owner's node to go, any change to it schedules the
+   * next run. (The client re-registers watches after a reconnect of the same session.)
    */
   private armWatch(session: Session): Promise<Stat | null> {
-    this.watchedBy = session;
+    const arming = { session };
+    this.armed = arming;
     const armed = this.retrying(session, () =>
       session.exists(this.path, (ev) => {
-        if (this.watchedBy === session) this.watchedBy = undefined;
+        // Superseded by a later arming (on this session or a newer one): a change after that
+        // arming's exists fires its watch too (the server keeps one watch per path and connection,
+        // and the client hands the event to every watcher of the path), and a change before it
+        // shows in what that exists returned. So this event, typically our own create firing the
+        // watch armed while the node was missing, tells nothing new and costs no extra run.
+        if (this.armed !== arming) return;
+        this.armed = undefined;
         if (session.ended === undefined) this.schedule(`watch: ${ev}`);
       }),
     );
     armed.catch(() => {
-      if (this.watchedBy === session) this.watchedBy = undefined;
+      if (this.armed === arming) this.armed = undefined;
     });
     return armed;
   }
@@ -764,7 +792,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    */
   private async ensureWatch(session: Session, expectedOwner: string): Promise<boolean> {
     // Already watching on this session: any change since fires that watch and schedules a run.
-    if (this.watchedBy === session) return true;
+    if (this.armed?.session === session) return true;
     const seen = await this.armWatch(session);
     if (seen !== null && seen.ephemeralOwner === expectedOwner) return true;
     this.schedule('changed before the watch was set');

@@ -80,12 +80,18 @@ export interface OwnerCheckOptions {
   readonly companion?: (() => Promise<readonly MultiOpInput[]>) | undefined;
 }
 
+const entryKey = (x: Acl): string => `${x.scheme}\u0000${x.id}\u0000${x.perms}`;
+
 /** Same entries, in any order. */
 export function sameAcl(a: readonly Acl[], b: readonly Acl[]): boolean {
-  const key = (x: Acl): string => `${x.scheme}\u0000${x.id}\u0000${x.perms}`;
-  const ka = a.map(key).sort();
-  const kb = b.map(key).sort();
+  const ka = a.map(entryKey).sort();
+  const kb = b.map(entryKey).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+}
+
+/** A key equal for ACLs with the same entries (in any order); '' for none given. */
+export function aclKey(acl: readonly Acl[] | undefined): string {
+  return acl === undefined ? '' : acl.map(entryKey).sort().join('\u0001');
 }
 
 export async function aclStep(s: Session, path: string, acl: readonly Acl[], io: OwnerCheckIo): Promise<'ok' | 'fixed' | 'conflict'> {

@@ -57,6 +57,8 @@ import {
 } from '../recipes/owned-ephemeral.js';
 
 const log = logger('broker');
+/** update() re-checks the listeners only: /migration is read (and watched) before a first registration. */
+const NO_MIGRATION_READ: Promise<MigrationView> = Promise.resolve({ phase: 'none' });
 /** What update() changes: Kafka's updateBrokerInfo. */
 const UPDATABLE: readonly string[] = Object.keys({ listeners: true, rack: true, jmxPort: true, features: true } satisfies Readonly<
   Record<keyof BrokerUpdate, true>
@@ -424,7 +426,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       // Claims first (throwing PathClaimedError if another recipe on this Connection has either
       // path); the candidacy only contends once our broker znode is owned.
       await this.controller?.start();
-      this.migration.start(await this.preflight(this.info.endpoints, true));
+      const read = await this.preflight(this.info.endpoints, true);
+      this.migration.start(read.migration, read.session);
       const first = this.ephemeral.start();
       return this.registration(await first);
     } catch (err) {
@@ -477,11 +480,15 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   /**
    * What must hold before anything is written, read in one batch (one session answers them in
    * order): the cluster id, the listeners Kafka's controller needs, the controller candidacy beside
-   * other brokers, and (before a first registration) the KRaft migration. Returns /migration as read.
+   * other brokers, and (before a first registration) the KRaft migration, its watch armed. Returns
+   * /migration as read (`none` when not read), and the session that read it.
    * Nothing here creates anything: a mistyped chroot is refused (with `clusterId`) or reported
    * (`emptyCluster`) before the registration creates it.
    */
-  private async preflight(endpoints: readonly Endpoint[], beforeRegistering: boolean): Promise<MigrationView> {
+  private async preflight(
+    endpoints: readonly Endpoint[],
+    beforeRegistering: boolean,
+  ): Promise<{ migration: MigrationView; session: Session }> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
@@ -489,7 +496,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
           s.exists('/'),
           readClusterId(s),
           registeredBrokers(s),
-          readMigration(s),
+          beforeRegistering ? readMigration(s, this.migration.watcher) : NO_MIGRATION_READ,
         ]);
         // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
@@ -518,7 +525,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
           this.confirmListener = (await bootstrapListener(s, others, this.config.confirm?.kafka?.brokers)) ?? this.confirmListener;
         }
         if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, children.value.length === 0);
-        return m;
+        return { migration: m, session: s };
       } catch (err) {
         if (!isRetriable(err) && !isSessionGone(err)) throw err;
       }

@@ -19,30 +19,42 @@ export type MigrationView =
   | { readonly phase: MigrationPhase; readonly state: MigrationState }
   | { readonly phase: 'unreadable'; readonly error: ZNodeFormatError };
 
-/** Reads /migration once. Any other error (connection loss, ...) is thrown. */
+/**
+ * Reads /migration once; with `watcher`, also arms a watch that fires on its creation, change or
+ * deletion. Any other error (connection loss, ...) is thrown.
+ */
 export async function readMigration(s: Session, watcher?: () => void): Promise<MigrationView> {
+  // With a watch, the exists-watch comes first: it is armed whether or not the node is there (a
+  // get-watch is not set on a missing node), and in the usual case, no migration, it is the only
+  // request. The get that follows when it is there needs no watch of its own.
+  if (watcher !== undefined && (await s.exists(MIGRATION_PATH, () => watcher())) === null) return { phase: 'none' };
   try {
-    const { data } = await s.get(MIGRATION_PATH, watcher === undefined ? undefined : () => watcher());
-    const state = decodeMigrationZNode(data);
+    const state = decodeMigrationZNode((await s.get(MIGRATION_PATH)).data);
     return { phase: state.phase, state };
   } catch (err) {
     if (err instanceof ZNodeFormatError) return { phase: 'unreadable', error: err };
-    if (!(err instanceof NoNodeError)) throw err;
+    // Deleted between the exists and the get: the watch fires for that, and the view is re-read.
+    if (err instanceof NoNodeError) return { phase: 'none' };
+    throw err;
   }
-  // Not there: watch for its creation instead (a get-watch is not set on a missing node).
-  if (watcher !== undefined && (await s.exists(MIGRATION_PATH, () => watcher())) !== null) return readMigration(s, watcher);
-  return { phase: 'none' };
 }
 
 export interface MigrationWatchEvents {
   changed: [view: MigrationView];
 }
 
-/** Keeps `view` current: re-reads /migration on every change and on every new session. */
+/**
+ * Keeps `view` current: re-reads /migration on every change and on every new session. It starts
+ * from the pre-flight's read, which armed its watch (`watcher`), so that /migration costs one
+ * request at start.
+ */
 export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   private current: MigrationView = { phase: 'none' };
+  private started = false;
   private stopped = false;
   private readonly detach: () => void;
+  /** Pass to readMigration: a change to /migration re-reads it (once started). */
+  readonly watcher = (): void => this.refresh();
 
   constructor(private readonly connection: Connection) {
     super();
@@ -55,10 +67,14 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
     return this.current;
   }
 
-  /** Records a view read elsewhere (the pre-flight) and arms the watch. */
-  start(initial?: MigrationView): void {
-    if (initial !== undefined) this.set(initial);
-    this.refresh();
+  /**
+   * Starts from a view read (with `watcher`) on session `readOn`; re-reads at once if the session
+   * has changed since, since a watch lives only as long as its session.
+   */
+  start(initial: MigrationView, readOn: Session): void {
+    this.started = true;
+    this.set(initial);
+    if (this.connection.session !== readOn) this.refresh();
   }
 
   stop(): void {
@@ -70,10 +86,10 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   }
 
   private refresh(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     const s = this.connection.session;
     if (s === undefined) return;
-    readMigration(s, () => this.refresh()).then(
+    readMigration(s, this.watcher).then(
       (v) => this.set(v),
       // The next session (or reconnect) re-reads it; nothing here is worth failing a registration over.
       (err: KafkaZkRegistrarError) => log('reading %s failed: %s', MIGRATION_PATH, err.message),

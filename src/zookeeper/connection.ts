@@ -24,12 +24,13 @@ import { StallDetector } from './stall-detector.js';
 import { validateTls, type ZooKeeperTls } from './tls.js';
 
 import { StateMachine, type Transitions } from '../util/state-machine.js';
+import { SharedWork, untilAborted } from '../util/shared-work.js';
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
 // Chroot creations in flight in this process (hosts + chroot): a thousand Connections that find the
 // same chroot missing at once share one extra session and one create, not a thousand.
-const chrootsInFlight = new Map<string, Promise<void>>();
+const chrootCreations = new SharedWork<void>();
 
 /** Options of Connection (and the `zookeeper` option of BrokerRegistrar and registerTemporaryBroker). */
 export interface ConnectionOptions {
@@ -426,24 +427,19 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   async ensureChroot(signal?: AbortSignal): Promise<void> {
     const chroot = this.connectString.chroot;
     if (chroot === undefined) return;
-    const key = `${this.connectString.hosts}${chroot}`;
-    let inFlight = chrootsInFlight.get(key);
-    if (inFlight === undefined) {
-      inFlight = (async () => {
-        const s = await this.openSession(
-          this.connectString.hosts,
-          AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]),
-        );
-        try {
-          const made = await s.createParents(`${chroot}/x`);
-          if (made.length > 0) log('created the chroot %s', made.join(', '));
-        } finally {
-          await s.close();
-        }
-      })().finally(() => chrootsInFlight.delete(key));
-      chrootsInFlight.set(key, inFlight);
-    }
-    await (signal === undefined ? inFlight : Promise.race([inFlight, abortion(signal)]));
+    const { result } = chrootCreations.run(`${this.connectString.hosts}${chroot}`, async () => {
+      const s = await this.openSession(
+        this.connectString.hosts,
+        AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]),
+      );
+      try {
+        const made = await s.createParents(`${chroot}/x`);
+        if (made.length > 0) log('created the chroot %s', made.join(', '));
+      } finally {
+        await s.close();
+      }
+    });
+    await untilAborted(result, signal, 'creating the chroot');
   }
 
   private adopt(s: Session): void {
@@ -618,12 +614,4 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
 
 function positiveInt(v: unknown, field: string): number {
   return timerMs(v, field, 1);
-}
-
-function abortion(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    const fail = (): void => reject(new StoppedError('creating the chroot'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
 }
