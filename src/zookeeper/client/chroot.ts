@@ -33,6 +33,8 @@ export class Chroot {
   }
 }
 
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)+$|^\/$/;
+
 /**
  * ZooKeeper's path rules (PathUtils.validatePath), checked before anything is sent so that a typo
  * fails at once and by name rather than as the server's BADARGUMENTS. Returns why the path is
@@ -40,6 +42,9 @@ export class Chroot {
  * counter to the parent's path).
  */
 export function invalidPathReason(path: unknown, sequential = false): string | undefined {
+  // Nearly every path is plain ASCII words (/brokers/ids/5): one regex test settles those, since no
+  // rule below can refuse them ("." alone is not in the class, so no relative segment either).
+  if (typeof path === 'string' && PLAIN_PATH.test(path)) return undefined;
   if (typeof path !== 'string' || path === '') return 'is not a non-empty string';
   if (!path.startsWith('/')) return 'must start with "/"';
   const checked = sequential && path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
