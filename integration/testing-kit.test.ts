@@ -4,7 +4,7 @@
 // .cache/ (scripts/fetch-kafka.sh), in the kit's cache layout.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -180,6 +180,60 @@ test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka brok
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+/**
+ * Runs fixtures/kit-child.js in `mode` with its own TMPDIR; resolves with the pids it printed, how
+ * long it took to exit after printing them, its exit code and what it left in its TMPDIR.
+ */
+async function runKitChild(mode: string): Promise<{ pids: number[]; exitMs: number; code: number | null; left: string[] }> {
+  const tmp = mkdtempSync(join(tmpdir(), 'kzr-kit-child-'));
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), cacheDir, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const first = await within(
+      new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        void exited.then((code) => reject(new Error(`kit-child ${mode} exited with ${code} before printing its pids`)));
+      }),
+      120_000,
+      `kit-child ${mode} to start a cluster`,
+    );
+    const printed = Date.now();
+    const code = await within(exited, 20_000, `kit-child ${mode} to exit by itself (it has nothing left to do)`);
+    return { pids: (JSON.parse(first) as { pids: number[] }).pids, exitMs: Date.now() - printed, code, left: readdirSync(tmp) };
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+test("a temporary broker a failing test never disposed is ended by its cluster's stop(): the process exits by itself", {
+  skip,
+}, async () => {
+  // Before: the registrar kept retrying the stopped ZooKeeper, and the process (a node --test or
+  // jest run) never exited.
+  const r = await runKitChild('undisposed');
+  assert.equal(r.code, 0);
+  assert.ok(r.exitMs < 5000, `exited ${r.exitMs} ms after the cluster stopped`);
+  for (const pid of r.pids) assert.ok(!alive(pid), `pid ${pid} is gone`);
+  assert.deepEqual(r.left, [], 'no temp dir left');
+});
+
+test("a cluster never stopped: a normal exit kills its JVMs and deletes its temp dirs, Kafka's included", { skip }, async () => {
+  // Before: the ZooKeeper's dir went, the brokers' kzr-kafka-* dir stayed.
+  const r = await runKitChild('unstopped');
+  assert.equal(r.code, 0);
+  await eventually(
+    async () => r.pids.every((pid) => !alive(pid)),
+    10_000,
+    'the JVMs of the exited process to die',
+    () => JSON.stringify(r.pids.filter(alive)),
+  );
+  assert.deepEqual(r.left, [], 'no temp dir left');
 });
 
 test('typed errors: a bad option, missing jars, missing Java; nothing is started', async () => {

@@ -2,16 +2,19 @@
 // `setpriv --pdeathsig KILL` (util-linux) so that the kernel kills it when the process that started
 // it dies without stopping it, even by SIGKILL; logging to a file; stopped by pid (TERM, then KILL).
 // Pids still alive when this process exits normally are killed then: a forgotten server never
-// outlives its test file. Without setpriv (not Linux) only the exit hook holds: a SIGKILLed test
+// outlives its test file, nor does its temp dir (makeTempDir). Without setpriv (not Linux) only the exit hook holds: a SIGKILLed test
 // process then leaves its JVMs running.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { JavaMissingError } from './errors.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 
 const running = new Set<number>();
+// Temp dirs of servers not yet stopped: deleted on a normal exit, after their JVMs are killed.
+const liveDirs = new Set<string>();
 process.on('exit', () => {
   for (const pid of running) {
     try {
@@ -20,7 +23,21 @@ process.on('exit', () => {
       /* already gone */
     }
   }
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A new temp dir `<os temp dir>/<prefix>XXXXXX`, deleted on a normal exit unless removeTempDir() deleted it first. */
+export function makeTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  liveDirs.add(dir);
+  return dir;
+}
+
+/** Deletes a dir of makeTempDir() (and everything in it) now. */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  liveDirs.delete(dir);
+}
 
 /** JAVA_HOME/bin/java when it exists, else `java` (from PATH). */
 export function javaBinary(): string {

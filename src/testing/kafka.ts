@@ -2,15 +2,15 @@
 // server.properties`), a temp dir and a free 127.0.0.1 port each, all in a chroot of their own on a
 // ZooKeeper the caller gives or the kit starts. Brokers start in parallel, are stopped by pid, and
 // die with the process that started them (see jvm.ts).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { Session } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
-import { requireJava, spawnJvm, type Jvm } from './jvm.js';
+import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
+import { endTemporaryBrokersOn } from './live-brokers.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -82,7 +82,11 @@ export interface TestKafkaCluster extends AsyncDisposable {
    * session is left to expire), then start(); resolves once it is registered again and serves Metadata.
    */
   restartBroker(id: number, opts?: { readonly kill?: boolean }): Promise<void>;
-  /** Kills every broker by pid, deletes their dirs, and stops the ZooKeeper the kit started for it. Idempotent. */
+  /**
+   * Ends every temporary broker still registered in this cluster's chroot (one a failing test did not
+   * dispose), kills every broker by pid, deletes their dirs, and stops the ZooKeeper the kit started
+   * for it. Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -181,16 +185,18 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
   }
   const chroot = opts.chroot ?? `/kafka-${process.pid}-${++clusters}`;
   const zkConnect = `${zkHosts}${chroot}`;
-  const root = mkdtempSync(join(tmpdir(), 'kzr-kafka-'));
+  const root = makeTempDir('kzr-kafka-');
   const brokers: KafkaBroker[] = [];
   let observer: Session | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    // Temporary brokers a test left in this cluster: ended first, while ZooKeeper still answers.
+    await endTemporaryBrokersOn(zkConnect, true);
     await Promise.all(brokers.map((b) => b.kill()));
     await observer?.close().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    removeTempDir(root);
     await ownZk?.stop();
   };
   try {

@@ -12,6 +12,7 @@ import type { ConnectionOptions } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
+import { trackTemporaryBroker } from './live-brokers.js';
 
 /**
  * The ZooKeeper session timeout a temporary broker asks for unless `zookeeper.sessionTimeoutMs` is
@@ -66,6 +67,8 @@ export interface TemporaryBroker extends AsyncDisposable {
   /**
    * Deregisters, then waits until the cluster no longer lists the broker (ConfirmationFailedError if
    * it still does), and closes the endpoint served here. Idempotent; `[Symbol.asyncDispose]` is the same.
+   * Not disposed (a test failed first), it is ended by `stop()` of the kit cluster or ZooKeeper it
+   * is registered in, so that the test process can exit.
    */
   dispose(): Promise<void>;
 }
@@ -176,8 +179,12 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     clearTimeout(timer);
   }
   let disposing: Promise<void> | undefined;
+  // Until disposed, stopping its ZooKeeper or its kit cluster ends it (see live-brokers.ts): a
+  // test that failed before dispose() must not keep its runner waiting on a registrar for good.
+  const untrack = trackTemporaryBroker(zookeeper.connect, () => (disposing ??= cleanup()));
   const dispose = (): Promise<void> =>
     (disposing ??= (async () => {
+      untrack();
       await registrar.stop();
       try {
         await waitUntilUnlisted(admin, opts.brokerId, timeoutMs);

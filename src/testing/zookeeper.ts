@@ -4,14 +4,14 @@
 // of session expiry and ephemeral deletion. With the faults of the field on tap: a stalled leader
 // (SIGSTOP), a killed and restarted member, an expired session, a client cut off by a proxy.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import { Session } from '../zookeeper/session.js';
 import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
-import { requireJava, spawnJvm, type Jvm } from './jvm.js';
+import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
+import { endTemporaryBrokersOn } from './live-brokers.js';
 import { fourLetterWord, freePort } from './net.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -129,7 +129,7 @@ export interface TestZooKeeper extends AsyncDisposable {
    * that client off with `blackhole(ms)`, `set('hold')` or `reset()`. Closed by stop().
    */
   proxy(index?: number): Promise<TcpProxy>;
-  /** Stops every member by pid, closes proxies, deletes the temp dirs. Idempotent. */
+  /** Ends the temporary brokers still registered on it, stops every member by pid, closes proxies, deletes the temp dirs. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -237,13 +237,6 @@ function positiveInt(value: unknown, field: string): void {
     throw new InvalidConfigError(field, value, 'expected a positive whole number');
 }
 
-// Temp dirs of servers not yet stopped: deleted when this process exits normally (the JVMs are
-// killed then by jvm.ts's own hook, which was registered first and so runs first).
-const liveDirs = new Set<string>();
-process.on('exit', () => {
-  for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-});
-
 interface MemberPlan {
   readonly id: number;
   readonly dir: string;
@@ -333,8 +326,7 @@ function member(plan: MemberPlan, classpath: string, startTimeoutMs: number): Me
     logTail: (lines) => jvm.logTail(lines),
     destroy: async () => {
       await jvm.stop();
-      rmSync(plan.dir, { recursive: true, force: true });
-      liveDirs.delete(plan.dir);
+      removeTempDir(plan.dir);
     },
     awaitServing,
   };
@@ -416,14 +408,15 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       resolve();
     }
     stallTimers.clear();
+    // Temporary brokers a test left on this ZooKeeper: ended while it still answers.
+    await endTemporaryBrokersOn(members.map((m) => m.connectString).join(','), false);
     for (const p of proxies) await p.close();
     proxies.clear();
     await Promise.all(members.map((m) => m.destroy()));
   };
   try {
     for (const p of ports) {
-      const dir = mkdtempSync(join(tmpdir(), size === 1 ? 'kzr-zk-' : `kzr-zk${p.id}-`));
-      liveDirs.add(dir);
+      const dir = makeTempDir(size === 1 ? 'kzr-zk-' : `kzr-zk${p.id}-`);
       mkdirSync(join(dir, 'data'), { recursive: true });
       const secure = opts.tls === undefined ? undefined : await secureSetup(dir, line, opts.tls.clientAuth ?? 'none');
       let config = baseConfig(dir, p.client, tick, line);
