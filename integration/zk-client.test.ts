@@ -25,6 +25,7 @@ import {
   NotEmptyError,
   SessionExpiredError,
   ZooKeeperError,
+  isRetriable,
 } from '../src/errors.js';
 import { ClientConnection, UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
@@ -196,6 +197,27 @@ describe('ZkClient against a real ZooKeeper server', () => {
     );
     assert.equal(admin.isConnected, true);
     assert.equal(await admin.exists(`${ROOT}/ttl`), null);
+  });
+
+  test('a request over jute.maxbuffer: refused as BADARGUMENTS before it is sent, not a dropped connection', async () => {
+    const c = await open();
+    let disconnects = 0;
+    c.on('disconnected', () => disconnects++);
+    const path = `${ROOT}/big`;
+    await c.create(path, null, 'persistent');
+    // setData's frame: header 8, path 4+n, data 4+n, version 4; `fits` fills jute.maxbuffer exactly,
+    // which the server takes (zk-wire.test.ts), one byte more it answers by closing the connection.
+    const fits = 0xfffff - (8 + 4 + Buffer.byteLength(path) + 4 + 4);
+    await assert.rejects(
+      c.set(path, Buffer.alloc(fits + 1, 0x5a), -1),
+      (e: unknown) =>
+        e instanceof ZooKeeperError && e.zkCode === -8 && !isRetriable(e) && /1048576 bytes, over the 1048575/.test(e.message),
+    );
+    await c.set(path, Buffer.alloc(fits, 0x5a), -1);
+    assert.equal((await c.get(path)).data.length, fits);
+    assert.equal(disconnects, 0, 'the connection was never dropped');
+    assert.equal(c.isConnected, true);
+    await c.delete(path, -1);
   });
 
   test('multi: all applied at one zxid, or none with per-op errors', async () => {

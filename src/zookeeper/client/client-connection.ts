@@ -20,6 +20,7 @@ import { logger } from '../../log.js';
 import { SafeEmitter } from '../../util/safe-emitter.js';
 import {
   ConnectResponse,
+  DEFAULT_MAX_FRAME_BYTES,
   decodeReply,
   encodeAuthPacket,
   encodeConnectFrame,
@@ -28,6 +29,7 @@ import {
   encodeRequestFrame,
   encodeSetWatches2Request,
   encodeSetWatchesRequest,
+  FRAME_OVERHEAD_ALLOWANCE,
   FrameDecoder,
   JuteReader,
   KeeperErrorCode,
@@ -104,7 +106,11 @@ export interface ClientConnectionOptions {
   readonly reconnectJitterMs?: number;
   /** How long close() waits for the server to confirm closeSession. Default min(session timeout, 2000). */
   readonly closeTimeoutMs?: number;
-  /** The longest frame accepted from the server (FrameDecoder's limit). */
+  /**
+   * The longest frame accepted from the server (FrameDecoder's limit; default jute.maxbuffer's
+   * default plus the 1024 bytes jute allows on top). A request longer than this less those 1024
+   * bytes is refused before it is sent (see submit).
+   */
   readonly maxFrameBytes?: number;
 }
 
@@ -374,7 +380,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
    */
   submit<T>(spec: RequestSpec<T>): Promise<ReplyOutcome<T>> {
     return new Promise<ReplyOutcome<T>>((resolve, reject) => {
-      const refused = this.refusal(spec.op, spec.path);
+      const refused = this.refusal(spec.op, spec.path) ?? this.oversize(spec.op, spec.path, spec.body);
       if (refused !== undefined) {
         reject(refused);
         return;
@@ -987,6 +993,24 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (this.endReason !== undefined) return this.endError(op, path);
     if (this.closing) return new ClosingError(ZOOKEEPER_RC.CLOSING, op, path, 'the client is closing');
     return undefined;
+  }
+
+  /**
+   * A request over the server's jute.maxbuffer is not answered: the server drops the connection
+   * (NIOServerCnxn's "Len error"), so it would fail as a retriable ConnectionLoss, and a caller that
+   * retries would reconnect for ever. Refused here instead, as the bad argument it is.
+   */
+  private oversize(op: string, path: string | undefined, body: Buffer | undefined): ZooKeeperError | undefined {
+    const limit = (this.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES) - FRAME_OVERHEAD_ALLOWANCE;
+    // The frame's length counts the request header (xid and type, 8 bytes) and the body.
+    const length = 8 + (body?.length ?? 0);
+    if (length <= limit) return undefined;
+    return zooKeeperError(
+      KeeperErrorCode.BADARGUMENTS,
+      op,
+      path,
+      `BADARGUMENTS: the request is ${length} bytes, over the ${limit} the server takes (jute.maxbuffer): it would drop the connection`,
+    );
   }
 
   private endError(op: string, path: string | undefined): ZooKeeperError {
