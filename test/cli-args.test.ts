@@ -95,6 +95,20 @@ test('argument problems are said in their own words: unknown option (with the cl
   assert.deepEqual(parseCommand(['--version']), { kind: 'version' });
 });
 
+test('integers as Kafka reads them (Integer.parseInt of the trimmed value): a sign allowed, a fraction refused', () => {
+  const id = (v: string): unknown => {
+    const cmd = parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', v, '--listeners', 'PLAINTEXT://h:1']);
+    return cmd.kind === 'register' ? cmd.config.brokerId : undefined;
+  };
+  assert.equal(id('+1'), 1);
+  assert.equal(id(' 7 '), 7);
+  for (const bad of ['1.5', '0x10', '1e3', ''])
+    assert.throws(
+      () => id(bad),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === '--broker-id',
+    );
+});
+
 test('an option given twice is refused, not silently the last', () => {
   assert.throws(
     () => parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--broker-id', '2', '--listeners', 'PLAINTEXT://h:1']),

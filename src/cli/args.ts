@@ -359,10 +359,12 @@ function nothingAfter(what: string, arg: string): CommandLineError {
   return new CommandLineError('arguments', arg, 'unexpected argument', `unexpected argument ${JSON.stringify(arg)}: ${what} takes none`);
 }
 
+/** An integer as Kafka's config parser reads one (ConfigDef INT: Integer.parseInt of the trimmed value: a sign allowed). */
 function int(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new InvalidConfigError(field, value, 'expected an integer');
-  return Number(value);
+  const v = value.trim();
+  if (!/^[+-]?\d+$/.test(v)) throw new InvalidConfigError(field, value, 'expected an integer');
+  return Number(v);
 }
 
 function required(value: string | undefined, field: string): string {
