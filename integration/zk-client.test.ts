@@ -27,9 +27,14 @@ import {
   ZooKeeperError,
   isRetriable,
 } from '../src/errors.js';
-import { ClientConnection, UnimplementedError, ZkClient, type ZkClientOptions } from '../src/zookeeper/client/index.js';
+import {
+  ClientConnection,
+  type PersistentWatchEvent,
+  UnimplementedError,
+  ZkClient,
+  type ZkClientOptions,
+} from '../src/zookeeper/client/index.js';
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
-import type { WatchEventType } from '../src/zookeeper/session.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { waitForEvent, within } from './harness/wait.js';
 import { startZooKeeper, type ZooKeeperServer } from './harness/zookeeper-server.js';
@@ -57,14 +62,14 @@ async function proxy(): Promise<TcpProxy> {
   return p;
 }
 
-/** A watcher that records what it is told, and waits (bounded) for the next call. */
+/** A watcher (one-shot or persistent) that records what it is told, and waits (bounded) for the next call. */
 function recorder(name: string): {
-  fn: (e: WatchEventType, p: string) => void;
-  calls: [WatchEventType, string][];
-  next(ms?: number): Promise<[WatchEventType, string]>;
+  fn: (e: PersistentWatchEvent, p: string) => void;
+  calls: [PersistentWatchEvent, string][];
+  next(ms?: number): Promise<[PersistentWatchEvent, string]>;
 } {
-  const calls: [WatchEventType, string][] = [];
-  let waiter: ((c: [WatchEventType, string]) => void) | undefined;
+  const calls: [PersistentWatchEvent, string][] = [];
+  let waiter: ((c: [PersistentWatchEvent, string]) => void) | undefined;
   let taken = 0;
   return {
     calls,

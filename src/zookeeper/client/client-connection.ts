@@ -12,6 +12,7 @@ import {
   ConnectionLossError,
   InvalidConfigError,
   SessionExpiredError,
+  UnimplementedError,
   ZOOKEEPER_RC,
   zooKeeperError,
   type ZooKeeperError,
@@ -46,7 +47,14 @@ import { Chroot } from './chroot.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { formatHostPort, HostProvider, parseConnectString, type HostPort } from './host-provider.js';
 import { openTransport, type ClientTlsOptions } from './transport.js';
-import { watchEventName, WatchRegistry, type WatchKind } from './watch-registry.js';
+import { planSetWatches, setWatchesOutcome, type SetWatchesBatch } from './set-watches-plan.js';
+import {
+  watchEventName,
+  WatchRegistry,
+  type OneShotWatchKind,
+  type PersistentWatcher,
+  type PersistentWatchKind,
+} from './watch-registry.js';
 
 import { StateMachine, type Transitions } from '../../util/state-machine.js';
 const log = logger('zk-client');
@@ -141,14 +149,25 @@ export interface ReplyOutcome<T> {
   readonly server: string;
 }
 
-/** A watch a request leaves: registered only if the reply says the server set it. */
-export interface WatchRequest {
-  /** The client path (without the chroot). */
-  readonly path: string;
-  readonly watcher: Watcher;
-  /** The registry a reply with this error code puts the watcher in, or undefined for none. */
-  readonly kindFor: (err: number) => WatchKind | undefined;
-}
+/**
+ * A watch a request leaves: registered only if the reply says the server set it. A one-shot watch
+ * (a read's) or a persistent one (addWatch's), whose watcher can also be told it was removed.
+ */
+export type WatchRequest =
+  | {
+      /** The client path (without the chroot). */
+      readonly path: string;
+      readonly watcher: Watcher;
+      /** The registry a reply with this error code puts the watcher in, or undefined for none. */
+      readonly kindFor: (err: number) => OneShotWatchKind | undefined;
+    }
+  | {
+      /** The client path (without the chroot). */
+      readonly path: string;
+      readonly watcher: PersistentWatcher;
+      /** Set when the reply is OK. */
+      readonly persistent: PersistentWatchKind;
+    };
 
 export interface RequestSpec<T> {
   /** The operation's name, for errors: 'getData'. */
@@ -217,8 +236,6 @@ interface Link {
   unsent: Buffer[];
 }
 
-/** The Java client's SET_WATCHES_MAX_LENGTH: path characters per SetWatches, under jute.maxbuffer. */
-const SET_WATCHES_MAX_LENGTH = 128 * 1024;
 const XID_MAX = 0x7fffffff;
 
 export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
@@ -393,9 +410,15 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         xid: 0,
         onReply: (header, body, server) => {
           const value = header.err === KeeperErrorCode.OK && spec.decode !== undefined ? spec.decode(body) : undefined;
-          const kind = spec.watch?.kindFor(header.err);
-          if (spec.watch !== undefined && kind !== undefined && this.endReason === undefined)
-            this.watches.add(kind, spec.watch.path, spec.watch.watcher);
+          const w = spec.watch;
+          if (w !== undefined && this.endReason === undefined) {
+            if ('persistent' in w) {
+              if (header.err === KeeperErrorCode.OK) this.watches.addPersistent(w.persistent, w.path, w.watcher);
+            } else {
+              const kind = w.kindFor(header.err);
+              if (kind !== undefined) this.watches.add(kind, w.path, w.watcher);
+            }
+          }
           return () => resolve({ err: header.err, zxid: header.zxid, value, server });
         },
         onFail: reject,
@@ -672,7 +695,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       // 3.7) from its I/O thread, ahead of the replies to earlier requests still in its pipeline,
       // then closes the connection (not the session). So this reply may overtake others: it is
       // matched by xid, and the close that follows is expected (see dropLink).
-      const at = this.pending.findIndex((p) => p.xid === header.xid);
+      // Every SetWatches request has xid -8, and SetWatches (101) is known to every line: an
+      // UNIMPLEMENTED with that xid is for a SetWatches2, which may follow SetWatches requests
+      // still in the pipeline (more than 128 KB of one-shot watch paths).
+      const at = this.pending.findIndex((p) => p.xid === header.xid && (header.xid !== Xid.SET_WATCHES || p.opCode === OpCode.setWatches2));
       if (at > 0) {
         const [early] = this.pending.splice(at, 1);
         link.unimplemented = { xid: header.xid, opCode: early!.opCode, op: early!.op };
@@ -772,52 +798,100 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     this.write(link, encodeRequestFrame({ xid: Xid.AUTH, type: OpCode.auth }, encodeAuthPacket(entry.scheme, entry.data)));
   }
 
-  /** SetWatches (SetWatches2 once persistent watches are among them) in batches, as the Java client. */
+  /**
+   * SetWatches in batches, as the Java client; SetWatches2 for those that carry persistent watches,
+   * unless this server is known to refuse it (see planSetWatches): then the persistent watches are
+   * dropped, their owners told, and the rest goes with SetWatches.
+   */
   private sendSetWatches(link: Link): void {
+    const server = formatHostPort(link.host);
     const lists = this.watches.lists();
-    const queues = [lists.data, lists.exist, lists.child, lists.persistent, lists.persistentRecursive].map((l) =>
-      l.map((p) => this.chroot.toServer(p)),
+    const toServer = (paths: readonly string[]): string[] => paths.map((p) => this.chroot.toServer(p));
+    const plan = planSetWatches(
+      {
+        data: toServer(lists.data),
+        exist: toServer(lists.exist),
+        child: toServer(lists.child),
+        persistent: toServer(lists.persistent),
+        persistentRecursive: toServer(lists.persistentRecursive),
+      },
+      this.unknownOps.get(server)?.has(OpCode.setWatches2) === true,
     );
-    while (queues.some((q) => q.length > 0)) {
-      const batch: string[][] = [[], [], [], [], []];
-      let length = 0;
-      for (let k = 0; k < queues.length && length < SET_WATCHES_MAX_LENGTH; k++) {
-        while (queues[k]!.length > 0 && length < SET_WATCHES_MAX_LENGTH) {
-          const p = queues[k]!.shift()!;
-          batch[k]!.push(p);
-          length += p.length;
-        }
-      }
-      const [dataWatches, existWatches, childWatches, persistentWatches, persistentRecursiveWatches] = batch as [
-        string[],
-        string[],
-        string[],
-        string[],
-        string[],
-      ];
-      const v2 = persistentWatches.length > 0 || persistentRecursiveWatches.length > 0;
-      const base = { relativeZxid: this.zxidSeen, dataWatches, existWatches, childWatches };
-      const body = v2
-        ? encodeSetWatches2Request({ ...base, persistentWatches, persistentRecursiveWatches })
+    if (plan.dropPersistent) this.dropPersistentWatches(server);
+    for (const batch of plan.batches) this.sendSetWatchesBatch(link, batch);
+  }
+
+  private sendSetWatchesBatch(link: Link, batch: SetWatchesBatch): void {
+    const base = { relativeZxid: this.zxidSeen, dataWatches: batch.data, existWatches: batch.exist, childWatches: batch.child };
+    const body =
+      batch.opCode === OpCode.setWatches2
+        ? encodeSetWatches2Request({
+            ...base,
+            persistentWatches: batch.persistent,
+            persistentRecursiveWatches: batch.persistentRecursive,
+          })
         : encodeSetWatchesRequest(base);
-      log(
-        'session 0x%s: setWatches relative to zxid 0x%s (%d paths)',
-        sessionIdToHex(this.id),
-        this.zxidSeen.toString(16),
-        batch.reduce((n, b) => n + b.length, 0),
+    const paths = batch.data.length + batch.exist.length + batch.child.length + batch.persistent.length + batch.persistentRecursive.length;
+    log(
+      'session 0x%s: %s relative to zxid 0x%s (%d paths)',
+      sessionIdToHex(this.id),
+      batch.opCode === OpCode.setWatches2 ? 'setWatches2' : 'setWatches',
+      this.zxidSeen.toString(16),
+      paths,
+    );
+    this.writePacket(link, {
+      opCode: batch.opCode,
+      body,
+      op: batch.opCode === OpCode.setWatches2 ? 'setWatches2' : 'setWatches',
+      path: undefined,
+      xid: Xid.SET_WATCHES,
+      onReply: (header, _body, server) => {
+        switch (setWatchesOutcome(batch.opCode, header.err)) {
+          case 'set':
+            break;
+          case 'refused':
+            // A server before 3.6: it closes this connection next (UnimplementedRequestProcessor),
+            // and the next connection sends SetWatches alone, as nothing persistent is left. The
+            // one-shot watches of this request go now all the same, in case this server keeps the
+            // connection: they must not wait for a close that may not come.
+            this.dropPersistentWatches(server);
+            if (link === this.current && link.phase === 'ready' && batch.data.length + batch.exist.length + batch.child.length > 0)
+              this.sendSetWatchesBatch(link, { ...batch, opCode: OpCode.setWatches, persistent: [], persistentRecursive: [] });
+            break;
+          case 'failed':
+            log('setWatches failed: %d', header.err);
+            break;
+        }
+        return () => undefined;
+      },
+      onFail: () => undefined,
+    });
+  }
+
+  /**
+   * The server (`host:port`) cannot hold persistent watches (older than 3.6): each one leaves the
+   * registry, so that no server is sent it again, and its watcher is told `removed`, with the
+   * reason, in order with the other events (ZooKeeper's PersistentWatchRemoved).
+   */
+  private dropPersistentWatches(server: string): void {
+    const dropped = this.watches.dropPersistent();
+    if (dropped.length === 0) return;
+    log(
+      'session 0x%s: %s cannot hold persistent watches (SetWatches2 is 3.6+); dropped %d, their watchers told',
+      sessionIdToHex(this.id),
+      server,
+      dropped.length,
+    );
+    for (const d of dropped) {
+      const mode = d.kind === 'persistent' ? 'persistent' : 'persistent-recursive';
+      const cause = new UnimplementedError(
+        'setWatches2',
+        d.path,
+        '3.6',
+        `the ${mode} watch on ${d.path} was dropped (the session and its one-shot watches go on): add it again with addWatch once connected to a 3.6+ server`,
+        server,
       );
-      this.writePacket(link, {
-        opCode: v2 ? OpCode.setWatches2 : OpCode.setWatches,
-        body,
-        op: 'setWatches',
-        path: undefined,
-        xid: Xid.SET_WATCHES,
-        onReply: (header) => {
-          if (header.err !== KeeperErrorCode.OK) log('setWatches failed: %d', header.err);
-          return () => undefined;
-        },
-        onFail: () => undefined,
-      });
+      this.delivery.event(() => d.watcher('removed', d.path, cause));
     }
   }
 

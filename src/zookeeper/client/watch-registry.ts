@@ -1,6 +1,7 @@
 // The client's side of ZooKeeper watches (the Java client's ZKWatchManager). The server keeps one
 // watch per path and kind for the session, and tells the client only "this happened on that path";
 // which of our functions that concerns is recorded here. Keys are client paths (chroot stripped).
+import type { UnimplementedError } from '../../errors.js';
 import type { WatchEventType, Watcher } from '../types.js';
 import { EventType } from '../protocol/index.js';
 
@@ -10,7 +11,35 @@ import { EventType } from '../protocol/index.js';
  * - child: set by getChildren; fires on child/deleted.
  * - persistent / persistentRecursive: set by addWatch; never removed by firing.
  */
-export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
+export type WatchKind = OneShotWatchKind | PersistentWatchKind;
+/** The kinds a read leaves, each removed by its first event. */
+export type OneShotWatchKind = 'data' | 'exist' | 'child';
+/** The kinds addWatch sets (3.6+). */
+export type PersistentWatchKind = 'persistent' | 'persistentRecursive';
+
+/**
+ * What a persistent watch hears: the node events of a one-shot watch, and `removed` when the client
+ * had to drop the watch (ZooKeeper's PersistentWatchRemoved).
+ */
+export type PersistentWatchEvent = WatchEventType | 'removed';
+
+/**
+ * A persistent watch's callback (addWatch). Besides the node events it is told `removed`, once and
+ * last, when the session reconnected to a server older than 3.6, which cannot hold persistent
+ * watches: the session and its one-shot watches go on there, this watch does not. `cause` is given
+ * with `removed` only: an UnimplementedError (operation `setWatches2`, `since` '3.6', `server` the
+ * server that refused it, `path` the watch's). Set the watch again with addWatch once connected to
+ * a 3.6+ server (addWatch on the old one fails with UnimplementedError). A one-shot `Watcher` is not
+ * a PersistentWatcher: the compiler asks for `removed` to be handled.
+ */
+export type PersistentWatcher = (event: PersistentWatchEvent, path: string, cause?: UnimplementedError) => void;
+
+/** A persistent watch the client dropped: its kind, its client path and its watcher. */
+export interface DroppedWatch {
+  readonly kind: PersistentWatchKind;
+  readonly path: string;
+  readonly watcher: PersistentWatcher;
+}
 
 const EVENT_NAMES: Readonly<Record<number, WatchEventType>> = {
   [EventType.NodeCreated]: 'created',
@@ -33,19 +62,27 @@ export interface WatchLists {
 }
 
 export class WatchRegistry {
-  private readonly byKind: Record<WatchKind, Map<string, Set<Watcher>>> = {
+  private readonly oneShot: Record<OneShotWatchKind, Map<string, Set<Watcher>>> = {
     data: new Map(),
     exist: new Map(),
     child: new Map(),
+  };
+  // Kept apart, with their own type: only they can be told `removed` (dropPersistent).
+  private readonly persistentKinds: Record<PersistentWatchKind, Map<string, Set<PersistentWatcher>>> = {
     persistent: new Map(),
     persistentRecursive: new Map(),
   };
 
-  add(kind: WatchKind, path: string, watcher: Watcher): void {
-    const map = this.byKind[kind];
-    let set = map.get(path);
-    if (set === undefined) map.set(path, (set = new Set()));
-    set.add(watcher);
+  private mapOf(kind: WatchKind): Map<string, Set<Watcher>> | Map<string, Set<PersistentWatcher>> {
+    return kind === 'persistent' || kind === 'persistentRecursive' ? this.persistentKinds[kind] : this.oneShot[kind];
+  }
+
+  add(kind: OneShotWatchKind, path: string, watcher: Watcher): void {
+    addTo(this.oneShot[kind], path, watcher);
+  }
+
+  addPersistent(kind: PersistentWatchKind, path: string, watcher: PersistentWatcher): void {
+    addTo(this.persistentKinds[kind], path, watcher);
   }
 
   /**
@@ -55,10 +92,10 @@ export class WatchRegistry {
    */
   materialize(type: number, path: string): Watcher[] {
     const out = new Set<Watcher>();
-    const take = (kind: WatchKind): void => {
-      const set = this.byKind[kind].get(path);
+    const take = (kind: OneShotWatchKind): void => {
+      const set = this.oneShot[kind].get(path);
       if (set === undefined) return;
-      this.byKind[kind].delete(path);
+      this.oneShot[kind].delete(path);
       for (const w of set) out.add(w);
     };
     switch (type) {
@@ -78,12 +115,12 @@ export class WatchRegistry {
       default:
         return [];
     }
-    for (const w of this.byKind.persistent.get(path) ?? []) out.add(w);
+    for (const w of this.persistentKinds.persistent.get(path) ?? []) out.add(w);
     // A recursive watch covers its path and everything below it, but not child-list changes
     // (the server sends none for it: creations and deletions below are reported per node).
     if (type !== EventType.NodeChildrenChanged) {
       for (let p = path; ; p = parentOf(p)) {
-        for (const w of this.byKind.persistentRecursive.get(p) ?? []) out.add(w);
+        for (const w of this.persistentKinds.persistentRecursive.get(p) ?? []) out.add(w);
         if (p === '/') break;
       }
     }
@@ -93,17 +130,31 @@ export class WatchRegistry {
   /** Removes every watcher of these kinds on `path`; returns whether there was any. */
   remove(kinds: readonly WatchKind[], path: string): boolean {
     let any = false;
-    for (const k of kinds) any = this.byKind[k].delete(path) || any;
+    for (const k of kinds) any = this.mapOf(k).delete(path) || any;
     return any;
   }
 
   has(kind: WatchKind, path: string): boolean {
-    return this.byKind[kind].has(path);
+    return this.mapOf(kind).has(path);
+  }
+
+  /**
+   * Removes every persistent watch and returns them, one entry per path, kind and watcher, for their
+   * owners to be told: the server of this connection cannot hold them (older than 3.6), so they
+   * will not fire again, and must not be sent to any server later.
+   */
+  dropPersistent(): DroppedWatch[] {
+    const out: DroppedWatch[] = [];
+    for (const kind of ['persistent', 'persistentRecursive'] as const) {
+      for (const [path, set] of this.persistentKinds[kind]) for (const watcher of set) out.push({ kind, path, watcher });
+      this.persistentKinds[kind].clear();
+    }
+    return out;
   }
 
   /** The paths per kind: what SetWatches / SetWatches2 re-registers after a reconnect. */
   lists(): WatchLists {
-    const keys = (k: WatchKind): string[] => [...this.byKind[k].keys()];
+    const keys = (k: WatchKind): string[] => [...this.mapOf(k).keys()];
     return {
       data: keys('data'),
       exist: keys('exist'),
@@ -115,14 +166,20 @@ export class WatchRegistry {
 
   get size(): number {
     let n = 0;
-    for (const m of Object.values(this.byKind)) n += m.size;
+    for (const m of [...Object.values(this.oneShot), ...Object.values(this.persistentKinds)]) n += m.size;
     return n;
   }
 
   /** The session ended: its watches are gone on the server, and none of them will ever fire. */
   clear(): void {
-    for (const m of Object.values(this.byKind)) m.clear();
+    for (const m of [...Object.values(this.oneShot), ...Object.values(this.persistentKinds)]) m.clear();
   }
+}
+
+function addTo<W>(map: Map<string, Set<W>>, path: string, watcher: W): void {
+  let set = map.get(path);
+  if (set === undefined) map.set(path, (set = new Set()));
+  set.add(watcher);
 }
 
 function parentOf(path: string): string {

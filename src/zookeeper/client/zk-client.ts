@@ -70,7 +70,7 @@ import {
   type WatchRequest,
 } from './client-connection.js';
 import { UnimplementedError } from '../../errors.js';
-import type { WatchKind } from './watch-registry.js';
+import type { OneShotWatchKind, PersistentWatcher, PersistentWatchKind, WatchKind } from './watch-registry.js';
 
 /** A create mode by name (ZooKeeper's CreateMode): persistent, ephemeral, their sequential and TTL forms, container. */
 export type CreateModeName =
@@ -332,7 +332,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         : {
             path,
             watcher,
-            kindFor: (err: number): WatchKind | undefined =>
+            kindFor: (err: number): OneShotWatchKind | undefined =>
               err === KeeperErrorCode.OK ? 'data' : err === KeeperErrorCode.NONODE ? 'exist' : undefined,
           };
     const r = await this.call(
@@ -481,9 +481,13 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /**
    * A persistent watch (3.6+): fires on every created/deleted/changed/child event of `path`
    * ('persistent-recursive': of `path` and every node below it, without 'child'), until removed.
+   * A server older than 3.6 refuses it (UnimplementedError). If the session later reconnects to such
+   * a server (a rolling upgrade or downgrade), the watch cannot be set again there: it is dropped and
+   * `watcher` is told `removed`, with an UnimplementedError naming that server (PersistentWatcher);
+   * the session and its one-shot watches go on.
    */
-  async addWatch(path: string, watcher: Watcher, mode: AddWatchModeName = 'persistent'): Promise<void> {
-    const kind: WatchKind = mode === 'persistent' ? 'persistent' : 'persistentRecursive';
+  async addWatch(path: string, watcher: PersistentWatcher, mode: AddWatchModeName = 'persistent'): Promise<void> {
+    const kind: PersistentWatchKind = mode === 'persistent' ? 'persistent' : 'persistentRecursive';
     const wireMode = mode === 'persistent' ? AddWatchMode.PERSISTENT : AddWatchMode.PERSISTENT_RECURSIVE;
     await this.call({
       op: 'addWatch',
@@ -491,7 +495,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       opCode: OpCode.addWatch,
       body: encodeAddWatchRequest(this.serverPath('addWatch', path), wireMode),
       decode: decodeAddWatchResponse,
-      watch: { path, watcher, kindFor: (err) => (err === KeeperErrorCode.OK ? kind : undefined) },
+      watch: { path, watcher, persistent: kind },
     });
   }
 
@@ -629,7 +633,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     return zooKeeperError(code, op, path, CODE_NAMES.get(code) ?? `error ${code}`);
   }
 
-  private watch(path: string, watcher: Watcher | undefined, kind: WatchKind): { watch?: WatchRequest } {
+  private watch(path: string, watcher: Watcher | undefined, kind: OneShotWatchKind): { watch?: WatchRequest } {
     if (watcher === undefined) return {};
     return { watch: { path, watcher, kindFor: (err) => (err === KeeperErrorCode.OK ? kind : undefined) } };
   }
