@@ -106,8 +106,14 @@ for (const old of OLD_LINES) {
       await c.addWatch('/w/p', persistent.fn, 'persistent');
       await c.addWatch('/w/tree', recursive.fn, 'persistent-recursive');
       await c.create('/w/eph', null, 'ephemeral');
+      // Every lost connection and failed attempt, with its cause: what a failure below prints.
+      const history: string[] = [];
       let disconnects = 0;
-      c.connection.on('disconnected', () => disconnects++);
+      c.connection.on('disconnected', (cause) => {
+        disconnects++;
+        history.push(`disconnected: ${cause.message}`);
+      });
+      c.connection.on('attemptFailed', (host, cause) => history.push(`attempt to ${host} failed: ${cause.message}`));
 
       // Downgrade: the client reconnects by itself to the same address, now an old server.
       await server.swapTo(old);
@@ -143,16 +149,16 @@ for (const old of OLD_LINES) {
       // No reconnect loop: requests are answered over a few hundred reconnect-pauses' worth of time,
       // with no disconnect after the one the refusal cost (one for the swap, one for the refusal).
       const settled = disconnects;
-      assert.ok(settled <= 2, `disconnects after the downgrade: ${settled}`);
+      assert.ok(settled <= 2, `disconnects after the downgrade: ${settled}\n${history.join('\n')}`);
       const until = Date.now() + 1500;
       while (Date.now() < until) await c.sync('/w');
-      assert.equal(disconnects, settled, 'no further disconnect');
+      assert.equal(disconnects, settled, `no further disconnect\n${history.join('\n')}`);
       assert.equal(c.state, 'connected');
       const refusals = server
         .log()
         .split('\n')
         .filter((l) => l.includes('unknown type 105')).length;
-      assert.equal(refusals, 1, `${old} saw SetWatches2 exactly once`);
+      assert.equal(refusals, 1, `${old} saw SetWatches2 exactly once\n${history.join('\n')}`);
 
       // The dropped watches hear nothing more: not on the old server...
       await observer.set('/w/p', Buffer.from('1'));
