@@ -1055,8 +1055,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     if (link !== undefined) {
       if (link.timer !== undefined) clearTimeout(link.timer);
       link.timer = undefined;
-      link.socket.destroy();
     }
+    // Every socket, not only the current link's: close() and abandon() resolve when the last one
+    // has closed, so one left open by any path would keep them pending for good.
+    for (const socket of this.sockets) socket.destroy();
     this.failAll(link, (op, path) => this.endError(op, path));
     this.watches.clear();
     log('session 0x%s ended: %s', sessionIdToHex(this.id), reason);
