@@ -3,8 +3,8 @@
 // and the typed errors for a bad option, missing jars and missing Java. Jars from the repository's
 // .cache/ (scripts/fetch-kafka.sh), in the kit's cache layout.
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -179,6 +179,68 @@ test('a SIGKILLed test process leaves no JVM running (ZooKeeper and a Kafka brok
     for (const port of ports) assert.equal(await accepts(port), false, `nothing listens on ${port}`);
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+/** Starts fixtures/kit-child.js (a ZooKeeper) with TMPDIR `tmp`; resolves once it printed its JVMs' pids. */
+async function startKitChild(tmp: string): Promise<{ child: ChildProcess; jvms: number[]; exited: Promise<unknown> }> {
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'kit-child.js'), cacheDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const first = await within(
+    new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve);
+      void exited.then((code) => reject(new Error(`kit-child exited with ${code} before starting`)));
+    }),
+    60_000,
+    'a kit-child to start ZooKeeper',
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  return { child, jvms: (JSON.parse(first) as { pids: number[] }).pids, exited };
+}
+
+test("a SIGKILLed test process's temp dirs are removed by the next kit start; a live process's and others are kept", {
+  skip,
+}, async () => {
+  // Before: a process killed by a signal runs no exit hook, and its kzr-zk-* dir stayed for good.
+  const tmp = mkdtempSync(join(tmpdir(), 'kzr-kit-sweep-'));
+  const children: { child: ChildProcess; exited: Promise<unknown> }[] = [];
+  const dirsOf = (pid: number | undefined): string[] => readdirSync(tmp).filter((n) => n.startsWith(`kzr-zk-${pid}-`));
+  try {
+    const live = await startKitChild(tmp);
+    children.push(live);
+    const killed = await startKitChild(tmp);
+    children.push(killed);
+    assert.equal(dirsOf(live.child.pid).length, 1, `the live child's dir is named with its pid: ${readdirSync(tmp)}`);
+    assert.equal(dirsOf(killed.child.pid).length, 1, `the killed child's dir is named with its pid: ${readdirSync(tmp)}`);
+    // Not the kit's (as far as a sweep can tell), or not removable as such: kept.
+    const kept = ['kzr-zk-Ab12Cd', 'kzr-kafka-notours', 'other-999999999-1-Ab12Cd'];
+    for (const n of kept) mkdirSync(join(tmp, n));
+    writeFileSync(join(tmp, 'kzr-zk-999999999-1-Ab12Cd'), 'a file, not a dir');
+    kept.push('kzr-zk-999999999-1-Ab12Cd');
+    // A dir whose pid is alive (ours) but with another start time: an earlier process that had this pid.
+    const reused = `kzr-kafka-${process.pid}-1-Ab12Cd`;
+    mkdirSync(join(tmp, reused));
+    killed.child.kill('SIGKILL'); // no exit hook runs
+    await within(killed.exited, 10_000, 'the killed child to exit');
+    await eventually(async () => killed.jvms.every((p) => !alive(p)), 15_000, "the killed child's JVM to die");
+    assert.equal(dirsOf(killed.child.pid).length, 1, 'nothing has swept yet');
+    const next = await startKitChild(tmp);
+    children.push(next);
+    assert.deepEqual(dirsOf(killed.child.pid), [], "the next kit start removed the killed process's dir");
+    assert.equal(dirsOf(live.child.pid).length, 1, "a live process's dir is kept");
+    assert.equal(dirsOf(next.child.pid).length, 1, 'the new process has its own');
+    for (const n of kept) assert.ok(existsSync(join(tmp, n)), `${n} is kept`);
+    if (existsSync(`/proc/${process.pid}/stat`))
+      assert.ok(!existsSync(join(tmp, reused)), 'a live pid with another start time is a reused pid: its dir is removed');
+  } finally {
+    for (const c of children) c.child.kill('SIGKILL');
+    await Promise.all(children.map((c) => within(c.exited, 10_000, 'a kit-child to exit')));
+    rmSync(tmp, { recursive: true, force: true });
   }
 });
 

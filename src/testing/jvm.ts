@@ -3,12 +3,14 @@
 // it dies without stopping it, even by SIGKILL; logging to a file; stopped by pid (TERM, then KILL).
 // Pids still alive when this process exits normally are killed then: a forgotten server never
 // outlives its test file, nor does its temp dir (makeTempDir). Without setpriv (not Linux) only the exit hook holds: a SIGKILLed test
-// process then leaves its JVMs running.
+// process then leaves its JVMs running. The temp dirs of a process killed by a signal are removed by
+// the next makeTempDir() of any process (temp-dirs.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { JavaMissingError } from './errors.js';
+import { ownedPrefix, sweepOrphanedTempDirs } from './temp-dirs.js';
 
 const SETPRIV = '/usr/bin/setpriv';
 
@@ -26,9 +28,15 @@ process.on('exit', () => {
   for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A new temp dir `<os temp dir>/<prefix>XXXXXX`, deleted on a normal exit unless removeTempDir() deleted it first. */
+/**
+ * A new temp dir `<os temp dir>/<prefix><pid>-<start>-XXXXXX` (see temp-dirs.ts), deleted on a
+ * normal exit unless removeTempDir() deleted it first. First removes the kit temp dirs there whose
+ * owner process is gone (one killed by a signal ran no exit hook).
+ */
 export function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const root = tmpdir();
+  sweepOrphanedTempDirs(root);
+  const dir = mkdtempSync(join(root, ownedPrefix(prefix)));
   liveDirs.add(dir);
   return dir;
 }
