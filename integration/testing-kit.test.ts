@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { Session } from '../src/index.js';
 import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
-import { diesWithParent, startKafkaCluster, startZooKeeper, type TestZooKeeper } from '../src/testing/index.js';
+import { diesWithParent, fetchKafka, startKafkaCluster, startZooKeeper, type TestZooKeeper } from '../src/testing/index.js';
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
@@ -303,6 +303,14 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
     startKafkaCluster({ version: '4.0.0', cacheDir }),
     (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'version' && e.value === '4.0.0',
   );
+  // Not a ZooKeeper-mode line: never released (2.9, 3.10) or KRaft only (4.x), or before 2.4.
+  for (const version of ['3.10.0', '2.9.0', '2.3.1', '4.1.0'])
+    await assert.rejects(
+      startKafkaCluster({ version, cacheDir }),
+      (e: { code?: string; field?: string; value?: unknown; message: string }) =>
+        e.code === 'INVALID_CONFIG' && e.value === version && /2\.4 to 3\.9/.test(e.message),
+      version,
+    );
   await assert.rejects(
     startKafkaCluster({ brokers: 0, cacheDir }),
     (e: { code?: string; field?: string }) => e.code === 'INVALID_CONFIG' && e.field === 'brokers',
@@ -343,6 +351,44 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
       else process.env.JAVA_HOME = saved.JAVA_HOME;
     }
   }
+});
+
+test('a release that does not exist: FETCH_FAILED (not-released) naming it, and nothing left in the cache', { skip }, async () => {
+  // Before: the message was Maven's last lines ("[ERROR] For more information ..."), without the
+  // missing artifact, and an empty kafka-3.9.9 dir stayed in the cache.
+  const empty = mkdtempSync(join(tmpdir(), 'kzr-kit-fetch-'));
+  try {
+    await assert.rejects(
+      fetchKafka('3.9.9', { cacheDir: empty }),
+      (e: { code?: string; reason?: string; version?: string; message: string }) => {
+        assert.equal(e.code, 'FETCH_FAILED');
+        assert.equal(e.reason, 'not-released');
+        assert.equal(e.version, '3.9.9');
+        assert.match(e.message, /Maven Central has no org\.apache\.kafka:kafka_2\.13:jar:3\.9\.9: Kafka 3\.9\.9 was never released/);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(empty), [], 'nothing left in the cache');
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
+});
+
+test('a broker that exits while starting: SERVER_START_FAILED naming the Kafka version, the Java version and its log', {
+  skip,
+}, async () => {
+  // Before: "Kafka broker 1 (...) exited (1) while starting": neither version, the first thing to
+  // check when a line other than the default fails.
+  await assert.rejects(
+    startKafkaCluster({ cacheDir, brokerProperties: () => ({ 'num.io.threads': 'not-a-number' }) }),
+    (e: { code?: string; server?: string; detail?: string; logTail?: string }) => {
+      assert.equal(e.code, 'SERVER_START_FAILED');
+      assert.match(e.server ?? '', /^Kafka 3\.9\.2 broker 1 \(127\.0\.0\.1:\d+\)$/);
+      assert.match(e.detail ?? '', /exited \(\d+\) while starting, on Java \d+ \(/);
+      assert.match(e.logTail ?? '', /num\.io\.threads/);
+      return true;
+    },
+  );
 });
 
 test('fetch CLI: a complete cache is left as it is (exit 0); a bad version is a usage error (exit 2)', { skip }, () => {

@@ -44,12 +44,21 @@ export class JarsMissingError extends TestingKitError {
   }
 }
 
-/** Fetching jars failed (Maven missing, no network, unknown version). */
+/**
+ * Why fetching failed: `maven-missing` (no `mvn` on PATH), `not-released` (Maven Central has no such
+ * release: a version number that was never released, e.g. 3.9.9), `maven-failed` (Maven could not
+ * download it: no network, a proxy; `detail` has Maven's first error), `cache-write` (the jars could
+ * not be put into the cache directory).
+ */
+export type FetchFailureReason = 'maven-missing' | 'not-released' | 'maven-failed' | 'cache-write';
+
+/** Fetching jars failed (Maven missing, no network, a version that was never released): `reason` says which. */
 export class FetchFailedError extends TestingKitError {
   readonly code = 'FETCH_FAILED';
   constructor(
     readonly product: 'kafka' | 'zookeeper',
     readonly version: string,
+    readonly reason: FetchFailureReason,
     detail: string,
     cause?: unknown,
   ) {
@@ -61,7 +70,7 @@ export class FetchFailedError extends TestingKitError {
 export class ServerStartError extends TestingKitError {
   readonly code = 'SERVER_START_FAILED';
   constructor(
-    /** What was started, e.g. `ZooKeeper member 2 (127.0.0.1:41234)` or `Kafka broker 1`. */
+    /** What was started, e.g. `ZooKeeper member 2 (127.0.0.1:41234)` or `Kafka 3.9.2 broker 1 (127.0.0.1:41235)`. */
     readonly server: string,
     readonly detail: string,
     readonly logTail: string,

@@ -19,7 +19,7 @@ export {
 } from './jars.js';
 export type { FetchOptions } from './jars.js';
 export { FetchFailedError, JarsMissingError, JavaMissingError, ServerStartError, TestingKitError } from './errors.js';
-export type { TestingErrorCode } from './errors.js';
+export type { FetchFailureReason, TestingErrorCode } from './errors.js';
 export { diesWithParent } from './jvm.js';
 export { freePort, fourLetterWord } from './net.js';
 export { registerTemporaryBroker, TEMPORARY_BROKER_SESSION_TIMEOUT_MS } from './temporary-broker.js';

@@ -5,7 +5,7 @@
 //   <cacheDir>/zookeeper-<version>/lib/*.jar    (a ZooKeeper release with its dependencies)
 // each complete once it holds a `.complete` marker.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
@@ -35,12 +35,13 @@ export function defaultCacheDir(): string {
   return join(xdg !== undefined && xdg !== '' ? resolve(xdg) : join(homedir(), '.cache'), 'kafka-zk-registrar');
 }
 
-/** Checks a Kafka version: x.y.z, a ZooKeeper-mode line (2.4 to 3.9). */
+/** Checks a Kafka version: x.y.z of a ZooKeeper-mode line (2.4 to 2.8, 3.0 to 3.9). */
 export function checkKafkaVersion(version: unknown, field = 'version'): string {
   const m = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
   if (m === null) throw new InvalidConfigError(field, version, 'expected a Kafka version such as 3.9.2');
   const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major > 3 || major < 2 || (major === 2 && minor < 4))
+  // 2.8 was the last 2.x line, 3.9 the last with ZooKeeper mode (4.0 is KRaft only).
+  if (!((major === 2 && minor >= 4 && minor <= 8) || (major === 3 && minor <= 9)))
     throw new InvalidConfigError(field, version, 'expected a ZooKeeper-mode Kafka line, 2.4 to 3.9');
   return version as string;
 }
@@ -144,6 +145,47 @@ export async function fetchZooKeeper(version: string, opts: FetchOptions = {}): 
   return fetchInto('zookeeper', version, zookeeperLibDir(version, opts.cacheDir), pomFor('zookeeper'), props, opts);
 }
 
+/** Removes `dir`, and its parent (`<cacheDir>/kafka-<version>`) too when that is left empty: a failed fetch leaves nothing. */
+function removeWithEmptyParent(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmdirSync(resolve(dir, '..'));
+  } catch {
+    /* not empty (an earlier fetch's jars, another fetch under way): kept */
+  }
+}
+
+/**
+ * The artifact Maven Central lacks, when that is why the fetch failed, e.g.
+ * `org.apache.kafka:kafka_2.13:jar:3.9.9`: as Maven says it when it asked, and when it remembers
+ * having asked (its local repository caches a miss).
+ */
+const NOT_FOUND = /Could not find artifact (\S+)|(\S+:jar:\S+) was not found in/;
+
+/** FetchFailedError from Maven's output: Maven's own first error line, without its colour codes. */
+function mavenFailure(product: 'kafka' | 'zookeeper', version: string, code: number | string, output: readonly string[]): FetchFailedError {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes Maven prints even with -Dstyle.color=never.
+  const lines = output.map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trim()).filter((l) => l !== '');
+  const missing = lines
+    .map((l) => NOT_FOUND.exec(l))
+    .map((m) => m?.[1] ?? m?.[2])
+    .find((a) => a !== undefined);
+  if (missing !== undefined)
+    return new FetchFailedError(
+      product,
+      version,
+      'not-released',
+      `Maven Central has no ${missing}: ${product === 'kafka' ? 'Kafka' : 'ZooKeeper'} ${version} was never released (${product === 'kafka' ? 'releases known to work with the kit: 2.4.1, 2.8.2, 3.3.2, 3.6.2, 3.9.2' : 'e.g. 3.9.4, 3.8.4, 3.4.14'})`,
+    );
+  const first = lines.find((l) => l.startsWith('[ERROR]') && l.replace('[ERROR]', '').trim() !== '');
+  return new FetchFailedError(
+    product,
+    version,
+    'maven-failed',
+    `mvn exited with ${code}: ${first?.replace('[ERROR]', '').trim() ?? (lines.slice(-5).join(' | ') || 'no output')}`,
+  );
+}
+
 async function fetchInto(
   product: 'kafka' | 'zookeeper',
   version: string,
@@ -162,6 +204,7 @@ async function fetchInto(
     throw new FetchFailedError(
       product,
       version,
+      'maven-missing',
       'Maven (mvn) is not on PATH: install it (e.g. `apt-get install maven`) and run this again',
     );
   // Into a directory of our own, renamed into place when complete: a fetch cut short leaves no
@@ -173,6 +216,9 @@ async function fetchInto(
   const args = [
     '-B',
     '-q',
+    // Ask Maven Central again for what an earlier attempt could not get (Maven caches a failed
+    // download, a network error included, for a day otherwise).
+    '-U',
     '-Dstyle.color=never',
     '-f',
     pom,
@@ -197,8 +243,8 @@ async function fetchInto(
     child.once('close', (c, sig) => resolvePromise(c ?? sig ?? 'unknown'));
   });
   if (code !== 0) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new FetchFailedError(product, version, `mvn exited with ${code}: ${output.slice(-5).join(' | ') || 'no output'}`);
+    removeWithEmptyParent(tmp);
+    throw mavenFailure(product, version, code, output);
   }
   writeFileSync(join(tmp, '.complete'), '');
   mkdirSync(resolve(dest, '..'), { recursive: true });
@@ -208,7 +254,8 @@ async function fetchInto(
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     // Another fetch finished first: its copy is as good as ours.
-    if (!existsSync(join(dest, '.complete'))) throw new FetchFailedError(product, version, `cannot move the jars into ${dest}`, err);
+    if (!existsSync(join(dest, '.complete')))
+      throw new FetchFailedError(product, version, 'cache-write', `cannot move the jars into ${dest}`, err);
   }
   log(`${product} ${version}: ${jarsIn(dest).length} jars in ${dest}`);
   return dest;

@@ -9,7 +9,7 @@ import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { Session } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
-import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
+import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
@@ -247,8 +247,9 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
             started.child.once('exit', (code, sig) =>
               reject(
                 new ServerStartError(
-                  `Kafka broker ${id} (127.0.0.1:${port})`,
-                  `exited (${code ?? sig}) while starting`,
+                  `Kafka ${version} broker ${id} (127.0.0.1:${port})`,
+                  // The Java version too: what a line may not support.
+                  `exited (${code ?? sig}) while starting, on Java ${javaMajorVersion() ?? '(version unknown)'} (${javaBinary()})`,
                   started.logTail(30),
                 ),
               ),
