@@ -3,9 +3,16 @@
 // whole cluster; every ZooKeeper member serving), and the time stop() takes. Run:
 //   npm run build:all && flock /tmp/kzr-heavy.lock node build/bench/testing-kit.js [runs] [--out bench/testing-kit.md]
 // Uses the kit's default cache (KZR_CACHE_DIR, $XDG_CACHE_HOME/kafka-zk-registrar, ~/.cache/kafka-zk-registrar).
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { startKafkaCluster, startZooKeeper } from '../src/testing/index.js';
+// `--out FILE` replaces the file's first section (up to its first `## ` heading) and keeps the rest.
+//
+// With `--cold [--maven-cold]`: one run of ZooKeeper + 1 broker from a cold kit cache instead (a
+// fresh KZR_CACHE_DIR, so the Kafka jars are fetched from Maven Central first, as `fetch-kafka`
+// does); with --maven-cold also a fresh Maven local repository (nothing downloaded before, as on a
+// machine that never ran Maven). Prints the fetch and start times; writes nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetchKafka, startKafkaCluster, startZooKeeper } from '../src/testing/index.js';
 
 interface Row {
   readonly what: string;
@@ -28,6 +35,7 @@ async function main(): Promise<void> {
   const runs = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
+  if (args.includes('--cold')) return cold(args.includes('--maven-cold'));
   const cases: [string, () => Promise<{ stop(): Promise<void> }>][] = [
     ['ZooKeeper, standalone', () => startZooKeeper()],
     ['ZooKeeper, 3-member ensemble', () => startZooKeeper({ members: 3 })],
@@ -58,8 +66,36 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.what} | ${r.up.map(s).join(', ')} | ${s(median(r.up))} | ${s(median(r.down))} |`),
     '',
   ].join('\n');
-  if (out !== undefined) writeFileSync(out, md);
+  if (out !== undefined) {
+    const old = existsSync(out) ? readFileSync(out, 'utf8') : '';
+    const rest = old.search(/^## /m);
+    writeFileSync(out, rest < 0 ? md : `${md}\n${old.slice(rest)}`);
+  }
   process.stdout.write(md);
+}
+
+/** One cold start: fetch the Kafka jars into a fresh cache (and Maven repository), then ZooKeeper + 1 broker. */
+async function cold(mavenCold: boolean): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), 'kzr-bench-cold-'));
+  const cacheDir = join(scratch, 'cache');
+  const saved = process.env.MAVEN_OPTS;
+  // mvn passes MAVEN_OPTS to Maven's JVM: a local repository of its own, empty.
+  if (mavenCold) process.env.MAVEN_OPTS = `${saved ?? ''} -Dmaven.repo.local=${join(scratch, 'm2')}`.trim();
+  try {
+    const t0 = performance.now();
+    await fetchKafka(undefined, { cacheDir });
+    const t1 = performance.now();
+    const c = await startKafkaCluster({ brokers: 1, cacheDir });
+    const t2 = performance.now();
+    await c.stop();
+    process.stdout.write(
+      `cold kit cache${mavenCold ? ' and cold Maven repository' : ' (Maven repository as it is)'}: fetch ${s(t1 - t0)} s + up ${s(t2 - t1)} s = ${s(t2 - t0)} s to a usable cluster\n`,
+    );
+  } finally {
+    if (saved === undefined) delete process.env.MAVEN_OPTS;
+    else process.env.MAVEN_OPTS = saved;
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function median(xs: readonly number[]): number {
