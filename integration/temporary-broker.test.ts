@@ -17,7 +17,7 @@ import {
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
-import { accepts } from '../src/testing/net.js';
+import { accepts, freePort } from '../src/testing/net.js';
 
 const skip = kafkaSkipReason();
 let c: TestKafkaCluster | undefined;
@@ -110,6 +110,74 @@ test("a killed run's leftover id is reported at once, naming the holder; it goes
       15_000,
       'the cluster to unlist 101',
     );
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test("a killed run's leftover with the same fixed endpoint is reported at once as a conflict naming the holder", { skip }, async () => {
+  const cluster = c!;
+  // A test that gives its own endpoint (a server of its own on a fixed port) and reruns after a kill:
+  // the leftover names the very endpoint the rerun asks for.
+  const port = await freePort();
+  const endpoint = { host: '127.0.0.1', port };
+  const child = spawn(
+    process.execPath,
+    [
+      join(__dirname, 'fixtures', 'kit-child.js'),
+      join(repoRoot(), '.cache'),
+      'temp',
+      cluster.zkConnect,
+      cluster.bootstrap[0]!,
+      '102',
+      String(port),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await within(
+      new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
+      }),
+      60_000,
+      'the child to register broker 102',
+    );
+    const holder = (await observer!.exists('/brokers/ids/102'))?.ephemeralOwner;
+    assert.ok(holder !== undefined);
+    child.kill('SIGKILL');
+    const started = Date.now();
+    await assert.rejects(
+      registerTemporaryBroker({
+        zookeeper: { connect: cluster.zkConnect },
+        brokerId: 102,
+        kafka: { brokers: cluster.bootstrap },
+        endpoint,
+      }),
+      (e: { code?: string; ownerSessionId?: string; holder?: string; message: string }) => {
+        assert.equal(e.code, 'REGISTRATION_CONFLICT', e.message);
+        assert.equal(e.ownerSessionId, holder);
+        assert.match(e.message, new RegExp(`0x${holder}`));
+        assert.match(e.holder ?? '', new RegExp(`127\\.0\\.0\\.1:${port}`), `the holder is named: ${e.holder}`);
+        return true;
+      },
+    );
+    assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
+    await waitForNode(
+      observer!,
+      '/brokers/ids/102',
+      (st) => st === null,
+      TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000,
+      'the leftover to go with its session',
+    );
+    // Once it went, the same id and endpoint register again.
+    await using again = await registerTemporaryBroker({
+      zookeeper: { connect: cluster.zkConnect },
+      brokerId: 102,
+      kafka: { brokers: cluster.bootstrap },
+      endpoint,
+    });
+    assert.equal(again.endpoint.port, port);
   } finally {
     child.kill('SIGKILL');
   }
