@@ -21,7 +21,7 @@ export class JavaMissingError extends TestingKitError {
     cause?: unknown,
   ) {
     super(
-      `cannot run ${java}: the testing kit starts ZooKeeper and Kafka as Java processes; install a JDK (17 or 21, e.g. \`apt-get install default-jre-headless\`) or set JAVA_HOME`,
+      `cannot run ${java}: the testing kit starts ZooKeeper and Kafka as Java processes; install a JDK (17 or later, e.g. \`apt-get install default-jre-headless\`) or set JAVA_HOME`,
       { cause },
     );
   }
