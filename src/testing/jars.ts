@@ -15,13 +15,19 @@ import { FetchFailedError, JarsMissingError } from './errors.js';
 export const DEFAULT_KAFKA_VERSION = '3.9.2';
 
 /** The command that fetches the Kafka jars (named in JarsMissingError). */
-export function fetchKafkaCommand(version: string): string {
-  return `npx kafka-zk-registrar fetch-kafka --version ${version}`;
+export function fetchKafkaCommand(version: string, cacheDir?: string): string {
+  return `npx kafka-zk-registrar fetch-kafka --version ${version}${cacheDirFlag(cacheDir)}`;
 }
 
 /** The command that fetches a ZooKeeper release's jars. */
-export function fetchZooKeeperCommand(version: string): string {
-  return `npx kafka-zk-registrar fetch-zookeeper --version ${version}`;
+export function fetchZooKeeperCommand(version: string, cacheDir?: string): string {
+  return `npx kafka-zk-registrar fetch-zookeeper --version ${version}${cacheDirFlag(cacheDir)}`;
+}
+
+/** ` --cache-dir DIR` when DIR is not the default: the command must fill the cache that was looked in. */
+function cacheDirFlag(cacheDir: string | undefined): string {
+  if (cacheDir === undefined || resolve(cacheDir) === resolve(defaultCacheDir())) return '';
+  return ` --cache-dir ${/^[\w./-]+$/.test(cacheDir) ? cacheDir : JSON.stringify(cacheDir)}`;
 }
 
 /**
@@ -37,7 +43,8 @@ export function defaultCacheDir(): string {
 
 /** Checks a Kafka version: x.y.z of a ZooKeeper-mode line (2.4 to 2.8, 3.0 to 3.9). */
 export function checkKafkaVersion(version: unknown, field = 'version'): string {
-  const m = typeof version === 'string' ? /^(\d+)\.(\d+)\.(\d+)$/.exec(version) : null;
+  // No leading zeros: '03.9.2' names no release on Maven Central.
+  const m = typeof version === 'string' ? /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(version) : null;
   if (m === null) throw new InvalidConfigError(field, version, 'expected a Kafka version such as 3.9.2');
   const [major, minor] = [Number(m[1]), Number(m[2])];
   // 2.8 was the last 2.x line, 3.9 the last with ZooKeeper mode (4.0 is KRaft only).
@@ -46,10 +53,10 @@ export function checkKafkaVersion(version: unknown, field = 'version'): string {
   return version as string;
 }
 
-/** Checks a ZooKeeper release version: 3.x.y. */
+/** Checks a ZooKeeper release version: 3.4.y to 3.9.y, the lines this library supports. */
 export function checkZooKeeperVersion(version: unknown, field = 'version'): string {
-  if (typeof version !== 'string' || !/^3\.\d+\.\d+$/.test(version))
-    throw new InvalidConfigError(field, version, 'expected a ZooKeeper 3.x.y release such as 3.9.4');
+  if (typeof version !== 'string' || !/^3\.[4-9]\.(0|[1-9]\d*)$/.test(version))
+    throw new InvalidConfigError(field, version, 'expected a ZooKeeper release of a line 3.4 to 3.9, such as 3.9.4');
   return version;
 }
 
@@ -64,14 +71,14 @@ export function zookeeperLibDir(version: string, cacheDir = defaultCacheDir()): 
 /** The directory of the fetched Kafka jars; JarsMissingError (naming the fetch command) when absent. */
 export function kafkaLibs(version = DEFAULT_KAFKA_VERSION, cacheDir = defaultCacheDir()): string {
   const dir = kafkaLibsDir(checkKafkaVersion(version), cacheDir);
-  if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('kafka', version, dir, fetchKafkaCommand(version));
+  if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('kafka', version, dir, fetchKafkaCommand(version, cacheDir));
   return dir;
 }
 
 /** The fetched jars of a ZooKeeper release, sorted; JarsMissingError when absent. */
 export function zookeeperJars(version: string, cacheDir = defaultCacheDir()): string[] {
   const dir = zookeeperLibDir(checkZooKeeperVersion(version), cacheDir);
-  if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('zookeeper', version, dir, fetchZooKeeperCommand(version));
+  if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('zookeeper', version, dir, fetchZooKeeperCommand(version, cacheDir));
   return jarsIn(dir);
 }
 

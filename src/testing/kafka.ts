@@ -5,12 +5,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
+import { timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { Session } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
+import { checkKnownKeys } from './options.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -43,6 +45,23 @@ export interface StartKafkaClusterOptions {
   /** Properties added to (or replacing) each broker's own from its first start on. */
   readonly brokerProperties?: (brokerId: number, port: number) => Readonly<Record<string, string>>;
 }
+
+const CLUSTER_OPTION_KEYS: readonly string[] = Object.keys({
+  brokers: true,
+  zookeeper: true,
+  version: true,
+  cacheDir: true,
+  libs: true,
+  chroot: true,
+  zookeeperFor: true,
+  zkSessionTimeoutMs: true,
+  firstBrokerId: true,
+  startTimeoutMs: true,
+  brokerProperties: true,
+} satisfies Record<keyof StartKafkaClusterOptions, true>);
+
+/** Kafka's reserved.broker.max.id default: the highest broker.id a broker accepts from its configuration. */
+const MAX_CONFIGURED_BROKER_ID = 1000;
 
 export interface KafkaBroker {
   readonly id: number;
@@ -155,16 +174,27 @@ function isTestZooKeeper(z: unknown): z is TestZooKeeper {
  * Error naming what did not happen in time; nothing it started is left running then.
  */
 export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Promise<TestKafkaCluster> {
+  checkKnownKeys(opts, CLUSTER_OPTION_KEYS, 'startKafkaCluster');
   const size = opts.brokers ?? 1;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 9)
     throw new InvalidConfigError('brokers', size, 'expected a whole number of brokers from 1 to 9');
+  const firstId = opts.firstBrokerId ?? 1;
+  // Kafka refuses a configured broker.id above reserved.broker.max.id (1000, while id generation
+  // is on, its default); -1 asks it to generate one, which a test could never wait for by id.
+  if (typeof firstId !== 'number' || !Number.isInteger(firstId) || firstId < 0 || firstId + size - 1 > MAX_CONFIGURED_BROKER_ID)
+    throw new InvalidConfigError(
+      'firstBrokerId',
+      firstId,
+      `expected a whole number from 0 to ${MAX_CONFIGURED_BROKER_ID + 1 - size} (the last id, firstBrokerId + brokers - 1, at most Kafka's reserved.broker.max.id, ${MAX_CONFIGURED_BROKER_ID})`,
+    );
+  const zkSessionTimeoutMs = opts.zkSessionTimeoutMs === undefined ? 6000 : timerMs(opts.zkSessionTimeoutMs, 'zkSessionTimeoutMs', 1);
+  const startTimeoutMs = opts.startTimeoutMs === undefined ? 90_000 : timerMs(opts.startTimeoutMs, 'startTimeoutMs', 1);
   const version = checkKafkaVersion(opts.version ?? DEFAULT_KAFKA_VERSION);
   if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot))
     throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
   const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());
   const classpath = join(libs, '*');
   requireJava();
-  const startTimeoutMs = opts.startTimeoutMs ?? 90_000;
 
   let ownZk: TestZooKeeper | undefined;
   let zookeeper: TestZooKeeper | undefined;
@@ -208,13 +238,13 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     await observer.createParents(`${chroot}/brokers/ids/x`);
     const watcher = observer;
     for (let i = 0; i < size; i++) {
-      const id = (opts.firstBrokerId ?? 1) + i;
+      const id = firstId + i;
       const port = await freePort();
       const dir = join(root, `broker-${id}`);
       mkdirSync(dir, { recursive: true });
       const brokerZk = `${opts.zookeeperFor?.(id) ?? zkHosts}${chroot}`;
       const writeProperties = (extra: Readonly<Record<string, string>>): void =>
-        writeFileSync(join(dir, 'server.properties'), brokerProperties(id, port, dir, brokerZk, opts.zkSessionTimeoutMs ?? 6000, extra));
+        writeFileSync(join(dir, 'server.properties'), brokerProperties(id, port, dir, brokerZk, zkSessionTimeoutMs, extra));
       writeProperties(opts.brokerProperties?.(id, port) ?? {});
       writeFileSync(join(dir, 'log4j.properties'), `${KAFKA_LOG4J}\n`);
       const logFile = join(dir, 'server.log');

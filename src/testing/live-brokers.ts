@@ -14,7 +14,11 @@ interface LiveBroker {
 
 const live = new Set<LiveBroker>();
 
-/** Splits `host:port[,host:port...][/chroot]` into its member addresses and its chroot. */
+/**
+ * Splits `host:port[,host:port...][/chroot]` into its member addresses and its chroot. Every name of
+ * this machine's loopback (`localhost`, `127.x.y.z`, `::1`, bracketed or not) is one host, so that a
+ * broker registered through `localhost:P` is found by the ZooKeeper on `127.0.0.1:P`.
+ */
 export function splitConnect(connect: string): { hosts: Set<string>; chroot: string } {
   const slash = connect.indexOf('/');
   const hosts = slash < 0 ? connect : connect.slice(0, slash);
@@ -23,11 +27,22 @@ export function splitConnect(connect: string): { hosts: Set<string>; chroot: str
     hosts: new Set(
       hosts
         .split(',')
-        .map((h) => h.trim())
+        .map((h) => canonicalHostPort(h.trim()))
         .filter((h) => h !== ''),
     ),
     chroot,
   };
+}
+
+function canonicalHostPort(hostPort: string): string {
+  const colon = hostPort.lastIndexOf(':');
+  if (colon < 0) return hostPort.toLowerCase();
+  const host = hostPort
+    .slice(0, colon)
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
+  const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1' || /^::ffff:127\./.test(host);
+  return `${loopback ? 'loopback' : host}:${hostPort.slice(colon + 1)}`;
 }
 
 /** Records a temporary broker; the returned function forgets it again (on its dispose). */

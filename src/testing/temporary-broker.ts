@@ -7,12 +7,14 @@ import type { Admin, KafkaConfig } from 'kafkajs';
 import { createAdmin } from '../confirmation/kafkajs-client.js';
 import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
 import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
-import { backoffMs, delay } from '../util/timing.js';
+import { backoffMs, delay, timerMs } from '../util/timing.js';
 import type { ConnectionOptions } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
 import { trackTemporaryBroker } from './live-brokers.js';
+import { checkKnownKeys } from './options.js';
+import { INT32_MAX } from '../znodes/znode-json.js';
 
 /**
  * The ZooKeeper session timeout a temporary broker asks for unless `zookeeper.sessionTimeoutMs` is
@@ -43,7 +45,10 @@ export interface TemporaryBrokerOptions {
     readonly listenerName?: string;
     readonly securityProtocol?: SecurityProtocol;
   };
-  /** Bound for confirmation on start and for disappearance on dispose, in ms. Default 30000. */
+  /**
+   * Bound for confirmation on start and for disappearance on dispose, in ms. Default 30000. Also
+   * bounds reaching ZooKeeper (`zookeeper.connectTimeoutMs` defaults to it): ConnectTimeoutError.
+   */
   readonly timeoutMs?: number;
   /**
    * How long another session's registration of `brokerId` may block the start before it fails with
@@ -53,6 +58,16 @@ export interface TemporaryBrokerOptions {
    */
   readonly conflictTimeoutMs?: number;
 }
+
+const TEMPORARY_BROKER_OPTION_KEYS: readonly string[] = Object.keys({
+  zookeeper: true,
+  brokerId: true,
+  kafka: true,
+  admin: true,
+  endpoint: true,
+  timeoutMs: true,
+  conflictTimeoutMs: true,
+} satisfies Record<keyof TemporaryBrokerOptions, true>);
 
 /** A broker id registered and listed by the cluster, until `dispose()`. */
 export interface TemporaryBroker extends AsyncDisposable {
@@ -100,16 +115,28 @@ async function serveEndpoint(zookeeper: ConnectionOptions): Promise<{ port: numb
  * Rejects with ConfirmationFailedError (after cleaning up) if the cluster does not confirm in time.
  */
 export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Promise<TemporaryBroker> {
+  // Everything checked before anything is opened: a typo is said at once, not after a connect timeout.
+  checkKnownKeys(opts, TEMPORARY_BROKER_OPTION_KEYS, 'registerTemporaryBroker');
   if ((opts.kafka === undefined) === (opts.admin === undefined)) {
     throw new InvalidConfigError('kafka', opts.kafka, 'give exactly one of kafka (client options) or admin');
   }
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  if (typeof opts.zookeeper !== 'object' || opts.zookeeper === null || typeof opts.zookeeper.connect !== 'string')
+    throw new InvalidConfigError(
+      'zookeeper',
+      opts.zookeeper,
+      'expected { connect, ... } (Connection options: the connect string with the chroot)',
+    );
+  if (typeof opts.brokerId !== 'number' || !Number.isInteger(opts.brokerId) || opts.brokerId < 0 || opts.brokerId > INT32_MAX)
+    throw new InvalidConfigError('brokerId', opts.brokerId, `expected a broker id, a whole number from 0 to ${INT32_MAX}`);
+  const timeoutMs = opts.timeoutMs === undefined ? 30_000 : timerMs(opts.timeoutMs, 'timeoutMs', 1);
   const conflictTimeoutMs = opts.conflictTimeoutMs ?? 0;
   if (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)
     throw new InvalidConfigError('conflictTimeoutMs', conflictTimeoutMs, 'expected a non-negative whole number of milliseconds');
   const zookeeper: ConnectionOptions = {
     ...opts.zookeeper,
     sessionTimeoutMs: opts.zookeeper.sessionTimeoutMs ?? TEMPORARY_BROKER_SESSION_TIMEOUT_MS,
+    // Within the one deadline: a ZooKeeper out of reach is a ConnectTimeoutError after timeoutMs.
+    connectTimeoutMs: opts.zookeeper.connectTimeoutMs ?? timeoutMs,
   };
   const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper) : undefined;
   const endpoint = opts.endpoint ?? { host: '127.0.0.1', port: (served as { port: number }).port };

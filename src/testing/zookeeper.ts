@@ -12,6 +12,7 @@ import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJar
 import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
+import { checkKnownKeys } from './options.js';
 import { fourLetterWord, freePort } from './net.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -232,6 +233,20 @@ function resolveServer(opts: StartZooKeeperOptions): { classpath: string[]; line
   return { classpath: jars, line: zookeeperVersionOfJars(jars) ?? '3.8' };
 }
 
+const ZOOKEEPER_OPTION_KEYS: readonly string[] = Object.keys({
+  members: true,
+  tickTime: true,
+  syncLimit: true,
+  version: true,
+  kafkaVersion: true,
+  cacheDir: true,
+  classpath: true,
+  startTimeoutMs: true,
+  superUser: true,
+  tls: true,
+  systemProperties: true,
+} satisfies Record<keyof StartZooKeeperOptions, true>);
+
 function positiveInt(value: unknown, field: string): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0))
     throw new InvalidConfigError(field, value, 'expected a positive whole number');
@@ -375,6 +390,7 @@ export async function expireSession(connect: string, sessionId: string, password
  * when a member exits or does not serve within `startTimeoutMs` (nothing is left running then).
  */
 export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<TestZooKeeper> {
+  checkKnownKeys(opts, ZOOKEEPER_OPTION_KEYS, 'startZooKeeper');
   const size = opts.members ?? 1;
   if (size !== 1 && size !== 3) throw new InvalidConfigError('members', size, 'expected 1 (standalone) or 3 (an ensemble)');
   positiveInt(opts.tickTime, 'tickTime');
@@ -409,7 +425,8 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
     }
     stallTimers.clear();
     // Temporary brokers a test left on this ZooKeeper: ended while it still answers.
-    await endTemporaryBrokersOn(members.map((m) => m.connectString).join(','), false);
+    // On its members, or through one of its proxies.
+    await endTemporaryBrokersOn([...members.map((m) => m.connectString), ...[...proxies].map((p) => p.address)].join(','), false);
     for (const p of proxies) await p.close();
     proxies.clear();
     await Promise.all(members.map((m) => m.destroy()));

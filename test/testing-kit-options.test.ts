@@ -1,0 +1,53 @@
+// The testing kit's checks that need no server: options refused before anything starts, and the
+// loopback names that find a temporary broker's ZooKeeper.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InvalidConfigError, registerTemporaryBroker, startKafkaCluster, startZooKeeper } from '../src/testing/index.js';
+import { splitConnect } from '../src/testing/live-brokers.js';
+import { fetchKafkaCommand } from '../src/testing/jars.js';
+
+const refused = (field: string) => (e: unknown) => e instanceof InvalidConfigError && e.field === field;
+
+test('startKafkaCluster: ids, durations and unknown keys refused by name, before anything starts', async () => {
+  await assert.rejects(startKafkaCluster({ firstBrokerId: -1 }), refused('firstBrokerId'));
+  await assert.rejects(startKafkaCluster({ firstBrokerId: 1000, brokers: 2 }), refused('firstBrokerId'));
+  await assert.rejects(startKafkaCluster({ zkSessionTimeoutMs: 0 }), refused('zkSessionTimeoutMs'));
+  await assert.rejects(startKafkaCluster({ startTimeoutMs: -5 }), refused('startTimeoutMs'));
+  await assert.rejects(startKafkaCluster({ memebrs: 3 } as never), refused('memebrs'));
+  await assert.rejects(startKafkaCluster({ version: '03.9.2' }), refused('version'));
+});
+
+test('startZooKeeper: an unknown key or a line this library does not support is refused', async () => {
+  await assert.rejects(startZooKeeper({ memebrs: 3 } as never), refused('memebrs'));
+  await assert.rejects(startZooKeeper({ version: '3.10.0' }), refused('version'));
+  await assert.rejects(startZooKeeper({ version: '3.3.6' }), refused('version'));
+});
+
+test('registerTemporaryBroker: bad input said at once, not after a connect timeout', async () => {
+  const kafka = { brokers: ['127.0.0.1:1'] };
+  await assert.rejects(registerTemporaryBroker({ brokerId: 1, kafka } as never), refused('zookeeper'));
+  for (const brokerId of [1.5, -1, 2 ** 31])
+    await assert.rejects(registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1' }, brokerId, kafka }), refused('brokerId'));
+  await assert.rejects(
+    registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, kafka, timeoutMs: -1 }),
+    refused('timeoutMs'),
+  );
+  await assert.rejects(
+    registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, kafka, brokerid: 2 } as never),
+    refused('brokerid'),
+  );
+});
+
+test('a temporary broker is matched to its ZooKeeper by any loopback name of the same port', () => {
+  assert.deepEqual(
+    [...splitConnect('localhost:2181,[::1]:2182,127.0.0.1:2183/kafka').hosts],
+    ['loopback:2181', 'loopback:2182', 'loopback:2183'],
+  );
+  assert.equal(splitConnect('localhost:2181/kafka').chroot, '/kafka');
+  assert.deepEqual([...splitConnect('zk1.example:2181').hosts], ['zk1.example:2181']);
+});
+
+test('JarsMissingError names the fetch command for the cache that was looked in', () => {
+  assert.equal(fetchKafkaCommand('3.9.2', '/tmp/my-cache'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir /tmp/my-cache');
+  assert.equal(fetchKafkaCommand('3.9.2'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2');
+});
