@@ -2,7 +2,7 @@
 // started: its own Kafka-protocol endpoint by default, `await using`, the short default session
 // timeout, and a leftover registration of a killed test run reported at once.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
@@ -69,13 +69,19 @@ test('the default endpoint answers Metadata with the cluster; await using deregi
   assert.equal(await accepts(port), false, 'the served endpoint is closed');
 });
 
-test("a killed run's leftover id is reported at once, naming the holder; it goes within the short session timeout", { skip }, async () => {
-  const cluster = c!;
-  const child = spawn(
-    process.execPath,
-    [join(__dirname, 'fixtures', 'kit-child.js'), join(repoRoot(), '.cache'), 'temp', cluster.zkConnect, cluster.bootstrap[0]!, '101'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+/**
+ * A test run that registered `brokerId` (fixtures/kit-child.js, advertising 127.0.0.1:`port` when
+ * given) and is then to be killed: the child, and the session that holds the id.
+ */
+async function registeredInChild(
+  cluster: TestKafkaCluster,
+  brokerId: number,
+  port?: number,
+): Promise<{ child: ChildProcess; holder: string }> {
+  const args = [join(__dirname, 'fixtures', 'kit-child.js'), join(repoRoot(), '.cache'), 'temp', cluster.zkConnect, cluster.bootstrap[0]!];
+  const child = spawn(process.execPath, [...args, String(brokerId), ...(port === undefined ? [] : [String(port)])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await within(
       new Promise<string>((resolve, reject) => {
@@ -83,10 +89,21 @@ test("a killed run's leftover id is reported at once, naming the holder; it goes
         child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
       }),
       60_000,
-      'the child to register broker 101',
+      `the child to register broker ${brokerId}`,
     );
-    const holder = (await observer!.exists('/brokers/ids/101'))?.ephemeralOwner;
+    const holder = (await observer!.exists(`/brokers/ids/${brokerId}`))?.ephemeralOwner;
     assert.ok(holder !== undefined);
+    return { child, holder };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+test("a killed run's leftover id is reported at once, naming the holder; it goes within the short session timeout", { skip }, async () => {
+  const cluster = c!;
+  const { child, holder } = await registeredInChild(cluster, 101);
+  try {
     child.kill('SIGKILL');
     const started = Date.now();
     await assert.rejects(
@@ -121,30 +138,8 @@ test("a killed run's leftover with the same fixed endpoint is reported at once a
   // the leftover names the very endpoint the rerun asks for.
   const port = await freePort();
   const endpoint = { host: '127.0.0.1', port };
-  const child = spawn(
-    process.execPath,
-    [
-      join(__dirname, 'fixtures', 'kit-child.js'),
-      join(repoRoot(), '.cache'),
-      'temp',
-      cluster.zkConnect,
-      cluster.bootstrap[0]!,
-      '102',
-      String(port),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const { child, holder } = await registeredInChild(cluster, 102, port);
   try {
-    await within(
-      new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`kit-child exited with ${code}`)));
-      }),
-      60_000,
-      'the child to register broker 102',
-    );
-    const holder = (await observer!.exists('/brokers/ids/102'))?.ephemeralOwner;
-    assert.ok(holder !== undefined);
     child.kill('SIGKILL');
     const started = Date.now();
     await assert.rejects(
