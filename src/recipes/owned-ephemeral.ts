@@ -314,8 +314,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private blockedSince: number | undefined;
   private conflictTimer: NodeJS.Timeout | undefined;
   private conflictReported = false;
-  /** The latest exists-watch armed (see armWatch); undefined once it fired or failed. */
-  private armed: { readonly session: Session } | undefined;
+  /** The latest exists-watch armed (see armWatch), and whether it found the node; undefined once it fired or failed. */
+  private armed: { readonly session: Session; sawNode: boolean } | undefined;
   private runs = 0;
   /** False after a freeze of this process until a round trip has seen our node again (status().verified). */
   private verifiedSinceFreeze = true;
@@ -553,9 +553,15 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       }
       if (this.precondition !== undefined)
         await this.retrying(session, () => (this.precondition as NonNullable<OwnedEphemeralOptions['precondition']>)(session));
-      // The exists-watch is the owner check's peek: it rides behind each create (see checkOwner),
-      // armed anew each time, since a watch armed before would fire at our own create or delete.
-      const result = await this.attempt(session, () => this.armWatch(session));
+      // The exists-watch is the owner check's peek: it rides behind each create (see checkOwner).
+      // Armed anew when the watch we have was armed on a missing node: our own create would fire
+      // it (see armWatch). One armed on a node stays: re-arming it on every run (a reconnect, say,
+      // while we wait out another owner) would only pile up watchers until the node changes.
+      const result = await this.attempt(session, () =>
+        this.armed?.session === session && this.armed.sawNode
+          ? this.retrying(session, () => session.exists(this.path))
+          : this.armWatch(session),
+      );
       // Another party's claim: given up at once, so that its going away can never hand us the path.
       if ('refuse' in result && result.refuse !== undefined) {
         this.fail(result.refuse);
@@ -769,7 +775,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * next run. (The client re-registers watches after a reconnect of the same session.)
    */
   private armWatch(session: Session): Promise<Stat | null> {
-    const arming = { session };
+    const arming: { readonly session: Session; sawNode: boolean } = { session, sawNode: false };
     this.armed = arming;
     const armed = this.retrying(session, () =>
       session.exists(this.path, (ev) => {
@@ -783,9 +789,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         if (session.ended === undefined) this.schedule(`watch: ${ev}`);
       }),
     );
-    armed.catch(() => {
-      if (this.armed === arming) this.armed = undefined;
-    });
+    armed.then(
+      (stat) => {
+        arming.sawNode = stat !== null;
+      },
+      () => {
+        if (this.armed === arming) this.armed = undefined;
+      },
+    );
     return armed;
   }
 
