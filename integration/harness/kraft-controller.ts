@@ -62,7 +62,8 @@ export async function startKRaftController(opts: {
   const format = spawnJvm({
     classpath,
     mainClass: 'kafka.tools.StorageTool',
-    args: ['format', '-t', opts.clusterId, '-c', props],
+    // One argument: a cluster id is base64url and may begin with '-', which the tool's parser would take for an option.
+    args: ['format', `--cluster-id=${opts.clusterId}`, '-c', props],
     logFile,
     heap: '256m',
     systemProperties,
