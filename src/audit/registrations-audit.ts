@@ -2,17 +2,10 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
-import {
-  AuditFailedError,
-  InvalidConfigError,
-  KafkaZkRegistrarError,
-  NoAuthError,
-  NoNodeError,
-  UnimplementedError,
-  ZooKeeperError,
-} from '../errors.js';
+import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
 import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 import { timerMs } from '../util/timing.js';
+import { checkOptionKeys } from '../util/options.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
@@ -187,12 +180,7 @@ const AUDIT_OPTION_KEYS: readonly string[] = Object.keys({
  */
 export async function auditRegistrations(connect: string, opts: AuditOptions = {}): Promise<RegistrationsAudit> {
   const { hosts, chroot = '' } = parseConnectString(connect, 'connect');
-  if (typeof opts !== 'object' || opts === null)
-    throw new InvalidConfigError('options', opts, 'expected { connectTimeoutMs?, auth?, tls?, bootstrap? }');
-  for (const key of Object.keys(opts)) {
-    if (!AUDIT_OPTION_KEYS.includes(key))
-      throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${AUDIT_OPTION_KEYS.join(', ')})`);
-  }
+  checkOptionKeys(opts, AUDIT_OPTION_KEYS, 'options', '{ connectTimeoutMs?, auth?, tls?, bootstrap? }');
   const timeoutMs = timerMs(opts.connectTimeoutMs ?? 15_000, 'connectTimeoutMs', 1);
   const bootstrap = opts.bootstrap === undefined ? undefined : brokerAddresses(opts.bootstrap, 'bootstrap');
   const auth = opts.auth === undefined ? undefined : validateAuth(opts.auth, 'auth');

@@ -14,6 +14,7 @@ import { Lifecycle } from '../util/lifecycle.js';
 import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { aclKey, checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
 import { SharedWork, untilAborted } from '../util/shared-work.js';
+import { checkOptionKeys } from '../util/options.js';
 import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
@@ -166,14 +167,7 @@ const OPTION_KEYS: readonly string[] = Object.keys({
 
 /** The options as the constructor takes them, each problem an InvalidConfigError naming the option. */
 function checkOptions(opts: OwnedEphemeralOptions): void {
-  if (typeof opts !== 'object' || opts === null) throw new InvalidConfigError('options', opts, 'expected { connection, path, data, ... }');
-  for (const key of Object.keys(opts))
-    if (!OPTION_KEYS.includes(key))
-      throw new InvalidConfigError(
-        key,
-        (opts as unknown as Record<string, unknown>)[key],
-        `unknown option (known: ${OPTION_KEYS.join(', ')})`,
-      );
+  checkOptionKeys(opts, OPTION_KEYS, 'options', '{ connection, path, data, ... }');
   const pathProblem = invalidPathReason(opts.path);
   if (pathProblem !== undefined) throw new InvalidConfigError('path', opts.path, `expected an absolute ZooKeeper path: it ${pathProblem}`);
   if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, "expected a function returning the node's bytes");

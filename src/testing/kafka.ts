@@ -12,7 +12,7 @@ import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } 
 import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
-import { checkKnownKeys } from './options.js';
+import { checkOptionKeys } from '../util/options.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -174,7 +174,7 @@ function isTestZooKeeper(z: unknown): z is TestZooKeeper {
  * Error naming what did not happen in time; nothing it started is left running then.
  */
 export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Promise<TestKafkaCluster> {
-  checkKnownKeys(opts, CLUSTER_OPTION_KEYS, 'startKafkaCluster');
+  checkOptionKeys(opts, CLUSTER_OPTION_KEYS, 'options', 'an options object');
   const size = opts.brokers ?? 1;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 9)
     throw new InvalidConfigError('brokers', size, 'expected a whole number of brokers from 1 to 9');

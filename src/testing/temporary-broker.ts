@@ -13,7 +13,7 @@ import type { SecurityProtocol } from '../znodes/broker-znode.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
 import { trackTemporaryBroker } from './live-brokers.js';
-import { checkKnownKeys } from './options.js';
+import { checkOptionKeys } from '../util/options.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
 
 /**
@@ -116,7 +116,7 @@ async function serveEndpoint(zookeeper: ConnectionOptions): Promise<{ port: numb
  */
 export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Promise<TemporaryBroker> {
   // Everything checked before anything is opened: a typo is said at once, not after a connect timeout.
-  checkKnownKeys(opts, TEMPORARY_BROKER_OPTION_KEYS, 'registerTemporaryBroker');
+  checkOptionKeys(opts, TEMPORARY_BROKER_OPTION_KEYS, 'options', 'an options object');
   if ((opts.kafka === undefined) === (opts.admin === undefined)) {
     throw new InvalidConfigError('kafka', opts.kafka, 'give exactly one of kafka (client options) or admin');
   }

@@ -12,7 +12,7 @@ import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJar
 import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
-import { checkKnownKeys } from './options.js';
+import { checkOptionKeys } from '../util/options.js';
 import { fourLetterWord, freePort } from './net.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -390,7 +390,7 @@ export async function expireSession(connect: string, sessionId: string, password
  * when a member exits or does not serve within `startTimeoutMs` (nothing is left running then).
  */
 export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<TestZooKeeper> {
-  checkKnownKeys(opts, ZOOKEEPER_OPTION_KEYS, 'startZooKeeper');
+  checkOptionKeys(opts, ZOOKEEPER_OPTION_KEYS, 'options', 'an options object');
   const size = opts.members ?? 1;
   if (size !== 1 && size !== 3) throw new InvalidConfigError('members', size, 'expected 1 (standalone) or 3 (an ensemble)');
   positiveInt(opts.tickTime, 'tickTime');

@@ -1,0 +1,14 @@
+// Option objects are checked by key: one a function does not know is refused by name (a typo such as
+// `memebrs` would otherwise be a silent default), as is an argument that is not an object at all.
+import { InvalidConfigError } from '../errors.js';
+
+/**
+ * Throws InvalidConfigError naming `field` when `opts` is not an object (`expected ${shape}`), or
+ * naming the first key of `opts` not in `known`.
+ */
+export function checkOptionKeys(opts: unknown, known: readonly string[], field: string, shape: string): void {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidConfigError(field, opts, `expected ${shape}`);
+  for (const key of Object.keys(opts))
+    if (!known.includes(key))
+      throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${known.join(', ')})`);
+}
