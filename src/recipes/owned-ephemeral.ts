@@ -15,6 +15,7 @@ import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { aclKey, checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
 import { SharedWork, untilAborted } from '../util/shared-work.js';
 import { checkOptionKeys } from '../util/options.js';
+import { StopSignal } from '../util/stop-signal.js';
 import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
@@ -35,8 +36,6 @@ import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { invalidPathReason } from '../zookeeper/client/chroot.js';
 
 const log = logger('ephemeral');
-/** The reason of every recipe's stop signal (see stop). */
-const STOPPED = Symbol('stopped');
 // The parents being created in this process, per cluster, parent path and ACL (see attempt).
 const parentCreations = new SharedWork<string[]>();
 
@@ -267,7 +266,9 @@ export interface OwnedEphemeralEvents {
   failed: [error: KafkaZkRegistrarError];
 }
 
-type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
+type Attempt =
+  | { readonly owned: Ownership; readonly unwatched: boolean }
+  | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
 
 /**
  * The owner-checked ephemeral node, for any path: `start()` resolves once the connection's current session
@@ -298,7 +299,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   private readonly acl: readonly Acl[] | undefined;
   private readonly judgeHolder: OwnedEphemeralOptions['judgeHolder'];
   private readonly precondition: OwnedEphemeralOptions['precondition'];
-  private readonly stopper = new AbortController();
+  private readonly stopper: StopSignal;
+  /** start()'s promise, until it settles: rejected by stop(). */
+  private starting: ((err: StoppedError) => void) | undefined;
   private readonly lifecycle: Lifecycle;
   private readonly companion: OwnedEphemeralOptions['companion'];
   private readonly fsm: StateMachine<OwnedEphemeralState>;
@@ -336,6 +339,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.precondition = opts.precondition;
     this.companion = opts.companion;
     this.holderName = `recipe #${++OwnedEphemeral.holders} (${this.path})`;
+    this.stopper = new StopSignal(`registration of ${this.path}`);
     this.lifecycle = new Lifecycle(`OwnedEphemeral(${this.path})`);
     this.fsm = new StateMachine(`OwnedEphemeral(${this.path})`, 'idle', TRANSITIONS, log);
 
@@ -413,7 +417,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       const cleanup = (): void => {
         this.off('owned', onOwned);
         this.off('failed', onFailed);
-        this.stopper.signal.removeEventListener('abort', onStop);
+        this.starting = undefined;
       };
       const onOwned = (o: Ownership): void => {
         cleanup();
@@ -423,13 +427,12 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         cleanup();
         reject(e);
       };
-      const onStop = (): void => {
+      this.starting = (e) => {
         cleanup();
-        reject(new StoppedError(`registration of ${this.path}`));
+        reject(e);
       };
       this.on('owned', onOwned);
       this.on('failed', onFailed);
-      this.stopper.signal.addEventListener('abort', onStop, { once: true });
     });
     if (this.nodeState === 'idle') this.to('acquiring', 'start()');
     this.schedule('start');
@@ -444,9 +447,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    */
   stop(): Promise<StopOutcome> {
     if (!this.lifecycle.close()) return this.stopping ?? Promise.resolve({ deleted: false, reason: 'not-owned' });
-    // A reason of our own: abort() without one builds a DOMException (and its stack) per recipe,
-    // the largest single cost of a stop in a storm of them; nothing reads this signal's reason.
-    this.stopper.abort(STOPPED);
+    this.stopper.abort();
+    this.starting?.(new StoppedError(this.stopper.what));
     this.unsubscribe();
     this.clearConflictTimer();
     const wasOwned = this.nodeState === 'owned';
@@ -509,7 +511,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** Queues one run of the routine; runs never overlap (mutex). */
   schedule(why: string): void {
-    if (this.stopper.signal.aborted || this.nodeState === 'failed' || this.nodeState === 'idle') return;
+    if (this.stopper.aborted || this.nodeState === 'failed' || this.nodeState === 'idle') return;
     void this.mutex
       .runExclusive(() => this.run(why))
       .catch((err: unknown) => log('run (%s) of %s ended: %s', why, this.path, (err as Error).message));
@@ -533,7 +535,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   private async run(why: string): Promise<void> {
-    if (this.stopper.signal.aborted || this.nodeState === 'failed') return;
+    if (this.stopper.aborted || this.nodeState === 'failed') return;
     const session = this.connection.session;
     if (session === undefined || session.ended !== undefined) return; // the next 'session' event re-runs us
     if (this.nodeState === 'owned' && this.held?.sessionId !== session.id) this.markLost('session-expired', this.held?.sessionId ?? '0');
@@ -551,14 +553,35 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       // Armed anew when the watch we have was armed on a missing node: our own create would fire
       // it (see armWatch). One armed on a node stays: re-arming it on every run (a reconnect, say,
       // while we wait out another owner) would only pile up watchers until the node changes.
-      const result = await this.attempt(session, () =>
-        this.armed?.session === session && this.armed.sawNode
-          ? this.retrying(session, () => session.exists(this.path))
-          : this.armWatch(session),
+      // create2 where the server is known to serve it (3.5+); else the plain create, and the server's
+      // line is learnt in the same write, for the next run (server-lines.ts).
+      const create2 = session.servesCreate2() === true;
+      if (!create2) session.learnServerLine();
+      // A watch armed while the node was missing would fire at our own create2: superseded now, as
+      // the peek would supersede it; the watch is armed again after the create2 (unwatched, below).
+      if (create2 && this.armed?.session === session && !this.armed.sawNode) this.armed = undefined;
+      const result = await this.attempt(
+        session,
+        () =>
+          this.armed?.session === session && this.armed.sawNode
+            ? this.retrying(session, () => session.exists(this.path))
+            : this.armWatch(session),
+        create2,
       );
       // Another party's claim: given up at once, so that its going away can never hand us the path.
       if ('refuse' in result && result.refuse !== undefined) {
         this.fail(result.refuse);
+        return;
+      }
+      // Made by our create2, nothing read since: announced now, and the watch is armed right after
+      // (its request goes out behind the caller's continuation, not ahead of it); what the watch
+      // saw is compared once it answers, and a change in between schedules a run. The node is ours,
+      // and any change to it is on its way to us meanwhile (model: p1_owned, `peek_pending`).
+      if ('owned' in result && result.unwatched) {
+        this.throwIfStopped(session);
+        this.announce(result.owned);
+        const made = result.owned;
+        queueMicrotask(() => this.watchCreated(session, made));
         return;
       }
       const expected = 'owned' in result ? session.id : result.blockedBy.ownerSessionId;
@@ -573,17 +596,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       // ownership we found is already gone, so it is not announced; the scheduled run looks again.
       // (Found by the model checker: model/registration.pml, property p1_owned.)
       if ('owned' in result && !unchanged) return;
-      if ('owned' in result) {
-        this.held = result.owned;
-        this.verifiedSinceFreeze = true;
-        this.to('owned', `czxid ${result.owned.czxid}, session 0x${result.owned.sessionId}`);
-        this.blocking = undefined;
-        this.blockedSince = undefined;
-        this.conflictReported = false;
-        this.clearConflictTimer();
-        log('%s owned by session 0x%s (czxid %d)', this.path, result.owned.sessionId, result.owned.czxid);
-        this.notify('owned', result.owned);
-      } else {
+      if ('owned' in result) this.announce(result.owned);
+      else {
         this.onBlocked(result.blockedBy, session);
       }
     } catch (err) {
@@ -594,6 +608,18 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
           : new UnexpectedError(`registration of ${this.path} failed: ${String(err)}`, { cause: err }),
       );
     }
+  }
+
+  private announce(owned: Ownership): void {
+    this.held = owned;
+    this.verifiedSinceFreeze = true;
+    this.to('owned', `czxid ${owned.czxid}, session 0x${owned.sessionId}`);
+    this.blocking = undefined;
+    this.blockedSince = undefined;
+    this.conflictReported = false;
+    this.clearConflictTimer();
+    log('%s owned by session 0x%s (czxid %d)', this.path, owned.sessionId, owned.czxid);
+    this.notify('owned', owned);
   }
 
   /** The node's state, without the frozen-process check of the public `state` getter. */
@@ -671,7 +697,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
-  private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
+  private async attempt(session: Session, peek: () => Promise<Stat | null>, create2: boolean): Promise<Attempt> {
     if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
     const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.dataFn();
     let parentRounds = 0;
@@ -692,7 +718,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         const { result, joined } = parentCreations.run(key, () => this.makeParents(session, p, acl));
         if (!joined) return result;
         const made = await untilAborted(result, this.stopper.signal, `registration of ${this.path}`).catch((err: unknown) => {
-          if (err instanceof StoppedError && this.stopper.signal.aborted) throw err;
+          if (err instanceof StoppedError && this.stopper.aborted) throw err;
           return undefined;
         });
         return made ?? this.makeParents(session, p, acl);
@@ -704,11 +730,15 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       acl: this.acl,
       peek,
       companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)),
+      create2,
     });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
-        return { owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion } };
+        return {
+          owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion },
+          unwatched: v.unwatched === true,
+        };
       case 'blocked': {
         const judged = this.judgeHolder?.({ ownerSessionId: v.owner, data: v.data });
         return {
@@ -794,6 +824,28 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     return armed;
   }
 
+  /** Arms the watch over a node our create2 just made, and looks again if it changed before that. */
+  private watchCreated(session: Session, made: Ownership): void {
+    this.armWatch(session).then(
+      (seen) => {
+        // As the create2 left it (aclVersion too: a setAcl fires no watch).
+        const same =
+          seen !== null &&
+          seen.ephemeralOwner === session.id &&
+          seen.czxid === made.czxid &&
+          seen.version === made.version &&
+          seen.aclVersion === 0;
+        if (!same && session.ended === undefined) this.schedule('changed before the watch was set');
+      },
+      (err: unknown) => {
+        // Stopped, or the session is gone: stop() or the next session's run takes over. Anything
+        // else left no watch: a run looks again and arms one.
+        if (err instanceof StoppedError || isSessionGone(err) || session.ended !== undefined) return;
+        this.schedule(`watch not set: ${(err as Error).message}`);
+      },
+    );
+  }
+
   /**
    * Makes sure a watch is armed on this session over the node as the caller last read it. False
    * when the node is no longer like that (gone, or another owner): the change happened before the
@@ -810,17 +862,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** Retries an operation on the *same* session across connection loss; never across sessions. */
   private retrying<T>(session: Session, op: () => Promise<T>): Promise<T> {
-    return onSameSession(this.connection, session, op, this.stopper.signal, (err) =>
+    return onSameSession(this.connection, session, op, this.stopper, (err) =>
       log('%s: %s; retrying on session 0x%s once reconnected', this.path, err.message, session.id),
-    ).catch((err: unknown) => {
-      // Stopped by us: said in this recipe's own words.
-      if (err instanceof StoppedError && this.stopper.signal.aborted) throw new StoppedError(`registration of ${this.path}`);
-      throw err;
-    });
+    );
   }
 
   private throwIfStopped(session: Session): void {
-    if (this.stopper.signal.aborted) throw new StoppedError(`registration of ${this.path}`);
+    if (this.stopper.aborted) throw new StoppedError(this.stopper.what);
     if (session.ended !== undefined) throw new StoppedError(`session 0x${session.id}`);
   }
 }

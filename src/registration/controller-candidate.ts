@@ -41,6 +41,7 @@ import { ANY_VERSION, type Acl, type Session, type Stat } from '../zookeeper/ses
 import type { MultiOpInput } from '../zookeeper/client/zk-client.js';
 import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from '../recipes/owned-ephemeral.js';
 import { onSameSession } from '../recipes/same-session.js';
+import { StopSignal } from '../util/stop-signal.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');
@@ -158,7 +159,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
   private readonly ephemeral: OwnedEphemeral;
   private readonly acl: readonly Acl[] | undefined;
   private readonly hook: ((step: ClaimStep) => Promise<void>) | undefined;
-  private readonly stopper = new AbortController();
+  private readonly stopper = new StopSignal('the controller candidacy');
   private election: ControllerElection | undefined;
   /** The epoch our latest election multi tried to write, and on which session. */
   private tried: { readonly sessionId: string; readonly epoch: number } | undefined;
@@ -385,7 +386,7 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
           this.connection,
           s,
           () => s.get(CONTROLLER_EPOCH_PATH),
-          this.stopper.signal,
+          this.stopper,
           (err) => log('claim check: %s; retrying on session 0x%s once reconnected', err.message, s.id),
         ).catch((err: unknown) => {
           if (err instanceof NoNodeError) return undefined;

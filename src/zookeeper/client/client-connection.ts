@@ -213,6 +213,8 @@ interface AuthEntry {
 /** One socket to one server: one connection attempt, and the connection if the handshake succeeds. */
 interface Link {
   readonly host: HostPort;
+  /** `host` as `host:port` (formatHostPort), made once: it names the server of every reply. */
+  readonly name: string;
   readonly socket: Socket;
   readonly decoder: FrameDecoder;
   /** opening: TCP (and TLS) under way; handshake: ConnectRequest sent; ready: the session is on it. */
@@ -360,12 +362,12 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   attemptCutShort(): { readonly host: string; readonly cause: Error } | undefined {
     const link = this.current;
     if (link === undefined || link.phase === 'ready') return undefined;
-    return { host: formatHostPort(link.host), cause: attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
+    return { host: link.name, cause: attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
   }
 
   /** The server of the current connection (`host:port`), while connected. */
   get connectedTo(): string | undefined {
-    return this.current?.phase === 'ready' ? formatHostPort(this.current.host) : undefined;
+    return this.current?.phase === 'ready' ? this.current.name : undefined;
   }
 
   /** Timeouts, per the Java client: a third of the session timeout idle before a ping... */
@@ -548,6 +550,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     const now = performance.now();
     const link: Link = {
       host,
+      name: formatHostPort(host),
       socket,
       decoder: new FrameDecoder(this.maxFrameBytes === undefined ? {} : { maxFrameBytes: this.maxFrameBytes }),
       phase: 'opening',
@@ -630,7 +633,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       // same, or once a session timeout has passed since the first said it (so that a client that can
       // reach only that server is not kept from a new session for ever).
       const hex = sessionIdToHex(this.id);
-      const name = formatHostPort(link.host);
+      const name = link.name;
       this.expirySaidBy.add(name);
       this.expiryFirstSaidAt ??= Date.now();
       // Before any connection of ours (a reattach by id and password) the timeout asked for stands in.
@@ -662,10 +665,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     this.passwd = Buffer.from(rsp.passwd);
     this.negotiatedMs = rsp.timeOut;
     link.phase = 'ready';
-    this.fsm.to('connected', formatHostPort(link.host));
+    this.fsm.to('connected', link.name);
     this.hosts.onConnected();
     this.rearm(link);
-    log('session 0x%s connected to %s, timeout %d ms', sessionIdToHex(this.id), formatHostPort(link.host), this.negotiatedMs);
+    log('session 0x%s connected to %s, timeout %d ms', sessionIdToHex(this.id), link.name, this.negotiatedMs);
     // The Java client's primeConnection order: credentials first of all, then the watches, then
     // the requests that waited for this connection.
     for (const entry of this.auths) this.sendAuth(link, entry);
@@ -702,7 +705,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       if (at > 0) {
         const [early] = this.pending.splice(at, 1);
         link.unimplemented = { xid: header.xid, opCode: early!.opCode, op: early!.op };
-        this.delivery.settle(early!.onReply(header, body, formatHostPort(link.host)));
+        this.delivery.settle(early!.onReply(header, body, link.name));
         return;
       }
       if (at === 0) link.unimplemented = { xid: header.xid, opCode: this.pending[0]!.opCode, op: this.pending[0]!.op };
@@ -721,7 +724,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     }
     // Decoding may throw (a body that does not fit): the packet stays at the head and fails with
     // the rest of the queue when the connection is dropped.
-    const deliver = head.onReply(header, body, formatHostPort(link.host));
+    const deliver = head.onReply(header, body, link.name);
     this.pending.shift();
     this.delivery.settle(deliver);
   }
@@ -773,7 +776,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
 
   /** Numbers a request as it goes out, so that xids rise in send order. */
   private writePacket(link: Link, p: Packet): void {
-    const server = formatHostPort(link.host);
+    const server = link.name;
     // Also while the close that follows an UNIMPLEMENTED answer is on its way: sent now, the op
     // would only fail with ConnectionLoss instead.
     if (this.unknownOps.get(server)?.has(p.opCode) === true || link.unimplemented?.opCode === p.opCode) {
@@ -804,7 +807,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
    * dropped, their owners told, and the rest goes with SetWatches.
    */
   private sendSetWatches(link: Link): void {
-    const server = formatHostPort(link.host);
+    const server = link.name;
     const lists = this.watches.lists();
     const toServer = (paths: readonly string[]): string[] => paths.map((p) => this.chroot.toServer(p));
     const plan = planSetWatches(
@@ -967,7 +970,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         this.dropLink(
           link,
           new Error(
-            `nothing from ${formatHostPort(link.host)} for ${Math.round(silent)} ms (read timeout: 2/3 of the ${this.negotiatedMs} ms session timeout)`,
+            `nothing from ${link.name} for ${Math.round(silent)} ms (read timeout: 2/3 of the ${this.negotiatedMs} ms session timeout)`,
           ),
         );
         return;
@@ -987,7 +990,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
     link.timer = undefined;
     link.socket.destroy();
     const wasReady = link.phase === 'ready';
-    const hostName = formatHostPort(link.host);
+    const hostName = link.name;
     const unknown = link.closedByServer ? link.unimplemented : undefined;
     if (unknown !== undefined) {
       let ops = this.unknownOps.get(hostName);
@@ -997,16 +1000,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         `${hostName} closed the connection after answering ${unknown.op} with UNIMPLEMENTED, as a server does after an op it does not know (the session is kept; ${unknown.op} is refused here from now on)`,
       );
     } else this.unknownOps.delete(hostName);
-    log(
-      'session 0x%s: %s to %s lost: %s',
-      sessionIdToHex(this.id),
-      wasReady ? 'connection' : 'attempt',
-      formatHostPort(link.host),
-      cause.message,
-    );
+    log('session 0x%s: %s to %s lost: %s', sessionIdToHex(this.id), wasReady ? 'connection' : 'attempt', link.name, cause.message);
     this.failAll(link, (op, path) => lossError(op, path, cause));
     if (this.endReason !== undefined || this.closing) return;
-    const name = formatHostPort(link.host);
+    const name = link.name;
     if (wasReady) {
       this.fsm.to('connecting', cause.message);
       this.delivery.event(() => this.notify('disconnected', cause));
@@ -1112,7 +1109,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
  * a host that cannot be reached, and an operator looks for different causes.
  */
 function attemptTimedOut(link: Link, ms: number, why: string | undefined): Error {
-  const host = formatHostPort(link.host);
+  const host = link.name;
   const text =
     link.phase === 'handshake' ? `connected to ${host} but no answer within ${ms} ms` : `no connection to ${host} within ${ms} ms`;
   return new Error(why === undefined ? text : `${text} (${why})`);
