@@ -83,21 +83,20 @@ async function askAny(
 }
 
 async function checkSharedListeners(session: Session, brokerId: number, ours: readonly string[], needs: ListenerNeeds): Promise<void> {
-  // Every broker has the listeners the controller needs, so any few of them tell us a superset: a
-  // handful, read at once (pipelined on the session), keeps this cheap when a thousand brokers
-  // register together.
-  const read = await Promise.all(
-    needs.registered.slice(0, PREFLIGHT_SAMPLE).map(async (id) => {
-      try {
-        const { data } = await session.get(brokerIdPath(id));
-        return { id, names: new Set(decodeBrokerZNode(id, data).endpoints.map((e) => e.listenerName)) };
-      } catch (err) {
-        // Gone since we listed it, or someone else's garbage (audit reports that): nothing to learn.
-        if (err instanceof NoNodeError || err instanceof ZNodeFormatError) return undefined;
-        throw err;
-      }
-    }),
-  );
+  // Every broker has the listeners the controller needs, so any few of them tell us a superset. The
+  // listeners they share can only shrink with each broker read, so once every one of them is ours
+  // the verdict is in: one broker is read first, and the rest of a handful (read at once, pipelined
+  // on the session) only when that one has a listener we lack. A fleet restarting together (brokers
+  // alike) costs one read per broker, not a handful.
+  const sample = needs.registered.slice(0, PREFLIGHT_SAMPLE);
+  const missingWith = (shared: ReadonlySet<string> | undefined): string[] =>
+    [...(shared ?? []), ...(needs.controlPlaneListener === undefined ? [] : [needs.controlPlaneListener])]
+      .filter((n) => !ours.includes(n))
+      .sort();
+  const read: ({ id: number; names: Set<string> } | undefined)[] = [];
+  if (sample.length > 0) read.push(await readListenerNames(session, sample[0] as number));
+  if (read[0] === undefined || missingWith(read[0].names).length > 0)
+    read.push(...(await Promise.all(sample.slice(1).map((id) => readListenerNames(session, id)))));
   let shared: Set<string> | undefined;
   const learnedFrom: number[] = [];
   for (const r of read) {
@@ -105,9 +104,7 @@ async function checkSharedListeners(session: Session, brokerId: number, ours: re
     shared = shared === undefined ? r.names : new Set([...shared].filter((n) => r.names.has(n)));
     learnedFrom.push(r.id);
   }
-  const required = [...(shared ?? [])];
-  if (needs.controlPlaneListener !== undefined) required.push(needs.controlPlaneListener);
-  const missing = required.filter((n) => !ours.includes(n)).sort();
+  const missing = missingWith(shared);
   log(
     'broker %d: listeners shared by brokers [%s]: [%s]; ours [%s]',
     brokerId,
@@ -122,4 +119,16 @@ async function checkSharedListeners(session: Session, brokerId: number, ours: re
       ours,
       learnedFrom.sort((a, b) => a - b),
     );
+}
+
+/** A registered broker's listener names; undefined when it is gone or its znode is not Kafka's. */
+async function readListenerNames(session: Session, id: number): Promise<{ id: number; names: Set<string> } | undefined> {
+  try {
+    const { data } = await session.get(brokerIdPath(id));
+    return { id, names: new Set(decodeBrokerZNode(id, data).endpoints.map((e) => e.listenerName)) };
+  } catch (err) {
+    // Gone since we listed it, or someone else's garbage (audit reports that): nothing to learn.
+    if (err instanceof NoNodeError || err instanceof ZNodeFormatError) return undefined;
+    throw err;
+  }
 }
