@@ -85,7 +85,15 @@ interface StormRow {
   readonly requestFloor: number | string;
   readonly rawInProcess: number | string;
   readonly raw: Row<number>;
+  /** This process's CPU (user + system) per start, in ms: the restart's, and the raw limit's. */
+  readonly cpuPerStart: { readonly restart: number; readonly raw: number };
 }
+
+/** This process's CPU time (user + system, ms) since `from` (process.cpuUsage()). */
+const cpuMsSince = (from: NodeJS.CpuUsage): number => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 
 const endpoints = listenersToEndpoints([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }]);
 const data = (id: number): Buffer => encodeBrokerZNode({ brokerId: id, endpoints, jmxPort: -1, version: 5 }, Date.now());
@@ -196,7 +204,9 @@ export async function clientsSection(
       const registrars = await registrarStorm(full, n);
       await settle();
       // A fleet's restart: the chroot and /brokers/ids are there (left by the first start).
+      let cpu = process.cpuUsage();
       const restart = await registrarStorm(full, n);
+      const restartCpu = cpuMsSince(cpu);
       await settle();
       const admin2 = await Session.open({ connect: full, sessionTimeoutMs: 10_000 });
       for (const p of ['raw', 'floor', ...WHICH]) await admin2.createParents(`/${p}/x`);
@@ -226,7 +236,9 @@ export async function clientsSection(
         await settle();
       }
       let rawInProcess: number | string;
+      let rawCpu = 0;
       {
+        cpu = process.cpuUsage();
         const t0 = performance.now();
         const settled = await Promise.allSettled(
           Array.from({ length: n }, async (_, i) => {
@@ -238,6 +250,7 @@ export async function clientsSection(
         const failed = settled.filter((s) => s.status === 'rejected').length;
         rawInProcess = failed === 0 ? performance.now() - t0 : `${failed} of ${n} failed`;
         await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+        rawCpu = cpuMsSince(cpu);
         await settle();
       }
       const raw = {} as Record<Which, number | string>;
@@ -256,7 +269,7 @@ export async function clientsSection(
               : `${r.failed as number} of ${n} failed: ${r.firstError as string}`;
         await settle();
       }
-      storms.push({ n, registrars, restart, requestFloor, rawInProcess, raw });
+      storms.push({ n, registrars, restart, requestFloor, rawInProcess, raw, cpuPerStart: { restart: restartCpu / n, raw: rawCpu / n } });
       progress(`clients: storm of ${n} done`);
     }
   } finally {
@@ -301,14 +314,14 @@ export function clientsMarkdown(r: ClientsResult): string[] {
     '',
     '### Start storms through a chroot on a 3-member ensemble (ms until all n have their node)',
     '',
-    "| n | ours: n BrokerRegistrars, first start (missing chroot) | ours: restart (chroot and /brokers/ids there) | request floor: a registrar's requests in its batches, no library | raw limit: n Session.open + create (in the bench process) | raw, our client (own process) | raw, binding (own process) | registrars / raw limit, first start; restart (target <= 1.5x) | restart / request floor; request floor / raw limit | raw binding / raw ours |",
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    "| n | ours: n BrokerRegistrars, first start (missing chroot) | ours: restart (chroot and /brokers/ids there) | request floor: a registrar's requests in its batches, no library | raw limit: n Session.open + create (in the bench process) | raw, our client (own process) | raw, binding (own process) | registrars / raw limit, first start; restart (target <= 1.5x) | restart / request floor; request floor / raw limit | raw binding / raw ours | CPU of this process per start, ms: restart / raw limit (stop and close included) |",
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.storms.map(
       (s) =>
-        `| ${s.n} | ${cell(s.registrars)} | ${cell(s.restart)} | ${cell(s.requestFloor)} | ${cell(s.rawInProcess)} | ${cell(s.raw.ours)} | ${cell(s.raw.binding)} | ${ratio(num(s.registrars), num(s.rawInProcess))}; ${ratio(num(s.restart), num(s.rawInProcess))} | ${ratio(num(s.restart), num(s.requestFloor))}; ${ratio(num(s.requestFloor), num(s.rawInProcess))} | ${ratio(num(s.raw.binding), num(s.raw.ours))} |`,
+        `| ${s.n} | ${cell(s.registrars)} | ${cell(s.restart)} | ${cell(s.requestFloor)} | ${cell(s.rawInProcess)} | ${cell(s.raw.ours)} | ${cell(s.raw.binding)} | ${ratio(num(s.registrars), num(s.rawInProcess))}; ${ratio(num(s.restart), num(s.rawInProcess))} | ${ratio(num(s.restart), num(s.requestFloor))}; ${ratio(num(s.requestFloor), num(s.rawInProcess))} | ${ratio(num(s.raw.binding), num(s.raw.ours))} | ${s.cpuPerStart.restart.toFixed(2)} / ${s.cpuPerStart.raw.toFixed(2)} (${ratio(s.cpuPerStart.restart, s.cpuPerStart.raw)}) |`,
     ),
     '',
-    "Each raw session opens on the ensemble's connect string with a chroot that exists, and creates one ephemeral node under it. The registrars, each with its own Connection, pre-flight reads and owner-checked registration, start first on a chroot nobody has created yet (a fleet's first start: created once, shared by all, as are the missing parents of /brokers/ids), then again on what that start left (a fleet's restart: each later registrar's pre-flight also reads up to 8 registered brokers' listeners). Per registrar that is a session, one write carrying the pre-flight's reads (the cluster id, /brokers/ids, the /migration exists-watch, the chroot's stat), and one carrying the create and its exists-watch: 7 requests and 3 socket writes where the raw limit has 2 and 2, and the pre-flight's round trip before the create. The request floor sends exactly those requests in those batches with nothing of the library around them (not the up to 8 listener reads that a restart's later registrars add): what the start would cost if the library's own work were free. The ratio to the raw limit is the price of checking before writing; the rest is ours.",
+    "Each raw session opens on the ensemble's connect string with a chroot that exists, and creates one ephemeral node under it. The registrars, each with its own Connection, pre-flight reads and owner-checked registration, start first on a chroot nobody has created yet (a fleet's first start: created once, shared by all, as are the missing parents of /brokers/ids), then again on what that start left (a fleet's restart). Per registrar that is a session, one write carrying the pre-flight's reads (the cluster id, /brokers/ids, the /migration exists-watch, the chroot's stat), and one carrying the create and its exists-watch: 7 requests and 3 socket writes where the raw limit has 2 and 2, and the pre-flight's round trip before the create. A restart's later registrars also read one registered broker's listeners (more only when it has a listener the registrar lacks). The request floor sends exactly the session, the four reads, and the create with its exists-watch, in those batches, with nothing of the library around them: what the start would cost if the library's own work were free. The ratio to the raw limit is the price of checking before writing; the rest is ours. The last column is why a storm in one process is the bench's hardest case: the bench process is busy for nearly all of a restart (its CPU per start, times n, is most of the wall time), so every request, socket write and decoded reply of every registrar is paid in series on one core, where a fleet of brokers, each in its own process, pays its own.",
     '',
   ];
 }

@@ -8,8 +8,6 @@
  *   2 ADOPT  any existing node is taken over with setData (Curator's PersistentNode)
  *   3 UNCHECKED  ours as it was before this model: ownership announced even when the exists-watch
  *            set after the owner check showed the node gone (the checker found that window)
- *   4 C2_UNCHECKED  ours, but the exists-watch sent after a create2 is not compared with what the
- *            create2 made: a change between the two goes unnoticed
  *
  * Model state -> code:
  *   alive[s]          the server's view of session s (expired: its ephemerals are then deleted)
@@ -18,15 +16,9 @@
  *   reported          OwnedEphemeral.state == 'owned' (what status(), /readyz, `registered` report)
  *   watching          an exists-watch of `cur` on the path (armed by the peek or ensureWatch)
  *   watch_pending     a fired watch whose notification has not yet been processed (run -> stillOurs)
- *   peek_pending      the exists-watch sent right after a create2 that made our node (ownership is
- *                     announced at the create2's answer) has not been answered yet; its answer is
- *                     compared with what the create2 made (OwnedEphemeral.watchCreated)
  *   end_pending       the server expired `cur`; the client has not been told yet
  *   step labels       createStep / read = the peek (and readStep where the table needs data) /
  *                     replaceStep / rewriteStep, stop() -> deleteIfOwned
- * A create is a create2 or a plain create, chosen anew each time (a server of 3.5+, or an older one,
- * as in an ensemble being upgraded); the plain create is followed by its peek, the create2 by nothing
- * until its answer (the code uses create2 only where the server is known to serve it).
  * Faults (bounded, then `faults_over`):
  *   stale_report      a server that lost the quorum tells us our live session expired (the report:
  *                     the leader stalled); the watchdog and the stall detector end a session the same way
@@ -37,9 +29,8 @@
  *                     (-DNO_MEDDLER leaves it out: then the naive counterexample is exactly the report's race)
  *
  * Properties (named as the README lists them):
- *   p1_owned   [] reported -> node owned by cur, or a watch notification, the answer of the watch
- *              sent after a create2, or our expiry is in flight (the documented window: from a change
- *              to our node until the news of it is processed)
+ *   p1_owned   [] reported -> node owned by cur, or a watch notification / our expiry is in flight
+ *              (the documented window: from a change to our node until its notification is processed)
  *   p2_live    once faults are over, eventually always reported and owned by cur (ltl, weak fairness)
  *   p3_foreign the registrar deletes or rewrites only nodes of its own sessions, unless the node was
  *              deleted and re-created by someone else between our read and our version-checked write
@@ -53,7 +44,6 @@
 #define NAIVE 1
 #define ADOPT 2
 #define UNCHECKED 3
-#define C2_UNCHECKED 4
 
 #define NSESS 5        /* session ids 1..4; 0 = none */
 #define MEDDLER 4      /* the other client's session */
@@ -74,7 +64,6 @@ byte opened;
 bool reported;
 bool watching;
 bool watch_pending;
-bool peek_pending;
 bool end_pending;
 bool stopping;         /* stop() was called */
 bool faults_over;
@@ -158,13 +147,13 @@ inline peek() {
 
 proctype Registrar() {
   byte r_owner, r_version, r_czxid, res;
-  bool r_data, created, c2;
+  bool r_data, created;
 
 new_session:
   atomic {
     opened < MAX_OURS ->
     opened++; cur = opened; alive[cur] = true; mine[cur] = true;
-    reported = false; watching = false; watch_pending = false; end_pending = false; peek_pending = false;
+    reported = false; watching = false; watch_pending = false; end_pending = false;
     printf("registrar: new session %d\n", cur)
   }
 
@@ -182,39 +171,21 @@ again:
 create:
   atomic {
     if
-    :: VARIANT == OURS || VARIANT == C2_UNCHECKED -> c2 = true
-    :: true -> c2 = false
-    fi;
-    if
     :: !alive[cur] -> res = R_EXPIRED
     :: alive[cur] && !node ->
-         /* A create2 supersedes a watch armed while the node was missing (our own create would fire
-          * it); the watch is armed again after the answer. */
-         if
-         :: c2 -> watching = false
-         :: else -> skip
-         fi;
          zxid++; node = true; owner = cur; version = 0; czxid = zxid; data_ours = true; touched();
-         printf("registrar: session %d creates the node (create2: %d)\n", cur, c2);
+         printf("registrar: session %d creates the node\n", cur);
          if
          :: !faults_over -> res = R_LOST; printf("registrar: ...but the answer is lost (connection loss): retry\n")
          :: true -> res = R_OK
          fi
     :: alive[cur] && node -> res = R_EXISTS; printf("registrar: session %d create -> NodeExists (owner %d)\n", cur, owner)
     fi;
-    created = (res == R_OK);
-    /* The create2's answer carries the stat: owned at once; the exists-watch goes out after it. */
-    if
-    :: c2 && res == R_OK ->
-         r_czxid = czxid; reported = true; peek_pending = true;
-         printf("registrar: owned by session %d (create2), the watch on its way\n", cur)
-    :: else -> skip
-    fi
+    created = (res == R_OK)
   };
   if
   :: res == R_EXPIRED -> goto again            /* SessionExpired: wait to be told */
   :: res == R_LOST -> goto create
-  :: c2 && res == R_OK -> goto c2_owned
 #if VARIANT == NAIVE
   :: res == R_EXISTS ->
        atomic { reported = true; watching = true; printf("registrar: NAIVE takes NodeExists as registered\n") }; goto end_owned
@@ -316,25 +287,6 @@ rewrite:
 #endif
   goto again;
 
-c2_owned:
-  /* The answer of the exists-watch sent after the create2 (or the session's end, or stop(), first). */
-  if
-  :: atomic { peek_pending = false;
-       if
-       :: alive[cur] ->
-            watching = true;
-            if
-            :: node && owner == cur && czxid == r_czxid && version == 0 -> skip
-            :: VARIANT == C2_UNCHECKED -> skip
-            :: else -> watch_pending = true; printf("registrar: the watch after the create2 shows a change: looking again\n")
-            fi
-       :: else -> skip                        /* SessionExpired: end_pending tells the registrar */
-       fi };
-     goto end_owned
-  :: end_pending -> atomic { peek_pending = false }; goto again
-  :: stopping -> atomic { peek_pending = false; reported = false }; goto stop
-  fi;
-
 end_blocked:
   /* Wait for the watch on the other session's node (or for our session's end). */
   if
@@ -403,7 +355,7 @@ stop:
 }
 
 /* p1_owned as a monitor: checked in every reachable state. */
-#define p1_owned (!reported || owned_by_cur || watch_pending || end_pending || peek_pending)
+#define p1_owned (!reported || owned_by_cur || watch_pending || end_pending)
 active proctype Monitor() {
 end:
   atomic { !p1_owned ->

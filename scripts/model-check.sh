@@ -74,7 +74,6 @@ SHOW_TRACE=${SHOW_TRACE:-registration.pml:-DVARIANT=1 -DNO_MEDDLER} \
   check registration.pml fails "registration (naive), the report's race alone (no meddler)" -DVARIANT=1 -DNO_MEDDLER
 check registration.pml fails "registration (adopt: Curator takes any node over)" -DVARIANT=2
 check registration.pml fails "registration (ours before the model: ownership announced despite the watch)" -DVARIANT=3
-check registration.pml fails "registration (create2, the watch after it not compared with what it made)" -DVARIANT=4
 check controller.pml holds "controller (ours): c1_epochs, c2_one, c3_fenced, c4_atomic, no deadlock" -DVARIANT=0
 check controller.pml fails "controller (fenced write as check, then write)" -DVARIANT=1
 check controller.pml fails "controller (election as create, then epoch bump: before multi)" -DVARIANT=2

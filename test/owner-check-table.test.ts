@@ -34,18 +34,6 @@ describe('owner check table: create', () => {
       assert.deepEqual(route({ step: 'create', kind }, { peeking: false }), { to: 'read' });
     }
   });
-  test('created by a create2 (its answer carries the stat) -> owned at once, no peek, whatever the context', () => {
-    for (const c of [{}, { peeking: false }, { keepsAcl: true }] as Partial<RouteContext>[]) {
-      assert.deepEqual(route({ step: 'create', kind: 'created', stat: stat() }, c), {
-        to: 'owned',
-        secured: { how: 'created', stat: stat() },
-      });
-    }
-  });
-  test('exists after a create2 -> peek or read, as after a plain create (NodeExists is a claim to check)', () => {
-    assert.deepEqual(route({ step: 'create', kind: 'exists', stat: undefined }), { to: 'peek' });
-    assert.deepEqual(route({ step: 'create', kind: 'exists', stat: undefined }, { peeking: false }), { to: 'read' });
-  });
   test('no-parent -> parents -> create', () => {
     assert.deepEqual(route({ step: 'create', kind: 'no-parent' }), { to: 'parents' });
     assert.deepEqual(route({ step: 'parents' }), { to: 'create' });

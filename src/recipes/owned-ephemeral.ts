@@ -266,9 +266,7 @@ export interface OwnedEphemeralEvents {
   failed: [error: KafkaZkRegistrarError];
 }
 
-type Attempt =
-  | { readonly owned: Ownership; readonly unwatched: boolean }
-  | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
+type Attempt = { readonly owned: Ownership } | { readonly blockedBy: BlockingNode; readonly refuse?: KafkaZkRegistrarError | undefined };
 
 /**
  * The owner-checked ephemeral node, for any path: `start()` resolves once the connection's current session
@@ -553,35 +551,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       // Armed anew when the watch we have was armed on a missing node: our own create would fire
       // it (see armWatch). One armed on a node stays: re-arming it on every run (a reconnect, say,
       // while we wait out another owner) would only pile up watchers until the node changes.
-      // create2 where the server is known to serve it (3.5+); else the plain create, and the server's
-      // line is learnt in the same write, for the next run (server-lines.ts).
-      const create2 = session.servesCreate2() === true;
-      if (!create2) session.learnServerLine();
-      // A watch armed while the node was missing would fire at our own create2: superseded now, as
-      // the peek would supersede it; the watch is armed again after the create2 (unwatched, below).
-      if (create2 && this.armed?.session === session && !this.armed.sawNode) this.armed = undefined;
-      const result = await this.attempt(
-        session,
-        () =>
-          this.armed?.session === session && this.armed.sawNode
-            ? this.retrying(session, () => session.exists(this.path))
-            : this.armWatch(session),
-        create2,
+      const result = await this.attempt(session, () =>
+        this.armed?.session === session && this.armed.sawNode
+          ? this.retrying(session, () => session.exists(this.path))
+          : this.armWatch(session),
       );
       // Another party's claim: given up at once, so that its going away can never hand us the path.
       if ('refuse' in result && result.refuse !== undefined) {
         this.fail(result.refuse);
-        return;
-      }
-      // Made by our create2, nothing read since: announced now, and the watch is armed right after
-      // (its request goes out behind the caller's continuation, not ahead of it); what the watch
-      // saw is compared once it answers, and a change in between schedules a run. The node is ours,
-      // and any change to it is on its way to us meanwhile (model: p1_owned, `peek_pending`).
-      if ('owned' in result && result.unwatched) {
-        this.throwIfStopped(session);
-        this.announce(result.owned);
-        const made = result.owned;
-        queueMicrotask(() => this.watchCreated(session, made));
         return;
       }
       const expected = 'owned' in result ? session.id : result.blockedBy.ownerSessionId;
@@ -654,6 +631,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       return false;
     }
     if (got.stat.czxid === own.czxid && got.data.equals(own.data)) {
+      // Set again with the same bytes (by anyone): still ours, but at a new version, which the next
+      // rewrite() must be conditional on; kept stale, every rewrite would fail its version check.
+      if (got.stat.version !== own.version) this.held = { ...own, version: got.stat.version };
       if (await this.ensureWatch(session, session.id)) return true;
       // Gone between the read and the watch (a re-owned node was deleted first).
       this.markLost('deleted', session.id);
@@ -697,7 +677,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
-  private async attempt(session: Session, peek: () => Promise<Stat | null>, create2: boolean): Promise<Attempt> {
+  private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
     if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
     const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.dataFn();
     let parentRounds = 0;
@@ -730,15 +710,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       acl: this.acl,
       peek,
       companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)),
-      create2,
     });
     switch (v.kind) {
       case 'owned':
         if (v.replaced !== undefined) log('%s: replaced the node of our previous session 0x%s', this.path, v.replaced);
-        return {
-          owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion },
-          unwatched: v.unwatched === true,
-        };
+        return { owned: { ...this.ownershipOf(session, v.stat, data, v.replaced), companion: v.companion } };
       case 'blocked': {
         const judged = this.judgeHolder?.({ ownerSessionId: v.owner, data: v.data });
         return {
@@ -822,28 +798,6 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       },
     );
     return armed;
-  }
-
-  /** Arms the watch over a node our create2 just made, and looks again if it changed before that. */
-  private watchCreated(session: Session, made: Ownership): void {
-    this.armWatch(session).then(
-      (seen) => {
-        // As the create2 left it (aclVersion too: a setAcl fires no watch).
-        const same =
-          seen !== null &&
-          seen.ephemeralOwner === session.id &&
-          seen.czxid === made.czxid &&
-          seen.version === made.version &&
-          seen.aclVersion === 0;
-        if (!same && session.ended === undefined) this.schedule('changed before the watch was set');
-      },
-      (err: unknown) => {
-        // Stopped, or the session is gone: stop() or the next session's run takes over. Anything
-        // else left no watch: a run looks again and arms one.
-        if (err instanceof StoppedError || isSessionGone(err) || session.ended !== undefined) return;
-        this.schedule(`watch not set: ${(err as Error).message}`);
-      },
-    );
   }
 
   /**

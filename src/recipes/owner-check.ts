@@ -6,14 +6,8 @@
 //
 // The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
 // requests are answered in order, so it sees the create's effect, and create + peek is one round trip
-// carrying two requests. Only the rare rows need the read's data.
-//
-// On a server with create2 (3.5+) the create is a create2, whose answer carries the new node's stat:
-// a node it made is OWNED at once (our session made it, at version 0, with our data and ACL), with no
-// peek behind it, and the caller arms its watch right after (OwnedEphemeral.run). The server then
-// answers the create without first serving a read behind it, so a registration costs what a bare
-// create costs. Between the create and that watch our node is no less watched: the watch's own
-// answer shows any change made before it was set, and the watch fires for any change after.
+// carrying two requests, the fewest that both register and watch (without create2 or persistent
+// watches, which our client has and the owner check does not use yet). Only the rare rows need the read's data.
 //
 // A companion (the controller's /controller_epoch bump) rides in the create itself: create and
 // companion ops are one multi, applied together or not at all (Kafka's
@@ -26,7 +20,7 @@
 // Every step runs on one session; a run never moves to another (a node of an old session of ours
 // is exactly what must not be trusted). `io.run` retries a step on the same session across
 // connection loss, and ends the run when the session is gone or the recipe is stopped.
-import { BadVersionError, NodeExistsError, NoNodeError, UnexpectedError, UnimplementedError } from '../errors.js';
+import { BadVersionError, NodeExistsError, NoNodeError, UnexpectedError } from '../errors.js';
 import type { Acl, Session, Stat } from '../zookeeper/session.js';
 import type { MultiOpInput, MultiOpResult } from '../zookeeper/client/zk-client.js';
 import { logger } from '../log.js';
@@ -54,8 +48,6 @@ export type Verdict =
       readonly replaced: string | undefined;
       /** The companion ops' results, when the create of this run applied them (see above). */
       readonly companion?: readonly MultiOpResult[] | undefined;
-      /** Made by this run's create2: no watch is armed for it yet; the caller arms one (see above). */
-      readonly unwatched?: boolean | undefined;
     }
   | { readonly kind: 'blocked'; readonly owner: string; readonly data: Buffer }
   | { readonly kind: 'persistent'; readonly data: Buffer };
@@ -86,11 +78,6 @@ export interface OwnerCheckOptions {
   readonly acl?: readonly Acl[] | undefined;
   /** Ops applied atomically with each create (one multi), made anew before each create; see above. */
   readonly companion?: (() => Promise<readonly MultiOpInput[]>) | undefined;
-  /**
-   * Create with create2 (3.5+; see above). Not with a companion (the create is a multi then) or a
-   * hook. A server that answers UNIMPLEMENTED gets the plain create and its peek, in the same step.
-   */
-  readonly create2?: boolean | undefined;
 }
 
 const entryKey = (x: Acl): string => `${x.scheme}\u0000${x.id}\u0000${x.perms}`;
@@ -127,25 +114,6 @@ export async function createStep(s: Session, path: string, data: Buffer, io: Own
   } catch (err) {
     if (err instanceof NoNodeError) return 'no-parent';
     if (err instanceof NodeExistsError) return 'exists';
-    throw err;
-  }
-}
-
-/** The create as a create2: its outcome and, when it made the node, the stat; `unimplemented` from a server before 3.5. */
-export async function create2Step(
-  s: Session,
-  path: string,
-  data: Buffer,
-  io: OwnerCheckIo,
-  acl?: readonly Acl[],
-): Promise<{ readonly outcome: CreateOutcome; readonly stat?: Stat } | 'unimplemented'> {
-  try {
-    const { stat } = await io.run(() => s.create2(path, data, 'ephemeral', acl));
-    return { outcome: 'created', stat };
-  } catch (err) {
-    if (err instanceof NoNodeError) return { outcome: 'no-parent' };
-    if (err instanceof NodeExistsError) return { outcome: 'exists' };
-    if (err instanceof UnimplementedError) return 'unimplemented';
     throw err;
   }
 }
@@ -214,8 +182,7 @@ export type PeekOutcome =
 /** One step's tagged outcome: what `next` routes on. */
 export type StepOutcome =
   | { readonly step: 'start' }
-  /** `stat`: the create2 answer's, when the create was a create2 that made the node. */
-  | { readonly step: 'create'; readonly kind: CreateOutcome; readonly stat?: Stat | undefined }
+  | { readonly step: 'create'; readonly kind: CreateOutcome }
   | { readonly step: 'parents' }
   | { readonly step: 'peek'; readonly peek: PeekOutcome; readonly stat: Stat }
   | { readonly step: 'read'; readonly read: ReadOutcome; readonly sameData: boolean }
@@ -267,12 +234,8 @@ export function next(o: StepOutcome, ctx: RouteContext): Route {
     case 'create': {
       const kind = o.kind;
       switch (kind) {
-        // Our create2 made it: our session, version 0, our data and ACL, as its stat says.
+        // NodeExists is a claim to check, never a success; so is our own create (it may have raced).
         case 'created':
-          if (o.stat !== undefined) return { to: 'owned', secured: { how: 'created', stat: o.stat } };
-          return ctx.peeking ? { to: 'peek' } : { to: 'read' };
-        // NodeExists is a claim to check, never a success; so is a plain create's success (the peek
-        // shows what it made, and whether anything touched it since).
         case 'exists':
           return ctx.peeking ? { to: 'peek' } : { to: 'read' };
         case 'no-parent':
@@ -363,7 +326,6 @@ export function peekOutcome(stat: Stat | null, created: CreateOutcome, sessionId
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl, companion } = opts;
   const peek = hook === undefined ? opts.peek : undefined;
-  let create2 = opts.create2 === true && hook === undefined && companion === undefined;
   const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined } = {
     peeking: peek !== undefined,
     keepsAcl: acl !== undefined,
@@ -382,20 +344,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
         // The companion ops are read before the create goes out (they are conditional on that read).
         const ops = companion === undefined ? undefined : await companion();
         applied = undefined;
-        let made: Stat | undefined;
         const create = async (): Promise<CreateOutcome> => {
-          if (create2) {
-            const r = await create2Step(s, path, data, io, acl);
-            if (r !== 'unimplemented') {
-              made = r.stat;
-              return r.outcome;
-            }
-            // A server older than 3.5 after all (replaced in place): the plain create, its peek behind it.
-            create2 = false;
-            const plain = createStep(s, path, data, io, acl);
-            peeked = peek?.();
-            return plain;
-          }
           if (ops === undefined) return createStep(s, path, data, io, acl);
           const r = await createWithCompanionStep(s, path, data, io, acl, ops);
           applied = r.results;
@@ -404,8 +353,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
         const before = replacing;
         replacing = undefined;
         const c = create();
-        // A create2 answers with the stat: the watch is armed after it, not read behind it.
-        peeked = create2 ? undefined : peek?.();
+        peeked = peek?.();
         // Whatever ends the run here, nothing sent is left unhandled.
         const settled = async (err: unknown): Promise<never> => {
           await Promise.allSettled([c, peeked]);
@@ -421,7 +369,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
           await peeked?.catch(() => undefined);
           peeked = undefined;
         }
-        outcome = { step: 'create', kind, stat: made };
+        outcome = { step: 'create', kind };
         break;
       }
       case 'parents':
@@ -429,8 +377,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
         outcome = { step: 'parents' };
         break;
       case 'peek': {
-        // After a create2 (which sends no peek behind it) that found the node there: sent now.
-        const stat = await (peeked ?? (peek as () => Promise<Stat | null>)());
+        const stat = await (peeked as Promise<Stat | null>);
         peeked = undefined;
         log('%s on 0x%s: peek -> owner 0x%s, version %s', path, s.id, stat?.ephemeralOwner ?? '(gone)', stat?.version ?? '-');
         const p = peekOutcome(stat, ctx.created ?? 'exists', s.id, (id) => io.wasOurs(id));
@@ -479,14 +426,7 @@ export async function checkOwner(s: Session, path: string, data: Buffer, io: Own
       case 'owned': {
         const { how, stat } = route.secured;
         // The companion's results belong to a create of this run that made the node.
-        return {
-          kind: 'owned',
-          stat,
-          how,
-          replaced,
-          companion: how === 'created' && ctx.created === 'created' ? applied : undefined,
-          unwatched: outcome.step === 'create',
-        };
+        return { kind: 'owned', stat, how, replaced, companion: how === 'created' && ctx.created === 'created' ? applied : undefined };
       }
       case 'blocked':
         return { kind: 'blocked', owner: route.owner, data: route.data };

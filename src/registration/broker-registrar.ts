@@ -492,8 +492,6 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
-        // The server's line rides in the same write, so that the registration knows whether to create2.
-        s.learnServerLine();
         const [root, id, children, migration] = await Promise.allSettled([
           s.exists('/'),
           readClusterId(s),

@@ -194,30 +194,6 @@ export class Session extends SafeEmitter<SessionEvents> {
   }
 
   /**
-   * create, answered with the new node's Stat (ZooKeeper 3.5+'s create2): UnimplementedError from an
-   * older server, which costs a reconnect (see servesCreate2).
-   */
-  create2(path: string, data: Buffer, mode: CreateMode, acl?: readonly Acl[]): Promise<{ path: string; stat: Stat }> {
-    return this.client.create2(path, data, acl === undefined ? mode : { mode, acl });
-  }
-
-  /**
-   * Whether the server we are connected to serves create2: true or false once learnt (learnServerLine,
-   * or a create2's answer), undefined before that or while disconnected. Sends nothing.
-   */
-  servesCreate2(): boolean | undefined {
-    return this.client.servesCreate2();
-  }
-
-  /**
-   * Learns whether the current server serves create2, unless known: one exists of /zookeeper/config,
-   * a path only 3.5+ servers have, sent with whatever else goes out in this synchronous run.
-   */
-  learnServerLine(): void {
-    this.client.learnServerLine();
-  }
-
-  /**
    * Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node, with
    * `acl` when given; returns those it created.
    */

@@ -60,7 +60,6 @@ import {
 } from '../protocol/index.js';
 import { ANY_VERSION, type Acl, type Stat, type Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
-import { CONFIG_NODE, serverLines, type ServerLines } from './server-lines.js';
 import {
   ClientConnection,
   type ClientConnectionOptions,
@@ -148,8 +147,6 @@ export interface ZkClientOptions extends Omit<ClientConnectionOptions, 'session'
   readonly sessionPassword?: string;
   /** Told of each connection attempt that fails before the session is established (refused, DNS, timeout). */
   readonly onAttemptFailed?: (host: string, cause: Error) => void;
-  /** What is known of each server's line; default: what this process has learnt (server-lines.ts). Tests give their own. */
-  readonly serverLines?: ServerLines;
 }
 
 export interface ZkClientEvents {
@@ -185,10 +182,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** The session password, 32 lowercase hex digits: with `id`, what reattaches to the session. */
   readonly password: string;
 
-  private constructor(
-    readonly connection: ClientConnection,
-    private readonly lines: ServerLines,
-  ) {
+  private constructor(readonly connection: ClientConnection) {
     super();
     this.id = sessionIdToHex(connection.sessionId);
     this.password = connection.sessionPassword.toString('hex');
@@ -220,7 +214,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       };
       const onConnected = (): void => {
         cleanup();
-        resolve(new ZkClient(conn, opts.serverLines ?? serverLines));
+        resolve(new ZkClient(conn));
       };
       const onEnded = (_reason: ClientEndReason, cause: Error | undefined): void => {
         cleanup();
@@ -300,47 +294,8 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     data: Buffer | null = null,
     opts: CreateOptions | CreateModeName = {},
   ): Promise<{ path: string; stat: Stat }> {
-    let r: { path: string; stat: WireStat | undefined; server: string };
-    try {
-      r = await this.createNode('create2', path, data, opts, true);
-    } catch (err) {
-      if (err instanceof UnimplementedError && err.server !== undefined) this.lines.record(err.server, false);
-      throw err;
-    }
-    this.lines.record(r.server, true);
+    const r = await this.createNode('create2', path, data, opts, true);
     return { path: r.path, stat: toStat(r.stat!) };
-  }
-
-  /**
-   * Whether the server of the current connection serves create2 (3.5+): undefined while that is not
-   * known (see learnServerLine) or while disconnected. Never sends anything.
-   */
-  servesCreate2(): boolean | undefined {
-    const server = this.connection.connectedTo;
-    return server === undefined ? undefined : this.lines.servesCreate2(server);
-  }
-
-  /**
-   * Learns whether the current server serves create2, unless that is known or being learnt: one
-   * exists of /zookeeper/config (server-lines.ts), sent now, so that it shares the socket write of
-   * whatever the caller sends in the same synchronous run. Never throws or rejects.
-   */
-  learnServerLine(): void {
-    const server = this.connection.connectedTo;
-    if (server === undefined) return;
-    this.lines.learn(server, async () => {
-      const r = await this.connection.submit({
-        op: 'exists',
-        path: CONFIG_NODE,
-        opCode: OpCode.exists,
-        body: encodeExistsRequest(CONFIG_NODE, false),
-        decode: decodeExistsResponse,
-      });
-      // Asked of one server and answered by another (a reconnect in between): not this server's answer.
-      if (r.server !== server) throw new Error('answered by another server');
-      if (r.err !== KeeperErrorCode.OK && r.err !== KeeperErrorCode.NONODE) throw new Error(`exists: error ${r.err}`);
-      return r.err === KeeperErrorCode.OK;
-    });
   }
 
   /** Creates each missing ancestor of `path` (not `path` itself) as an empty persistent node; returns those it created. */
@@ -607,7 +562,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     data: Buffer | null,
     opts: CreateOptions | CreateModeName,
     wantStat: boolean,
-  ): Promise<{ path: string; stat: WireStat | undefined; server: string }> {
+  ): Promise<{ path: string; stat: WireStat | undefined }> {
     const o: CreateOptions = typeof opts === 'string' ? { mode: opts } : opts;
     const mode = o.mode ?? 'persistent';
     const flags = CREATE_FLAGS[mode];
@@ -627,7 +582,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       opCode === OpCode.create ? { path: CreateResponse.read(r).path, stat: undefined } : Create2Response.read(r);
     const opName = opCode === OpCode.createContainer ? 'createContainer' : opCode === OpCode.createTTL ? 'createTTL' : op;
     const r = await this.call({ op: opName, path, opCode, body, decode });
-    return { path: this.connection.chroot.toClient(r.value!.path), stat: r.value!.stat, server: r.server };
+    return { path: this.connection.chroot.toClient(r.value!.path), stat: r.value!.stat };
   }
 
   private multiOp(o: MultiOpInput): MultiOp {
