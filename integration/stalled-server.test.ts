@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerRegistrar, Connection, type Registration } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
+import { startTcpProxy } from './harness/tcp-proxy.js';
 import { holdBrokerNode } from './harness/stale-node.js';
 import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { killSession } from './harness/sessions.js';
@@ -20,9 +21,14 @@ test('a stall longer than the session timeout: unverified during it, expired by 
     return;
   }
   const connect = zk.chroot();
+  // Through a proxy, so that the server, once resumed, has expired our session before our reattach
+  // reaches it: a reattach that arrives first revives the session (ZooKeeper's expirer and its I/O
+  // threads race on resume), and which wins is not this test's question.
+  const proxy = zk.track(await startTcpProxy(zk.server.port));
+  const chroot = connect.slice(connect.indexOf('/'));
   const r = zk.track(
     new BrokerRegistrar({
-      zookeeper: { connect, sessionTimeoutMs: 2000, reconnectBackoffMs: { min: 50, max: 500 } },
+      zookeeper: { connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 2000, reconnectBackoffMs: { min: 50, max: 500 } },
       brokerId: 1,
       listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }],
     }),
@@ -56,8 +62,14 @@ test('a stall longer than the session timeout: unverified during it, expired by 
     await sleep(Math.max(0, pausedAt + 4000 - Date.now()));
     assert.deepEqual(events, [], 'no expiry is declared on our side: the server is the one to say it');
   } finally {
+    proxy.set('hold');
     zk.server.resume();
   }
+  // The server, back, expires the session on its own clock (its node goes with it); only then is our
+  // client let through to hear it.
+  const direct = await zk.observer(connect);
+  await waitForNode(direct, '/brokers/ids/1', (st) => st?.ephemeralOwner !== first.sessionId, 10_000, 'the server to expire the session');
+  proxy.set('pass');
   const [info] = await expired;
   assert.equal(info.cause, 'server', 'the server, back, says the session expired');
   assert.equal(info.sessionId, first.sessionId);

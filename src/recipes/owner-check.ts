@@ -6,8 +6,9 @@
 //
 // The peek is the caller's stat read (its exists-watch), sent right behind each create: one session's
 // requests are answered in order, so it sees the create's effect, and create + peek is one round trip
-// carrying two requests, the fewest that both register and watch (without create2 or persistent
-// watches, which our client has and the owner check does not use yet). Only the rare rows need the read's data.
+// carrying two requests, the fewest that both register and watch. Not create2, though it would answer
+// with the stat: the server logs it as a transaction ZooKeeper 3.4 cannot read, which would harm an
+// ensemble being upgraded from 3.4 (docs/design/session-layer.md). Only the rare rows need the read's data.
 //
 // A companion (the controller's /controller_epoch bump) rides in the create itself: create and
 // companion ops are one multi, applied together or not at all (Kafka's
