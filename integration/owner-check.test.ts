@@ -212,6 +212,20 @@ describe('owner check: the requests it sends, in order (the peek riding behind e
     assert.deepEqual(calls, ['create', 'exists', 'createParents', 'create', 'exists']);
   });
 
+  test("parents read missing (a registrar's pre-flight): the parents first, then create + peek; no create refused", async () => {
+    const { ours } = await sessions();
+    const rec = recording(ours);
+    const verdict = await checkOwner(rec.session, '/row/c/d/node', DATA, ioOf(rec.session), {
+      peek: () => rec.session.exists('/row/c/d/node', () => undefined),
+      parentsFirst: true,
+    });
+    assert.deepEqual(
+      rec.calls.filter((c) => c !== 'id'),
+      ['createParents', 'create', 'exists'],
+    );
+    assert.equal(verdict.kind === 'owned' && verdict.how, 'created');
+  });
+
   test("our previous session's node: create + peek, then its delete with the next create + peek right behind it", async () => {
     const { ours, other } = await sessions();
     await other.create('/row/node', Buffer.from('ours, from before'), 'ephemeral');

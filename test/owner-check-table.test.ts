@@ -41,8 +41,10 @@ describe('owner check table: create', () => {
   test('companion-conflict -> create (ops made anew)', () => {
     assert.deepEqual(route({ step: 'create', kind: 'companion-conflict' }), { to: 'create' });
   });
-  test('start -> create', () => {
+  test('start -> create; start -> parents when the parents were just read missing', () => {
     assert.deepEqual(route({ step: 'start' }), { to: 'create' });
+    assert.deepEqual(route({ step: 'start' }, { parentsFirst: true }), { to: 'parents' });
+    assert.deepEqual(route({ step: 'parents' }, { parentsFirst: true }), { to: 'create' }, 'once: parents, then the create');
   });
 });
 

@@ -54,6 +54,11 @@ export const ownerCheckHook = Symbol('ownerCheckHook');
  * recipe that starts this one as part of its own synchronous start (ControllerCandidate).
  */
 export const beginNow = Symbol('beginNow');
+/**
+ * The key of the hint (not public API) that the node's parents were just read missing (the
+ * registrar's pre-flight): the next run makes them before its first create (see checkOwner).
+ */
+export const parentsMissing = Symbol('parentsMissing');
 
 /** Options of OwnedEphemeral. */
 export interface OwnedEphemeralOptions {
@@ -312,6 +317,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   /** The latest exists-watch armed (see armWatch), and whether it found the node; undefined once it fired or failed. */
   private armed: { readonly session: Session; sawNode: boolean } | undefined;
   private runs = 0;
+  /** Set by [parentsMissing](), taken by the next attempt. */
+  private parentsHint = false;
   /** False after a freeze of this process until a round trip has seen our node again (status().verified). */
   private verifiedSinceFreeze = true;
   private readonly unsubscribe: () => void;
@@ -435,6 +442,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     if (this.nodeState === 'idle') this.to('acquiring', 'start()');
     this.schedule('start');
     return first;
+  }
+
+  /** The node's parents were just read missing: the next run makes them before its first create. */
+  [parentsMissing](): void {
+    this.parentsHint = true;
   }
 
   /**
@@ -705,11 +717,14 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       },
     };
     const companion = this.companion;
+    const parentsFirst = this.parentsHint;
+    this.parentsHint = false;
     const v = await checkOwner(session, this.path, data, io, {
       hook: this.hook,
       acl: this.acl,
       peek,
       companion: companion === undefined ? undefined : () => this.retrying(session, () => companion(session)),
+      parentsFirst,
     });
     switch (v.kind) {
       case 'owned':

@@ -79,6 +79,13 @@ export interface OwnerCheckOptions {
   readonly acl?: readonly Acl[] | undefined;
   /** Ops applied atomically with each create (one multi), made anew before each create; see above. */
   readonly companion?: (() => Promise<readonly MultiOpInput[]>) | undefined;
+  /**
+   * The caller has just read that the node's parents are missing (a registrar's pre-flight): the
+   * parents are made before the first create, rather than after a create refused for the lack of
+   * them. A refused create is still a quorum transaction, so a fleet's first start spares the
+   * ensemble one per registrar.
+   */
+  readonly parentsFirst?: boolean | undefined;
 }
 
 const entryKey = (x: Acl): string => `${x.scheme}\u0000${x.id}\u0000${x.perms}`;
@@ -219,6 +226,8 @@ export interface RouteContext {
   readonly keepsAcl: boolean;
   /** The outcome of this run's latest create. */
   readonly created: CreateOutcome | undefined;
+  /** The parents are known to be missing: made before the first create (OwnerCheckOptions.parentsFirst). */
+  readonly parentsFirst?: boolean | undefined;
 }
 
 /** An outcome the table has no row for: the compiler proves there is none (`never`). */
@@ -231,7 +240,7 @@ export function next(o: StepOutcome, ctx: RouteContext): Route {
   const owned = (secured: Secured): Route => (ctx.keepsAcl ? { to: 'acl', securing: secured } : { to: 'owned', secured });
   switch (o.step) {
     case 'start':
-      return { to: 'create' };
+      return ctx.parentsFirst === true ? { to: 'parents' } : { to: 'create' };
     case 'create': {
       const kind = o.kind;
       switch (kind) {
@@ -327,10 +336,11 @@ export function peekOutcome(stat: Stat | null, created: CreateOutcome, sessionId
 export async function checkOwner(s: Session, path: string, data: Buffer, io: OwnerCheckIo, opts: OwnerCheckOptions = {}): Promise<Verdict> {
   const { hook, acl, companion } = opts;
   const peek = hook === undefined ? opts.peek : undefined;
-  const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined } = {
+  const ctx: { peeking: boolean; keepsAcl: boolean; created: CreateOutcome | undefined; parentsFirst: boolean } = {
     peeking: peek !== undefined,
     keepsAcl: acl !== undefined,
     created: undefined,
+    parentsFirst: opts.parentsFirst === true,
   };
   let replaced: string | undefined;
   let applied: readonly MultiOpResult[] | undefined;

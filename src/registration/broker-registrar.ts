@@ -49,6 +49,7 @@ import { healthOf, type RegistrarHealth } from './health.js';
 import { MigrationWatch, readMigration, type MigrationView } from './migration-watch.js';
 import {
   OwnedEphemeral,
+  parentsMissing,
   type HolderVerdict,
   type LossReason,
   type OwnedEphemeralState,
@@ -428,6 +429,9 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       await this.controller?.start();
       const read = await this.preflight(this.info.endpoints, true);
       this.migration.start(read.migration, read.session);
+      // /brokers/ids read missing (a new cluster, or a fleet's first start): made before our create,
+      // not after a create refused for the lack of it.
+      if (read.brokerIdsMissing) this.ephemeral[parentsMissing]();
       const first = this.ephemeral.start();
       return this.registration(await first);
     } catch (err) {
@@ -488,7 +492,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private async preflight(
     endpoints: readonly Endpoint[],
     beforeRegistering: boolean,
-  ): Promise<{ migration: MigrationView; session: Session }> {
+  ): Promise<{ migration: MigrationView; session: Session; brokerIdsMissing: boolean }> {
     for (;;) {
       try {
         const s = await this.connection.waitForConnected();
@@ -506,7 +510,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         if (root.status === 'rejected') throw root.reason;
         if (children.status === 'rejected') throw children.reason;
         if (migration.status === 'rejected') throw migration.reason;
-        const others = children.value.filter((b) => b !== this.brokerId);
+        const registered = children.value ?? [];
+        const others = registered.filter((b) => b !== this.brokerId);
         if (beforeRegistering && this.controller !== undefined && !this.controllerBesideOtherBrokers) this.refuseCandidacyBeside(others);
         await checkClusterListeners(s, this.brokerId, endpoints, {
           interBrokerListener: this.interBrokerListener,
@@ -524,8 +529,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         if (beforeRegistering && this.confirmation !== undefined && this.config.confirm?.listener === undefined) {
           this.confirmListener = (await bootstrapListener(s, others, this.config.confirm?.kafka?.brokers)) ?? this.confirmListener;
         }
-        if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, children.value.length === 0);
-        return { migration: m, session: s };
+        if (beforeRegistering) this.reportEmptyCluster(root.value === null, id.value === undefined, registered.length === 0);
+        return { migration: m, session: s, brokerIdsMissing: children.value === undefined };
       } catch (err) {
         if (!isRetriable(err) && !isSessionGone(err)) throw err;
       }
@@ -562,7 +567,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
 
   /** The controller candidate's precondition, before every contention: no other broker is registered (see `controller`). */
   private async refuseBesideOtherBrokers(s: Session): Promise<void> {
-    this.refuseCandidacyBeside((await registeredBrokers(s)).filter((b) => b !== this.brokerId));
+    this.refuseCandidacyBeside(((await registeredBrokers(s)) ?? []).filter((b) => b !== this.brokerId));
   }
 
   private refuseCandidacyBeside(others: readonly number[]): void {
@@ -726,14 +731,15 @@ async function readClusterId(s: Session): Promise<string | undefined> {
   }
 }
 
-async function registeredBrokers(s: Session): Promise<number[]> {
+/** The registered broker ids, ascending; undefined when /brokers/ids itself is missing. */
+async function registeredBrokers(s: Session): Promise<number[] | undefined> {
   try {
     return (await s.getChildren(BROKER_IDS_PATH))
       .filter((c) => /^\d+$/.test(c))
       .map(Number)
       .sort((a, b) => a - b);
   } catch (err) {
-    if (err instanceof NoNodeError) return [];
+    if (err instanceof NoNodeError) return undefined;
     throw err;
   }
 }
