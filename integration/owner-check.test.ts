@@ -271,15 +271,21 @@ describe('owner check: the requests it sends, in order (the peek riding behind e
   });
 });
 
+/** A started Connection for a recipe, and another session on the same fresh chroot. */
+async function recipeSessions(): Promise<{ other: Session; conn: Connection }> {
+  const connect = zk.chroot();
+  const other = await zk.observer(connect);
+  const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 10_000 }));
+  await conn.start();
+  return { other, conn };
+}
+
 describe('owner check inside the recipe', () => {
   // Found by a newcomer's trial: someone sets our node with the very bytes it holds. Still ours, but
   // the version moved; the recipe kept the old one, so every rewrite() failed its version check and
   // returned undefined for as long as the node lived.
   test('our node set again with the same data: still owned, no loss, and rewrite() works at the new version', async () => {
-    const connect = zk.chroot();
-    const other = await zk.observer(connect);
-    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 10_000 }));
-    await conn.start();
+    const { other, conn } = await recipeSessions();
     let data = DATA;
     const e = zk.track(new OwnedEphemeral({ connection: conn, path: '/row/node', data: () => data }));
     const lost: unknown[] = [];
@@ -304,10 +310,7 @@ describe('owner check inside the recipe', () => {
   // check's read and the exists-watch that follows it. The recipe used to announce that ownership
   // anyway (then lose it a round trip later); it must announce only an ownership the watch confirmed.
   test('deleted between the read and the watch: not announced; the announced ownership is the node that exists', async () => {
-    const connect = zk.chroot();
-    const other = await zk.observer(connect);
-    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 10_000 }));
-    await conn.start();
+    const { other, conn } = await recipeSessions();
     let acted = false;
     const e = zk.track(
       new OwnedEphemeral({
