@@ -69,6 +69,17 @@ test('the default endpoint answers Metadata with the cluster; await using deregi
   assert.equal(await accepts(port), false, 'the served endpoint is closed');
 });
 
+/** Waits (bounded) for a killed run's registration of `brokerId` to go with its session. */
+async function leftoverGone(brokerId: number): Promise<void> {
+  await waitForNode(
+    observer!,
+    `/brokers/ids/${brokerId}`,
+    (st) => st === null,
+    TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000,
+    `the leftover of broker ${brokerId} to go with its session`,
+  );
+}
+
 /**
  * A test run that registered `brokerId` (fixtures/kit-child.js, advertising 127.0.0.1:`port` when
  * given) and is then to be killed: the child, and the session that holds the id.
@@ -115,13 +126,7 @@ test("a killed run's leftover id is reported at once, naming the holder; it goes
       },
     );
     assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
-    await waitForNode(
-      observer!,
-      '/brokers/ids/101',
-      (st) => st === null,
-      TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000,
-      'the leftover to go with its session',
-    );
+    await leftoverGone(101);
     await eventually(
       async () => !(await probeMetadata(cluster.bootstrap[0]!)).brokers.some((b) => b.nodeId === 101),
       15_000,
@@ -158,13 +163,7 @@ test("a killed run's leftover with the same fixed endpoint is reported at once a
       },
     );
     assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
-    await waitForNode(
-      observer!,
-      '/brokers/ids/102',
-      (st) => st === null,
-      TEMPORARY_BROKER_SESSION_TIMEOUT_MS + 4000,
-      'the leftover to go with its session',
-    );
+    await leftoverGone(102);
     // Once it went, the same id and endpoint register again.
     await using again = await registerTemporaryBroker({
       zookeeper: { connect: cluster.zkConnect },
