@@ -36,7 +36,7 @@ import {
 } from '../src/zookeeper/client/index.js';
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
-import { waitForEvent, within } from './harness/wait.js';
+import { eventually, waitForEvent, within } from './harness/wait.js';
 import { startZooKeeper, type ZooKeeperServer } from './harness/zookeeper-server.js';
 
 const ROOT = '/kzr-client';
@@ -750,6 +750,18 @@ describe('ZkClient against a real ZooKeeper server', () => {
     const c = await open({ sessionTimeoutMs: 10_000 });
     const delay = monitorEventLoopDelay({ resolution: 5 });
     server.pause();
+    // SIGSTOP stops a JVM's threads as each is next scheduled: one still running could answer the
+    // closeSession sent right after (seen once in CI, close() in 1 ms). The kernel says when it is all stopped.
+    const pid = server.pid;
+    assert.ok(pid !== undefined, 'a server this test started');
+    await eventually(
+      async () =>
+        readFileSync(`/proc/${pid}/stat`, 'utf8')
+          .replace(/^.*\) /s, '')
+          .startsWith('T'),
+      5000,
+      'the server process to be stopped',
+    );
     let ms: number;
     try {
       delay.enable();
