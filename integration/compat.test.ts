@@ -6,6 +6,7 @@
 // getEphemerals 3.6, whoAmI 3.7). Everything the library itself uses must work on every line.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -58,6 +59,31 @@ async function proxy(): Promise<TcpProxy> {
   const p = await startTcpProxy(zk.server.port);
   zk.track({ close: () => p.close() });
   return p;
+}
+
+/**
+ * A forwarder to the server whose close reaches the client as a reset (ECONNRESET), not a FIN, as a
+ * server's close does when our bytes were still unread or we wrote after it closed (EPIPE).
+ */
+async function resettingProxy(): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const up = connect({ host: '127.0.0.1', port: zk.server.port });
+    for (const s of [client, up]) {
+      sockets.add(s);
+      s.on('error', () => undefined).on('close', () => sockets.delete(s));
+    }
+    client.on('data', (d) => up.write(d)).on('close', () => up.destroy());
+    up.on('data', (d) => client.write(d)).on('close', () => client.resetAndDestroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  zk.track({
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  });
+  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** A watcher that resolves with its first event. */
@@ -197,17 +223,18 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     const id = c.id;
     let disconnects = 0;
     c.on('disconnected', () => disconnects++);
-    const newer: { op: string; since: [number, number]; call: () => Promise<unknown> }[] = [
-      { op: 'create2', since: [3, 5], call: () => c.create2(`${base}/c2`, null) },
-      { op: 'createContainer', since: [3, 5], call: () => c.create(`${base}/container`, null, 'container') },
+    const newer: { op: string; since: [number, number]; call: (k?: ZkClient) => Promise<unknown> }[] = [
+      { op: 'create2', since: [3, 5], call: (k = c) => k.create2(`${base}/c2`, null) },
+      { op: 'createContainer', since: [3, 5], call: (k = c) => k.create(`${base}/container`, null, 'container') },
       {
         op: 'removeWatches',
         since: [3, 5],
-        call: () => c.removeWatches(base, 'any').catch((e: unknown) => (e instanceof UnimplementedError ? Promise.reject(e) : undefined)),
+        call: (k = c) =>
+          k.removeWatches(base, 'any').catch((e: unknown) => (e instanceof UnimplementedError ? Promise.reject(e) : undefined)),
       },
-      { op: 'addWatch', since: [3, 6], call: () => c.addWatch(base, () => undefined) },
-      { op: 'getEphemerals', since: [3, 6], call: () => c.getEphemerals(base) },
-      { op: 'whoAmI', since: [3, 7], call: () => c.whoAmI() },
+      { op: 'addWatch', since: [3, 6], call: (k = c) => k.addWatch(base, () => undefined) },
+      { op: 'getEphemerals', since: [3, 6], call: (k = c) => k.getEphemerals(base) },
+      { op: 'whoAmI', since: [3, 7], call: (k = c) => k.whoAmI() },
     ];
     const lacking: string[] = [];
     for (const n of newer) {
@@ -238,6 +265,22 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
       assert.equal(disconnects, before + 1, `${n.op}: ${disconnects - before} reconnects, expected the one the server forces`);
       // The same session, its ephemeral kept, and the client serves requests again.
       assert.equal((await within(c.exists(`${base}/eph`), 5000, `a request after ${n.op}`))?.ephemeralOwner, id);
+    }
+    // The server's close after the UNIMPLEMENTED may reach us as a reset rather than a FIN: still
+    // the server's close, so the op is refused here from then on, with no reconnect each time.
+    const first = newer.find((n) => !atLeast(line, ...n.since));
+    if (first !== undefined) {
+      const r = await open({ connect: await resettingProxy() });
+      let resets = 0;
+      r.on('disconnected', () => resets++);
+      const reconnected = waitForEvent(r, 'connected', 8000, `the reconnect after ${first.op} through the resetting proxy`);
+      const call = (): Promise<unknown> => first.call(r);
+      await assert.rejects(within(call(), 5000, `${first.op} through the resetting proxy`), UnimplementedError);
+      await reconnected;
+      await assert.rejects(within(call(), 5000, `${first.op} again`), UnimplementedError);
+      // Had it been sent again, the server would drop this request with the connection it closes.
+      assert.notEqual(await within(r.exists(base), 5000, `a request after ${first.op} again`), null);
+      assert.equal(resets, 1, `${first.op} through the resetting proxy: ${resets} reconnects, expected the one the server forces`);
     }
     assert.equal(c.id, id);
     assert.equal(c.state, 'connected');

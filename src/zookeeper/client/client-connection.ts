@@ -227,7 +227,10 @@ interface Link {
   readonly authInFlight: { readonly entry: AuthEntry; readonly waiters: AuthWaiter[] }[];
   /** The first socket error, reported as the cause when the socket closes. */
   error: Error | undefined;
-  /** The server closed the socket (no error on our side). */
+  /**
+   * The server's end closed the connection: a FIN, or a reset (a server that closes with our bytes
+   * still unread, or after we wrote to a connection it had closed, shows as ECONNRESET or EPIPE).
+   */
   closedByServer: boolean;
   /**
    * The latest request the server answered UNIMPLEMENTED, while no later request has been answered:
@@ -574,7 +577,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       link.error ??= err;
     });
     socket.once('close', () => {
-      link.closedByServer = link.error === undefined;
+      link.closedByServer = link.error === undefined || closedByPeer(link.error);
       this.sockets.delete(socket);
       this.dropLink(link, link.error ?? new Error(`${formatHostPort(host)} closed the connection`));
       if (this.sockets.size === 0) for (const w of this.socketsGoneWaiters.splice(0)) w();
@@ -1123,4 +1126,10 @@ function lossError(op: string, path: string | undefined, cause: Error): ZooKeepe
 
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A socket error that says the other end closed the connection, not that it could not be reached. */
+function closedByPeer(err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
