@@ -414,7 +414,14 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
       if (step === 'epoch-read' && reads++ === 0) await obs.set('/controller_epoch', Buffer.from('5'), -1);
     };
     const c = zk.track(
-      new ControllerCandidate({ connection: conn, brokerId: 7, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }),
+      new ControllerCandidate({
+        connection: conn,
+        brokerId: 7,
+        performsControllerDuties: true,
+        mutex: new Mutex(),
+        runWhen: () => true,
+        [claimHook]: hook,
+      }),
     );
     const elected = waitForEvent<[ControllerElection]>(c, 'elected', 15_000, 'the election');
     await c.start();

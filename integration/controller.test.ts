@@ -11,6 +11,7 @@ import {
   decodeControllerEpoch,
   encodeControllerZNode,
   type ControllerElection,
+  InvalidConfigError,
   type KafkaZkRegistrarError,
 } from '../src/index.js';
 import { claimHook, type ClaimStep } from '../src/registration/controller-candidate.js';
@@ -301,7 +302,14 @@ describe('the claim after winning /controller', () => {
     await within(conn.start(), 15_000, "the candidate's session");
     await conn.ensureChroot();
     const c = zk.track(
-      new ControllerCandidate({ connection: conn, brokerId: 21, mutex: new Mutex(), runWhen: () => true, [claimHook]: hook }),
+      new ControllerCandidate({
+        connection: conn,
+        brokerId: 21,
+        performsControllerDuties: true,
+        mutex: new Mutex(),
+        runWhen: () => true,
+        [claimHook]: hook,
+      }),
     );
     return { c, conn, connect, reset: () => proxy.reset() };
   }
@@ -402,5 +410,47 @@ describe('the claim after winning /controller', () => {
     assert.equal(await obs.exists('/controller'), null, 'the refused candidate did not take /controller');
     assert.equal(a.r.status().lastError?.code, 'CONTROLLER_CANDIDACY_REFUSED');
     assert.equal(a.r.status().state, 'owned', 'the broker registration itself goes on');
+  });
+});
+
+describe('a ControllerCandidate made directly, without a registrar', () => {
+  test('options Kafka could not accept are refused by field; beside a registered broker it never takes /controller, even once that is free', async () => {
+    const connect = zk.chroot();
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    const base = { connection: conn, brokerId: 51, performsControllerDuties: true as const, mutex: new Mutex(), runWhen: () => true };
+    for (const [field, bad] of [
+      ['brokerId', { brokerId: Number.NaN }],
+      ['brokerId', { brokerId: -7 }],
+      ['brokerId', { brokerId: 2 ** 31 }],
+      ['brokerId', { brokerId: '5' }],
+      ['performsControllerDuties', { performsControllerDuties: undefined }],
+      ['besideOtherBrokers', { besideOtherBrokers: 'yes' }],
+      ['mutex', { mutex: {} }],
+    ] as const) {
+      assert.throws(
+        () => new ControllerCandidate({ ...base, ...bad } as unknown as ConstructorParameters<typeof ControllerCandidate>[0]),
+        (e: unknown) => e instanceof InvalidConfigError && e.field === field,
+        `${JSON.stringify(bad)} refused as ${field}`,
+      );
+    }
+    const broker = zk.track(
+      new BrokerRegistrar({
+        zookeeper: { connect, sessionTimeoutMs: 4000 },
+        brokerId: 52,
+        listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9052 }],
+      }),
+    );
+    await within(broker.start(), 20_000, 'broker 52 to register');
+    const obs = await zk.observer(connect);
+    // A real controller held /controller; an operator deletes it to force an election.
+    await obs.create('/controller', encodeControllerZNode(52, Date.now()), 'ephemeral');
+    await within(conn.start(), 15_000, "the candidate's session");
+    const c = zk.track(new ControllerCandidate(base));
+    const refused = waitForEvent<[KafkaZkRegistrarError]>(c, 'failed', 20_000, 'the candidacy to be refused');
+    c.start();
+    await obs.delete('/controller', -1);
+    const [err] = await refused;
+    assert.equal(err.code, 'CONTROLLER_CANDIDACY_REFUSED');
+    assert.equal(await obs.exists('/controller'), null, 'the candidate did not take /controller');
   });
 });

@@ -59,7 +59,13 @@ const subjects: Record<string, (connect: string) => Promise<Subject>> = {
   },
   ControllerCandidate: async (connect) => {
     const c = zk.track(
-      new ControllerCandidate({ connection: await started(connect), brokerId: ++nextId, mutex: new Mutex(), runWhen: () => true }),
+      new ControllerCandidate({
+        connection: await started(connect),
+        brokerId: ++nextId,
+        performsControllerDuties: true,
+        mutex: new Mutex(),
+        runWhen: () => true,
+      }),
     );
     return { start: () => call(() => c.start()), stop: () => c.stop() };
   },

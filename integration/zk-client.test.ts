@@ -225,6 +225,24 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await c.delete(path, -1);
   });
 
+  test('data that is not bytes and ACLs that are not ACL entries: refused by the client before anything is sent', async () => {
+    const c = await open();
+    const path = `${ROOT}/typed`;
+    const refused = (code: number, what: RegExp) => (e: unknown) =>
+      e instanceof ZooKeeperError && e.zkCode === code && what.test(e.message);
+    for (const data of ['text', 42, { a: 1 }]) {
+      await assert.rejects(c.create(path, data as never), refused(-8, /is not a Buffer/));
+      await assert.rejects(c.multi([{ op: 'create', path, data: data as never }]), refused(-8, /is not a Buffer/));
+    }
+    for (const acl of ['x', [{ scheme: 'world', id: 'anyone' }], [{ scheme: 'world', id: 'anyone', perms: 99 }], [null]])
+      await assert.rejects(c.create(path, null, { acl: acl as never }), refused(-114, /INVALIDACL: (expected an array|entry 0)/));
+    await c.create(path, null, 'persistent');
+    await assert.rejects(c.set(path, 'text' as never, -1), refused(-8, /"text" is not a Buffer/));
+    assert.equal((await c.get(path)).stat.version, 0, 'nothing was written');
+    assert.equal(c.isConnected, true);
+    await c.delete(path, -1);
+  });
+
   test('multi: all applied at one zxid, or none with per-op errors', async () => {
     const base = `${ROOT}/multi`;
     await admin.create(base, null);

@@ -735,7 +735,8 @@ export function isSessionGone(err: unknown): boolean {
   return err instanceof ZooKeeperError && err.sessionGone;
 }
 
-function describe(value: unknown): string {
+/** A value as an error message shows it: strings quoted, numbers as JS prints them, the rest as (truncated) JSON. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   // JSON would print NaN and Infinity as null.
   if (value === undefined || typeof value === 'number' || typeof value === 'bigint') return String(value);

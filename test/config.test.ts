@@ -200,6 +200,15 @@ describe('the building blocks check their options when constructed, not at start
     refused({ ...ok, conflictTimeoutMs: 2 ** 40 }, 'conflictTimeoutMs');
     refused({ ...ok, runWhen: true }, 'runWhen');
     refused({ ...ok, dataa: () => Buffer.alloc(0) }, 'dataa');
+    for (const connection of [undefined, null, {}, '127.0.0.1:2181']) refused({ ...ok, connection }, 'connection');
+    refused({ ...ok, mutex: {} }, 'mutex');
+    for (const acl of [
+      'x',
+      [{ scheme: 'world', id: 'anyone' }],
+      [{ scheme: '', id: 'anyone', perms: 31 }],
+      [{ scheme: 'world', id: 'anyone', perms: 32 }],
+    ])
+      refused({ ...ok, acl }, 'acl');
   });
   test('BrokerRegistrar.start(): a bad option rejects, and the registrar stays idle and startable', async () => {
     const r = new BrokerRegistrar(good);

@@ -30,8 +30,9 @@ import {
   UnexpectedError,
 } from '../errors.js';
 import { logger } from '../log.js';
-import type { Connection } from '../zookeeper/connection.js';
+import { Connection } from '../zookeeper/connection.js';
 import type { Acl, MultiOpInput, MultiOpResult, Session, Stat } from '../zookeeper/session.js';
+import { invalidAclReason } from '../zookeeper/types.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { invalidPathReason } from '../zookeeper/client/chroot.js';
 
@@ -172,6 +173,11 @@ const OPTION_KEYS: readonly string[] = Object.keys({
 /** The options as the constructor takes them, each problem an InvalidConfigError naming the option. */
 function checkOptions(opts: OwnedEphemeralOptions): void {
   checkOptionKeys(opts, OPTION_KEYS, 'options', '{ connection, path, data, ... }');
+  if (!(opts.connection instanceof Connection)) throw new InvalidConfigError('connection', opts.connection, 'expected a Connection');
+  if (opts.mutex !== undefined && typeof (opts.mutex as Partial<Mutex> | null)?.runExclusive !== 'function')
+    throw new InvalidConfigError('mutex', opts.mutex, 'expected an async-mutex Mutex');
+  const aclProblem = opts.acl === undefined ? undefined : invalidAclReason(opts.acl);
+  if (aclProblem !== undefined) throw new InvalidConfigError('acl', opts.acl, aclProblem);
   const pathProblem = invalidPathReason(opts.path);
   if (pathProblem !== undefined) throw new InvalidConfigError('path', opts.path, `expected an absolute ZooKeeper path: it ${pathProblem}`);
   if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, "expected a function returning the node's bytes");
@@ -495,7 +501,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       const s = this.connection.session;
       const own = this.ownership;
       if (s === undefined || own === undefined || own.sessionId !== s.id) return undefined;
-      const data = this.dataFn();
+      const data = this.freshData();
       try {
         const stat = await this.retrying(s, () => s.set(this.path, data, own.version));
         this.held = this.ownershipOf(s, stat, data);
@@ -691,7 +697,7 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   /** One pass of the owner check (owner-check.ts): ends owned, or blocked by another owner. */
   private async attempt(session: Session, peek: () => Promise<Stat | null>): Promise<Attempt> {
     if (this.nodeState !== 'lost' && this.nodeState !== 'waiting') this.to('acquiring', `run on session 0x${session.id}`);
-    const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.dataFn();
+    const data = this.held !== undefined && this.held.sessionId === session.id ? this.held.data : this.freshData();
     let parentRounds = 0;
     const io = {
       run: <T>(op: () => Promise<T>) => this.retrying(session, op),
@@ -827,6 +833,13 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     if (seen !== null && seen.ephemeralOwner === expectedOwner) return true;
     this.schedule('changed before the watch was set');
     return false;
+  }
+
+  /** What `data()` gives now: bytes, or InvalidConfigError (a string, say, would be written as something else). */
+  private freshData(): Buffer {
+    const d: unknown = this.dataFn();
+    if (!Buffer.isBuffer(d)) throw new InvalidConfigError('data', d, "expected data() to return the node's bytes (a Buffer)");
+    return d;
   }
 
   /** Retries an operation on the *same* session across connection loss; never across sessions. */

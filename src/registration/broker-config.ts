@@ -201,16 +201,7 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (Array.isArray(config.listeners))
     for (const [i, l] of config.listeners.entries())
       onlyKnownKeys(l, KEYS.listener, `listeners[${i}]`, '{ name, host, port, securityProtocol? }');
-  const brokerId = config.brokerId;
-  if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > INT32_MAX) {
-    throw new InvalidConfigError(
-      'brokerId',
-      brokerId,
-      brokerId === -1
-        ? `expected an integer in 0..${INT32_MAX}: -1 asks a Kafka broker to generate its id (broker.id.generation.enable), which a registrar cannot do; give the id`
-        : `expected an integer in 0..${INT32_MAX}`,
-    );
-  }
+  const brokerId = checkBrokerId(config.brokerId, 'brokerId');
   const version = config.znodeVersion ?? 5;
   if (version !== 4 && version !== 5) throw new InvalidConfigError('znodeVersion', version, 'expected 4 or 5');
   const jmxPort = config.jmxPort ?? NO_JMX_PORT;
@@ -310,4 +301,18 @@ function oneOfOurListeners(value: unknown, field: string, endpoints: readonly { 
     throw new InvalidConfigError(field, value, `not one of the listeners (${endpoints.map((e) => e.listenerName).join(', ')})`);
   }
   return name;
+}
+
+/** A Kafka broker id (`broker.id`: an int32, 0 or more), or InvalidConfigError naming `field`. */
+export function checkBrokerId(brokerId: unknown, field: string): number {
+  if (typeof brokerId !== 'number' || !Number.isInteger(brokerId) || brokerId < 0 || brokerId > INT32_MAX) {
+    throw new InvalidConfigError(
+      field,
+      brokerId,
+      brokerId === -1
+        ? `expected an integer in 0..${INT32_MAX}: -1 asks a Kafka broker to generate its id (broker.id.generation.enable), which a registrar cannot do; give the id`
+        : `expected an integer in 0..${INT32_MAX}`,
+    );
+  }
+  return brokerId;
 }

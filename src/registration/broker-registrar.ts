@@ -24,10 +24,10 @@ import { normalizeBrokerConfig, type BrokerRegistrarConfig, type BrokerUpdate } 
 
 export type { BrokerRegistrarConfig, BrokerUpdate };
 import { checkClusterListeners } from './listener-preflight.js';
+import { registeredBrokers } from './registered-brokers.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
 import { logger } from '../log.js';
 import {
-  BROKER_IDS_PATH,
   brokerIdPath,
   decodeBrokerZNode,
   encodeBrokerZNode,
@@ -374,8 +374,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
           mutex,
           runWhen: () => this.ephemeral.state === 'owned',
           acl,
-          // Checked before every contention, not only at start: real brokers may have registered since.
-          precondition: settings.controllerBesideOtherBrokers ? undefined : (s) => this.refuseBesideOtherBrokers(s),
+          performsControllerDuties: true,
+          besideOtherBrokers: settings.controllerBesideOtherBrokers,
         })
       : undefined;
     this.controller?.on('elected', (e) => {
@@ -565,11 +565,6 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     this.notify('emptyCluster', found);
   }
 
-  /** The controller candidate's precondition, before every contention: no other broker is registered (see `controller`). */
-  private async refuseBesideOtherBrokers(s: Session): Promise<void> {
-    this.refuseCandidacyBeside(((await registeredBrokers(s)) ?? []).filter((b) => b !== this.brokerId));
-  }
-
   private refuseCandidacyBeside(others: readonly number[]): void {
     if (others.length > 0) throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
   }
@@ -727,19 +722,6 @@ async function readClusterId(s: Session): Promise<string | undefined> {
     return decodeClusterId((await s.get(CLUSTER_ID_PATH)).data);
   } catch (err) {
     if (err instanceof NoNodeError || err instanceof ZNodeFormatError) return undefined;
-    throw err;
-  }
-}
-
-/** The registered broker ids, ascending; undefined when /brokers/ids itself is missing. */
-async function registeredBrokers(s: Session): Promise<number[] | undefined> {
-  try {
-    return (await s.getChildren(BROKER_IDS_PATH))
-      .filter((c) => /^\d+$/.test(c))
-      .map(Number)
-      .sort((a, b) => a - b);
-  } catch (err) {
-    if (err instanceof NoNodeError) return undefined;
     throw err;
   }
 }

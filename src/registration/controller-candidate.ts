@@ -14,7 +14,9 @@
 import { SafeEmitter } from '../util/safe-emitter.js';
 import type { Mutex } from 'async-mutex';
 import {
+  ControllerCandidacyRefusedError,
   ControllerClaimFailedError,
+  InvalidConfigError,
   ControllerMovedError,
   isSessionGone,
   type KafkaZkRegistrarError,
@@ -42,6 +44,9 @@ import type { MultiOpInput } from '../zookeeper/client/zk-client.js';
 import { beginNow, OwnedEphemeral, releaseLocked, type Ownership } from '../recipes/owned-ephemeral.js';
 import { onSameSession } from '../recipes/same-session.js';
 import { StopSignal } from '../util/stop-signal.js';
+import { checkOptionKeys } from '../util/options.js';
+import { checkBrokerId } from './broker-config.js';
+import { registeredBrokers } from './registered-brokers.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');
@@ -49,6 +54,25 @@ export const claimHook = Symbol('claimHook');
 export type ClaimStep = 'epoch-read' | 'won';
 
 const log = logger('controller');
+
+const OPTION_KEYS = ['connection', 'brokerId', 'performsControllerDuties', 'besideOtherBrokers', 'mutex', 'runWhen', 'acl', 'precondition'];
+
+/** Refuses, by field, options that could not make a candidate Kafka's controller would accept. */
+function checkOptions(opts: ControllerCandidateOptions): void {
+  checkOptionKeys(opts, OPTION_KEYS, 'options', '{ connection, brokerId, performsControllerDuties: true, mutex, runWhen, ... }');
+  checkBrokerId(opts.brokerId, 'brokerId');
+  if (opts.performsControllerDuties !== true)
+    throw new InvalidConfigError(
+      'performsControllerDuties',
+      opts.performsControllerDuties,
+      "expected true: a candidate that wins is the cluster's controller and must send LeaderAndIsr and UpdateMetadata to every broker; this library does not, so only a program that does may contend (docs/guides/controller-mode.md)",
+    );
+  if (opts.besideOtherBrokers !== undefined && typeof opts.besideOtherBrokers !== 'boolean')
+    throw new InvalidConfigError('besideOtherBrokers', opts.besideOtherBrokers, 'expected true or false');
+  if (typeof (opts.mutex as Partial<Mutex> | undefined)?.runExclusive !== 'function')
+    throw new InvalidConfigError('mutex', opts.mutex, "expected an async-mutex Mutex (the registrar's)");
+  if (typeof opts.runWhen !== 'function') throw new InvalidConfigError('runWhen', opts.runWhen, 'expected a function');
+}
 
 /** An election we won. */
 export interface ControllerElection {
@@ -121,8 +145,20 @@ export interface ControllerCandidateEvents {
 export interface ControllerCandidateOptions {
   /** The connection whose sessions contend; the registrar's. */
   readonly connection: Connection;
-  /** Our broker id, written into /controller. */
+  /** Our broker id (an int32, 0 or more), written into /controller. */
   readonly brokerId: number;
+  /**
+   * The embedder's word that it does a controller's work (LeaderAndIsr, UpdateMetadata to every
+   * broker): a candidate that wins is the cluster's controller, and this library sends none of it.
+   * Required, `true` (docs/guides/controller-mode.md); BrokerRegistrar's `controller` option gives it.
+   */
+  readonly performsControllerDuties: true;
+  /**
+   * Contend although other brokers are registered (default false: before every contention the
+   * candidacy fails with ControllerCandidacyRefusedError when /brokers/ids lists a broker other
+   * than ours, which could be a real cluster's controller-to-be). For a test cluster of its own.
+   */
+  readonly besideOtherBrokers?: boolean | undefined;
   /** The registrar's mutex: election, resignation and fenced writes never interleave with registration. */
   readonly mutex: Mutex;
   /** Contend only while this is true (the registrar: "our broker znode is owned"). */
@@ -173,9 +209,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
 
   constructor(opts: ControllerCandidateOptions) {
     super();
+    checkOptions(opts);
     this.brokerId = opts.brokerId;
     this.connection = opts.connection;
     this.mutex = opts.mutex;
+    const { precondition, besideOtherBrokers } = opts;
     this.ephemeral = new OwnedEphemeral({
       connection: opts.connection,
       path: CONTROLLER_PATH,
@@ -188,7 +226,14 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       mutex: opts.mutex,
       runWhen: opts.runWhen,
       acl: opts.acl,
-      precondition: opts.precondition,
+      // Checked before every contention, not only at start: real brokers may have registered since.
+      precondition: async (s) => {
+        if (besideOtherBrokers !== true) {
+          const others = ((await registeredBrokers(s)) ?? []).filter((b) => b !== this.brokerId);
+          if (others.length > 0) throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
+        }
+        await precondition?.(s);
+      },
       companion: (s) => this.epochBump(s),
     });
     this.acl = opts.acl;

@@ -45,3 +45,21 @@ export interface Acl {
 
 /** ZooKeeper's permission bits (ZooDefs.Perms). */
 export const PERM = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 31 } as const;
+
+/**
+ * Why `acl` is not a list of ACL entries (a non-empty scheme, an id, perms a sum of PERM bits), or
+ * undefined. What the server would do with the rest (an unknown scheme, an id it cannot parse) is its
+ * word: INVALIDACL.
+ */
+export function invalidAclReason(acl: unknown): string | undefined {
+  if (!Array.isArray(acl)) return `expected an array of { scheme, id, perms }, got ${typeof acl}`;
+  for (const [i, e] of acl.entries()) {
+    const x = e as Partial<Record<keyof Acl, unknown>> | null;
+    if (typeof x !== 'object' || x === null) return `entry ${i} is not an object`;
+    if (typeof x.scheme !== 'string' || x.scheme === '') return `entry ${i}: scheme ${JSON.stringify(x.scheme)} is not a non-empty string`;
+    if (typeof x.id !== 'string') return `entry ${i}: id ${JSON.stringify(x.id)} is not a string`;
+    if (typeof x.perms !== 'number' || !Number.isInteger(x.perms) || x.perms < 0 || x.perms > PERM.ALL)
+      return `entry ${i}: perms ${JSON.stringify(x.perms)} is not an integer in 0..${PERM.ALL}`;
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@
 // typed errors (zooKeeperError), UNIMPLEMENTED an UnimplementedError; Stats and ACLs take the
 // library's shapes (types.ts). Session (session.ts) is a thin layer over it.
 import {
+  describe,
   InvalidConfigError,
   NodeExistsError,
   SessionExpiredError,
@@ -58,7 +59,7 @@ import {
   type WireAcl,
   type WireStat,
 } from '../protocol/index.js';
-import { ANY_VERSION, type Acl, type Stat, type Watcher } from '../types.js';
+import { ANY_VERSION, type Acl, invalidAclReason, type Stat, type Watcher } from '../types.js';
 import { invalidPathReason } from './chroot.js';
 import {
   ClientConnection,
@@ -368,7 +369,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       op: 'set',
       path,
       opCode: OpCode.setData,
-      body: encodeSetDataRequest(this.serverPath('set', path), data, version),
+      body: encodeSetDataRequest(this.serverPath('set', path), this.checkData('set', path, data), version),
       decode: decodeSetDataResponse,
     });
     return toStat(r.value!.stat);
@@ -569,6 +570,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     if (flags === undefined) throw new InvalidConfigError('mode', mode, `expected one of ${Object.keys(CREATE_FLAGS).join(', ')}`);
     const server = this.serverPath(op, path, mode.includes('sequential'));
     const acl = this.wireAcl(op, path, o.acl ?? null);
+    this.checkData(op, path, data);
     const ttl = mode.endsWith('-ttl');
     if (ttl !== (o.ttlMs !== undefined))
       throw this.badArguments(op, path, ttl ? `mode ${mode} needs ttlMs` : `ttlMs is only for the TTL modes, not ${mode}`);
@@ -592,7 +594,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         const flags = CREATE_FLAGS[mode];
         const path = this.serverPath('multi create', o.path, mode.includes('sequential'));
         const acl = this.wireAcl('multi create', o.path, o.acl ?? null);
-        const data = o.data ?? null;
+        const data = this.checkData('multi create', o.path, o.data ?? null);
         if (mode === 'container') return { op: 'createContainer', path, data, acl, flags };
         if (mode.endsWith('-ttl')) {
           if (!(Number.isInteger(o.ttlMs) && o.ttlMs! > 0))
@@ -604,7 +606,12 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       case 'delete':
         return { op: 'delete', path: this.serverPath('multi delete', o.path), version: o.version ?? ANY_VERSION };
       case 'setData':
-        return { op: 'setData', path: this.serverPath('multi setData', o.path), data: o.data, version: o.version ?? ANY_VERSION };
+        return {
+          op: 'setData',
+          path: this.serverPath('multi setData', o.path),
+          data: this.checkData('multi setData', o.path, o.data),
+          version: o.version ?? ANY_VERSION,
+        };
       case 'check':
         return { op: 'check', path: this.serverPath('multi check', o.path), version: o.version };
       default:
@@ -648,7 +655,15 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     if (acl === null) return OPEN_ACL_UNSAFE;
     // The Java client refuses an empty ACL itself (InvalidACLException): a node nobody may touch.
     if (acl.length === 0) throw zooKeeperError(KeeperErrorCode.INVALIDACL, op, path, 'INVALIDACL: an empty ACL');
+    const why = invalidAclReason(acl);
+    if (why !== undefined) throw zooKeeperError(KeeperErrorCode.INVALIDACL, op, path, `INVALIDACL: ${why}`);
     return acl.map(fromAcl);
+  }
+
+  /** The node data as the wire carries it: bytes or none; anything else would be written as something else. */
+  private checkData(op: string, path: string, data: unknown): Buffer | null {
+    if (data === null || Buffer.isBuffer(data)) return data;
+    throw this.badArguments(op, path, `data ${describe(data)} is not a Buffer (or null)`);
   }
 
   private badArguments(op: string, path: string | undefined, why: string): ZooKeeperError {
