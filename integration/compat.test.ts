@@ -6,7 +6,6 @@
 // getEphemerals 3.6, whoAmI 3.7). Everything the library itself uses must work on every line.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { Mutex } from 'async-mutex';
 import {
   BadVersionError,
@@ -28,6 +27,7 @@ import { useZooKeeper } from './harness/fixture.js';
 import { RawZk } from './harness/raw-zk.js';
 import { killSession } from './harness/sessions.js';
 import { holdBrokerNode } from './harness/stale-node.js';
+import { startShapingProxy } from './harness/shaping-proxy.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { waitForEvent, waitForNode, within } from './harness/wait.js';
 import { atLeast, defaultZooKeeperVersion } from './harness/zk-versions.js';
@@ -59,31 +59,6 @@ async function proxy(): Promise<TcpProxy> {
   const p = await startTcpProxy(zk.server.port);
   zk.track({ close: () => p.close() });
   return p;
-}
-
-/**
- * A forwarder to the server whose close reaches the client as a reset (ECONNRESET), not a FIN, as a
- * server's close does when our bytes were still unread or we wrote after it closed (EPIPE).
- */
-async function resettingProxy(): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const up = connect({ host: '127.0.0.1', port: zk.server.port });
-    for (const s of [client, up]) {
-      sockets.add(s);
-      s.on('error', () => undefined).on('close', () => sockets.delete(s));
-    }
-    client.on('data', (d) => up.write(d)).on('close', () => up.destroy());
-    up.on('data', (d) => client.write(d)).on('close', () => client.resetAndDestroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  zk.track({
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  });
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** A watcher that resolves with its first event. */
@@ -270,7 +245,9 @@ describe(`conformance with the server line under test (KZR_ZK_VERSION=${defaultZ
     // the server's close, so the op is refused here from then on, with no reconnect each time.
     const first = newer.find((n) => !atLeast(line, ...n.since));
     if (first !== undefined) {
-      const r = await open({ connect: await resettingProxy() });
+      const px = await startShapingProxy(zk.server.port, 'reset-on-close');
+      zk.track(px);
+      const r = await open({ connect: px.address });
       let resets = 0;
       r.on('disconnected', () => resets++);
       const reconnected = waitForEvent(r, 'connected', 8000, `the reconnect after ${first.op} through the resetting proxy`);

@@ -155,6 +155,16 @@ describe('start() settles with what happened', () => {
     });
   });
 
+  test('Connection.close() while its start() is connecting: StoppedError, the connection closed', async () => {
+    const port = await freePort(); // nothing listens there
+    const conn = new Connection({ connect: `127.0.0.1:${port}`, sessionTimeoutMs: 4000, connectTimeoutMs: 20_000 });
+    const starting = conn.start();
+    starting.catch(() => undefined);
+    await within(conn.close(), 5000, 'close()');
+    await assert.rejects(within(starting, 5000, 'start() to settle'), (err: unknown) => err instanceof StoppedError);
+    assert.equal(conn.state, 'closed');
+  });
+
   test('stop() within a few ms of start() on a shared Connection: every start() resolves or rejects with StoppedError', async () => {
     const conn = await started(zk.chroot());
     const outcomes = await Promise.all(

@@ -15,6 +15,7 @@ import {
   decodeBrokerZNode,
   InvalidConfigError,
   NoAuthError,
+  StoppedError,
   type Acl,
   type Session,
 } from '../src/index.js';
@@ -23,7 +24,8 @@ import { useZooKeeper } from './harness/fixture.js';
 import { runCli, startCli } from './harness/cli-run.js';
 import { killSession } from './harness/sessions.js';
 import { superDigest } from './harness/zookeeper-server.js';
-import { waitForEvent, within } from './harness/wait.js';
+import { eventually, waitForEvent, within } from './harness/wait.js';
+import { startShapingProxy } from './harness/shaping-proxy.js';
 
 const SUPER = 'super:operator-pw';
 const zk = useZooKeeper({ superUser: SUPER });
@@ -177,6 +179,26 @@ describe('ZooKeeper auth and ACLs', () => {
     assert.ok((await connections()) <= baseline, 'no connection of ours is left open');
     await new Promise((r) => setTimeout(r, 1000));
     assert.ok((await connections()) <= baseline, 'and none was opened since');
+  });
+
+  test('close() while start() waits for the answer to its credentials: StoppedError, and the session it opened is closed too', async () => {
+    const chroot = zk.chroot();
+    const connections = async (): Promise<number> => Number(/Connections: (\d+)/.exec(await zk.server.fourLetterWord('srvr'))?.[1]);
+    const baseline = await connections();
+    // The server's answers after the handshake are held: the session is granted, addAuth unanswered.
+    const px = zk.track(await startShapingProxy(zk.server.port, 'hold-after-first-reply'));
+    const conn = new Connection({
+      connect: `${px.address}${chroot.slice(chroot.indexOf('/'))}`,
+      sessionTimeoutMs: 4000,
+      auth: { scheme: 'digest', credentials: CREDS },
+    });
+    const starting = conn.start();
+    starting.catch(() => undefined);
+    await within(px.held, 10_000, 'the session granted and the answer to addAuth held');
+    await within(conn.close(), 5000, 'close()');
+    await assert.rejects(within(starting, 5000, 'start() to settle'), (e: unknown) => e instanceof StoppedError);
+    assert.equal(conn.state, 'closed');
+    await eventually(async () => (await connections()) <= baseline, 10_000, 'the session start() opened to be closed');
   });
 
   test("credentials never appear in logs, events, status, errors, the CLI's lines or its endpoints", async () => {

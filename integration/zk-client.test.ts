@@ -19,6 +19,7 @@ import {
   BadVersionError,
   ClosingError,
   ConnectionLossError,
+  InvalidConfigError,
   NoAuthError,
   NodeExistsError,
   NoNodeError,
@@ -37,7 +38,7 @@ import {
 import { ConnectResponse, encodeRecord, frame, JuteWriter, ReplyHeader, ZooKeeperProtocolError } from '../src/zookeeper/protocol/index.js';
 import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.js';
 import { eventually, waitForEvent, within } from './harness/wait.js';
-import { startZooKeeper, type ZooKeeperServer } from './harness/zookeeper-server.js';
+import { fourLetterWord, startZooKeeper, type ZooKeeperServer } from './harness/zookeeper-server.js';
 
 const ROOT = '/kzr-client';
 let server: ZooKeeperServer;
@@ -225,8 +226,10 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await c.delete(path, -1);
   });
 
-  test('data that is not bytes and ACLs that are not ACL entries: refused by the client before anything is sent', async () => {
+  test('data that is not bytes, ACLs that are not ACL entries, bad multi ops and credentials: refused by the client before anything is sent', async () => {
     const c = await open();
+    let disconnects = 0;
+    c.on('disconnected', () => disconnects++);
     const path = `${ROOT}/typed`;
     const refused = (code: number, what: RegExp) => (e: unknown) =>
       e instanceof ZooKeeperError && e.zkCode === code && what.test(e.message);
@@ -236,11 +239,56 @@ describe('ZkClient against a real ZooKeeper server', () => {
     }
     for (const acl of ['x', [{ scheme: 'world', id: 'anyone' }], [{ scheme: 'world', id: 'anyone', perms: 99 }], [null]])
       await assert.rejects(c.create(path, null, { acl: acl as never }), refused(-114, /INVALIDACL: (expected an array|entry 0)/));
+    await assert.rejects(
+      c.multi([{ op: 'create', path, mode: 'bogus' as never }]),
+      (e: unknown) => e instanceof InvalidConfigError && e.field === 'mode',
+    );
+    await assert.rejects(c.multi([{ op: 'create', path, ttlMs: 1000 }]), refused(-8, /ttlMs is only for the TTL modes/));
+    // Credentials are presented again after every reconnect: bad ones are refused before they are kept.
+    await assert.rejects(c.addAuth(undefined as never, 'u:p'), refused(-8, /scheme undefined/));
+    await assert.rejects(
+      c.addAuth('digest', `u:${'p'.repeat(0x100000)}`),
+      refused(-8, /over the \d+ the server takes \(jute\.maxbuffer\)/),
+    );
+    await c.addAuth('digest', 'u:p');
     await c.create(path, null, 'persistent');
     await assert.rejects(c.set(path, 'text' as never, -1), refused(-8, /"text" is not a Buffer/));
     assert.equal((await c.get(path)).stat.version, 0, 'nothing was written');
     assert.equal(c.isConnected, true);
+    assert.equal(disconnects, 0, 'the connection was never dropped');
     await c.delete(path, -1);
+  });
+
+  test('the last zxid seen moves with replies to requests, not with ping replies (as the Java client)', async () => {
+    const c = await open({ sessionTimeoutMs: 4000 });
+    await c.exists('/');
+    const seen = c.lastZxidSeen;
+    await admin.create(`${ROOT}/zxid-moved`, null);
+    const newest = admin.lastZxidSeen;
+    assert.ok(newest > seen);
+    // The server's view of our connection (cons): a ping answered with its newer zxid, then another
+    // ping from us, sent a ping interval later, after that answer had reached us.
+    const sid = `sid=0x${c.id.replace(/^0x/, '')}`;
+    const ours = async (): Promise<{ lop: string; lzxid: bigint; recved: number } | undefined> => {
+      const line = (await fourLetterWord(server.port, 'cons')).split('\n').find((l) => l.includes(sid));
+      const m = /recved=(\d+).*lop=(\w+).*lzxid=(0x[0-9a-f]+)/.exec(line ?? '');
+      return m === null ? undefined : { recved: Number(m[1]), lop: m[2]!, lzxid: BigInt(m[3]!) };
+    };
+    let answered = 0;
+    await eventually(
+      async () => {
+        const v = await ours();
+        if (v?.lop === 'PING' && v.lzxid >= newest) answered = v.recved;
+        return answered > 0;
+      },
+      10_000,
+      'a ping of ours answered with the newer zxid',
+    );
+    await eventually(async () => ((await ours())?.recved ?? 0) > answered, 10_000, 'our next ping');
+    assert.equal(c.lastZxidSeen, seen, 'a ping reply moved the last zxid seen');
+    await c.exists('/');
+    assert.ok(c.lastZxidSeen >= newest, 'a request reply moves it');
+    await admin.delete(`${ROOT}/zxid-moved`, -1);
   });
 
   test('multi: all applied at one zxid, or none with per-op errors', async () => {

@@ -155,6 +155,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private readonly fsm = new StateMachine<ConnectionState>('connection', 'idle', TRANSITIONS, log);
   private readonly stopper = new AbortController();
   private reopening: Promise<void> | undefined;
+  /** start()'s session opening, settled (never rejects): what close() waits for. */
+  private opening: Promise<void> | undefined;
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
   private readonly stall: StallDetector;
@@ -280,13 +282,23 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       this.connectTimeoutMs,
     );
     try {
-      const s = await this.openSession(this.fullConnect(), attempt.signal, onAttemptFailed);
+      const opening = this.openSession(this.fullConnect(), attempt.signal, onAttemptFailed);
+      this.opening = opening.then(
+        () => undefined,
+        () => undefined,
+      );
+      const s = await opening;
+      if (attempt.signal.aborted) {
+        await s.close();
+        throw attempt.signal.reason;
+      }
       this.adopt(s);
       this.stall.start();
       return s;
     } catch (err) {
       this.lifecycle.close();
-      this.fsm.to('closed', `start() failed: ${(err as Error).message}`);
+      // close() during start() has said `closed` already.
+      if (!this.fsm.is('closed')) this.fsm.to('closed', `start() failed: ${(err as Error).message}`);
       this.stall.stop();
       this.stopper.abort();
       // Built now, not when the timer fired: aborting reports the attempt it cut short (a server
@@ -358,6 +370,8 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     const s = this.current;
     this.current = undefined;
     await s?.close();
+    // A session start() or a reopen is still opening is closed by them once they see the stop.
+    await this.opening;
     await this.reopening?.catch(() => undefined);
   }
 
@@ -376,9 +390,11 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       },
       signal,
     );
-    if (this.auth === undefined) return s;
     try {
-      await s.addAuth(this.auth.scheme, this.auth.credentials);
+      // A server that holds the auth reply must not hold close() up: the wait ends with the signal.
+      if (this.auth !== undefined) await untilAborted(s.addAuth(this.auth.scheme, this.auth.credentials), signal, 'connection');
+      // Given up meanwhile (close(), the connect timeout): closed here, never handed on to be adopted.
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new StoppedError('connection');
       return s;
     } catch (err) {
       await s.close();

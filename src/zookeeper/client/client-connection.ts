@@ -206,6 +206,8 @@ interface AuthWaiter {
 interface AuthEntry {
   readonly scheme: string;
   readonly data: Buffer;
+  /** The AuthPacket, encoded once when added: what is sent now and after every reconnect. */
+  readonly packet: Buffer;
   /** addAuth calls not yet answered and not yet sent on a connection. */
   waiting: AuthWaiter[];
 }
@@ -236,7 +238,10 @@ interface Link {
    * The latest request the server answered UNIMPLEMENTED, while no later request has been answered:
    * if the server then closes the connection, it did not know the op at all (see onReply).
    */
-  unimplemented: { readonly xid: number; readonly opCode: number; readonly op: string } | undefined;
+  unimplemented: { readonly xid: number; readonly opCode: number; readonly op: string; readonly pingsSent: number } | undefined;
+  /** Pings written and ping replies read on this connection (see unimplemented). */
+  pingsSent: number;
+  pingsAnswered: number;
   /** Frames written in this synchronous run, sent together by one socket write (see write). */
   unsent: Buffer[];
 }
@@ -445,8 +450,26 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         reject(refused);
         return;
       }
+      // Checked before it is kept: credentials are presented again after every reconnect, so a bad
+      // one kept would break every connection of the session from then on.
+      if (typeof scheme !== 'string' || scheme === '' || !Buffer.isBuffer(data)) {
+        const what =
+          typeof scheme !== 'string' || scheme === ''
+            ? `scheme ${JSON.stringify(scheme)} is not a non-empty string`
+            : 'credentials are not a Buffer or string';
+        reject(zooKeeperError(KeeperErrorCode.BADARGUMENTS, 'addAuth', undefined, `BADARGUMENTS: ${what}`));
+        return;
+      }
       let entry = this.auths.find((a) => a.scheme === scheme && a.data.equals(data));
-      if (entry === undefined) this.auths.push((entry = { scheme, data: Buffer.from(data), waiting: [] }));
+      if (entry === undefined) {
+        const packet = encodeAuthPacket(scheme, data);
+        const tooBig = this.oversize('addAuth', scheme, packet);
+        if (tooBig !== undefined) {
+          reject(tooBig);
+          return;
+        }
+        this.auths.push((entry = { scheme, data: Buffer.from(data), packet, waiting: [] }));
+      }
       entry.waiting.push({ resolve, reject });
       const link = this.current;
       if (link?.phase === 'ready') this.sendAuth(link, entry);
@@ -565,6 +588,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       error: undefined,
       closedByServer: false,
       unimplemented: undefined,
+      pingsSent: 0,
+      pingsAnswered: 0,
       unsent: [],
     };
     this.current = link;
@@ -684,9 +709,14 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
 
   private onReply(link: Link, payload: Buffer): void {
     const { header, body } = decodeReply(payload);
-    if (header.zxid > this.zxidSeen) this.zxidSeen = header.zxid;
     switch (header.xid) {
       case Xid.PING:
+        // A ping sent after an UNIMPLEMENTED answer was answered: the server kept the connection,
+        // so no close is coming for it (a known op it refused, createTTL without extendedTypesEnabled).
+        link.pingsAnswered++;
+        if (link.unimplemented !== undefined && link.pingsAnswered > link.unimplemented.pingsSent) link.unimplemented = undefined;
+        // Not a zxid our session has seen: as the Java client, only replies to requests move it (a
+        // ping's is the server's newest, which a lagging member we reconnect to may not have yet).
         return;
       case Xid.AUTH:
         this.onAuthReply(link, header);
@@ -695,6 +725,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         this.onNotification(WatcherEvent.read(body));
         return;
     }
+    if (header.zxid > this.zxidSeen) this.zxidSeen = header.zxid;
     if (header.err === KeeperErrorCode.UNIMPLEMENTED) {
       // Every server line (3.4 to 3.9: UnimplementedRequestProcessor) answers an opcode it does not
       // know (create2/removeWatches before 3.5, addWatch/getEphemerals before 3.6, whoAmI before
@@ -707,11 +738,12 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       const at = this.pending.findIndex((p) => p.xid === header.xid && (header.xid !== Xid.SET_WATCHES || p.opCode === OpCode.setWatches2));
       if (at > 0) {
         const [early] = this.pending.splice(at, 1);
-        link.unimplemented = { xid: header.xid, opCode: early!.opCode, op: early!.op };
+        link.unimplemented = { xid: header.xid, opCode: early!.opCode, op: early!.op, pingsSent: link.pingsSent };
         this.delivery.settle(early!.onReply(header, body, link.name));
         return;
       }
-      if (at === 0) link.unimplemented = { xid: header.xid, opCode: this.pending[0]!.opCode, op: this.pending[0]!.op };
+      if (at === 0)
+        link.unimplemented = { xid: header.xid, opCode: this.pending[0]!.opCode, op: this.pending[0]!.op, pingsSent: link.pingsSent };
     } else if (link.unimplemented !== undefined && header.xid > link.unimplemented.xid) {
       // A later request answered: the server goes on serving (a known op it refused, such as
       // createTTL without extendedTypesEnabled), no close is coming for that UNIMPLEMENTED.
@@ -801,7 +833,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private sendAuth(link: Link, entry: AuthEntry): void {
     link.authInFlight.push({ entry, waiters: entry.waiting });
     entry.waiting = [];
-    this.write(link, encodeRequestFrame({ xid: Xid.AUTH, type: OpCode.auth }, encodeAuthPacket(entry.scheme, entry.data)));
+    this.write(link, encodeRequestFrame({ xid: Xid.AUTH, type: OpCode.auth }, entry.packet));
   }
 
   /**
@@ -978,7 +1010,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
         );
         return;
       }
-      if (now - link.lastSendAt >= this.pingIntervalMs) this.write(link, encodePingFrame());
+      if (now - link.lastSendAt >= this.pingIntervalMs) {
+        link.pingsSent++;
+        this.write(link, encodePingFrame());
+      }
     }
     this.armTimer(link);
   }

@@ -592,6 +592,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       case 'create': {
         const mode = o.mode ?? 'persistent';
         const flags = CREATE_FLAGS[mode];
+        if (flags === undefined) throw new InvalidConfigError('mode', mode, `expected one of ${Object.keys(CREATE_FLAGS).join(', ')}`);
+        if (!mode.endsWith('-ttl') && o.ttlMs !== undefined)
+          throw this.badArguments('multi create', o.path, `ttlMs is only for the TTL modes, not ${mode}`);
         const path = this.serverPath('multi create', o.path, mode.includes('sequential'));
         const acl = this.wireAcl('multi create', o.path, o.acl ?? null);
         const data = this.checkData('multi create', o.path, o.data ?? null);
