@@ -11,6 +11,7 @@ import {
   BrokerIdInUseError,
   BrokerRegistrar,
   ControllerCandidacyRefusedError,
+  InvalidConfigError,
   ListenerMismatchError,
   registerTemporaryBroker,
   type Session,
@@ -349,6 +350,18 @@ describe('never harm the cluster we join (real Kafka)', () => {
     );
     await within(named.start(), 20_000, 'broker 11 with named listeners');
     await named.stop();
+    // A name the cluster's brokers do not have is a mistyped option, not trusted: the controller
+    // could not reach a broker registered on it.
+    const mistyped = kafka.zk.track(
+      new BrokerRegistrar({ zookeeper, brokerId: 14, listeners: at('EXTERNAL'), interBrokerListener: 'EXTERNAL' }),
+    );
+    await assert.rejects(within(mistyped.start(), 20_000, 'broker 14 to be refused'), (err: unknown) => {
+      assert.ok(err instanceof InvalidConfigError, String(err));
+      assert.equal(err.field, 'interBrokerListener');
+      assert.match(err.message, /has no listener EXTERNAL/);
+      return true;
+    });
+    assert.equal(await obs.exists('/brokers/ids/14'), null, 'nothing was written');
 
     // ZooKeeper alone cannot tell which listener is which: every shared one is required, and the
     // message says how to be precise.

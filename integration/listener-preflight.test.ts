@@ -3,7 +3,7 @@
 // as few as give the verdict. What a real Kafka controller needs is integration/cluster-safety.test.ts's.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ListenerMismatchError, type Session } from '../src/index.js';
+import { InvalidConfigError, ListenerMismatchError, type Session } from '../src/index.js';
 import { checkClusterListeners } from '../src/registration/listener-preflight.js';
 import { encodeBrokerZNode, listenersToEndpoints } from '../src/znodes/broker-znode.js';
 import { useZooKeeper } from './harness/fixture.js';
@@ -79,5 +79,37 @@ describe('listener pre-flight, from ZooKeeper alone', () => {
       return true;
     });
     assert.deepEqual(gets, ['/brokers/ids/7', '/brokers/ids/2']);
+  });
+});
+
+describe('listener pre-flight, the listeners named by the options', () => {
+  test('checked against one registered broker: a name it lacks is refused by option, before anything is written', async () => {
+    const { session, gets } = await cluster(['PLAINTEXT', 'EXTERNAL'], ['PLAINTEXT', 'EXTERNAL']);
+    const named = (interBrokerListener: string, controlPlaneListener?: string): Parameters<typeof checkClusterListeners>[3] => ({
+      ...needs([1, 2]),
+      interBrokerListener,
+      controlPlaneListener,
+    });
+    await checkClusterListeners(session, 9, endpoints('PLAINTEXT'), named('PLAINTEXT'));
+    assert.deepEqual(gets, ['/brokers/ids/1'], 'one broker read');
+    // Ours has it, the cluster's brokers do not: the option is wrong for this cluster.
+    for (const [args, field] of [
+      [['REPLICATION'], 'interBrokerListener'],
+      [['PLAINTEXT', 'CONTROL'], 'controlPlaneListener'],
+    ] as const) {
+      await assert.rejects(
+        checkClusterListeners(session, 9, endpoints('PLAINTEXT', ...args.slice(-1)), named(...(args as unknown as [string, string?]))),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidConfigError, String(err));
+          assert.equal(err.field, field);
+          assert.equal(err.value, args[args.length - 1]);
+          assert.match(err.message, /registered broker 1 has no listener \w+ \(it has EXTERNAL, PLAINTEXT\)/);
+          return true;
+        },
+      );
+    }
+    // No registered broker: nothing to check the names against.
+    const empty = await cluster();
+    await checkClusterListeners(empty.session, 9, endpoints('REPLICATION'), { ...needs([]), interBrokerListener: 'REPLICATION' });
   });
 });

@@ -8,13 +8,14 @@
 // throws there, and the whole broker-change event is dropped: real brokers that die or restart are
 // not noticed for as long as our znode exists. So exactly those listeners are required, known from
 // (in order of trust):
-//   1. the options (`interBrokerListener`, `controlPlaneListener`): Kafka's own settings, given;
+//   1. the options (`interBrokerListener`, `controlPlaneListener`): Kafka's own settings, given, and
+//      checked against one registered broker, which must have them (a typo is refused, not trusted);
 //   2. a registered broker's configuration, read through Kafka (DescribeConfigs) when the registrar
 //      can reach the cluster (`confirm`);
 //   3. ZooKeeper alone, which cannot say which listener is which: every broker has the ones needed,
 //      so every listener name the registered brokers share is required. Conservative: a cluster
 //      whose brokers also share client listeners asks for those too; 1 or 2 say it precisely.
-import { ListenerMismatchError, NoNodeError, ZNodeFormatError } from '../errors.js';
+import { InvalidConfigError, ListenerMismatchError, NoNodeError, ZNodeFormatError } from '../errors.js';
 import { logger } from '../log.js';
 import { brokerIdPath, decodeBrokerZNode, type Endpoint } from '../znodes/broker-znode.js';
 import type { ListenerRoles } from '../confirmation/cluster-confirmation.js';
@@ -50,6 +51,7 @@ export async function checkClusterListeners(
   if (needs.interBrokerListener !== undefined) {
     const m = missing([needs.interBrokerListener, needs.controlPlaneListener]);
     if (m.length > 0) throw new ListenerMismatchError(brokerId, m, ours, 'interBrokerListener');
+    await checkNamedListeners(session, needs);
     return;
   }
   const asked = needs.askBroker === undefined ? undefined : await askAny(needs.registered, needs.askBroker);
@@ -68,6 +70,31 @@ export async function checkClusterListeners(
     return;
   }
   await checkSharedListeners(session, brokerId, ours, needs);
+}
+
+/**
+ * The options name the cluster's listeners; a registered broker shows whether they can be right:
+ * every broker has the inter-broker (and control-plane) listener, since brokers and the controller
+ * reach one another on it. A name the broker lacks is a mistyped option, and trusted it would let
+ * through the very registration the controller cannot use. One broker is read (the first that is
+ * there and Kafka's); none registered, nothing to check against.
+ */
+async function checkNamedListeners(session: Session, needs: ListenerNeeds): Promise<void> {
+  for (const id of needs.registered.slice(0, PREFLIGHT_SAMPLE)) {
+    const r = await readListenerNames(session, id);
+    if (r === undefined) continue;
+    for (const field of ['interBrokerListener', 'controlPlaneListener'] as const) {
+      const named = needs[field];
+      if (named === undefined || r.names.has(named)) continue;
+      const theirs = [...r.names].sort().join(', ') || '(none)';
+      throw new InvalidConfigError(
+        field,
+        named,
+        `registered broker ${id} has no listener ${named} (it has ${theirs}): the cluster's ${field === 'interBrokerListener' ? 'inter-broker' : 'control-plane'} listener is one every broker has`,
+      );
+    }
+    return;
+  }
 }
 
 /** The first of a few registered brokers that answers. */
