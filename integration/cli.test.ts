@@ -118,6 +118,31 @@ describe('kafka-zk-registrar CLI', () => {
     }
   });
 
+  test('a signal relayed twice (a wrapper and its process group) is one stop; stdout closed by its reader does not end the sidecar', async () => {
+    for (const fault of ['relayed signal', 'stdout closed'] as const) {
+      const connect = zk.chroot();
+      const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092']);
+      await cli.next('registered', 20_000);
+      const obs = await zk.observer(connect);
+      assert.notEqual(await obs.exists('/brokers/ids/8'), null);
+      if (fault === 'stdout closed') cli.child.stdout?.destroy(); // its next line meets EPIPE
+      process.kill(cli.child.pid as number, 'SIGTERM');
+      if (fault === 'relayed signal') {
+        // The same signal again once the first is being handled (two signals sent at once may merge into one).
+        await cli.next('stopping', 5000);
+        process.kill(cli.child.pid as number, 'SIGTERM');
+      }
+      assert.equal(await cli.exit(), 0, `${fault}: exit code (stderr: ${cli.stderr()})`);
+      assert.equal(await obs.exists('/brokers/ids/8'), null, `${fault}: our node deleted`);
+      if (fault === 'relayed signal') {
+        assert.deepEqual(
+          cli.printed.map((l) => l.event).filter((e) => e === 'stopping' || e === 'forcedExit' || e === 'stopped'),
+          ['stopping', 'stopped'],
+        );
+      }
+    }
+  });
+
   test('SIGTERM stops register promptly while it waits out another owner', async () => {
     const connect = zk.chroot();
     const holder = await zk.observer(connect);

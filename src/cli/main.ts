@@ -2,6 +2,7 @@
 // The sidecar CLI: `register` keeps a broker registered until SIGTERM/SIGINT and prints one JSON
 // line per event (for log collectors); `audit` prints what ZooKeeper holds.
 import { KafkaZkRegistrarError } from '../errors.js';
+import { logger } from '../log.js';
 import { BrokerRegistrar, type BrokerRegistrarEvents } from '../registration/broker-registrar.js';
 import type { StopOutcome } from '../recipes/owned-ephemeral.js';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,9 @@ import { serveHealth, type HealthServer } from '../operations/health-server.js';
 import { main as fetchJars } from '../testing/fetch-cli.js';
 
 const EXIT_FAILED = 1;
+/** How soon after the first a repeated signal is the same signal relayed twice, not a second one (see registerUntilStopped). */
+const RELAYED_SIGNAL_MS = 1000;
+const log = logger('cli');
 
 /** This package's version, from the package.json next to dist/ (or build/src/ in the tests). */
 function packageVersion(): string {
@@ -48,7 +52,11 @@ function auditErrorData(err: unknown): { code: string; message: string; cause?: 
   };
 }
 
+/** False once whoever reads our stdout has gone (EPIPE): the sidecar goes on, deregistering on its signal, without lines. */
+let stdoutOpen = true;
+
 function line(event: string, payload: unknown): void {
+  if (!stdoutOpen) return;
   const body = payload instanceof Error ? errorsAsData('', payload) : payload;
   process.stdout.write(
     `${JSON.stringify({ at: new Date().toISOString(), event, ...(typeof body === 'object' && body !== null ? body : { value: body }) }, errorsAsData)}\n`,
@@ -56,6 +64,13 @@ function line(event: string, payload: unknown): void {
 }
 
 async function register(r: BrokerRegistrar, health: { readonly port: number; readonly host: string } | undefined): Promise<number> {
+  // A reader of our stdout that goes away (a log shipper, a closed pipe) must not take the sidecar
+  // with it: an unhandled EPIPE would end it before its SIGTERM deletes our node.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    stdoutOpen = false;
+    log('stdout closed (%s): no more event lines', err.code ?? err.message);
+  });
+  line('starting', { brokerId: r.brokerId, pid: process.pid }); // `starting` first, `stopped` last
   let server: HealthServer | undefined;
   if (health !== undefined) {
     try {
@@ -65,7 +80,7 @@ async function register(r: BrokerRegistrar, health: { readonly port: number; rea
       const message = `health endpoint on ${health.host}:${health.port} (--health-host, --health-port): ${(err as Error).message}`;
       line('startFailed', { name: 'HealthEndpointError', code: (err as NodeJS.ErrnoException).code ?? 'HEALTH_ENDPOINT', message });
       process.stderr.write(`kafka-zk-registrar: ${message}\n`);
-      await r.stop();
+      stoppedLine(r, await r.stop());
       return EXIT_FAILED;
     }
     line('health', { host: server.host, port: server.port, paths: ['/livez', '/readyz', '/metrics'] });
@@ -102,17 +117,20 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
-  let signalled = false;
+  let signalledAt: number | undefined;
   // A sidecar must stop promptly on SIGTERM in every state (Kubernetes sends SIGKILL after its
   // grace period): stop() also ends a start() that is still connecting or waiting out another owner.
-  // A second signal exits at once.
+  // A second signal exits at once, unless it comes within a second of the first: a wrapper that
+  // relays a signal to its child and to the child's process group (GNU timeout does) delivers it
+  // twice within milliseconds; a person who means "now" presses again after that.
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (signal: string): void => {
-      if (signalled) {
+      if (signalledAt !== undefined) {
+        if (performance.now() - signalledAt < RELAYED_SIGNAL_MS) return;
         line('forcedExit', { signal });
         process.exit(EXIT_FAILED);
       }
-      signalled = true;
+      signalledAt = performance.now();
       line('stopping', { signal });
       resolve();
     };
@@ -130,7 +148,6 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
       resolve();
     });
   });
-  line('starting', { brokerId: r.brokerId, pid: process.pid });
   const started = r.start();
   const first = await Promise.race([
     started.then(
