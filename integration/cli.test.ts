@@ -103,6 +103,28 @@ describe('kafka-zk-registrar CLI', () => {
     assert.match(human.out, /\n3 problems:\n {2}- broker 2: ZNODE_FORMAT/);
   });
 
+  test('audit flags what Kafka misreads: a broker id child not named as Kafka names it, a /controller of an unregistered broker', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/brokers/ids/x');
+    await obs.createParents('/cluster/id');
+    await obs.create('/cluster/id', Buffer.from('{"version":"1","id":"kzr-cli-audit-misread"}'), 'persistent');
+    await obs.create('/brokers/ids/1', brokerNodeData(1), 'ephemeral');
+    await obs.create('/brokers/ids/0001', brokerNodeData(1), 'ephemeral'); // Kafka reads it as broker 1
+    await obs.create('/controller', Buffer.from('{"version":2,"brokerid":99,"timestamp":"1","kraftControllerEpoch":-1}'), 'ephemeral');
+    const { code, out } = await runCli(['audit', '--zookeeper', connect, '--json']);
+    assert.equal(code, 1);
+    const report = JSON.parse(out) as { brokers: { brokerId: number | string }[]; problems: { code: string; message: string }[] };
+    assert.deepEqual(report.brokers.map((b) => b.brokerId).sort(), ['0001', 1].sort());
+    assert.deepEqual(
+      report.problems.map((p) => p.code),
+      ['BROKER_ZNODE', 'STALE_CONTROLLER'],
+      JSON.stringify(report.problems),
+    );
+    assert.match(report.problems[0]?.message ?? '', /child name "0001" is not the name Kafka gives a broker id/);
+    assert.match(report.problems[1]?.message ?? '', /holds it for broker 99, which is not registered/);
+  });
+
   test('audit never writes: a chroot that does not exist is an error, and is not created', async () => {
     const connect = `${zk.chroot()}/nothing/here`;
     const { code, out, err } = await runCli(['audit', '--zookeeper', connect]);

@@ -71,3 +71,28 @@ test('audit: empty or not a Kafka cluster, and no controller', () => {
   assert.match(empty[0]?.message ?? '', /no registered broker/);
   assert.match(empty[1]?.message ?? '', /no controller/);
 });
+
+test('audit: /controller naming a broker that is not registered, persistent or held by a live session', () => {
+  for (const [ownerSessionId, what] of [
+    ['0', /persistent node naming broker 99, which is not registered/],
+    ['200009698860000', /session 0x200009698860000 holds it for broker 99, which is not registered: no broker acts as the controller/],
+  ] as const) {
+    const found = problems(
+      { ...healthy, controller: { ...(healthy.controller as NonNullable<ZooKeeperPart['controller']>), brokerId: 99, ownerSessionId } },
+      undefined,
+    );
+    assert.deepEqual(
+      found.map((p) => p.code),
+      ['STALE_CONTROLLER'],
+    );
+    assert.match(found[0]?.message ?? '', what);
+  }
+  // A KRaft controller (a migration) is no broker: not a problem of this kind.
+  assert.deepEqual(
+    problems(
+      { ...healthy, controller: { ...(healthy.controller as NonNullable<ZooKeeperPart['controller']>), brokerId: 3000, kraft: true } },
+      undefined,
+    ),
+    [],
+  );
+});

@@ -9,6 +9,7 @@ import { checkOptionKeys } from '../util/options.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
+import { INT32_MAX } from '../znodes/znode-json.js';
 import { decodeMigrationZNode, MIGRATION_PATH, type MigrationPhase, type MigrationState } from '../znodes/migration-znode.js';
 import { CLUSTER_ID_PATH, decodeClusterId } from '../znodes/cluster-id-znode.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
@@ -266,10 +267,16 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       ),
     ]);
     if (got === undefined) continue; // deleted while we listed
-    const id = /^\d+$/.test(child) ? Number(child) : child;
+    // Kafka's controller reads each child name as an Int (toInt): "0001" as broker 1, whose znode it
+    // then reads at /brokers/ids/1; a name beyond an Int fails its broker-change event outright. Only
+    // the name Kafka writes for a broker id is one.
+    const id = /^(0|[1-9]\d{0,9})$/.test(child) && Number(child) <= INT32_MAX ? Number(child) : child;
     let registration: DecodedBrokerZNode | undefined;
     let problem: string | undefined;
-    if (typeof id !== 'number') problem = `child name ${JSON.stringify(child)} is not a broker id`;
+    if (typeof id !== 'number')
+      problem = /^[+-]?\d+$/.test(child.trim())
+        ? `child name ${JSON.stringify(child)} is not the name Kafka gives a broker id: its controller misreads it (as another broker's id, or fails on it)`
+        : `child name ${JSON.stringify(child)} is not a broker id`;
     else {
       try {
         registration = decodeBrokerZNode(id, got.data);
@@ -416,15 +423,16 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
   if (zk.controller === undefined)
     add('NO_CONTROLLER', '/controller: no controller: no broker holds /controller, so no one sends the cluster its metadata');
   const cid = zk.controller?.brokerId;
-  // A persistent /controller naming an unregistered id is stale, unless a KRaft controller (not a broker) wrote it.
-  if (
-    cid !== undefined &&
-    cid >= 0 &&
-    zk.controller?.ownerSessionId === '0' &&
-    zk.controller.kraft !== true &&
-    !zk.brokers.some((b) => b.brokerId === cid)
-  ) {
-    add('STALE_CONTROLLER', `/controller: persistent node naming broker ${cid}, which is not registered`);
+  // A /controller naming an unregistered id is no working controller (a leftover, or a session that
+  // is not a broker's: no one sends the cluster its metadata), unless a KRaft controller (not a
+  // broker) wrote it.
+  if (cid !== undefined && cid >= 0 && zk.controller?.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
+    add(
+      'STALE_CONTROLLER',
+      zk.controller?.ownerSessionId === '0'
+        ? `/controller: persistent node naming broker ${cid}, which is not registered`
+        : `/controller: session 0x${zk.controller?.ownerSessionId} holds it for broker ${cid}, which is not registered: no broker acts as the controller`,
+    );
   }
   if (metadata !== undefined) {
     for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);

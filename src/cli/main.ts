@@ -14,7 +14,7 @@ import { serveHealth, type HealthServer } from '../operations/health-server.js';
 import { main as fetchJars } from '../testing/fetch-cli.js';
 
 const EXIT_FAILED = 1;
-/** How soon after the first a repeated signal is the same signal relayed twice, not a second one (see registerUntilStopped). */
+/** How soon after the first a repeated signal is the same signal relayed twice, not a second one (see register). */
 const RELAYED_SIGNAL_MS = 1000;
 const log = logger('cli');
 
@@ -63,36 +63,31 @@ function line(event: string, payload: unknown): void {
   );
 }
 
-async function register(r: BrokerRegistrar, health: { readonly port: number; readonly host: string } | undefined): Promise<number> {
+type HealthOptions = { readonly port: number; readonly host: string } | undefined;
+
+/** Starts the health endpoint, if asked for; false (its startFailed line printed) when it cannot listen. */
+async function startHealth(r: BrokerRegistrar, health: HealthOptions): Promise<HealthServer | undefined | false> {
+  if (health === undefined) return undefined;
+  try {
+    // Before start(): a probe must see 503 "starting" rather than a refused connection.
+    const server = await serveHealth(r, health);
+    line('health', { host: server.host, port: server.port, paths: ['/livez', '/readyz', '/metrics'] });
+    return server;
+  } catch (err) {
+    const message = `health endpoint on ${health.host}:${health.port} (--health-host, --health-port): ${(err as Error).message}`;
+    line('startFailed', { name: 'HealthEndpointError', code: (err as NodeJS.ErrnoException).code ?? 'HEALTH_ENDPOINT', message });
+    process.stderr.write(`kafka-zk-registrar: ${message}\n`);
+    return false;
+  }
+}
+
+async function register(r: BrokerRegistrar, health: HealthOptions): Promise<number> {
   // A reader of our stdout that goes away (a log shipper, a closed pipe) must not take the sidecar
   // with it: an unhandled EPIPE would end it before its SIGTERM deletes our node.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     stdoutOpen = false;
     log('stdout closed (%s): no more event lines', err.code ?? err.message);
   });
-  line('starting', { brokerId: r.brokerId, pid: process.pid }); // `starting` first, `stopped` last
-  let server: HealthServer | undefined;
-  if (health !== undefined) {
-    try {
-      // Before start(): a probe must see 503 "starting" rather than a refused connection.
-      server = await serveHealth(r, health);
-    } catch (err) {
-      const message = `health endpoint on ${health.host}:${health.port} (--health-host, --health-port): ${(err as Error).message}`;
-      line('startFailed', { name: 'HealthEndpointError', code: (err as NodeJS.ErrnoException).code ?? 'HEALTH_ENDPOINT', message });
-      process.stderr.write(`kafka-zk-registrar: ${message}\n`);
-      stoppedLine(r, await r.stop());
-      return EXIT_FAILED;
-    }
-    line('health', { host: server.host, port: server.port, paths: ['/livez', '/readyz', '/metrics'] });
-  }
-  try {
-    return await registerUntilStopped(r);
-  } finally {
-    await server?.close();
-  }
-}
-
-async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered',
     'restored',
@@ -148,6 +143,23 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
       resolve();
     });
   });
+  // Printed once the signal handlers are in place: a supervisor that signals on seeing it must
+  // reach them, not the default action (which would leave no `stopped` line and no deregistration).
+  line('starting', { brokerId: r.brokerId, pid: process.pid });
+  const server = await startHealth(r, health);
+  if (server === false) {
+    stoppedLine(r, await r.stop());
+    return EXIT_FAILED;
+  }
+  try {
+    return await untilStopped(r, stopped, () => exitCode);
+  } finally {
+    await server?.close();
+  }
+}
+
+/** Starts the registrar and keeps it until `stopped` (a signal, a failure): the exit code. */
+async function untilStopped(r: BrokerRegistrar, stopped: Promise<void>, exitCode: () => number): Promise<number> {
   const started = r.start();
   const first = await Promise.race([
     started.then(
@@ -166,7 +178,7 @@ async function registerUntilStopped(r: BrokerRegistrar): Promise<number> {
   const outcome = await r.stop();
   await started.catch(() => undefined); // a start() cut short by the signal rejects with StoppedError
   stoppedLine(r, outcome);
-  return exitCode;
+  return exitCode();
 }
 
 /** The last line: the status, and whether our node is gone or (ZooKeeper unresponsive) stays until the server expires our session. */
