@@ -345,6 +345,16 @@ describe('kafka-zk-registrar CLI', () => {
     assert.equal(c?.code, 'CONTROLLER_CANDIDACY_REFUSED', candidate.out);
     assert.match(String(c?.message), /\(--controller-beside-other-brokers overrides this\)/);
     assert.doesNotMatch(String(c?.message), /besideOtherBrokers/);
+    // The last line's status says the same, in flags too.
+    for (const run of [mismatch, candidate]) {
+      const stopped = run.out
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as { event: string; lastError?: { message: string } })
+        .find((l) => l.event === 'stopped');
+      assert.match(String(stopped?.lastError?.message), /--inter-broker-listener-name|--controller-beside-other-brokers/, run.out);
+      assert.doesNotMatch(String(stopped?.lastError?.message), /interBrokerListener|besideOtherBrokers/);
+    }
   });
 
   test('bad arguments: exit code 2 and a message naming the option', async () => {

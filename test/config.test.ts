@@ -143,6 +143,12 @@ describe('BrokerRegistrar config validation', () => {
     rejects({ ...good, zookeeper: { connect: 'h:1', connectTimeoutMs: '5' } }, 'zookeeper.connectTimeoutMs', '5'));
   test('backoff max < min', () =>
     rejects({ ...good, zookeeper: { connect: 'h:1', reconnectBackoffMs: { min: 100, max: 10 } } }, 'zookeeper.reconnectBackoffMs.max', 10));
+  test('backoff with an unknown key', () =>
+    rejects(
+      { ...good, zookeeper: { connect: 'h:1', reconnectBackoffMs: { min: 100, max: 200, x: 1 } } },
+      'zookeeper.reconnectBackoffMs.x',
+      1,
+    ));
 });
 
 describe('connect strings', () => {

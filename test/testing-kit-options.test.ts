@@ -15,6 +15,9 @@ test('startKafkaCluster: ids, durations and unknown keys refused by name, before
   await assert.rejects(startKafkaCluster({ startTimeoutMs: -5 }), refused('startTimeoutMs'));
   await assert.rejects(startKafkaCluster({ memebrs: 3 } as never), refused('memebrs'));
   await assert.rejects(startKafkaCluster({ version: '03.9.2' }), refused('version'));
+  await assert.rejects(startKafkaCluster({ zookeeper: 'bad' }), refused('zookeeper'));
+  await assert.rejects(startKafkaCluster({ zookeeper: 42 as never }), refused('zookeeper'));
+  await assert.rejects(startKafkaCluster({ brokerProperties: 'x' as never }), refused('brokerProperties'));
 });
 
 test('startZooKeeper: an unknown key or a line this library does not support is refused', async () => {

@@ -112,6 +112,7 @@ async function register(r: BrokerRegistrar, health: HealthOptions): Promise<numb
   ];
   for (const e of events) r.on(e, (payload: unknown) => line(e, payload));
   let exitCode = 0;
+  let failure: KafkaZkRegistrarError | undefined;
   let signalledAt: number | undefined;
   // A sidecar must stop promptly on SIGTERM in every state (Kubernetes sends SIGKILL after its
   // grace period): stop() also ends a start() that is still connecting or waiting out another owner.
@@ -133,6 +134,7 @@ async function register(r: BrokerRegistrar, health: HealthOptions): Promise<numb
     process.on('SIGINT', () => onSignal('SIGINT'));
     r.once('failed', (err) => {
       exitCode = EXIT_FAILED;
+      failure = err;
       // The JSON line is for machines; a person reading the terminal gets the sentence (as audit does).
       process.stderr.write(`kafka-zk-registrar: ${cliMessage(err)}\n`);
       resolve();
@@ -152,14 +154,18 @@ async function register(r: BrokerRegistrar, health: HealthOptions): Promise<numb
     return EXIT_FAILED;
   }
   try {
-    return await untilStopped(r, stopped, () => exitCode);
+    return await untilStopped(r, stopped, () => ({ exitCode, failure }));
   } finally {
     await server?.close();
   }
 }
 
 /** Starts the registrar and keeps it until `stopped` (a signal, a failure): the exit code. */
-async function untilStopped(r: BrokerRegistrar, stopped: Promise<void>, exitCode: () => number): Promise<number> {
+async function untilStopped(
+  r: BrokerRegistrar,
+  stopped: Promise<void>,
+  ended: () => { readonly exitCode: number; readonly failure: KafkaZkRegistrarError | undefined },
+): Promise<number> {
   const started = r.start();
   const first = await Promise.race([
     started.then(
@@ -171,19 +177,26 @@ async function untilStopped(r: BrokerRegistrar, stopped: Promise<void>, exitCode
   if (first !== 'started' && first !== 'stop') {
     line('startFailed', first instanceof KafkaZkRegistrarError ? first : { message: String(first) });
     process.stderr.write(`kafka-zk-registrar: ${cliMessage(first)}\n`);
-    stoppedLine(r, await r.stop()); // `stopped` is always last
+    stoppedLine(r, await r.stop(), first); // `stopped` is always last
     return EXIT_FAILED;
   }
   await stopped;
   const outcome = await r.stop();
   await started.catch(() => undefined); // a start() cut short by the signal rejects with StoppedError
-  stoppedLine(r, outcome);
-  return exitCode();
+  const { exitCode, failure } = ended();
+  stoppedLine(r, outcome, failure);
+  return exitCode;
 }
 
 /** The last line: the status, and whether our node is gone or (ZooKeeper unresponsive) stays until the server expires our session. */
-function stoppedLine(r: BrokerRegistrar, outcome: StopOutcome): void {
-  line('stopped', { ...r.status(), deregistered: outcome.deleted, deregistration: outcome.reason });
+function stoppedLine(r: BrokerRegistrar, outcome: StopOutcome, failure?: unknown): void {
+  const status = r.status();
+  // status() keeps the error's code and message as the library says it; the CLI names its flags.
+  const lastError =
+    failure instanceof KafkaZkRegistrarError && status.lastError?.code === failure.code
+      ? { code: failure.code, message: cliMessage(failure) }
+      : status.lastError;
+  line('stopped', { ...status, lastError, deregistered: outcome.deleted, deregistration: outcome.reason });
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -197,7 +197,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   ) {
     super();
     if ((opts.admin === undefined) === (opts.kafka === undefined)) {
-      throw new InvalidConfigError('confirm', Object.keys(opts), 'give exactly one of confirm.admin or confirm.kafka');
+      throw new InvalidConfigError('confirm', opts, 'give exactly one of confirm.admin or confirm.kafka');
     }
     this.timeoutMs = nonNegative(opts.timeoutMs ?? 30_000, 'confirm.timeoutMs', 1);
     this.recheckIntervalMs = nonNegative(opts.recheckIntervalMs ?? 0, 'confirm.recheckIntervalMs', 0);

@@ -20,7 +20,13 @@ export {
 export type { FetchOptions } from './jars.js';
 export { FetchFailedError, JarsMissingError, JavaMissingError, ServerStartError, TestingKitError } from './errors.js';
 // The library's errors the kit's functions reject with, so that a test needs one import to check them.
-export { ConfirmationFailedError, ConnectTimeoutError, InvalidConfigError, RegistrationConflictError } from '../errors.js';
+export {
+  BrokerIdInUseError,
+  ConfirmationFailedError,
+  ConnectTimeoutError,
+  InvalidConfigError,
+  RegistrationConflictError,
+} from '../errors.js';
 export type { FetchFailureReason, TestingErrorCode } from './errors.js';
 export { diesWithParent } from './jvm.js';
 export { freePort, fourLetterWord } from './net.js';

@@ -13,6 +13,7 @@ import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
 import { checkOptionKeys } from '../util/options.js';
+import { parseConnectString } from '../zookeeper/connect-string.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -192,6 +193,15 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
   const version = checkKafkaVersion(opts.version ?? DEFAULT_KAFKA_VERSION);
   if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot))
     throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
+  if (typeof opts.zookeeper === 'string') parseConnectString(opts.zookeeper, 'zookeeper');
+  else if (opts.zookeeper !== undefined && (typeof opts.zookeeper !== 'object' || opts.zookeeper === null))
+    throw new InvalidConfigError(
+      'zookeeper',
+      opts.zookeeper,
+      'expected a connect string, a started TestZooKeeper or startZooKeeper options',
+    );
+  if (opts.brokerProperties !== undefined && typeof opts.brokerProperties !== 'function')
+    throw new InvalidConfigError('brokerProperties', opts.brokerProperties, 'expected a function (brokerId, port) => { property: value }');
   const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());
   const classpath = join(libs, '*');
   requireJava();

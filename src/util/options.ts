@@ -4,11 +4,16 @@ import { InvalidConfigError } from '../errors.js';
 
 /**
  * Throws InvalidConfigError naming `field` when `opts` is not an object (`expected ${shape}`), or
- * naming the first key of `opts` not in `known`.
+ * naming the first key of `opts` not in `known` (as `field.key`, or `key` for a function's own
+ * top-level `options`).
  */
 export function checkOptionKeys(opts: unknown, known: readonly string[], field: string, shape: string): void {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidConfigError(field, opts, `expected ${shape}`);
   for (const key of Object.keys(opts))
     if (!known.includes(key))
-      throw new InvalidConfigError(key, (opts as Record<string, unknown>)[key], `unknown option (known: ${known.join(', ')})`);
+      throw new InvalidConfigError(
+        field === 'options' ? key : `${field}.${key}`,
+        (opts as Record<string, unknown>)[key],
+        `unknown option (known: ${known.join(', ')})`,
+      );
 }

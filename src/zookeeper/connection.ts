@@ -25,6 +25,7 @@ import { validateTls, type ZooKeeperTls } from './tls.js';
 
 import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { SharedWork, untilAborted } from '../util/shared-work.js';
+import { checkOptionKeys } from '../util/options.js';
 const log = logger('connection');
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
@@ -182,6 +183,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.sessionTimeoutMs = positiveInt(opts.sessionTimeoutMs ?? 18_000, 'zookeeper.sessionTimeoutMs');
     this.connectTimeoutMs = positiveInt(opts.connectTimeoutMs ?? 30_000, 'zookeeper.connectTimeoutMs');
     const b = opts.reconnectBackoffMs ?? { min: 100, max: 5000 };
+    checkOptionKeys(b, ['min', 'max'], 'zookeeper.reconnectBackoffMs', '{ min, max } in ms');
     positiveInt(b.min, 'zookeeper.reconnectBackoffMs.min');
     positiveInt(b.max, 'zookeeper.reconnectBackoffMs.max');
     if (b.max < b.min) throw new InvalidConfigError('zookeeper.reconnectBackoffMs.max', b.max, 'must be >= min');
