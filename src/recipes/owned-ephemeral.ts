@@ -15,7 +15,7 @@ import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { aclKey, checkOwner, PERSISTENT_OWNER, type StepHook } from './owner-check.js';
 import { SharedWork, untilAborted } from '../util/shared-work.js';
 import { checkOptionKeys } from '../util/options.js';
-import { StopSignal } from '../util/stop-signal.js';
+import { type StopCheck, StopSignal } from '../util/stop-signal.js';
 import { onSameSession } from './same-session.js';
 import { Mutex } from 'async-mutex';
 import {
@@ -204,6 +204,13 @@ export interface StopOutcome {
   /** `deleted`, `not-owned` or `unreachable` (see above). */
   readonly reason: 'deleted' | 'not-owned' | 'unreachable';
 }
+
+/** stop()'s deletion is not cut short by the stop itself: it ends with its session (or the Connection). */
+const UNTIL_SESSION_ENDS: StopCheck = {
+  aborted: false,
+  what: 'the deletion of our node',
+  signal: new AbortController().signal,
+};
 
 /** How long stop() waits for ZooKeeper to delete our node: a third of the session timeout, 1..5 s. */
 function stopBudgetMs(sessionTimeoutMs: number): number {
@@ -459,7 +466,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
    * Stops maintaining the node and deletes it if, and only if, our session owns it (checked by
    * ephemeralOwner, then deleted with the version we read). Bounded: when ZooKeeper does not answer
    * within a third of the session timeout (1 to 5 s) it resolves with `unreachable`, saying so rather
-   * than pretending the node is gone. Idempotent: every call gets the first call's outcome.
+   * than pretending the node is gone; the deletion goes on while the session lasts (a shared Connection
+   * that reconnects it), and the path stays claimed on the Connection until it is done. Idempotent:
+   * every call gets the first call's outcome.
    */
   stop(): Promise<StopOutcome> {
     if (!this.lifecycle.close()) return this.stopping ?? Promise.resolve({ deleted: false, reason: 'not-owned' });
@@ -467,7 +476,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.starting?.(new StoppedError(this.stopper.what));
     this.unsubscribe();
     this.clearConflictTimer();
-    const wasOwned = this.nodeState === 'owned';
+    // A create of ours may be in place (owned, or sent with its reply not yet in): only ZooKeeper can say.
+    const mayOwn = this.nodeState === 'owned' || this.nodeState === 'acquiring' || this.nodeState === 'lost';
     const released = this.mutex.runExclusive(async () => {
       const outcome = await this.deleteIfOwned();
       if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');
@@ -477,14 +487,17 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     let timer: NodeJS.Timeout | undefined;
     const budget = stopBudgetMs(this.connection.session?.timeoutMs ?? this.connection.sessionTimeoutMs);
     const late = new Promise<StopOutcome>((resolve) => {
-      timer = setTimeout(() => resolve({ deleted: false, reason: wasOwned ? 'unreachable' : 'not-owned' }), budget);
+      timer = setTimeout(() => resolve({ deleted: false, reason: mayOwn ? 'unreachable' : 'not-owned' }), budget);
     });
+    // The path stays claimed until the deletion is done or given up with the session: a recipe
+    // started on it meanwhile would share our session, and the late delete would take its node.
+    const releaseClaim = (): void => this.releaseClaim?.();
+    void released.then(releaseClaim, releaseClaim);
     this.stopping = Promise.race([released, late]).then((outcome) => {
       clearTimeout(timer);
       if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');
-      this.releaseClaim?.();
       if (outcome.reason === 'unreachable')
-        log('%s: ZooKeeper did not answer within %d ms: the node stays until our session expires', this.path, budget);
+        log('%s: ZooKeeper did not answer within %d ms: the node is deleted once it does, or goes with our session', this.path, budget);
       return outcome;
     });
     return this.stopping;
@@ -508,7 +521,22 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         log('%s rewritten in place (version %d)', this.path, stat.version);
         return this.held;
       } catch (err) {
-        if (!(err instanceof BadVersionError || err instanceof NoNodeError)) throw err;
+        // The session ended under the set (not stop()): not ours right now; the next session's
+        // registration writes the fresh data anyway.
+        const sessionGone = err instanceof StoppedError && !this.stopper.aborted;
+        if (!(err instanceof BadVersionError || err instanceof NoNodeError || sessionGone)) throw err;
+        // A set whose reply was lost to a connection loss may have been applied: its retry then
+        // meets our own write as a BadVersion. The node as it is says which.
+        if (err instanceof BadVersionError) {
+          const got = await this.retrying(s, () => s.get(this.path)).catch(() => undefined);
+          if (got !== undefined && got.stat.ephemeralOwner === s.id && got.stat.czxid === own.czxid && got.data.equals(data)) {
+            this.held = this.ownershipOf(s, got.stat, data);
+            return this.held;
+          }
+        }
+        // What the node is to hold from now on: the run that follows compares it with these bytes
+        // (and writes them back if someone else's are there), never with the ones they replace.
+        this.held = { ...own, data };
         this.schedule('changed under a rewrite');
         return undefined;
       }
@@ -538,15 +566,19 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     // shares the session with the recipe that did, and must not delete that one's node.
     if (this.releaseClaim === undefined) return { deleted: false, reason: 'not-owned' };
     const s = this.connection.session;
-    if (s === undefined || !s.isConnected) return { deleted: false, reason: this.nodeState === 'owned' ? 'unreachable' : 'not-owned' };
+    if (s === undefined || s.ended !== undefined) return { deleted: false, reason: 'not-owned' }; // its ephemerals go with it
     try {
-      const { stat } = await s.get(this.path);
+      // On this session, across reconnects, however long they take (stop() says `unreachable` when
+      // its budget runs out first): a create of ours whose reply was lost may have made the node,
+      // and a shared Connection keeps the session, and so the node, alive after we stopped.
+      const { stat } = await onSameSession(this.connection, s, () => s.get(this.path), UNTIL_SESSION_ENDS);
       if (stat.ephemeralOwner !== s.id) return { deleted: false, reason: 'not-owned' };
-      await s.delete(this.path, stat.version);
+      await onSameSession(this.connection, s, () => s.delete(this.path, stat.version), UNTIL_SESSION_ENDS);
       return { deleted: true, reason: 'deleted' };
     } catch (err) {
       log('%s not deleted: %s', this.path, (err as Error).message);
-      return { deleted: false, reason: err instanceof NoNodeError || err instanceof BadVersionError ? 'not-owned' : 'unreachable' };
+      const gone = err instanceof NoNodeError || err instanceof BadVersionError || s.ended !== undefined;
+      return { deleted: false, reason: gone ? 'not-owned' : 'unreachable' };
     }
   }
 

@@ -3,6 +3,8 @@
 // the expiry/deletion race.
 import { listenTo, SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
+import { StopSignal } from '../util/stop-signal.js';
+import { untilAborted } from '../util/shared-work.js';
 import { Mutex } from 'async-mutex';
 import {
   BrokerIdInUseError,
@@ -289,6 +291,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   private lastError: KafkaZkRegistrarError | undefined;
   private readonly lifecycle = new Lifecycle('BrokerRegistrar');
   private stopping: Promise<StopOutcome> | undefined;
+  /** Ends the pre-flight's waits (a connection that is down) when stop() is called. */
+  private readonly stopper: StopSignal;
   private readonly detach: () => void;
 
   constructor(config: BrokerRegistrarConfig) {
@@ -296,6 +300,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     // Everything is validated before anything subscribes to a (possibly shared) connection.
     const settings = normalizeBrokerConfig(config);
     this.brokerId = settings.info.brokerId;
+    this.stopper = new StopSignal(`broker ${this.brokerId} registrar`);
     this.path = brokerIdPath(this.brokerId);
     this.config = config;
     this.info = settings.info;
@@ -495,13 +500,17 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   ): Promise<{ migration: MigrationView; session: Session; brokerIdsMissing: boolean }> {
     for (;;) {
       try {
-        const s = await this.connection.waitForConnected();
-        const [root, id, children, migration] = await Promise.allSettled([
-          s.exists('/'),
-          readClusterId(s),
-          registeredBrokers(s),
-          beforeRegistering ? readMigration(s, this.migration.watcher) : NO_MIGRATION_READ,
-        ]);
+        const s = await this.connection.waitForConnected(this.stopper.signal);
+        const [root, id, children, migration] = await untilAborted(
+          Promise.allSettled([
+            s.exists('/'),
+            readClusterId(s),
+            registeredBrokers(s),
+            beforeRegistering ? readMigration(s, this.migration.watcher) : NO_MIGRATION_READ,
+          ]),
+          this.stopper.signal,
+          this.stopper.what,
+        );
         // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;
@@ -598,6 +607,7 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
    */
   stop(): Promise<StopOutcome> {
     this.lifecycle.close();
+    this.stopper.abort();
     this.stopping ??= (async () => {
       this.detach();
       this.migration.stop();

@@ -7,6 +7,8 @@
 import { NoNodeError, ZNodeFormatError, type KafkaZkRegistrarError } from '../errors.js';
 import { logger } from '../log.js';
 import { SafeEmitter } from '../util/safe-emitter.js';
+import { StopSignal } from '../util/stop-signal.js';
+import { onSameSession } from '../recipes/same-session.js';
 import { decodeMigrationZNode, MIGRATION_PATH, type MigrationPhase, type MigrationState } from '../znodes/migration-znode.js';
 import type { Connection } from '../zookeeper/connection.js';
 import type { Session } from '../zookeeper/session.js';
@@ -51,7 +53,7 @@ export interface MigrationWatchEvents {
 export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   private current: MigrationView = { phase: 'none' };
   private started = false;
-  private stopped = false;
+  private readonly stopper = new StopSignal('the /migration watch');
   private readonly detach: () => void;
   /** Pass to readMigration: a change to /migration re-reads it (once started). */
   readonly watcher = (): void => this.refresh();
@@ -78,7 +80,7 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.stopper.abort();
     this.detach();
     // Our watch on /migration may never fire, and the client keeps what a watch refers to until it
     // does (or the session ends): let go of whoever listens to us.
@@ -86,18 +88,20 @@ export class MigrationWatch extends SafeEmitter<MigrationWatchEvents> {
   }
 
   private refresh(): void {
-    if (this.stopped || !this.started) return;
+    if (this.stopper.aborted || !this.started) return;
     const s = this.connection.session;
     if (s === undefined) return;
-    readMigration(s, this.watcher).then(
+    // Read again after a connection loss on the same session: a read whose reply was lost left no
+    // watch, and nothing else would arm one for the rest of the session.
+    onSameSession(this.connection, s, () => readMigration(s, this.watcher), this.stopper).then(
       (v) => this.set(v),
-      // The next session (or reconnect) re-reads it; nothing here is worth failing a registration over.
+      // Stopped, or the session is gone (the next one re-reads it); nothing here is worth failing a registration over.
       (err: KafkaZkRegistrarError) => log('reading %s failed: %s', MIGRATION_PATH, err.message),
     );
   }
 
   private set(v: MigrationView): void {
-    if (this.stopped) return;
+    if (this.stopper.aborted) return;
     const before = this.current;
     this.current = v;
     if (fingerprint(before) !== fingerprint(v)) {
