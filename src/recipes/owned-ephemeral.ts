@@ -476,8 +476,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     this.starting?.(new StoppedError(this.stopper.what));
     this.unsubscribe();
     this.clearConflictTimer();
-    // A create of ours may be in place (owned, or sent with its reply not yet in): only ZooKeeper can say.
-    const mayOwn = this.nodeState === 'owned' || this.nodeState === 'acquiring' || this.nodeState === 'lost';
+    // A create of ours may be in place (owned, or sent with its reply not yet in: a run from `lost`
+    // or `waiting` keeps that state while it creates): only ZooKeeper can say.
+    const mayOwn =
+      this.nodeState === 'owned' || this.nodeState === 'acquiring' || this.nodeState === 'lost' || this.nodeState === 'waiting';
     const released = this.mutex.runExclusive(async () => {
       const outcome = await this.deleteIfOwned();
       if (this.nodeState !== 'stopped') this.to('stopped', 'stop()');

@@ -4,7 +4,6 @@
 import { listenTo, SafeEmitter } from '../util/safe-emitter.js';
 import { Lifecycle } from '../util/lifecycle.js';
 import { StopSignal } from '../util/stop-signal.js';
-import { untilAborted } from '../util/shared-work.js';
 import { Mutex } from 'async-mutex';
 import {
   BrokerIdInUseError,
@@ -500,17 +499,18 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   ): Promise<{ migration: MigrationView; session: Session; brokerIdsMissing: boolean }> {
     for (;;) {
       try {
-        const s = await this.connection.waitForConnected(this.stopper.signal);
-        const [root, id, children, migration] = await untilAborted(
+        // The waits end with stop(): a shared Connection that is down may stay down.
+        const current = this.connection.session;
+        const s = current?.isConnected === true ? current : await this.connection.waitForConnected(this.stopper.signal);
+        const [root, id, children, migration] = await Promise.race([
           Promise.allSettled([
             s.exists('/'),
             readClusterId(s),
             registeredBrokers(s),
             beforeRegistering ? readMigration(s, this.migration.watcher) : NO_MIGRATION_READ,
           ]),
-          this.stopper.signal,
-          this.stopper.what,
-        );
+          this.stopper.whenStopped,
+        ]);
         // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;
