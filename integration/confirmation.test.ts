@@ -1,6 +1,9 @@
 // Cluster-side confirmation through real kafkajs, against the Kafka-protocol test cluster whose
 // metadata is derived from a real ZooKeeper.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
@@ -397,5 +400,40 @@ describe("registerTemporaryBroker (for users' integration tests)", () => {
     }
     const obs = await zk.observer(connect);
     assert.equal(await obs.exists('/brokers/ids/4244'), null);
+  });
+
+  test('stop() leaves nothing armed: with a cluster that never answers, and a registration landing after stop(), the process exits without waiting out the round', async () => {
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const held = new Set<Socket>();
+    silent.on('connection', (s) => held.add(s));
+    const port = (silent.address() as AddressInfo).port;
+    // In a process of its own: what keeps a process alive is what a test runner's cannot show.
+    const script = `
+      const { ClusterConfirmation } = require(${JSON.stringify(join(__dirname, '..', 'src', 'confirmation', 'cluster-confirmation.js'))});
+      const c = new ClusterConfirmation({ kafka: { brokers: ['127.0.0.1:${port}'] }, timeoutMs: 30000, recheckIntervalMs: 200 }, () => {});
+      const target = { brokerId: 1, brokerEpoch: 5, host: '127.0.0.1', port: 9092, controllerId: () => undefined };
+      c.confirm(target);
+      c.once('unconfirmed', () => undefined);
+      setTimeout(async () => {
+        await c.stop();
+        c.confirm(target); // an update() that lands as the registrar stops
+        console.log(JSON.stringify({ status: c.status() ?? null }));
+      }, 300);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      // kafkajs keeps its own connection attempt to the silent broker until its timeout (10 s, the
+      // most the confirmation gives it) after disconnect(); ours asked for 30 s, and went with stop().
+      const [code] = (await within(once(child, 'exit'), 20_000, 'the process to exit after stop() (the round asked for 30 s)')) as [number];
+      assert.equal(code, 0);
+      const report = JSON.parse(out) as { status: unknown };
+      assert.equal(report.status, null, 'nothing is confirmed after stop()');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // ours, by its handle
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });

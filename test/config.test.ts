@@ -174,6 +174,14 @@ describe('a rejected config leaves a shared connection untouched', () => {
     ['bad confirm listener', { confirm: { kafka: { brokers: ['k:9092'] }, listener: 'NOPE' } }, 'confirm.listener'],
     ['bad confirm timeout', { confirm: { kafka: { brokers: ['k:9092'] }, timeoutMs: -1 } }, 'confirm.timeoutMs'],
     ['both admin and kafka missing', { confirm: {} }, 'confirm'],
+    ['confirm listener not a name', { confirm: { kafka: { brokers: ['k:9092'] }, listener: 42 } }, 'confirm.listener'],
+    ['confirm admin null', { confirm: { admin: null } }, 'confirm.admin'],
+    ['re-checks every few ms', { confirm: { kafka: { brokers: ['k:9092'] }, recheckIntervalMs: 20 } }, 'confirm.recheckIntervalMs'],
+    [
+      'missing decided by one re-check',
+      { confirm: { kafka: { brokers: ['k:9092'] }, recheckIntervalMs: 200, missingAfterMs: 200 } },
+      'confirm.missingAfterMs',
+    ],
     ['bad bootstrap', { confirm: { kafka: { brokers: ['nohostport'] } } }, 'confirm.kafka.brokers'],
   ] as const) {
     test(name, () => {

@@ -15,6 +15,8 @@ import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { createAdmin } from './kafkajs-client.js';
 
 const log = logger('confirmation');
+/** The shortest re-check interval (ms): a cluster asked more often than this is flooded, not watched. */
+const MIN_RECHECK_INTERVAL_MS = 100;
 
 /**
  * The `confirm` option: how to ask the Kafka cluster (kafkajs) whether it lists our registration. Give
@@ -37,9 +39,13 @@ export interface ConfirmationOptions {
    * us, when `confirmed` follows. Default 30000.
    */
   readonly timeoutMs?: number;
-  /** Re-check that the cluster still lists us this often (0, the default: never). */
+  /** Re-check that the cluster still lists us this often, in ms: 0 (the default: never), or at least 100. */
   readonly recheckIntervalMs?: number;
-  /** Report `missing` when ZooKeeper says we are registered but the cluster has not listed us for this long. Default: timeoutMs. */
+  /**
+   * Report `missing` when ZooKeeper says we are registered but the cluster has not listed us for this
+   * long, in ms; more than `recheckIntervalMs` (one re-check that misses us decides nothing). Default:
+   * the larger of timeoutMs and twice recheckIntervalMs. InvalidConfigError otherwise.
+   */
   readonly missingAfterMs?: number;
 }
 
@@ -201,10 +207,28 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     }
     this.timeoutMs = nonNegative(opts.timeoutMs ?? 30_000, 'confirm.timeoutMs', 1);
     this.recheckIntervalMs = nonNegative(opts.recheckIntervalMs ?? 0, 'confirm.recheckIntervalMs', 0);
-    this.missingAfterMs = nonNegative(opts.missingAfterMs ?? this.timeoutMs, 'confirm.missingAfterMs', 0);
+    // A cluster asked every few milliseconds is a cluster flooded; and kafkajs asks one broker at
+    // random, so a single lagging one must not decide "missing": it takes more than one re-check.
+    if (this.recheckIntervalMs > 0 && this.recheckIntervalMs < MIN_RECHECK_INTERVAL_MS)
+      throw new InvalidConfigError(
+        'confirm.recheckIntervalMs',
+        this.recheckIntervalMs,
+        `expected 0 (no re-checks) or at least ${MIN_RECHECK_INTERVAL_MS} ms`,
+      );
+    this.missingAfterMs = nonNegative(
+      opts.missingAfterMs ?? Math.max(this.timeoutMs, 2 * this.recheckIntervalMs),
+      'confirm.missingAfterMs',
+      0,
+    );
+    if (this.recheckIntervalMs > 0 && this.missingAfterMs <= this.recheckIntervalMs)
+      throw new InvalidConfigError(
+        'confirm.missingAfterMs',
+        this.missingAfterMs,
+        `expected more than confirm.recheckIntervalMs (${this.recheckIntervalMs} ms): one re-check that misses us decides nothing`,
+      );
     this.listener = opts.listener;
     if (opts.admin !== undefined) {
-      if (typeof opts.admin.describeCluster !== 'function')
+      if (typeof (opts.admin as Partial<Admin> | null)?.describeCluster !== 'function')
         throw new InvalidConfigError('confirm.admin', '(object)', 'expected a kafkajs Admin');
       this.admin = opts.admin;
       this.ownsAdmin = false;
@@ -272,6 +296,9 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
 
   /** Starts confirming a (re-)registration, abandoning any confirmation of an older one. */
   confirm(target: ConfirmationTarget): void {
+    // A registration that lands as we stop (an update() racing stop()) is not ours to confirm: a
+    // confirmation started now would re-arm the re-check interval stop() cleared, for good.
+    if (this.stopper.signal.aborted) return;
     this.inFlight?.abort();
     const ac = new AbortController();
     this.inFlight = ac;
@@ -317,7 +344,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     let answered: Extract<Round, { view: ClusterView }> | undefined;
     let reported = false;
     for (let attempt = 0; !signal.aborted; attempt++) {
-      const last = await this.round(target, reported ? this.timeoutMs : deadline - Date.now());
+      const last = await this.round(target, reported ? this.timeoutMs : deadline - Date.now(), signal);
       if (signal.aborted) return;
       if ('view' in last) answered = last;
       this.record(last);
@@ -382,19 +409,23 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.notify('confirmed', { brokerId: target.brokerId, brokerEpoch: target.brokerEpoch, latencyMs, view });
   }
 
-  /** One guarded describeCluster round, bounded by `budgetMs`. Never throws. */
-  private async round(target: ConfirmationTarget, budgetMs: number): Promise<Round> {
+  /** One guarded describeCluster round, bounded by `budgetMs` and ended by `signal`. Never throws. */
+  private async round(target: ConfirmationTarget, budgetMs: number, signal: AbortSignal): Promise<Round> {
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     try {
       const call = (async () => {
         if (this.ownsAdmin) await this.admin.connect();
         return this.admin.describeCluster();
       })();
+      call.catch(() => undefined); // a call that loses the race below may still fail later
+      // Its timer goes with the round when we stop: stop() leaves nothing armed.
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(0, budgetMs)} ms`)), Math.max(1, budgetMs));
+        onAbort = () => reject(new Error('stopped'));
+        signal.addEventListener('abort', onAbort, { once: true });
       });
       const raw = await Promise.race([call, timeout]);
-      call.catch(() => undefined);
       const view = toView(raw);
       return { view, verdict: verdict(view, target) };
     } catch (err) {
@@ -402,6 +433,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
       return { error: new ClusterUnreachableError(err instanceof Error ? err.message : String(err), err) };
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -413,7 +445,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
   }
 
   private armRecheck(): void {
-    if (this.recheckIntervalMs === 0 || this.recheckTimer !== undefined) return;
+    if (this.recheckIntervalMs === 0 || this.recheckTimer !== undefined || this.stopper.signal.aborted) return;
     this.recheckTimer = setInterval(() => void this.recheck(), this.recheckIntervalMs);
   }
 
@@ -422,7 +454,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     if (target === undefined || this.inFlight !== undefined || this.probing || this.stopper.signal.aborted) return;
     this.probing = true;
     try {
-      const r = await this.round(target, Math.min(this.timeoutMs, this.recheckIntervalMs));
+      const r = await this.round(target, Math.min(this.timeoutMs, this.recheckIntervalMs), this.stopper.signal);
       if (this.target !== target || this.stopper.signal.aborted) return;
       this.record(r);
       if ('view' in r && r.verdict === 'ok') {

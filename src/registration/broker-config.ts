@@ -268,7 +268,10 @@ export function normalizeBrokerConfig(config: BrokerRegistrarConfig): BrokerSett
   if (config.confirm !== undefined) {
     if (typeof config.confirm !== 'object' || config.confirm === null)
       throw new InvalidConfigError('confirm', config.confirm, 'expected { admin } or { kafka }');
-    const name = config.confirm.listener?.toUpperCase() ?? endpoints[0]?.listenerName;
+    const given: unknown = config.confirm.listener;
+    if (given !== undefined && typeof given !== 'string')
+      throw new InvalidConfigError('confirm.listener', given, 'expected a listener name (one of the listeners)');
+    const name = given?.toUpperCase() ?? endpoints[0]?.listenerName;
     const ep = endpoints.find((e) => e.listenerName === name);
     if (ep === undefined || ep.host === null) {
       throw new InvalidConfigError(
