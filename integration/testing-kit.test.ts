@@ -11,7 +11,14 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { Session } from '../src/index.js';
 import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
-import { diesWithParent, fetchKafka, startKafkaCluster, startZooKeeper, type TestZooKeeper } from '../src/testing/index.js';
+import {
+  diesWithParent,
+  fetchKafka,
+  InvalidConfigError,
+  startKafkaCluster,
+  startZooKeeper,
+  type TestZooKeeper,
+} from '../src/testing/index.js';
 import { kafkaSkipReason } from './harness/kafka-cluster.js';
 import { eventually, waitForEvent, waitForNode, within } from './harness/wait.js';
 import { repoRoot } from './harness/zk-versions.js';
@@ -46,6 +53,13 @@ test('standalone: serves, expireSession ends a session and its ephemerals, stop 
     try {
       await owner.create('/kit-eph', Buffer.from('x'), 'ephemeral');
       assert.equal((await zk.ephemeralOwners())?.get('/kit-eph'), owner.id);
+      // ZooKeeper answers a wrong password as it answers an expired session: the kit must not take
+      // that for success while the session lives on.
+      await assert.rejects(
+        zk.expireSession(owner.id, '0'.repeat(32)),
+        (e: unknown) => e instanceof InvalidConfigError && e.field === 'password',
+      );
+      assert.equal((await zk.ephemeralOwners())?.get('/kit-eph'), owner.id, 'the session and its node are still there');
       const ended = waitForEvent<[string]>(owner, 'ended', 15_000, 'the expired session to end');
       await zk.expireSession(owner.id, owner.password);
       await waitForNode(observer, '/kit-eph', (st) => st === null, 10_000, 'the ephemeral of the expired session to go');
@@ -60,6 +74,17 @@ test('standalone: serves, expireSession ends a session and its ephemerals, stop 
   assert.ok(pid !== undefined && !alive(pid), `the JVM (pid ${pid}) is gone after stop()`);
   assert.equal(await accepts(zk.members[0]!.port), false, 'nothing listens on its port after stop()');
   await zk.stop(); // idempotent
+  await assert.rejects(zk.proxy(), /stopped/, 'a proxy after stop() would be left listening');
+  await assert.rejects(zk.stallLeader(2 ** 31), (e: unknown) => e instanceof InvalidConfigError && e.field === 'ms');
+});
+
+test('stop() called twice at once: both resolve only once the JVM is gone', { skip }, async () => {
+  const zk = await startZooKeeper({ cacheDir });
+  const pid = zk.members[0]?.pid as number;
+  const first = zk.stop();
+  await zk.stop();
+  assert.equal(alive(pid), false, 'the second stop() resolved with the JVM still running');
+  await first;
 });
 
 test('ensemble: stallLeader stops the leader answering for the stall only; killMember/restartMember', { skip }, async () => {

@@ -2,7 +2,7 @@
 // loopback names that find a temporary broker's ZooKeeper.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidConfigError, registerTemporaryBroker, startKafkaCluster, startZooKeeper } from '../src/testing/index.js';
+import { InvalidConfigError, registerTemporaryBroker, startKafkaCluster, startTcpProxy, startZooKeeper } from '../src/testing/index.js';
 import { splitConnect } from '../src/testing/live-brokers.js';
 import { fetchKafkaCommand } from '../src/testing/jars.js';
 
@@ -53,4 +53,15 @@ test('a temporary broker is matched to its ZooKeeper by any loopback name of the
 test('JarsMissingError names the fetch command for the cache that was looked in', () => {
   assert.equal(fetchKafkaCommand('3.9.2', '/tmp/my-cache'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir /tmp/my-cache');
   assert.equal(fetchKafkaCommand('3.9.2'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2');
+});
+
+test('startTcpProxy: blackhole(ms) refuses a duration no timer can hold (Node would end it at once)', async () => {
+  const p = await startTcpProxy(1); // nothing is forwarded: no connection is made
+  try {
+    await assert.rejects(p.blackhole(2 ** 31), refused('ms'));
+    await assert.rejects(p.blackhole(0), refused('ms'));
+    assert.equal(p.mode, 'pass');
+  } finally {
+    await p.close();
+  }
 });

@@ -228,10 +228,11 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
   const root = makeTempDir('kzr-kafka-');
   const brokers: KafkaBroker[] = [];
   let observer: Session | undefined;
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  // One stopping for every caller: a second stop() (an after() hook and `await using`) resolves
+  // when the first is done, not at once with the JVMs still running.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<void> => {
     // Temporary brokers a test left in this cluster: ended first, while ZooKeeper still answers.
     await endTemporaryBrokersOn(zkConnect, true);
     await Promise.all(brokers.map((b) => b.kill()));

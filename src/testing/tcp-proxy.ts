@@ -8,6 +8,7 @@
 // whose bytes vanished is never answered while pings flow again.
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { InvalidConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../util/timing.js';
 
 export type ProxyMode = 'pass' | 'hold' | 'blackhole';
 
@@ -99,8 +100,14 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     set,
     blackhole: (ms) => {
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
-        return Promise.reject(new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds'));
+      if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS)
+        return Promise.reject(
+          new InvalidConfigError(
+            'ms',
+            ms,
+            `expected a positive number of milliseconds, at most ${MAX_TIMER_MS} (a longer timer Node fires at once)`,
+          ),
+        );
       endBlackhole();
       set('hold');
       return new Promise<void>((resolve) => {

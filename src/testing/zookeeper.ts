@@ -13,10 +13,10 @@ import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
 import { checkOptionKeys } from '../util/options.js';
+import { MAX_TIMER_MS } from '../util/timing.js';
 import { fourLetterWord, freePort } from './net.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
-import { within } from './wait.js';
 
 export interface StartZooKeeperOptions {
   /** 1: a standalone server (ZooKeeperServerMain); 3: an ensemble (QuorumPeerMain). Default 1. */
@@ -364,14 +364,23 @@ export async function expireSession(connect: string, sessionId: string, password
   for (let attempt = 1; attempt <= 20; attempt++) {
     let hijack: Session;
     try {
-      hijack = await within(
-        Session.open({ connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password }),
-        15_000,
-        `attaching to session 0x${id}`,
-      );
+      // Bounded by a signal, not a race: an attempt given up is closed, not left reconnecting.
+      hijack = await Session.open(
+        { connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password },
+        AbortSignal.timeout(15_000),
+      ).catch((err: unknown) => {
+        throw (err as { name?: string }).name === 'TimeoutError' ? new Error(`timed out after 15000 ms attaching to session 0x${id}`) : err;
+      });
     } catch (err) {
-      if ((err as { code?: string }).code === 'ZSESSIONEXPIRED') return;
-      throw err;
+      if ((err as { code?: string }).code !== 'ZSESSIONEXPIRED') throw err;
+      // "Expired" is also ZooKeeper's answer to a wrong password: the session must really be gone.
+      if (await sessionListed(connect, id))
+        throw new InvalidConfigError(
+          'password',
+          '(hidden)',
+          `ZooKeeper refused to attach to session 0x${id}, which is alive: the password is not that session's`,
+        );
+      return;
     }
     if (hijack.id !== id) {
       await hijack.close();
@@ -380,6 +389,16 @@ export async function expireSession(connect: string, sessionId: string, password
     await hijack.close();
   }
   throw new Error(`session 0x${id} survived 20 attempts to close it`);
+}
+
+/** Whether a server of `connect` (loopback ports) lists the session in its `dump`: it lives there. */
+async function sessionListed(connect: string, id: string): Promise<boolean> {
+  const ports = connect
+    .split('/')[0]!
+    .split(',')
+    .map((hp) => Number(hp.slice(hp.lastIndexOf(':') + 1)));
+  const dumps = await Promise.all(ports.map((port) => fourLetterWord(port, 'dump').catch(() => '')));
+  return dumps.some((d) => new RegExp(`0x0*${id}\\b`, 'i').test(d));
 }
 
 /**
@@ -415,10 +434,11 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
   const proxies = new Set<TcpProxy>();
   // Pending stallLeader() waits: stop() ends them (the JVMs get SIGCONT as they are stopped).
   const stallTimers = new Map<NodeJS.Timeout, () => void>();
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
+  // One stopping for every caller: a second stop() (an after() hook and `await using`) resolves
+  // when the first is done, not at once with the JVMs still running.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= stopOnce());
+  const stopOnce = async (): Promise<void> => {
     for (const [t, resolve] of stallTimers) {
       clearTimeout(t);
       resolve();
@@ -506,8 +526,12 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       return owners;
     },
     stallLeader: async (ms, onStalled) => {
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0)
-        throw new InvalidConfigError('ms', ms, 'expected a positive number of milliseconds');
+      if (typeof ms !== 'number' || !(ms > 0) || ms > MAX_TIMER_MS)
+        throw new InvalidConfigError(
+          'ms',
+          ms,
+          `expected a positive number of milliseconds, at most ${MAX_TIMER_MS} (a longer timer Node fires at once)`,
+        );
       const index = await leader();
       if (index < 0) throw new Error('stallLeader: no member is leader now');
       const m = at(index);
@@ -520,13 +544,15 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
         }, ms);
         stallTimers.set(t, resolve);
       });
-      if (!stopped && m.pid !== undefined) m.resume();
+      if (stopping === undefined && m.pid !== undefined) m.resume();
       return index;
     },
     killMember: async (index) => at(index).kill(),
     restartMember: async (index) => at(index).restart(),
     expireSession: (sessionId, password) => expireSession(connectString, sessionId, password),
     proxy: async (index = 0) => {
+      // After stop() nothing would close it, and its listening socket would keep the process alive.
+      if (stopping !== undefined) throw new Error('proxy(): this ZooKeeper was stopped');
       const p = await startTcpProxy(at(index).port);
       proxies.add(p);
       return p;
