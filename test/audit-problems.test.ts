@@ -28,6 +28,7 @@ const healthy: ZooKeeperPart = {
   controller: { brokerId: 0, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
   controllerEpoch: { epoch: 1, zkVersion: 1, problem: undefined },
   clusterId: 'c1',
+  clusterIdProblem: undefined,
   migration: undefined,
 };
 const view = (brokers: { nodeId: number; host: string; port: number }[]) => ({
@@ -95,4 +96,33 @@ test('audit: /controller naming a broker that is not registered, persistent or h
     ),
     [],
   );
+});
+
+test('audit: what Kafka would suffer from in ZooKeeper alone: an epoch written back, a /controller no broker session holds, a shared endpoint, a /cluster/id that does not decode', () => {
+  const ctl = healthy.controller as NonNullable<ZooKeeperPart['controller']>;
+  const codes = (zk: ZooKeeperPart): string[] => problems(zk, undefined).map((p) => `${p.code}: ${p.message}`);
+  // An epoch below its zkVersion, or negative.
+  for (const epoch of [-7, 1]) {
+    const found = codes({ ...healthy, controllerEpoch: { epoch, zkVersion: 6, problem: undefined } });
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0] ?? '', new RegExp(`^CONTROLLER_EPOCH_ZNODE: /controller_epoch: epoch ${epoch} at zkVersion 6: written back`));
+  }
+  // Kafka before 2.2 created it as "1" at zkVersion 0: one ahead is history, not a problem.
+  assert.deepEqual(codes({ ...healthy, controllerEpoch: { epoch: 7, zkVersion: 6, problem: undefined } }), []);
+  // /controller naming a registered broker, but not on that broker's session (or persistent).
+  for (const [ownerSessionId, what] of [
+    ['0', /persistent node naming broker 0: no broker session holds it/],
+    ['300009698860000', /session 0x300009698860000 holds it for broker 0, whose registration is session 0x100009698860000's/],
+  ] as const) {
+    const found = codes({ ...healthy, controller: { ...ctl, ownerSessionId } });
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0] ?? '', /^STALE_CONTROLLER: /);
+    assert.match(found[0] ?? '', what);
+  }
+  // Two brokers at one host:port.
+  const shared = codes({ ...healthy, brokers: [broker(0, 9092), { ...broker(1, 9092), ownerSessionId: '200009698860000' }] });
+  assert.deepEqual(shared, ['SHARED_ENDPOINT: brokers 0, 1: all registered at 127.0.0.1:9092: clients sent to one reach another']);
+  // /cluster/id that is there but does not decode: said as such, not as "no Kafka broker has ever started here".
+  const garbage = codes({ ...healthy, clusterId: undefined, clusterIdProblem: 'ZNODE_FORMAT: not JSON' });
+  assert.deepEqual(garbage, ['CLUSTER_ID_ZNODE: /cluster/id: ZNODE_FORMAT: not JSON']);
 });

@@ -180,6 +180,7 @@ test('audit table: a row per registration, controller and epoch, problems listed
     controller: { brokerId: 1, ownerSessionId: '100009698860000', kraftControllerEpoch: -1, kraft: false, problem: undefined },
     controllerEpoch: { epoch: 3, zkVersion: 2, problem: undefined },
     clusterId: 'c1',
+    clusterIdProblem: undefined,
     migration: undefined,
     metadata: undefined,
     problems: [{ code: 'BROKER_ZNODE', message: 'broker 2: ZNODE_FORMAT: not JSON' }],

@@ -102,8 +102,10 @@ export interface RegistrationsAudit {
   readonly controllerEpoch:
     | { readonly epoch: number | undefined; readonly zkVersion: number; readonly problem: string | undefined }
     | undefined;
-  /** /cluster/id, when the cluster has written it. */
+  /** /cluster/id, when the cluster has written it (and it decodes). */
   readonly clusterId: string | undefined;
+  /** Why /cluster/id, which exists, does not decode (Kafka's broker would fail to start on it); else undefined. */
+  readonly clusterIdProblem: string | undefined;
   /** /migration, when a KRaft controller with migration enabled has written it. */
   readonly migration: MigrationAudit | undefined;
   /** With `bootstrap`: what the cluster's Metadata lists beside what ZooKeeper holds. */
@@ -328,11 +330,12 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   }
   const idNode = await optionalGet(s, chroot + CLUSTER_ID_PATH);
   let clusterId: string | undefined;
+  let clusterIdProblem: string | undefined;
   if (idNode !== undefined) {
     try {
       clusterId = decodeClusterId(idNode.data);
-    } catch {
-      clusterId = undefined;
+    } catch (err) {
+      clusterIdProblem = problemOf(err);
     }
   }
   const m = await optionalGet(s, chroot + MIGRATION_PATH);
@@ -347,7 +350,7 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
       migration = { phase: 'unreadable', state: undefined, waitingFor: undefined, problem: problemOf(err) };
     }
   }
-  return { brokers, controller, controllerEpoch, clusterId, migration };
+  return { brokers, controller, controllerEpoch, clusterId, clusterIdProblem, migration };
 }
 
 async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
@@ -385,7 +388,9 @@ export type AuditProblemCode =
   | 'BROKER_ZNODE'
   | 'CONTROLLER_ZNODE'
   | 'CONTROLLER_EPOCH_ZNODE'
+  | 'CLUSTER_ID_ZNODE'
   | 'MIGRATION_ZNODE'
+  | 'SHARED_ENDPOINT'
   | 'NOT_A_KAFKA_CLUSTER'
   | 'NO_CONTROLLER'
   | 'STALE_CONTROLLER'
@@ -410,11 +415,21 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
   for (const b of zk.brokers) if (b.problem !== undefined) add('BROKER_ZNODE', `broker ${b.brokerId}: ${b.problem}`);
   if (zk.controller?.problem !== undefined) add('CONTROLLER_ZNODE', `/controller: ${zk.controller.problem}`);
   if (zk.controllerEpoch?.problem !== undefined) add('CONTROLLER_EPOCH_ZNODE', `/controller_epoch: ${zk.controllerEpoch.problem}`);
+  // Each election writes epoch + 1 at the next zkVersion, from "0" (or Kafka before 2.2: "1") at
+  // zkVersion 0: an epoch below its zkVersion was written back by something else, and the next
+  // controller's epoch would be one the brokers that saw a higher one reject as stale.
+  const epoch = zk.controllerEpoch?.epoch;
+  if (zk.controllerEpoch !== undefined && epoch !== undefined && (epoch < 0 || epoch < zk.controllerEpoch.zkVersion))
+    add(
+      'CONTROLLER_EPOCH_ZNODE',
+      `/controller_epoch: epoch ${epoch} at zkVersion ${zk.controllerEpoch.zkVersion}: written back by something other than a controller; brokers that saw a higher epoch reject the next controller's requests as stale`,
+    );
+  if (zk.clusterIdProblem !== undefined) add('CLUSTER_ID_ZNODE', `/cluster/id: ${zk.clusterIdProblem}`);
   if (zk.migration?.problem !== undefined) add('MIGRATION_ZNODE', `/migration: ${zk.migration.problem}`);
   // A mistyped chroot, or a cluster no Kafka broker has started in: every finding above would be
   // "nothing wrong" there, which is the wrong answer to "is my cluster all right?".
   const numbered = zk.brokers.filter((b) => typeof b.brokerId === 'number');
-  if (zk.clusterId === undefined || numbered.length === 0) {
+  if ((zk.clusterId === undefined && zk.clusterIdProblem === undefined) || numbered.length === 0) {
     add(
       'NOT_A_KAFKA_CLUSTER',
       `cluster: empty or not a Kafka cluster: ${zk.clusterId === undefined ? 'no /cluster/id (no Kafka broker has ever started here)' : 'no registered broker'}; is the connect string's chroot right?`,
@@ -426,14 +441,40 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
   // A /controller naming an unregistered id is no working controller (a leftover, or a session that
   // is not a broker's: no one sends the cluster its metadata), unless a KRaft controller (not a
   // broker) wrote it.
-  if (cid !== undefined && cid >= 0 && zk.controller?.kraft !== true && !zk.brokers.some((b) => b.brokerId === cid)) {
-    add(
-      'STALE_CONTROLLER',
-      zk.controller?.ownerSessionId === '0'
-        ? `/controller: persistent node naming broker ${cid}, which is not registered`
-        : `/controller: session 0x${zk.controller?.ownerSessionId} holds it for broker ${cid}, which is not registered: no broker acts as the controller`,
-    );
+  // A ZooKeeper-mode controller creates /controller on the session that registered its broker, so
+  // a /controller of another session (or a persistent one) is held by no controller: Kafka's
+  // election waits while it exists.
+  const named = zk.brokers.find((b) => b.brokerId === cid);
+  if (cid !== undefined && cid >= 0 && zk.controller !== undefined && zk.controller.kraft !== true) {
+    const owner = zk.controller.ownerSessionId;
+    if (named === undefined)
+      add(
+        'STALE_CONTROLLER',
+        owner === '0'
+          ? `/controller: persistent node naming broker ${cid}, which is not registered`
+          : `/controller: session 0x${owner} holds it for broker ${cid}, which is not registered: no broker acts as the controller`,
+      );
+    else if (owner !== named.ownerSessionId)
+      add(
+        'STALE_CONTROLLER',
+        owner === '0'
+          ? `/controller: persistent node naming broker ${cid}: no broker session holds it, and no election happens while it exists`
+          : `/controller: session 0x${owner} holds it for broker ${cid}, whose registration is session 0x${named.ownerSessionId}'s: no broker acts as the controller`,
+      );
   }
+  // Two brokers at one advertised host:port (a copied advertised.listeners): clients sent to one
+  // reach the other, and get NOT_LEADER answers for ever.
+  const at = new Map<string, number[]>();
+  for (const b of zk.brokers)
+    for (const e of b.registration?.endpoints ?? [])
+      if (e.host !== null && typeof b.brokerId === 'number') {
+        const key = `${e.host}:${e.port}`;
+        const ids = at.get(key) ?? [];
+        if (!ids.includes(b.brokerId)) ids.push(b.brokerId);
+        at.set(key, ids);
+      }
+  for (const [key, ids] of at)
+    if (ids.length > 1) add('SHARED_ENDPOINT', `brokers ${ids.join(', ')}: all registered at ${key}: clients sent to one reach another`);
   if (metadata !== undefined) {
     for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);
     for (const r of metadata.registeredNotListed)
