@@ -18,6 +18,18 @@ test('startKafkaCluster: ids, durations and unknown keys refused by name, before
   await assert.rejects(startKafkaCluster({ zookeeper: 'bad' }), refused('zookeeper'));
   await assert.rejects(startKafkaCluster({ zookeeper: 42 as never }), refused('zookeeper'));
   await assert.rejects(startKafkaCluster({ brokerProperties: 'x' as never }), refused('brokerProperties'));
+  await assert.rejects(startKafkaCluster({ zookeeper: [] as never }), refused('zookeeper'));
+  await assert.rejects(startKafkaCluster({ zookeeperFor: '127.0.0.1:1' as never }), refused('zookeeperFor'));
+  await assert.rejects(startKafkaCluster({ libs: 7 as never }), refused('libs'));
+  await assert.rejects(startKafkaCluster({ chroot: '/a//b' }), refused('chroot'));
+});
+
+test('startZooKeeper: tls, systemProperties and paths refused by field before anything starts', async () => {
+  await assert.rejects(startZooKeeper({ cacheDir: 42 as never }), refused('cacheDir'));
+  await assert.rejects(startZooKeeper({ systemProperties: 'abc' as never }), refused('systemProperties'));
+  await assert.rejects(startZooKeeper({ systemProperties: { a: 1 } as never }), refused('systemProperties.a'));
+  await assert.rejects(startZooKeeper({ tls: 'yes' as never }), refused('tls'));
+  await assert.rejects(startZooKeeper({ tls: { clientAuth: 'bogus' as never } }), refused('tls.clientAuth'));
 });
 
 test('startZooKeeper: an unknown key or a line this library does not support is refused', async () => {

@@ -14,6 +14,7 @@ import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, 
 import { endTemporaryBrokersOn } from './live-brokers.js';
 import { checkOptionKeys } from '../util/options.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
+import { invalidPathReason } from '../zookeeper/client/chroot.js';
 import { freePort } from './net.js';
 import { eventually, waitForNode, within } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
@@ -191,15 +192,19 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
   const zkSessionTimeoutMs = opts.zkSessionTimeoutMs === undefined ? 6000 : timerMs(opts.zkSessionTimeoutMs, 'zkSessionTimeoutMs', 1);
   const startTimeoutMs = opts.startTimeoutMs === undefined ? 90_000 : timerMs(opts.startTimeoutMs, 'startTimeoutMs', 1);
   const version = checkKafkaVersion(opts.version ?? DEFAULT_KAFKA_VERSION);
-  if (opts.chroot !== undefined && !/^\/[^/].*[^/]$|^\/[^/]$/.test(opts.chroot))
+  if (opts.chroot !== undefined && (opts.chroot === '/' || invalidPathReason(opts.chroot) !== undefined))
     throw new InvalidConfigError('chroot', opts.chroot, 'expected an absolute ZooKeeper path such as /kafka, without a trailing slash');
   if (typeof opts.zookeeper === 'string') parseConnectString(opts.zookeeper, 'zookeeper');
-  else if (opts.zookeeper !== undefined && (typeof opts.zookeeper !== 'object' || opts.zookeeper === null))
+  else if (opts.zookeeper !== undefined && (typeof opts.zookeeper !== 'object' || opts.zookeeper === null || Array.isArray(opts.zookeeper)))
     throw new InvalidConfigError(
       'zookeeper',
       opts.zookeeper,
       'expected a connect string, a started TestZooKeeper or startZooKeeper options',
     );
+  if (opts.zookeeperFor !== undefined && typeof opts.zookeeperFor !== 'function')
+    throw new InvalidConfigError('zookeeperFor', opts.zookeeperFor, 'expected a function (brokerId) => connect string');
+  for (const k of ['libs', 'cacheDir'] as const)
+    if (opts[k] !== undefined && typeof opts[k] !== 'string') throw new InvalidConfigError(k, opts[k], 'expected a directory path');
   if (opts.brokerProperties !== undefined && typeof opts.brokerProperties !== 'function')
     throw new InvalidConfigError('brokerProperties', opts.brokerProperties, 'expected a function (brokerId, port) => { property: value }');
   const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());

@@ -418,6 +418,18 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
   if (opts.tls !== undefined && size !== 1) throw new InvalidConfigError('tls', opts.tls, 'TLS is for a standalone server (members: 1)');
   if (opts.superUser !== undefined && !/^[^:]+:.+$/.test(opts.superUser))
     throw new InvalidConfigError('superUser', '(hidden)', 'expected user:password');
+  if (opts.tls !== undefined) {
+    checkOptionKeys(opts.tls, ['clientAuth'], 'tls', "{ clientAuth?: 'none' | 'want' | 'need' }");
+    if (opts.tls.clientAuth !== undefined && !['none', 'want', 'need'].includes(opts.tls.clientAuth))
+      throw new InvalidConfigError('tls.clientAuth', opts.tls.clientAuth, "expected 'none', 'want' or 'need' (ZooKeeper's ssl.clientAuth)");
+  }
+  if (opts.systemProperties !== undefined) {
+    checkOptionKeys(opts.systemProperties, Object.keys(opts.systemProperties), 'systemProperties', '{ name: value }');
+    for (const [k, v] of Object.entries(opts.systemProperties))
+      if (typeof v !== 'string') throw new InvalidConfigError(`systemProperties.${k}`, v, 'expected a string');
+  }
+  for (const k of ['cacheDir', 'version', 'kafkaVersion'] as const)
+    if (opts[k] !== undefined && typeof opts[k] !== 'string') throw new InvalidConfigError(k, opts[k], 'expected a string');
   const { classpath, line } = resolveServer(opts);
   requireJava();
   const tick = opts.tickTime ?? 200;
