@@ -114,8 +114,10 @@ test('ensemble: stallLeader stops the leader answering for the stall only; killM
     assert.equal(zk.members[victim]!.pid, undefined);
     assert.ok(pid !== undefined && !alive(pid));
     assert.equal(await accepts(zk.members[victim]!.port), false);
-    await zk.restartMember(victim);
+    // Twice at once: both resolve once the member serves; a running member is not "restarted".
+    await Promise.all([zk.restartMember(victim), zk.restartMember(victim)]);
     assert.match(await zk.members[victim]!.fourLetterWord('srvr'), /Mode: (leader|follower)/);
+    await assert.rejects(zk.restartMember(victim), /is running/);
     await assert.rejects(
       zk.killMember(3),
       (e: { code?: string; field?: string; value?: unknown }) => e.code === 'INVALID_CONFIG' && e.field === 'index' && e.value === 3,

@@ -51,6 +51,15 @@ test('registerTemporaryBroker: bad input said at once, not after a connect timeo
     registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, kafka, brokerid: 2 } as never),
     refused('brokerid'),
   );
+  // Nothing listens on port 1: each is said at once, not as a ConnectTimeoutError after timeoutMs.
+  await assert.rejects(
+    registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1', bogusKey: 1 } as never, brokerId: 1, kafka }),
+    refused('zookeeper.bogusKey'),
+  );
+  await assert.rejects(
+    registerTemporaryBroker({ zookeeper: { connect: '127.0.0.1:1' }, brokerId: 1, kafka, conflictTimeoutMs: 1e13 }),
+    refused('conflictTimeoutMs'),
+  );
 });
 
 test('a temporary broker is matched to its ZooKeeper by any loopback name of the same port', () => {

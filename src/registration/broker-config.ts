@@ -12,7 +12,7 @@ import {
 } from '../znodes/broker-znode.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
 import { timerMs } from '../util/timing.js';
-import { Connection } from '../zookeeper/connection.js';
+import { Connection, CONNECTION_OPTION_KEYS } from '../zookeeper/connection.js';
 import { rejectSecureTransport } from '../zookeeper/auth.js';
 import type { ConflictPolicy } from '../recipes/owned-ephemeral.js';
 import type { ConfirmationOptions } from '../confirmation/cluster-confirmation.js';
@@ -151,15 +151,7 @@ const KEYS = {
     kraftMigration: true,
     zookeeperSetAcl: true,
   } satisfies KeysOf<BrokerRegistrarConfig>),
-  zookeeper: keys({
-    connect: true,
-    sessionTimeoutMs: true,
-    connectTimeoutMs: true,
-    reconnectBackoffMs: true,
-    auth: true,
-    tls: true,
-    wedgedAfterMs: true,
-  } satisfies KeysOf<ConnectionOptions>),
+  zookeeper: CONNECTION_OPTION_KEYS,
   conflict: keys({ timeoutMs: true, policy: true } satisfies KeysOf<NonNullable<BrokerRegistrarConfig['conflict']>>),
   controller: keys({ performsControllerDuties: true, besideOtherBrokers: true } satisfies KeysOf<
     NonNullable<BrokerRegistrarConfig['controller']>

@@ -8,7 +8,7 @@ import { createAdmin } from '../confirmation/kafkajs-client.js';
 import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
 import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
-import type { ConnectionOptions } from '../zookeeper/connection.js';
+import { Connection, type ConnectionOptions } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
@@ -129,15 +129,16 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
   if (typeof opts.brokerId !== 'number' || !Number.isInteger(opts.brokerId) || opts.brokerId < 0 || opts.brokerId > INT32_MAX)
     throw new InvalidConfigError('brokerId', opts.brokerId, `expected a broker id, a whole number from 0 to ${INT32_MAX}`);
   const timeoutMs = opts.timeoutMs === undefined ? 30_000 : timerMs(opts.timeoutMs, 'timeoutMs', 1);
-  const conflictTimeoutMs = opts.conflictTimeoutMs ?? 0;
-  if (!Number.isInteger(conflictTimeoutMs) || conflictTimeoutMs < 0)
-    throw new InvalidConfigError('conflictTimeoutMs', conflictTimeoutMs, 'expected a non-negative whole number of milliseconds');
+  const conflictTimeoutMs = opts.conflictTimeoutMs === undefined ? 0 : timerMs(opts.conflictTimeoutMs, 'conflictTimeoutMs', 0);
   const zookeeper: ConnectionOptions = {
     ...opts.zookeeper,
     sessionTimeoutMs: opts.zookeeper.sessionTimeoutMs ?? TEMPORARY_BROKER_SESSION_TIMEOUT_MS,
     // Within the one deadline: a ZooKeeper out of reach is a ConnectTimeoutError after timeoutMs.
     connectTimeoutMs: opts.zookeeper.connectTimeoutMs ?? timeoutMs,
   };
+  // The connection's own checks (an unknown key, a bad timeout) now, before the endpoint below
+  // connects to ZooKeeper: a Connection constructed opens nothing.
+  new Connection(zookeeper);
   const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper) : undefined;
   const endpoint = opts.endpoint ?? { host: '127.0.0.1', port: (served as { port: number }).port };
   const ownAdmin = opts.admin === undefined;

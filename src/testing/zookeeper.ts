@@ -85,7 +85,10 @@ export interface ZooKeeperMember {
   kill(): Promise<void>;
   /** SIGTERM (then SIGKILL after 5 s), keeping its data. */
   stop(): Promise<void>;
-  /** Starts it again on the same ports, config and data after kill()/stop(), and waits until it serves. */
+  /**
+   * Starts it again on the same ports, config and data after kill()/stop(), and waits until it serves;
+   * concurrent calls share that restart. Rejects while it runs (or is paused): kill() or stop() first.
+   */
   restart(): Promise<void>;
   /** Deletes a stopped member's data: restart() then brings it back empty, as on ephemeral storage. */
   wipeData(): void;
@@ -117,7 +120,10 @@ export interface TestZooKeeper extends AsyncDisposable {
   stallLeader(ms: number, onStalled?: (index: number) => void): Promise<number>;
   /** SIGKILLs member `index` (0-based index in `members`), keeping its data. InvalidConfigError (field `index`) when out of range. */
   killMember(index: number): Promise<void>;
-  /** Starts member `index` again after killMember(), and waits until it serves (a quorum member: until it joined). */
+  /**
+   * Starts member `index` again after killMember(), and waits until it serves (a quorum member: until it
+   * joined); concurrent calls share that restart. Rejects while the member runs or is stalled.
+   */
   restartMember(index: number): Promise<void>;
   /**
    * Ends session `sessionId` (hex) as its expiry would: its ephemerals are deleted, and its own
@@ -285,6 +291,7 @@ function member(plan: MemberPlan, classpath: string, startTimeoutMs: number): Me
       systemProperties: { 'log4j.configuration': `file:${join(plan.dir, 'log4j.properties')}`, ...plan.properties },
     });
   let jvm = spawn();
+  let restarting: Promise<void> | undefined;
   let version = '';
   const standalone = plan.mainClass.endsWith('.ZooKeeperServerMain');
   const name = `ZooKeeper ${standalone ? 'server' : `member ${plan.id}`} (127.0.0.1:${plan.client})`;
@@ -327,10 +334,14 @@ function member(plan: MemberPlan, classpath: string, startTimeoutMs: number): Me
     fourLetterWord: (cmd) => fourLetterWord(plan.client, cmd),
     kill: () => jvm.kill(),
     stop: () => jvm.stop(),
-    restart: async () => {
-      if (!jvm.exited) return;
+    restart: () => {
+      // One restart for concurrent callers: each resolves once the member serves.
+      if (restarting !== undefined) return restarting;
+      // A running (or stalled) member is not restarted by pretending: say so.
+      if (!jvm.exited) return Promise.reject(new Error(`restart(): ${name} is running (pid ${jvm.pid}); kill() or stop() it first`));
       jvm = spawn();
-      await awaitServing(startTimeoutMs);
+      restarting = awaitServing(startTimeoutMs).finally(() => (restarting = undefined));
+      return restarting;
     },
     wipeData: () => {
       if (!jvm.exited) throw new Error(`wipeData() needs a stopped server; ${name} runs (pid ${jvm.pid})`);

@@ -27,6 +27,17 @@ import { StateMachine, type Transitions } from '../util/state-machine.js';
 import { SharedWork, untilAborted } from '../util/shared-work.js';
 import { checkOptionKeys } from '../util/options.js';
 const log = logger('connection');
+
+/** ConnectionOptions' keys: any other is refused by name (a typo would otherwise be a silent default). */
+export const CONNECTION_OPTION_KEYS: readonly string[] = Object.keys({
+  connect: true,
+  sessionTimeoutMs: true,
+  connectTimeoutMs: true,
+  reconnectBackoffMs: true,
+  auth: true,
+  tls: true,
+  wedgedAfterMs: true,
+} satisfies Record<keyof ConnectionOptions, true>);
 // Sessions live at most maxSessionTimeout after we give them up; a handful covers any burst of expiries.
 const PREVIOUS_SESSIONS_KEPT = 16;
 // Chroot creations in flight in this process (hosts + chroot): a thousand Connections that find the
@@ -179,6 +190,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     this.setMaxListeners(0);
     setMaxListeners(0, this.stopper.signal);
     rejectSecureTransport(opts, 'zookeeper');
+    checkOptionKeys(opts, CONNECTION_OPTION_KEYS, 'zookeeper', '{ connect, sessionTimeoutMs?, ... }');
     this.connectString = parseConnectString(opts.connect);
     this.sessionTimeoutMs = positiveInt(opts.sessionTimeoutMs ?? 18_000, 'zookeeper.sessionTimeoutMs');
     this.connectTimeoutMs = positiveInt(opts.connectTimeoutMs ?? 30_000, 'zookeeper.connectTimeoutMs');
