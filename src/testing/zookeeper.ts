@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import { Session } from '../zookeeper/session.js';
+import { parseConnectString } from '../zookeeper/connect-string.js';
 import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
@@ -404,9 +405,8 @@ export async function expireSession(connect: string, sessionId: string, password
 
 /** Whether a server of `connect` (loopback ports) lists the session in its `dump`: it lives there. */
 async function sessionListed(connect: string, id: string): Promise<boolean> {
-  const ports = connect
-    .split('/')[0]!
-    .split(',')
+  const ports = parseConnectString(connect, 'connect')
+    .hosts.split(',')
     .map((hp) => Number(hp.slice(hp.lastIndexOf(':') + 1)));
   const dumps = await Promise.all(ports.map((port) => fourLetterWord(port, 'dump').catch(() => '')));
   return dumps.some((d) => new RegExp(`0x0*${id}\\b`, 'i').test(d));
