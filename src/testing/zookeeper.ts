@@ -435,7 +435,9 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
       throw new InvalidConfigError('tls.clientAuth', opts.tls.clientAuth, "expected 'none', 'want' or 'need' (ZooKeeper's ssl.clientAuth)");
   }
   if (opts.systemProperties !== undefined) {
-    checkOptionKeys(opts.systemProperties, Object.keys(opts.systemProperties), 'systemProperties', '{ name: value }');
+    const props: unknown = opts.systemProperties;
+    if (typeof props !== 'object' || props === null || Array.isArray(props))
+      throw new InvalidConfigError('systemProperties', props, 'expected { name: value }');
     for (const [k, v] of Object.entries(opts.systemProperties))
       if (typeof v !== 'string') throw new InvalidConfigError(`systemProperties.${k}`, v, 'expected a string');
   }
