@@ -302,6 +302,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
         () => undefined,
       );
       const s = await opening;
+      // Given up meanwhile (close(), the connect timeout): closed here, never adopted.
       if (attempt.signal.aborted) {
         await s.close();
         throw attempt.signal.reason;
@@ -407,8 +408,6 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     try {
       // A server that holds the auth reply must not hold close() up: the wait ends with the signal.
       if (this.auth !== undefined) await untilAborted(s.addAuth(this.auth.scheme, this.auth.credentials), signal, 'connection');
-      // Given up meanwhile (close(), the connect timeout): closed here, never handed on to be adopted.
-      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new StoppedError('connection');
       return s;
     } catch (err) {
       await s.close();
