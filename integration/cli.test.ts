@@ -141,13 +141,15 @@ describe('kafka-zk-registrar CLI', () => {
   });
 
   test('a signal relayed twice (a wrapper and its process group) is one stop; stdout closed by its reader does not end the sidecar', async () => {
-    for (const fault of ['relayed signal', 'stdout closed'] as const) {
+    for (const fault of ['relayed signal', 'stdout closed', 'stdout and stderr closed, DEBUG set'] as const) {
       const connect = zk.chroot();
-      const cli = run(['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092']);
+      const args = ['register', '--zookeeper', connect, '--broker-id', '8', '--listeners', 'PLAINTEXT://127.0.0.1:9092'];
+      const cli = fault.includes('DEBUG') ? startCli(args, zk, { DEBUG: 'kafka-zk-registrar:*' }) : run(args);
       await cli.next('registered', 20_000);
       const obs = await zk.observer(connect);
       assert.notEqual(await obs.exists('/brokers/ids/8'), null);
-      if (fault === 'stdout closed') cli.child.stdout?.destroy(); // its next line meets EPIPE
+      if (fault !== 'relayed signal') cli.child.stdout?.destroy(); // its next line meets EPIPE
+      if (fault.includes('stderr')) cli.child.stderr?.destroy(); // and its next log line
       process.kill(cli.child.pid as number, 'SIGTERM');
       if (fault === 'relayed signal') {
         // The same signal again once the first is being handled (two signals sent at once may merge into one).

@@ -452,5 +452,18 @@ describe('a ControllerCandidate made directly, without a registrar', () => {
     const [err] = await refused;
     assert.equal(err.code, 'CONTROLLER_CANDIDACY_REFUSED');
     assert.equal(await obs.exists('/controller'), null, 'the candidate did not take /controller');
+    // Its own id, registered by a real broker (another session), is that broker's, not a reason to contend.
+    const conn2 = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    await within(conn2.start(), 15_000, "the second candidate's session");
+    const sameId = zk.track(new ControllerCandidate({ ...base, connection: conn2, brokerId: 52, mutex: new Mutex() }));
+    const refusedToo = waitForEvent<[KafkaZkRegistrarError]>(
+      sameId,
+      'failed',
+      20_000,
+      "the candidacy with a real broker's id to be refused",
+    );
+    sameId.start();
+    assert.equal((await refusedToo)[0].code, 'CONTROLLER_CANDIDACY_REFUSED');
+    assert.equal(await obs.exists('/controller'), null, "nor did the one with broker 52's id");
   });
 });

@@ -237,8 +237,11 @@ describe('ZkClient against a real ZooKeeper server', () => {
       await assert.rejects(c.create(path, data as never), refused(-8, /is not a Buffer/));
       await assert.rejects(c.multi([{ op: 'create', path, data: data as never }]), refused(-8, /is not a Buffer/));
     }
-    for (const acl of ['x', [{ scheme: 'world', id: 'anyone' }], [{ scheme: 'world', id: 'anyone', perms: 99 }], [null]])
-      await assert.rejects(c.create(path, null, { acl: acl as never }), refused(-114, /INVALIDACL: (expected an array|entry 0)/));
+    for (const acl of ['x', null, [], [{ scheme: 'world', id: 'anyone' }], [{ scheme: 'world', id: 'anyone', perms: 99 }], [null]])
+      await assert.rejects(
+        c.create(path, null, { acl: acl as never }),
+        refused(-114, /INVALIDACL: (expected an array|entry 0|an empty ACL)/),
+      );
     await assert.rejects(
       c.multi([{ op: 'create', path, mode: 'bogus' as never }]),
       (e: unknown) => e instanceof InvalidConfigError && e.field === 'mode',
@@ -253,6 +256,9 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await c.addAuth('digest', 'u:p');
     await c.create(path, null, 'persistent');
     await assert.rejects(c.set(path, 'text' as never, -1), refused(-8, /"text" is not a Buffer/));
+    // An ACL left out of setAcl is not "open to everyone".
+    for (const acl of [null, undefined]) await assert.rejects(c.setAcl(path, -1, acl as never), refused(-114, /INVALIDACL/));
+    assert.equal((await c.getAcl(path)).stat.aclVersion, 0, 'the ACL was not changed');
     assert.equal((await c.get(path)).stat.version, 0, 'nothing was written');
     assert.equal(c.isConnected, true);
     assert.equal(disconnects, 0, 'the connection was never dropped');

@@ -218,6 +218,8 @@ describe('the building blocks check their options when constructed, not at start
     refused({ ...ok, mutex: {} }, 'mutex');
     for (const acl of [
       'x',
+      null,
+      [],
       [{ scheme: 'world', id: 'anyone' }],
       [{ scheme: '', id: 'anyone', perms: 31 }],
       [{ scheme: 'world', id: 'anyone', perms: 32 }],

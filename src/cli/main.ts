@@ -88,6 +88,8 @@ async function register(r: BrokerRegistrar, health: HealthOptions): Promise<numb
     stdoutOpen = false;
     log('stdout closed (%s): no more event lines', err.code ?? err.message);
   });
+  // The same for stderr (its sentences, and `debug`'s lines with DEBUG set): lost, not fatal.
+  process.stderr.on('error', () => undefined);
   const events: (keyof BrokerRegistrarEvents)[] = [
     'registered',
     'restored',

@@ -47,6 +47,7 @@ import { StopSignal } from '../util/stop-signal.js';
 import { checkOptionKeys } from '../util/options.js';
 import { checkBrokerId } from './broker-config.js';
 import { registeredBrokers } from './registered-brokers.js';
+import { brokerIdPath } from '../znodes/broker-znode.js';
 
 /** Option key (not public API): called at each step of the claim, so that tests can act exactly there. */
 export const claimHook = Symbol('claimHook');
@@ -229,7 +230,11 @@ export class ControllerCandidate extends SafeEmitter<ControllerCandidateEvents> 
       // Checked before every contention, not only at start: real brokers may have registered since.
       precondition: async (s) => {
         if (besideOtherBrokers !== true) {
-          const others = ((await registeredBrokers(s)) ?? []).filter((b) => b !== this.brokerId);
+          const ids = (await registeredBrokers(s)) ?? [];
+          const others = ids.filter((b) => b !== this.brokerId);
+          // Our own id counts as ours only on our session: held by another, it is a real broker's.
+          if (others.length === 0 && ids.includes(this.brokerId) && (await s.exists(brokerIdPath(this.brokerId)))?.ephemeralOwner !== s.id)
+            others.push(this.brokerId);
           if (others.length > 0) throw new ControllerCandidacyRefusedError(this.brokerId, others.slice(0, 8));
         }
         await precondition?.(s);

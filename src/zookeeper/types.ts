@@ -52,7 +52,8 @@ export const PERM = { READ: 1, WRITE: 2, CREATE: 4, DELETE: 8, ADMIN: 16, ALL: 3
  * word: INVALIDACL.
  */
 export function invalidAclReason(acl: unknown): string | undefined {
-  if (!Array.isArray(acl)) return `expected an array of { scheme, id, perms }, got ${typeof acl}`;
+  if (!Array.isArray(acl)) return `expected an array of { scheme, id, perms }, got ${acl === null ? 'null' : typeof acl}`;
+  if (acl.length === 0) return 'an empty ACL (a node nobody may touch)';
   for (const [i, e] of acl.entries()) {
     const x = e as Partial<Record<keyof Acl, unknown>> | null;
     if (typeof x !== 'object' || x === null) return `entry ${i} is not an object`;

@@ -569,7 +569,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     const flags = CREATE_FLAGS[mode];
     if (flags === undefined) throw new InvalidConfigError('mode', mode, `expected one of ${Object.keys(CREATE_FLAGS).join(', ')}`);
     const server = this.serverPath(op, path, mode.includes('sequential'));
-    const acl = this.wireAcl(op, path, o.acl ?? null);
+    const acl = o.acl === undefined ? OPEN_ACL_UNSAFE : this.wireAcl(op, path, o.acl);
     this.checkData(op, path, data);
     const ttl = mode.endsWith('-ttl');
     if (ttl !== (o.ttlMs !== undefined))
@@ -596,7 +596,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         if (!mode.endsWith('-ttl') && o.ttlMs !== undefined)
           throw this.badArguments('multi create', o.path, `ttlMs is only for the TTL modes, not ${mode}`);
         const path = this.serverPath('multi create', o.path, mode.includes('sequential'));
-        const acl = this.wireAcl('multi create', o.path, o.acl ?? null);
+        const acl = o.acl === undefined ? OPEN_ACL_UNSAFE : this.wireAcl('multi create', o.path, o.acl);
         const data = this.checkData('multi create', o.path, o.data ?? null);
         if (mode === 'container') return { op: 'createContainer', path, data, acl, flags };
         if (mode.endsWith('-ttl')) {
@@ -654,13 +654,11 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     return this.connection.chroot.toServer(path);
   }
 
-  private wireAcl(op: string, path: string, acl: readonly Acl[] | null): readonly WireAcl[] {
-    if (acl === null) return OPEN_ACL_UNSAFE;
-    // The Java client refuses an empty ACL itself (InvalidACLException): a node nobody may touch.
-    if (acl.length === 0) throw zooKeeperError(KeeperErrorCode.INVALIDACL, op, path, 'INVALIDACL: an empty ACL');
+  /** The ACL as the wire carries it; INVALIDACL for anything but a list of entries (null and [] too: the Java client's InvalidACLException). */
+  private wireAcl(op: string, path: string, acl: unknown): readonly WireAcl[] {
     const why = invalidAclReason(acl);
     if (why !== undefined) throw zooKeeperError(KeeperErrorCode.INVALIDACL, op, path, `INVALIDACL: ${why}`);
-    return acl.map(fromAcl);
+    return (acl as readonly Acl[]).map(fromAcl);
   }
 
   /** The node data as the wire carries it: bytes or none; anything else would be written as something else. */
