@@ -385,8 +385,10 @@ export async function expireSession(connect: string, sessionId: string, password
       });
     } catch (err) {
       if ((err as { code?: string }).code !== 'ZSESSIONEXPIRED') throw err;
-      // "Expired" is also ZooKeeper's answer to a wrong password: the session must really be gone.
-      if (await sessionListed(connect, id))
+      // "Expired" is also ZooKeeper's answer to a wrong password: before we ever attached, the
+      // session must really be gone (after one of our closes it is, though a server may list it a
+      // moment longer, so it must stay listed for a while to count as alive).
+      if (attempt === 1 && (await stillListed(connect, id)))
         throw new InvalidConfigError(
           'password',
           '(hidden)',
@@ -401,6 +403,15 @@ export async function expireSession(connect: string, sessionId: string, password
     await hijack.close();
   }
   throw new Error(`session 0x${id} survived 20 attempts to close it`);
+}
+
+/** Whether the session stays listed in a server's `dump` for a second (a closing one is gone by then). */
+async function stillListed(connect: string, id: string): Promise<boolean> {
+  for (let i = 0; i < 5; i++) {
+    if (!(await sessionListed(connect, id))) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return sessionListed(connect, id);
 }
 
 /** Whether a server of `connect` (loopback ports) lists the session in its `dump`: it lives there. */
