@@ -122,6 +122,22 @@ test('audit: what Kafka would suffer from in ZooKeeper alone: an epoch written b
   // Two brokers at one host:port.
   const shared = codes({ ...healthy, brokers: [broker(0, 9092), { ...broker(1, 9092), ownerSessionId: '200009698860000' }] });
   assert.deepEqual(shared, ['SHARED_ENDPOINT: brokers 0, 1: all registered at 127.0.0.1:9092: clients sent to one reach another']);
+  // One host, spelled two ways: a name in another case, an IPv6 address in its long form.
+  const at = (id: number, host: string) => {
+    const b = broker(id, 9092);
+    const registration = b.registration as NonNullable<typeof b.registration>;
+    return {
+      ...b,
+      ...(id === 0 ? {} : { ownerSessionId: '200009698860000' }),
+      registration: { ...registration, endpoints: registration.endpoints.map((e) => ({ ...e, host })) },
+    };
+  };
+  assert.deepEqual(codes({ ...healthy, brokers: [at(0, 'Kafka-A.example'), at(1, 'kafka-a.EXAMPLE')] }), [
+    'SHARED_ENDPOINT: brokers 0, 1: all registered at kafka-a.example:9092: clients sent to one reach another',
+  ]);
+  assert.deepEqual(codes({ ...healthy, brokers: [at(0, '::1'), at(1, '0:0:0:0:0:0:0:1')] }), [
+    'SHARED_ENDPOINT: brokers 0, 1: all registered at [::1]:9092: clients sent to one reach another',
+  ]);
   // /cluster/id that is there but does not decode: said as such, not as "no Kafka broker has ever started here".
   const garbage = codes({ ...healthy, clusterId: undefined, clusterIdProblem: 'ZNODE_FORMAT: not JSON' });
   assert.deepEqual(garbage, ['CLUSTER_ID_ZNODE: /cluster/id: ZNODE_FORMAT: not JSON']);

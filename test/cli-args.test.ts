@@ -126,7 +126,7 @@ test('no command at all is a usage error, not help', () => {
 
 test('audit validates --zookeeper like register does', () => {
   assert.throws(
-    () => parseCommand(['audit', '--zookeeper', 'localhost']),
+    () => parseCommand(['audit', '--zookeeper', 'localhost:99999']),
     (e: unknown) => e instanceof InvalidConfigError && e.field === '--zookeeper',
   );
 });

@@ -136,7 +136,8 @@ describe('BrokerRegistrar config validation', () => {
   test('conflict policy', () => rejects({ ...good, conflict: { policy: 'adopt' } }, 'conflict.policy', 'adopt'));
   test('conflict timeout', () => rejects({ ...good, conflict: { timeoutMs: -5 } }, 'conflict.timeoutMs', -5));
   test('missing zookeeper', () => rejects({ ...good, zookeeper: undefined }, 'zookeeper', undefined));
-  test('connect string without port', () => rejects({ ...good, zookeeper: { connect: 'localhost' } }, 'zookeeper.connect', 'localhost'));
+  test('connect string with a bad port', () =>
+    rejects({ ...good, zookeeper: { connect: 'localhost:0' } }, 'zookeeper.connect', 'localhost:0'));
   test('session timeout 0', () =>
     rejects({ ...good, zookeeper: { connect: 'h:1', sessionTimeoutMs: 0 } }, 'zookeeper.sessionTimeoutMs', 0));
   test('connect timeout string', () =>
@@ -160,9 +161,12 @@ describe('connect strings', () => {
     assert.deepEqual(parseConnectString('a:1/'), { hosts: 'a:1', chroot: undefined });
     // Blanks around commas, as in many compose files: read as ZooKeeper's clients read them.
     assert.deepEqual(parseConnectString('zk-a:2181, zk-b:2181/kafka'), { hosts: 'zk-a:2181,zk-b:2181', chroot: '/kafka' });
-    assert.throws(() => parseConnectString('zk-a:2181,,zk-b:2181'), InvalidConfigError);
+    // Kafka's own zookeeper.connect, as ZooKeeper's ConnectStringParser reads it: a host without a
+    // port is on 2181, and empty entries are dropped.
+    assert.deepEqual(parseConnectString('zk-a,zk-b:2182,,zk-c,/kafka'), { hosts: 'zk-a:2181,zk-b:2182,zk-c:2181', chroot: '/kafka' });
+    assert.deepEqual(new Connection({ connect: 'localhost/kafka' }).connectString, { hosts: 'localhost:2181', chroot: '/kafka' });
   });
-  for (const bad of ['', 'a', 'a:0', 'a:99999', 'a:1,', 'a:1/k/', 'a:1//k', 'a:1/k/../x', 'a b:1']) {
+  for (const bad of ['', ',', 'a:0', 'a:99999', 'a:1/k/', 'a:1//k', 'a:1/k/../x', 'a b:1', '::1:2181', '[a]:1']) {
     test(`rejects ${JSON.stringify(bad)}`, () => {
       assert.throws(() => new Connection({ connect: bad }), { code: 'INVALID_CONFIG', field: 'zookeeper.connect' });
     });

@@ -2,6 +2,7 @@
 // znode decoded with Kafka's rules (or why it does not decode), its owner session and epoch, the
 // controller, the cluster id; and, with a bootstrap list, what each broker's Metadata lists beside
 // it. It never writes: a missing chroot is an error, not something to create.
+import { isIP } from 'node:net';
 import { AuditFailedError, KafkaZkRegistrarError, NoAuthError, NoNodeError, UnimplementedError, ZooKeeperError } from '../errors.js';
 import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 import { timerMs } from '../util/timing.js';
@@ -468,7 +469,7 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
   for (const b of zk.brokers)
     for (const e of b.registration?.endpoints ?? [])
       if (e.host !== null && typeof b.brokerId === 'number') {
-        const key = `${e.host}:${e.port}`;
+        const key = `${hostKey(e.host)}:${e.port}`;
         const ids = at.get(key) ?? [];
         if (!ids.includes(b.brokerId)) ids.push(b.brokerId);
         at.set(key, ids);
@@ -502,4 +503,17 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
     }
   }
   return out;
+}
+
+/**
+ * One spelling per host, so that two brokers at one address are seen as such: host names compare
+ * without case (RFC 4343), and an IPv6 address in its shortest form (`0:0:0:0:0:0:0:1` is `[::1]`).
+ */
+function hostKey(host: string): string {
+  if (isIP(host) !== 6) return host.toLowerCase();
+  try {
+    return new URL(`http://[${host}]/`).hostname;
+  } catch {
+    return host.toLowerCase(); // a zone id (fe80::1%eth0), which URL does not take
+  }
 }
