@@ -426,6 +426,7 @@ describe('a ControllerCandidate made directly, without a registrar', () => {
       ['performsControllerDuties', { performsControllerDuties: undefined }],
       ['besideOtherBrokers', { besideOtherBrokers: 'yes' }],
       ['mutex', { mutex: {} }],
+      ['precondition', { precondition: 'always' }],
     ] as const) {
       assert.throws(
         () => new ControllerCandidate({ ...base, ...bad } as unknown as ConstructorParameters<typeof ControllerCandidate>[0]),

@@ -15,7 +15,7 @@ test('startKafkaCluster: ids, durations and unknown keys refused by name, before
   await assert.rejects(startKafkaCluster({ startTimeoutMs: -5 }), refused('startTimeoutMs'));
   await assert.rejects(startKafkaCluster({ memebrs: 3 } as never), refused('memebrs'));
   await assert.rejects(startKafkaCluster({ version: '03.9.2' }), refused('version'));
-  await assert.rejects(startKafkaCluster({ zookeeper: 'bad' }), refused('zookeeper'));
+  await assert.rejects(startKafkaCluster({ zookeeper: 'bad:0' }), refused('zookeeper'));
   await assert.rejects(startKafkaCluster({ zookeeper: 42 as never }), refused('zookeeper'));
   await assert.rejects(startKafkaCluster({ brokerProperties: 'x' as never }), refused('brokerProperties'));
   await assert.rejects(startKafkaCluster({ zookeeper: [] as never }), refused('zookeeper'));
@@ -28,6 +28,7 @@ test('startZooKeeper: tls, systemProperties and paths refused by field before an
   await assert.rejects(startZooKeeper({ cacheDir: 42 as never }), refused('cacheDir'));
   await assert.rejects(startZooKeeper({ systemProperties: 'abc' as never }), refused('systemProperties'));
   await assert.rejects(startZooKeeper({ systemProperties: { a: 1 } as never }), refused('systemProperties.a'));
+  for (const name of ['', 'a=b']) await assert.rejects(startZooKeeper({ systemProperties: { [name]: 'v' } }), refused('systemProperties'));
   await assert.rejects(startZooKeeper({ tls: 'yes' as never }), refused('tls'));
   await assert.rejects(startZooKeeper({ tls: { clientAuth: 'bogus' as never } }), refused('tls.clientAuth'));
 });

@@ -73,6 +73,9 @@ function checkOptions(opts: ControllerCandidateOptions): void {
   if (typeof (opts.mutex as Partial<Mutex> | undefined)?.runExclusive !== 'function')
     throw new InvalidConfigError('mutex', opts.mutex, "expected an async-mutex Mutex (the registrar's)");
   if (typeof opts.runWhen !== 'function') throw new InvalidConfigError('runWhen', opts.runWhen, 'expected a function');
+  // Wrapped in the candidate's own precondition, so OwnedEphemeral never sees it to check it.
+  if (opts.precondition !== undefined && typeof opts.precondition !== 'function')
+    throw new InvalidConfigError('precondition', opts.precondition, 'expected a function');
 }
 
 /** An election we won. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import { timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
-import { Session } from '../zookeeper/session.js';
+import type { Session } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
@@ -16,7 +16,7 @@ import { checkOptionKeys } from '../util/options.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { invalidPathReason } from '../zookeeper/client/chroot.js';
 import { freePort } from './net.js';
-import { eventually, waitForNode, within } from './wait.js';
+import { eventually, openSessionWithin, waitForNode } from './wait.js';
 import { startZooKeeper, type StartZooKeeperOptions, type TestZooKeeper } from './zookeeper.js';
 
 export interface StartKafkaClusterOptions {
@@ -42,7 +42,11 @@ export interface StartKafkaClusterOptions {
   readonly zkSessionTimeoutMs?: number;
   /** Broker ids are firstBrokerId, firstBrokerId + 1, ... Default 1. */
   readonly firstBrokerId?: number;
-  /** Bound on a broker's start (registered and serving Metadata that lists the whole cluster), in ms. Default 90000. */
+  /**
+   * Bound on a broker's start (registered and serving Metadata that lists the whole cluster), in ms.
+   * Default 90000. The first session with ZooKeeper gets at most 15000 of it: without one,
+   * the start rejects with ConnectTimeoutError (code CONNECT_TIMEOUT).
+   */
   readonly startTimeoutMs?: number;
   /** Properties added to (or replacing) each broker's own from its first start on. */
   readonly brokerProperties?: (brokerId: number, port: number) => Readonly<Record<string, string>>;
@@ -246,11 +250,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     await ownZk?.stop();
   };
   try {
-    observer = await within(
-      Session.open({ connect: zkHosts, sessionTimeoutMs: 10_000 }),
-      15_000,
-      `an observer session with ZooKeeper ${zkHosts}`,
-    );
+    observer = await openSessionWithin({ connect: zkHosts, sessionTimeoutMs: 10_000 }, Math.min(15_000, startTimeoutMs));
     await observer.createParents(`${chroot}/brokers/ids/x`);
     const watcher = observer;
     for (let i = 0; i < size; i++) {

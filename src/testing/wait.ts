@@ -1,6 +1,7 @@
 // Bounded waits of the testing kit. Every wait has a deadline and a message that says what did not
 // happen; none of them sleeps to "give things time".
-import type { Session } from '../zookeeper/session.js';
+import { ConnectTimeoutError } from '../errors.js';
+import { Session, type SessionOptions } from '../zookeeper/session.js';
 import type { Stat } from '../zookeeper/types.js';
 
 /** Rejects with a clear message if `p` does not settle within `timeoutMs`. */
@@ -10,6 +11,21 @@ export function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promi
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Session.open bounded by a signal, not a race: an open given up is closed, not left reconnecting
+ * (and keeping the test process alive) after the caller has moved on. Rejects with
+ * ConnectTimeoutError naming the last attempt's failure, or what Session.open rejects with.
+ */
+export async function openSessionWithin(opts: SessionOptions, timeoutMs: number): Promise<Session> {
+  let last: Error | undefined;
+  try {
+    return await Session.open({ ...opts, onAttemptFailed: (_host, cause) => (last = cause) }, AbortSignal.timeout(timeoutMs));
+  } catch (err) {
+    if ((err as { name?: string }).name !== 'TimeoutError') throw err;
+    throw new ConnectTimeoutError(opts.connect, timeoutMs, last === undefined ? undefined : { cause: last });
+  }
 }
 
 /**

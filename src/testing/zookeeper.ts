@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
-import { Session } from '../zookeeper/session.js';
+import type { Session } from '../zookeeper/session.js';
 import { parseConnectString } from '../zookeeper/connect-string.js';
 import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
@@ -16,6 +16,7 @@ import { endTemporaryBrokersOn } from './live-brokers.js';
 import { checkOptionKeys } from '../util/options.js';
 import { MAX_TIMER_MS } from '../util/timing.js';
 import { fourLetterWord, freePort } from './net.js';
+import { openSessionWithin } from './wait.js';
 import { issueCert, makeCa, type Pem } from './pki.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -376,13 +377,7 @@ export async function expireSession(connect: string, sessionId: string, password
   for (let attempt = 1; attempt <= 20; attempt++) {
     let hijack: Session;
     try {
-      // Bounded by a signal, not a race: an attempt given up is closed, not left reconnecting.
-      hijack = await Session.open(
-        { connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password },
-        AbortSignal.timeout(15_000),
-      ).catch((err: unknown) => {
-        throw (err as { name?: string }).name === 'TimeoutError' ? new Error(`timed out after 15000 ms attaching to session 0x${id}`) : err;
-      });
+      hijack = await openSessionWithin({ connect, sessionTimeoutMs: 4000, sessionId: id, sessionPassword: password }, 15_000);
     } catch (err) {
       if ((err as { code?: string }).code !== 'ZSESSIONEXPIRED') throw err;
       // "Expired" is also ZooKeeper's answer to a wrong password: before we ever attached, the
@@ -449,8 +444,11 @@ export async function startZooKeeper(opts: StartZooKeeperOptions = {}): Promise<
     const props: unknown = opts.systemProperties;
     if (typeof props !== 'object' || props === null || Array.isArray(props))
       throw new InvalidConfigError('systemProperties', props, 'expected { name: value }');
-    for (const [k, v] of Object.entries(opts.systemProperties))
+    for (const [k, v] of Object.entries(opts.systemProperties)) {
+      // -D=v is no property to java, and -Da=b=v sets a to "b=v".
+      if (!/^[^=]+$/.test(k)) throw new InvalidConfigError('systemProperties', k, 'expected a property name: not empty, no "="');
       if (typeof v !== 'string') throw new InvalidConfigError(`systemProperties.${k}`, v, 'expected a string');
+    }
   }
   for (const k of ['cacheDir', 'version', 'kafkaVersion'] as const)
     if (opts[k] !== undefined && typeof opts[k] !== 'string') throw new InvalidConfigError(k, opts[k], 'expected a string');
