@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect as connectTcp, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerRegistrar, Connection, type ClusterView, type Registration } from '../src/index.js';
@@ -367,6 +367,25 @@ describe("registerTemporaryBroker (for users' integration tests)", () => {
     assert.equal(await obs.exists('/brokers/ids/4243'), null);
   });
 
+  test('a cluster whose /cluster/id does not decode: the default endpoint says so (ZNODE_FORMAT) at once, not never', async () => {
+    const connect = zk.chroot();
+    const obs = await zk.observer(connect);
+    await obs.createParents('/cluster/id');
+    await obs.create('/cluster/id', Buffer.from('not json'), 'persistent');
+    const { registerTemporaryBroker } = await import('../src/index.js');
+    // Before: the endpoint's first load failed in silence and nothing ever loaded again: the promise
+    // never settled, whatever timeoutMs said, and the process stayed alive.
+    await within(
+      assert.rejects(
+        registerTemporaryBroker({ zookeeper: { connect }, brokerId: 4245, kafka: { brokers: ['127.0.0.1:1'] }, timeoutMs: 3000 }),
+        (err: unknown) => (err as { code?: string }).code === 'ZNODE_FORMAT' && /\/cluster\/id/.test((err as Error).message),
+      ),
+      10_000,
+      'registerTemporaryBroker to settle',
+    );
+    assert.equal(await obs.exists('/brokers/ids/4245'), null);
+  });
+
   test('timeoutMs is one deadline: a cluster that accepts connections and never answers does not stretch it', async () => {
     const connect = zk.chroot();
     const silent = createServer(() => undefined); // accepts, never answers
@@ -400,6 +419,51 @@ describe("registerTemporaryBroker (for users' integration tests)", () => {
     }
     const obs = await zk.observer(connect);
     assert.equal(await obs.exists('/brokers/ids/4244'), null);
+  });
+
+  test('stop() in the middle of a kafkajs call: the call that runs on is closed when it ends, and the process exits by itself', async () => {
+    const c = await cluster(zk.chroot());
+    // The seed answers 300 ms late, so that stop() lands inside a call: between kafkajs's connect
+    // and its describeCluster, which then connects anew, to the broker the metadata lists.
+    const [host, seedPort] = (c.bootstrap[0] as string).split(':') as [string, string];
+    const pairs = new Set<Socket>();
+    const slow = createServer((client) => {
+      const upstream = connectTcp(Number(seedPort), host);
+      pairs.add(client).add(upstream);
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d) => setTimeout(() => client.destroyed || client.write(d), 300));
+      const end = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      for (const sock of [client, upstream]) sock.on('close', end).on('error', end);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+    const port = (slow.address() as AddressInfo).port;
+    // One confirmation per moment of stop(): before, in and after the window the fault needs.
+    const script = `
+      const { ClusterConfirmation } = require(${JSON.stringify(join(__dirname, '..', 'src', 'confirmation', 'cluster-confirmation.js'))});
+      const target = { brokerId: 1, brokerEpoch: 5, host: '127.0.0.1', port: 9092, controllerId: () => undefined };
+      const stops = [150, 350, 450, 550, 700].map((ms) => new Promise((resolve) => {
+        const c = new ClusterConfirmation({ kafka: { brokers: ['127.0.0.1:${port}'] }, timeoutMs: 5000 }, () => {});
+        c.confirm(target);
+        setTimeout(() => c.stop().then(resolve), ms);
+      }));
+      Promise.all(stops).then(() => console.log('stopped'));`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      // Before: a call stopped mid-way connected to the listed broker after stop()'s disconnect,
+      // and that connection kept the process alive until the broker dropped it (10 min in Kafka).
+      const [code] = (await within(once(child, 'exit'), 10_000, 'the process to exit after stop() of every confirmation')) as [number];
+      assert.equal(code, 0);
+      assert.equal(out.trim(), 'stopped');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // ours, by its handle
+      for (const sock of pairs) sock.destroy();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
   });
 
   test('stop() leaves nothing armed: with a cluster that never answers, and a registration landing after stop(), the process exits without waiting out the round', async () => {

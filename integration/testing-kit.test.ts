@@ -327,6 +327,17 @@ test('a cluster on a ZooKeeper that is not there: ConnectTimeoutError within sta
   assert.ok(r.exitMs < 5000, `exited ${r.exitMs} ms after the start was refused`);
 });
 
+test('a broker that dies while starting: ServerStartError at once, and the process exits by itself, not after startTimeoutMs', {
+  skip,
+}, async () => {
+  // Before: the registration wait and the Metadata probe that lost to the broker's exit ran on
+  // until startTimeoutMs (60 s here), holding the process.
+  const r = await runKitChild('broker-dies');
+  assert.equal(r.first.code, 'SERVER_START_FAILED');
+  assert.equal(r.code, 0);
+  assert.ok(r.exitMs < 5000, `exited ${r.exitMs} ms after the start was refused`);
+});
+
 test("a cluster never stopped: a normal exit kills its JVMs and deletes its temp dirs, Kafka's included", { skip }, async () => {
   // Before: the ZooKeeper's dir went, the brokers' kzr-kafka-* dir stayed.
   const r = await runKitChild('unstopped');

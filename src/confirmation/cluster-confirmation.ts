@@ -258,26 +258,22 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
    * say: the caller then falls back to what ZooKeeper alone shows.
    */
   async listenerRoles(brokerId: number, budgetMs: number): Promise<ListenerRoles | undefined> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const call = (async () => {
-        if (this.ownsAdmin) await this.admin.connect();
-        return this.admin.describeConfigs({
-          includeSynonyms: false,
-          resources: [
-            {
-              type: ConfigResourceTypes.BROKER,
-              name: String(brokerId),
-              configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'],
-            },
-          ],
-        });
-      })();
-      call.catch(() => undefined);
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${budgetMs} ms`)), Math.max(1, budgetMs));
-      });
-      const r = await Promise.race([call, timeout]);
+      const r = await this.ask(
+        (admin) =>
+          admin.describeConfigs({
+            includeSynonyms: false,
+            resources: [
+              {
+                type: ConfigResourceTypes.BROKER,
+                name: String(brokerId),
+                configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'],
+              },
+            ],
+          }),
+        budgetMs,
+        this.stopper.signal,
+      );
       const entries = r.resources[0]?.configEntries ?? [];
       const value = (name: string): string | undefined => {
         const v = entries.find((e) => e.configName === name)?.configValue;
@@ -289,8 +285,6 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     } catch (err) {
       log("broker %d's listener settings could not be read: %s", brokerId, err instanceof Error ? err.message : String(err));
       return undefined;
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
@@ -325,7 +319,11 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
     this.fsm.to('idle', 'forget()');
   }
 
-  /** Stops asking; disconnects the admin it made (never one given as `admin`). Idempotent. */
+  /**
+   * Stops asking; disconnects the admin it made (never one given as `admin`), and again once a call
+   * still running at stop() ends (kafkajs cannot cancel one; its request timeout bounds it).
+   * Idempotent.
+   */
   async stop(): Promise<void> {
     this.stopper.abort();
     this.inFlight?.abort();
@@ -411,26 +409,42 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
 
   /** One guarded describeCluster round, bounded by `budgetMs` and ended by `signal`. Never throws. */
   private async round(target: ConfirmationTarget, budgetMs: number, signal: AbortSignal): Promise<Round> {
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
     try {
-      const call = (async () => {
-        if (this.ownsAdmin) await this.admin.connect();
-        return this.admin.describeCluster();
-      })();
-      call.catch(() => undefined); // a call that loses the race below may still fail later
-      // Its timer goes with the round when we stop: stop() leaves nothing armed.
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(0, budgetMs)} ms`)), Math.max(1, budgetMs));
-        onAbort = () => reject(new Error('stopped'));
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      const raw = await Promise.race([call, timeout]);
-      const view = toView(raw);
+      const view = toView(await this.ask((admin) => admin.describeCluster(), budgetMs, signal));
       return { view, verdict: verdict(view, target) };
     } catch (err) {
       // A KafkaJS error, a timeout, or a TypeError from inside kafkajs after a failed broker round.
       return { error: new ClusterUnreachableError(err instanceof Error ? err.message : String(err), err) };
+    }
+  }
+
+  /**
+   * One kafkajs call, bounded by `budgetMs` and ended by `signal` (and refused once it has aborted).
+   * kafkajs cannot cancel a call, so one that loses runs on; on an admin of our own, one that ends
+   * after stop() disconnects it again: it may have connected anew after stop()'s disconnect (kafkajs
+   * reconnects to the brokers its metadata lists), and an open connection keeps the host alive.
+   */
+  private async ask<T>(call: (admin: Admin) => Promise<T>, budgetMs: number, signal: AbortSignal): Promise<T> {
+    if (signal.aborted) throw new Error('stopped');
+    const running = (async () => {
+      if (this.ownsAdmin) await this.admin.connect();
+      return call(this.admin);
+    })();
+    void running
+      .catch(() => undefined) // a call that loses the race below may still fail later
+      .finally(() => {
+        if (this.ownsAdmin && this.stopper.signal.aborted) void this.admin.disconnect().catch(() => undefined);
+      });
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    try {
+      // Its timer goes with the call when we stop: stop() leaves nothing armed.
+      const cut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(0, budgetMs)} ms`)), Math.max(1, budgetMs));
+        onAbort = () => reject(new Error('stopped'));
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      return await Promise.race([running, cut]);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);

@@ -35,10 +35,7 @@ export function kafkajsLogLevel(): logLevel {
  * over our defaults, except for logging, which always goes through `debug`.
  */
 export function createAdmin(config: KafkaConfig, field: string, requestTimeoutMs: number): Admin {
-  if (typeof config !== 'object' || config === null) throw new InvalidConfigError(field, config, 'expected kafkajs client options');
-  const b = config.brokers;
-  // A function (kafkajs's broker discovery) is taken as it is; a list is checked entry by entry.
-  if (typeof b !== 'function') brokerAddresses(b, `${field}.brokers`);
+  checkKafkaConfig(config, field);
   return new Kafka({
     clientId: 'kafka-zk-registrar',
     connectionTimeout: 1000,
@@ -48,4 +45,12 @@ export function createAdmin(config: KafkaConfig, field: string, requestTimeoutMs
     logCreator: kafkajsLogCreator,
     logLevel: kafkajsLogLevel(),
   }).admin();
+}
+
+/** What createAdmin checks of kafkajs client options, for a caller that checks before it opens anything. Throws InvalidConfigError. */
+export function checkKafkaConfig(config: KafkaConfig, field: string): void {
+  if (typeof config !== 'object' || config === null) throw new InvalidConfigError(field, config, 'expected kafkajs client options');
+  const b = config.brokers;
+  // A function (kafkajs's broker discovery) is taken as it is; a list is checked entry by entry.
+  if (typeof b !== 'function') brokerAddresses(b, `${field}.brokers`);
 }

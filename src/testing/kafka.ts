@@ -302,6 +302,9 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
             );
           });
           died.catch(() => undefined);
+          // Whatever ends the start, its waits end with it: a broker that died must not leave them
+          // (a timer, a probe every second) running until startTimeoutMs, holding the process.
+          const over = new AbortController();
           try {
             await Promise.race([
               died,
@@ -311,6 +314,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
                 (st) => st !== null && (before === null || st.czxid !== before.czxid),
                 startTimeoutMs,
                 `Kafka broker ${id} to register at ${path}`,
+                over.signal,
               ),
             ]);
             await Promise.race([
@@ -319,11 +323,15 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
                 async () => (await probeMetadata(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id),
                 startTimeoutMs,
                 `Kafka broker ${id} to list itself in Metadata`,
+                undefined,
+                over.signal,
               ),
             ]);
           } catch (err) {
             await started.kill();
             throw err;
+          } finally {
+            over.abort();
           }
         },
         stop: async () => {

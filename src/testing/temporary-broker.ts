@@ -4,8 +4,8 @@
 // Metadata, from the cluster's registrations in ZooKeeper), so a client that contacts the temporary
 // broker gets an answer instead of a silent socket.
 import type { Admin, KafkaConfig } from 'kafkajs';
-import { createAdmin } from '../confirmation/kafkajs-client.js';
-import { ConfirmationFailedError, InvalidConfigError } from '../errors.js';
+import { checkKafkaConfig, createAdmin } from '../confirmation/kafkajs-client.js';
+import { ConfirmationFailedError, ConnectTimeoutError, InvalidConfigError } from '../errors.js';
 import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
 import { Connection, type ConnectionOptions } from '../zookeeper/connection.js';
@@ -46,8 +46,9 @@ export interface TemporaryBrokerOptions {
     readonly securityProtocol?: SecurityProtocol;
   };
   /**
-   * Bound for confirmation on start and for disappearance on dispose, in ms. Default 30000. Also
-   * bounds reaching ZooKeeper (`zookeeper.connectTimeoutMs` defaults to it): ConnectTimeoutError.
+   * Bound for the whole start (serving the endpoint, registering, confirmation) and for
+   * disappearance on dispose, in ms. Default 30000. Also bounds reaching ZooKeeper
+   * (`zookeeper.connectTimeoutMs` defaults to it): ConnectTimeoutError.
    */
   readonly timeoutMs?: number;
   /**
@@ -89,17 +90,20 @@ export interface TemporaryBroker extends AsyncDisposable {
 }
 
 /** The default endpoint: a Kafka-protocol double fed by the cluster's registrations in ZooKeeper. */
-async function serveEndpoint(zookeeper: ConnectionOptions): Promise<{ port: number; close: () => Promise<void> }> {
+async function serveEndpoint(zookeeper: ConnectionOptions, timeoutMs: number): Promise<{ port: number; close: () => Promise<void> }> {
   const broker = new FakeKafkaBroker();
   const source = new ZkMetadataSource(zookeeper);
   source.on('snapshot', (snap) => broker.publish(snap));
   try {
     await broker.listen();
-    await source.start();
+    await source.start(AbortSignal.timeout(timeoutMs));
   } catch (err) {
     await broker.close();
     await source.close();
-    throw err;
+    if ((err as { name?: string }).name !== 'TimeoutError') throw err;
+    // ZooKeeper answered, but never long enough to read the cluster's registrations.
+    const cause = source.lastFailure;
+    throw new ConnectTimeoutError(zookeeper.connect, timeoutMs, cause instanceof Error ? { cause } : undefined);
   }
   return {
     port: broker.port,
@@ -112,7 +116,10 @@ async function serveEndpoint(zookeeper: ConnectionOptions): Promise<{ port: numb
 
 /**
  * Registers `brokerId` in ZooKeeper and resolves once the cluster lists it with `endpoint`.
- * Rejects with ConfirmationFailedError (after cleaning up) if the cluster does not confirm in time.
+ * Rejects with ConfirmationFailedError (after cleaning up) if the cluster does not confirm in time;
+ * with ConnectTimeoutError when ZooKeeper cannot be reached (or, for the default endpoint, its
+ * registrations not read) within `timeoutMs`; with ZNodeFormatError when the default endpoint
+ * cannot read the cluster's /cluster/id; InvalidConfigError for bad options.
  */
 export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Promise<TemporaryBroker> {
   // Everything checked before anything is opened: a typo is said at once, not after a connect timeout.
@@ -136,13 +143,18 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     // Within the one deadline: a ZooKeeper out of reach is a ConnectTimeoutError after timeoutMs.
     connectTimeoutMs: opts.zookeeper.connectTimeoutMs ?? timeoutMs,
   };
+  if (opts.kafka !== undefined) checkKafkaConfig(opts.kafka, 'kafka');
   // The connection's own checks (an unknown key, a bad timeout) now, before the endpoint below
   // connects to ZooKeeper: a Connection constructed opens nothing.
   new Connection(zookeeper);
-  const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper) : undefined;
+  // One deadline for all of it (serving the endpoint, connecting kafkajs, registering, confirming):
+  // a cluster that accepts connections and never answers must not stretch `timeoutMs`.
+  const deadlineAt = Date.now() + timeoutMs;
+  const served = opts.endpoint === undefined ? await serveEndpoint(zookeeper, timeoutMs) : undefined;
   const endpoint = opts.endpoint ?? { host: '127.0.0.1', port: (served as { port: number }).port };
-  const ownAdmin = opts.admin === undefined;
-  const admin = opts.admin ?? createAdmin(opts.kafka as KafkaConfig, 'kafka', Math.min(timeoutMs, 10_000));
+  // Without an admin of the caller's, the confirmation makes its own from `kafka` and so can close
+  // what a call still running at stop() opens (an admin given to it is never closed by it).
+  const confirm = opts.admin === undefined ? { kafka: opts.kafka as KafkaConfig, timeoutMs } : { admin: opts.admin, timeoutMs };
   const listenerName = endpoint.listenerName ?? 'PLAINTEXT';
   let registrar: BrokerRegistrar;
   try {
@@ -157,17 +169,15 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
           ...(endpoint.securityProtocol === undefined ? {} : { securityProtocol: endpoint.securityProtocol }),
         },
       ],
-      confirm: { admin, timeoutMs },
+      confirm,
       conflict: { timeoutMs: conflictTimeoutMs, policy: 'fail' },
     });
   } catch (err) {
     await served?.close();
-    if (ownAdmin) await admin.disconnect().catch(() => undefined);
     throw err;
   }
   const cleanup = async (): Promise<void> => {
     await registrar.stop();
-    if (ownAdmin) await admin.disconnect().catch(() => undefined);
     await served?.close();
   };
   const outcome = new Promise<void>((resolve, reject) => {
@@ -177,23 +187,23 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     registrar.once('conflict', (e) => reject(e));
   });
   outcome.catch(() => undefined);
-  // One deadline for all of it (connecting kafkajs, registering, confirming): a cluster that
-  // accepts connections and never answers must not stretch `timeoutMs`.
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Said in the confirmation's own terms, from what the cluster last showed.
-      const c = registrar.status().confirmation;
-      const me = c?.seen?.brokers.find((b) => b.nodeId === opts.brokerId);
-      const reason = c?.seen === undefined ? 'unreachable' : me === undefined ? 'not-listed' : 'endpoint-mismatch';
-      reject(new ConfirmationFailedError(opts.brokerId, reason, c?.seen ?? c?.lastError));
-    }, timeoutMs);
+    timer = setTimeout(
+      () => {
+        // Said in the confirmation's own terms, from what the cluster last showed.
+        const c = registrar.status().confirmation;
+        const me = c?.seen?.brokers.find((b) => b.nodeId === opts.brokerId);
+        const reason = c?.seen === undefined ? 'unreachable' : me === undefined ? 'not-listed' : 'endpoint-mismatch';
+        reject(new ConfirmationFailedError(opts.brokerId, reason, c?.seen ?? c?.lastError));
+      },
+      Math.max(1, deadlineAt - Date.now()),
+    );
   });
   let registration: Registration;
   try {
     registration = await Promise.race([
       (async () => {
-        if (ownAdmin) await admin.connect().catch(() => undefined); // an unreachable cluster shows up as unconfirmed
         const r = await registrar.start();
         await outcome;
         return r;
@@ -214,10 +224,12 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     (disposing ??= (async () => {
       untrack();
       await registrar.stop();
+      // Awaited calls only, each bounded by the admin's request timeout: nothing is left running.
+      const admin = opts.admin ?? createAdmin(opts.kafka as KafkaConfig, 'kafka', Math.min(timeoutMs, 10_000));
       try {
         await waitUntilUnlisted(admin, opts.brokerId, timeoutMs);
       } finally {
-        if (ownAdmin) await admin.disconnect().catch(() => undefined);
+        if (opts.admin === undefined) await admin.disconnect().catch(() => undefined);
         await served?.close();
       }
     })());

@@ -1,16 +1,28 @@
 // Bounded waits of the testing kit. Every wait has a deadline and a message that says what did not
 // happen; none of them sleeps to "give things time".
 import { ConnectTimeoutError } from '../errors.js';
+import { delay } from '../util/timing.js';
 import { Session, type SessionOptions } from '../zookeeper/session.js';
 import type { Stat } from '../zookeeper/types.js';
 
-/** Rejects with a clear message if `p` does not settle within `timeoutMs`. */
-export function within<T>(p: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Rejects with a clear message if `p` does not settle within `timeoutMs`, or with `signal`'s reason
+ * once it aborts (the caller gave up: its timer must not outlive it).
+ */
+export function within<T>(p: Promise<T>, timeoutMs: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    if (signal === undefined) return;
+    onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  return Promise.race([p, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+  });
 }
 
 /**
@@ -30,7 +42,7 @@ export async function openSessionWithin(opts: SessionOptions, timeoutMs: number)
 
 /**
  * Waits, with exists-watches (no polling), until the node's stat satisfies `predicate`
- * (stat is null when the node does not exist).
+ * (stat is null when the node does not exist). Ends with `signal`'s reason once it aborts.
  */
 export async function waitForNode(
   session: Session,
@@ -38,36 +50,52 @@ export async function waitForNode(
   predicate: (stat: Stat | null) => boolean,
   timeoutMs: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<Stat | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     let fired!: () => void;
     const changed = new Promise<void>((r) => (fired = r));
     const stat = await session.exists(path, () => fired());
     if (predicate(stat)) return stat;
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last stat: ${JSON.stringify(stat)}`);
-    await within(changed, left, what).catch((err: Error) => {
-      throw new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
+    await within(changed, left, what, signal).catch((err: Error) => {
+      throw signal?.aborted === true ? err : new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
     });
   }
 }
 
 /**
  * Polls `check` with backoff (50 ms doubling to 1 s) until it is true. For what offers no watch or
- * event (a Kafka broker's metadata, a four-letter word): the one place the kit polls.
+ * event (a Kafka broker's metadata, a four-letter word): the one place the kit polls. Ends with
+ * `signal`'s reason once it aborts.
  */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string, last?: () => string): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  last?: () => string,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
     // Each check is bounded by what is left of the deadline: a check that hangs must not hang us.
-    let timer: NodeJS.Timeout | undefined;
-    const cut = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))));
-    const ok = await Promise.race([check().catch(() => false), cut]);
-    clearTimeout(timer);
+    const ok = await within(
+      check().catch(() => false),
+      Math.max(0, deadline - Date.now()),
+      what,
+      signal,
+    ).catch((err: unknown) => {
+      if (signal?.aborted === true) throw err;
+      return false;
+    });
     if (ok) return;
     if (Date.now() + wait > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
-    await new Promise((r) => setTimeout(r, wait));
+    await delay(wait, signal).catch((err: unknown) => {
+      throw signal?.aborted === true ? signal.reason : err;
+    });
   }
 }

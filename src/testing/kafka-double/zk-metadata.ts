@@ -3,8 +3,9 @@
 // (-1 if none), cluster id = /cluster/id (created if absent). Kept current with watches.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { NodeExistsError, NoNodeError } from '../../errors.js';
+import { isRetriable, isSessionGone, NodeExistsError, NoNodeError } from '../../errors.js';
 import { decodeBrokerZNode, type DecodedBrokerZNode } from '../../znodes/broker-znode.js';
+import { decodeClusterId } from '../../znodes/cluster-id-znode.js';
 import { decodeControllerZNode } from '../../znodes/controller-znode.js';
 import { Connection, type ConnectionOptions } from '../../zookeeper/connection.js';
 import type { Session } from '../../zookeeper/session.js';
@@ -29,6 +30,12 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
   private refreshing: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** Why the last load failed; undefined once one succeeds. */
+  private failure: unknown;
+  /** The next load after a failed one (no watch or session event may ever come to trigger it). */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Settles start(): with the first snapshot, or the first failure that is not passing trouble. */
+  private settleFirst: ((err: unknown, snap?: ClusterSnapshot) => void) | undefined;
 
   /** `connect`: a connect string (with chroot), or connection options (auth, TLS) for the cluster's ZooKeeper. */
   constructor(connect: string | ConnectionOptions) {
@@ -46,18 +53,45 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
     return this.current;
   }
 
-  async start(): Promise<ClusterSnapshot> {
-    const first = new Promise<ClusterSnapshot>((resolve) => this.once('snapshot', resolve));
-    await this.connection.start();
-    // As a Kafka broker does at startup: the chroot exists before anything watches inside it. The
-    // first load (on the 'session' event) may have found it missing: load again.
-    await this.connection.ensureChroot();
-    this.refresh();
-    return first;
+  /** Why the last load failed (a read's error, a /cluster/id that does not decode), if it did. */
+  get lastFailure(): unknown {
+    return this.failure;
+  }
+
+  /**
+   * Connects and resolves with the first snapshot. Rejects with the connection's error
+   * (ConnectTimeoutError), with a load's error that is no passing trouble (a /cluster/id that does
+   * not decode: ZNodeFormatError; a read the ACLs refuse: NoAuthError), or with `signal`'s reason.
+   * Loads that fail on a lost connection are tried again until then.
+   */
+  async start(signal?: AbortSignal): Promise<ClusterSnapshot> {
+    signal?.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.connection.start(), aborted]);
+      // As a Kafka broker does at startup: the chroot exists before anything watches inside it. The
+      // first load (on the 'session' event) may have failed for the want of it: only loads from
+      // here on count.
+      await Promise.race([this.connection.ensureChroot(signal), aborted]);
+      const first = new Promise<ClusterSnapshot>((resolve, reject) => {
+        this.settleFirst = (err, snap) => (err === undefined ? resolve(snap as ClusterSnapshot) : reject(err));
+      });
+      this.refresh();
+      return await Promise.race([first, aborted]);
+    } finally {
+      this.settleFirst = undefined;
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     await this.refreshing?.catch(() => undefined);
     await this.connection.close();
   }
@@ -69,7 +103,10 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
       return;
     }
     this.refreshing = this.load()
-      .catch(() => undefined) // a failed read is retried by the next event or session
+      .then(
+        () => (this.failure = undefined),
+        (err: unknown) => this.failed(err),
+      )
       .finally(() => {
         this.refreshing = undefined;
         if (this.again) {
@@ -77,6 +114,19 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
           this.refresh();
         }
       });
+  }
+
+  private failed(err: unknown): void {
+    this.failure = err;
+    // A read that failed may have left its watch unarmed: the next load arms every one again.
+    this.watching.clear();
+    // A load already asked for (the one after the chroot was made, say) has the last word.
+    if (!this.again && !isRetriable(err) && !isSessionGone(err)) this.settleFirst?.(err);
+    if (this.closed || this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.refresh();
+    }, 1000);
   }
 
   /** A one-shot watch per path: re-armed only after it fired, so watchers do not pile up. */
@@ -120,14 +170,14 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
     }
     if (this.closed) return;
     this.current = { brokers, brokerEpochs, controllerId, clusterId };
+    this.settleFirst?.(undefined, this.current);
     this.emit('snapshot', this.current);
   }
 
   private async clusterId(s: Session): Promise<string> {
     for (;;) {
       try {
-        const { data } = await s.get('/cluster/id');
-        return (JSON.parse(data.toString('utf8')) as { id: string }).id;
+        return decodeClusterId((await s.get('/cluster/id')).data);
       } catch (err) {
         if (!(err instanceof NoNodeError)) throw err;
       }
