@@ -85,6 +85,19 @@ describe('the chroot', () => {
     assert.ok(outcomes.filter((o) => o === 'create:no-parent').length <= 2, `creates that found no parent: ${outcomes.join(', ')}`);
   });
 
+  test("a chroot creation shared by two Connections: the first one's close() does not fail the other's", async () => {
+    const { connect, exists } = await freshChroot();
+    const a = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    const b = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    const first = a.ensureChroot();
+    const second = b.ensureChroot(); // joins the creation a runs
+    await a.close();
+    await assert.rejects(first, (e: unknown) => (e as { code?: string }).code === 'STOPPED' || (e as Error).name === 'AbortError');
+    // Before: b's creation failed with a's AbortError, and a registrar on b gave up for good.
+    await within(second, 10_000, "b's chroot creation");
+    assert.equal(await exists(connect.slice(connect.indexOf('/'))), true);
+  });
+
   test('ZooKeeper back with an empty data directory: the chroot is created again and the registration restored', async () => {
     const { chroot, connect, exists } = await freshChroot();
     const r = zk.track(new BrokerRegistrar({ zookeeper: { connect, sessionTimeoutMs: 4000 }, brokerId: 2, listeners }));

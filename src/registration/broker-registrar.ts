@@ -502,15 +502,14 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
         // The waits end with stop(): a shared Connection that is down may stay down.
         const current = this.connection.session;
         const s = current?.isConnected === true ? current : await this.connection.waitForConnected(this.stopper.signal);
-        const [root, id, children, migration] = await Promise.race([
+        const [root, id, children, migration] = await this.stopper.until(
           Promise.allSettled([
             s.exists('/'),
             readClusterId(s),
             registeredBrokers(s),
             beforeRegistering ? readMigration(s, this.migration.watcher) : NO_MIGRATION_READ,
           ]),
-          this.stopper.whenStopped,
-        ]);
+        );
         // The wrong cluster is the most fundamental finding, so it is reported first.
         if (id.status === 'rejected') throw id.reason;
         this.clusterId = id.value;

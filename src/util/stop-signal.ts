@@ -24,8 +24,8 @@ const STOPPED = Symbol('stopped');
 export class StopSignal implements StopCheck {
   private controller: AbortController | undefined;
   private stopped = false;
-  private stoppedPromise: Promise<never> | undefined;
-  private rejectStopped: ((err: Error) => void) | undefined;
+  /** What until() waits on: rejected at the stop, each removed as its promise settles. */
+  private waiters: Set<() => void> | undefined;
 
   constructor(readonly what: string) {}
 
@@ -42,23 +42,39 @@ export class StopSignal implements StopCheck {
   }
 
   /**
-   * Rejects with StoppedError naming `what` once stopped, for a wait to race against: made on first
-   * read too (a promise costs far less than an AbortSignal; never an unhandled rejection).
+   * `p`, or StoppedError naming `what` once stopped, whichever comes first; `p` itself goes on.
+   * Cheaper than an AbortSignal, and unlike a race against one promise of the stop, it keeps
+   * nothing of `p` once `p` settles (a race would, until the stop, on every call).
    */
-  get whenStopped(): Promise<never> {
-    if (this.stoppedPromise === undefined) {
-      this.stoppedPromise = new Promise<never>((_, reject) => (this.rejectStopped = reject));
-      this.stoppedPromise.catch(() => undefined);
-      if (this.stopped) this.rejectStopped?.(new StoppedError(this.what));
+  until<T>(p: Promise<T>): Promise<T> {
+    if (this.stopped) {
+      p.catch(() => undefined);
+      return Promise.reject(new StoppedError(this.what));
     }
-    return this.stoppedPromise;
+    return new Promise<T>((resolve, reject) => {
+      const onStop = (): void => reject(new StoppedError(this.what));
+      this.waiters ??= new Set();
+      this.waiters.add(onStop);
+      const done = (): boolean | undefined => this.waiters?.delete(onStop);
+      p.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (err: unknown) => {
+          done();
+          reject(err);
+        },
+      );
+    });
   }
 
-  /** Stops, once: a signal already made aborts now, a promise rejects. */
+  /** Stops, once: a signal already made aborts now, and every until() rejects. */
   abort(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.controller?.abort(STOPPED);
-    this.rejectStopped?.(new StoppedError(this.what));
+    for (const w of this.waiters ?? []) w();
+    this.waiters = undefined;
   }
 }

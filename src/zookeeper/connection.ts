@@ -456,7 +456,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   async ensureChroot(signal?: AbortSignal): Promise<void> {
     const chroot = this.connectString.chroot;
     if (chroot === undefined) return;
-    const { result } = chrootCreations.run(`${this.connectString.hosts}${chroot}`, async () => {
+    const create = async (): Promise<void> => {
       const s = await this.openSession(
         this.connectString.hosts,
         AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]),
@@ -467,8 +467,16 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       } finally {
         await s.close();
       }
-    });
-    await untilAborted(result, signal, 'creating the chroot');
+    };
+    const { result, joined } = chrootCreations.run(`${this.connectString.hosts}${chroot}`, create);
+    try {
+      await untilAborted(result, signal, 'creating the chroot');
+    } catch (err) {
+      // The creation we joined runs under its caller's Connection and ends with it (a close()):
+      // its failure may be its caller's alone, so this one makes the chroot itself.
+      if (!joined || signal?.aborted === true || this.stopper.signal.aborted) throw err;
+      await untilAborted(create(), signal, 'creating the chroot');
+    }
   }
 
   private adopt(s: Session): void {
