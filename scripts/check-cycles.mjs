@@ -42,7 +42,7 @@ for (const f of files) if (state.get(f) === undefined) visit(f, []);
 const LAYERS = [
   ['errors.ts', 'log.ts', 'util'],
   // values and options of the session layer, which the wire format and the client use
-  ['zookeeper/types.ts', 'zookeeper/connect-string.ts', 'zookeeper/auth.ts', 'zookeeper/tls.ts'],
+  ['zookeeper/types.ts', 'zookeeper/auth.ts', 'zookeeper/tls.ts'],
   ['zookeeper/protocol'],
   ['zookeeper/client'],
   ['zookeeper'],
