@@ -360,9 +360,9 @@ describe('kafka-zk-registrar CLI', () => {
   });
 
   test('bad arguments: exit code 2 and a message naming the option', async () => {
-    const bad = await runCli(['register', '--zookeeper', 'localhost', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
+    const bad = await runCli(['register', '--zookeeper', 'localhost:0', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
     assert.equal(bad.code, 2);
-    assert.match(bad.err, /invalid --zookeeper: "localhost"/);
+    assert.match(bad.err, /invalid --zookeeper: "localhost:0"/);
     // A field the library validates is named as the option the user typed, not as the config field.
     const port0 = await runCli(['register', '--zookeeper', '127.0.0.1:2181', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:0']);
     assert.equal(port0.code, 2);
