@@ -3,7 +3,7 @@
 // through a forwarder that loses exactly the reply it is told to (harness/shaping-proxy.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BrokerRegistrar, Connection, decodeBrokerZNode, encodeMigrationZNode, StoppedError } from '../src/index.js';
+import { BrokerRegistrar, Connection, decodeBrokerZNode, encodeMigrationZNode, OwnedEphemeral, StoppedError } from '../src/index.js';
 import { OpCode } from '../src/zookeeper/protocol/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { killSession } from './harness/sessions.js';
@@ -121,5 +121,20 @@ describe('replies lost after the server applied the request', () => {
     assert.equal(await within(updating, 15_000, 'update() to settle'), undefined);
     await restored;
     await eventually(async () => (await rackOf(obs, 5)) === 'b', 10_000, 'the new registration to carry the update');
+  });
+
+  test("rewrite() on a session the server expired before our client heard of it: undefined (not ours right now), not the set's SessionExpiredError", async () => {
+    const { via, obs } = await setUp();
+    const conn = zk.track(new Connection({ connect: via, sessionTimeoutMs: 6000 }));
+    const s = await within(conn.start(), 15_000, 'the session');
+    const e = zk.track(new OwnedEphemeral({ connection: conn, path: '/brokers/ids/6', data: () => Buffer.from(`v${Date.now()}`) }));
+    await within(e.start(), 15_000, 'the node');
+    const owned = waitForEvent<[{ sessionId: string }]>(e, 'owned', 20_000, 'the node on a new session');
+    // Ended the server's way on a connection of its own; the set goes out before ours hears of it.
+    await killSession(zk.server.connectString, s.id, s.password);
+    assert.equal(await within(e.rewrite(), 15_000, 'rewrite() to settle'), undefined);
+    const [again] = await owned;
+    assert.notEqual(again.sessionId, s.id);
+    assert.equal((await obs.exists('/brokers/ids/6'))?.ephemeralOwner, again.sessionId);
   });
 });

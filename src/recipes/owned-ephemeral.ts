@@ -523,9 +523,10 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
         log('%s rewritten in place (version %d)', this.path, stat.version);
         return this.held;
       } catch (err) {
-        // The session ended under the set (not stop()): not ours right now; the next session's
+        // The session ended under the set (not stop()), or the server had ended it before our
+        // client heard (SESSIONEXPIRED, CLOSING): not ours right now; the next session's
         // registration writes the fresh data anyway.
-        const sessionGone = err instanceof StoppedError && !this.stopper.aborted;
+        const sessionGone = (err instanceof StoppedError && !this.stopper.aborted) || isSessionGone(err);
         if (!(err instanceof BadVersionError || err instanceof NoNodeError || sessionGone)) throw err;
         // A set whose reply was lost to a connection loss may have been applied: its retry then
         // meets our own write as a BadVersion. The node as it is says which.
