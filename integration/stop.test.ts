@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BrokerRegistrar } from '../src/index.js';
+import { BrokerRegistrar, Connection, StoppedError } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { eventually, waitForNode, within } from './harness/wait.js';
 import { startCli } from './harness/cli-run.js';
@@ -115,4 +115,33 @@ test('stdout stays JSON lines only with every debug namespace on, across a ZooKe
   const raw = cli.printed.filter((l) => l.event === 'raw');
   assert.deepEqual(raw, [], 'every stdout line is a JSON object');
   assert.match(cli.stderr(), /kafka-zk-registrar:connection/, 'the debug lines went to stderr');
+});
+
+test("stop() while the registration's create is in flight, in controller mode too: start() rejects with StoppedError, nothing is announced, the node goes", async () => {
+  const connect = zk.chroot();
+  const obs = await zk.observer(connect);
+  for (const controller of [undefined, { performsControllerDuties: true as const }]) {
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    const session = await within(conn.start(), 10_000, 'the session');
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: conn, brokerId: 7, listeners, ...(controller === undefined ? {} : { controller }) }),
+    );
+    const announced: string[] = [];
+    r.on('registered', () => announced.push('registered'));
+    // Instrumentation on a real session: stop() is called the moment the create is on its way.
+    let stopping: Promise<unknown> | undefined;
+    const create = session.create.bind(session);
+    session.create = ((path: string, ...rest: Parameters<typeof session.create> extends [string, ...infer R] ? R : never) => {
+      const sent = create(path, ...rest);
+      if (path === '/brokers/ids/7') stopping ??= r.stop();
+      return sent;
+    }) as typeof session.create;
+    // Before: in controller mode the create landed while stop() resigned the candidacy, and start()
+    // resolved with a registration and 'registered' was emitted after stop() was called.
+    await assert.rejects(within(r.start(), 10_000, 'start() to settle'), StoppedError, `controller: ${controller !== undefined}`);
+    assert.deepEqual(await stopping, { deleted: true, reason: 'deleted' });
+    assert.deepEqual(announced, []);
+    assert.equal(await obs.exists('/brokers/ids/7'), null);
+    await conn.close();
+  }
 });

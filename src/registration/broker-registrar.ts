@@ -436,8 +436,11 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
       // /brokers/ids read missing (a new cluster, or a fleet's first start): made before our create,
       // not after a create refused for the lack of it.
       if (read.brokerIdsMissing) this.ephemeral[parentsMissing]();
-      const first = this.ephemeral.start();
-      return this.registration(await first);
+      const owned = await this.ephemeral.start();
+      // stop() resigns the candidacy before it stops the node's recipe, so a create in flight at
+      // stop() can still land: start() says StoppedError all the same (stop() was called first).
+      if (this.stopping !== undefined) throw new StoppedError(`start() of broker ${this.brokerId}`);
+      return this.registration(owned);
     } catch (err) {
       // stop() called while starting: whatever the pending step ended with (a recipe refusing a start
       // after its stop, a cut-off request), start() says that, and only that.
@@ -673,6 +676,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
   }
 
   private onOwned(o: Ownership): void {
+    // Landed after stop() was called (see start()): being deleted, never announced.
+    if (this.stopping !== undefined) return;
     // A conflict that has been waited out is history, not the registrar's last error.
     if (this.lastError?.code === 'REGISTRATION_CONFLICT') this.lastError = undefined;
     this.registrations++;
