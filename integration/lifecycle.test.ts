@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { BrokerRegistrar, Connection, StoppedError } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
+import { holdBrokerNode } from './harness/stale-node.js';
+import { waitForEvent, within } from './harness/wait.js';
 import { freePort } from './harness/zookeeper-server.js';
 
 const zk = useZooKeeper();
@@ -94,4 +97,31 @@ test('a listener that throws does not break the registration; its error still su
   assert.equal(report.state, 'owned', 'still maintaining the registration');
   assert.equal(report.owner, true, 'the deleted node was restored');
   assert.deepEqual(report.thrown, ['listener bug on registered', 'listener bug on restored']);
+});
+
+test('a shared Connection closed under running registrars: the owner says lost (session-closed) and is no longer ready; a waiting start() rejects', async () => {
+  const connect = zk.chroot();
+  const listeners = [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }];
+  const obs = await zk.observer(connect);
+  const holder = await holdBrokerNode(connect, 9); // another session's node: broker 9 waits it out
+  try {
+    const conn = zk.track(new Connection({ connect, sessionTimeoutMs: 6000 }));
+    const owner = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 8, listeners }));
+    const waiter = zk.track(new BrokerRegistrar({ zookeeper: conn, brokerId: 9, listeners, conflict: { timeoutMs: 60_000 } }));
+    const lost = waitForEvent<[{ reason: string }]>(owner, 'lost', 10_000, "broker 8's loss");
+    await within(owner.start(), 10_000, 'broker 8 to register');
+    const waiting = waitForEvent(waiter, 'waiting', 10_000, 'broker 9 to wait');
+    const starting = waiter.start();
+    starting.catch(() => undefined); // asserted below
+    await waiting;
+    await conn.close();
+    // Before: broker 8 said owned and ready with its node gone, and broker 9's start() never settled.
+    assert.equal((await lost)[0].reason, 'session-closed');
+    assert.equal(owner.health().ready, false);
+    assert.notEqual(owner.status().state, 'owned');
+    await assert.rejects(within(starting, 10_000, "broker 9's start() to settle"), StoppedError);
+    assert.equal(await obs.exists('/brokers/ids/8'), null);
+  } finally {
+    holder.close();
+  }
 });

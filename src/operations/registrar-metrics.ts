@@ -27,6 +27,7 @@ const LOSS_REASONS: Record<LossReason, true> = {
   'owner-changed': true,
   'data-changed': true,
   'session-expired': true,
+  'session-closed': true,
   released: true,
 };
 const EXPIRY_CAUSES: Record<ExpiryCause, true> = { server: true, stall: true, refused: true };

@@ -222,7 +222,7 @@ function stopBudgetMs(sessionTimeoutMs: number): number {
  * there now), `data-changed` (someone rewrote it), `session-expired` (our session is gone), `released` (we
  * gave it up: a controller whose epoch moved).
  */
-export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'released';
+export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'session-closed' | 'released';
 
 /** The node as our current session owns it. */
 export interface Ownership {
@@ -375,12 +375,20 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
     const onFailed = (err: KafkaZkRegistrarError): void => {
       if (this.nodeState === 'acquiring' || this.nodeState === 'waiting' || this.nodeState === 'lost') this.fail(err);
     };
+    // The shared Connection closed under us (before stop()): its session, and our node with it, is
+    // gone and no other comes; an owned node is lost, and the recipe ends (start() rejects).
+    const onClosed = (): void => {
+      if (this.stopper.aborted || this.nodeState === 'idle' || this.nodeState === 'failed') return;
+      if (this.nodeState === 'owned') this.markLost('session-closed', this.held?.sessionId ?? '0');
+      this.fail(new StoppedError('the Connection this recipe runs on (closed)'));
+    };
     this.unsubscribe = listenTo(this.connection, {
       session: onSession,
       connected: onConnected,
       expired: onExpired,
       stalled: onStalled,
       failed: onFailed,
+      closed: onClosed,
     });
   }
 

@@ -126,6 +126,11 @@ export interface ConnectionEvents {
   /** The connection gave up for good (the server refused our credentials): no more sessions are opened. */
   failed: [error: KafkaZkRegistrarError];
   /**
+   * close() was called: the session is closed (its ephemeral nodes go with it) and no other is opened.
+   * Recipes still running on a shared Connection end with it (see OwnedEphemeral).
+   */
+  closed: [];
+  /**
    * No connected session for `wedgedAfterMs` although the connection keeps trying: the ensemble is
    * down or out of reach of this process. The CLI exits (for its supervisor to restart it, perhaps
    * elsewhere), /livez turns 503. Cleared by the next connected session.
@@ -382,6 +387,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   async close(): Promise<void> {
     if (!this.lifecycle.close()) return;
     this.stopTrying();
+    this.notify('closed');
     const s = this.current;
     this.current = undefined;
     await s?.close();
