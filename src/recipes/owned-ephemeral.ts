@@ -219,8 +219,9 @@ function stopBudgetMs(sessionTimeoutMs: number): number {
 
 /**
  * Why an ownership ended: `deleted` (someone deleted the node), `owner-changed` (another session's node is
- * there now), `data-changed` (someone rewrote it), `session-expired` (our session is gone), `released` (we
- * gave it up: a controller whose epoch moved).
+ * there now), `data-changed` (someone rewrote it), `session-expired` (our session is gone), `session-closed`
+ * (the shared Connection was closed before the recipe was stopped), `released` (we gave it up: a
+ * controller whose epoch moved).
  */
 export type LossReason = 'deleted' | 'owner-changed' | 'data-changed' | 'session-expired' | 'session-closed' | 'released';
 
