@@ -2,6 +2,7 @@
 // ZooKeeper handles. Checked in a child process, which is killed (by pid) only if it hangs.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BrokerRegistrar, Connection, StoppedError } from '../src/index.js';
@@ -123,5 +124,27 @@ test('a shared Connection closed under running registrars: the owner says lost (
     assert.equal(await obs.exists('/brokers/ids/8'), null);
   } finally {
     holder.close();
+  }
+});
+
+test('stop() while a shared Connection is still connecting: start() rejects at once, not at the connect timeout', async () => {
+  const silent = createServer(() => undefined); // accepts, never answers
+  const held = new Set<Socket>();
+  silent.on('connection', (s) => held.add(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  try {
+    const conn = zk.track(new Connection({ connect: `127.0.0.1:${(silent.address() as AddressInfo).port}`, connectTimeoutMs: 20_000 }));
+    const r = zk.track(
+      new BrokerRegistrar({ zookeeper: conn, brokerId: 10, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] }),
+    );
+    const starting = r.start();
+    starting.catch(() => undefined); // asserted below
+    const stopped = r.stop();
+    // Before: start() settled only when the shared Connection's connect timed out (20 s here).
+    await assert.rejects(within(starting, 5_000, 'start() to settle after stop()'), StoppedError);
+    await within(stopped, 5_000, 'stop()');
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
   }
 });

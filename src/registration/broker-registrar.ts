@@ -427,7 +427,8 @@ export class BrokerRegistrar extends SafeEmitter<BrokerRegistrarEvents> {
     if (signal?.aborted === true) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      if (this.connection.state === 'idle') await this.connection.start();
+      // A shared Connection goes on starting for its owner; our start() stops waiting at stop().
+      if (this.connection.state === 'idle') await this.stopper.until(this.connection.start());
       // Claims first (throwing PathClaimedError if another recipe on this Connection has either
       // path); the candidacy only contends once our broker znode is owned.
       await this.controller?.start();
