@@ -94,13 +94,14 @@ async function serveEndpoint(zookeeper: ConnectionOptions, timeoutMs: number): P
   const broker = new FakeKafkaBroker();
   const source = new ZkMetadataSource(zookeeper);
   source.on('snapshot', (snap) => broker.publish(snap));
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
     await broker.listen();
-    await source.start(AbortSignal.timeout(timeoutMs));
+    await source.start(deadline);
   } catch (err) {
     await broker.close();
     await source.close();
-    if ((err as { name?: string }).name !== 'TimeoutError') throw err;
+    if (!deadline.aborted) throw err;
     // ZooKeeper answered, but never long enough to read the cluster's registrations.
     const cause = source.lastFailure;
     throw new ConnectTimeoutError(zookeeper.connect, timeoutMs, cause instanceof Error ? { cause } : undefined);

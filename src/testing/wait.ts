@@ -1,28 +1,21 @@
 // Bounded waits of the testing kit. Every wait has a deadline and a message that says what did not
 // happen; none of them sleeps to "give things time".
 import { ConnectTimeoutError } from '../errors.js';
+import { untilAborted } from '../util/shared-work.js';
 import { delay } from '../util/timing.js';
 import { Session, type SessionOptions } from '../zookeeper/session.js';
 import type { Stat } from '../zookeeper/types.js';
 
 /**
- * Rejects with a clear message if `p` does not settle within `timeoutMs`, or with `signal`'s reason
- * once it aborts (the caller gave up: its timer must not outlive it).
+ * Rejects with a clear message if `p` does not settle within `timeoutMs`, or with StoppedError once
+ * `signal` aborts (the caller gave up: its timer must not outlive it).
  */
 export function within<T>(p: Promise<T>, timeoutMs: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-    if (signal === undefined) return;
-    onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([p, deadline]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-  });
+  return untilAborted(Promise.race([p, deadline]), signal, what).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -42,7 +35,7 @@ export async function openSessionWithin(opts: SessionOptions, timeoutMs: number)
 
 /**
  * Waits, with exists-watches (no polling), until the node's stat satisfies `predicate`
- * (stat is null when the node does not exist). Ends with `signal`'s reason once it aborts.
+ * (stat is null when the node does not exist). Ends with StoppedError once `signal` aborts.
  */
 export async function waitForNode(
   session: Session,
@@ -70,7 +63,7 @@ export async function waitForNode(
 /**
  * Polls `check` with backoff (50 ms doubling to 1 s) until it is true. For what offers no watch or
  * event (a Kafka broker's metadata, a four-letter word): the one place the kit polls. Ends with
- * `signal`'s reason once it aborts.
+ * StoppedError once `signal` aborts.
  */
 export async function eventually(
   check: () => Promise<boolean>,
@@ -94,8 +87,6 @@ export async function eventually(
     if (ok) return;
     if (Date.now() + wait > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
-    await delay(wait, signal).catch((err: unknown) => {
-      throw signal?.aborted === true ? signal.reason : err;
-    });
+    await delay(wait, signal);
   }
 }

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import type { Session } from '../zookeeper/session.js';
-import { parseConnectString } from '../zookeeper/connect-string.js';
+import { parseConnectString as parseServers } from '../zookeeper/client/host-provider.js';
 import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
@@ -411,9 +411,7 @@ async function stillListed(connect: string, id: string): Promise<boolean> {
 
 /** Whether a server of `connect` (loopback ports) lists the session in its `dump`: it lives there. */
 async function sessionListed(connect: string, id: string): Promise<boolean> {
-  const ports = parseConnectString(connect, 'connect')
-    .hosts.split(',')
-    .map((hp) => Number(hp.slice(hp.lastIndexOf(':') + 1)));
+  const ports = parseServers(connect, 'connect').hosts.map((h) => h.port);
   const dumps = await Promise.all(ports.map((port) => fourLetterWord(port, 'dump').catch(() => '')));
   return dumps.some((d) => new RegExp(`0x0*${id}\\b`, 'i').test(d));
 }

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isRetriable, isSessionGone, NodeExistsError, NoNodeError } from '../../errors.js';
+import { untilAborted } from '../../util/shared-work.js';
 import { decodeBrokerZNode, type DecodedBrokerZNode } from '../../znodes/broker-znode.js';
 import { decodeClusterId } from '../../znodes/cluster-id-znode.js';
 import { decodeControllerZNode } from '../../znodes/controller-znode.js';
@@ -61,30 +62,25 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
   /**
    * Connects and resolves with the first snapshot. Rejects with the connection's error
    * (ConnectTimeoutError), with a load's error that is no passing trouble (a /cluster/id that does
-   * not decode: ZNodeFormatError; a read the ACLs refuse: NoAuthError), or with `signal`'s reason.
+   * not decode: ZNodeFormatError; a read the ACLs refuse: NoAuthError), or with StoppedError once
+   * `signal` aborts.
    * Loads that fail on a lost connection are tried again until then.
    */
   async start(signal?: AbortSignal): Promise<ClusterSnapshot> {
-    signal?.throwIfAborted();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const what = 'the metadata source';
     try {
-      await Promise.race([this.connection.start(), aborted]);
+      await untilAborted(this.connection.start(), signal, what);
       // As a Kafka broker does at startup: the chroot exists before anything watches inside it. The
       // first load (on the 'session' event) may have failed for the want of it: only loads from
       // here on count.
-      await Promise.race([this.connection.ensureChroot(signal), aborted]);
+      await untilAborted(this.connection.ensureChroot(signal), signal, what);
       const first = new Promise<ClusterSnapshot>((resolve, reject) => {
         this.settleFirst = (err, snap) => (err === undefined ? resolve(snap as ClusterSnapshot) : reject(err));
       });
       this.refresh();
-      return await Promise.race([first, aborted]);
+      return await untilAborted(first, signal, what);
     } finally {
       this.settleFirst = undefined;
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
     }
   }
 
