@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { BrokerRegistrar, Connection, StoppedError } from '../src/index.js';
+import { BrokerRegistrar, ConnectTimeoutError, Connection, OwnedEphemeral, StoppedError } from '../src/index.js';
 import { useZooKeeper } from './harness/fixture.js';
 import { holdBrokerNode } from './harness/stale-node.js';
 import { waitForEvent, within } from './harness/wait.js';
@@ -125,6 +125,71 @@ test('a shared Connection closed under running registrars: the owner says lost (
   } finally {
     holder.close();
   }
+});
+
+test('a recipe on a Connection nobody started starts it; on a closed one it is refused at once; a failed start reaches every recipe sharing it', async () => {
+  const port = await freePort(); // nothing listens: every attempt is refused
+  const data = (): Buffer => Buffer.from('x');
+  // Idle: start() starts the Connection (as BrokerRegistrar does) and settles with its outcome.
+  const idle = zk.track(new Connection({ connect: zk.chroot(), sessionTimeoutMs: 6000 }));
+  const e = new OwnedEphemeral({ connection: idle, path: '/lifecycle-idle', data });
+  try {
+    // Before: start() stayed pending for good on a Connection never started.
+    const owned = await within(e.start(), 10_000, 'start() on an idle Connection');
+    assert.equal(owned.sessionId, idle.session?.id);
+  } finally {
+    await e.stop();
+  }
+  // Closed: refused at once, nothing started.
+  const closed = new Connection({ connect: zk.chroot() });
+  await closed.close();
+  await assert.rejects(
+    within(new OwnedEphemeral({ connection: closed, path: '/lifecycle-closed', data }).start(), 5_000, 'start() on a closed Connection'),
+    StoppedError,
+  );
+  // A shared Connection whose start fails: the recipe that started it and the registrar waiting on
+  // it both settle with why (before, the registrar was told only "stopped").
+  const failing = new Connection({ connect: `127.0.0.1:${port}`, connectTimeoutMs: 1_000 });
+  const r = new BrokerRegistrar({ zookeeper: failing, brokerId: 11, listeners: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }] });
+  const recipe = new OwnedEphemeral({ connection: failing, path: '/lifecycle-failing', data });
+  const [byRecipe, byRegistrar] = await within(
+    Promise.allSettled([recipe.start(), r.start()]),
+    10_000,
+    'both starts on a Connection whose start fails',
+  );
+  assert.equal(byRecipe.status, 'rejected');
+  assert.ok((byRecipe as PromiseRejectedResult).reason instanceof ConnectTimeoutError, String((byRecipe as PromiseRejectedResult).reason));
+  assert.equal(byRegistrar.status, 'rejected');
+  const why = (byRegistrar as PromiseRejectedResult).reason as Error;
+  assert.ok(
+    why instanceof StoppedError && why.cause instanceof ConnectTimeoutError,
+    `registrar: ${String(why)}; cause ${String(why.cause)}`,
+  );
+  await recipe.stop();
+  await r.stop();
+});
+
+test('close() while a chroot creation runs: it resolves with no socket of ours left open', async () => {
+  const sockets = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+  const hosts = zk.server.connectString;
+  const top = `/deep-${process.pid}`;
+  // A chroot 40 levels deep: its creation is 40 round trips, so it is surely under way when the
+  // first level appears.
+  const chroot = `${top}${Array.from({ length: 40 }, (_, i) => `/l${i}`).join('')}`;
+  const obs = await zk.observer(hosts);
+  const before = sockets();
+  const conn = new Connection({ connect: hosts + chroot, sessionTimeoutMs: 6000 });
+  await conn.start();
+  const begun = new Promise<void>((resolve, reject) => {
+    obs.exists(top, () => resolve()).then((st) => (st === null ? undefined : reject(new Error(`${top} exists already`))), reject);
+  });
+  const creating = conn.ensureChroot(); // on a chroot-less session of its own
+  creating.catch(() => undefined); // ends with the close; what matters is what close() leaves
+  await within(begun, 10_000, 'the chroot creation to begin');
+  await conn.close();
+  await new Promise((r) => setImmediate(r));
+  // Before: close() resolved while the creation's session went on creating, its socket open.
+  assert.equal(sockets(), before, `sockets open after close(): ${process.getActiveResourcesInfo().join(', ')}`);
 });
 
 test('stop() while a shared Connection is still connecting: start() rejects at once, not at the connect timeout', async () => {

@@ -64,8 +64,8 @@ export const parentsMissing = Symbol('parentsMissing');
 /** Options of OwnedEphemeral. */
 export interface OwnedEphemeralOptions {
   /**
-   * The connection whose sessions own the node; started by the caller, shared with other recipes for other
-   * paths.
+   * The connection whose sessions own the node, shared with other recipes for other paths: started by
+   * start() if idle, never closed here (its owner closes it). A closed one is refused (StoppedError).
    */
   readonly connection: Connection;
   /**
@@ -424,9 +424,11 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
   }
 
   /**
-   * Resolves at the first ownership; rejects if the recipe fails or is stopped first. Rejects at once
-   * (nothing started) with LifecycleError when started twice or after stop(), and PathClaimedError if
-   * another recipe on the same Connection maintains this path.
+   * Resolves at the first ownership; rejects if the recipe fails or is stopped first (with the
+   * Connection's own error, e.g. ConnectTimeoutError, if it was idle and its start fails). Rejects at
+   * once (nothing started) with LifecycleError when started twice or after stop(), PathClaimedError if
+   * another recipe on the same Connection maintains this path, and StoppedError if the Connection is
+   * closed.
    */
   start(): Promise<Ownership> {
     try {
@@ -438,6 +440,8 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
 
   /** start(), but misuse throws at once (see `beginNow`). */
   [beginNow](): Promise<Ownership> {
+    // A closed Connection opens no session again: waiting on it would never end.
+    if (this.connection.state === 'closed') throw new StoppedError('the Connection this recipe runs on (closed)');
     this.lifecycle.start();
     this.releaseClaim = this.connection.claim(this.path, this.holderName);
     const first = new Promise<Ownership>((resolve, reject) => {
@@ -462,6 +466,9 @@ export class OwnedEphemeral extends SafeEmitter<OwnedEphemeralEvents> {
       this.on('failed', onFailed);
     });
     if (this.nodeState === 'idle') this.to('acquiring', 'start()');
+    // Started here if nobody has (as BrokerRegistrar does), never closed here: its owner closes it. A
+    // start that fails reaches every recipe on it as the Connection's `failed`.
+    if (this.connection.state === 'idle') this.connection.start().catch(() => undefined);
     this.schedule('start');
     return first;
   }

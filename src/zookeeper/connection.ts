@@ -11,9 +11,10 @@ import {
   ConnectTimeoutError,
   InvalidConfigError,
   PathClaimedError,
+  KafkaZkRegistrarError,
   StoppedError,
+  UnexpectedError,
   ZOOKEEPER_RC,
-  type KafkaZkRegistrarError,
 } from '../errors.js';
 import { logger } from '../log.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
@@ -123,7 +124,10 @@ export interface ConnectionEvents {
   /** This process was frozen for a third of the session timeout or more, but less than all of it: what
    * the session owns is unverified until the next round trip. */
   stalled: [info: { sessionId: string; stalledMs: number }];
-  /** The connection gave up for good (the server refused our credentials): no more sessions are opened. */
+  /**
+   * The connection gave up for good: its start() failed (with the error start() rejects with:
+   * ConnectTimeoutError, ...), or the server refused our credentials. No more sessions are opened.
+   */
   failed: [error: KafkaZkRegistrarError];
   /**
    * close() was called: the session is closed (its ephemeral nodes go with it) and no other is opened.
@@ -174,6 +178,10 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   private reopening: Promise<void> | undefined;
   /** start()'s session opening, settled (never rejects): what close() waits for. */
   private opening: Promise<void> | undefined;
+  /** Sessions of our own beside the current one (a chroot creation, a data-loss probe): close() waits for them. */
+  private readonly helpers = new Set<Promise<unknown>>();
+  /** Why the connection gave up for good (its start failed, or credentials were refused), if it did. */
+  private failure: KafkaZkRegistrarError | undefined;
   private readonly claims = new Map<string, string>();
   private readonly lifecycle = new Lifecycle('Connection');
   private readonly stall: StallDetector;
@@ -317,19 +325,30 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       return s;
     } catch (err) {
       this.lifecycle.close();
-      // close() during start() has said `closed` already.
-      if (!this.fsm.is('closed')) this.fsm.to('closed', `start() failed: ${(err as Error).message}`);
-      this.stall.stop();
-      this.stopper.abort();
+      // close() during start() has said `closed` already; otherwise the start failed on its own.
+      const gaveUp = !this.fsm.is('closed');
       // Built now, not when the timer fired: aborting reports the attempt it cut short (a server
       // that took the connection and never answered), and that is the last attempt's failure.
-      if (attempt.signal.reason instanceof ConnectTimeoutError)
-        throw new ConnectTimeoutError(
-          this.connectString.hosts,
-          this.connectTimeoutMs,
-          lastFailure === undefined ? undefined : { cause: lastFailure },
-        );
-      throw err;
+      const failure =
+        attempt.signal.reason instanceof ConnectTimeoutError
+          ? new ConnectTimeoutError(
+              this.connectString.hosts,
+              this.connectTimeoutMs,
+              lastFailure === undefined ? undefined : { cause: lastFailure },
+            )
+          : err instanceof KafkaZkRegistrarError
+            ? err
+            : new UnexpectedError(`connection start failed: ${String(err)}`, { cause: err });
+      // Set before the stop below: whoever waits for the first session hears why none comes.
+      if (gaveUp) {
+        this.failure = failure;
+        this.fsm.to('closed', `start() failed: ${failure.message}`);
+      }
+      this.stall.stop();
+      this.stopper.abort();
+      // Recipes that share this Connection and wait for its first session hear it too.
+      if (gaveUp) this.notify('failed', failure);
+      throw failure;
     } finally {
       clearTimeout(timer);
       this.stopper.signal.removeEventListener('abort', onStop);
@@ -368,12 +387,18 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
         done();
         resolve(session);
       };
+      // Why no session comes: the Connection gave up (its error is the cause), or was closed, or the
+      // caller stopped waiting. Never the retriable error itself: a caller that retries would spin.
+      const stopped = (): KafkaZkRegistrarError =>
+        signal?.aborted !== true && this.failure !== undefined
+          ? new StoppedError(`connection (it gave up: ${this.failure.message})`, { cause: this.failure })
+          : new StoppedError('connection');
       const onStop = (): void => {
         done();
-        reject(new StoppedError('connection'));
+        reject(stopped());
       };
       if (this.stopper.signal.aborted || signal?.aborted === true) {
-        reject(new StoppedError('connection'));
+        reject(stopped());
         return;
       }
       this.on('connected', onUp);
@@ -391,9 +416,11 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     const s = this.current;
     this.current = undefined;
     await s?.close();
-    // A session start() or a reopen is still opening is closed by them once they see the stop.
+    // A session start() or a reopen is still opening is closed by them once they see the stop, and
+    // so is a helper's: each ends at the stop (an open is aborted, a request in flight is not waited for).
     await this.opening;
     await this.reopening?.catch(() => undefined);
+    await Promise.allSettled(this.helpers);
   }
 
   /** A new session, authenticated before anyone can use it. */
@@ -426,11 +453,16 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
    * one request, and its reply's zxid against ours. False when no session is granted in a session
    * timeout (no one serves: an election) or the server is as far as we are.
    */
-  private async dataLost(s: Session): Promise<boolean> {
+  private dataLost(s: Session): Promise<boolean> {
+    return this.helper(() => this.probeDataLost(s));
+  }
+
+  private async probeDataLost(s: Session): Promise<boolean> {
     let probe: Session | undefined;
     try {
-      probe = await this.openSession(this.connectString.hosts, AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]));
-      await probe.exists('/');
+      const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]);
+      probe = await this.openSession(this.connectString.hosts, signal);
+      await untilAborted(probe.exists('/'), signal, 'probing the ensemble');
       const behind = probe.lastZxidSeen < s.lastZxidSeen;
       log(
         'session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s',
@@ -448,6 +480,15 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     }
   }
 
+  /** Runs `work` as a helper that close() waits for. */
+  private helper<T>(work: () => Promise<T>): Promise<T> {
+    const p = work();
+    const untrack = (): void => void this.helpers.delete(tracked);
+    const tracked: Promise<void> = p.then(untrack, untrack);
+    this.helpers.add(tracked);
+    return p;
+  }
+
   private fullConnect(): string {
     return this.connectString.hosts + (this.connectString.chroot ?? '');
   }
@@ -462,18 +503,18 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
   async ensureChroot(signal?: AbortSignal): Promise<void> {
     const chroot = this.connectString.chroot;
     if (chroot === undefined) return;
-    const create = async (): Promise<void> => {
-      const s = await this.openSession(
-        this.connectString.hosts,
-        AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]),
-      );
-      try {
-        const made = await s.createParents(`${chroot}/x`);
-        if (made.length > 0) log('created the chroot %s', made.join(', '));
-      } finally {
-        await s.close();
-      }
-    };
+    const create = (): Promise<void> =>
+      this.helper(async () => {
+        const bounded = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(this.connectTimeoutMs)]);
+        const s = await this.openSession(this.connectString.hosts, bounded);
+        try {
+          // Not waited for past close(): the session's close answers whatever is in flight.
+          const made = await untilAborted(s.createParents(`${chroot}/x`), this.stopper.signal, 'creating the chroot');
+          if (made.length > 0) log('created the chroot %s', made.join(', '));
+        } finally {
+          await s.close();
+        }
+      });
     const { result, joined } = chrootCreations.run(`${this.connectString.hosts}${chroot}`, create);
     try {
       await untilAborted(result, signal, 'creating the chroot');
@@ -615,6 +656,7 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
       if (this.previous.length > PREVIOUS_SESSIONS_KEPT) this.previous.shift();
     }
     log('the server refused our credentials: giving up');
+    this.failure = err;
     this.stopTrying();
     this.notify('failed', err);
   }
