@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     );
   }
   const md = [
-    `Java ${javaMajorVersion() ?? '?'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}:`,
+    `Java ${(await javaMajorVersion()) ?? '?'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}:`,
     '',
     '| Kafka | result | ZooKeeper (bundled) | ZooKeeper + 1 broker up, s | temporary broker registered + disposed, s |',
     '|---|---|---|---|---|',

@@ -55,11 +55,11 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
   let dir: string;
   let otherCa: Pem;
   let stranger: Pem;
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kzr-tls-it-'));
     // A CA that did not sign the server's certificate, and a client certificate it signed.
-    otherCa = makeCa(dir, 'other-ca');
-    stranger = issueCert(otherCa, dir, 'stranger', 'kzr-stranger');
+    otherCa = await makeCa(dir, 'other-ca');
+    stranger = await issueCert(otherCa, dir, 'stranger', 'kzr-stranger');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

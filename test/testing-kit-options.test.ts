@@ -1,10 +1,15 @@
-// The testing kit's checks that need no server: options refused before anything starts, and the
-// loopback names that find a temporary broker's ZooKeeper.
+// The testing kit's checks that need no server: options refused before anything starts, the
+// loopback names that find a temporary broker's ZooKeeper, and its helper processes run off the event loop.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidConfigError, registerTemporaryBroker, startKafkaCluster, startTcpProxy, startZooKeeper } from '../src/testing/index.js';
 import { splitConnect } from '../src/testing/live-brokers.js';
 import { fetchKafkaCommand } from '../src/testing/jars.js';
+import { javaMajorVersion } from '../src/testing/jvm.js';
+import { haveOpenssl, issueCert, makeCa } from '../src/testing/pki.js';
 
 const refused = (field: string) => (e: unknown) => e instanceof InvalidConfigError && e.field === field;
 
@@ -86,4 +91,32 @@ test('startTcpProxy: blackhole(ms) refuses a duration no timer can hold (Node wo
   } finally {
     await p.close();
   }
+});
+
+/** Resolves `work`'s promise and how many times a 1 ms interval fired meanwhile: 0 means it held the event loop. */
+async function loopTurnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 1);
+  try {
+    return { value: await work(), turns };
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+test('the kit runs openssl and java -version off the event loop', { skip: haveOpenssl() ? false : 'openssl is needed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kzr-kit-loop-'));
+  try {
+    // Before: both ran with execFileSync / spawnSync, and the interval never fired meanwhile.
+    const ca = await loopTurnsDuring(() => makeCa(dir, 'ca'));
+    assert.ok(ca.turns > 0, 'the event loop stood still while the CA was made');
+    const cert = await loopTurnsDuring(() => issueCert(ca.value, dir, 'server', 'localhost', ['IP:127.0.0.1']));
+    assert.ok(cert.turns > 0, 'the event loop stood still while a certificate was issued');
+    assert.match(cert.value.cert.toString(), /BEGIN CERTIFICATE/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const java = await loopTurnsDuring(() => javaMajorVersion());
+  assert.ok(java.turns > 0, 'the event loop stood still during java -version');
+  assert.equal(typeof java.value, 'number', 'java -version gave no major version');
 });

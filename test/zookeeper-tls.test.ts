@@ -29,11 +29,11 @@ describe('tls options', { skip: haveOpenssl() ? false : 'openssl is needed to ma
   let client: Pem;
   let other: Pem;
   const connection = (tls: unknown): Connection => new Connection({ connect: '127.0.0.1:2281', tls: tls as ZooKeeperTls });
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kzr-tls-unit-'));
-    ca = makeCa(dir, 'ca');
-    client = issueCert(ca, dir, 'client', 'kzr-client');
-    other = issueCert(ca, dir, 'other', 'someone-else');
+    ca = await makeCa(dir, 'ca');
+    client = await issueCert(ca, dir, 'client', 'kzr-client');
+    other = await issueCert(ca, dir, 'other', 'someone-else');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -5,7 +5,7 @@
 // outlives its test file, nor does its temp dir (makeTempDir). Without setpriv (not Linux) only the exit hook holds: a SIGKILLed test
 // process then leaves its JVMs running. The temp dirs of a process killed by a signal are removed by
 // the next makeTempDir() of any process (temp-dirs.ts).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -170,18 +170,23 @@ export function spawnJvm(opts: JvmOptions): Jvm {
   };
 }
 
-let javaMajor: { java: string; major: number | undefined } | undefined;
+let javaMajor: { java: string; major: Promise<number | undefined> } | undefined;
 
 /**
  * The major version (17, 21, ...; 8 for 1.8) of the java that javaBinary() names, from
- * `java -version`; undefined when it cannot be run or says no version. Asked once per binary.
+ * `java -version` (run off the event loop, bounded by 10 s); undefined when it cannot be run or says
+ * no version. Asked once per binary.
  */
-export function javaMajorVersion(): number | undefined {
+export function javaMajorVersion(): Promise<number | undefined> {
   const java = javaBinary();
   if (javaMajor?.java === java) return javaMajor.major;
-  const r = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 30_000 });
-  // e.g. `openjdk version "17.0.15" 2025-04-15`, `java version "1.8.0_402"`
-  const m = /version "(?:1\.)?(\d+)/.exec(`${r.stderr ?? ''}${r.stdout ?? ''}`);
-  javaMajor = { java, major: m === null ? undefined : Number(m[1]) };
-  return javaMajor.major;
+  const major = new Promise<number | undefined>((resolve) => {
+    execFile(java, ['-version'], { encoding: 'utf8', timeout: 10_000 }, (_err, stdout, stderr) => {
+      // e.g. `openjdk version "17.0.15" 2025-04-15`, `java version "1.8.0_402"`
+      const m = /version "(?:1\.)?(\d+)/.exec(`${stderr}${stdout}`);
+      resolve(m === null ? undefined : Number(m[1]));
+    });
+  });
+  javaMajor = { java, major };
+  return major;
 }

@@ -290,16 +290,18 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
           });
           const started = jvm;
           const died = new Promise<never>((_, reject) => {
-            started.child.once('exit', (code, sig) =>
-              reject(
-                new ServerStartError(
-                  `Kafka ${version} broker ${id} (127.0.0.1:${port})`,
-                  // The Java version too: what a line may not support.
-                  `exited (${code ?? sig}) while starting, on Java ${javaMajorVersion() ?? '(version unknown)'} (${javaBinary()})`,
-                  started.logTail(30),
+            started.child.once('exit', (code, sig) => {
+              // The Java version too: what a line may not support.
+              void javaMajorVersion().then((major) =>
+                reject(
+                  new ServerStartError(
+                    `Kafka ${version} broker ${id} (127.0.0.1:${port})`,
+                    `exited (${code ?? sig}) while starting, on Java ${major ?? '(version unknown)'} (${javaBinary()})`,
+                    started.logTail(30),
+                  ),
                 ),
-              ),
-            );
+              );
+            });
           });
           died.catch(() => undefined);
           // Whatever ends the start, its waits end with it: a broker that died must not leave them

@@ -1,9 +1,14 @@
 // Test certificates, made with openssl in a directory the caller owns: a CA, and certificates it
 // signs (a server's with its names as subject alternative names, a client's). PEM throughout: what
 // our `tls` options take, and what ZooKeeper 3.8's PEM key and trust stores read.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+// Bounded: a key and a certificate take milliseconds; an openssl that hangs must not hold a test run.
+const OPENSSL_TIMEOUT_MS = 30_000;
 
 export interface Pem {
   /** Paths of the PEM files. */
@@ -14,14 +19,27 @@ export interface Pem {
   readonly key: Buffer;
 }
 
-function openssl(args: readonly string[]): void {
-  execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Runs openssl off the event loop; rejects with its stderr when it fails or outlives its bound. */
+async function openssl(args: readonly string[]): Promise<void> {
+  try {
+    await run('openssl', args, { timeout: OPENSSL_TIMEOUT_MS });
+  } catch (err) {
+    const e = err as { stderr?: string; killed?: boolean; message: string };
+    throw new Error(
+      `openssl ${args[0] ?? ''} ${e.killed === true ? `did not finish within ${OPENSSL_TIMEOUT_MS} ms` : `failed: ${(e.stderr ?? '').trim() || e.message}`}`,
+    );
+  }
 }
 
-/** True when openssl can be run (tests that need certificates skip without it). */
+async function readPem(certFile: string, keyFile: string): Promise<Pem> {
+  const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
+  return { certFile, keyFile, cert, key };
+}
+
+/** True when openssl can be run (tests that need certificates skip without it: decided at load, so sync). */
 export function haveOpenssl(): boolean {
   try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    execFileSync('openssl', ['version'], { stdio: 'ignore', timeout: 10_000 });
     return true;
   } catch {
     return false;
@@ -32,25 +50,25 @@ export function haveOpenssl(): boolean {
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** A self-signed CA named `name`, as `<dir>/<name>.pem` and `<dir>/<name>.key`. */
-export function makeCa(dir: string, name: string): Pem {
+export async function makeCa(dir: string, name: string): Promise<Pem> {
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
-  openssl(['req', '-x509', ...EC_KEY, '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${name}`]);
-  return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  await openssl(['req', '-x509', ...EC_KEY, '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${name}`]);
+  return readPem(certFile, keyFile);
 }
 
 /**
  * A certificate for `cn` signed by `ca`, with `altNames` (e.g. ['DNS:localhost', 'IP:127.0.0.1']) as
  * its subject alternative names, as `<dir>/<name>.pem` and `<dir>/<name>.key`.
  */
-export function issueCert(ca: Pem, dir: string, name: string, cn: string, altNames: readonly string[] = []): Pem {
+export async function issueCert(ca: Pem, dir: string, name: string, cn: string, altNames: readonly string[] = []): Promise<Pem> {
   const certFile = join(dir, `${name}.pem`);
   const keyFile = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
-  openssl(['req', ...EC_KEY, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${cn}`]);
-  writeFileSync(ext, altNames.length === 0 ? '' : `subjectAltName=${altNames.join(',')}\n`);
-  openssl([
+  await openssl(['req', ...EC_KEY, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${cn}`]);
+  await writeFile(ext, altNames.length === 0 ? '' : `subjectAltName=${altNames.join(',')}\n`);
+  await openssl([
     'x509',
     '-req',
     '-in',
@@ -67,5 +85,5 @@ export function issueCert(ca: Pem, dir: string, name: string, cn: string, altNam
     '-extfile',
     ext,
   ]);
-  return { certFile, keyFile, cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  return readPem(certFile, keyFile);
 }

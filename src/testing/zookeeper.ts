@@ -201,9 +201,21 @@ async function secureSetup(dir: string, line: string, clientAuth: 'none' | 'want
   if (!atLeast(line, 3, 5)) throw new InvalidConfigError('tls', { clientAuth }, `ZooKeeper ${line} has no secure client port (3.5+)`);
   const pki = join(dir, 'tls');
   mkdirSync(pki);
-  const ca = makeCa(pki, 'kzr-test-ca');
-  const server = issueCert(ca, pki, 'server', 'localhost', ['DNS:localhost', 'IP:127.0.0.1']);
-  const client = issueCert(ca, pki, 'client', 'kzr-client');
+  let ca: Pem;
+  let server: Pem;
+  let client: Pem;
+  try {
+    ca = await makeCa(pki, 'kzr-test-ca');
+    // One at a time: each signing updates the CA's serial file.
+    server = await issueCert(ca, pki, 'server', 'localhost', ['DNS:localhost', 'IP:127.0.0.1']);
+    client = await issueCert(ca, pki, 'client', 'kzr-client');
+  } catch (err) {
+    throw new ServerStartError(
+      `ZooKeeper ${line} (secure client port)`,
+      `could not make its test certificates: ${(err as Error).message}`,
+      '',
+    );
+  }
   const keyStore = join(pki, 'server-keystore.pem');
   writeFileSync(keyStore, Buffer.concat([server.key, server.cert]));
   const port = await freePort();
