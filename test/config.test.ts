@@ -212,6 +212,13 @@ describe('the building blocks check their options when constructed, not at start
     assert.doesNotThrow(() => new OwnedEphemeral(ok));
     refused({ ...ok, path: 'relative' }, 'path');
     refused({ ...ok, path: '/a/' }, 'path');
+    // ZooKeeper's own subtree, directly or through the chroot; a chroot makes /zookeeper an ordinary name.
+    for (const path of ['/zookeeper', '/zookeeper/quota/x']) refused({ ...ok, path }, 'path');
+    refused({ ...ok, connection: new Connection({ connect: '127.0.0.1:2181/zookeeper/kafka' }), path: '/brokers/ids/1' }, 'path');
+    assert.doesNotThrow(
+      () => new OwnedEphemeral({ ...ok, connection: new Connection({ connect: '127.0.0.1:2181/kafka' }), path: '/zookeeper' }),
+    );
+    assert.doesNotThrow(() => new OwnedEphemeral({ ...ok, path: '/zookeeperish' }));
     refused({ ...ok, data: 'notfn' }, 'data');
     refused({ ...ok, onConflict: 'steal' }, 'onConflict');
     refused({ ...ok, onPersistentNode: 'adopt' }, 'onPersistentNode');

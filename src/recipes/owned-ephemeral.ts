@@ -34,7 +34,7 @@ import { Connection } from '../zookeeper/connection.js';
 import type { Acl, MultiOpInput, MultiOpResult, Session, Stat } from '../zookeeper/session.js';
 import { invalidAclReason } from '../zookeeper/types.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
-import { invalidPathReason } from '../zookeeper/client/chroot.js';
+import { invalidPathReason, reservedPathReason } from '../zookeeper/client/chroot.js';
 
 const log = logger('ephemeral');
 // The parents being created in this process, per cluster, parent path and ACL (see attempt).
@@ -180,6 +180,8 @@ function checkOptions(opts: OwnedEphemeralOptions): void {
   if (aclProblem !== undefined) throw new InvalidConfigError('acl', opts.acl, aclProblem);
   const pathProblem = invalidPathReason(opts.path);
   if (pathProblem !== undefined) throw new InvalidConfigError('path', opts.path, `expected an absolute ZooKeeper path: it ${pathProblem}`);
+  const reserved = reservedPathReason(opts.connection.chroot, opts.path);
+  if (reserved !== undefined) throw new InvalidConfigError('path', opts.path, reserved);
   if (typeof opts.data !== 'function') throw new InvalidConfigError('data', opts.data, "expected a function returning the node's bytes");
   const fn = (k: 'runWhen' | 'judgeHolder' | 'precondition' | 'companion'): void => {
     if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new InvalidConfigError(k, opts[k], 'expected a function');

@@ -281,6 +281,11 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
     return this.isWedged && !this.fsm.is('closed');
   }
 
+  /** The chroot of the connect string (`/kafka` of `zk1:2181/kafka`), if it has one. */
+  get chroot(): string | undefined {
+    return this.connectString.chroot;
+  }
+
   /** The current session, if one is established (it may be momentarily disconnected). */
   get session(): Session | undefined {
     return this.current;

@@ -55,3 +55,14 @@ export function invalidPathReason(path: unknown, sequential = false): string | u
   if (/[\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/.test(checked)) return 'has a character ZooKeeper refuses';
   return undefined;
 }
+
+/**
+ * Why a recipe must not keep a node at `path` under `chroot`: it is in ZooKeeper's own subtree,
+ * `/zookeeper` (quotas, the ensemble's config; ZooDefs.ZOOKEEPER_NODE_SUBTREE), whatever the
+ * chroot. Undefined when it is not.
+ */
+export function reservedPathReason(chroot: string | undefined, path: string): string | undefined {
+  const full = chroot === undefined ? path : path === '/' ? chroot : `${chroot}${path}`;
+  if (full !== '/zookeeper' && !full.startsWith('/zookeeper/')) return undefined;
+  return `is in ZooKeeper's own /zookeeper subtree${full === path ? '' : ` (as ${full}, with the chroot)`}: it is no place for a node a recipe keeps`;
+}
