@@ -91,6 +91,7 @@ import {
   zxidToNumber,
   type JuteRecord,
 } from '../src/zookeeper/protocol/index.js';
+import { xidAfter } from '../src/zookeeper/client/client-connection.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -727,5 +728,20 @@ describe(`fuzz (${FUZZ_CASES} cases, seed ${FUZZ_SEED}): only ZooKeeperProtocolE
       }
     }
     assert.ok(failed > 0, 'no mutated stream was refused');
+  });
+});
+
+describe('xid order', () => {
+  test('an xid handed out after another is later, across the wrap from 2^31-1 to 1', () => {
+    const MAX = 0x7fffffff;
+    assert.equal(xidAfter(2, 1), true);
+    assert.equal(xidAfter(1, 2), false);
+    assert.equal(xidAfter(5, 5), false);
+    // Before: compared with `>`, so an answer to xid 1 after an UNIMPLEMENTED for xid 2^31-1 never
+    // cleared it, and a later connection loss was taken for the close that follows UNIMPLEMENTED.
+    assert.equal(xidAfter(1, MAX), true);
+    assert.equal(xidAfter(3, MAX - 2), true);
+    assert.equal(xidAfter(MAX, 1), false);
+    assert.equal(xidAfter(-8, 1), false, 'a SetWatches reply (xid -8) is not a later request');
   });
 });

@@ -248,6 +248,16 @@ interface Link {
 
 const XID_MAX = 0x7fffffff;
 
+/**
+ * Whether xid `a` was handed out after `b`. Xids count 1..XID_MAX and wrap to 1, so "after" is
+ * serial-number order (RFC 1982): within half the range ahead, what a plain `>` gets wrong once they
+ * wrap (an answer to xid 1 is later than one to XID_MAX).
+ */
+export function xidAfter(a: number, b: number): boolean {
+  const ahead = (a - b + XID_MAX) % XID_MAX;
+  return ahead > 0 && ahead < XID_MAX / 2;
+}
+
 export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   readonly chroot: Chroot;
   readonly hosts: HostProvider;
@@ -744,7 +754,7 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
       }
       if (at === 0)
         link.unimplemented = { xid: header.xid, opCode: this.pending[0]!.opCode, op: this.pending[0]!.op, pingsSent: link.pingsSent };
-    } else if (link.unimplemented !== undefined && header.xid > link.unimplemented.xid) {
+    } else if (link.unimplemented !== undefined && xidAfter(header.xid, link.unimplemented.xid)) {
       // A later request answered: the server goes on serving (a known op it refused, such as
       // createTTL without extendedTypesEnabled), no close is coming for that UNIMPLEMENTED.
       link.unimplemented = undefined;
