@@ -73,6 +73,29 @@ describe('BrokerRegistrar config validation', () => {
     for (const brokers of [['h:'], ['h'], ['127.0.0.1:0'], ['127.0.0.1:99999'], []])
       rejects({ ...good, confirm: { kafka: { brokers } } }, 'confirm.kafka.brokers', brokers);
   });
+  test('confirm.kafka: kafkajs options checked by key and type, not misread by kafkajs at the first call', () => {
+    const brokers = ['127.0.0.1:9092'];
+    for (const [option, value] of [
+      ['requestTimout', 1000], // a typo
+      ['connectionTimeout', '1000'],
+      ['requestTimeout', -1],
+      ['clientId', ''],
+      ['ssl', 'yes'],
+      ['sasl', { mechanism: 'PLAIN', username: 'u', password: 'p' }],
+      ['sasl', 'plain'],
+      ['retry', 3],
+      ['enforceRequestTimeout', 'true'],
+      ['socketFactory', {}],
+      ['logLevel', 4], // would be ignored: logs go through debug
+    ] as const)
+      rejects({ ...good, confirm: { kafka: { brokers, [option]: value } } }, `confirm.kafka.${option}`, value);
+    for (const kafka of [
+      { brokers, clientId: 'me', connectionTimeout: 3000, requestTimeout: 5000, ssl: true, retry: { retries: 2 } },
+      { brokers, ssl: { rejectUnauthorized: false }, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } },
+      { brokers: async () => brokers },
+    ])
+      assert.doesNotThrow(() => new BrokerRegistrar({ ...good, confirm: { kafka } } as BrokerRegistrarConfig));
+  });
   test('controller: true (a shorthand) is refused, not ignored', () => rejects({ ...good, controller: true }, 'controller', true));
   test('an unknown nested key is refused', () => rejects({ ...good, conflict: { timeout: 5 } }, 'conflict.timeout', 5));
   test('an unknown listener key is refused', () =>

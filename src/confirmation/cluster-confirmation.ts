@@ -25,7 +25,11 @@ const MIN_RECHECK_INTERVAL_MS = 100;
 export interface ConfirmationOptions {
   /** A kafkajs Admin the host application already has (connected by it, never disconnected by us). */
   readonly admin?: Admin;
-  /** Or kafkajs client options (brokers, ssl, sasl, clientId, ...) from which we make our own admin. */
+  /**
+   * Or kafkajs 2 client options (brokers, ssl, sasl, clientId, timeouts in ms, retry, socketFactory)
+   * from which we make our own admin; each checked by key and type (InvalidConfigError
+   * `confirm.kafka.<option>`); logLevel and logCreator are refused (kafkajs logs through `debug`).
+   */
   readonly kafka?: KafkaConfig;
   /**
    * The listener the kafkajs client connects through; our endpoint on it is what the cluster must show.

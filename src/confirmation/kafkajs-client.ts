@@ -5,6 +5,7 @@ import { Kafka, logLevel, type Admin, type KafkaConfig, type logCreator } from '
 import { InvalidConfigError } from '../errors.js';
 import { logger } from '../log.js';
 import { brokerAddresses } from '../kafka-protocol/broker-address.js';
+import { timerMs } from '../util/timing.js';
 
 const byLevel = {
   [logLevel.ERROR]: logger('kafkajs:error'),
@@ -47,10 +48,64 @@ export function createAdmin(config: KafkaConfig, field: string, requestTimeoutMs
   }).admin();
 }
 
-/** What createAdmin checks of kafkajs client options, for a caller that checks before it opens anything. Throws InvalidConfigError. */
+// kafkajs 2's KafkaConfig, but for its logging (always ours: see createAdmin).
+const KAFKA_CONFIG_KEYS = [
+  'brokers',
+  'clientId',
+  'ssl',
+  'sasl',
+  'connectionTimeout',
+  'authenticationTimeout',
+  'reauthenticationThreshold',
+  'requestTimeout',
+  'enforceRequestTimeout',
+  'retry',
+  'socketFactory',
+];
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'aws', 'oauthbearer'];
+
+/**
+ * What createAdmin checks of kafkajs client options (KafkaConfig of kafkajs 2), for a caller that
+ * checks before it opens anything: the brokers (a function, kafkajs's discovery, is taken as it is),
+ * every key known (logLevel and logCreator are refused: our logs go through `debug`), and each
+ * option's type, so that a typo or a string of milliseconds is refused here rather than misread by
+ * kafkajs at the first call. Throws InvalidConfigError naming `<field>.<option>`.
+ */
 export function checkKafkaConfig(config: KafkaConfig, field: string): void {
-  if (typeof config !== 'object' || config === null) throw new InvalidConfigError(field, config, 'expected kafkajs client options');
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new InvalidConfigError(field, config, 'expected kafkajs client options');
+  const c = config as unknown as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (key === 'logLevel' || key === 'logCreator')
+      throw new InvalidConfigError(
+        `${field}.${key}`,
+        c[key],
+        "kafkajs's logs go through debug: DEBUG=kafka-zk-registrar:kafkajs:* shows them",
+      );
+    if (!KAFKA_CONFIG_KEYS.includes(key))
+      throw new InvalidConfigError(`${field}.${key}`, c[key], `unknown kafkajs option (known: ${KAFKA_CONFIG_KEYS.join(', ')})`);
+  }
   const b = config.brokers;
-  // A function (kafkajs's broker discovery) is taken as it is; a list is checked entry by entry.
   if (typeof b !== 'function') brokerAddresses(b, `${field}.brokers`);
+  if (c.clientId !== undefined && (typeof c.clientId !== 'string' || c.clientId === ''))
+    throw new InvalidConfigError(`${field}.clientId`, c.clientId, 'expected a non-empty string');
+  for (const key of ['connectionTimeout', 'authenticationTimeout', 'reauthenticationThreshold', 'requestTimeout'])
+    if (c[key] !== undefined) timerMs(c[key], `${field}.${key}`, key === 'reauthenticationThreshold' ? 0 : 1);
+  if (c.enforceRequestTimeout !== undefined && typeof c.enforceRequestTimeout !== 'boolean')
+    throw new InvalidConfigError(`${field}.enforceRequestTimeout`, c.enforceRequestTimeout, 'expected true or false');
+  if (c.ssl !== undefined && typeof c.ssl !== 'boolean' && (typeof c.ssl !== 'object' || c.ssl === null))
+    throw new InvalidConfigError(`${field}.ssl`, c.ssl, "expected true, false or node:tls's connection options");
+  if (c.sasl !== undefined) {
+    const mechanism = (c.sasl as { mechanism?: unknown } | null)?.mechanism;
+    if (typeof c.sasl !== 'object' || c.sasl === null || typeof mechanism !== 'string' || !SASL_MECHANISMS.includes(mechanism))
+      throw new InvalidConfigError(
+        `${field}.sasl`,
+        c.sasl,
+        `expected { mechanism, ... } with mechanism one of ${SASL_MECHANISMS.join(', ')}`,
+      );
+  }
+  if (c.retry !== undefined && (typeof c.retry !== 'object' || c.retry === null))
+    throw new InvalidConfigError(`${field}.retry`, c.retry, "expected kafkajs's retry options ({ retries, ... })");
+  if (c.socketFactory !== undefined && typeof c.socketFactory !== 'function')
+    throw new InvalidConfigError(`${field}.socketFactory`, c.socketFactory, 'expected a function');
 }
