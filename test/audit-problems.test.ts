@@ -142,3 +142,55 @@ test('audit: what Kafka would suffer from in ZooKeeper alone: an epoch written b
   const garbage = codes({ ...healthy, clusterId: undefined, clusterIdProblem: 'ZNODE_FORMAT: not JSON' });
   assert.deepEqual(garbage, ['CLUSTER_ID_ZNODE: /cluster/id: ZNODE_FORMAT: not JSON']);
 });
+
+test('audit: a broker the controller cannot reach on any listener it has (MISSING_LISTENER)', () => {
+  const withListeners = (id: number, port: number, names: string[]): ZooKeeperPart['brokers'][number] => {
+    const b = broker(id, port);
+    const endpoints = names.map((listenerName, i) => ({
+      listenerName,
+      host: '127.0.0.1',
+      port: port + i,
+      securityProtocol: 'PLAINTEXT' as const,
+    }));
+    return { ...b, registration: { ...(b.registration as NonNullable<typeof b.registration>), endpoints } };
+  };
+  const codes = (zk: ZooKeeperPart): string[] => problems(zk, undefined).map((p) => p.code);
+  // The controller (broker 0) has INTERNAL and CLIENT; broker 2 has neither: certain, whatever the
+  // inter-broker listener is. Broker 1 shares INTERNAL: fine.
+  const found = problems(
+    {
+      ...healthy,
+      brokers: [withListeners(0, 9092, ['INTERNAL', 'CLIENT']), withListeners(1, 9192, ['INTERNAL']), withListeners(2, 9292, ['EXTERNAL'])],
+    },
+    undefined,
+  );
+  assert.deepEqual(
+    found.map((p) => p.code),
+    ['MISSING_LISTENER'],
+    JSON.stringify(found),
+  );
+  assert.match(
+    found[0]?.message ?? '',
+    /^broker 2: none of its listeners \(EXTERNAL\) is one the controller, broker 0, has \(INTERNAL, CLIENT\)/,
+  );
+  // Sharing some name with the controller is not reported: ZooKeeper cannot say it is the wrong one.
+  assert.deepEqual(
+    codes({ ...healthy, brokers: [withListeners(0, 9092, ['INTERNAL', 'CLIENT']), withListeners(1, 9192, ['CLIENT'])] }),
+    [],
+  );
+  // No controller: brokers that share no name at all.
+  const leaderless = { ...healthy, controller: undefined };
+  assert.deepEqual(codes({ ...leaderless, brokers: [withListeners(0, 9092, ['A']), withListeners(1, 9192, ['B'])] }), [
+    'NO_CONTROLLER',
+    'MISSING_LISTENER',
+  ]);
+  assert.deepEqual(codes({ ...leaderless, brokers: [withListeners(0, 9092, ['A', 'B']), withListeners(1, 9192, ['B'])] }), [
+    'NO_CONTROLLER',
+  ]);
+  // A KRaft controller (a migration) holds /controller: its id says nothing of the brokers' listeners.
+  const kraft = {
+    ...healthy,
+    controller: { ...(healthy.controller as NonNullable<ZooKeeperPart['controller']>), brokerId: 3000, kraft: true },
+  };
+  assert.deepEqual(codes({ ...kraft, brokers: [withListeners(0, 9092, ['A']), withListeners(1, 9192, ['A'])] }), []);
+});

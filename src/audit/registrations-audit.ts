@@ -392,6 +392,7 @@ export type AuditProblemCode =
   | 'CLUSTER_ID_ZNODE'
   | 'MIGRATION_ZNODE'
   | 'SHARED_ENDPOINT'
+  | 'MISSING_LISTENER'
   | 'NOT_A_KAFKA_CLUSTER'
   | 'NO_CONTROLLER'
   | 'STALE_CONTROLLER'
@@ -476,6 +477,7 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
       }
   for (const [key, ids] of at)
     if (ids.length > 1) add('SHARED_ENDPOINT', `brokers ${ids.join(', ')}: all registered at ${key}: clients sent to one reach another`);
+  for (const m of missingListeners(zk, named)) add('MISSING_LISTENER', m);
   if (metadata !== undefined) {
     for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);
     for (const r of metadata.registeredNotListed)
@@ -503,6 +505,35 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
     }
   }
   return out;
+}
+
+/**
+ * Registrations Kafka's controller cannot use. A ZooKeeper-mode controller opens a channel to every
+ * broker on its inter-broker (or control-plane) listener, a name the controller's own registration
+ * has (ControllerChannelManager.addBroker -> Broker.node), and a broker without it makes the whole
+ * broker-change event fail: the cluster stops noticing brokers come and go while that znode exists
+ * (see registration/listener-preflight.ts). ZooKeeper does not say which listener that is, so only
+ * what is certain is reported: a broker that shares no listener name with the controller's
+ * registration, or, with no such controller, brokers that share no listener name at all.
+ */
+function missingListeners(zk: ZooKeeperPart, controller: ZooKeeperPart['brokers'][number] | undefined): string[] {
+  const names = (b: ZooKeeperPart['brokers'][number]): string[] => b.registration?.endpoints.map((e) => e.listenerName) ?? [];
+  const decoded = zk.brokers.filter((b) => b.registration !== undefined && typeof b.brokerId === 'number');
+  const ours = controller === undefined || zk.controller?.kraft === true ? [] : names(controller);
+  if (ours.length > 0)
+    return decoded
+      .filter((b) => b !== controller && !names(b).some((n) => ours.includes(n)))
+      .map(
+        (b) =>
+          `broker ${b.brokerId}: none of its listeners (${names(b).join(', ') || 'none'}) is one the controller, broker ${controller?.brokerId}, has (${ours.join(', ')}): the controller cannot reach it, and drops every broker change while its znode exists`,
+      );
+  if (decoded.length < 2) return [];
+  const [first, ...rest] = decoded.map(names);
+  const shared = (first ?? []).filter((n) => rest.every((r) => r.includes(n)));
+  if (shared.length > 0) return [];
+  return [
+    `brokers ${decoded.map((b) => b.brokerId).join(', ')}: no listener name is common to all of them: one lacks the inter-broker listener, which the controller and the other brokers reach it on`,
+  ];
 }
 
 /**
