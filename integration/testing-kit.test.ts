@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { Session } from '../src/index.js';
@@ -456,8 +456,19 @@ test('fetch CLI: a complete cache is left as it is (exit 0); a bad version is a 
   assert.match(done.dir, /kafka-3\.9\.2\/libs/);
   const bad = spawnSync(process.execPath, [cli, 'fetch-kafka', '--version', '4.1.0', '--cache-dir', cacheDir], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /invalid version: "4\.1\.0" \(expected a ZooKeeper-mode Kafka line, 2\.4 to 3\.9\)/);
+  assert.match(bad.stderr, /invalid --version: "4\.1\.0" \(expected a ZooKeeper-mode Kafka line, 2\.4 to 3\.9\)/);
   assert.ok(!existsSync(join(cacheDir, 'kafka-4.1.0')));
+  // A relative --cache-dir is the working directory's, and said so in full. Before: Maven took it
+  // as its POM's (inside node_modules), and the cache it reported was left empty.
+  const rel = spawnSync(process.execPath, [cli, 'fetch-kafka', '--cache-dir', basename(cacheDir)], {
+    encoding: 'utf8',
+    cwd: dirname(cacheDir),
+  });
+  assert.equal(rel.status, 0, rel.stderr);
+  assert.equal((JSON.parse(rel.stdout.trim()) as { dir: string }).dir, join(cacheDir, 'kafka-3.9.2', 'libs'));
+  const empty = spawnSync(process.execPath, [cli, 'fetch-kafka', '--cache-dir', ''], { encoding: 'utf8' });
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /invalid --cache-dir: "" \(expected a directory path\)/);
   const none = spawnSync(process.execPath, [cli, 'fetch-zookeeper'], { encoding: 'utf8' });
   assert.equal(none.status, 2);
   assert.match(none.stderr, /needs --version/);

@@ -1,11 +1,19 @@
 // The testing kit's checks that need no server: options refused before anything starts, the
 // loopback names that find a temporary broker's ZooKeeper, and its helper processes run off the event loop.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
-import { InvalidConfigError, registerTemporaryBroker, startKafkaCluster, startTcpProxy, startZooKeeper } from '../src/testing/index.js';
+import {
+  FetchFailedError,
+  fetchKafka,
+  InvalidConfigError,
+  registerTemporaryBroker,
+  startKafkaCluster,
+  startTcpProxy,
+  startZooKeeper,
+} from '../src/testing/index.js';
 import { splitConnect } from '../src/testing/live-brokers.js';
 import { fetchKafkaCommand } from '../src/testing/jars.js';
 import { javaMajorVersion } from '../src/testing/jvm.js';
@@ -119,4 +127,25 @@ test('the kit runs openssl and java -version off the event loop', { skip: haveOp
   const java = await loopTurnsDuring(() => javaMajorVersion());
   assert.ok(java.turns > 0, 'the event loop stood still during java -version');
   assert.equal(typeof java.value, 'number', 'java -version gave no major version');
+});
+
+test('a fetch that Maven reports done with no jar copied is a failure, never a complete empty cache', async () => {
+  // Maven answering 0 with nothing copied: what a relative output directory used to cause (Maven
+  // resolved it against its POM's directory). A stand-in `mvn` on PATH does just that.
+  const dir = mkdtempSync(join(tmpdir(), 'kzr-kit-mvn-'));
+  const path = process.env.PATH;
+  try {
+    writeFileSync(join(dir, 'mvn'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    process.env.PATH = `${dir}${delimiter}${path ?? ''}`;
+    const cache = join(dir, 'cache');
+    await assert.rejects(
+      fetchKafka('3.9.2', { cacheDir: cache }),
+      (e: unknown) => e instanceof FetchFailedError && e.reason === 'maven-failed',
+    );
+    assert.ok(!existsSync(join(cache, 'kafka-3.9.2', 'libs', '.complete')), 'an empty cache was marked complete');
+    await assert.rejects(fetchKafka('3.9.2', { cacheDir: '' }), refused('cacheDir'));
+  } finally {
+    process.env.PATH = path;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

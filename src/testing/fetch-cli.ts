@@ -59,7 +59,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${cmd}: ${err instanceof TestingKitError ? `${err.code}: ` : ''}${(err as Error).message}\n`);
       return 1;
     }
-    process.stderr.write(`${cmd}: ${err.message}\n`);
+    // Named as typed: --version, --cache-dir.
+    const flag = (field: string): string => (field === 'cacheDir' ? '--cache-dir' : field === 'version' ? '--version' : field);
+    process.stderr.write(`${cmd}: ${err.messageWith(flag)}\n`);
     return 2;
   }
 }

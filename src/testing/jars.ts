@@ -60,23 +60,34 @@ export function checkZooKeeperVersion(version: unknown, field = 'version'): stri
   return version;
 }
 
-export function kafkaLibsDir(version: string, cacheDir = defaultCacheDir()): string {
-  return join(cacheDir, `kafka-${version}`, 'libs');
+/**
+ * The cache directory to use, absolute: `cacheDir` resolved against the working directory (Maven
+ * resolves a relative output directory against its POM's, inside node_modules), else
+ * defaultCacheDir(). An empty or non-string one is refused (InvalidConfigError naming `field`).
+ */
+export function cacheDirPath(cacheDir: unknown, field = 'cacheDir'): string {
+  if (cacheDir === undefined) return defaultCacheDir();
+  if (typeof cacheDir !== 'string' || cacheDir.trim() === '') throw new InvalidConfigError(field, cacheDir, 'expected a directory path');
+  return resolve(cacheDir);
 }
 
-export function zookeeperLibDir(version: string, cacheDir = defaultCacheDir()): string {
-  return join(cacheDir, `zookeeper-${version}`, 'lib');
+export function kafkaLibsDir(version: string, cacheDir?: string): string {
+  return join(cacheDirPath(cacheDir), `kafka-${version}`, 'libs');
+}
+
+export function zookeeperLibDir(version: string, cacheDir?: string): string {
+  return join(cacheDirPath(cacheDir), `zookeeper-${version}`, 'lib');
 }
 
 /** The directory of the fetched Kafka jars; JarsMissingError (naming the fetch command) when absent. */
-export function kafkaLibs(version = DEFAULT_KAFKA_VERSION, cacheDir = defaultCacheDir()): string {
+export function kafkaLibs(version = DEFAULT_KAFKA_VERSION, cacheDir?: string): string {
   const dir = kafkaLibsDir(checkKafkaVersion(version), cacheDir);
   if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('kafka', version, dir, fetchKafkaCommand(version, cacheDir));
   return dir;
 }
 
 /** The fetched jars of a ZooKeeper release, sorted; JarsMissingError when absent. */
-export function zookeeperJars(version: string, cacheDir = defaultCacheDir()): string[] {
+export function zookeeperJars(version: string, cacheDir?: string): string[] {
   const dir = zookeeperLibDir(checkZooKeeperVersion(version), cacheDir);
   if (!existsSync(join(dir, '.complete'))) throw new JarsMissingError('zookeeper', version, dir, fetchZooKeeperCommand(version, cacheDir));
   return jarsIn(dir);
@@ -252,6 +263,11 @@ async function fetchInto(
   if (code !== 0) {
     removeWithEmptyParent(tmp);
     throw mavenFailure(product, version, code, output);
+  }
+  // Success with nothing copied (Maven put the jars elsewhere) must not leave a "complete" empty cache.
+  if (jarsIn(tmp).length === 0) {
+    removeWithEmptyParent(tmp);
+    throw new FetchFailedError(product, version, 'maven-failed', `Maven reported success but copied no jar into ${tmp}`);
   }
   writeFileSync(join(tmp, '.complete'), '');
   mkdirSync(resolve(dest, '..'), { recursive: true });

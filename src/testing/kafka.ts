@@ -8,7 +8,7 @@ import { InvalidConfigError } from '../errors.js';
 import { timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import type { Session } from '../zookeeper/session.js';
-import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, defaultCacheDir, kafkaLibs } from './jars.js';
+import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
@@ -211,7 +211,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     if (opts[k] !== undefined && typeof opts[k] !== 'string') throw new InvalidConfigError(k, opts[k], 'expected a directory path');
   if (opts.brokerProperties !== undefined && typeof opts.brokerProperties !== 'function')
     throw new InvalidConfigError('brokerProperties', opts.brokerProperties, 'expected a function (brokerId, port) => { property: value }');
-  const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir ?? defaultCacheDir());
+  const libs = opts.libs ?? kafkaLibs(version, opts.cacheDir);
   const classpath = join(libs, '*');
   requireJava();
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InvalidConfigError } from '../errors.js';
 import type { Session } from '../zookeeper/session.js';
 import { parseConnectString as parseServers } from '../zookeeper/client/host-provider.js';
-import { DEFAULT_KAFKA_VERSION, defaultCacheDir, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
+import { DEFAULT_KAFKA_VERSION, jarsIn, kafkaLibs, zookeeperJars, zookeeperVersionOfJars } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
 import { endTemporaryBrokersOn } from './live-brokers.js';
@@ -247,7 +247,7 @@ function resolveServer(opts: StartZooKeeperOptions): { classpath: string[]; line
     versionLine(line);
     return { classpath: [...opts.classpath], line };
   }
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const cacheDir = opts.cacheDir;
   if (opts.version !== undefined) return { classpath: zookeeperJars(opts.version, cacheDir), line: opts.version };
   const jars = jarsIn(kafkaLibs(opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION, cacheDir));
   return { classpath: jars, line: zookeeperVersionOfJars(jars) ?? '3.8' };
