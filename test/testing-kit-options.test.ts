@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { test } from 'node:test';
 import {
+  ConnectTimeoutError,
   FetchFailedError,
   fetchKafka,
+  freePort,
   InvalidConfigError,
   registerTemporaryBroker,
   startKafkaCluster,
@@ -147,5 +149,27 @@ test('a fetch that Maven reports done with no jar copied is a failure, never a c
   } finally {
     process.env.PATH = path;
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('registerTemporaryBroker with ZooKeeper out of reach: ConnectTimeoutError with what the attempts hit, with or without an endpoint', async () => {
+  const port = await freePort(); // nothing listens there: every attempt is refused
+  for (const endpoint of [{ host: '127.0.0.1', port: 5555 }, undefined]) {
+    await assert.rejects(
+      registerTemporaryBroker({
+        zookeeper: { connect: `127.0.0.1:${port}` },
+        brokerId: 9001,
+        kafka: { brokers: ['127.0.0.1:9092'] },
+        timeoutMs: 1500,
+        ...(endpoint === undefined ? {} : { endpoint }),
+      }),
+      (e: unknown) => {
+        // Before: ConfirmationFailedError "did not confirm (unreachable)" with an endpoint, blaming
+        // Kafka; and no cause without one.
+        assert.ok(e instanceof ConnectTimeoutError, `endpoint ${JSON.stringify(endpoint)}: ${String(e)}`);
+        assert.equal((e.cause as { code?: string } | undefined)?.code, 'ECONNREFUSED', `cause: ${String(e.cause)}`);
+        return true;
+      },
+    );
   }
 });

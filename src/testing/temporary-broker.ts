@@ -8,7 +8,7 @@ import { checkKafkaConfig, createAdmin } from '../confirmation/kafkajs-client.js
 import { ConfirmationFailedError, ConnectTimeoutError, InvalidConfigError } from '../errors.js';
 import { BrokerRegistrar, type Registration } from '../registration/broker-registrar.js';
 import { backoffMs, delay, timerMs } from '../util/timing.js';
-import { Connection, type ConnectionOptions } from '../zookeeper/connection.js';
+import { Connection, type ConnectionOptions, unreachableError } from '../zookeeper/connection.js';
 import type { SecurityProtocol } from '../znodes/broker-znode.js';
 import { FakeKafkaBroker } from './kafka-double/fake-broker.js';
 import { ZkMetadataSource } from './kafka-double/zk-metadata.js';
@@ -188,10 +188,19 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
     registrar.once('conflict', (e) => reject(e));
   });
   outcome.catch(() => undefined);
+  // What a connection attempt last hit: the cause when ZooKeeper is what never answered.
+  let unreachable: Error | undefined;
+  registrar.on('zookeeperUnreachable', (e) => (unreachable = unreachableError(e)));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => {
+        // No ZooKeeper session yet: it is ZooKeeper that was out of reach, not the Kafka cluster.
+        // (The registrar's own connect timeout is as long, but started later: this fires first.)
+        if (registrar.status().lastContactAt === undefined) {
+          reject(new ConnectTimeoutError(zookeeper.connect, timeoutMs, unreachable === undefined ? undefined : { cause: unreachable }));
+          return;
+        }
         // Said in the confirmation's own terms, from what the cluster last showed.
         const c = registrar.status().confirmation;
         const me = c?.seen?.brokers.find((b) => b.nodeId === opts.brokerId);

@@ -148,6 +148,11 @@ export interface ConnectionEvents {
   unreachable: [info: { readonly host: string; readonly error: string; readonly code: string | undefined }];
 }
 
+/** An `unreachable` event's failure as an Error (`<host>: <error>`, with the socket's `code`): a cause to report. */
+export function unreachableError(e: ConnectionEvents['unreachable'][0]): Error {
+  return Object.assign(new Error(`${e.host}: ${e.error}`), e.code === undefined ? {} : { code: e.code });
+}
+
 /**
  * A ZooKeeper connection that outlives sessions: it opens a session, keeps it across lost connections until
  * the server says it expired (as ZooKeeper's Java client does), opens a new one after an expiry (jittered

@@ -8,7 +8,7 @@ import { untilAborted } from '../../util/shared-work.js';
 import { decodeBrokerZNode, type DecodedBrokerZNode } from '../../znodes/broker-znode.js';
 import { decodeClusterId } from '../../znodes/cluster-id-znode.js';
 import { decodeControllerZNode } from '../../znodes/controller-znode.js';
-import { Connection, type ConnectionOptions } from '../../zookeeper/connection.js';
+import { Connection, type ConnectionOptions, unreachableError } from '../../zookeeper/connection.js';
 import type { Session } from '../../zookeeper/session.js';
 
 export interface ClusterSnapshot {
@@ -48,13 +48,20 @@ export class ZkMetadataSource extends EventEmitter<{ snapshot: [ClusterSnapshot]
       this.watching.clear();
       this.refresh();
     });
+    // Until a first session, why none comes is what a connection attempt last hit.
+    this.connection.on('unreachable', (e) => {
+      if (this.connection.lastContactAt === undefined) this.failure = unreachableError(e);
+    });
   }
 
   get snapshot(): ClusterSnapshot | undefined {
     return this.current;
   }
 
-  /** Why the last load failed (a read's error, a /cluster/id that does not decode), if it did. */
+  /**
+   * Why the last load failed (a read's error, a /cluster/id that does not decode), or, before any
+   * session, what the last connection attempt hit; undefined once a load succeeds.
+   */
   get lastFailure(): unknown {
     return this.failure;
   }
