@@ -107,6 +107,31 @@ test('integers as Kafka reads them (Integer.parseInt of the trimmed value): a si
       () => id(bad),
       (e: unknown) => e instanceof InvalidConfigError && e.field === '--broker-id',
     );
+  // Beyond an int: refused as Kafka refuses it, and quoted as typed (before: "invalid --broker-id: 1e+23").
+  assert.throws(
+    () => id('99999999999999999999999'),
+    (e: unknown) =>
+      e instanceof InvalidConfigError &&
+      cliMessage(e).startsWith('invalid --broker-id: "99999999999999999999999" (expected an integer from'),
+  );
+});
+
+test('the connect string and the credentials file: named by the flag, a URL refused for what it is', () => {
+  const run =
+    (...extra: string[]) =>
+    () =>
+      parseCommand(['register', '--zookeeper', 'z:1', '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1', ...extra]);
+  const zk = (v: string) => () => parseCommand(['register', '--zookeeper', v, '--broker-id', '1', '--listeners', 'PLAINTEXT://h:1']);
+  // Before: 'chroot "//127.0.0.1:2181" has an empty segment'.
+  assert.throws(zk('zk://127.0.0.1:2181'), (e: unknown) =>
+    /^invalid --zookeeper: "zk:\/\/127\.0\.0\.1:2181" \(a connect string has no scheme/.test(cliMessage(e)),
+  );
+  // Before: "invalid --zookeeper-auth-file.credentials", a key under the flag, not a flag.
+  assert.throws(run('--zookeeper-auth-file', '/etc/hostname'), (e: unknown) => {
+    assert.ok(e instanceof InvalidConfigError && e.field === '--zookeeper-auth-file', String(e));
+    assert.match(cliMessage(e), /^invalid --zookeeper-auth-file: "\/etc\/hostname" \(its credentials: /);
+    return true;
+  });
 });
 
 test('an option given twice is refused, not silently the last', () => {
@@ -309,6 +334,7 @@ test('listener problems quote the listener as typed, whole, and say which part i
   const reg = ['register', '--zookeeper', 'z:1', '--broker-id', '1'];
   const cases: [string, RegExp][] = [
     ['SSL://h:0', /^invalid --listeners: "SSL:\/\/h:0" \(port 0: expected an integer in 1\.\.65535\)$/],
+    ['SSL://h:99999999999999999999', /^invalid --listeners: "SSL:\/\/h:99999999999999999999" \(port 99999999999999999999: expected/],
     [
       'SSL://127.0.0.1:9092:1',
       /^invalid --listeners: "SSL:\/\/127\.0\.0\.1:9092:1" \(host "127\.0\.0\.1:9092": expected a host name or IP address, without a port/,

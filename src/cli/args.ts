@@ -94,7 +94,14 @@ function readAuth(file: string | undefined, env: string | undefined): ZooKeeperA
       throw new InvalidConfigError('--zookeeper-auth-env', env, 'no such environment variable, or it is empty');
     credentials = v.trim();
   } else return undefined;
-  return validateAuth({ credentials }, file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env');
+  const flag = file !== undefined ? '--zookeeper-auth-file' : '--zookeeper-auth-env';
+  try {
+    return validateAuth({ credentials }, flag);
+  } catch (err) {
+    // Named by the flag the user typed, not by the library's key under it (`.credentials`).
+    if (err instanceof InvalidConfigError) throw new InvalidConfigError(flag, file ?? env, `its credentials: ${err.reason}`);
+    throw err;
+  }
 }
 
 /** Every option of either command, as node:util's parseArgs takes them. */
@@ -311,7 +318,7 @@ function cliListeners(
       at[2] === 'host'
         ? `host ${JSON.stringify(err.value)}`
         : at[2] === 'port'
-          ? `port ${String(err.value)}`
+          ? `port ${/:([^:/\]]*)$/.exec(s)?.[1] ?? String(err.value)}`
           : at[2] === 'name'
             ? `listener name ${JSON.stringify(err.value)}`
             : undefined;
@@ -364,7 +371,10 @@ function int(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
   if (!/^[+-]?\d+$/.test(v)) throw new InvalidConfigError(field, value, 'expected an integer');
-  return Number(v);
+  // Beyond an int Kafka refuses it too; refused here as typed, not rounded (1e+23) for the message.
+  const n = Number(v);
+  if (n < -2147483648 || n > 2147483647) throw new InvalidConfigError(field, value, 'expected an integer from -2147483648 to 2147483647');
+  return n;
 }
 
 function required(value: string | undefined, field: string): string {

@@ -36,6 +36,14 @@ export function formatHostPort(h: HostPort): string {
 export function parseConnectString(value: unknown, field = 'connect'): ParsedConnectString {
   if (typeof value !== 'string' || value.trim() === '')
     throw new InvalidConfigError(field, value, 'expected "host:port[,host:port...][/chroot]"');
+  // zk://host:2181 (a URL, as other systems write it): its "//" would be read as a chroot.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value.trim());
+  if (scheme !== null)
+    throw new InvalidConfigError(
+      field,
+      value,
+      `a connect string has no scheme (${scheme[1]}://): expected "host:port[,host:port...][/chroot]"`,
+    );
   const slash = value.indexOf('/');
   const serverPart = slash === -1 ? value : value.slice(0, slash);
   let chroot: string | undefined = slash === -1 ? undefined : value.slice(slash);
