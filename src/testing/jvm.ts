@@ -94,7 +94,7 @@ export interface Jvm {
 }
 
 export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  if (child.exitCode !== null || child.signalCode !== null) return released();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       child.off('exit', onExit);
@@ -102,10 +102,19 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boo
     }, timeoutMs);
     const onExit = (): void => {
       clearTimeout(timer);
-      resolve(true);
+      void released().then(resolve);
     };
     child.once('exit', onExit);
   });
+}
+
+/**
+ * True, one loop turn on: Node closes an exited child's process handle as it says 'exit', and libuv
+ * releases it in that turn's close phase, after setImmediate's; a timer runs after it. So a caller
+ * that checks for leftover handles once stop() resolved finds none.
+ */
+function released(): Promise<true> {
+  return new Promise((resolve) => setTimeout(() => resolve(true), 0));
 }
 
 /** Starts a JVM (see the top of this file). Throws JavaMissingError when there is no java to run. */
