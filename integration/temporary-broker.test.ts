@@ -11,6 +11,7 @@ import { probeMetadata } from '../src/kafka-protocol/metadata-probe.js';
 import {
   registerTemporaryBroker,
   startKafkaCluster,
+  startTcpProxy,
   TEMPORARY_BROKER_SESSION_TIMEOUT_MS,
   type TestKafkaCluster,
 } from '../src/testing/index.js';
@@ -174,5 +175,29 @@ test("a killed run's leftover with the same fixed endpoint is reported at once a
     assert.equal(again.endpoint.port, port);
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('dispose() with the cluster out of reach says unreachable, not still-listed; the node is deleted all the same', { skip }, async () => {
+  const cluster = c!;
+  const proxy = await startTcpProxy(Number(cluster.bootstrap[0]!.split(':')[1]));
+  try {
+    const tmp = await registerTemporaryBroker({
+      zookeeper: { connect: cluster.zkConnect },
+      brokerId: 103,
+      kafka: { brokers: [proxy.address] },
+      timeoutMs: 4000,
+    });
+    proxy.set('hold'); // the cluster takes the connection and never answers
+    await assert.rejects(tmp.dispose(), (e: { code?: string; reason?: string; message: string }) => {
+      // Before: reason 'still-listed', for a cluster that was never heard from.
+      assert.equal(e.code, 'CONFIRMATION_FAILED', e.message);
+      assert.equal(e.reason, 'unreachable', e.message);
+      return true;
+    });
+    assert.equal(await observer!.exists('/brokers/ids/103'), null, 'the registration is deleted');
+  } finally {
+    proxy.set('pass');
+    await proxy.close();
   }
 });

@@ -154,7 +154,9 @@ test('proxy.blackhole(ms): a request sent through it is answered only after the 
   }
 });
 
-test('kafka: a 1-broker cluster on its own ZooKeeper; restartBroker; dispose stops both', { skip }, async () => {
+test('kafka: a 1-broker cluster on its own ZooKeeper; restartBroker (controlled, killed, after a stall); dispose stops both', {
+  skip,
+}, async () => {
   const c = await startKafkaCluster({ cacheDir });
   const pids = [c.zookeeper?.members[0]?.pid, c.brokers[0]?.pid];
   try {
@@ -169,6 +171,19 @@ test('kafka: a 1-broker cluster on its own ZooKeeper; restartBroker; dispose sto
     const oldPid = c.brokers[0]!.pid;
     await c.restartBroker(1);
     assert.notEqual(c.brokers[0]!.pid, oldPid, 'a new JVM');
+    assert.deepEqual(
+      (await probeMetadata(c.bootstrap[0]!)).brokers.map((b) => b.nodeId),
+      [1],
+    );
+    // A crash: the killed JVM's node lingers until its session expires, and Kafka refuses to start
+    // on it. Before: ServerStartError (NodeExists) every time; now the kit waits it out.
+    const crashedPid = c.brokers[0]!.pid;
+    await c.restartBroker(1, { kill: true });
+    assert.notEqual(c.brokers[0]!.pid, crashedPid, 'a new JVM after the crash');
+    // A ZooKeeper stall longer than the kit's own session (the server caps it at 4 s with tickTime
+    // 200): before, every later start failed with SessionExpiredError on the kit's expired session.
+    await c.zookeeper.stallLeader(5000);
+    await c.restartBroker(1);
     assert.deepEqual(
       (await probeMetadata(c.bootstrap[0]!)).brokers.map((b) => b.nodeId),
       [1],

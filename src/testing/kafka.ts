@@ -249,10 +249,21 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     removeTempDir(root);
     await ownZk?.stop();
   };
+  // The kit's own view of the brokers' nodes. Its session is replaced once it has ended: a stall of
+  // ZooKeeper longer than the session (capped at 20 ticks by the server) expires it, and the
+  // cluster must still start and restart brokers afterwards.
+  const openObserver = (): Promise<Session> =>
+    openSessionWithin({ connect: zkHosts, sessionTimeoutMs: 10_000 }, Math.min(15_000, startTimeoutMs));
+  const watching = async (): Promise<Session> => {
+    if (observer === undefined || observer.ended !== undefined) {
+      await observer?.close().catch(() => undefined);
+      observer = await openObserver();
+    }
+    return observer;
+  };
   try {
-    observer = await openSessionWithin({ connect: zkHosts, sessionTimeoutMs: 10_000 }, Math.min(15_000, startTimeoutMs));
+    observer = await openObserver();
     await observer.createParents(`${chroot}/brokers/ids/x`);
-    const watcher = observer;
     for (let i = 0; i < size; i++) {
       const id = firstId + i;
       const port = await freePort();
@@ -278,7 +289,19 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
         start: async () => {
           if (jvm !== undefined && !jvm.exited) return;
           const path = `${chroot}/brokers/ids/${id}`;
-          // A killed broker's node lingers until its session expires; a new one must be seen.
+          const watcher = await watching();
+          // A killed broker's node lingers until its session expires, and Kafka refuses to start
+          // while it is there (KafkaZkClient.CheckedEphemeral: NodeExists, not its session): waited
+          // out first, as an operator restarting a crashed broker waits.
+          if ((await watcher.exists(path)) !== null)
+            await waitForNode(
+              watcher,
+              path,
+              (st) => st === null,
+              startTimeoutMs,
+              `the node of broker ${id}'s killed JVM (${path}) to expire`,
+            );
+          // A new node must be seen, not one that appears for another reason meanwhile.
           const before = await watcher.exists(path);
           jvm = spawnJvm({
             classpath,

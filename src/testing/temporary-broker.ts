@@ -256,15 +256,19 @@ export async function registerTemporaryBroker(opts: TemporaryBrokerOptions): Pro
 async function waitUntilUnlisted(admin: Admin, brokerId: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let seen: unknown;
+  let answered = false;
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     try {
       const view = await admin.describeCluster();
       seen = view;
+      answered = true;
       if (!view.brokers.some((b) => b.nodeId === brokerId)) return;
     } catch (err) {
       seen = err instanceof Error ? err.message : String(err);
+      answered = false;
     }
     await delay(Math.max(0, Math.min(backoffMs(attempt, 100, 2000), deadline - Date.now())));
   }
-  throw new ConfirmationFailedError(brokerId, 'still-listed', seen);
+  // Said as it was last seen: listed still, or a cluster that did not answer (not "still listed").
+  throw new ConfirmationFailedError(brokerId, answered ? 'still-listed' : 'unreachable', seen);
 }
