@@ -8,6 +8,7 @@ import {
   InvalidConfigError,
   OwnedEphemeral,
   parseConnectString,
+  Session,
   type BrokerRegistrarConfig,
   type OwnedEphemeralOptions,
 } from '../src/index.js';
@@ -259,6 +260,16 @@ describe('the building blocks check their options when constructed, not at start
       [{ scheme: 'world', id: 'anyone', perms: 32 }],
     ])
       refused({ ...ok, acl }, 'acl');
+  });
+  test('Session.open: an unknown key (a Connection-style auth, a typo) is refused, not an unauthenticated session', async () => {
+    for (const [key, value] of [
+      ['auth', { scheme: 'digest', credentials: 'u:p' }],
+      ['sessionTimeoutMS', 1000],
+    ] as const)
+      await assert.rejects(
+        Session.open({ connect: '127.0.0.1:1', sessionTimeoutMs: 4000, [key]: value } as never),
+        (e: unknown) => e instanceof InvalidConfigError && e.field === key && !e.message.includes('u:p'),
+      );
   });
   test('BrokerRegistrar.start(): a bad option rejects, and the registrar stays idle and startable', async () => {
     const r = new BrokerRegistrar(good);

@@ -13,7 +13,10 @@ export function checkOptionKeys(opts: unknown, known: readonly string[], field: 
     if (!known.includes(key))
       throw new InvalidConfigError(
         field === 'options' ? key : `${field}.${key}`,
-        (opts as Record<string, unknown>)[key],
+        // An option misplaced may carry credentials (`auth` where it is not taken): never echoed.
+        SECRET_KEY.test(key) ? '<redacted>' : (opts as Record<string, unknown>)[key],
         `unknown option (known: ${known.join(', ')})`,
       );
 }
+
+const SECRET_KEY = /auth|cred|pass|secret|token|key/i;

@@ -10,6 +10,7 @@ import { ZkClient, type MultiOpInput, type MultiOutcome } from './client/zk-clie
 export type { MultiOpInput, MultiOpResult, MultiOutcome } from './client/zk-client.js';
 import type { ClientEndReason } from './client/client-connection.js';
 import { validateTls, type ZooKeeperTls } from './tls.js';
+import { checkOptionKeys } from '../util/options.js';
 import type { Acl, CreateMode, Stat, Watcher } from './types.js';
 
 export { ANY_VERSION, PERM } from './types.js';
@@ -51,6 +52,15 @@ export interface SessionOptions {
   /** Told of each connection attempt that fails before the session is established, with its cause. */
   readonly onAttemptFailed?: (host: string, cause: Error) => void;
 }
+
+const SESSION_OPTION_KEYS = Object.keys({
+  connect: true,
+  sessionTimeoutMs: true,
+  sessionId: true,
+  sessionPassword: true,
+  tls: true,
+  onAttemptFailed: true,
+} satisfies Record<keyof SessionOptions, true>);
 
 /** The events of Session. */
 export interface SessionEvents {
@@ -116,6 +126,9 @@ export class Session extends SafeEmitter<SessionEvents> {
    * session expired (SessionExpiredError).
    */
   static async open(opts: SessionOptions, signal?: AbortSignal): Promise<Session> {
+    // A key it does not know (a typo, or a Connection's `auth`, which a Session does not take: use
+    // addAuth) is refused, never silently an unauthenticated session.
+    checkOptionKeys(opts, SESSION_OPTION_KEYS, 'options', '{ connect, sessionTimeoutMs, sessionId?, sessionPassword?, tls? }');
     const pace = reconnectPaceMs(opts.sessionTimeoutMs);
     const tls = opts.tls === undefined ? undefined : validateTls(opts.tls, 'tls');
     let client: ZkClient;
