@@ -104,7 +104,8 @@ export interface TestKafkaCluster extends AsyncDisposable {
   broker(id: number): KafkaBroker;
   /**
    * Restarts broker `id`: a controlled shutdown (or SIGKILL with `{ kill: true }`, a crash whose
-   * session is left to expire), then start(); resolves once it is registered again and serves Metadata.
+   * session is left to expire: the new JVM starts once its node is gone, as Kafka refuses to start
+   * while it lingers), then start(); resolves once it is registered again and serves Metadata.
    */
   restartBroker(id: number, opts?: { readonly kill?: boolean }): Promise<void>;
   /**
