@@ -126,6 +126,12 @@ test('the connect string and the credentials file: named by the flag, a URL refu
   assert.throws(zk('zk://127.0.0.1:2181'), (e: unknown) =>
     /^invalid --zookeeper: "zk:\/\/127\.0\.0\.1:2181" \(a connect string has no scheme/.test(cliMessage(e)),
   );
+  assert.throws(zk('127.0.0.1:2181,zk://h2:2181'), (e: unknown) => /a connect string has no scheme \(zk:\/\/\)/.test(cliMessage(e)));
+  // Credentials in a connect string: refused, never echoed.
+  assert.throws(
+    zk('ZK://u:hunter2@h:2181'),
+    (e: unknown) => /holds no credentials/.test(cliMessage(e)) && !cliMessage(e).includes('hunter2'),
+  );
   // Before: "invalid --zookeeper-auth-file.credentials", a key under the flag, not a flag.
   assert.throws(run('--zookeeper-auth-file', '/etc/hostname'), (e: unknown) => {
     assert.ok(e instanceof InvalidConfigError && e.field === '--zookeeper-auth-file', String(e));

@@ -74,25 +74,36 @@ describe('BrokerRegistrar config validation', () => {
     for (const brokers of [['h:'], ['h'], ['127.0.0.1:0'], ['127.0.0.1:99999'], []])
       rejects({ ...good, confirm: { kafka: { brokers } } }, 'confirm.kafka.brokers', brokers);
   });
-  test('confirm.kafka: kafkajs options checked by key and type, not misread by kafkajs at the first call', () => {
+  test('confirm.kafka: kafkajs options checked by key and type, not misread by kafkajs at the first call; credentials never echoed', () => {
     const brokers = ['127.0.0.1:9092'];
-    for (const [option, value] of [
-      ['requestTimout', 1000], // a typo
-      ['connectionTimeout', '1000'],
-      ['requestTimeout', -1],
-      ['clientId', ''],
-      ['ssl', 'yes'],
-      ['sasl', { mechanism: 'PLAIN', username: 'u', password: 'p' }],
-      ['sasl', 'plain'],
-      ['retry', 3],
-      ['enforceRequestTimeout', 'true'],
-      ['socketFactory', {}],
-      ['logLevel', 4], // would be ignored: logs go through debug
+    for (const [option, value, shown] of [
+      ['requestTimout', 1000, '<redacted>'], // a typo: its value may be anything, a secret too
+      ['connectionTimeout', '1000', '1000'],
+      ['requestTimeout', -1, -1],
+      ['ssl', 'yes', '<redacted>'],
+      ['sasl', { mechanism: '', username: 'u', password: 'hunter2' }, '<redacted>'],
+      ['sasl', 'plain:u:hunter2', '<redacted>'],
+      ['retry', 3, 3],
+      ['enforceRequestTimeout', 'true', 'true'],
+      ['socketFactory', {}, {}],
+      ['logLevel', 4, 4], // would be ignored: logs go through debug
     ] as const)
-      rejects({ ...good, confirm: { kafka: { brokers, [option]: value } } }, `confirm.kafka.${option}`, value);
+      assert.throws(
+        () => new BrokerRegistrar({ ...good, confirm: { kafka: { brokers, [option]: value } } } as BrokerRegistrarConfig),
+        (e: unknown) => {
+          assert.ok(e instanceof InvalidConfigError && e.field === `confirm.kafka.${option}`, String(e));
+          assert.deepEqual(e.value, shown);
+          assert.ok(!e.message.includes('hunter2'), e.message);
+          return true;
+        },
+      );
+    // What kafkajs 2.2.4 takes: mechanisms in any case, a custom one, fractions, zero, an empty clientId, undefined.
     for (const kafka of [
-      { brokers, clientId: 'me', connectionTimeout: 3000, requestTimeout: 5000, ssl: true, retry: { retries: 2 } },
-      { brokers, ssl: { rejectUnauthorized: false }, sasl: { mechanism: 'scram-sha-512', username: 'u', password: 'p' } },
+      { brokers, clientId: 'me', connectionTimeout: 3000, requestTimeout: 5000.5, ssl: true, retry: { retries: 2 } },
+      { brokers, ssl: { rejectUnauthorized: false }, sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' } },
+      { brokers, sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' }, connectionTimeout: 0, clientId: '' },
+      { brokers, sasl: { mechanism: 'my-mech', authenticationProvider: () => ({ authenticate: async () => undefined }) } },
+      { brokers, logLevel: undefined },
       { brokers: async () => brokers },
     ])
       assert.doesNotThrow(() => new BrokerRegistrar({ ...good, confirm: { kafka } } as BrokerRegistrarConfig));
@@ -264,6 +275,8 @@ describe('the building blocks check their options when constructed, not at start
   test('Session.open: an unknown key (a Connection-style auth, a typo) is refused, not an unauthenticated session', async () => {
     for (const [key, value] of [
       ['auth', { scheme: 'digest', credentials: 'u:p' }],
+      ['digest', 'u:p'],
+      ['pwd', 'u:p'],
       ['sessionTimeoutMS', 1000],
     ] as const)
       await assert.rejects(

@@ -19,4 +19,4 @@ export function checkOptionKeys(opts: unknown, known: readonly string[], field: 
       );
 }
 
-const SECRET_KEY = /auth|cred|pass|secret|token|key/i;
+const SECRET_KEY = /auth|cred|pass|pwd|secret|token|key|digest|user/i;

@@ -36,8 +36,11 @@ export function formatHostPort(h: HostPort): string {
 export function parseConnectString(value: unknown, field = 'connect'): ParsedConnectString {
   if (typeof value !== 'string' || value.trim() === '')
     throw new InvalidConfigError(field, value, 'expected "host:port[,host:port...][/chroot]"');
-  // zk://host:2181 (a URL, as other systems write it): its "//" would be read as a chroot.
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value.trim());
+  // No ZooKeeper connect string holds credentials: user:password@ is refused, and never echoed.
+  if (value.includes('@'))
+    throw new InvalidConfigError(field, '<redacted>', 'a connect string holds no credentials ("user:password@"): give them as auth');
+  // zk://host:2181 (a URL, as other systems write it), in any entry: its "//" would be read as a chroot.
+  const scheme = /(?:^|,)\s*([a-z][a-z0-9+.-]*):\/\//i.exec(value);
   if (scheme !== null)
     throw new InvalidConfigError(
       field,
