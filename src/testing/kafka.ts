@@ -4,10 +4,10 @@
 // die with the process that started them (see jvm.ts).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidConfigError } from '../errors.js';
-import { timerMs } from '../util/timing.js';
+import { InvalidConfigError, isRetriable, isSessionGone } from '../errors.js';
+import { delay, timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
-import type { Session } from '../zookeeper/session.js';
+import type { Session, Stat } from '../zookeeper/session.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, kafkaLibs } from './jars.js';
 import { ServerStartError } from './errors.js';
 import { javaBinary, javaMajorVersion, makeTempDir, removeTempDir, requireJava, spawnJvm, type Jvm } from './jvm.js';
@@ -277,6 +277,8 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
       writeFileSync(join(dir, 'log4j.properties'), `${KAFKA_LOG4J}\n`);
       const logFile = join(dir, 'server.log');
       let jvm: Jvm | undefined;
+      // One start at a time: two at once (two restartBroker calls) would run two JVMs on one data dir.
+      let starting: Promise<void> | undefined;
       brokers.push({
         id,
         port,
@@ -287,79 +289,95 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
         get running() {
           return jvm !== undefined && !jvm.exited;
         },
-        start: async () => {
-          if (jvm !== undefined && !jvm.exited) return;
-          const path = `${chroot}/brokers/ids/${id}`;
-          const watcher = await watching();
-          // A killed broker's node lingers until its session expires, and Kafka refuses to start
-          // while it is there (KafkaZkClient.CheckedEphemeral: NodeExists, not its session): waited
-          // out first, as an operator restarting a crashed broker waits.
-          if ((await watcher.exists(path)) !== null)
-            await waitForNode(
-              watcher,
-              path,
-              (st) => st === null,
-              startTimeoutMs,
-              `the node of broker ${id}'s killed JVM (${path}) to expire`,
-            );
-          // A new node must be seen, not one that appears for another reason meanwhile.
-          const before = await watcher.exists(path);
-          jvm = spawnJvm({
-            classpath,
-            mainClass: 'kafka.Kafka',
-            args: [join(dir, 'server.properties')],
-            logFile,
-            heap: '384m',
-            systemProperties: { 'log4j.configuration': `file:${join(dir, 'log4j.properties')}`, 'kzr.log.file': logFile },
-          });
-          const started = jvm;
-          const died = new Promise<never>((_, reject) => {
-            started.child.once('exit', (code, sig) => {
-              // The Java version too: what a line may not support.
-              void javaMajorVersion().then((major) =>
-                reject(
-                  new ServerStartError(
-                    `Kafka ${version} broker ${id} (127.0.0.1:${port})`,
-                    `exited (${code ?? sig}) while starting, on Java ${major ?? '(version unknown)'} (${javaBinary()})`,
-                    started.logTail(30),
-                  ),
-                ),
-              );
+        start: () =>
+          (starting ??= (async () => {
+            if (jvm !== undefined && !jvm.exited) return;
+            const path = `${chroot}/brokers/ids/${id}`;
+            const deadline = Date.now() + startTimeoutMs;
+            let watcher: Session;
+            let before: Stat | null;
+            for (;;) {
+              try {
+                watcher = await watching();
+                // A killed broker's node lingers until its session expires, and Kafka refuses to
+                // start while it is there (KafkaZkClient.CheckedEphemeral: NodeExists, not its
+                // session): waited out first, as an operator restarting a crashed broker waits.
+                if ((await watcher.exists(path)) !== null)
+                  await waitForNode(
+                    watcher,
+                    path,
+                    (st) => st === null,
+                    Math.max(1, deadline - Date.now()),
+                    `the node of broker ${id}'s killed JVM (${path}) to expire`,
+                  );
+                // A new node must be seen, not one that appears for another reason meanwhile.
+                before = await watcher.exists(path);
+                break;
+              } catch (err) {
+                // ZooKeeper stalled or its session gone (a restart during a leader stall): asked again
+                // (on a new session if need be) until startTimeoutMs.
+                if ((!isRetriable(err) && !isSessionGone(err)) || Date.now() >= deadline) throw err;
+                await delay(Math.min(250, Math.max(0, deadline - Date.now())));
+              }
+            }
+            jvm = spawnJvm({
+              classpath,
+              mainClass: 'kafka.Kafka',
+              args: [join(dir, 'server.properties')],
+              logFile,
+              heap: '384m',
+              systemProperties: { 'log4j.configuration': `file:${join(dir, 'log4j.properties')}`, 'kzr.log.file': logFile },
             });
-          });
-          died.catch(() => undefined);
-          // Whatever ends the start, its waits end with it: a broker that died must not leave them
-          // (a timer, a probe every second) running until startTimeoutMs, holding the process.
-          const over = new AbortController();
-          try {
-            await Promise.race([
-              died,
-              waitForNode(
-                watcher,
-                path,
-                (st) => st !== null && (before === null || st.czxid !== before.czxid),
-                startTimeoutMs,
-                `Kafka broker ${id} to register at ${path}`,
-                over.signal,
-              ),
-            ]);
-            await Promise.race([
-              died,
-              eventually(
-                async () => (await probeMetadata(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id),
-                startTimeoutMs,
-                `Kafka broker ${id} to list itself in Metadata`,
-                undefined,
-                over.signal,
-              ),
-            ]);
-          } catch (err) {
-            await started.kill();
-            throw err;
-          } finally {
-            over.abort();
-          }
-        },
+            const started = jvm;
+            const died = new Promise<never>((_, reject) => {
+              started.child.once('exit', (code, sig) => {
+                // The Java version too: what a line may not support.
+                void javaMajorVersion().then((major) =>
+                  reject(
+                    new ServerStartError(
+                      `Kafka ${version} broker ${id} (127.0.0.1:${port})`,
+                      `exited (${code ?? sig}) while starting, on Java ${major ?? '(version unknown)'} (${javaBinary()})`,
+                      started.logTail(30),
+                    ),
+                  ),
+                );
+              });
+            });
+            died.catch(() => undefined);
+            // Whatever ends the start, its waits end with it: a broker that died must not leave them
+            // (a timer, a probe every second) running until startTimeoutMs, holding the process.
+            const over = new AbortController();
+            try {
+              await Promise.race([
+                died,
+                waitForNode(
+                  watcher,
+                  path,
+                  (st) => st !== null && (before === null || st.czxid !== before.czxid),
+                  startTimeoutMs,
+                  `Kafka broker ${id} to register at ${path}`,
+                  over.signal,
+                ),
+              ]);
+              await Promise.race([
+                died,
+                eventually(
+                  async () => (await probeMetadata(`127.0.0.1:${port}`)).brokers.some((b) => b.nodeId === id),
+                  startTimeoutMs,
+                  `Kafka broker ${id} to list itself in Metadata`,
+                  undefined,
+                  over.signal,
+                ),
+              ]);
+            } catch (err) {
+              await started.kill();
+              throw err;
+            } finally {
+              over.abort();
+            }
+          })().finally(() => {
+            starting = undefined;
+          })),
         stop: async () => {
           await jvm?.stop(30_000);
         },
@@ -391,6 +409,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     await stop();
     throw err;
   }
+  const restarting = new Map<number, Promise<void>>();
   const broker = (id: number): KafkaBroker => {
     const b = brokers.find((x) => x.id === id);
     if (b === undefined)
@@ -405,11 +424,18 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     zookeeper,
     running: () => brokers.filter((b) => b.running).map((b) => b.address),
     broker,
-    restartBroker: async (id, o = {}) => {
+    // Concurrent restarts of one broker share one (as restartMember does): two would each start a JVM.
+    restartBroker: (id, o = {}) => {
       const b = broker(id);
-      if (o.kill === true) await b.kill();
-      else await b.stop();
-      await b.start();
+      const running = restarting.get(id);
+      if (running !== undefined) return running;
+      const restart = (async () => {
+        if (o.kill === true) await b.kill();
+        else await b.stop();
+        await b.start();
+      })().finally(() => restarting.delete(id));
+      restarting.set(id, restart);
+      return restart;
     },
     stop,
     [Symbol.asyncDispose]: stop,
