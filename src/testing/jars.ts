@@ -63,11 +63,12 @@ export function checkZooKeeperVersion(version: unknown, field = 'version'): stri
 /**
  * The cache directory to use, absolute: `cacheDir` resolved against the working directory (Maven
  * resolves a relative output directory against its POM's, inside node_modules), else
- * defaultCacheDir(). An empty or non-string one is refused (InvalidConfigError naming `field`).
+ * defaultCacheDir(). An empty or non-string one is refused (InvalidConfigError, field `cacheDir`).
  */
-export function cacheDirPath(cacheDir: unknown, field = 'cacheDir'): string {
+export function cacheDirPath(cacheDir: unknown): string {
   if (cacheDir === undefined) return defaultCacheDir();
-  if (typeof cacheDir !== 'string' || cacheDir.trim() === '') throw new InvalidConfigError(field, cacheDir, 'expected a directory path');
+  if (typeof cacheDir !== 'string' || cacheDir.trim() === '')
+    throw new InvalidConfigError('cacheDir', cacheDir, 'expected a directory path');
   return resolve(cacheDir);
 }
 

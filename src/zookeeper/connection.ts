@@ -464,30 +464,28 @@ export class Connection extends SafeEmitter<ConnectionEvents> {
    * timeout (no one serves: an election) or the server is as far as we are.
    */
   private dataLost(s: Session): Promise<boolean> {
-    return this.helper(() => this.probeDataLost(s));
-  }
-
-  private async probeDataLost(s: Session): Promise<boolean> {
-    let probe: Session | undefined;
-    try {
-      const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]);
-      probe = await this.openSession(this.connectString.hosts, signal);
-      await untilAborted(probe.exists('/'), signal, 'probing the ensemble');
-      const behind = probe.lastZxidSeen < s.lastZxidSeen;
-      log(
-        'session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s',
-        s.id,
-        probe.lastZxidSeen.toString(16),
-        s.lastZxidSeen.toString(16),
-        behind ? 'data lost' : 'not behind',
-      );
-      return behind;
-    } catch (err) {
-      log('session 0x%s refused; no new session either (%s): no one serves yet', s.id, (err as Error).message);
-      return false;
-    } finally {
-      await probe?.close().catch(() => undefined);
-    }
+    return this.helper(async () => {
+      let probe: Session | undefined;
+      try {
+        const signal = AbortSignal.any([this.stopper.signal, AbortSignal.timeout(s.timeoutMs)]);
+        probe = await this.openSession(this.connectString.hosts, signal);
+        await untilAborted(probe.exists('/'), signal, 'probing the ensemble');
+        const behind = probe.lastZxidSeen < s.lastZxidSeen;
+        log(
+          'session 0x%s refused; a new session sees zxid 0x%s, ours 0x%s: %s',
+          s.id,
+          probe.lastZxidSeen.toString(16),
+          s.lastZxidSeen.toString(16),
+          behind ? 'data lost' : 'not behind',
+        );
+        return behind;
+      } catch (err) {
+        log('session 0x%s refused; no new session either (%s): no one serves yet', s.id, (err as Error).message);
+        return false;
+      } finally {
+        await probe?.close().catch(() => undefined);
+      }
+    });
   }
 
   /** Runs `work` as a helper that close() waits for. */
