@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on a fresh Debian machine: Java, Debian's ZooKeeper
 # 3.8 package, Python's prometheus_client and Spin (only when missing), a ZooKeeper-mode Kafka broker from Maven Central
-# (scripts/fetch-kafka.sh) and ZooKeeper 3.4.14 and 3.9.4 servers (scripts/fetch-zookeeper.sh), then the npm dependencies (plain JavaScript: nothing is compiled on
+# (scripts/fetch-kafka.sh) and ZooKeeper 3.4.14, 3.5.10 and 3.9.4 servers (scripts/fetch-zookeeper.sh), then the npm dependencies (plain JavaScript: nothing is compiled on
 # install; our ZooKeeper client is TypeScript in src/zookeeper/client/) and builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,9 @@ fi
 # The Debian package may start a system ZooKeeper service; the tests never use it (they start
 # their own on free ports), so it is left alone.
 bash scripts/fetch-kafka.sh
-# The oldest and the newest ZooKeeper line, for the conformance suite in CI (npm run compat fetches the rest).
-bash scripts/fetch-zookeeper.sh 3.4.14 3.9.4
+# The oldest and the newest ZooKeeper line, for the conformance suite in CI (npm run compat fetches the
+# rest), and 3.5.10, the last line without persistent watches, for the watch-downgrade test in npm test.
+bash scripts/fetch-zookeeper.sh 3.4.14 3.5.10 3.9.4
 
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 npm run build --silent
