@@ -221,7 +221,7 @@ describe('TLS to ZooKeeper (secureClientPort)', { skip: haveOpenssl() ? false : 
       await c.close();
     }
     // The audit says the same.
-    const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 2000 }).then(
+    const audit = await auditRegistrations(at.secure, { tls: { ca: otherCa.cert }, connectTimeoutMs: 3000 }).then(
       () => undefined,
       (e: unknown) => e,
     );

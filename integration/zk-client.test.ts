@@ -670,6 +670,42 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await silent.close();
   });
 
+  test('giving up during a retry of a host that failed already: its real failure stays the last one said', async (t) => {
+    // The first connection is closed at its ConnectRequest (a server not serving); the retry is held
+    // without an answer, and the caller gives up a moment into it. Said as "no connection within 20
+    // ms", the retry would bury the failure that explains it (in CI: a TLS refusal, under a cut retry).
+    let connections = 0;
+    let retryBegan: (() => void) | undefined;
+    const began = new Promise<void>((resolve) => (retryBegan = resolve));
+    const flaky = await plainServer((sock) =>
+      sock.once('data', () => {
+        if (++connections === 1) sock.destroy();
+        else retryBegan?.();
+      }),
+    );
+    t.after(() => flaky.close());
+    const failed: [string, string][] = [];
+    const giveUp = new AbortController();
+    const connecting = ZkClient.connect(
+      {
+        connect: `127.0.0.1:${flaky.port}`,
+        sessionTimeoutMs: 10_000,
+        reconnectJitterMs: 0,
+        retryListPauseMs: 0,
+        onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
+      },
+      giveUp.signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await within(began, 5000, 'the retry to send its ConnectRequest');
+    giveUp.abort(new Error('given up'));
+    assert.equal(((await within(connecting, 5000, 'connect() to settle')) as Error).message, 'given up');
+    assert.equal(failed.length, 1, JSON.stringify(failed));
+    assert.match(failed[0]![1], /closed/, JSON.stringify(failed));
+  });
+
   // A leader stalled past the session timeout expires every session on its own clock when it resumes,
   // and answers reattaches "expired" until it notices it was deposed, while the new quorum still has
   // those sessions (the leader-stall bench saw every expiry notice come from such a leader). Played

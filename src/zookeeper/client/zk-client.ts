@@ -206,11 +206,16 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       return Promise.reject(err);
     }
     return new Promise<ZkClient>((resolve, reject) => {
-      const onAttemptFailed = opts.onAttemptFailed;
+      const told = opts.onAttemptFailed;
+      const failedHosts = new Set<string>();
+      const onAttemptFailed = (host: string, cause: Error): void => {
+        failedHosts.add(host);
+        told?.(host, cause);
+      };
       const cleanup = (): void => {
         conn.off('connected', onConnected);
         conn.off('ended', onEnded);
-        if (onAttemptFailed !== undefined) conn.off('attemptFailed', onAttemptFailed);
+        conn.off('attemptFailed', onAttemptFailed);
         signal?.removeEventListener('abort', onAbort);
       };
       const onConnected = (): void => {
@@ -226,10 +231,12 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       };
       const onAbort = (): void => {
         // The attempt cut short is a failed attempt too: without it, giving up while a server holds
-        // the connection silently would report no failure at all.
+        // the connection silently would report no failure at all. But a retry of a host that has
+        // failed already says nothing new, and cut a few ms after it began ("no connection within
+        // 3 ms") it would bury that host's real failure (a TLS refusal) as the last attempt's.
         const cut = conn.attemptCutShort();
         cleanup();
-        if (cut !== undefined) onAttemptFailed?.(cut.host, cut.cause);
+        if (cut !== undefined && !failedHosts.has(cut.host)) told?.(cut.host, cut.cause);
         const reason: unknown = signal?.reason;
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
       };
@@ -239,7 +246,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       }
       conn.on('connected', onConnected);
       conn.on('ended', onEnded);
-      if (onAttemptFailed !== undefined) conn.on('attemptFailed', onAttemptFailed);
+      conn.on('attemptFailed', onAttemptFailed);
       signal?.addEventListener('abort', onAbort, { once: true });
       conn.start();
     });
