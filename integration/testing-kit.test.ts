@@ -402,14 +402,14 @@ test('typed errors: a bad option, missing jars, missing Java; nothing is started
     await assert.rejects(startZooKeeper({ cacheDir: empty }), (e: { code?: string; command?: string; message: string }) => {
       assert.equal(e.code, 'JARS_MISSING');
       // The command fills the cache that was looked in, not the default one.
-      assert.equal(e.command, `npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir ${empty}`);
-      assert.match(e.message, /fetch-kafka --version 3\.9\.2 --cache-dir /);
+      assert.equal(e.command, `npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir=${empty}`);
+      assert.match(e.message, /fetch-kafka --version 3\.9\.2 --cache-dir=/);
       return true;
     });
     await assert.rejects(
       startZooKeeper({ cacheDir: empty, version: '3.9.4' }),
       (e: { code?: string; command?: string }) =>
-        e.code === 'JARS_MISSING' && e.command === `npx kafka-zk-registrar fetch-zookeeper --version 3.9.4 --cache-dir ${empty}`,
+        e.code === 'JARS_MISSING' && e.command === `npx kafka-zk-registrar fetch-zookeeper --version 3.9.4 --cache-dir=${empty}`,
     );
     assert.deepEqual(require('node:fs').readdirSync(empty), [], 'nothing was written into the cache');
   } finally {

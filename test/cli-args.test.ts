@@ -112,8 +112,14 @@ test('integers as Kafka reads them (Integer.parseInt of the trimmed value): a si
     () => id('99999999999999999999999'),
     (e: unknown) =>
       e instanceof InvalidConfigError &&
-      cliMessage(e).startsWith('invalid --broker-id: "99999999999999999999999" (expected an integer from'),
+      cliMessage(e).startsWith('invalid --broker-id: "99999999999999999999999" (expected an integer that fits a 32-bit int'),
   );
+  // No range that offers what the flag refuses (before: "from -2147483648 to 2147483647" for a broker id).
+  for (const huge of ['99999999999999999999999', '-99999999999999999999999'])
+    assert.throws(
+      () => id(huge),
+      (e: unknown) => e instanceof InvalidConfigError && !cliMessage(e).includes('-2147483648'),
+    );
 });
 
 test('the connect string and the credentials file: named by the flag, a URL refused for what it is', () => {

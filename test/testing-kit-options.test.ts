@@ -1,6 +1,8 @@
 // The testing kit's checks that need no server: options refused before anything starts, the
 // loopback names that find a temporary broker's ZooKeeper, and its helper processes run off the event loop.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -88,8 +90,27 @@ test('a temporary broker is matched to its ZooKeeper by any loopback name of the
 });
 
 test('JarsMissingError names the fetch command for the cache that was looked in', () => {
-  assert.equal(fetchKafkaCommand('3.9.2', '/tmp/my-cache'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir /tmp/my-cache');
+  assert.equal(fetchKafkaCommand('3.9.2', '/tmp/my-cache'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2 --cache-dir=/tmp/my-cache');
   assert.equal(fetchKafkaCommand('3.9.2'), 'npx kafka-zk-registrar fetch-kafka --version 3.9.2');
+});
+
+test('the fetch command, pasted into a shell, gives the fetch CLI the cache dir as it is', () => {
+  // Before: double quotes (a `$HOME` in the name expanded when pasted), and `--cache-dir -x` read as a flag.
+  for (const dir of ['/tmp/$HOME `id` x', "/tmp/it's here", '-x', '/tmp/a"b\\c']) {
+    const command = fetchKafkaCommand('3.9.2', dir);
+    const prefix = 'npx kafka-zk-registrar ';
+    assert.ok(command.startsWith(prefix), command);
+    // The shell's own word splitting and quote removal, with printf in place of the CLI.
+    const args = execFileSync('sh', ['-c', `printf '%s\\0' ${command.slice(prefix.length)}`], { encoding: 'utf8' })
+      .split('\0')
+      .slice(0, -1);
+    const { values } = parseArgs({
+      args: args.slice(1),
+      strict: true,
+      options: { version: { type: 'string' }, 'cache-dir': { type: 'string' } },
+    });
+    assert.deepEqual({ ...values }, { version: '3.9.2', 'cache-dir': dir }, command);
+  }
 });
 
 test('startTcpProxy: blackhole(ms) refuses a duration no timer can hold (Node would end it at once)', async () => {

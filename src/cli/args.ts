@@ -373,7 +373,10 @@ function int(value: string | undefined, field: string): number | undefined {
   if (!/^[+-]?\d+$/.test(v)) throw new InvalidConfigError(field, value, 'expected an integer');
   // Beyond an int Kafka refuses it too; refused here as typed, not rounded (1e+23) for the message.
   const n = Number(v);
-  if (n < -2147483648 || n > 2147483647) throw new InvalidConfigError(field, value, 'expected an integer from -2147483648 to 2147483647');
+  // No range offered: "from -2147483648" would offer negatives to a flag that takes none (--broker-id);
+  // the flag's own range is checked next, on a number that is exact.
+  if (n < -2147483648 || n > 2147483647)
+    throw new InvalidConfigError(field, value, 'expected an integer that fits a 32-bit int, as Kafka reads it');
   return n;
 }
 

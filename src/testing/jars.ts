@@ -24,10 +24,14 @@ export function fetchZooKeeperCommand(version: string, cacheDir?: string): strin
   return `npx kafka-zk-registrar fetch-zookeeper --version ${version}${cacheDirFlag(cacheDir)}`;
 }
 
-/** ` --cache-dir DIR` when DIR is not the default: the command must fill the cache that was looked in. */
+/**
+ * ` --cache-dir=DIR` when DIR is not the default: the command must fill the cache that was looked in.
+ * Written to be pasted into a POSIX shell: single-quoted unless plain (double quotes would expand
+ * `$HOME` or a backquote), and joined with `=` so that a DIR starting with `-` is not read as a flag.
+ */
 function cacheDirFlag(cacheDir: string | undefined): string {
   if (cacheDir === undefined || resolve(cacheDir) === resolve(defaultCacheDir())) return '';
-  return ` --cache-dir ${/^[\w./-]+$/.test(cacheDir) ? cacheDir : JSON.stringify(cacheDir)}`;
+  return ` --cache-dir=${/^[\w./-]+$/.test(cacheDir) ? cacheDir : `'${cacheDir.replaceAll("'", `'\\''`)}'`}`;
 }
 
 /**
