@@ -99,11 +99,12 @@ async function serveEndpoint(zookeeper: ConnectionOptions, timeoutMs: number): P
     await broker.listen();
     await source.start(deadline);
   } catch (err) {
+    // Read before close(): closing cuts the attempt under way, which would be said as the last failure.
+    const cause = source.lastFailure;
     await broker.close();
     await source.close();
     if (!deadline.aborted) throw err;
     // ZooKeeper answered, but never long enough to read the cluster's registrations.
-    const cause = source.lastFailure;
     throw new ConnectTimeoutError(zookeeper.connect, timeoutMs, cause instanceof Error ? { cause } : undefined);
   }
   return {

@@ -380,7 +380,9 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   attemptCutShort(): { readonly host: string; readonly cause: Error } | undefined {
     const link = this.current;
     if (link === undefined || link.phase === 'ready') return undefined;
-    return { host: link.name, cause: attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
+    // A socket error already seen (a TLS verification failure) is what the attempt hit; its 'close'
+    // comes a phase of the loop later, and a caller giving up in between must not call it a timeout.
+    return { host: link.name, cause: link.error ?? attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
   }
 
   /** The server of the current connection (`host:port`), while connected. */

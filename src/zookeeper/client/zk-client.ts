@@ -207,9 +207,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     }
     return new Promise<ZkClient>((resolve, reject) => {
       const told = opts.onAttemptFailed;
-      const failedHosts = new Set<string>();
+      let failures = 0;
       const onAttemptFailed = (host: string, cause: Error): void => {
-        failedHosts.add(host);
+        failures++;
         told?.(host, cause);
       };
       const cleanup = (): void => {
@@ -231,12 +231,12 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       };
       const onAbort = (): void => {
         // The attempt cut short is a failed attempt too: without it, giving up while a server holds
-        // the connection silently would report no failure at all. But a retry of a host that has
-        // failed already says nothing new, and cut a few ms after it began ("no connection within
-        // 3 ms") it would bury that host's real failure (a TLS refusal) as the last attempt's.
+        // the connection silently would report no failure at all. But once an attempt has failed,
+        // one cut a few ms after it began ("no connection within 3 ms"), a retry or the next host's,
+        // would bury that real failure (a TLS refusal) as the last attempt's: it says nothing then.
         const cut = conn.attemptCutShort();
         cleanup();
-        if (cut !== undefined && !failedHosts.has(cut.host)) told?.(cut.host, cut.cause);
+        if (cut !== undefined && failures === 0) told?.(cut.host, cut.cause);
         const reason: unknown = signal?.reason;
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
       };
