@@ -60,9 +60,19 @@ test('standalone: serves, expireSession ends a session and its ephemerals, stop 
         (e: unknown) => e instanceof InvalidConfigError && e.field === 'password',
       );
       assert.equal((await zk.ephemeralOwners())?.get('/kit-eph'), owner.id, 'the session and its node are still there');
+      // Waits that end leave nothing behind on the session: one watcher for the path, not one per wait
+      // (before: 50 closures kept until the node changed).
+      type Registry = { oneShot: { data: Map<string, Set<unknown>> } };
+      const registry = (observer as unknown as { client: { connection: { watches: Registry } } }).client.connection.watches;
+      for (let i = 0; i < 50; i++) await waitForNode(observer, '/kit-eph', (st) => st !== null, 1000, 'the node, there already');
+      assert.equal(registry.oneShot.data.get('/kit-eph')?.size, 1, 'one exists-watcher after 50 waits on an unchanged node');
       const ended = waitForEvent<[string]>(owner, 'ended', 15_000, 'the expired session to end');
+      // Two waits on one path at once: its one watcher wakes both.
+      const gone = ['first', 'second'].map((who) =>
+        waitForNode(observer, '/kit-eph', (st) => st === null, 10_000, `the ${who} wait: the ephemeral of the expired session to go`),
+      );
       await zk.expireSession(owner.id, owner.password);
-      await waitForNode(observer, '/kit-eph', (st) => st === null, 10_000, 'the ephemeral of the expired session to go');
+      await Promise.all(gone);
       assert.deepEqual(await ended, ['expired']);
     } finally {
       await owner.close().catch(() => undefined);

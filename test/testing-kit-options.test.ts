@@ -19,6 +19,7 @@ import {
   startZooKeeper,
 } from '../src/testing/index.js';
 import { splitConnect } from '../src/testing/live-brokers.js';
+import { eventually } from '../src/testing/wait.js';
 import { fetchKafkaCommand } from '../src/testing/jars.js';
 import { javaMajorVersion } from '../src/testing/jvm.js';
 import { haveOpenssl, issueCert, makeCa } from '../src/testing/pki.js';
@@ -111,6 +112,20 @@ test('the fetch command, pasted into a shell, gives the fetch CLI the cache dir 
     });
     assert.deepEqual({ ...values }, { version: '3.9.2', 'cache-dir': dir }, command);
   }
+});
+
+test('eventually: the wait is as long as it says, with a check at its deadline', async () => {
+  // Before: with the backoff at 400 ms, a check at 750 ms gave up (750 + 800 > 1000), 250 ms early,
+  // missing a condition that came true at 960 ms.
+  const start = Date.now();
+  await eventually(async () => Date.now() - start >= 960, 1000, 'a condition true from 960 ms');
+  // Never true: refused only after the check made at the deadline.
+  const t0 = Date.now();
+  await assert.rejects(
+    eventually(async () => false, 1000, 'never'),
+    /timed out after 1000 ms waiting for never/,
+  );
+  assert.ok(Date.now() - t0 >= 995, `gave up after ${Date.now() - t0} ms of 1000`);
 });
 
 test('startTcpProxy: blackhole(ms) refuses a duration no timer can hold (Node would end it at once)', async () => {

@@ -4,7 +4,7 @@ import { ConnectTimeoutError } from '../errors.js';
 import { untilAborted } from '../util/shared-work.js';
 import { delay } from '../util/timing.js';
 import { Session, type SessionOptions } from '../zookeeper/session.js';
-import type { Stat } from '../zookeeper/types.js';
+import type { Stat, Watcher } from '../zookeeper/types.js';
 
 /**
  * Rejects with a clear message if `p` does not settle within `timeoutMs`, or with StoppedError once
@@ -34,8 +34,33 @@ export async function openSessionWithin(opts: SessionOptions, timeoutMs: number)
 }
 
 /**
+ * One exists-watcher per session and path, however many waits use it. A session keeps a watcher until
+ * its node changes, so a closure per wait would pile up on a node that never changes (the kit's
+ * observer session waits on the same nodes for a cluster's whole life); this one is the same function
+ * each time (the session keeps it once) and wakes whichever waits are on it when it fires.
+ */
+const existWatchers = new WeakMap<Session, Map<string, { readonly watcher: Watcher; readonly waiters: Set<() => void> }>>();
+
+function existWatcher(session: Session, path: string): { readonly watcher: Watcher; readonly waiters: Set<() => void> } {
+  let byPath = existWatchers.get(session);
+  if (byPath === undefined) existWatchers.set(session, (byPath = new Map()));
+  let entry = byPath.get(path);
+  if (entry === undefined) {
+    const waiters = new Set<() => void>();
+    const watcher: Watcher = () => {
+      const woken = [...waiters];
+      waiters.clear();
+      for (const wake of woken) wake();
+    };
+    byPath.set(path, (entry = { watcher, waiters }));
+  }
+  return entry;
+}
+
+/**
  * Waits, with exists-watches (no polling), until the node's stat satisfies `predicate`
- * (stat is null when the node does not exist). Ends with StoppedError once `signal` aborts.
+ * (stat is null when the node does not exist). Ends with StoppedError once `signal` aborts. Leaves
+ * nothing of its own on the session when it ends (see existWatcher).
  */
 export async function waitForNode(
   session: Session,
@@ -46,19 +71,27 @@ export async function waitForNode(
   signal?: AbortSignal,
 ): Promise<Stat | null> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    let fired!: () => void;
-    const changed = new Promise<void>((r) => (fired = r));
-    const stat = await session.exists(path, () => fired());
-    if (predicate(stat)) return stat;
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last stat: ${JSON.stringify(stat)}`);
-    await within(changed, left, what, signal).catch((err: Error) => {
-      throw signal?.aborted === true ? err : new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
-    });
+  const { watcher, waiters } = existWatcher(session, path);
+  let wake: (() => void) | undefined;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const changed = new Promise<void>((r) => waiters.add((wake = r)));
+      const stat = await session.exists(path, watcher);
+      if (predicate(stat)) return stat;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last stat: ${JSON.stringify(stat)}`);
+      await within(changed, left, what, signal).catch((err: Error) => {
+        throw signal?.aborted === true ? err : new Error(`${err.message}; last stat: ${JSON.stringify(stat)}`);
+      });
+    }
+  } finally {
+    if (wake !== undefined) waiters.delete(wake);
   }
 }
+
+/** What the check made at the deadline is given to answer (a metadata request, a four-letter word). */
+const LAST_CHECK_MS = 200;
 
 /**
  * Polls `check` with backoff (50 ms doubling to 1 s) until it is true. For what offers no watch or
@@ -74,10 +107,11 @@ export async function eventually(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-    // Each check is bounded by what is left of the deadline: a check that hangs must not hang us.
+    // Each check is bounded by what is left of the deadline (a check that hangs must not hang us),
+    // the one at the deadline by a moment of its own to answer in.
     const ok = await within(
       check().catch(() => false),
-      Math.max(0, deadline - Date.now()),
+      Math.max(LAST_CHECK_MS, deadline - Date.now()),
       what,
       signal,
     ).catch((err: unknown) => {
@@ -85,8 +119,10 @@ export async function eventually(
       return false;
     });
     if (ok) return;
-    if (Date.now() + wait > deadline)
+    // The last pause ends at the deadline, for one last check there: the wait is as long as it says.
+    const left = deadline - Date.now();
+    if (left <= 0)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `; last seen: ${last()}`}`);
-    await delay(wait, signal);
+    await delay(Math.min(wait, left), signal);
   }
 }
