@@ -62,7 +62,11 @@ test('an attempt the overall connect timeout cuts short is reported too, and is 
   // The per-host timeout (the session timeout, 18 s) is far off: before, nothing at all was said.
   const { attempts, err } = await startAgainstSilent(18_000, 1500);
   assert.equal(attempts.length, 1, JSON.stringify(attempts));
-  assert.match(attempts[0]?.error ?? '', new RegExp(`^connected to 127\\.0\\.0\\.1:${port} but no answer within 1[45]\\d\\d ms$`));
+  // How long the cut attempt had run: the connect timeout, give or take when the attempt began and how late the timer fired.
+  const ms = Number(
+    new RegExp(`^connected to 127\\.0\\.0\\.1:${port} but no answer within (\\d+) ms$`).exec(attempts[0]?.error ?? '')?.[1],
+  );
+  assert.ok(ms >= 1400 && ms < 18_000, attempts[0]?.error);
   assert.ok(err instanceof ConnectTimeoutError, String(err));
   assert.equal((err.cause as Error).message, attempts[0]?.error);
 });

@@ -126,7 +126,7 @@ test("a killed run's leftover id is reported at once, naming the holder; it goes
         return true;
       },
     );
-    assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
+    assert.ok(Date.now() - started < 4500, `reported after ${Date.now() - started} ms, not after a wait for the leftover to go`);
     await leftoverGone(101);
     await eventually(
       async () => !(await probeMetadata(cluster.bootstrap[0]!)).brokers.some((b) => b.nodeId === 101),
@@ -163,7 +163,7 @@ test("a killed run's leftover with the same fixed endpoint is reported at once a
         return true;
       },
     );
-    assert.ok(Date.now() - started < 3000, `reported after ${Date.now() - started} ms, not after a wait`);
+    assert.ok(Date.now() - started < 4500, `reported after ${Date.now() - started} ms, not after a wait for the leftover to go`);
     await leftoverGone(102);
     // Once it went, the same id and endpoint register again.
     await using again = await registerTemporaryBroker({
