@@ -102,9 +102,10 @@ test('frozen for half the session timeout: no false loss, same session, registra
     process.kill(c.proc.pid as number, 'SIGCONT');
   }
   const resumed = Date.now();
-  // The registration verified again by a round trip after the resume, whenever that comes; then every
-  // line since the resume is checked: the same session throughout, and no loss reported.
-  await c.next('sample', resumed, 15_000, (l) => l.verified);
+  // A second of samples after the resume at least, up to one that shows the registration verified (a
+  // reconnect on a slow machine may take longer: waited for, not timed); then every line since the
+  // resume is checked: the same session throughout, and no loss reported.
+  await c.next('sample', resumed + 1000, 15_000, (l) => l.verified);
   const after = c.lines.filter((l) => l.at >= resumed);
   assert.ok(after.length > 0);
   assert.deepEqual(
