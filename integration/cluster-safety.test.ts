@@ -8,11 +8,14 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import {
+  auditRegistrations,
   BrokerIdInUseError,
   BrokerRegistrar,
   ControllerCandidacyRefusedError,
   InvalidConfigError,
   ListenerMismatchError,
+  listenersToEndpoints,
+  encodeBrokerZNode,
   registerTemporaryBroker,
   type Session,
 } from '../src/index.js';
@@ -373,5 +376,64 @@ describe('never harm the cluster we join (real Kafka)', () => {
       return true;
     });
     await clusterWorks('after the pre-flight tests');
+  });
+
+  test('the audit asks the controller which listener it reaches brokers on, and names a broker without it', { skip }, async () => {
+    const c = kafka.cluster;
+    const healthy = await auditRegistrations(c.zkConnect, { bootstrap: c.bootstrap });
+    // Read off the real broker's own configuration (DescribeConfigs, sent to the controller itself).
+    assert.deepEqual(healthy.metadata?.controllerListeners, {
+      brokerId: REAL,
+      source: c.broker(REAL).address,
+      roles: { interBroker: 'REPLICATION', controlPlane: 'CONTROLPLANE' },
+      error: undefined,
+    });
+    assert.deepEqual(
+      healthy.problems.filter((p) => p.code === 'MISSING_LISTENER'),
+      [],
+    );
+    // Another tool's registration that shares PLAIN and TLS with the controller, but not its control-plane
+    // listener. ZooKeeper alone cannot call that wrong; the controller's configuration can.
+    const other = await kafka.zk.observer(c.zkConnect);
+    const sock = await endpoint();
+    try {
+      await other.create(
+        '/brokers/ids/15',
+        encodeBrokerZNode(
+          {
+            brokerId: 15,
+            endpoints: listenersToEndpoints(
+              ['PLAIN', 'TLS'].map((name) => ({ name, host: '127.0.0.1', port: sock.port, securityProtocol: 'PLAINTEXT' })),
+            ),
+            jmxPort: -1,
+            version: 5,
+          },
+          Date.now(),
+        ),
+        'ephemeral',
+      );
+      const zkOnly = await auditRegistrations(c.zkConnect);
+      assert.deepEqual(
+        zkOnly.problems.filter((p) => p.code === 'MISSING_LISTENER'),
+        [],
+        'from ZooKeeper alone: not certain, not said',
+      );
+      const asked = await auditRegistrations(c.zkConnect, { bootstrap: c.bootstrap });
+      const missing = asked.problems.filter((p) => p.code === 'MISSING_LISTENER');
+      assert.equal(missing.length, 1, JSON.stringify(asked.problems));
+      assert.match(
+        missing[0]?.message ?? '',
+        /^broker 15: it has no listener CONTROLPLANE \(it has PLAIN, TLS\), the control-plane listener the controller, broker 1,/,
+      );
+      const cli = await runCli(['audit', '--zookeeper', c.zkConnect, '--bootstrap', c.bootstrap.join(',')]);
+      assert.match(
+        cli.out,
+        /controller 1's listeners \(its configuration, from [^)]+\): inter-broker REPLICATION, control plane CONTROLPLANE/,
+      );
+      assert.match(cli.out, /broker 15: it has no listener CONTROLPLANE/);
+    } finally {
+      await other.close();
+    }
+    await clusterWorks('after the audit test');
   });
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { problems, type ZooKeeperPart } from '../src/audit/registrations-audit.js';
+import { listenerRolesFrom } from '../src/confirmation/cluster-confirmation.js';
 
 const broker = (id: number, port: number): ZooKeeperPart['brokers'][number] => ({
   brokerId: id,
@@ -36,6 +37,7 @@ const view = (brokers: { nodeId: number; host: string; port: number }[]) => ({
   unreachable: [],
   registeredNotListed: [],
   listedNotRegistered: [],
+  controllerListeners: undefined,
 });
 
 test('audit: a healthy cluster has no problem', () => {
@@ -193,4 +195,48 @@ test('audit: a broker the controller cannot reach on any listener it has (MISSIN
     controller: { ...(healthy.controller as NonNullable<ZooKeeperPart['controller']>), brokerId: 3000, kraft: true },
   };
   assert.deepEqual(codes({ ...kraft, brokers: [withListeners(0, 9092, ['A']), withListeners(1, 9192, ['A'])] }), []);
+
+  // With `bootstrap`, the controller's own configuration says which listener it uses: a broker that
+  // shares a name with the controller, but not that one, is reported too.
+  const shares = { ...healthy, brokers: [withListeners(0, 9092, ['INTERNAL', 'CLIENT']), withListeners(1, 9192, ['CLIENT'])] };
+  const asked = (roles: { interBroker: string; controlPlane: string | undefined } | undefined) => ({
+    ...view([]),
+    registeredNotListed: [],
+    controllerListeners: { brokerId: 0, source: '127.0.0.1:9092', roles, error: roles === undefined ? 'refused' : undefined },
+  });
+  const told = problems(shares, asked({ interBroker: 'INTERNAL', controlPlane: undefined })).filter((p) => p.code === 'MISSING_LISTENER');
+  assert.equal(told.length, 1, JSON.stringify(told));
+  assert.match(
+    told[0]?.message ?? '',
+    /^broker 1: it has no listener INTERNAL \(it has CLIENT\), the inter-broker listener the controller, broker 0, is configured to reach brokers on/,
+  );
+  // The control-plane listener, when the controller has one, is the one it uses.
+  const cp = problems(shares, asked({ interBroker: 'CLIENT', controlPlane: 'INTERNAL' })).filter((p) => p.code === 'MISSING_LISTENER');
+  assert.match(cp[0]?.message ?? '', /no listener INTERNAL .* the control-plane listener/);
+  // Configured on the one broker 1 has: nothing to report. Not asked (or not answered): only what is certain.
+  assert.deepEqual(
+    problems(shares, asked({ interBroker: 'CLIENT', controlPlane: undefined })).filter((p) => p.code === 'MISSING_LISTENER'),
+    [],
+  );
+  assert.deepEqual(
+    problems(shares, asked(undefined)).filter((p) => p.code === 'MISSING_LISTENER'),
+    [],
+  );
+});
+
+test('listenerRolesFrom: as KafkaConfig derives them from described configs', () => {
+  const from = (c: Record<string, string | null>) => listenerRolesFrom((n) => c[n]);
+  assert.deepEqual(from({ 'inter.broker.listener.name': 'internal', 'security.inter.broker.protocol': 'PLAINTEXT' }), {
+    interBroker: 'INTERNAL',
+    controlPlane: undefined,
+  });
+  // Unset (null, as DescribeConfigs says it): the listener named after the inter-broker protocol.
+  assert.deepEqual(
+    from({ 'inter.broker.listener.name': null, 'security.inter.broker.protocol': 'SSL', 'control.plane.listener.name': 'CONTROL' }),
+    {
+      interBroker: 'SSL',
+      controlPlane: 'CONTROL',
+    },
+  );
+  assert.equal(from({}), undefined);
 });

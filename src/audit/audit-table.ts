@@ -106,6 +106,13 @@ export function formatAuditTable(a: RegistrationsAudit, now = Date.now()): strin
         `metadata from ${v.source}: brokers [${v.brokers.map((b) => b.nodeId).join(',')}], controller ${v.controller ?? 'none'}, cluster ${v.clusterId || 'none'}`,
       );
     }
+    const cl = a.metadata.controllerListeners;
+    if (cl !== undefined)
+      out.push(
+        cl.roles === undefined
+          ? `controller ${cl.brokerId}'s listeners: not known (${cl.error ?? 'no answer'}): only listener problems ZooKeeper makes certain are reported`
+          : `controller ${cl.brokerId}'s listeners (its configuration, from ${cl.source}): inter-broker ${cl.roles.interBroker}, control plane ${cl.roles.controlPlane ?? 'none (the inter-broker one)'}`,
+      );
   }
   out.push('');
   if (a.problems.length === 0) out.push('no problems found');

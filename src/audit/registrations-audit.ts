@@ -8,6 +8,8 @@ import { brokerAddresses } from '../kafka-protocol/broker-address.js';
 import { timerMs } from '../util/timing.js';
 import { checkOptionKeys } from '../util/options.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
+import { probeBrokerConfigs } from '../kafka-protocol/describe-configs-probe.js';
+import { LISTENER_ROLE_CONFIGS, listenerRolesFrom, type ListenerRoles } from '../confirmation/cluster-confirmation.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
@@ -62,6 +64,17 @@ export interface MetadataAudit {
   readonly registeredNotListed: ReadonlyArray<{ readonly brokerId: number; readonly missingFrom: readonly string[] }>;
   /** Listed by these sources, but not registered in ZooKeeper. */
   readonly listedNotRegistered: ReadonlyArray<{ readonly brokerId: number; readonly listedBy: readonly string[] }>;
+  /**
+   * The listeners the ZooKeeper-mode controller's own configuration reaches brokers on, asked of the
+   * controller itself (DescribeConfigs v0 of its BROKER resource: Kafka answers that on that broker
+   * only) at the address a bootstrap broker lists it at. `roles` undefined and `error` set when it could
+   * not be asked or did not say; the whole field undefined when there is no such controller or no view
+   * lists it. With it, a broker that lacks the listener the controller uses is MISSING_LISTENER even
+   * when it shares other listener names with the controller.
+   */
+  readonly controllerListeners:
+    | { readonly brokerId: number; readonly source: string; readonly roles: ListenerRoles | undefined; readonly error: string | undefined }
+    | undefined;
 }
 
 /** /migration: a ZooKeeper-to-KRaft migration (KIP-866) under way or done. */
@@ -132,7 +145,8 @@ export interface AuditOptions {
   readonly tls?: ZooKeeperTls;
   /**
    * Kafka broker addresses (`host:port` of PLAINTEXT listeners): each one is asked for its own
-   * Metadata, so that brokers serving different views are seen as such.
+   * Metadata, so that brokers serving different views are seen as such; and the controller, at the
+   * address they list it at, for its listener settings (MetadataAudit.controllerListeners).
    */
   readonly bootstrap?: readonly string[];
 }
@@ -175,7 +189,7 @@ const AUDIT_OPTION_KEYS: readonly string[] = Object.keys({
  * Kafka: every broker znode decoded with Kafka's rules, /controller, /controller_epoch, /cluster/id and
  * /migration, each node's ACL, and the problems found (`problems`, each with a stable code). With
  * `opts.bootstrap`, each of those brokers is asked for its own Metadata (plaintext) and compared with
- * ZooKeeper.
+ * ZooKeeper, and the controller for the listener it reaches brokers on (Kafka 0.11+ answer DescribeConfigs v0).
  *
  * It never writes: a chroot that does not exist is an error, not created. Rejects with AuditFailedError when
  * the audit cannot be made (no session within `connectTimeoutMs`, a missing chroot, a read the ACLs refuse:
@@ -221,7 +235,7 @@ export async function auditRegistrations(connect: string, opts: AuditOptions = {
       throw new AuditFailedError(`chroot ${chroot} does not exist on ${hosts}: nothing is registered there (check the connect string)`);
     }
     const zk = await readZooKeeper(s, chroot);
-    const metadata = bootstrap === undefined ? undefined : await readMetadata(bootstrap, zk.brokers);
+    const metadata = bootstrap === undefined ? undefined : await readMetadata(bootstrap, zk);
     return { ...zk, metadata, problems: problems(zk, metadata) };
   } catch (err) {
     if (err instanceof ZooKeeperError)
@@ -354,7 +368,8 @@ async function readZooKeeper(s: Session, chroot: string): Promise<ZooKeeperPart>
   return { brokers, controller, controllerEpoch, clusterId, clusterIdProblem, migration };
 }
 
-async function readMetadata(bootstrap: readonly string[], registered: readonly BrokerAudit[]): Promise<MetadataAudit> {
+async function readMetadata(bootstrap: readonly string[], zk: ZooKeeperPart): Promise<MetadataAudit> {
+  const registered = zk.brokers;
   const views: MetadataView[] = [];
   const unreachable: { source: string; error: string; code: string | undefined }[] = [];
   await Promise.all(
@@ -381,7 +396,23 @@ async function readMetadata(bootstrap: readonly string[], registered: readonly B
   const listedNotRegistered = listedIds
     .filter((id) => !registeredIds.includes(id))
     .map((brokerId) => ({ brokerId, listedBy: views.filter((v) => v.brokers.some((b) => b.nodeId === brokerId)).map((v) => v.source) }));
-  return { views, unreachable, registeredNotListed, listedNotRegistered };
+  return { views, unreachable, registeredNotListed, listedNotRegistered, controllerListeners: await askController(zk, views) };
+}
+
+/** MetadataAudit.controllerListeners: the ZooKeeper-mode controller asked for its listener settings. */
+async function askController(zk: ZooKeeperPart, views: readonly MetadataView[]): Promise<MetadataAudit['controllerListeners']> {
+  const brokerId = zk.controller?.kraft === false ? zk.controller.brokerId : undefined;
+  if (brokerId === undefined) return undefined;
+  const at = views.flatMap((v) => v.brokers.filter((b) => b.nodeId === brokerId))[0];
+  if (at === undefined) return undefined;
+  const source = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+  try {
+    const configs = await probeBrokerConfigs(source, brokerId, LISTENER_ROLE_CONFIGS, 5000);
+    const roles = listenerRolesFrom((name) => configs.get(name)?.value);
+    return { brokerId, source, roles, error: roles === undefined ? 'its configuration names no inter-broker listener' : undefined };
+  } catch (err) {
+    return { brokerId, source, roles: undefined, error: (err as Error).message };
+  }
 }
 
 /** What kind of problem an audit found: stable, for machines (`--json`), beside the sentence. */
@@ -477,7 +508,7 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
       }
   for (const [key, ids] of at)
     if (ids.length > 1) add('SHARED_ENDPOINT', `brokers ${ids.join(', ')}: all registered at ${key}: clients sent to one reach another`);
-  for (const m of missingListeners(zk, named)) add('MISSING_LISTENER', m);
+  for (const m of missingListeners(zk, named, metadata?.controllerListeners?.roles)) add('MISSING_LISTENER', m);
   if (metadata !== undefined) {
     for (const u of metadata.unreachable) add('METADATA_UNREACHABLE', `metadata from ${u.source}: unreachable (${u.error})`);
     for (const r of metadata.registeredNotListed)
@@ -509,17 +540,32 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
 
 /**
  * Registrations Kafka's controller cannot use. A ZooKeeper-mode controller opens a channel to every
- * broker on its inter-broker (or control-plane) listener, a name the controller's own registration
- * has (ControllerChannelManager.addBroker -> Broker.node), and a broker without it makes the whole
- * broker-change event fail: the cluster stops noticing brokers come and go while that znode exists
- * (see registration/listener-preflight.ts). ZooKeeper does not say which listener that is, so only
- * what is certain is reported: a broker that shares no listener name with the controller's
- * registration, or, with no such controller, brokers that share no listener name at all.
+ * broker on its control-plane listener, else its inter-broker one (ControllerChannelManager.addBroker
+ * -> Broker.node), and a broker without it makes the whole broker-change event fail: the cluster stops
+ * noticing brokers come and go while that znode exists (see registration/listener-preflight.ts).
+ * ZooKeeper does not say which listener that is; `roles` (the controller's own configuration, asked
+ * with `bootstrap`) does. Without it only what is certain is reported: a broker that shares no listener
+ * name with the controller's registration, or, with no such controller, brokers that share no
+ * listener name at all.
  */
-function missingListeners(zk: ZooKeeperPart, controller: ZooKeeperPart['brokers'][number] | undefined): string[] {
+function missingListeners(
+  zk: ZooKeeperPart,
+  controller: ZooKeeperPart['brokers'][number] | undefined,
+  roles: ListenerRoles | undefined,
+): string[] {
   const names = (b: ZooKeeperPart['brokers'][number]): string[] => b.registration?.endpoints.map((e) => e.listenerName) ?? [];
   const decoded = zk.brokers.filter((b) => b.registration !== undefined && typeof b.brokerId === 'number');
   const ours = controller === undefined || zk.controller?.kraft === true ? [] : names(controller);
+  if (ours.length > 0 && roles !== undefined) {
+    const needed = roles.controlPlane ?? roles.interBroker;
+    const which = roles.controlPlane === undefined ? 'inter-broker' : 'control-plane';
+    return decoded
+      .filter((b) => b !== controller && !names(b).includes(needed))
+      .map(
+        (b) =>
+          `broker ${b.brokerId}: it has no listener ${needed} (it has ${names(b).join(', ') || 'none'}), the ${which} listener the controller, broker ${controller?.brokerId}, is configured to reach brokers on: the controller cannot reach it, and drops every broker change while its znode exists`,
+      );
+  }
   if (ours.length > 0)
     return decoded
       .filter((b) => b !== controller && !names(b).some((n) => ours.includes(n)))

@@ -65,6 +65,28 @@ export interface ListenerRoles {
   readonly controlPlane: string | undefined;
 }
 
+/** The broker configs ListenerRoles is read from (a DescribeConfigs of the BROKER resource). */
+export const LISTENER_ROLE_CONFIGS: readonly string[] = [
+  'inter.broker.listener.name',
+  'security.inter.broker.protocol',
+  'control.plane.listener.name',
+];
+
+/**
+ * ListenerRoles from a broker's described configs (`value` of LISTENER_ROLE_CONFIGS, null or
+ * undefined when unset), as KafkaConfig derives them: an unset `inter.broker.listener.name` is the
+ * listener named after `security.inter.broker.protocol`. Undefined when neither is said.
+ */
+export function listenerRolesFrom(value: (name: string) => string | null | undefined): ListenerRoles | undefined {
+  const named = (name: string): string | undefined => {
+    const v = value(name);
+    return typeof v === 'string' && v.trim() !== '' ? v.trim().toUpperCase() : undefined;
+  };
+  const interBroker = named('inter.broker.listener.name') ?? named('security.inter.broker.protocol');
+  if (interBroker === undefined) return undefined;
+  return { interBroker, controlPlane: named('control.plane.listener.name') };
+}
+
 /** What one Metadata answer showed (kafkajs `admin.describeCluster()`). */
 export interface ClusterView {
   /** The brokers listed, each at the endpoint of the listener the client came in on. */
@@ -271,7 +293,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
               {
                 type: ConfigResourceTypes.BROKER,
                 name: String(brokerId),
-                configNames: ['inter.broker.listener.name', 'security.inter.broker.protocol', 'control.plane.listener.name'],
+                configNames: [...LISTENER_ROLE_CONFIGS],
               },
             ],
           }),
@@ -279,13 +301,7 @@ export class ClusterConfirmation extends SafeEmitter<ClusterConfirmationEvents> 
         this.stopper.signal,
       );
       const entries = r.resources[0]?.configEntries ?? [];
-      const value = (name: string): string | undefined => {
-        const v = entries.find((e) => e.configName === name)?.configValue;
-        return typeof v === 'string' && v.trim() !== '' ? v.trim().toUpperCase() : undefined;
-      };
-      const interBroker = value('inter.broker.listener.name') ?? value('security.inter.broker.protocol');
-      if (interBroker === undefined) return undefined;
-      return { interBroker, controlPlane: value('control.plane.listener.name') };
+      return listenerRolesFrom((name) => entries.find((e) => e.configName === name)?.configValue);
     } catch (err) {
       log("broker %d's listener settings could not be read: %s", brokerId, err instanceof Error ? err.message : String(err));
       return undefined;

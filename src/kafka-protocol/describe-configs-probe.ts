@@ -1,0 +1,80 @@
+// Asks one Kafka broker for some of its own configuration (DescribeConfigs v0 on the BROKER resource).
+// Kafka answers a broker resource only on that broker (ConfigHelper: the name must be its own id), so
+// the request goes to the broker itself (see broker-request.ts), not through a client's pool.
+import { askBroker } from './broker-request.js';
+import { Writer } from './wire.js';
+
+const DESCRIBE_CONFIGS = 32;
+/** v0: every Kafka line from 0.11 to 3.9 answers it (4.0 dropped it, with ZooKeeper mode). */
+const VERSION = 0;
+/** ConfigResource.Type.BROKER. */
+const BROKER = 4;
+
+/** A config Kafka described: its value (null when unset or sensitive) and whether it is the default. */
+export interface DescribedConfig {
+  readonly value: string | null;
+  readonly isDefault: boolean;
+}
+
+/**
+ * `names` of broker `brokerId`'s configuration, from the broker at `address` (`host:port` of a
+ * PLAINTEXT listener). A name the broker does not know is absent from the map. Rejects as askBroker
+ * does, or with the broker's own error (an authorizer that refuses it: CLUSTER_AUTHORIZATION_FAILED, 31).
+ */
+export async function probeBrokerConfigs(
+  address: string,
+  brokerId: number,
+  names: readonly string[],
+  timeoutMs = 5000,
+): Promise<Map<string, DescribedConfig>> {
+  const body = new Writer()
+    .array([brokerId], (w, id) =>
+      w
+        .int8(BROKER)
+        .string(String(id))
+        .array(names, (x, n) => x.string(n)),
+    )
+    .toBuffer();
+  const results = await askBroker(
+    address,
+    {
+      api: 'DescribeConfigs',
+      apiKey: DESCRIBE_CONFIGS,
+      apiVersion: VERSION,
+      body,
+      read: (r) => {
+        r.int32(); // throttle_time_ms
+        return (
+          r.nullableArray((x) => ({
+            errorCode: x.int16(),
+            errorMessage: x.nullableString(),
+            resourceType: x.int8(),
+            resourceName: x.string(),
+            configs:
+              x.nullableArray((c) => {
+                const name = c.string();
+                const value = c.nullableString();
+                c.bool(); // read_only
+                const isDefault = c.bool();
+                c.bool(); // is_sensitive
+                return { name, value, isDefault };
+              }) ?? [],
+          })) ?? []
+        );
+      },
+    },
+    timeoutMs,
+  );
+  const mine = results.find((x) => x.resourceType === BROKER && x.resourceName === String(brokerId));
+  if (mine === undefined) throw new Error(`${address}: DescribeConfigs answered nothing for broker ${brokerId}`);
+  if (mine.errorCode !== 0)
+    throw Object.assign(
+      new Error(
+        `${address}: DescribeConfigs of broker ${brokerId} failed: error ${mine.errorCode}${mine.errorMessage === null ? '' : ` (${mine.errorMessage})`}`,
+      ),
+      {
+        kafkaErrorCode: mine.errorCode,
+      },
+    );
+  return new Map(mine.configs.map((c) => [c.name, { value: c.value, isDefault: c.isDefault }]));
+}
