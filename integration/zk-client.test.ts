@@ -713,6 +713,67 @@ describe('ZkClient against a real ZooKeeper server', () => {
     }
   });
 
+  test('giving up on a host that has held its connection a while after another host failed: the hold is said last', async (t) => {
+    // The host that refused is not the story: the one that took the connection and said nothing is.
+    const refusing = await plainServer(() => undefined);
+    await refusing.close(); // its port now refuses
+    let held: (() => void) | undefined;
+    const accepted = new Promise<void>((resolve) => (held = resolve));
+    const silent = await plainServer((sock) => sock.once('data', () => held?.()));
+    t.after(() => silent.close());
+    const failed: [string, string][] = [];
+    const giveUp = new AbortController();
+    const connecting = ZkClient.connect(
+      {
+        connect: `127.0.0.1:${refusing.port},127.0.0.1:${silent.port}`,
+        sessionTimeoutMs: 20_000,
+        shuffleHosts: false,
+        reconnectJitterMs: 0,
+        onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
+      },
+      giveUp.signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await within(accepted, 5000, 'the silent host to take the ConnectRequest');
+    // Given up once the hold has lasted longer than a healthy server ever takes to answer.
+    await new Promise<void>((resolve) => setTimeout(resolve, 600));
+    giveUp.abort(new Error('given up'));
+    await within(connecting, 5000, 'connect() to settle');
+    assert.equal(failed.length, 2, JSON.stringify(failed));
+    assert.match(failed[0]![1], /ECONNREFUSED/);
+    assert.match(failed[1]![1], new RegExp(`^connected to 127\\.0\\.0\\.1:${silent.port} but no answer within \\d+ ms$`));
+  });
+
+  test('giving up while a host name is still being looked up: said as such, not as nothing', async (t) => {
+    // A resolver that never answers (a DNS server gone silent), played by replacing dns.lookup for this test.
+    const dns = require('node:dns') as { lookup: unknown };
+    const real = dns.lookup;
+    let asked: (() => void) | undefined;
+    const lookedUp = new Promise<void>((resolve) => (asked = resolve));
+    dns.lookup = () => asked?.();
+    t.after(() => void (dns.lookup = real));
+    const failed: [string, string][] = [];
+    const giveUp = new AbortController();
+    const connecting = ZkClient.connect(
+      {
+        connect: 'zk-hangs.test:2181',
+        sessionTimeoutMs: 10_000,
+        onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
+      },
+      giveUp.signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await within(lookedUp, 5000, 'the name to be looked up');
+    giveUp.abort(new Error('given up'));
+    await within(connecting, 5000, 'connect() to settle');
+    assert.deepEqual(failed.length, 1, JSON.stringify(failed));
+    assert.match(failed[0]![1], /^no address for zk-hangs\.test:2181 within \d+ ms \(its name lookup had not finished\)$/);
+  });
+
   // A leader stalled past the session timeout expires every session on its own clock when it resumes,
   // and answers reattaches "expired" until it notices it was deposed, while the new quorum still has
   // those sessions (the leader-stall bench saw every expiry notice come from such a leader). Played

@@ -122,6 +122,18 @@ export interface ClientConnectionOptions {
   readonly maxFrameBytes?: number;
 }
 
+/** The attempt under way, as the failure it would be if given up now (see ClientConnection.attemptCutShort). */
+export interface CutAttempt {
+  /** The host as the connect string names it. */
+  readonly host: string;
+  /** A socket error the attempt already hit, or what its wait amounts to ("connected to X but no answer within N ms"). */
+  readonly cause: Error;
+  /** How long the attempt had run, in ms. */
+  readonly ms: number;
+  /** `cause` is an error the socket reported (a real failure), not the wait so far. */
+  readonly socketError: boolean;
+}
+
 export interface ClientConnectionEvents {
   /** A connection attempt begins (after any pause): the host as the connect string names it. */
   connecting: [host: string];
@@ -280,6 +292,8 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private xid = 1;
 
   private current: Link | undefined;
+  /** The host whose name is being looked up for the next attempt, and since when (performance.now()). */
+  private resolving: { readonly name: string; readonly startedAt: number } | undefined;
   /** Requests waiting for a connection, in submission order (the Java client's outgoingQueue). */
   private outgoing: Packet[] = [];
   /** Requests sent on the current connection, in send order (pendingQueue): replies come in this order. */
@@ -374,15 +388,30 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   /**
    * The connection attempt under way (no session on it yet) as the failure it would be if given up
    * now, e.g. `connected to zk-1:2181 but no answer within 1500 ms`: for a caller that stops waiting
-   * (ZkClient.connect's signal) and must say what the last attempt hit. Undefined while connected,
-   * between attempts and while a host name is being resolved.
+   * (ZkClient.connect's signal) and must say what the last attempt hit. Undefined while connected and
+   * between attempts.
    */
-  attemptCutShort(): { readonly host: string; readonly cause: Error } | undefined {
+  attemptCutShort(): CutAttempt | undefined {
+    const now = performance.now();
     const link = this.current;
-    if (link === undefined || link.phase === 'ready') return undefined;
+    if (link?.phase === 'ready') return undefined;
+    if (link === undefined) {
+      // A host name whose lookup has not finished (a resolver that hangs) is an attempt too.
+      const r = this.resolving;
+      if (r === undefined) return undefined;
+      const ms = Math.round(now - r.startedAt);
+      return {
+        host: r.name,
+        cause: new Error(`no address for ${r.name} within ${ms} ms (its name lookup had not finished)`),
+        ms,
+        socketError: false,
+      };
+    }
+    const ms = Math.round(now - link.startedAt);
     // A socket error already seen (a TLS verification failure) is what the attempt hit; its 'close'
     // comes a phase of the loop later, and a caller giving up in between must not call it a timeout.
-    return { host: link.name, cause: link.error ?? attemptTimedOut(link, Math.round(performance.now() - link.startedAt), undefined) };
+    if (link.error !== undefined) return { host: link.name, cause: link.error, ms, socketError: true };
+    return { host: link.name, cause: attemptTimedOut(link, ms, undefined), ms, socketError: false };
   }
 
   /** The server of the current connection (`host:port`), while connected. */
@@ -566,8 +595,14 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
   private attempt(host: HostPort): void {
     const name = formatHostPort(host);
     this.delivery.event(() => this.notify('connecting', name));
+    const lookup = { name, startedAt: performance.now() };
+    this.resolving = lookup;
+    const looked = (): void => {
+      if (this.resolving === lookup) this.resolving = undefined;
+    };
     this.hosts.resolve(host).then(
       (resolved) => {
+        looked();
         if (this.endReason !== undefined || this.closing) return;
         if (!resolved.ok) {
           this.attemptFailed(host, resolved.error);
@@ -579,7 +614,10 @@ export class ClientConnection extends SafeEmitter<ClientConnectionEvents> {
           this.attemptFailed(host, asError(err));
         }
       },
-      (err: unknown) => this.attemptFailed(host, asError(err)),
+      (err: unknown) => {
+        looked();
+        this.attemptFailed(host, asError(err));
+      },
     );
   }
 

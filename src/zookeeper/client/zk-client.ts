@@ -66,6 +66,7 @@ import {
   type ClientConnectionOptions,
   type ClientEndReason,
   type ClientState,
+  type CutAttempt,
   type RequestSpec,
   type ReplyOutcome,
   type WatchRequest,
@@ -177,6 +178,27 @@ const SINCE: Readonly<Record<string, string>> = {
   removeWatches: '3.5',
 };
 
+/**
+ * How long an attempt must have run for its wait alone to be news: longer than a healthy server takes
+ * to accept a connection and answer its ConnectRequest, far shorter than any connect timeout.
+ */
+const TELLING_WAIT_MS = 250;
+
+/**
+ * Whether an attempt a caller gave up on is said as a failed attempt (the last one, for the caller's
+ * error). Without it, giving up while a server holds the connection silently would report no failure
+ * at all. But a wait of a few ms ("no connection within 3 ms") says nothing, and said last it would
+ * bury the failure that explains why no session came (in CI: a TLS refusal, under a retry cut 1 ms in).
+ * So: a socket error it hit is always said; a host that already failed in this connect has said its
+ * piece; another host's wait is said when nothing else failed, or when it has lasted long enough to
+ * mean a server that does not answer.
+ */
+function cutAttemptTells(cut: CutAttempt, failedHosts: ReadonlySet<string>): boolean {
+  if (cut.socketError) return true;
+  if (failedHosts.has(cut.host)) return false;
+  return failedHosts.size === 0 || cut.ms >= TELLING_WAIT_MS;
+}
+
 export class ZkClient extends SafeEmitter<ZkClientEvents> {
   /** The session id, lowercase hex without 0x (the form Stat.ephemeralOwner uses). */
   readonly id: string;
@@ -207,9 +229,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     }
     return new Promise<ZkClient>((resolve, reject) => {
       const told = opts.onAttemptFailed;
-      let failures = 0;
+      const failedHosts = new Set<string>();
       const onAttemptFailed = (host: string, cause: Error): void => {
-        failures++;
+        failedHosts.add(host);
         told?.(host, cause);
       };
       const cleanup = (): void => {
@@ -230,13 +252,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         );
       };
       const onAbort = (): void => {
-        // The attempt cut short is a failed attempt too: without it, giving up while a server holds
-        // the connection silently would report no failure at all. But once an attempt has failed,
-        // one cut a few ms after it began ("no connection within 3 ms"), a retry or the next host's,
-        // would bury that real failure (a TLS refusal) as the last attempt's: it says nothing then.
         const cut = conn.attemptCutShort();
         cleanup();
-        if (cut !== undefined && failures === 0) told?.(cut.host, cut.cause);
+        if (cut !== undefined && cutAttemptTells(cut, failedHosts)) told?.(cut.host, cut.cause);
         const reason: unknown = signal?.reason;
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
       };
