@@ -73,6 +73,16 @@ test('standalone: serves, expireSession ends a session and its ephemerals, stop 
       );
       await zk.expireSession(owner.id, owner.password);
       await Promise.all(gone);
+      // A wait on a session that ends says so at once, not after its timeout (the session's watches go
+      // without firing). Before: "timed out after 20000 ms".
+      const closing = await openSession(zk.connectString);
+      const waiting = waitForNode(closing, '/kit-never', (st) => st !== null, 20_000, 'a node nobody makes').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await closing.close();
+      const why = await within(waiting, 5000, 'the wait on a closed session to end');
+      assert.equal((why as { code?: string } | undefined)?.code, 'ZCLOSING', String(why));
       assert.deepEqual(await ended, ['expired']);
     } finally {
       await owner.close().catch(() => undefined);

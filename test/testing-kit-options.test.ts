@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import {
   ConnectTimeoutError,
@@ -97,7 +97,8 @@ test('JarsMissingError names the fetch command for the cache that was looked in'
 
 test('the fetch command, pasted into a shell, gives the fetch CLI the cache dir as it is', () => {
   // Before: double quotes (a `$HOME` in the name expanded when pasted), and `--cache-dir -x` read as a flag.
-  for (const dir of ['/tmp/$HOME `id` x', "/tmp/it's here", '-x', '/tmp/a"b\\c']) {
+  // And absolute: a relative dir, pasted in another working directory, would fill another cache.
+  for (const dir of ['/tmp/$HOME `id` x', "/tmp/it's here", '-x', '/tmp/a"b\\c', 'jars/here']) {
     const command = fetchKafkaCommand('3.9.2', dir);
     const prefix = 'npx kafka-zk-registrar ';
     assert.ok(command.startsWith(prefix), command);
@@ -110,7 +111,7 @@ test('the fetch command, pasted into a shell, gives the fetch CLI the cache dir 
       strict: true,
       options: { version: { type: 'string' }, 'cache-dir': { type: 'string' } },
     });
-    assert.deepEqual({ ...values }, { version: '3.9.2', 'cache-dir': dir }, command);
+    assert.deepEqual({ ...values }, { version: '3.9.2', 'cache-dir': resolve(dir) }, command);
   }
 });
 

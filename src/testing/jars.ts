@@ -31,7 +31,9 @@ export function fetchZooKeeperCommand(version: string, cacheDir?: string): strin
  */
 function cacheDirFlag(cacheDir: string | undefined): string {
   if (cacheDir === undefined || resolve(cacheDir) === resolve(defaultCacheDir())) return '';
-  return ` --cache-dir=${/^[\w./-]+$/.test(cacheDir) ? cacheDir : `'${cacheDir.replaceAll("'", `'\\''`)}'`}`;
+  // Absolute, as the cache that was looked in: pasted in another directory, a relative one would fill another.
+  const dir = resolve(cacheDir);
+  return ` --cache-dir=${/^[\w./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", `'\\''`)}'`}`;
 }
 
 /**

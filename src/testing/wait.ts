@@ -1,6 +1,6 @@
 // Bounded waits of the testing kit. Every wait has a deadline and a message that says what did not
 // happen; none of them sleeps to "give things time".
-import { ConnectTimeoutError } from '../errors.js';
+import { ConnectTimeoutError, StoppedError } from '../errors.js';
 import { untilAborted } from '../util/shared-work.js';
 import { delay } from '../util/timing.js';
 import { Session, type SessionOptions } from '../zookeeper/session.js';
@@ -48,6 +48,8 @@ function existWatcher(session: Session, path: string): { readonly watcher: Watch
   if (entry === undefined) {
     const waiters = new Set<() => void>();
     const watcher: Watcher = () => {
+      // Fired, so the session no longer holds it: with no wait on it, the entry goes too.
+      if (waiters.size === 0 && byPath.get(path)?.watcher === watcher) byPath.delete(path);
       const woken = [...waiters];
       waiters.clear();
       for (const wake of woken) wake();
@@ -73,9 +75,13 @@ export async function waitForNode(
   const deadline = Date.now() + timeoutMs;
   const { watcher, waiters } = existWatcher(session, path);
   let wake: (() => void) | undefined;
+  // A session that ends clears its watches without firing them: the wait goes on to its next exists(),
+  // which says why (SessionExpiredError, ClosingError), rather than sitting out its timeout.
+  const ended = (): void => wake?.();
+  session.on('ended', ended);
   try {
     for (;;) {
-      signal?.throwIfAborted();
+      if (signal?.aborted === true) throw new StoppedError(what);
       const changed = new Promise<void>((r) => waiters.add((wake = r)));
       const stat = await session.exists(path, watcher);
       if (predicate(stat)) return stat;
@@ -86,6 +92,7 @@ export async function waitForNode(
       });
     }
   } finally {
+    session.off('ended', ended);
     if (wake !== undefined) waiters.delete(wake);
   }
 }
