@@ -2,7 +2,7 @@
 // What a real cluster shows for each is exercised against real Kafka and ZooKeeper in integration/.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { problems, type ZooKeeperPart } from '../src/audit/registrations-audit.js';
+import { controllerAddress, problems, type ZooKeeperPart } from '../src/audit/registrations-audit.js';
 import { listenerRolesFrom } from '../src/confirmation/cluster-confirmation.js';
 
 const broker = (id: number, port: number): ZooKeeperPart['brokers'][number] => ({
@@ -239,4 +239,22 @@ test('listenerRolesFrom: as KafkaConfig derives them from described configs', ()
     },
   );
   assert.equal(from({}), undefined);
+});
+
+test('the controller is asked where a view that names it controller lists it, at an endpoint it registered', () => {
+  const v = (source: string, controller: number, port: number, host = '127.0.0.1') => ({
+    source,
+    brokers: [{ nodeId: 0, host, port }],
+    controller,
+    clusterId: 'c1',
+  });
+  // Registered at 9092. A view that lists it elsewhere (another process holds the id) is not believed first.
+  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 20003), v('b:1', 0, 9092)]), '127.0.0.1:9092');
+  // Only there: asked there all the same (the answer, or its error, will say).
+  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 20003)]), '127.0.0.1:20003');
+  // No view names it controller (it moved since /controller was read): not asked.
+  assert.equal(controllerAddress(healthy, 0, [v('a:1', 5, 9092)]), undefined);
+  assert.equal(controllerAddress(healthy, 0, []), undefined);
+  // An IPv6 address in brackets.
+  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 9092, '::1')]), '[::1]:9092');
 });

@@ -67,13 +67,20 @@ export interface MetadataAudit {
   /**
    * The listeners the ZooKeeper-mode controller's own configuration reaches brokers on, asked of the
    * controller itself (DescribeConfigs v0 of its BROKER resource: Kafka answers that on that broker
-   * only) at the address a bootstrap broker lists it at. `roles` undefined and `error` set when it could
-   * not be asked or did not say; the whole field undefined when there is no such controller or no view
-   * lists it. With it, a broker that lacks the listener the controller uses is MISSING_LISTENER even
-   * when it shares other listener names with the controller.
+   * only) at the address a bootstrap broker lists it at, one its registration has when they differ.
+   * `roles` undefined and `error` set when it could not be asked (no bootstrap broker's Metadata names it
+   * controller and lists it) or did not say; the whole field undefined when ZooKeeper shows no
+   * ZooKeeper-mode controller. With roles, a broker that lacks the listener the controller uses is
+   * MISSING_LISTENER even when it shares other listener names with the controller.
    */
   readonly controllerListeners:
-    | { readonly brokerId: number; readonly source: string; readonly roles: ListenerRoles | undefined; readonly error: string | undefined }
+    | {
+        readonly brokerId: number;
+        /** Where it was asked (`host:port`); undefined when no bootstrap broker's Metadata lists it as the controller. */
+        readonly source: string | undefined;
+        readonly roles: ListenerRoles | undefined;
+        readonly error: string | undefined;
+      }
     | undefined;
 }
 
@@ -399,16 +406,30 @@ async function readMetadata(bootstrap: readonly string[], zk: ZooKeeperPart): Pr
   return { views, unreachable, registeredNotListed, listedNotRegistered, controllerListeners: await askController(zk, views) };
 }
 
+/**
+ * Where to ask controller `brokerId` (`host:port`): an address the views that name it controller list
+ * it at (it may have moved since /controller was read), one its registration has when they differ
+ * (another is another process: the LISTED_AT_OTHER_ENDPOINT case, whose answer would be an error or,
+ * with the same id, another's settings). Undefined when no such view lists it.
+ */
+export function controllerAddress(zk: ZooKeeperPart, brokerId: number, views: readonly MetadataView[]): string | undefined {
+  const registered = zk.brokers.find((b) => b.brokerId === brokerId)?.registration?.endpoints ?? [];
+  const listed = views.filter((v) => v.controller === brokerId).flatMap((v) => v.brokers.filter((b) => b.nodeId === brokerId));
+  const at = listed.find((l) => registered.some((e) => e.host === l.host && e.port === l.port)) ?? listed[0];
+  if (at === undefined) return undefined;
+  return at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+}
+
 /** MetadataAudit.controllerListeners: the ZooKeeper-mode controller asked for its listener settings. */
 async function askController(zk: ZooKeeperPart, views: readonly MetadataView[]): Promise<MetadataAudit['controllerListeners']> {
   const brokerId = zk.controller?.kraft === false ? zk.controller.brokerId : undefined;
   if (brokerId === undefined) return undefined;
-  const at = views.flatMap((v) => v.brokers.filter((b) => b.nodeId === brokerId))[0];
-  if (at === undefined) return undefined;
-  const source = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+  const source = controllerAddress(zk, brokerId, views);
+  if (source === undefined)
+    return { brokerId, source: undefined, roles: undefined, error: "no bootstrap broker's Metadata names it controller and lists it" };
   try {
     const configs = await probeBrokerConfigs(source, brokerId, LISTENER_ROLE_CONFIGS, 5000);
-    const roles = listenerRolesFrom((name) => configs.get(name)?.value);
+    const roles = listenerRolesFrom((name) => configs.get(name));
     return { brokerId, source, roles, error: roles === undefined ? 'its configuration names no inter-broker listener' : undefined };
   } catch (err) {
     return { brokerId, source, roles: undefined, error: (err as Error).message };
@@ -541,8 +562,10 @@ export function problems(zk: ZooKeeperPart, metadata: MetadataAudit | undefined)
 /**
  * Registrations Kafka's controller cannot use. A ZooKeeper-mode controller opens a channel to every
  * broker on its control-plane listener, else its inter-broker one (ControllerChannelManager.addBroker
- * -> Broker.node), and a broker without it makes the whole broker-change event fail: the cluster stops
- * noticing brokers come and go while that znode exists (see registration/listener-preflight.ts).
+ * -> Broker.node), and a broker without it makes the broker-change event fail: from Kafka 2.2 on,
+ * every later one too while that znode exists, and a new controller's startup (the cluster stops
+ * noticing brokers come and go); on 2.0 and 2.1 the brokers of that one event are missed (see
+ * registration/listener-preflight.ts).
  * ZooKeeper does not say which listener that is; `roles` (the controller's own configuration, asked
  * with `bootstrap`) does. Without it only what is certain is reported: a broker that shares no listener
  * name with the controller's registration, or, with no such controller, brokers that share no
@@ -563,7 +586,7 @@ function missingListeners(
       .filter((b) => b !== controller && !names(b).includes(needed))
       .map(
         (b) =>
-          `broker ${b.brokerId}: it has no listener ${needed} (it has ${names(b).join(', ') || 'none'}), the ${which} listener the controller, broker ${controller?.brokerId}, is configured to reach brokers on: the controller cannot reach it, and drops every broker change while its znode exists`,
+          `broker ${b.brokerId}: it has no listener ${needed} (it has ${names(b).join(', ') || 'none'}), the ${which} listener the controller, broker ${controller?.brokerId}, is configured to reach brokers on: the controller cannot reach it, and its handling of broker changes fails on it`,
       );
   }
   if (ours.length > 0)
@@ -571,7 +594,7 @@ function missingListeners(
       .filter((b) => b !== controller && !names(b).some((n) => ours.includes(n)))
       .map(
         (b) =>
-          `broker ${b.brokerId}: none of its listeners (${names(b).join(', ') || 'none'}) is one the controller, broker ${controller?.brokerId}, has (${ours.join(', ')}): the controller cannot reach it, and drops every broker change while its znode exists`,
+          `broker ${b.brokerId}: none of its listeners (${names(b).join(', ') || 'none'}) is one the controller, broker ${controller?.brokerId}, has (${ours.join(', ')}): the controller cannot reach it, and its handling of broker changes fails on it`,
       );
   if (decoded.length < 2) return [];
   const [first, ...rest] = decoded.map(names);

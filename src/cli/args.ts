@@ -60,7 +60,8 @@ export const AUDIT_HELP = `kafka-zk-registrar audit --zookeeper <host:port[,...]
       ${TLS_HELP}
     Prints every broker registration (id, endpoints, rack, owner session, epoch, age, format
     version, problems), the controller and its epoch as a table, or with --json as JSON; with
-    --bootstrap also what each of those brokers' Metadata lists beside it. Never writes.
+    --bootstrap also what each of those brokers' Metadata lists beside it, and which listener the
+    controller's own configuration reaches brokers on (asked of it; up to 5 s more). Never writes.
     Exit codes: 0 no problem found, 1 a problem found (listed under "problems") or the audit could
     not be made (with --json, then {"error":{"code":...,"message":...}}), 2 invalid arguments.`;
 

@@ -5,20 +5,22 @@ import { askBroker } from './broker-request.js';
 import { Writer } from './wire.js';
 
 const DESCRIBE_CONFIGS = 32;
-/** v0: every Kafka line from 0.11 to 3.9 answers it (4.0 dropped it, with ZooKeeper mode). */
+/** v0: every Kafka line with ZooKeeper mode (0.11 to 3.9) answers it; 3.x counts it as deprecated. */
 const VERSION = 0;
 /** ConfigResource.Type.BROKER. */
 const BROKER = 4;
 
-/** A config Kafka described: its value (null when unset or sensitive) and whether it is the default. */
-export interface DescribedConfig {
-  readonly value: string | null;
-  readonly isDefault: boolean;
-}
+/** The error codes a broker answers DescribeConfigs with here, named as Kafka's Errors names them (2.x sends no message). */
+const ERROR_NAMES: Readonly<Record<number, string>> = {
+  31: 'CLUSTER_AUTHORIZATION_FAILED',
+  35: 'UNSUPPORTED_VERSION',
+  42: 'INVALID_REQUEST',
+};
 
 /**
  * `names` of broker `brokerId`'s configuration, from the broker at `address` (`host:port` of a
- * PLAINTEXT listener). A name the broker does not know is absent from the map. Rejects as askBroker
+ * PLAINTEXT listener): each name's value, null when unset (or sensitive). A name the broker does not
+ * know (`control.plane.listener.name` before Kafka 2.2) is absent from the map. Rejects as askBroker
  * does, or with the broker's own error (an authorizer that refuses it: CLUSTER_AUTHORIZATION_FAILED, 31).
  */
 export async function probeBrokerConfigs(
@@ -26,7 +28,7 @@ export async function probeBrokerConfigs(
   brokerId: number,
   names: readonly string[],
   timeoutMs = 5000,
-): Promise<Map<string, DescribedConfig>> {
+): Promise<Map<string, string | null>> {
   const body = new Writer()
     .array([brokerId], (w, id) =>
       w
@@ -55,9 +57,9 @@ export async function probeBrokerConfigs(
                 const name = c.string();
                 const value = c.nullableString();
                 c.bool(); // read_only
-                const isDefault = c.bool();
+                c.bool(); // is_default (never set by 3.x brokers)
                 c.bool(); // is_sensitive
-                return { name, value, isDefault };
+                return { name, value };
               }) ?? [],
           })) ?? []
         );
@@ -70,11 +72,11 @@ export async function probeBrokerConfigs(
   if (mine.errorCode !== 0)
     throw Object.assign(
       new Error(
-        `${address}: DescribeConfigs of broker ${brokerId} failed: error ${mine.errorCode}${mine.errorMessage === null ? '' : ` (${mine.errorMessage})`}`,
+        `${address}: DescribeConfigs of broker ${brokerId} failed: ${ERROR_NAMES[mine.errorCode] ?? 'error'} (${mine.errorCode})${mine.errorMessage === null ? '' : `: ${mine.errorMessage}`}`,
       ),
       {
         kafkaErrorCode: mine.errorCode,
       },
     );
-  return new Map(mine.configs.map((c) => [c.name, { value: c.value, isDefault: c.isDefault }]));
+  return new Map(mine.configs.map((c) => [c.name, c.value]));
 }
