@@ -160,7 +160,7 @@ export {
 export type { ErrorCode, OptionNamer, ZooKeeperErrorCode } from './errors.js';
 // Types the API above uses in its signatures, exported so that they can be named (and are documented).
 export type { EventListenerOf, SafeEmitter, TypedEmitter, TypedEventEmitter } from './util/safe-emitter.js';
-export type { ListenerRoles } from './confirmation/cluster-confirmation.js';
+export type { ListenerRoles } from './confirmation/listener-roles.js';
 export type { MigrationView } from './registration/migration-watch.js';
 export type { CreateModeName, CreateOptions } from './zookeeper/client/zk-client.js';
 export type { ClientEndReason } from './zookeeper/client/client-connection.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { controllerAddress, problems, type ZooKeeperPart } from '../src/audit/registrations-audit.js';
-import { listenerRolesFrom } from '../src/confirmation/cluster-confirmation.js';
+import { listenerRolesFrom } from '../src/confirmation/listener-roles.js';
 
 const broker = (id: number, port: number): ZooKeeperPart['brokers'][number] => ({
   brokerId: id,
@@ -248,13 +248,27 @@ test('the controller is asked where a view that names it controller lists it, at
     controller,
     clusterId: 'c1',
   });
-  // Registered at 9092. A view that lists it elsewhere (another process holds the id) is not believed first.
-  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 20003), v('b:1', 0, 9092)]), '127.0.0.1:9092');
-  // Only there: asked there all the same (the answer, or its error, will say).
-  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 20003)]), '127.0.0.1:20003');
+  // Registered at 9092. A view that lists it elsewhere (another process holds the id) is not believed.
+  assert.deepEqual(controllerAddress(healthy, 0, [v('a:1', 0, 20003), v('b:1', 0, 9092)]), { address: '127.0.0.1:9092' });
+  // Only there: not asked (its settings would be another process's), and said why.
+  assert.deepEqual(controllerAddress(healthy, 0, [v('a:1', 0, 20003)]), {
+    error: 'listed only at 127.0.0.1:20003, an endpoint its registration does not have',
+  });
   // No view names it controller (it moved since /controller was read): not asked.
-  assert.equal(controllerAddress(healthy, 0, [v('a:1', 5, 9092)]), undefined);
-  assert.equal(controllerAddress(healthy, 0, []), undefined);
+  assert.match((controllerAddress(healthy, 0, [v('a:1', 5, 9092)]) as { error: string }).error, /names it controller/);
+  assert.match((controllerAddress(healthy, 0, []) as { error: string }).error, /names it controller/);
   // An IPv6 address in brackets.
-  assert.equal(controllerAddress(healthy, 0, [v('a:1', 0, 9092, '::1')]), '[::1]:9092');
+  const v6 = {
+    ...healthy,
+    brokers: [
+      {
+        ...broker(0, 9092),
+        registration: {
+          ...(broker(0, 9092).registration as NonNullable<ReturnType<typeof broker>['registration']>),
+          endpoints: [{ listenerName: 'PLAINTEXT', host: '::1', port: 9092, securityProtocol: 'PLAINTEXT' as const }],
+        },
+      },
+    ],
+  };
+  assert.deepEqual(controllerAddress(v6, 0, [v('a:1', 0, 9092, '::1')]), { address: '[::1]:9092' });
 });

@@ -112,7 +112,7 @@ test('integers as Kafka reads them (Integer.parseInt of the trimmed value): a si
     () => id('99999999999999999999999'),
     (e: unknown) =>
       e instanceof InvalidConfigError &&
-      cliMessage(e).startsWith('invalid --broker-id: "99999999999999999999999" (expected an integer that fits in 32 bits'),
+      cliMessage(e).startsWith('invalid --broker-id: "99999999999999999999999" (expected a 32-bit signed integer'),
   );
   // No range that offers what the flag refuses (before: "from -2147483648 to 2147483647" for a broker id).
   for (const huge of ['99999999999999999999999', '-99999999999999999999999'])

@@ -9,7 +9,7 @@ import { timerMs } from '../util/timing.js';
 import { checkOptionKeys } from '../util/options.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import { probeBrokerConfigs } from '../kafka-protocol/describe-configs-probe.js';
-import { LISTENER_ROLE_CONFIGS, listenerRolesFrom, type ListenerRoles } from '../confirmation/cluster-confirmation.js';
+import { LISTENER_ROLE_CONFIGS, listenerRolesFrom, type ListenerRoles } from '../confirmation/listener-roles.js';
 import { BROKER_IDS_PATH, decodeBrokerZNode, endpointString, type DecodedBrokerZNode } from '../znodes/broker-znode.js';
 import { CONTROLLER_EPOCH_PATH, CONTROLLER_PATH, decodeControllerEpoch, decodeControllerRegistration } from '../znodes/controller-znode.js';
 import { INT32_MAX } from '../znodes/znode-json.js';
@@ -67,16 +67,16 @@ export interface MetadataAudit {
   /**
    * The listeners the ZooKeeper-mode controller's own configuration reaches brokers on, asked of the
    * controller itself (DescribeConfigs v0 of its BROKER resource: Kafka answers that on that broker
-   * only) at the address a bootstrap broker lists it at, one its registration has when they differ.
-   * `roles` undefined and `error` set when it could not be asked (no bootstrap broker's Metadata names it
-   * controller and lists it) or did not say; the whole field undefined when ZooKeeper shows no
+   * only) at the address a bootstrap broker lists it at, an endpoint its registration has. `roles`
+   * undefined and `error` set when it was not asked (no bootstrap broker's Metadata names it controller
+   * and lists it at such an endpoint) or did not say; the whole field undefined when ZooKeeper shows no
    * ZooKeeper-mode controller. With roles, a broker that lacks the listener the controller uses is
    * MISSING_LISTENER even when it shares other listener names with the controller.
    */
   readonly controllerListeners:
     | {
         readonly brokerId: number;
-        /** Where it was asked (`host:port`); undefined when no bootstrap broker's Metadata lists it as the controller. */
+        /** Where it was asked (`host:port`); undefined when it was not (see `error`). */
         readonly source: string | undefined;
         readonly roles: ListenerRoles | undefined;
         readonly error: string | undefined;
@@ -407,26 +407,34 @@ async function readMetadata(bootstrap: readonly string[], zk: ZooKeeperPart): Pr
 }
 
 /**
- * Where to ask controller `brokerId` (`host:port`): an address the views that name it controller list
- * it at (it may have moved since /controller was read), one its registration has when they differ
- * (another is another process: the LISTED_AT_OTHER_ENDPOINT case, whose answer would be an error or,
- * with the same id, another's settings). Undefined when no such view lists it.
+ * Where to ask controller `brokerId` (`host:port`): where a view that names it controller (it may have
+ * moved since /controller was read) lists it, at an endpoint its registration has. Listed only
+ * elsewhere, it is another process at that id (the LISTED_AT_OTHER_ENDPOINT case), whose settings
+ * would be another's: not asked. `error` says why not.
  */
-export function controllerAddress(zk: ZooKeeperPart, brokerId: number, views: readonly MetadataView[]): string | undefined {
+export function controllerAddress(
+  zk: ZooKeeperPart,
+  brokerId: number,
+  views: readonly MetadataView[],
+): { readonly address: string } | { readonly error: string } {
   const registered = zk.brokers.find((b) => b.brokerId === brokerId)?.registration?.endpoints ?? [];
   const listed = views.filter((v) => v.controller === brokerId).flatMap((v) => v.brokers.filter((b) => b.nodeId === brokerId));
-  const at = listed.find((l) => registered.some((e) => e.host === l.host && e.port === l.port)) ?? listed[0];
-  if (at === undefined) return undefined;
-  return at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
+  if (listed.length === 0) return { error: "no bootstrap broker's Metadata names it controller and lists it" };
+  const at = listed.find((l) => registered.some((e) => e.host === l.host && e.port === l.port));
+  if (at === undefined)
+    return {
+      error: `listed only at ${[...new Set(listed.map((l) => `${l.host}:${l.port}`))].join(', ')}, an endpoint its registration does not have`,
+    };
+  return { address: at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}` };
 }
 
 /** MetadataAudit.controllerListeners: the ZooKeeper-mode controller asked for its listener settings. */
 async function askController(zk: ZooKeeperPart, views: readonly MetadataView[]): Promise<MetadataAudit['controllerListeners']> {
   const brokerId = zk.controller?.kraft === false ? zk.controller.brokerId : undefined;
   if (brokerId === undefined) return undefined;
-  const source = controllerAddress(zk, brokerId, views);
-  if (source === undefined)
-    return { brokerId, source: undefined, roles: undefined, error: "no bootstrap broker's Metadata names it controller and lists it" };
+  const where = controllerAddress(zk, brokerId, views);
+  if ('error' in where) return { brokerId, source: undefined, roles: undefined, error: where.error };
+  const source = where.address;
   try {
     const configs = await probeBrokerConfigs(source, brokerId, LISTENER_ROLE_CONFIGS, 5000);
     const roles = listenerRolesFrom((name) => configs.get(name));

@@ -376,7 +376,7 @@ function int(value: string | undefined, field: string): number | undefined {
   const n = Number(v);
   // No range offered: "from -2147483648" would offer negatives to a flag that takes none (--broker-id);
   // the flag's own range is checked next, on a number that is exact.
-  if (n < -2147483648 || n > 2147483647) throw new InvalidConfigError(field, value, 'expected an integer that fits in 32 bits');
+  if (n < -2147483648 || n > 2147483647) throw new InvalidConfigError(field, value, 'expected a 32-bit signed integer');
   return n;
 }
 

@@ -70,13 +70,8 @@ export async function probeBrokerConfigs(
   const mine = results.find((x) => x.resourceType === BROKER && x.resourceName === String(brokerId));
   if (mine === undefined) throw new Error(`${address}: DescribeConfigs answered nothing for broker ${brokerId}`);
   if (mine.errorCode !== 0)
-    throw Object.assign(
-      new Error(
-        `${address}: DescribeConfigs of broker ${brokerId} failed: ${ERROR_NAMES[mine.errorCode] ?? 'error'} (${mine.errorCode})${mine.errorMessage === null ? '' : `: ${mine.errorMessage}`}`,
-      ),
-      {
-        kafkaErrorCode: mine.errorCode,
-      },
+    throw new Error(
+      `${address}: DescribeConfigs of broker ${brokerId} failed: ${ERROR_NAMES[mine.errorCode] ?? 'error'} (${mine.errorCode})${mine.errorMessage === null ? '' : `: ${mine.errorMessage}`}`,
     );
   return new Map(mine.configs.map((c) => [c.name, c.value]));
 }

@@ -18,7 +18,7 @@
 import { InvalidConfigError, ListenerMismatchError, NoNodeError, ZNodeFormatError } from '../errors.js';
 import { logger } from '../log.js';
 import { brokerIdPath, decodeBrokerZNode, type Endpoint } from '../znodes/broker-znode.js';
-import type { ListenerRoles } from '../confirmation/cluster-confirmation.js';
+import type { ListenerRoles } from '../confirmation/listener-roles.js';
 import type { Session } from '../zookeeper/session.js';
 
 const log = logger('broker');

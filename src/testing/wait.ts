@@ -41,18 +41,31 @@ export async function openSessionWithin(opts: SessionOptions, timeoutMs: number)
  */
 const existWatchers = new WeakMap<Session, Map<string, { readonly watcher: Watcher; readonly waiters: Set<() => void> }>>();
 
+function wakeAll(waiters: Set<() => void>): void {
+  const woken = [...waiters];
+  waiters.clear();
+  for (const wake of woken) wake();
+}
+
 function existWatcher(session: Session, path: string): { readonly watcher: Watcher; readonly waiters: Set<() => void> } {
   let byPath = existWatchers.get(session);
-  if (byPath === undefined) existWatchers.set(session, (byPath = new Map()));
+  if (byPath === undefined) {
+    const paths = new Map<string, { readonly watcher: Watcher; readonly waiters: Set<() => void> }>();
+    existWatchers.set(session, paths);
+    // A session that ends clears its watches without firing them: every wait on it goes on to its next
+    // exists(), which says why (SessionExpiredError, ClosingError), rather than sitting out its timeout.
+    session.once('ended', () => {
+      for (const { waiters } of paths.values()) wakeAll(waiters);
+    });
+    byPath = paths;
+  }
   let entry = byPath.get(path);
   if (entry === undefined) {
     const waiters = new Set<() => void>();
     const watcher: Watcher = () => {
       // Fired, so the session no longer holds it: with no wait on it, the entry goes too.
       if (waiters.size === 0 && byPath.get(path)?.watcher === watcher) byPath.delete(path);
-      const woken = [...waiters];
-      waiters.clear();
-      for (const wake of woken) wake();
+      wakeAll(waiters);
     };
     byPath.set(path, (entry = { watcher, waiters }));
   }
@@ -75,10 +88,6 @@ export async function waitForNode(
   const deadline = Date.now() + timeoutMs;
   const { watcher, waiters } = existWatcher(session, path);
   let wake: (() => void) | undefined;
-  // A session that ends clears its watches without firing them: the wait goes on to its next exists(),
-  // which says why (SessionExpiredError, ClosingError), rather than sitting out its timeout.
-  const ended = (): void => wake?.();
-  session.on('ended', ended);
   try {
     for (;;) {
       if (signal?.aborted === true) throw new StoppedError(what);
@@ -92,7 +101,6 @@ export async function waitForNode(
       });
     }
   } finally {
-    session.off('ended', ended);
     if (wake !== undefined) waiters.delete(wake);
   }
 }

@@ -49,7 +49,13 @@ export interface SessionOptions {
    * reject with InvalidConfigError naming `tls.<option>`; a failed handshake is an attempt's cause.
    */
   readonly tls?: ZooKeeperTls;
-  /** Told of each connection attempt that fails before the session is established, with its cause. */
+  /**
+   * Told of each connection attempt that fails before the session is established, with its cause.
+   * When the open is given up (its signal), the attempt under way is told too if it says something:
+   * a socket error it hit, the only attempt so far, or a wait of 500 ms or more (a server that took
+   * the connection and said nothing); a retry given up a few ms into it is not, so that the failure
+   * told before it stays the last.
+   */
   readonly onAttemptFailed?: (host: string, cause: Error) => void;
 }
 

@@ -179,24 +179,23 @@ const SINCE: Readonly<Record<string, string>> = {
 };
 
 /**
- * How long an attempt must have run for its wait alone to be news: longer than a healthy server takes
- * to accept a connection and answer its ConnectRequest, far shorter than any connect timeout.
+ * How long an attempt must have run for its wait alone to be news: far longer than a healthy server
+ * takes to accept a connection and answer its ConnectRequest (or a loaded one a TLS handshake), far
+ * shorter than any connect timeout.
  */
-const TELLING_WAIT_MS = 250;
+const TELLING_WAIT_MS = 500;
 
 /**
  * Whether an attempt a caller gave up on is said as a failed attempt (the last one, for the caller's
  * error). Without it, giving up while a server holds the connection silently would report no failure
  * at all. But a wait of a few ms ("no connection within 3 ms") says nothing, and said last it would
  * bury the failure that explains why no session came (in CI: a TLS refusal, under a retry cut 1 ms in).
- * So: a socket error it hit is always said; a host that already failed in this connect has said its
- * piece; another host's wait is said when nothing else failed, or when it has lasted long enough to
- * mean a server that does not answer.
+ * So it is said when it hit a socket error, when nothing else failed in this connect, or when its
+ * wait has lasted long enough to mean a server that does not answer (a host that refused, then took
+ * the retry and said nothing while it started: the hold is the news).
  */
-function cutAttemptTells(cut: CutAttempt, failedHosts: ReadonlySet<string>): boolean {
-  if (cut.socketError) return true;
-  if (failedHosts.has(cut.host)) return false;
-  return failedHosts.size === 0 || cut.ms >= TELLING_WAIT_MS;
+function cutAttemptTells(cut: CutAttempt, failures: number): boolean {
+  return cut.socketError || failures === 0 || cut.ms >= TELLING_WAIT_MS;
 }
 
 export class ZkClient extends SafeEmitter<ZkClientEvents> {
@@ -229,9 +228,9 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
     }
     return new Promise<ZkClient>((resolve, reject) => {
       const told = opts.onAttemptFailed;
-      const failedHosts = new Set<string>();
+      let failures = 0;
       const onAttemptFailed = (host: string, cause: Error): void => {
-        failedHosts.add(host);
+        failures++;
         told?.(host, cause);
       };
       const cleanup = (): void => {
@@ -254,9 +253,18 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
       const onAbort = (): void => {
         const cut = conn.attemptCutShort();
         cleanup();
-        if (cut !== undefined && cutAttemptTells(cut, failedHosts)) told?.(cut.host, cut.cause);
         const reason: unknown = signal?.reason;
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
+        // After the close is under way: a callback that throws must not keep connect() from settling
+        // (its exception surfaces on its own, as a listener's does).
+        if (cut !== undefined && cutAttemptTells(cut, failures))
+          try {
+            told?.(cut.host, cut.cause);
+          } catch (err) {
+            process.nextTick(() => {
+              throw err;
+            });
+          }
       };
       if (signal?.aborted === true) {
         onAbort();
