@@ -673,6 +673,37 @@ describe('ZkClient against a real ZooKeeper server', () => {
     await silent.close();
   });
 
+  /**
+   * ZkClient.connect to `connect` (hosts in order, no pauses), given up `afterMs` after `ready`: the
+   * attempts it told of, and what connect() settled with.
+   */
+  async function giveUpConnecting(
+    connect: string,
+    ready: Promise<void>,
+    afterMs: number,
+  ): Promise<{ failed: [string, string][]; settled: unknown }> {
+    const failed: [string, string][] = [];
+    const giveUp = new AbortController();
+    const connecting = ZkClient.connect(
+      {
+        connect,
+        sessionTimeoutMs: 20_000,
+        shuffleHosts: false,
+        reconnectJitterMs: 0,
+        retryListPauseMs: 0,
+        onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
+      },
+      giveUp.signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await within(ready, 5000, 'the attempt to be under way');
+    if (afterMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, afterMs));
+    giveUp.abort(new Error('given up'));
+    return { failed, settled: await within(connecting, 5000, 'connect() to settle') };
+  }
+
   test('giving up a moment into an attempt after one has failed: the real failure stays the last one said', async (t) => {
     // The first connection is closed at its ConnectRequest (a server not serving); the next attempt,
     // the same host again or the next host, is held without an answer, and the caller gives up a
@@ -690,25 +721,12 @@ describe('ZkClient against a real ZooKeeper server', () => {
       const first = await plainServer(onData);
       const second = where === 'the next host' ? await plainServer(onData) : first;
       t.after(() => Promise.all([first.close(), second.close()]));
-      const failed: [string, string][] = [];
-      const giveUp = new AbortController();
-      const connecting = ZkClient.connect(
-        {
-          connect: where === 'the next host' ? `127.0.0.1:${first.port},127.0.0.1:${second.port}` : `127.0.0.1:${first.port}`,
-          sessionTimeoutMs: 10_000,
-          shuffleHosts: false,
-          reconnectJitterMs: 0,
-          retryListPauseMs: 0,
-          onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
-        },
-        giveUp.signal,
-      ).then(
-        () => undefined,
-        (e: unknown) => e,
+      const { failed, settled } = await giveUpConnecting(
+        where === 'the next host' ? `127.0.0.1:${first.port},127.0.0.1:${second.port}` : `127.0.0.1:${first.port}`,
+        began,
+        0,
       );
-      await within(began, 5000, `${where}: the held attempt to send its ConnectRequest`);
-      giveUp.abort(new Error('given up'));
-      assert.equal(((await within(connecting, 5000, 'connect() to settle')) as Error).message, 'given up');
+      assert.equal((settled as Error).message, 'given up');
       assert.deepEqual(failed, [[`127.0.0.1:${first.port}`, `127.0.0.1:${first.port} closed the connection`]], where);
     }
   });
@@ -730,27 +748,12 @@ describe('ZkClient against a real ZooKeeper server', () => {
       t.after(() => silent.close());
       const refusing = await plainServer(() => undefined);
       await refusing.close(); // its port now refuses
-      const failed: [string, string][] = [];
-      const giveUp = new AbortController();
-      const connecting = ZkClient.connect(
-        {
-          connect: where === 'the next host' ? `127.0.0.1:${refusing.port},127.0.0.1:${silent.port}` : `127.0.0.1:${silent.port}`,
-          sessionTimeoutMs: 20_000,
-          shuffleHosts: false,
-          reconnectJitterMs: 0,
-          retryListPauseMs: 0,
-          onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
-        },
-        giveUp.signal,
-      ).then(
-        () => undefined,
-        (e: unknown) => e,
+      // Given up 700 ms into the hold: what is tested is how long it had lasted, so a timer, not an event.
+      const { failed } = await giveUpConnecting(
+        where === 'the next host' ? `127.0.0.1:${refusing.port},127.0.0.1:${silent.port}` : `127.0.0.1:${silent.port}`,
+        accepted,
+        700,
       );
-      await within(accepted, 5000, `${where}: the held attempt to send its ConnectRequest`);
-      // A timer, not an event: what is tested is how long the hold had lasted when given up.
-      await new Promise<void>((resolve) => setTimeout(resolve, 700));
-      giveUp.abort(new Error('given up'));
-      await within(connecting, 5000, 'connect() to settle');
       assert.equal(failed.length, 2, `${where}: ${JSON.stringify(failed)}`);
       assert.match(failed[0]![1], where === 'the next host' ? /ECONNREFUSED/ : /closed the connection/);
       assert.match(failed[1]![1], new RegExp(`^connected to 127\\.0\\.0\\.1:${silent.port} but no answer within \\d+ ms$`), where);
@@ -765,22 +768,7 @@ describe('ZkClient against a real ZooKeeper server', () => {
     const lookedUp = new Promise<void>((resolve) => (asked = resolve));
     dns.lookup = () => asked?.();
     t.after(() => void (dns.lookup = real));
-    const failed: [string, string][] = [];
-    const giveUp = new AbortController();
-    const connecting = ZkClient.connect(
-      {
-        connect: 'zk-hangs.test:2181',
-        sessionTimeoutMs: 10_000,
-        onAttemptFailed: (host, cause) => void failed.push([host, cause.message]),
-      },
-      giveUp.signal,
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    await within(lookedUp, 5000, 'the name to be looked up');
-    giveUp.abort(new Error('given up'));
-    await within(connecting, 5000, 'connect() to settle');
+    const { failed } = await giveUpConnecting('zk-hangs.test:2181', lookedUp, 0);
     assert.deepEqual(failed.length, 1, JSON.stringify(failed));
     assert.match(failed[0]![1], /^no address for zk-hangs\.test:2181 within \d+ ms \(its name lookup had not finished\)$/);
   });
