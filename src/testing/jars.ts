@@ -30,9 +30,9 @@ export function fetchZooKeeperCommand(version: string, cacheDir?: string): strin
  * `$HOME` or a backquote), and joined with `=` so that a DIR starting with `-` is not read as a flag.
  */
 function cacheDirFlag(cacheDir: string | undefined): string {
-  if (cacheDir === undefined || resolve(cacheDir) === resolve(defaultCacheDir())) return '';
   // Absolute, as the cache that was looked in: pasted in another directory, a relative one would fill another.
-  const dir = resolve(cacheDir);
+  const dir = cacheDir === undefined ? undefined : resolve(cacheDir);
+  if (dir === undefined || dir === resolve(defaultCacheDir())) return '';
   return ` --cache-dir=${/^[\w./-]+$/.test(dir) ? dir : `'${dir.replaceAll("'", `'\\''`)}'`}`;
 }
 

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidConfigError, isRetriable, isSessionGone } from '../errors.js';
+import { SharedWork } from '../util/shared-work.js';
 import { delay, timerMs } from '../util/timing.js';
 import { probeMetadata } from '../kafka-protocol/metadata-probe.js';
 import type { Session, Stat } from '../zookeeper/session.js';
@@ -409,7 +410,7 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     await stop();
     throw err;
   }
-  const restarting = new Map<number, Promise<void>>();
+  const restarts = new SharedWork<void>();
   const broker = (id: number): KafkaBroker => {
     const b = brokers.find((x) => x.id === id);
     if (b === undefined)
@@ -427,15 +428,11 @@ export async function startKafkaCluster(opts: StartKafkaClusterOptions = {}): Pr
     // Concurrent restarts of one broker share one (as restartMember does): two would each start a JVM.
     restartBroker: (id, o = {}) => {
       const b = broker(id);
-      const running = restarting.get(id);
-      if (running !== undefined) return running;
-      const restart = (async () => {
+      return restarts.run(String(id), async () => {
         if (o.kill === true) await b.kill();
         else await b.stop();
         await b.start();
-      })().finally(() => restarting.delete(id));
-      restarting.set(id, restart);
-      return restart;
+      }).result;
     },
     stop,
     [Symbol.asyncDispose]: stop,

@@ -33,13 +33,16 @@ export async function openSessionWithin(opts: SessionOptions, timeoutMs: number)
   }
 }
 
+/** A path's one watcher, and the waits it wakes when it fires. */
+type ExistWatch = { readonly watcher: Watcher; readonly waiters: Set<() => void> };
+
 /**
  * One exists-watcher per session and path, however many waits use it. A session keeps a watcher until
  * its node changes, so a closure per wait would pile up on a node that never changes (the kit's
  * observer session waits on the same nodes for a cluster's whole life); this one is the same function
  * each time (the session keeps it once) and wakes whichever waits are on it when it fires.
  */
-const existWatchers = new WeakMap<Session, Map<string, { readonly watcher: Watcher; readonly waiters: Set<() => void> }>>();
+const existWatchers = new WeakMap<Session, Map<string, ExistWatch>>();
 
 function wakeAll(waiters: Set<() => void>): void {
   const woken = [...waiters];
@@ -47,10 +50,10 @@ function wakeAll(waiters: Set<() => void>): void {
   for (const wake of woken) wake();
 }
 
-function existWatcher(session: Session, path: string): { readonly watcher: Watcher; readonly waiters: Set<() => void> } {
+function existWatcher(session: Session, path: string): ExistWatch {
   let byPath = existWatchers.get(session);
   if (byPath === undefined) {
-    const paths = new Map<string, { readonly watcher: Watcher; readonly waiters: Set<() => void> }>();
+    const paths = new Map<string, ExistWatch>();
     existWatchers.set(session, paths);
     // A session that ends clears its watches without firing them: every wait on it goes on to its next
     // exists(), which says why (SessionExpiredError, ClosingError), rather than sitting out its timeout.

@@ -247,9 +247,8 @@ function resolveServer(opts: StartZooKeeperOptions): { classpath: string[]; line
     versionLine(line);
     return { classpath: [...opts.classpath], line };
   }
-  const cacheDir = opts.cacheDir;
-  if (opts.version !== undefined) return { classpath: zookeeperJars(opts.version, cacheDir), line: opts.version };
-  const jars = jarsIn(kafkaLibs(opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION, cacheDir));
+  if (opts.version !== undefined) return { classpath: zookeeperJars(opts.version, opts.cacheDir), line: opts.version };
+  const jars = jarsIn(kafkaLibs(opts.kafkaVersion ?? DEFAULT_KAFKA_VERSION, opts.cacheDir));
   return { classpath: jars, line: zookeeperVersionOfJars(jars) ?? '3.8' };
 }
 

@@ -47,6 +47,21 @@ export interface TypedEmitter<T>
 export const TypedEventEmitter = EventEmitter as unknown as new <T>() => TypedEmitter<T>;
 
 /**
+ * Runs a user's callback (a listener, a watcher) on our stack without letting it derail us: an
+ * exception is re-thrown on the next tick, so it still surfaces (as an uncaught exception from the
+ * callback's own code), just not in ours.
+ */
+export function callUserCode(run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+}
+
+/**
  * An EventEmitter whose `notify()` cannot be derailed by a listener that throws: the state machines
  * in this library emit from the middle of their routines, and a user's buggy listener must not
  * turn into a failed registration or a stuck mutex. The exception is re-thrown on the next tick,
@@ -56,13 +71,7 @@ export const TypedEventEmitter = EventEmitter as unknown as new <T>() => TypedEm
 export class SafeEmitter<T extends Record<keyof T, unknown[]>> extends TypedEventEmitter<T> {
   /** Emits `eventName` to every listener; a listener that throws is re-thrown on the next tick, never here. */
   protected notify<K extends keyof T>(eventName: K, ...args: T[K]): void {
-    try {
-      (EventEmitter.prototype.emit as (e: K, ...a: T[K]) => boolean).call(this, eventName, ...args);
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
-    }
+    callUserCode(() => void (EventEmitter.prototype.emit as (e: K, ...a: T[K]) => boolean).call(this, eventName, ...args));
   }
 }
 

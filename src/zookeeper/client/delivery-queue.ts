@@ -7,6 +7,8 @@
 // queued before it, however many hops, has run. Replies are never delayed except behind such an
 // event, so a burst of replies costs nothing.
 
+import { callUserCode } from '../../util/safe-emitter.js';
+
 type Item = { readonly run: () => void; readonly isEvent: boolean };
 
 export class DeliveryQueue {
@@ -47,15 +49,9 @@ export class DeliveryQueue {
         }
         this.items.shift();
         if (!item.isEvent) this.settledSinceBoundary = true;
-        try {
-          item.run();
-        } catch (err) {
-          // A watcher or listener threw: its bug surfaces as an uncaught exception of its own, and
-          // never stops the delivery of what follows (nor a socket handler of ours).
-          process.nextTick(() => {
-            throw err;
-          });
-        }
+        // A watcher or listener that throws never stops the delivery of what follows (nor a socket
+        // handler of ours): its bug surfaces as an uncaught exception of its own.
+        callUserCode(item.run);
       }
     } finally {
       this.draining = false;

@@ -11,7 +11,7 @@ import {
   zooKeeperError,
   type ZooKeeperError,
 } from '../../errors.js';
-import { SafeEmitter } from '../../util/safe-emitter.js';
+import { callUserCode, SafeEmitter } from '../../util/safe-emitter.js';
 import {
   AddWatchMode,
   type ClientInfo,
@@ -257,14 +257,7 @@ export class ZkClient extends SafeEmitter<ZkClientEvents> {
         void conn.close().then(() => reject(reason instanceof Error ? reason : new Error('connect aborted')));
         // After the close is under way: a callback that throws must not keep connect() from settling
         // (its exception surfaces on its own, as a listener's does).
-        if (cut !== undefined && cutAttemptTells(cut, failures))
-          try {
-            told?.(cut.host, cut.cause);
-          } catch (err) {
-            process.nextTick(() => {
-              throw err;
-            });
-          }
+        if (cut !== undefined && cutAttemptTells(cut, failures)) callUserCode(() => told?.(cut.host, cut.cause));
       };
       if (signal?.aborted === true) {
         onAbort();
